@@ -1,0 +1,17 @@
+// Errors the data layer raises for problems in the user's config or data.
+
+/** A config asks for something the data layer cannot build; `where` is file:line of the setting. */
+export class ConfigError extends Error {
+  constructor(message: string, public where?: string) {
+    super(where ? `${where}: error: ${message}` : message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A data file (image, annotation, split list) is missing or malformed; the message names the file. */
+export class DataError extends Error {
+  constructor(message: string, public file?: string) {
+    super(message);
+    this.name = 'DataError';
+  }
+}
