@@ -1,9 +1,12 @@
 // Errors the data layer raises for problems in the user's config or data.
 
-/** A config asks for something the data layer cannot build; `where` is file:line of the setting. */
+/**
+ * A config asks for something the data layer cannot build; `where` is file:line of the
+ * setting. The message is left as given so callers format `where: error: message` once.
+ */
 export class ConfigError extends Error {
   constructor(message: string, public where?: string) {
-    super(where ? `${where}: error: ${message}` : message);
+    super(message);
     this.name = 'ConfigError';
   }
 }

@@ -1,0 +1,2 @@
+export { boxArea, boxIoU, iouAt, ciouAt, type BoxArray } from './iou';
+export { nms, batchedNms } from './nms';
