@@ -1,0 +1,88 @@
+// Chooses the TensorFlow.js backend: tfjs-node-gpu (CUDA) -> tfjs-node -> wasm -> cpu,
+// unless the user names one. The optional native packages are often absent (their
+// install downloads libtensorflow), so a failed require is normal, not an error.
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendChoice {
+  name: string; // tf.getBackend() after selection
+  label: string; // what the log prints
+  tried: string[]; // one line per candidate that was skipped, and why
+}
+
+const aliases: Record<string, BackendName> = {
+  gpu: 'tensorflow-gpu',
+  'node-gpu': 'tensorflow-gpu',
+  'tfjs-node-gpu': 'tensorflow-gpu',
+  'tensorflow-gpu': 'tensorflow-gpu',
+  node: 'tensorflow',
+  'tfjs-node': 'tensorflow',
+  tensorflow: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+export const backendNames = Object.keys(aliases);
+
+async function tryNative(pkg: string): Promise<string | null> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    require(pkg);
+    return null;
+  } catch (e) {
+    return `${pkg}: not available (${(e as Error).message.split('\n')[0]})`;
+  }
+}
+
+async function activate(name: BackendName): Promise<string | null> {
+  try {
+    if (name === 'tensorflow-gpu' || name === 'tensorflow') {
+      const why = await tryNative(name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
+      if (why) return why;
+      // Both native packages register under the name 'tensorflow'.
+      if (!(await tf.setBackend('tensorflow'))) return `${name}: failed to initialise`;
+    } else if (name === 'wasm') {
+      require('@tensorflow/tfjs-backend-wasm');
+      if (!(await tf.setBackend('wasm'))) return 'wasm: failed to initialise';
+    } else {
+      if (!(await tf.setBackend('cpu'))) return 'cpu: failed to initialise';
+    }
+    await tf.ready();
+    return null;
+  } catch (e) {
+    return `${name}: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+/** Selects a backend; `requested` (from --backend) must then work or this throws. */
+export async function selectBackend(requested?: string): Promise<BackendChoice> {
+  const tried: string[] = [];
+  if (requested) {
+    const name = aliases[requested.toLowerCase()];
+    if (!name) throw new Error(`unknown backend '${requested}' (known: ${backendNames.join(', ')})`);
+    const why = await activate(name);
+    if (why) throw new Error(`backend '${requested}' is not usable: ${why}`);
+    return { name: tf.getBackend(), label: describe(name), tried };
+  }
+  // wasm (XNNPACK, SIMD) beats the pure-JS cpu backend by far on convolutions (SPEC 5.1).
+  for (const name of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as BackendName[]) {
+    const why = await activate(name);
+    if (!why) return { name: tf.getBackend(), label: describe(name), tried };
+    tried.push(why);
+  }
+  throw new Error(`no TensorFlow.js backend could be initialised: ${tried.join('; ')}`);
+}
+
+function describe(name: BackendName): string {
+  switch (name) {
+    case 'tensorflow-gpu':
+      return 'tensorflow (tfjs-node-gpu, CUDA)';
+    case 'tensorflow':
+      return 'tensorflow (tfjs-node, native CPU)';
+    case 'wasm':
+      return 'wasm (tfjs-backend-wasm, XNNPACK, single thread)';
+    default:
+      return 'cpu (tfjs-backend-cpu, plain JavaScript)';
+  }
+}

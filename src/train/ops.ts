@@ -1,0 +1,91 @@
+// Differentiable building blocks whose gradients work on every backend.
+// wasm has no Conv2DBackpropFilter and a wrong MaxPoolGrad, and cpu's nearest-resize
+// gradient is wrong for batch > 1 (SPEC 5.1), so convolution, max-pooling and
+// upsampling are written here from ops whose gradients are correct everywhere.
+import * as tf from '@tensorflow/tfjs';
+
+/** Inserts (s-1) zeros between rows and columns: the transpose of a stride-s sampling. */
+function dilateSpatial(dy: tf.Tensor4D, s: number): tf.Tensor4D {
+  if (s === 1) return dy;
+  const [b, h, w, c] = dy.shape;
+  const six = dy.reshape([b, h, 1, w, 1, c]);
+  const padded = tf.pad(six, [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]);
+  return padded.reshape([b, h * s, w * s, c]).slice([0, 0, 0, 0], [b, (h - 1) * s + 1, (w - 1) * s + 1, c]);
+}
+
+/** Gradient of a conv with respect to its input: a plain convolution with the flipped kernel. */
+export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: number[], stride: number, pad: number): tf.Tensor4D {
+  const [kh, kw] = w.shape;
+  const [, H, W] = inShape;
+  const d = dilateSpatial(dy, stride);
+  const flipped = tf.reverse(w, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
+  const top = kh - 1 - pad;
+  const left = kw - 1 - pad;
+  const bottom = H - d.shape[1] - top + kh - 1;
+  const right = W - d.shape[2] - left + kw - 1;
+  if (top === 0 && left === 0 && bottom === 0 && right === 0) return tf.conv2d(d, flipped, 1, 'valid');
+  return tf.conv2d(d, flipped, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+}
+
+/** Gradient of a conv with respect to its kernel: one matmul per kernel tap (im2col by slices). */
+export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kernel: number, stride: number, pad: number): tf.Tensor4D {
+  const [b, , , ci] = x.shape;
+  const [, ho, wo, co] = dy.shape;
+  const dyFlat = dy.reshape([b * ho * wo, co]) as tf.Tensor2D;
+  const xp = pad > 0 ? tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : x;
+  const taps: tf.Tensor2D[] = [];
+  for (let i = 0; i < kernel; i++) {
+    for (let j = 0; j < kernel; j++) {
+      let patch: tf.Tensor4D;
+      if (stride === 1) patch = xp.slice([0, i, j, 0], [b, ho, wo, ci]);
+      else patch = tf.stridedSlice(xp, [0, i, j, 0], [b, i + (ho - 1) * stride + 1, j + (wo - 1) * stride + 1, ci], [1, stride, stride, 1]) as tf.Tensor4D;
+      taps.push(tf.matMul(patch.reshape([b * ho * wo, ci]) as tf.Tensor2D, dyFlat, true, false));
+    }
+  }
+  return tf.stack(taps).reshape([kernel, kernel, ci, co]) as tf.Tensor4D;
+}
+
+/** Square convolution, NHWC input, HWIO kernel, symmetric zero padding. */
+export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  const kernel = w.shape[0];
+  const f = tf.customGrad((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const x4 = xi as tf.Tensor4D;
+    const w4 = wi as tf.Tensor4D;
+    save([x4, w4]);
+    const value = pad === 0 ? tf.conv2d(x4, w4, stride, 'valid') : tf.conv2d(x4, w4, stride, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sw] = saved as tf.Tensor4D[];
+        const dy4 = dy as tf.Tensor4D;
+        return [convInputGrad(dy4, sw, sx.shape, stride, pad), convFilterGrad(sx, dy4, kernel, stride, pad)];
+      },
+    };
+  });
+  return f(x, w) as tf.Tensor4D;
+}
+
+/** k x k max-pool, stride 1, 'same' padding (SPPF), as a running maximum over shifted
+ * views: tf.maximum's gradient sends each output's gradient to exactly one input. */
+export function maxPoolSame(x: tf.Tensor4D, k: number): tf.Tensor4D {
+  const p = Math.floor(k / 2);
+  const [b, h, w, c] = x.shape;
+  const xp = tf.pad(x, [[0, 0], [0, 0], [p, p], [0, 0]], -3.4e38);
+  let rows: tf.Tensor4D = xp.slice([0, 0, 0, 0], [b, h, w, c]);
+  for (let j = 1; j < k; j++) rows = tf.maximum(rows, xp.slice([0, 0, j, 0], [b, h, w, c]));
+  const rp = tf.pad(rows, [[0, 0], [p, p], [0, 0], [0, 0]], -3.4e38);
+  let out: tf.Tensor4D = rp.slice([0, 0, 0, 0], [b, h, w, c]);
+  for (let i = 1; i < k; i++) out = tf.maximum(out, rp.slice([0, i, 0, 0], [b, h, w, c]));
+  return out;
+}
+
+/** Nearest-neighbour 2x upsampling by broadcasting; its gradient is a plain sum. */
+export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  const ones = tf.ones([1, 1, 2, 1, 2, 1]);
+  return tf.mul(x.reshape([b, h, 1, w, 1, c]), ones).reshape([b, h * 2, w * 2, c]);
+}
+
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
