@@ -10,7 +10,8 @@ function dilateSpatial(dy: tf.Tensor4D, s: number): tf.Tensor4D {
   const [b, h, w, c] = dy.shape;
   const six = dy.reshape([b, h, 1, w, 1, c]);
   const padded = tf.pad(six, [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]);
-  return padded.reshape([b, h * s, w * s, c]).slice([0, 0, 0, 0], [b, (h - 1) * s + 1, (w - 1) * s + 1, c]);
+  const full = padded.reshape([b, h * s, w * s, c]) as tf.Tensor4D;
+  return full.slice([0, 0, 0, 0], [b, (h - 1) * s + 1, (w - 1) * s + 1, c]);
 }
 
 /** Gradient of a conv with respect to its input: a plain convolution with the flipped kernel. */
@@ -48,7 +49,8 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kernel: number, 
 /** Square convolution, NHWC input, HWIO kernel, symmetric zero padding. */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
   const kernel = w.shape[0];
-  const f = tf.customGrad((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
     const x4 = xi as tf.Tensor4D;
     const w4 = wi as tf.Tensor4D;
     save([x4, w4]);
@@ -61,7 +63,7 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
         return [convInputGrad(dy4, sw, sx.shape, stride, pad), convFilterGrad(sx, dy4, kernel, stride, pad)];
       },
     };
-  });
+  }) as any);
   return f(x, w) as tf.Tensor4D;
 }
 
