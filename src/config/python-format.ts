@@ -66,6 +66,12 @@ export function toPythonText(config: PyDict): PythonText {
     if (v instanceof PyDict) {
       if (!v.size) return append('dict()');
       const call = v.keys().every(isIdentifier);
+      // Small flat dicts stay on one line: `dict(type='nms', iou_threshold=0.7)`.
+      const flat = [...v].map((e) => [e.key, scalar(e.value)] as const);
+      if (flat.every(([, s]) => s !== undefined && !s.includes('  # '))) {
+        const inner = flat.map(([k, s]) => (call ? `${k as string}=${s}` : `${keyText(k)}: ${s}`)).join(', ');
+        if (inner.length + indent.length < 72) return append(call ? `dict(${inner})` : `{${inner}}`);
+      }
       append(call ? 'dict(' : '{');
       for (const e of v) {
         const child = `${keyPath}.${typeof e.key === 'string' ? e.key : repr(e.key)}`;
