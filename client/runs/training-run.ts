@@ -1,0 +1,143 @@
+// One training run as a child process: spawns its command line in its own process group, streams its
+// log line by line, follows its scalars.json, keeps its progress, and stops it with escalation.
+// No vscode import: the extension wires these callbacks to an output channel, the status bar and the webview.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { CommandLine, renderCommandLine } from './command-line';
+import { Progress, progressFromLogLine, progressFromRecord } from './progress';
+import { RunFollower } from './run-follower';
+import { RunLocation } from './run-dirs';
+import { stopProcess, StopOutcome } from './stop';
+import { TailRead } from './scalars-tail';
+
+export interface TrainingRunEvents {
+  output(text: string): void; // log text, newline-terminated lines
+  progress(p: Progress): void;
+  records(run: RunLocation, read: TailRead): void;
+  exit(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+export interface TrainingRunOptions {
+  env?: NodeJS.ProcessEnv;
+  graceMs?: number; // how long Stop waits after SIGINT before killing
+  followDebounceMs?: number;
+  followSafetyMs?: number;
+}
+
+let nextId = 1;
+
+export class TrainingRun {
+  readonly id = nextId++;
+  readonly startedAt = new Date();
+  progress: Progress = {};
+  exitCode: number | null | undefined; // undefined while running
+  stopping = false;
+  private child: ChildProcess;
+  private follower: RunFollower;
+  private exited: Promise<void>;
+  private partial = { stdout: '', stderr: '' };
+
+  constructor(
+    readonly name: string,
+    readonly commandLine: CommandLine,
+    readonly workDir: string,
+    private readonly events: TrainingRunEvents,
+    private readonly opts: TrainingRunOptions = {},
+  ) {
+    // The work dir exists before the trainer starts so its TIMESTAMP folder can be watched for
+    fs.mkdirSync(workDir, { recursive: true });
+    this.follower = new RunFollower(
+      { kind: 'live', workDir, startedAt: this.startedAt },
+      (run, read) => {
+        for (const r of read.records) this.progress = progressFromRecord(this.progress, r);
+        events.records(run, read);
+        if (read.records.length) events.progress(this.progress);
+      },
+      { debounceMs: opts.followDebounceMs, safetyMs: opts.followSafetyMs },
+    );
+    events.output(`$ ${renderCommandLine(commandLine)}\n  (in ${commandLine.cwd})\n`);
+    this.child = spawn(commandLine.command, commandLine.args, {
+      cwd: commandLine.cwd,
+      env: { ...process.env, ...opts.env, PYTHONUNBUFFERED: '1' },
+      detached: process.platform !== 'win32', // own process group: a stop reaches torchrun/srun children too
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.on('error', (err: NodeJS.ErrnoException) => {
+        const hint = err.code === 'ENOENT' ? ` (is '${commandLine.command}' installed and on PATH?)` : '';
+        events.output(`cannot start ${commandLine.command}: ${err.message}${hint}\n`);
+        this.finish(127, null, resolve);
+      });
+      this.child.on('close', (code, signal) => this.finish(code, signal, resolve));
+    });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      this.child[stream]?.setEncoding('utf8');
+      this.child[stream]?.on('data', (d: string) => this.onData(stream, d));
+    }
+    this.follower.start();
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  get run(): RunLocation | undefined {
+    return this.follower.current;
+  }
+
+  whenExited(): Promise<void> {
+    return this.exited;
+  }
+
+  async stop(graceMs = this.opts.graceMs ?? 15000): Promise<StopOutcome> {
+    if (!this.running) return 'already-exited';
+    this.stopping = true;
+    return stopProcess(
+      { pid: this.child.pid, exited: this.exited, hasExited: () => !this.running },
+      this.commandLine.stopStyle,
+      graceMs,
+      undefined,
+      (step) =>
+        this.events.output(
+          step.signal === 'SIGKILL'
+            ? `[yololab] still running after ${Math.round(graceMs / 1000)} s: killing it\n`
+            : `[yololab] sending ${step.signal} (the trainer finishes its step and saves a checkpoint)\n`,
+        ),
+    );
+  }
+
+  private onData(stream: 'stdout' | 'stderr', chunk: string): void {
+    const text = this.partial[stream] + chunk;
+    const cut = text.lastIndexOf('\n');
+    if (cut === -1) {
+      this.partial[stream] = text;
+      return;
+    }
+    this.partial[stream] = text.slice(cut + 1);
+    const complete = text.slice(0, cut + 1);
+    this.events.output(complete);
+    let p = this.progress;
+    for (const line of complete.split('\n')) p = progressFromLogLine(p, line);
+    if (p !== this.progress) {
+      this.progress = p;
+      this.events.progress(p);
+    }
+  }
+
+  private finish(code: number | null, signal: NodeJS.Signals | null, resolve: () => void): void {
+    if (this.exitCode !== undefined) return;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      if (this.partial[stream]) this.events.output(this.partial[stream] + '\n');
+      this.partial[stream] = '';
+    }
+    this.follower.check(); // the last lines written before exit
+    this.follower.dispose();
+    this.exitCode = code ?? (signal ? 128 : 1);
+    this.events.exit(code, signal);
+    resolve();
+  }
+}

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildTrainCommand, renderCommandLine, RunnerSetupError, torchrunBeside } from '../../client/runs/command-line';
+
+const req = { config: '/ws/configs/yolov8_n_demo.py', workDir: '/ws/work_dirs/yolov8_n_demo', amp: false };
+
+test('builtin runner: node CLI train with work dir, and flags only when asked', () => {
+  const r = { kind: 'builtin' as const, node: '/usr/bin/node', cli: '/ext/bin/yololab.js' };
+  const plain = buildTrainCommand(r, req);
+  assert.equal(plain.command, '/usr/bin/node');
+  assert.deepEqual(plain.args, ['/ext/bin/yololab.js', 'train', req.config, '--work-dir', req.workDir]);
+  assert.equal(plain.stopStyle, 'interrupt');
+  const all = buildTrainCommand(r, { ...req, amp: true, seed: 7, backend: 'wasm' });
+  assert.deepEqual(all.args.slice(5), ['--amp', '--seed', '7', '--backend', 'wasm']);
+});
+
+test('mmyolo single process: python tools/train.py in the MMYOLO root, seed through --cfg-options', () => {
+  const r = { kind: 'mmyolo' as const, python: '/opt/venv/bin/python', root: '/src/mmyolo', gpus: 1, launcher: 'none' as const };
+  const c = buildTrainCommand(r, { ...req, amp: true, seed: 3 });
+  assert.equal(c.command, '/opt/venv/bin/python');
+  assert.equal(c.cwd, '/src/mmyolo');
+  assert.deepEqual(c.args, ['tools/train.py', req.config, '--work-dir', req.workDir, '--amp', '--cfg-options', 'randomness.seed=3']);
+});
+
+test('mmyolo several GPUs: torchrun beside the configured python, pytorch launcher, own master port', () => {
+  const r = { kind: 'mmyolo' as const, python: '/opt/venv/bin/python', root: '/src/mmyolo', gpus: 4, launcher: 'pytorch' as const, masterPort: 29611 };
+  const c = buildTrainCommand(r, req);
+  assert.equal(c.command, '/opt/venv/bin/torchrun');
+  assert.deepEqual(c.args, ['--nproc_per_node=4', '--master_port=29611', 'tools/train.py', req.config, '--work-dir', req.workDir, '--launcher', 'pytorch']);
+  // gpus > 1 with launcher none still needs a distributed launch
+  assert.equal(buildTrainCommand({ ...r, launcher: 'none', python: 'python3' }, req).command, 'torchrun');
+  assert.equal(torchrunBeside('python'), 'torchrun');
+});
+
+test('mmyolo on slurm: srun with partition, one task per GPU, slurm launcher, unbuffered python', () => {
+  const r = { kind: 'mmyolo' as const, python: 'python', root: '/src/mmyolo', gpus: 16, launcher: 'slurm' as const, partition: 'gpu-a100' };
+  const c = buildTrainCommand(r, req);
+  assert.equal(c.command, 'srun');
+  assert.equal(c.stopStyle, 'slurm');
+  assert.deepEqual(c.args.slice(0, 2), ['-p', 'gpu-a100']);
+  assert.ok(c.args.includes('--ntasks=16'));
+  assert.ok(c.args.includes('--ntasks-per-node=8'));
+  assert.ok(c.args.includes('--gres=gpu:8'));
+  assert.ok(c.args.includes('--job-name=yolov8_n_demo'));
+  const py = c.args.indexOf('python');
+  assert.deepEqual(c.args.slice(py), ['python', '-u', 'tools/train.py', req.config, '--work-dir', req.workDir, '--launcher', 'slurm']);
+});
+
+test('mmyolo runner refuses incomplete settings with a message naming the setting', () => {
+  const base = { kind: 'mmyolo' as const, python: 'python', root: '/src/mmyolo', gpus: 1, launcher: 'none' as const };
+  assert.throws(() => buildTrainCommand({ ...base, root: '' }, req), (e: Error) => e instanceof RunnerSetupError && /yololab\.mmyolo\.root/.test(e.message));
+  assert.throws(() => buildTrainCommand({ ...base, launcher: 'slurm' }, req), /yololab\.mmyolo\.partition/);
+  assert.throws(() => buildTrainCommand({ ...base, gpus: 0 }, req), /gpus must be a positive integer/);
+  assert.throws(() => buildTrainCommand({ ...base, launcher: 'mpi' as any }, req), /unknown yololab\.mmyolo\.launcher 'mpi'/);
+  assert.throws(() => buildTrainCommand(base, { ...req, seed: -1 }), /seed must be a non-negative integer/);
+});
+
+test('rendered command line quotes only what a shell would split', () => {
+  assert.equal(renderCommandLine({ command: 'python', args: ['tools/train.py', '/a b/c.py', "it's"] }), `python tools/train.py '/a b/c.py' 'it'\\''s'`);
+});

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TrainingRun } from '../../client/runs/training-run';
+import { Progress } from '../../client/runs/progress';
+import { ScalarRecord } from '../../client/runs/scalars-tail';
+
+const trainer = path.join(__dirname, 'fixtures/scripted-trainer.js');
+
+function start(iters: number, extra: string[] = [], graceMs = 5000) {
+  const workDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-run-')), 'work');
+  let log = '';
+  const records: ScalarRecord[] = [];
+  const progress: Progress[] = [];
+  let exit: { code: number | null } | undefined;
+  const run = new TrainingRun(
+    'scripted',
+    { command: process.execPath, args: [trainer, workDir, String(iters), ...extra], cwd: os.tmpdir(), stopStyle: 'interrupt' },
+    workDir,
+    {
+      output: (t) => (log += t),
+      progress: (p) => progress.push(p),
+      records: (_run, read) => records.push(...read.records),
+      exit: (code) => (exit = { code }),
+    },
+    { graceMs, followDebounceMs: 30, followSafetyMs: 0 },
+  );
+  return { run, workDir, log: () => log, records, progress, exit: () => exit };
+}
+
+test('a run streams its log, its scalars and its progress, and reports its exit', async () => {
+  const t = start(10);
+  await t.run.whenExited();
+  assert.deepEqual(t.exit(), { code: 0 });
+  assert.match(t.log(), /^\$ .*scripted-trainer\.js/); // the command line heads the log
+  assert.match(t.log(), /iter 10\/10 loss 0\.4000/);
+  assert.match(t.log(), /done\n/); // stderr too
+  assert.deepEqual(t.records.map((r) => r.iter), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]); // all of them, once, in order
+  assert.equal(t.run.progress.iter, 10);
+  assert.equal(t.run.progress.itersPerEpoch, 10);
+  assert.equal(t.run.progress.loss, 0.4);
+  assert.ok(t.progress.length > 1);
+  assert.equal(t.run.run?.workDir, t.workDir);
+});
+
+test('Stop sends SIGINT and the trainer exits cleanly after saving', async () => {
+  const t = start(100000);
+  while (t.records.length < 3) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(await t.run.stop(), 'graceful');
+  assert.deepEqual(t.exit(), { code: 0 });
+  assert.match(t.log(), /sending SIGINT/);
+  assert.match(t.log(), /checkpoint saved/);
+  assert.equal(t.run.running, false);
+});
+
+test('a trainer that ignores SIGINT is killed after the grace period, and the log says so', async () => {
+  const t = start(100000, ['--ignore-sigint'], 300);
+  while (t.records.length < 1) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(await t.run.stop(), 'killed');
+  assert.match(t.log(), /still running after 0 s: killing it/);
+  assert.notEqual(t.exit()?.code, 0);
+});
+
+test('a command that does not exist ends the run with a clear message, not a crash', async () => {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-run-'));
+  let log = '';
+  let code: number | null | undefined;
+  const run = new TrainingRun('missing', { command: 'yololab-no-such-python', args: [], cwd: workDir, stopStyle: 'interrupt' }, workDir, {
+    output: (t) => (log += t),
+    progress: () => {},
+    records: () => {},
+    exit: (c) => (code = c),
+  }, { followSafetyMs: 0 });
+  await run.whenExited();
+  assert.match(log, /cannot start yololab-no-such-python: .*ENOENT.*is 'yololab-no-such-python' installed and on PATH\?/);
+  assert.equal(run.exitCode, 127);
+  assert.equal(code, 127);
+});
