@@ -1,0 +1,22 @@
+# YOLOv8-m on COCO: the s config scaled by depth and width.
+# The base computed its model from its own factors, so the model keys are written again here.
+_base_ = './yolov8_s_syncbn_fast_8xb16-500e_coco.py'
+
+deepen_factor = 0.67
+widen_factor = 0.75
+last_stage_out_channels = 768
+
+model = dict(
+    backbone=dict(
+        last_stage_out_channels=last_stage_out_channels,
+        deepen_factor=deepen_factor,
+        widen_factor=widen_factor),
+    neck=dict(
+        deepen_factor=deepen_factor,
+        widen_factor=widen_factor,
+        in_channels=[256, 512, last_stage_out_channels],
+        out_channels=[256, 512, last_stage_out_channels]),
+    bbox_head=dict(
+        head_module=dict(
+            widen_factor=widen_factor,
+            in_channels=[256, 512, last_stage_out_channels])))

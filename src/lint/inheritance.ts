@@ -1,0 +1,137 @@
+// Inheritance mistakes MMEngine accepts silently, read from provenance:
+// the propagation trap (§2.5), a `type` changed without `_delete_` (stale base
+// keys ride along), `_delete_` that deletes nothing, and chains deeper than 3.
+
+import * as path from 'node:path';
+import type { Diagnostic, FileUnit, PyDict } from '../config';
+import type { Provenance } from '../config/provenance';
+import { PyDict as Dict, PyList, PyTuple, type PyValue, pyEquals, repr, truthy } from '../config/values';
+
+type KeyPath = (string | number)[];
+
+function showPath(p: KeyPath): string {
+  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i ? `.${k}` : k)).join('');
+}
+
+function short(v: PyValue): string {
+  const s = repr(v);
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+/** Every dict entry of a value tree with its key path. */
+function* walk(v: PyValue, at: KeyPath = []): Generator<{ path: KeyPath; key: PyValue; value: PyValue; prov?: Provenance; parent: PyDict }> {
+  if (v instanceof Dict) {
+    for (const e of v) {
+      const p = [...at, typeof e.key === 'string' ? e.key : String(e.key)];
+      yield { path: p, key: e.key, value: e.value, prov: e.prov, parent: v };
+      yield* walk(e.value, p);
+    }
+  } else if (v instanceof PyList || v instanceof PyTuple) {
+    for (let i = 0; i < v.items.length; i++) yield* walk(v.items[i], [...at, i]);
+  }
+}
+
+/**
+ * A child that reassigns a top-level name the base computed other values from:
+ * those values keep the old one (MMEngine evaluated the base on its own).
+ */
+export function propagationTrap(unit: FileUnit): Diagnostic[] {
+  const { own, mergedBase, result } = unit;
+  if (!own || !mergedBase || !result) return [];
+  const out: Diagnostic[] = [];
+  for (const e of own) {
+    const name = e.key as string;
+    if (!mergedBase.has(name) || pyEquals(mergedBase.get(name)!, e.value)) continue;
+    const stale: { path: KeyPath; value: PyValue; prov: Provenance }[] = [];
+    for (const x of walk(result)) {
+      if ((x.path.length === 1 && x.path[0] === name) || !x.prov || x.prov.file === unit.path) continue;
+      if (x.prov.deps?.includes(name)) stale.push({ path: x.path, value: x.value, prov: x.prov });
+    }
+    if (!stale.length) continue;
+    const list = stale.slice(0, 6).map((s) => `${showPath(s.path)} (still ${short(s.value)}, ${path.basename(s.prov.file)}:${s.prov.range.start.line + 1})`).join(', ');
+    out.push({
+      file: unit.path,
+      range: e.prov!.range,
+      severity: 'warning',
+      code: 'propagation-trap',
+      message: `${name} = ${short(e.value)} does not reach what the base computed from ${name}: ${list}${stale.length > 6 ? `, and ${stale.length - 6} more` : ''}. Bases are evaluated on their own; write those keys again here.`,
+      data: { fix: 'rebind', name, keys: stale.map((s) => ({ path: s.path, expr: name })) },
+    });
+  }
+  return out;
+}
+
+/** Keys every dataset (and the common builders) takes whatever its type: they carry over on purpose. */
+const TYPE_AGNOSTIC_KEYS = new Set(['_scope_', 'type', 'pipeline', 'test_mode', 'data_root', 'ann_file', 'data_prefix', 'metainfo', 'filter_cfg', 'batch_shapes_cfg', 'backend_args', 'lazy_init', 'serialize_data', 'indices', 'max_refetch', 'init_cfg']);
+
+/** A child dict that changes `type` and merges (no `_delete_`): the old type's keys stay. */
+export function staleTypeKeys(unit: FileUnit): Diagnostic[] {
+  const { own, mergedBase } = unit;
+  if (!own || !mergedBase) return [];
+  const out: Diagnostic[] = [];
+  const visit = (child: PyDict, base: PyDict, at: KeyPath) => {
+    for (const e of child) {
+      const k = e.key;
+      const bv = base.get(k);
+      const cv = e.value;
+      if (!(cv instanceof Dict) || !(bv instanceof Dict)) continue;
+      const p = [...at, String(k)];
+      const del = cv.entry('_delete_');
+      if (del && truthy(del.value)) continue;
+      const ct = cv.entry('type');
+      const bt = bv.get('type');
+      if (ct && bt !== undefined && !pyEquals(ct.value, bt)) {
+        const staleKeys = bv.keys().filter((x) => !TYPE_AGNOSTIC_KEYS.has(x as string) && !cv.has(x as string));
+        if (staleKeys.length) {
+          out.push({
+            file: unit.path,
+            range: ct.prov?.range ?? e.prov!.range,
+            severity: 'warning',
+            code: 'stale-type-keys',
+            message: `${showPath(p)}.type changes ${repr(bt)} to ${repr(ct.value)} but merges into the base dict, so the old type's keys ride along: ${staleKeys.map(String).join(', ')}. Add _delete_=True to replace the dict.`,
+            data: { fix: 'add-delete', keyPath: p, valueRange: e.prov?.valueRange },
+          });
+        }
+      }
+      visit(cv, bv, p);
+    }
+  };
+  visit(own, mergedBase, []);
+  return out;
+}
+
+/** `_delete_` where there is nothing to delete (MMEngine then keeps it in the result) or inside a list. */
+export function deleteWithoutEffect(unit: FileUnit): Diagnostic[] {
+  const { own, mergedBase } = unit;
+  if (!own || !mergedBase) return [];
+  const out: Diagnostic[] = [];
+  const report = (prov: Provenance | undefined, message: string) => {
+    if (prov && prov.file === unit.path) out.push({ file: unit.path, range: prov.range, severity: 'warning', code: 'delete-no-effect', message });
+  };
+  const visit = (child: PyValue, base: PyValue | undefined, at: KeyPath, inList: boolean) => {
+    if (child instanceof Dict) {
+      for (const e of child) {
+        const p = [...at, String(e.key)];
+        if (e.key === '_delete_') {
+          if (inList) report(e.prov, `_delete_ inside a list element has no effect: lists replace the base list whole, and _delete_ stays in the result`);
+          else if (!(base instanceof Dict)) report(e.prov, `_delete_ has no effect: the base has no ${showPath(at) || 'dict'} to delete, and MMEngine keeps _delete_ in the result`);
+          continue;
+        }
+        const bv = base instanceof Dict && !inList ? base.get(e.key) : undefined;
+        visit(e.value, bv, p, inList);
+      }
+    } else if (child instanceof PyList || child instanceof PyTuple) {
+      child.items.forEach((x, i) => visit(x, undefined, [...at, i], true));
+    }
+  };
+  for (const e of own) visit(e.value, mergedBase.get(e.key), [String(e.key)], false);
+  return out;
+}
+
+/** Local inheritance deeper than MMYOLO's recommended 3 hops. */
+export function inheritanceDepth(unit: FileUnit): Diagnostic[] {
+  const depth = (u: FileUnit, seen: Set<FileUnit>): number => (seen.has(u) ? 0 : 1 + Math.max(0, ...u.baseUnits.map((b) => depth(b, new Set([...seen, u])))));
+  const d = depth(unit, new Set()) - 1;
+  if (d <= 3 || !unit.baseStmt) return [];
+  return [{ file: unit.path, range: unit.baseStmt, severity: 'information', code: 'inheritance-depth', message: `inherits ${d} levels deep; MMYOLO recommends at most 3, which keeps a config readable` }];
+}
