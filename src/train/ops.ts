@@ -46,6 +46,24 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kernel: number, 
   return tf.stack(taps).reshape([kernel, kernel, ci, co]) as tf.Tensor4D;
 }
 
+/** The same kernel gradient as one convolution (SPEC 5.1): input and batch swapped, the
+ * output gradient used as a kernel dilated by the stride. XNNPACK runs it far faster than
+ * the per-tap matmuls on wasm. */
+export function convFilterGradByConv(x: tf.Tensor4D, dy: tf.Tensor4D, kernel: number, stride: number, pad: number): tf.Tensor4D {
+  const xt = x.transpose([3, 1, 2, 0]) as tf.Tensor4D; // [ci, H, W, B]
+  const dyt = dy.transpose([1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, B, co]
+  const padding = pad === 0 ? 'valid' : ([[0, 0], [pad, pad], [pad, pad], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]);
+  const full = tf.conv2d(xt, dyt, 1, padding, 'NHWC', stride); // [ci, >=k, >=k, co]
+  const cut = full.shape[1] === kernel && full.shape[2] === kernel ? full : full.slice([0, 0, 0, 0], [full.shape[0], kernel, kernel, full.shape[3]]);
+  return cut.transpose([1, 2, 0, 3]) as tf.Tensor4D;
+}
+
+let filterGrad = convFilterGradByConv;
+/** Chooses the kernel-gradient formulation (both are tested against the reference). */
+export function useFilterGrad(kind: 'conv' | 'matmul'): void {
+  filterGrad = kind === 'conv' ? convFilterGradByConv : convFilterGrad;
+}
+
 /** Square convolution, NHWC input, HWIO kernel, symmetric zero padding. */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
   const kernel = w.shape[0];
@@ -60,7 +78,7 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sw] = saved as tf.Tensor4D[];
         const dy4 = dy as tf.Tensor4D;
-        return [convInputGrad(dy4, sw, sx.shape, stride, pad), convFilterGrad(sx, dy4, kernel, stride, pad)];
+        return [convInputGrad(dy4, sw, sx.shape, stride, pad), filterGrad(sx, dy4, kernel, stride, pad)];
       },
     };
   }) as any);
@@ -90,4 +108,10 @@ export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
 
 export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
+}
+
+/** Identity in the forward pass, zero gradient (torch.no_grad for a sub-expression). */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  const f = tf.customGrad(((a: tf.Tensor) => ({ value: a.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as any);
+  return f(x) as T;
 }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { conv2d, maxPoolSame, upsample2x } from '../../src/train/ops';
+import { conv2d, maxPoolSame, upsample2x, useFilterGrad } from '../../src/train/ops';
 import { Rng } from '../../src/data/rng';
 
 function rand(n: number, seed: number): Float32Array {
@@ -28,7 +28,9 @@ const convCases = [
 ];
 
 for (const backend of ['cpu', 'wasm']) {
-  test(`conv2d custom gradients on ${backend} match cpu's stock conv gradients`, async () => {
+  for (const variant of ['conv', 'matmul'] as const)
+  test(`conv2d custom gradients (${variant} kernel gradient) on ${backend} match cpu's stock conv gradients`, async () => {
+    useFilterGrad(variant);
     for (const c of convCases) {
       const xs = rand(c.b * c.h * c.w * c.ci, 1);
       const ws = rand(c.k * c.k * c.ci * c.co, 2);

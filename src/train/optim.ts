@@ -1,0 +1,130 @@
+// Optimizers with PyTorch semantics (SGD with momentum/nesterov/weight decay, AdamW) over
+// YOLOv5OptimizerConstructor's three parameter groups: 0 = conv weights (decayed),
+// 1 = norm weights, 2 = biases. Groups carry their own lr and momentum so the
+// YOLOv5ParamSchedulerHook can warm the bias group up from warmup_bias_lr.
+import * as tf from '@tensorflow/tfjs';
+import { ParamInfo, ParamStore } from './params';
+import { baseType, checkType } from './registry';
+
+export interface ParamGroup {
+  params: ParamInfo[];
+  lr: number;
+  initialLr: number;
+  momentum: number;
+  weightDecay: number;
+  lrMult: number;
+}
+
+export interface OptimizerState {
+  type: 'SGD' | 'AdamW';
+  step: number;
+  slots: Map<string, tf.Variable[]>; // per parameter: SGD [buf]; AdamW [m, v]
+}
+
+export class Optimizer {
+  readonly groups: ParamGroup[] = [];
+  readonly type: 'SGD' | 'AdamW';
+  private nesterov: boolean;
+  private betas: [number, number];
+  private eps: number;
+  readonly state: OptimizerState;
+  readonly frozenByLrMult: string[] = [];
+
+  constructor(store: ParamStore, wrapper: Record<string, any>, batchSize: number) {
+    const opt = wrapper.optimizer ?? {};
+    this.type = checkType(opt, ['optim_wrapper', 'optimizer'], 'SGD', 'AdamW') as 'SGD' | 'AdamW';
+    const lr = opt.lr ?? 0.01;
+    this.nesterov = !!opt.nesterov;
+    this.betas = opt.betas ?? [0.9, 0.999];
+    this.eps = opt.eps ?? 1e-8;
+    const momentum = this.type === 'SGD' ? opt.momentum ?? 0 : this.betas[0];
+    let wd = opt.weight_decay ?? (this.type === 'AdamW' ? 0.01 : 0);
+    const ctorType = wrapper.constructor ? checkType({ type: wrapper.constructor }, ['optim_wrapper', 'constructor'], 'YOLOv5OptimizerConstructor', 'DefaultOptimWrapperConstructor') : 'DefaultOptimWrapperConstructor';
+    const yolo = ctorType === 'YOLOv5OptimizerConstructor';
+    if (yolo) {
+      // Weight decay follows the nominal batch size of 64 (YOLOv5OptimizerConstructor).
+      const bs = opt.batch_size_per_gpu ?? batchSize;
+      const accumulate = Math.max(Math.round(64 / bs), 1);
+      wd *= (bs * accumulate) / 64;
+    }
+    const custom: Record<string, { lr_mult?: number; decay_mult?: number }> = wrapper.paramwise_cfg?.custom_keys ?? {};
+    const multFor = (name: string) => {
+      // MMEngine: the longest matching key wins.
+      const keys = Object.keys(custom).filter((k) => name.includes(k)).sort((a, b) => b.length - a.length);
+      return keys.length ? custom[keys[0]] : {};
+    };
+    const kinds = yolo ? (['conv', 'norm', 'bias'] as const) : null;
+    const byKey = new Map<string, ParamGroup>();
+    for (const p of store.trainable()) {
+      const m = multFor(p.name);
+      const lrMult = m.lr_mult ?? 1;
+      if (lrMult === 0) {
+        this.frozenByLrMult.push(p.name);
+        continue; // lr_mult=0: never updated, counted as frozen
+      }
+      const gi = kinds ? kinds.indexOf(p.kind) : 0;
+      const decay = (yolo ? (gi === 0 ? wd : 0) : wd) * (m.decay_mult ?? 1);
+      const key = `${gi}/${lrMult}/${decay}`;
+      let g = byKey.get(key);
+      if (!g) {
+        g = { params: [], lr: lr * lrMult, initialLr: lr * lrMult, momentum, weightDecay: decay, lrMult };
+        (g as any).index = gi;
+        byKey.set(key, g);
+      }
+      g.params.push(p);
+    }
+    this.groups = [...byKey.values()].sort((a, b) => (a as any).index - (b as any).index);
+    this.state = { type: this.type, step: 0, slots: new Map() };
+    for (const g of this.groups)
+      for (const p of g.params) {
+        const z = () => tf.variable(tf.zerosLike(p.variable), false);
+        this.state.slots.set(p.name, this.type === 'SGD' ? [z()] : [z(), z()]);
+      }
+  }
+
+  /** Index of the YOLOv5 group (0 conv, 1 norm, 2 bias) a group belongs to. */
+  groupIndex(g: ParamGroup): number {
+    return (g as any).index;
+  }
+
+  trainableNames(): string[] {
+    return this.groups.flatMap((g) => g.params.map((p) => p.name));
+  }
+
+  /** Applies one update; grads are float32 and already unscaled. */
+  apply(grads: Record<string, tf.Tensor>): void {
+    this.state.step++;
+    const t = this.state.step;
+    tf.tidy(() => {
+      for (const g of this.groups)
+        for (const p of g.params) {
+          let grad = grads[p.name];
+          if (!grad) continue;
+          const v = p.variable;
+          const slots = this.state.slots.get(p.name)!;
+          if (this.type === 'SGD') {
+            if (g.weightDecay) grad = tf.add(grad, tf.mul(v, g.weightDecay));
+            const buf = slots[0];
+            const nb = t === 1 ? grad : tf.add(tf.mul(buf, g.momentum), grad);
+            buf.assign(nb);
+            const step = this.nesterov ? tf.add(grad, tf.mul(nb, g.momentum)) : nb;
+            v.assign(tf.sub(v, tf.mul(step, g.lr)));
+          } else {
+            const [m, s] = slots;
+            const [b1, b2] = [g.momentum, this.betas[1]];
+            let pv: tf.Tensor = v;
+            if (g.weightDecay) pv = tf.mul(v, 1 - g.lr * g.weightDecay);
+            m.assign(tf.add(tf.mul(m, b1), tf.mul(grad, 1 - b1)));
+            s.assign(tf.add(tf.mul(s, b2), tf.mul(tf.square(grad), 1 - b2)));
+            const mh = tf.div(m, 1 - Math.pow(b1, t));
+            const vh = tf.div(s, 1 - Math.pow(b2, t));
+            v.assign(tf.sub(pv, tf.mul(tf.div(mh, tf.add(tf.sqrt(vh), this.eps)), g.lr)));
+          }
+        }
+    });
+  }
+}
+
+export function optimizerTypeOf(wrapper: Record<string, any>): string {
+  return baseType(wrapper?.optimizer?.type);
+}
