@@ -76,9 +76,9 @@ function readConfigText(file: string, overlay?: (f: string) => string | undefine
   try {
     st = fs.statSync(file);
   } catch {
-    return { error: { pyType: 'FileNotFoundError', message: `No such file or directory: '${file}'` } };
+    return { error: { pyType: 'FileNotFoundError', message: 'No such file or directory' } };
   }
-  if (st.isDirectory()) return { error: { pyType: 'IsADirectoryError', message: `Is a directory: '${file}'` } };
+  if (st.isDirectory()) return { error: { pyType: 'IsADirectoryError', message: 'Is a directory, not a config file' } };
   if (st.size > 64 * 1024 * 1024) return { error: { pyType: 'ValueError', message: `file is too large for a config (${st.size} bytes)` } };
   const buf = fs.readFileSync(file);
   if (buf.includes(0)) return { error: { pyType: 'SyntaxError', message: 'source code cannot contain null bytes (is this a binary file?)' } };
@@ -213,7 +213,7 @@ export class ConfigLoader {
           ref.scope = r.scope;
           if (!fs.existsSync(r.path) && !opts.overlay?.(r.path)) {
             ref.missing = true;
-            u.diagnostics.push(diag(file, s.range, 'error', r.scope ? `file "${r.display}" does not exist` : `No such file or directory: '${s.spec}' (looked for ${r.path})`, 'base-missing', 'FileNotFoundError'));
+            u.diagnostics.push(diag(file, s.range, 'error', r.scope ? `file "${r.display}" does not exist` : `No such file or directory: '${s.spec}' (looked for ${path.relative(path.dirname(file), r.path) || r.path})`, 'base-missing', 'FileNotFoundError'));
             u.failed = true;
           }
         } catch (e) {
@@ -295,7 +295,10 @@ export class ConfigLoader {
     try {
       ev.run(body);
     } catch (e) {
-      if (e instanceof EvalError) return error(at(e.span), e.message, e.pyType === 'NotSupported' ? 'unsupported-syntax' : 'python-error', e.pyType);
+      if (e instanceof EvalError) {
+        const { code, message } = explainEvalError(e, base);
+        return error(at(e.span), message, code, e.pyType);
+      }
       if (e instanceof RangeError) return error(EMPTY, 'config is too deeply nested to evaluate', 'python-error', 'RecursionError');
       throw e;
     }
@@ -339,6 +342,19 @@ export class ConfigLoader {
       throw e;
     }
   }
+}
+
+/** Rule id and a hint for the evaluation errors users hit most. */
+function explainEvalError(e: EvalError, base: PyDict): { code: string; message: string } {
+  if (e.pyType === 'NotSupported') return { code: 'unsupported-syntax', message: e.message };
+  if (e.pyType === 'AttributeError' && e.message.startsWith("'ConfigDict' object has no attribute")) {
+    return { code: 'undefined-base-attr', message: `${e.message} (not defined by the bases of this config)` };
+  }
+  const name = /^name '(\w+)' is not defined$/.exec(e.message)?.[1];
+  if (e.pyType === 'NameError' && name && base.has(name)) {
+    return { code: 'python-error', message: `${e.message}: names from a base are read as _base_.${name}` };
+  }
+  return { code: 'python-error', message: e.message };
 }
 
 /** MMEngine's `_substitute_base_vars`: whole string values equal to a placeholder take the base value. */

@@ -30,9 +30,14 @@ const COMPARE_OPS = new Set(['<', '>', '==', '>=', '<=', '!=']);
 export function parse(text: string, offset = 0): ParseResult {
   const { tokens, issues } = tokenize(text);
   if (offset) for (const t of tokens) (t.start += offset), (t.end += offset);
+  const tokIssues = [...issues];
   const p = new Parser(tokens, issues, text, offset);
   const body = p.parseModule();
-  return { module: { body }, issues: p.issues };
+  // An unclosed bracket or string also derails the parser at the end of the file:
+  // report the cause, not the echoes after it.
+  const first = tokIssues.length ? Math.min(...tokIssues.map((i) => i.span.start)) : Infinity;
+  const kept = p.issues.filter((i) => tokIssues.includes(i) || i.span.start < first);
+  return { module: { body }, issues: kept };
 }
 
 /** Parses a single expression (used for f-string fields). */

@@ -65,16 +65,16 @@ export function loadVocRecords(src: VocSource, warn: (msg: string) => void): Ann
         continue;
       }
       let [x1, y1, x2, y2] = [o.xmin - 1, o.ymin - 1, o.xmax - 1, o.ymax - 1];
-      if (x1 < 0 || y1 < 0 || x2 > W || y2 > H) {
-        const c = [Math.max(0, x1), Math.max(0, y1), Math.min(W, x2), Math.min(H, y2)];
-        warn(
-          `${xmlFile}:${o.line}: warning: box of '${o.name}' (${o.xmin},${o.ymin},${o.xmax},${o.ymax}) lies outside the ${W}x${H} image; clipped`,
-        );
-        [x1, y1, x2, y2] = c;
-      }
+      const desc = `box of '${o.name}' (${o.xmin},${o.ymin},${o.xmax},${o.ymax})`;
       if (x2 <= x1 || y2 <= y1) {
-        warn(`${xmlFile}:${o.line}: warning: box of '${o.name}' (${o.xmin},${o.ymin},${o.xmax},${o.ymax}) is empty; object ignored`);
+        warn(`${xmlFile}:${o.line}: warning: ${desc} is empty; object ignored`);
         continue;
+      }
+      if (x1 < 0 || y1 < 0 || x2 > W || y2 > H) {
+        [x1, y1, x2, y2] = [Math.max(0, x1), Math.max(0, y1), Math.min(W, x2), Math.min(H, y2)];
+        const gone = x2 <= x1 || y2 <= y1;
+        warn(`${xmlFile}:${o.line}: warning: ${desc} lies outside the ${W}x${H} image; ${gone ? 'object ignored' : 'clipped'}`);
+        if (gone) continue;
       }
       boxes.push(x1, y1, x2, y2);
       labels.push(label);

@@ -108,23 +108,23 @@ export function deleteWithoutEffect(unit: FileUnit): Diagnostic[] {
   const report = (prov: Provenance | undefined, message: string) => {
     if (prov && prov.file === unit.path) out.push({ file: unit.path, range: prov.range, severity: 'warning', code: 'delete-no-effect', message });
   };
-  const visit = (child: PyValue, base: PyValue | undefined, at: KeyPath, inList: boolean) => {
+  // `exists`: the base has this key at all (MMEngine pops `_delete_` only then).
+  const visit = (child: PyValue, base: PyValue | undefined, exists: boolean, at: KeyPath, inList: boolean) => {
     if (child instanceof Dict) {
       for (const e of child) {
-        const p = [...at, String(e.key)];
         if (e.key === '_delete_') {
           if (inList) report(e.prov, `_delete_ inside a list element has no effect: lists replace the base list whole, and _delete_ stays in the result`);
-          else if (!(base instanceof Dict)) report(e.prov, `_delete_ has no effect: the base has no ${showPath(at) || 'dict'} to delete, and MMEngine keeps _delete_ in the result`);
+          else if (!exists) report(e.prov, `_delete_ has no effect: the base has no ${showPath(at)} to delete, and MMEngine keeps _delete_ in the result`);
           continue;
         }
-        const bv = base instanceof Dict && !inList ? base.get(e.key) : undefined;
-        visit(e.value, bv, p, inList);
+        const has = !inList && base instanceof Dict && base.has(e.key);
+        visit(e.value, has ? (base as PyDict).get(e.key) : undefined, has, [...at, String(e.key)], inList);
       }
     } else if (child instanceof PyList || child instanceof PyTuple) {
-      child.items.forEach((x, i) => visit(x, undefined, [...at, i], true));
+      child.items.forEach((x, i) => visit(x, undefined, false, [...at, i], true));
     }
   };
-  for (const e of own) visit(e.value, mergedBase.get(e.key), [String(e.key)], false);
+  for (const e of own) visit(e.value, mergedBase.get(e.key), mergedBase.has(e.key), [String(e.key)], false);
   return out;
 }
 

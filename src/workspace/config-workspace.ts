@@ -1,0 +1,99 @@
+// The editor-agnostic state behind the language server: the engine's loader
+// (content-cached), unsaved buffers, the workspace index, and the load result
+// of each config, recomputed only when the file or one of its bases changed.
+
+import * as path from 'node:path';
+import { ConfigLoader, loadConfig, type Diagnostic, type LoadResult } from '../config/index';
+import { ConfigMatcher, DEFAULT_CONFIG_GLOBS } from './config-files';
+import { lintDiagnostics } from './lint-bridge';
+import { WorkspaceIndex } from './workspace-index';
+
+export interface WorkspaceSettings {
+  scopes: Record<string, string>;
+  configGlobs: string[];
+}
+
+export interface Analysis {
+  result: LoadResult;
+  /** Diagnostics located in this file: the engine's and the lint rules'. */
+  diagnostics: Diagnostic[];
+  /** The last load of this file that succeeded (for answers while the text is broken). */
+  lastGood?: LoadResult;
+}
+
+export class ConfigWorkspace {
+  readonly loader = new ConfigLoader();
+  readonly index: WorkspaceIndex;
+  private readonly buffers = new Map<string, string>();
+  private readonly analyses = new Map<string, Analysis>();
+  private readonly lastGood = new Map<string, LoadResult>();
+  private settings: WorkspaceSettings = { scopes: {}, configGlobs: DEFAULT_CONFIG_GLOBS };
+
+  constructor(public roots: string[]) {
+    this.index = new WorkspaceIndex(new ConfigMatcher(roots));
+  }
+
+  /** Scope roots resolved against the first workspace folder. */
+  configure(settings: Partial<WorkspaceSettings>): void {
+    const base = this.roots[0] ?? process.cwd();
+    const scopes: Record<string, string> = {};
+    for (const [k, v] of Object.entries(settings.scopes ?? {})) if (typeof v === 'string') scopes[k] = path.resolve(base, v);
+    const globs = Array.isArray(settings.configGlobs) && settings.configGlobs.every((g) => typeof g === 'string') ? settings.configGlobs : DEFAULT_CONFIG_GLOBS;
+    this.settings = { scopes, configGlobs: globs };
+    this.index.scopes = scopes;
+    this.index.matcher = new ConfigMatcher(this.roots, globs);
+    this.analyses.clear();
+  }
+
+  get scopes(): Record<string, string> {
+    return this.settings.scopes;
+  }
+
+  async scan(progress?: (done: number, total: number) => void): Promise<void> {
+    await this.index.scan(this.roots, progress);
+  }
+
+  isConfig(file: string): boolean {
+    return this.index.has(file) || this.index.matcher.isConfig(file, this.buffers.get(file));
+  }
+
+  textOf(file: string): string | undefined {
+    return this.buffers.get(file);
+  }
+
+  /** An editor buffer opened or edited (text) or closed (undefined). Returns the configs whose answers changed. */
+  setBuffer(file: string, text: string | undefined): string[] {
+    if (text === undefined) this.buffers.delete(file);
+    else this.buffers.set(file, text);
+    this.index.update(file, text);
+    return this.invalidate(file);
+  }
+
+  /** A file changed, appeared or disappeared on disk (outside the editor). */
+  fileChanged(file: string): string[] {
+    if (!this.buffers.has(file)) this.index.update(file);
+    return this.invalidate(file);
+  }
+
+  /** Forget answers for `file` and everything that inherits from it. */
+  invalidate(file: string): string[] {
+    const affected = [file, ...this.index.dependents(file)];
+    for (const f of affected) this.analyses.delete(f);
+    return affected;
+  }
+
+  invalidateAll(): void {
+    this.analyses.clear();
+  }
+
+  analyze(file: string): Analysis {
+    const cached = this.analyses.get(file);
+    if (cached) return cached;
+    const result = loadConfig(file, { loader: this.loader, scopes: this.settings.scopes, overlay: (f) => this.buffers.get(f) });
+    if (result.ok) this.lastGood.set(file, result);
+    const own = result.diagnostics.filter((d) => d.file === file);
+    const analysis: Analysis = { result, diagnostics: [...own, ...lintDiagnostics(result, file)], lastGood: this.lastGood.get(file) };
+    this.analyses.set(file, analysis);
+    return analysis;
+  }
+}

@@ -1,0 +1,71 @@
+// Go-to-definition and references, answered from provenance: a `_base_` path
+// goes to the base file, `_base_.x` to where x was set in the chain, a key to
+// the base definition it overrides, a name to its assignment; references are
+// the downstream configs that set the same key again.
+
+import { entryAt, type LoadResult, type Provenance, type Range } from '../config/index';
+import type { ConfigWorkspace } from './config-workspace';
+import type { Target } from './targets';
+
+export interface SourceLocation {
+  file: string;
+  range: Range;
+}
+
+const FILE_START: Range = { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } };
+
+export function definitionOf(result: LoadResult, target: Target, fallback?: LoadResult): SourceLocation | undefined {
+  const unit = result.unit;
+  switch (target.kind) {
+    case 'base-spec': {
+      const ref = unit.bases[target.index];
+      return ref?.resolved && !ref.missing ? { file: ref.resolved, range: FILE_START } : undefined;
+    }
+    case 'base-path': {
+      const base = unit.mergedBase ?? fallback?.unit.mergedBase;
+      if (!base) return undefined;
+      if (!target.path.length) return unit.bases[0]?.resolved ? { file: unit.bases[0].resolved, range: FILE_START } : undefined;
+      return at(entryAt(base, target.path)?.prov);
+    }
+    case 'key': {
+      // The definition this key overrides; a key the bases do not have is its own definition.
+      const base = unit.mergedBase ?? fallback?.unit.mergedBase;
+      const inBase = base && entryAt(base, target.keyPath)?.prov;
+      if (inBase) return at(inBase);
+      return { file: unit.path, range: target.range };
+    }
+    case 'name': {
+      const own = unit.own ?? fallback?.unit.own;
+      return at(own?.entry(target.name)?.prov);
+    }
+  }
+}
+
+function at(p: Provenance | undefined): SourceLocation | undefined {
+  if (!p || p.file.startsWith('<')) return undefined;
+  return { file: p.file, range: p.range };
+}
+
+/** The provenance of the winning value and everything it overrode, nearest first. */
+export function provenanceChain(p: Provenance | undefined): Provenance[] {
+  return p ? [p, ...(p.overridden ?? [])] : [];
+}
+
+/** Where configs inheriting from `file` set the key at `keyPath` again. */
+export function referencesOf(ws: ConfigWorkspace, file: string, keyPath: (string | number)[]): SourceLocation[] {
+  const out: SourceLocation[] = [];
+  for (const dep of ws.index.dependents(file)) {
+    const r = ws.analyze(dep).result;
+    const top = r.unit.result;
+    if (!top) continue;
+    const seen = new Set<string>();
+    for (const p of provenanceChain(entryAt(top, keyPath)?.prov)) {
+      const key = `${p.file}:${p.range.start.line}:${p.range.start.col}`;
+      if (p.file === dep && !seen.has(key)) {
+        seen.add(key);
+        out.push({ file: p.file, range: p.range });
+      }
+    }
+  }
+  return out;
+}

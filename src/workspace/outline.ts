@@ -1,0 +1,78 @@
+// Document symbols (a config's own top-level keys and their dict keys) and
+// code lens facts ("overrides N keys of <base>", "inherited by N configs").
+
+import * as path from 'node:path';
+import { PyDict, type LoadResult, type Range } from '../config/index';
+import type { WorkspaceIndex } from './workspace-index';
+
+export interface ConfigSymbol {
+  name: string;
+  kind: 'dict' | 'value';
+  /** The key as written. */
+  selectionRange: Range;
+  /** Key through value. */
+  range: Range;
+  children: ConfigSymbol[];
+}
+
+export function configSymbols(result: LoadResult, file: string): ConfigSymbol[] {
+  const own = result.unit.own;
+  return own ? symbolsOf(own, file, 0) : [];
+}
+
+function symbolsOf(d: PyDict, file: string, depth: number): ConfigSymbol[] {
+  const out: ConfigSymbol[] = [];
+  for (const e of d) {
+    const p = e.prov;
+    if (!p || p.file !== file || typeof e.key !== 'string') continue;
+    const range = p.valueRange && after(p.valueRange.end, p.range.end) ? { start: p.range.start, end: p.valueRange.end } : p.range;
+    out.push({
+      name: e.key,
+      kind: e.value instanceof PyDict ? 'dict' : 'value',
+      selectionRange: p.range,
+      range,
+      children: e.value instanceof PyDict && depth < 4 ? symbolsOf(e.value, file, depth + 1) : [],
+    });
+  }
+  return out;
+}
+
+function after(a: { line: number; col: number }, b: { line: number; col: number }): boolean {
+  return a.line > b.line || (a.line === b.line && a.col >= b.col);
+}
+
+export interface LensFact {
+  range: Range;
+  title: string;
+  /** For "inherited by": the inheriting configs; for "overrides": the base file. */
+  files: string[];
+}
+
+/** Leaf keys of `own` that replace something `base` has (a dict with `_delete_` counts as one). */
+export function countOverrides(own: PyDict, base: PyDict): number {
+  let n = 0;
+  for (const e of own) {
+    if (e.key === '_delete_' || !base.has(e.key)) continue;
+    const b = base.get(e.key);
+    if (e.value instanceof PyDict && b instanceof PyDict && !e.value.has('_delete_')) n += countOverrides(e.value, b);
+    else n++;
+  }
+  return n;
+}
+
+export function lensFacts(result: LoadResult, file: string, index: WorkspaceIndex): LensFact[] {
+  const unit = result.unit;
+  const out: LensFact[] = [];
+  const top: Range = { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } };
+  if (unit.own) {
+    for (const bu of unit.baseUnits) {
+      if (!bu.result) continue;
+      const ref = unit.bases.find((b) => b.resolved === bu.path);
+      const n = countOverrides(unit.own, bu.result);
+      out.push({ range: ref?.range ?? unit.baseStmt ?? top, title: `overrides ${n} key${n === 1 ? '' : 's'} of ${path.basename(bu.path)}`, files: [bu.path] });
+    }
+  }
+  const deps = index.dependents(file);
+  if (deps.length) out.push({ range: top, title: `inherited by ${deps.length} config${deps.length === 1 ? '' : 's'}`, files: deps });
+  return out;
+}
