@@ -136,6 +136,7 @@ export class Evaluator {
         for (const t of s.targets) this.del(t, scope);
         return;
       case 'Return':
+        if (!scope) throw new EvalError('SyntaxError', "'return' outside function", s.span);
         throw new ReturnSignal(s.value ? this.eval(s.value, scope) : null);
       case 'Assert':
         if (!truthy(this.eval(s.test, scope))) {

@@ -105,7 +105,17 @@ export class ConfigLoader {
   /** Loads `file` and everything it inherits; returns its unit (result set unless failed). */
   loadUnit(file: string, opts: LoadOptions = {}): FileUnit {
     const session = new Map<string, FileUnit>();
-    return this.unit(path.resolve(file), opts, session, []);
+    const abs = path.resolve(file);
+    try {
+      return this.unit(abs, opts, session, []);
+    } catch (e) {
+      // Deep expression trees can exhaust the JS stack; that is a property of the input.
+      if (!(e instanceof RangeError)) throw e;
+      const u = this.emptyUnit(abs, '');
+      u.failed = true;
+      u.diagnostics.push(diag(abs, EMPTY, 'error', 'config is too deeply nested to evaluate', 'python-error', 'RecursionError'));
+      return u;
+    }
   }
 
   private unit(file: string, opts: LoadOptions, session: Map<string, FileUnit>, stack: string[]): FileUnit {

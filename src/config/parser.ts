@@ -55,8 +55,12 @@ export function parseExpression(text: string, offset: number, issues: SyntaxIssu
   }
 }
 
+/** CPython's tokenizer refuses more than 200 nested brackets; we bound all nesting the same way. */
+const MAX_DEPTH = 200;
+
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(
     private readonly toks: Token[],
     readonly issues: SyntaxIssue[],
@@ -497,6 +501,15 @@ class Parser {
   }
 
   expression(): Expr {
+    if (++this.depth > MAX_DEPTH) this.fail('too many nested parentheses');
+    try {
+      return this.expressionInner();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private expressionInner(): Expr {
     if (this.isKw('lambda')) return this.lambda();
     const body = this.orTest();
     if (this.isKw('if') ) {
@@ -542,7 +555,13 @@ class Parser {
   private notTest(): Expr {
     if (this.isKw('not')) {
       const t = this.next();
-      const operand = this.notTest();
+      if (++this.depth > MAX_DEPTH) this.fail("too many nested 'not'", t);
+      let operand: Expr;
+      try {
+        operand = this.notTest();
+      } finally {
+        this.depth--;
+      }
       return { kind: 'UnaryOp', span: { start: t.start, end: operand.span.end }, op: 'not', operand };
     }
     return this.comparison();
@@ -590,7 +609,13 @@ class Parser {
     const t = this.tok;
     if (t.kind === 'OP' && (t.text === '-' || t.text === '+' || t.text === '~')) {
       this.next();
-      const operand = this.factor();
+      if (++this.depth > MAX_DEPTH) this.fail('too many nested unary operators', t);
+      let operand: Expr;
+      try {
+        operand = this.factor();
+      } finally {
+        this.depth--;
+      }
       return { kind: 'UnaryOp', span: { start: t.start, end: operand.span.end }, op: t.text, operand };
     }
     return this.power();
@@ -753,6 +778,7 @@ class Parser {
   private number(t: Token): Expr {
     const span = { start: t.start, end: t.end };
     let s = t.text.replace(/_/g, '');
+    if (!/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[jJ]?)$/.test(s)) this.fail('invalid decimal literal', t);
     if (/[jJ]$/.test(s)) return { kind: 'Num', span, value: Number(s.slice(0, -1)), imaginary: true };
     if (/^0[xXoObB]/.test(s)) return { kind: 'Num', span, value: BigInt(s.toLowerCase()) };
     if (/[.eE]/.test(s)) return { kind: 'Num', span, value: Number(s) };
