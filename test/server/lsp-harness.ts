@@ -1,0 +1,217 @@
+// A real LSP client for protocol tests: copies a fixture workspace to a temp
+// folder (recording `$N` markers as positions and stripping them), spawns the
+// built server (`node dist/server.js --stdio`) and talks JSON-RPC to it.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+
+export const REPO = path.resolve(__dirname, '../..');
+export const SERVER = path.join(REPO, 'dist/server.js');
+const MARKER = /\$(\d+)/g;
+
+export interface Pos {
+  line: number;
+  character: number;
+}
+
+export interface Workspace {
+  root: string;
+  /** marks['configs/a.py'][0]: where `$0` was in that file. */
+  marks: Record<string, Pos[]>;
+  file(rel: string): string;
+  uri(rel: string): string;
+  text(rel: string): string;
+}
+
+/** Copies test/fixtures/<name> into a fresh temp folder, markers stripped. */
+export function copyFixture(name: string): Workspace {
+  const src = path.join(REPO, 'test/fixtures', name);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `yololab-${name}-`));
+  const marks: Record<string, Pos[]> = {};
+  const copy = (from: string, rel: string) => {
+    for (const e of fs.readdirSync(from, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      const to = path.join(root, r);
+      if (e.isDirectory()) {
+        fs.mkdirSync(to, { recursive: true });
+        copy(path.join(from, e.name), r);
+        continue;
+      }
+      const raw = fs.readFileSync(path.join(from, e.name), 'utf8');
+      let out = '';
+      let last = 0;
+      for (const m of raw.matchAll(MARKER)) {
+        out += raw.slice(last, m.index);
+        last = m.index! + m[0].length;
+        const lines = out.split('\n');
+        (marks[r] ??= [])[Number(m[1])] = { line: lines.length - 1, character: lines[lines.length - 1].length };
+      }
+      out += raw.slice(last);
+      fs.writeFileSync(to, out);
+    }
+  };
+  copy(src, '');
+  const file = (rel: string) => path.join(root, rel);
+  return { root, marks, file, uri: (rel) => pathToFileURL(file(rel)).href, text: (rel) => fs.readFileSync(file(rel), 'utf8') };
+}
+
+export interface Diag {
+  range: { start: Pos; end: Pos };
+  severity?: number;
+  message: string;
+  code?: string;
+  data?: unknown;
+}
+
+export class LspClient {
+  readonly conn: MessageConnection;
+  readonly proc: ChildProcess;
+  /** Latest diagnostics per URI. */
+  readonly diagnostics = new Map<string, Diag[]>();
+  readonly messages: { type: number; message: string }[] = [];
+  readonly progress: unknown[] = [];
+  private waiters: (() => void)[] = [];
+  private versions = new Map<string, number>();
+  indexed: { configs: number; ms: number } | undefined;
+  stderr = '';
+
+  constructor(
+    readonly ws: Workspace,
+    public settings: Record<string, unknown> = {},
+  ) {
+    this.proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stderr!.on('data', (d) => (this.stderr += d));
+    this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
+    this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diag[] }) => {
+      this.diagnostics.set(p.uri, p.diagnostics);
+      this.wake();
+    });
+    this.conn.onNotification('window/showMessage', (p: { type: number; message: string }) => {
+      this.messages.push(p);
+      this.wake();
+    });
+    this.conn.onNotification('window/logMessage', () => undefined);
+    this.conn.onNotification('$/progress', (p: unknown) => {
+      this.progress.push(p);
+      this.wake();
+    });
+    this.conn.onNotification('yololab/indexed', (p: { configs: number; ms: number }) => {
+      this.indexed = p;
+      this.wake();
+    });
+    this.conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map(() => this.settings));
+    this.conn.onRequest('window/workDoneProgress/create', () => null);
+    this.conn.onRequest('client/registerCapability', () => null);
+    this.conn.onRequest('workspace/codeLens/refresh', () => null);
+    this.conn.listen();
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    w.forEach((f) => f());
+  }
+
+  /** Resolves when `pred` holds, re-checked on every notification; fails after `ms`. */
+  async until<T>(what: string, pred: () => T | undefined | false, ms = 8000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = pred();
+      if (v) return v;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; server stderr: ${this.stderr.slice(-2000)}`);
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, Math.min(left, 200));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          res();
+        });
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.conn.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: pathToFileURL(this.ws.root).href,
+      workspaceFolders: [{ uri: pathToFileURL(this.ws.root).href, name: 'ws' }],
+      capabilities: {
+        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, codeLens: { refreshSupport: true }, fileOperations: { willRename: true } },
+        window: { workDoneProgress: true, showMessage: {} },
+        textDocument: { publishDiagnostics: { versionSupport: true }, hover: { contentFormat: ['markdown'] } },
+      },
+    });
+    await this.conn.sendNotification('initialized', {});
+    await this.until('the workspace index', () => this.indexed);
+  }
+
+  open(rel: string, text = this.ws.text(rel)): void {
+    const uri = this.ws.uri(rel);
+    this.versions.set(uri, 1);
+    this.diagnostics.delete(uri);
+    void this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+  }
+
+  /** Replaces the whole unsaved buffer. */
+  change(rel: string, text: string): void {
+    const uri = this.ws.uri(rel);
+    const v = (this.versions.get(uri) ?? 1) + 1;
+    this.versions.set(uri, v);
+    this.diagnostics.delete(uri);
+    void this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text }] });
+  }
+
+  close(rel: string): void {
+    void this.conn.sendNotification('textDocument/didClose', { textDocument: { uri: this.ws.uri(rel) } });
+  }
+
+  /** The next diagnostics published for a file (after open/change cleared them). */
+  diags(rel: string): Promise<Diag[]> {
+    const uri = this.ws.uri(rel);
+    return this.until(`diagnostics for ${rel}`, () => this.diagnostics.get(uri));
+  }
+
+  request<T>(method: string, params: unknown): Promise<T> {
+    return this.conn.sendRequest(method, params) as Promise<T>;
+  }
+
+  at(rel: string, mark: number): { textDocument: { uri: string }; position: Pos } {
+    const p = this.ws.marks[rel]?.[mark];
+    if (!p) throw new Error(`no marker $${mark} in ${rel}`);
+    return { textDocument: { uri: this.ws.uri(rel) }, position: p };
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
+      void this.conn.sendNotification('exit');
+    } catch {
+      // already gone
+    }
+    await new Promise<void>((res) => {
+      if (this.proc.exitCode !== null) return res();
+      const t = setTimeout(() => {
+        this.proc.kill();
+        res();
+      }, 2000);
+      this.proc.on('exit', () => {
+        clearTimeout(t);
+        res();
+      });
+    });
+    this.conn.dispose();
+    fs.rmSync(this.ws.root, { recursive: true, force: true });
+  }
+}
+
+/** Starts a server over a fresh copy of a fixture workspace. */
+export async function startServer(fixture: string, settings: Record<string, unknown> = {}): Promise<LspClient> {
+  if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
+  const c = new LspClient(copyFixture(fixture), settings);
+  await c.start();
+  return c;
+}
