@@ -1,6 +1,34 @@
-// Not built yet: placeholder so the CLI bundles while this command is written.
-export const summary = '(not built yet)';
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('yololab train: not built yet\n');
-  return 2;
+// yololab train CONFIG [--work-dir DIR] [--seed N] [--resume [CKPT]] [--cfg-options K=V ...] [--amp] [--backend NAME]
+import { errorLine, intFlag, parseArgs, strFlag, UsageError } from '../train/cli-args';
+
+export const summary = 'train a detector from a config with the built-in TensorFlow.js trainer';
+
+const usage = 'usage: yololab train CONFIG [--work-dir DIR] [--seed N] [--resume [CKPT]] [--cfg-options KEY=VALUE ...] [--amp] [--backend tensorflow-gpu|tensorflow|wasm|cpu]';
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    const p = parseArgs(argv, ['work-dir', 'seed', 'backend', 'max-iters'], ['amp', 'help'], ['resume']);
+    if (p.flags.has('help')) {
+      process.stdout.write(usage + '\n');
+      return 0;
+    }
+    if (p.positional.length !== 1) throw new UsageError(usage);
+    const { train } = await import('../train/runner');
+    const r = await train({
+      config: p.positional[0],
+      workDir: strFlag(p, 'work-dir'),
+      seed: intFlag(p, 'seed'),
+      resume: p.flags.get('resume') as string | true | undefined,
+      cfgOptions: p.cfgOptions,
+      amp: p.flags.has('amp'),
+      backend: strFlag(p, 'backend'),
+      maxIters: intFlag(p, 'max-iters'),
+    });
+    if (r.interrupted) process.stdout.write(`interrupted; resume with: yololab train ${p.positional[0]} --resume ${r.lastCheckpoint ?? ''}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(errorLine('train', e) + '\n');
+    if (process.env.YOLOLAB_DEBUG) process.stderr.write(String((e as Error)?.stack) + '\n');
+    return e instanceof UsageError ? 2 : 1;
+  }
 }

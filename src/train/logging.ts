@@ -1,0 +1,68 @@
+// Run output in MMEngine's layout: WORK_DIR/TIMESTAMP/TIMESTAMP.log (text) and
+// WORK_DIR/TIMESTAMP/vis_data/scalars.json (one JSON object per line, SPEC 5.4).
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function timestamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export function formatEta(seconds: number): string {
+  if (!isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export class RunLog {
+  readonly runDir: string;
+  readonly logFile: string;
+  readonly scalarsFile: string;
+  private tty: boolean;
+  private barShown = false;
+
+  constructor(readonly workDir: string, private echo: (s: string) => void = (s) => process.stdout.write(s), tty = !!process.stdout.isTTY, stamp = timestamp()) {
+    this.runDir = join(workDir, stamp);
+    mkdirSync(join(this.runDir, 'vis_data'), { recursive: true });
+    this.logFile = join(this.runDir, `${stamp}.log`);
+    this.scalarsFile = join(this.runDir, 'vis_data', 'scalars.json');
+    writeFileSync(this.scalarsFile, '');
+    this.tty = tty;
+  }
+
+  info(msg: string): void {
+    const d = new Date();
+    const p = (n: number) => String(n).padStart(2, '0');
+    const line = `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} - yololab - INFO - ${msg}`;
+    appendFileSync(this.logFile, line + '\n');
+    if (this.barShown) this.echo('\r\x1b[K');
+    this.barShown = false;
+    this.echo(line + '\n');
+  }
+
+  warn(msg: string): void {
+    appendFileSync(this.logFile, `WARNING - ${msg}\n`);
+    if (this.barShown) this.echo('\r\x1b[K');
+    this.barShown = false;
+    this.echo(`warning: ${msg}\n`);
+  }
+
+  /** Terminal-only progress bar (the log file and pipes get the periodic lines instead). */
+  progress(epoch: number, maxEpochs: number, iter: number, iters: number, loss: number, eta: number): void {
+    if (!this.tty) return;
+    const width = 24;
+    const filled = Math.round((iter / iters) * width);
+    this.echo(`\r\x1b[KEpoch ${epoch}/${maxEpochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${iter}/${iters} loss ${loss.toFixed(4)} eta ${formatEta(eta)}`);
+    this.barShown = true;
+  }
+
+  scalars(obj: Record<string, number>): void {
+    appendFileSync(this.scalarsFile, JSON.stringify(obj) + '\n');
+  }
+
+  writeConfig(text: string): void {
+    writeFileSync(join(this.runDir, 'vis_data', 'config.json'), text);
+  }
+}
