@@ -125,11 +125,12 @@ export function printfFormat(fmt: string, args: PyValue): string {
       if (i >= list.length) throw new PyError('TypeError', 'not enough arguments for format string');
       v = list[i++];
     }
-    let spec = '';
-    if (flags.includes('-')) spec += '<';
+    // printf pads on the left unless '-' asks for the right.
+    const zeroPad = flags.includes('0') && !flags.includes('-') && !'sra'.includes(conv);
+    let spec = flags.includes('-') ? '<' : zeroPad ? '' : '>';
     if (flags.includes('+')) spec += '+';
     else if (flags.includes(' ')) spec += ' ';
-    if (flags.includes('0') && !flags.includes('-')) spec += '0';
+    if (zeroPad) spec += '0';
     if (w) spec += w;
     if (p !== undefined) spec += '.' + p;
     if (conv === 's') return formatSpec(str(v), spec);

@@ -52,6 +52,8 @@ export interface FileUnit {
   envUsed: Record<string, string>;
   /** Top-level `_base_ = ...` statement span, for edits. */
   baseStmt?: Range;
+  /** Diagnostics and failure of the text-only stage (parse, bases), kept so a cached unit can be re-evaluated when a base changes. */
+  prepared?: { diagnostics: Diagnostic[]; failed: boolean };
 }
 
 export interface LoadOptions {
@@ -132,7 +134,11 @@ export class ConfigLoader {
       this.cache.delete(file);
       return u;
     }
-    const prepared = cached && cached.text === text && Object.keys(cached.envUsed).every((k) => (opts.env ?? process.env)[k] === cached.envUsed[k]) ? cached : this.prepare(file, text, opts);
+    // Reuse the parse of unchanged text, unless a base appeared or disappeared since.
+    const missing = (p: string) => !fs.existsSync(p) && !opts.overlay?.(p);
+    const reusable = cached && cached.text === text && Object.keys(cached.envUsed).every((k) => (opts.env ?? process.env)[k] === cached.envUsed[k]) && cached.bases.every((b) => !b.resolved || !!b.missing === missing(b.resolved));
+    const prepared = reusable ? cached : this.prepare(file, text, opts);
+    if (!reusable) prepared.prepared = { diagnostics: [...prepared.diagnostics], failed: prepared.failed };
     // Bases first (depth-first, in list order), so their units are current.
     const baseUnits: FileUnit[] = [];
     const nextStack = [...stack, file];
@@ -149,7 +155,9 @@ export class ConfigLoader {
       session.set(file, cached);
       return cached;
     }
-    const u: FileUnit = { ...prepared, baseUnits, diagnostics: [...prepared.diagnostics], failed: prepared.failed, mergedBase: undefined, own: undefined, result: undefined };
+    // Start from the parse stage's findings only: the cached unit's evaluation errors (a base that failed then) must not stick.
+    const stage = prepared.prepared ?? { diagnostics: prepared.diagnostics, failed: prepared.failed };
+    const u: FileUnit = { ...prepared, baseUnits, diagnostics: [...stage.diagnostics], failed: stage.failed, mergedBase: undefined, own: undefined, result: undefined };
     if (cycle) {
       const ref = prepared.bases.find((b) => b.resolved && nextStack.includes(b.resolved))!;
       u.failed = true;
@@ -289,6 +297,8 @@ export class ConfigLoader {
         error(ref.range, `Duplicate key is not allowed among bases. Duplicate keys: ${keys} (also set in ${where.join(', ')}; two bases of one file may not define the same top-level key)`, 'duplicate-base-key', 'KeyError');
         return;
       }
+      const deprecated = bu.diagnostics.find((d) => d.code === 'deprecated-config');
+      if (deprecated) u.diagnostics.push(diag(file, ref.range, 'warning', `base '${ref.spec}' is deprecated: ${deprecated.message}`, 'deprecated-config', 'DeprecationWarning'));
       const copy = applyScope(cloneTree(bu.result), ref.scope) as PyDict;
       for (const e of copy) base.set(e.key, e.value, e.prov);
     }
@@ -374,7 +384,7 @@ function fillTemplates(v: PyValue, vars: Map<string, string>, base: PyDict, file
     let cur: PyValue = base;
     for (const k of vars.get(placeholder)!.split('.')) {
       if (!(cur instanceof PyDict) || !cur.has(k)) {
-        const err = new PyError('KeyError', repr(k)) as PyError & { prov?: Provenance };
+        const err = new PyError('KeyError', `${repr(k)}: {{_base_.${vars.get(placeholder)}}} names a key the bases do not define`) as PyError & { prov?: Provenance };
         err.prov = p;
         throw err;
       }

@@ -44,6 +44,10 @@ for (const name of cases) {
     const expectedText = fs.readFileSync(path.join(dir, 'expected.json'), 'utf8').split('<CASE_DIR>').join(dir);
     const diffs = diffExact(parseExactJson(toTaggedJson(r.config!)), parseExactJson(expectedText));
     assert.deepEqual(diffs, [], `${name}: merged config differs from MMEngine's:\n${diffs.join('\n')}`);
+    // Python that SPEC §2.7 keeps out of configs: reproduced, and also diagnosed.
+    if (name.startsWith('03-') || name.startsWith('55-')) {
+      assert.ok(r.diagnostics.some((d) => d.code === 'unsupported-syntax' && d.severity === 'warning'), `${name}: expected unsupported-syntax warnings`);
+    }
     const warnFile = path.join(dir, 'expected.warnings.txt');
     if (fs.existsSync(warnFile)) {
       const [category] = fs.readFileSync(warnFile, 'utf8').split(':');

@@ -34,4 +34,9 @@ def enc(v):
 
 ns = {}
 exec(compile(open(sys.argv[1]).read(), sys.argv[1], 'exec'), ns)
+if '--config' in sys.argv:
+    # What MMEngine keeps of a config's namespace: no modules, functions or `__` names.
+    import types
+    ns = {k: v for k, v in ns.items()
+          if not k.startswith('__') and not isinstance(v, (types.ModuleType, types.FunctionType))}
 print(enc({k: v for k, v in ns.items() if k != '__builtins__'}))
