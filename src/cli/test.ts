@@ -1,6 +1,34 @@
-// Not built yet: placeholder so the CLI bundles while this command is written.
-export const summary = '(not built yet)';
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('yololab test: not built yet\n');
-  return 2;
+// yololab test CONFIG CHECKPOINT [--tta] [--show-dir DIR] [--work-dir DIR] [--backend NAME] [--cfg-options ...]
+import { errorLine, parseArgs, strFlag, UsageError } from '../train/cli-args';
+
+export const summary = 'evaluate a checkpoint on the config\'s test set (mAP), optionally with TTA and drawn boxes';
+
+const usage = 'usage: yololab test CONFIG CHECKPOINT [--tta] [--show-dir DIR] [--work-dir DIR] [--backend NAME] [--cfg-options KEY=VALUE ...]';
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    const p = parseArgs(argv, ['show-dir', 'work-dir', 'backend', 'score-thr'], ['tta', 'help']);
+    if (p.flags.has('help')) {
+      process.stdout.write(usage + '\n');
+      return 0;
+    }
+    if (p.positional.length !== 2) throw new UsageError(usage);
+    const { runTest } = await import('../train/test-run');
+    const thr = strFlag(p, 'score-thr');
+    await runTest({
+      config: p.positional[0],
+      checkpoint: p.positional[1],
+      tta: p.flags.has('tta'),
+      showDir: strFlag(p, 'show-dir'),
+      workDir: strFlag(p, 'work-dir'),
+      backend: strFlag(p, 'backend'),
+      cfgOptions: p.cfgOptions,
+      scoreThr: thr === undefined ? undefined : Number(thr),
+    });
+    return 0;
+  } catch (e) {
+    process.stderr.write(errorLine('test', e) + '\n');
+    if (process.env.YOLOLAB_DEBUG) process.stderr.write(String((e as Error)?.stack) + '\n');
+    return e instanceof UsageError ? 2 : 1;
+  }
 }

@@ -148,11 +148,14 @@ export class YOLODetector {
     const [top, , left] = s.meta.pad;
     cand.forEach(([a, c, score], i) => {
       const o = (n * A + a) * 4;
+      let [x1, y1, x2, y2] = [boxes[o], boxes[o + 1], boxes[o + 2], boxes[o + 3]];
+      // A flip (TTA) was applied last, on the padded image of width s.width: undo it first.
+      if (s.meta.flip) [x1, x2] = [s.width - x2, s.width - x1];
       // Undo LetterResize padding and the resize, then clip to the original image.
-      bb[i * 4] = Math.min(Math.max((boxes[o] - left) / sx, 0), s.meta.oriWidth);
-      bb[i * 4 + 1] = Math.min(Math.max((boxes[o + 1] - top) / sy, 0), s.meta.oriHeight);
-      bb[i * 4 + 2] = Math.min(Math.max((boxes[o + 2] - left) / sx, 0), s.meta.oriWidth);
-      bb[i * 4 + 3] = Math.min(Math.max((boxes[o + 3] - top) / sy, 0), s.meta.oriHeight);
+      bb[i * 4] = Math.min(Math.max((x1 - left) / sx, 0), s.meta.oriWidth);
+      bb[i * 4 + 1] = Math.min(Math.max((y1 - top) / sy, 0), s.meta.oriHeight);
+      bb[i * 4 + 2] = Math.min(Math.max((x2 - left) / sx, 0), s.meta.oriWidth);
+      bb[i * 4 + 3] = Math.min(Math.max((y2 - top) / sy, 0), s.meta.oriHeight);
       sc[i] = score;
       lb[i] = c;
     });

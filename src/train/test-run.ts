@@ -1,0 +1,100 @@
+// `yololab test`: evaluates a checkpoint on the config's test set, optionally with TTA,
+// and with --show-dir writes each image with its predicted boxes drawn.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { buildDataset } from '../data/dataset';
+import { createLoader } from '../data/loader';
+import { decodeImage, encodePng } from '../data/image';
+import { Detections, DetSample } from '../data/types';
+import { selectBackend } from './backend';
+import { readCheckpoint } from './checkpoint';
+import { loadTrainConfig } from './config';
+import { drawBoxes } from './draw-boxes';
+import { RunLog } from './logging';
+import { buildModel, datasetCtx, evaluate } from './runner';
+import { setTypeLocator } from './registry';
+import { loadPartial } from './state';
+import { expandTtaPipeline, mergeViews, ttaCfgOf } from './tta';
+import { buildEvaluator } from '../metrics';
+
+export interface TestOptions {
+  config: string;
+  checkpoint: string;
+  tta?: boolean;
+  showDir?: string;
+  workDir?: string;
+  backend?: string;
+  cfgOptions?: string[];
+  echo?: (s: string) => void;
+  scoreThr?: number; // for drawing only
+}
+
+export async function runTest(opts: TestOptions): Promise<{ metrics: Record<string, number>; runDir: string }> {
+  const loaded = loadTrainConfig(opts.config, opts.cfgOptions ?? []);
+  setTypeLocator(loaded.where);
+  const cfg = loaded.cfg;
+  const workDir = resolve(opts.workDir ?? cfg.work_dir ?? join('work_dirs', basename(opts.config).replace(/\.(py|json)$/, '')));
+  const log = new RunLog(workDir, opts.echo, false);
+  const backend = await selectBackend(opts.backend);
+  log.info(`backend: ${backend.label}`);
+  const { store, det } = buildModel(loaded, 0);
+  const ck = readCheckpoint(opts.checkpoint);
+  const r = loadPartial(ck, store);
+  if (r.skipped.length) throw new Error(`${opts.checkpoint}: does not fit this config: ${r.skipped.slice(0, 5).join(', ')}${r.skipped.length > 5 ? ` and ${r.skipped.length - 5} more` : ''}`);
+  log.info(`checkpoint: ${opts.checkpoint} (epoch ${ck.meta.epoch ?? '?'}, EMA weights ${[...ck.tensors.keys()].some((k) => k.startsWith('ema.')) ? 'used' : 'absent'})`);
+  const dl = cfg.test_dataloader ?? cfg.val_dataloader;
+  const root = cfg.test_dataloader ? 'test_dataloader' : 'val_dataloader';
+  const evaluatorCfg = cfg.test_evaluator ?? cfg.val_evaluator;
+  if (!dl?.dataset || !evaluatorCfg) throw new Error(`${opts.config}: needs test_dataloader (or val_dataloader) and test_evaluator (or val_evaluator)`);
+  const onWarning = (m: string) => log.warn(m);
+  const dataset = buildDataset(dl.dataset, { ...datasetCtx(loaded, [root, 'dataset']), onWarning });
+  const bs = dl.batch_size ?? 1;
+  const all = new Map<string, Detections>();
+  const files = new Map<string, string>();
+  const keepAll = (batch: DetSample[]) => {
+    batch.forEach((s) => files.set(s.meta.imageId, s.meta.file));
+    const dets = det.predict(batch);
+    dets.forEach((d) => all.set(d.imageId, d));
+    return dets;
+  };
+  let metrics: Record<string, number>;
+  if (!opts.tta) {
+    metrics = await evaluate(det, dataset, evaluatorCfg, bs, keepAll);
+  } else {
+    if (!cfg.tta_model || !cfg.tta_pipeline) throw new Error(`${opts.config}: --tta needs tta_model and tta_pipeline (e.g. _base_ = ['../_base_/det_p5_tta.py'])`);
+    const ttaCfg = ttaCfgOf(cfg.tta_model);
+    const views = expandTtaPipeline(cfg.tta_pipeline);
+    log.info(`TTA: ${views.length} views per image, merged by NMS (iou ${ttaCfg.iouThr}, max_per_img ${ttaCfg.maxPerImg})`);
+    const perImage = new Map<string, Detections[]>();
+    for (const pipeline of views) {
+      const viewSet = buildDataset({ ...dl.dataset, pipeline }, { ...datasetCtx(loaded, ['tta_pipeline']), onWarning });
+      for await (const batch of createLoader(viewSet, { batchSize: bs, shuffle: false, seed: 0, epoch: 0 }))
+        batch.forEach((s) => files.set(s.meta.imageId, s.meta.file)),
+        det.predict(batch).forEach((d) => perImage.set(d.imageId, [...(perImage.get(d.imageId) ?? []), d]));
+    }
+    const evaluator = buildEvaluator(evaluatorCfg, dataset.classes);
+    for (let i = 0; i < dataset.length; i++) {
+      const gt = dataset.groundTruth(i);
+      const merged = mergeViews(perImage.get(gt.imageId) ?? [], ttaCfg);
+      merged.imageId = gt.imageId;
+      all.set(gt.imageId, merged);
+      evaluator.process(gt, merged);
+    }
+    metrics = evaluator.compute();
+  }
+  log.scalars({ ...metrics, step: ck.meta.epoch ?? 0 });
+  log.info(`Epoch(test) [${dataset.length}/${dataset.length}]${opts.tta ? ' (TTA)' : ''}  ${Object.entries(metrics).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join('  ')}`);
+  if (opts.showDir) {
+    mkdirSync(opts.showDir, { recursive: true });
+    const thr = opts.scoreThr ?? 0.3;
+    for (const [id, d] of all) {
+      const file = files.get(id);
+      if (!file) continue;
+      const img = decodeImage(file);
+      drawBoxes(img.data, img.width, img.height, d, dataset.classes, thr);
+      writeFileSync(join(opts.showDir, `${id}.png`), encodePng(img.data, img.width, img.height));
+    }
+    log.info(`drawn ${all.size} images with boxes scoring >= ${thr} to ${resolve(opts.showDir)}`);
+  }
+  return { metrics, runDir: log.runDir };
+}
