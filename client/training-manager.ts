@@ -78,7 +78,7 @@ export class TrainingManager implements vscode.Disposable {
     let env: NodeJS.ProcessEnv | undefined;
     if (s.runner === 'builtin') {
       // In desktop VS Code process.execPath is Electron; ELECTRON_RUN_AS_NODE makes it a plain node
-      runner = { kind: 'builtin', node: process.execPath, cli: this.context.asAbsolutePath(path.join('bin', 'yololab.js')) };
+      runner = { kind: 'builtin', node: process.execPath, cli: this.context.asAbsolutePath(path.join('bin', 'yololab.js')), cwd: wsFolder };
       if (process.versions.electron) env = { ELECTRON_RUN_AS_NODE: '1' };
     } else {
       runner = {

@@ -17,6 +17,7 @@ export interface BuiltinRunner {
   kind: 'builtin';
   node: string; // the node executable (in desktop VS Code: its Electron binary run as node)
   cli: string; // absolute path of bin/yololab.js
+  cwd: string; // the workspace folder: configs name data relative to where training is started, as in MMYOLO
 }
 
 export interface MmyoloRunner {
@@ -53,7 +54,7 @@ function builtinCommand(r: BuiltinRunner, req: TrainRequest): CommandLine {
   if (req.amp) args.push('--amp');
   if (req.seed !== undefined) args.push('--seed', String(req.seed));
   if (req.backend) args.push('--backend', req.backend);
-  return { command: r.node, args, cwd: path.dirname(req.config), stopStyle: 'interrupt' };
+  return { command: r.node, args, cwd: r.cwd, stopStyle: 'interrupt' };
 }
 
 function mmyoloCommand(r: MmyoloRunner, req: TrainRequest): CommandLine {

@@ -5,11 +5,12 @@ import { buildTrainCommand, renderCommandLine, RunnerSetupError, torchrunBeside 
 const req = { config: '/ws/configs/yolov8_n_demo.py', workDir: '/ws/work_dirs/yolov8_n_demo', amp: false };
 
 test('builtin runner: node CLI train with work dir, and flags only when asked', () => {
-  const r = { kind: 'builtin' as const, node: '/usr/bin/node', cli: '/ext/bin/yololab.js' };
+  const r = { kind: 'builtin' as const, node: '/usr/bin/node', cli: '/ext/bin/yololab.js', cwd: '/ws' };
   const plain = buildTrainCommand(r, req);
   assert.equal(plain.command, '/usr/bin/node');
   assert.deepEqual(plain.args, ['/ext/bin/yololab.js', 'train', req.config, '--work-dir', req.workDir]);
   assert.equal(plain.stopStyle, 'interrupt');
+  assert.equal(plain.cwd, '/ws'); // data_root is relative to where training starts
   const all = buildTrainCommand(r, { ...req, amp: true, seed: 7, backend: 'wasm' });
   assert.deepEqual(all.args.slice(5), ['--amp', '--seed', '7', '--backend', 'wasm']);
 });
