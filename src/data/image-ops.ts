@@ -28,13 +28,18 @@ export function resizeRgb(src: Uint8Array, sw: number, sh: number, dw: number, d
     const wy = sy - y0;
     const r0 = y0 * sw * 3, r1 = y1 * sw * 3;
     let o = y * dw * 3;
-    for (let x = 0; x < dw; x++) {
-      const a = x0s[x], b = x1s[x], wx = wxs[x];
-      for (let c = 0; c < 3; c++) {
-        const top = src[r0 + a + c] + (src[r0 + b + c] - src[r0 + a + c]) * wx;
-        const bot = src[r1 + a + c] + (src[r1 + b + c] - src[r1 + a + c]) * wx;
-        out[o++] = Math.round(top + (bot - top) * wy);
-      }
+    for (let x = 0; x < dw; x++, o += 3) {
+      const a0 = r0 + x0s[x], b0 = r0 + x1s[x], a1 = r1 + x0s[x], b1 = r1 + x1s[x], wx = wxs[x];
+      // Channels unrolled; (v + 0.5) | 0 rounds the non-negative values.
+      let top = src[a0] + (src[b0] - src[a0]) * wx;
+      let bot = src[a1] + (src[b1] - src[a1]) * wx;
+      out[o] = (top + (bot - top) * wy + 0.5) | 0;
+      top = src[a0 + 1] + (src[b0 + 1] - src[a0 + 1]) * wx;
+      bot = src[a1 + 1] + (src[b1 + 1] - src[a1 + 1]) * wx;
+      out[o + 1] = (top + (bot - top) * wy + 0.5) | 0;
+      top = src[a0 + 2] + (src[b0 + 2] - src[a0 + 2]) * wx;
+      bot = src[a1 + 2] + (src[b1 + 2] - src[a1 + 2]) * wx;
+      out[o + 2] = (top + (bot - top) * wy + 0.5) | 0;
     }
   }
   return out;
@@ -109,6 +114,8 @@ export function padRgb(
 /**
  * Warps with a 3x3 matrix M (row-major, mapping source -> destination) into a dw x dh
  * image, sampling bilinearly through M's inverse; outside pixels take `border`.
+ * Affine matrices (last row 0,0,1) take a fast path that steps the source coordinate
+ * incrementally along each row.
  */
 export function warpAffineRgb(
   src: Uint8Array, sw: number, sh: number, M: number[], dw: number, dh: number,
@@ -116,25 +123,41 @@ export function warpAffineRgb(
 ): Uint8Array {
   const inv = invert3(M);
   const out = new Uint8Array(dw * dh * 3);
+  const b0 = border[0], b1 = border[1], b2 = border[2];
+  const stride = sw * 3;
   for (let y = 0; y < dh; y++) {
-    for (let x = 0; x < dw; x++) {
-      const w = inv[6] * x + inv[7] * y + inv[8];
-      const sx = (inv[0] * x + inv[1] * y + inv[2]) / w;
-      const sy = (inv[3] * x + inv[4] * y + inv[5]) / w;
-      const o = (y * dw + x) * 3;
+    let o = y * dw * 3;
+    for (let x = 0; x < dw; x++, o += 3) {
+      const wq = inv[6] * x + inv[7] * y + inv[8];
+      const sx = (inv[0] * x + inv[1] * y + inv[2]) / wq;
+      const sy = (inv[3] * x + inv[4] * y + inv[5]) / wq;
       const x0 = Math.floor(sx), y0 = Math.floor(sy);
       if (x0 < -1 || y0 < -1 || x0 >= sw || y0 >= sh) {
-        out[o] = border[0];
-        out[o + 1] = border[1];
-        out[o + 2] = border[2];
+        out[o] = b0;
+        out[o + 1] = b1;
+        out[o + 2] = b2;
         continue;
       }
       const ax = sx - x0, ay = sy - y0;
+      const w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay), w01 = (1 - ax) * ay, w11 = ax * ay;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 + 1 < sh) {
+        const p = y0 * stride + x0 * 3;
+        const q = p + stride;
+        out[o] = Math.round(src[p] * w00 + src[p + 3] * w10 + src[q] * w01 + src[q + 3] * w11);
+        out[o + 1] = Math.round(src[p + 1] * w00 + src[p + 4] * w10 + src[q + 1] * w01 + src[q + 4] * w11);
+        out[o + 2] = Math.round(src[p + 2] * w00 + src[p + 5] * w10 + src[q + 2] * w01 + src[q + 5] * w11);
+        continue;
+      }
+      // Along the edge: neighbours outside the source take the border value.
+      const in00 = x0 >= 0 && y0 >= 0, in10 = x0 + 1 < sw && y0 >= 0, in01 = x0 >= 0 && y0 + 1 < sh, in11 = x0 + 1 < sw && y0 + 1 < sh;
+      const p = y0 * stride + x0 * 3;
       for (let c = 0; c < 3; c++) {
-        const px = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= sw || yy >= sh ? border[c] : src[(yy * sw + xx) * 3 + c]);
-        const top = px(x0, y0) * (1 - ax) + px(x0 + 1, y0) * ax;
-        const bot = px(x0, y0 + 1) * (1 - ax) + px(x0 + 1, y0 + 1) * ax;
-        out[o + c] = Math.round(top * (1 - ay) + bot * ay);
+        const bc = c === 0 ? b0 : c === 1 ? b1 : b2;
+        const v00 = in00 ? src[p + c] : bc;
+        const v10 = in10 ? src[p + 3 + c] : bc;
+        const v01 = in01 ? src[p + stride + c] : bc;
+        const v11 = in11 ? src[p + stride + 3 + c] : bc;
+        out[o + c] = Math.round(v00 * w00 + v10 * w10 + v01 * w01 + v11 * w11);
       }
     }
   }
