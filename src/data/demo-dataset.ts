@@ -83,12 +83,17 @@ function renderBackground(rng: Rng, size: number): Float32Array {
     ph: rng.uniform(0, 2 * Math.PI),
     amp: [rng.uniform(-18, 18), rng.uniform(-18, 18), rng.uniform(-18, 18)],
   }));
+  // sin(fx*x + fy*y + ph) = sin(fx*x)cos(fy*y+ph) + cos(fx*x)sin(fy*y+ph): tables per column and row.
+  const sx = waves.map((w) => Float64Array.from({ length: size }, (_, x) => Math.sin(w.fx * x)));
+  const cx = waves.map((w) => Float64Array.from({ length: size }, (_, x) => Math.cos(w.fx * x)));
+  const sy = waves.map((w) => Float64Array.from({ length: size }, (_, y) => Math.sin(w.fy * y + w.ph)));
+  const cy = waves.map((w) => Float64Array.from({ length: size }, (_, y) => Math.cos(w.fy * y + w.ph)));
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const o = (y * size + x) * 3;
       for (let c = 0; c < 3; c++) {
         let v = base[c];
-        for (const w of waves) v += w.amp[c] * Math.sin(w.fx * x + w.fy * y + w.ph);
+        for (let k = 0; k < waves.length; k++) v += waves[k].amp[c] * (sx[k][x] * cy[k][y] + cx[k][x] * sy[k][y]);
         img[o + c] = v + rng.uniform(-8, 8);
       }
     }
