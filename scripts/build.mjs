@@ -8,6 +8,8 @@ const entries = [
   { in: 'server/main.ts', out: 'server', external: [] },
   { in: 'client/extension.ts', out: 'extension', external: ['vscode'] },
   { in: 'client/webview/metrics.ts', out: 'webview-metrics', external: [], platform: 'browser' },
+  // Loader worker threads (src/data/worker-pool.ts looks for dist/data-worker.js next to dist/cli.js).
+  { in: 'src/data/load-worker.ts', out: 'data-worker', external: [] },
 ];
 
 await Promise.all(

@@ -18,6 +18,10 @@ export interface DetDataset {
   /** Annotations of sample i in original-image pixels, for the evaluator. */
   groundTruth(i: number): GroundTruth;
   warnings: string[];
+  /** How to rebuild this dataset in a worker thread (set by buildDataset). */
+  spec?: { cfg: unknown; cwd: string; strict: boolean };
+  /** Records a warning raised elsewhere (e.g. in a loader worker). */
+  addWarning?(msg: string): void;
 }
 
 export interface DatasetContext {
@@ -56,6 +60,10 @@ class RecordDataset implements DetDataset {
 
   get length(): number {
     return this.records.length;
+  }
+
+  addWarning(msg: string): void {
+    this.warn(msg);
   }
 
   warn = (msg: string): void => {
@@ -126,6 +134,12 @@ function applyFilter(records: AnnotationRecord[], cfg: any): AnnotationRecord[] 
 }
 
 export function buildDataset(cfg: any, ctx: DatasetContext): DetDataset {
+  const ds = buildAny(cfg, ctx);
+  ds.spec = { cfg, cwd: ctx.cwd, strict: ctx.strict === true };
+  return ds;
+}
+
+function buildAny(cfg: any, ctx: DatasetContext): DetDataset {
   const where = ctx.where;
   if (!cfg || typeof cfg !== 'object') throw new ConfigError('dataset must be a dict', where?.([]));
   if (typeof cfg.type !== 'string') throw new ConfigError(`dataset has no 'type' (known: ${KNOWN_DATASETS.join(', ')})`, where?.([]));
@@ -219,5 +233,6 @@ function concatDatasets(parts: DetDataset[], times: number): DetDataset {
     get warnings() {
       return parts.flatMap((p) => p.warnings);
     },
+    addWarning: (msg: string) => parts[0].addWarning?.(msg),
   };
 }

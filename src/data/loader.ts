@@ -4,6 +4,7 @@
 import { Rng } from './rng';
 import type { DetDataset } from './dataset';
 import type { DetSample } from './types';
+import { WorkerPool } from './worker-pool';
 
 export interface LoaderOptions {
   batchSize: number;
@@ -13,6 +14,30 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /** Batches loaded ahead of the consumer (default 2). */
   prefetch?: number;
+  /**
+   * Worker threads that decode and augment (a config's num_workers). 0 (default) loads on
+   * the calling thread. Workers need a dataset made by buildDataset; otherwise, or when
+   * the worker script is not found, loading falls back to the calling thread.
+   */
+  workers?: number;
+}
+
+// One pool per dataset and size, kept across epochs (workers re-read the annotations once).
+const pools = new WeakMap<DetDataset, Map<number, WorkerPool | null>>();
+
+function poolFor(dataset: DetDataset, n: number): WorkerPool | null {
+  if (!dataset.spec || n <= 0) return null;
+  let byN = pools.get(dataset);
+  if (!byN) pools.set(dataset, (byN = new Map()));
+  if (!byN.has(n)) byN.set(n, WorkerPool.create(dataset.spec, n, (m) => dataset.addWarning?.(m)));
+  return byN.get(n)!;
+}
+
+/** Stops the worker threads of a dataset's pools (they also stop when the process exits). */
+export async function closeLoaderWorkers(dataset: DetDataset): Promise<void> {
+  const byN = pools.get(dataset);
+  pools.delete(dataset);
+  if (byN) await Promise.all([...byN.values()].map((p) => p?.close()));
 }
 
 /** The index order of one epoch. */
@@ -37,12 +62,13 @@ export function createLoader(dataset: DetDataset, opts: LoaderOptions): AsyncIte
   return {
     async *[Symbol.asyncIterator]() {
       const order = epochOrder(dataset.length, opts);
+      const pool = poolFor(dataset, opts.workers ?? 0);
       const inflight: Promise<DetSample | null>[] = [];
       let next = 0;
       const fill = () => {
         while (inflight.length < ahead && next < order.length) {
           const idx = order[next++];
-          const p = dataset.load(idx, sampleRng(opts.seed, opts.epoch, idx));
+          const p = pool ? pool.load(idx, opts.seed, opts.epoch) : dataset.load(idx, sampleRng(opts.seed, opts.epoch, idx));
           p.catch(() => undefined); // rejection is rethrown when this sample is awaited
           inflight.push(p);
         }

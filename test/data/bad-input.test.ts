@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildDataset } from '../../src/data/dataset';
-import { createLoader } from '../../src/data/loader';
+import { closeLoaderWorkers, createLoader } from '../../src/data/loader';
 import { decodeImage, encodeJpeg } from '../../src/data/image';
 import { Rng } from '../../src/data/rng';
 import { tempDir, writeVoc, vocCfg, solidImage } from './helpers';
@@ -94,6 +94,30 @@ test('unreadable annotation XML skips that image with a warning; truncated and n
     const trunc = join(dir, 'trunc.jpg');
     await writeFile(trunc, goodJpeg.subarray(0, goodJpeg.length >> 1));
     assert.throws(() => decodeImage(trunc), /trunc\.jpg: error: corrupt image/);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('in loader workers a bad sample is still a warning (reported on the main dataset) and skipped', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await writeVoc(dir, [
+      { id: 'ok1', width: 32, height: 32, objects: [obj('cat', 1, 1, 10, 10)] },
+      { id: 'gone', width: 32, height: 32, objects: [obj('cat', 1, 1, 10, 10)], image: null },
+      { id: 'ok2', width: 32, height: 32, objects: [obj('cat', 1, 1, 10, 10)] },
+    ]);
+    const ds = buildDataset(vocCfg(dir, ['cat']), { cwd: '/' });
+    const ids: string[] = [];
+    for await (const b of createLoader(ds, { batchSize: 3, shuffle: false, seed: 0, epoch: 0, workers: 1 })) ids.push(...b.map((s) => s.meta.imageId));
+    assert.deepEqual(ids, ['ok1', 'ok2']);
+    assert.match(ds.warnings.join('\n'), /gone\.jpg: warning: image file not found; sample gone skipped/);
+    await closeLoaderWorkers(ds);
+    const strict = buildDataset(vocCfg(dir, ['cat']), { cwd: '/', strict: true });
+    await assert.rejects(async () => {
+      for await (const _ of createLoader(strict, { batchSize: 3, shuffle: false, seed: 0, epoch: 0, workers: 1 })) { /* drain */ }
+    }, (e: any) => e.name === 'DataError' && /gone\.jpg: error: image file not found/.test(e.message));
+    await closeLoaderWorkers(strict);
   } finally {
     await cleanup();
   }

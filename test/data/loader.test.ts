@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { buildDataset, type DetDataset } from '../../src/data/dataset';
-import { createLoader, epochOrder } from '../../src/data/loader';
+import { closeLoaderWorkers, createLoader, epochOrder } from '../../src/data/loader';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
 import { tempDir } from './helpers';
 
@@ -43,7 +43,7 @@ async function digest(opts: { seed: number; epoch: number; prefetch?: number; ba
     out.push(batch.map((s) => {
       assert.equal(s.width, 32);
       assert.equal(s.img.length, 32 * 32 * 3);
-      return s.meta.imageId + ':' + createHash('sha1').update(s.img).update(new Uint8Array(s.bboxes.buffer)).digest('hex').slice(0, 10);
+      return s.meta.imageId + ':' + createHash('sha1').update(s.img).update(new Uint8Array(s.bboxes.buffer, s.bboxes.byteOffset, s.bboxes.byteLength)).digest('hex').slice(0, 10);
     }));
   }
   return out;
@@ -84,4 +84,14 @@ test('augmented boxes stay inside the image and keep positive size', async () =>
       }
     }
   }
+});
+
+test('worker threads produce exactly the batches of in-process loading', async () => {
+  const inProcess = await digest({ seed: 4, epoch: 2 });
+  const out: string[][] = [];
+  for await (const batch of createLoader(ds, { batchSize: 4, shuffle: true, seed: 4, epoch: 2, workers: 2 })) {
+    out.push(batch.map((s) => s.meta.imageId + ':' + createHash('sha1').update(s.img).update(new Uint8Array(s.bboxes.buffer, s.bboxes.byteOffset, s.bboxes.byteLength)).digest('hex').slice(0, 10)));
+  }
+  assert.deepEqual(out, inProcess);
+  await closeLoaderWorkers(ds);
 });

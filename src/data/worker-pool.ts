@@ -1,0 +1,112 @@
+// A pool of worker threads that load samples of one dataset (see load-worker.ts). Only
+// datasets made by buildDataset can be loaded in workers: the worker rebuilds them from
+// the same config. Workers are ref'd only while they have requests, so an idle pool never
+// keeps the process alive.
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, DataError } from './errors';
+import type { DetSample } from './types';
+
+export interface WorkerInit {
+  cfg: unknown;
+  cwd: string;
+  strict: boolean;
+}
+export interface WorkerRequest {
+  id: number;
+  index: number;
+  seed: number;
+  epoch: number;
+}
+export type WorkerReply =
+  | { id: number; sample: DetSample | null; error?: undefined; warning?: undefined }
+  | { id: number; error: { name: string; message: string; where?: string }; sample?: undefined; warning?: undefined }
+  | { warning: string; id?: undefined; sample?: undefined; error?: undefined };
+
+/**
+ * The worker script: the bundled dist/data-worker.js next to dist/cli.js, or (running from
+ * source under tsx, as the tests do) a bootstrap that registers tsx's require hook and
+ * loads the TypeScript entry.
+ */
+function workerScript(): { code: string; eval: boolean } | null {
+  const bundled = join(__dirname, 'data-worker.js');
+  if (existsSync(bundled)) return { code: bundled, eval: false };
+  const source = join(__dirname, 'load-worker.ts');
+  if (__filename.endsWith('.ts') && existsSync(source)) {
+    try {
+      const tsx = require.resolve('tsx/cjs');
+      return { code: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, eval: true };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+export class WorkerPool {
+  private workers: { w: Worker; pending: number }[] = [];
+  private waiting = new Map<number, { resolve: (s: DetSample | null) => void; reject: (e: Error) => void; worker: number }>();
+  private nextId = 0;
+  private failed: Error | null = null;
+
+  private constructor(init: WorkerInit, n: number, script: { code: string; eval: boolean }, private onWarning: (m: string) => void) {
+    for (let k = 0; k < n; k++) {
+      const w = new Worker(script.code, { workerData: init, eval: script.eval });
+      w.unref();
+      w.on('message', (msg: WorkerReply) => this.onMessage(k, msg));
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`data worker exited with code ${code}`));
+      });
+      this.workers.push({ w, pending: 0 });
+    }
+  }
+
+  /** A pool, or null when workers cannot be used here (no worker script found). */
+  static create(init: WorkerInit, n: number, onWarning: (m: string) => void): WorkerPool | null {
+    const script = workerScript();
+    return script && n > 0 ? new WorkerPool(init, n, script, onWarning) : null;
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    for (const [, p] of this.waiting) p.reject(e);
+    this.waiting.clear();
+  }
+
+  private onMessage(k: number, msg: WorkerReply): void {
+    if (msg.warning !== undefined) {
+      this.onWarning(msg.warning);
+      return;
+    }
+    const p = this.waiting.get(msg.id!);
+    if (!p) return;
+    this.waiting.delete(msg.id!);
+    const slot = this.workers[k];
+    if (--slot.pending === 0) slot.w.unref();
+    if (msg.error) {
+      const { name, message, where } = msg.error;
+      p.reject(name === 'DataError' ? new DataError(message) : name === 'ConfigError' ? new ConfigError(message, where) : new Error(message));
+    } else p.resolve(msg.sample ?? null);
+  }
+
+  load(index: number, seed: number, epoch: number): Promise<DetSample | null> {
+    if (this.failed) return Promise.reject(this.failed);
+    // Least busy worker; ties go to the lowest index.
+    let k = 0;
+    for (let i = 1; i < this.workers.length; i++) if (this.workers[i].pending < this.workers[k].pending) k = i;
+    const slot = this.workers[k];
+    if (slot.pending++ === 0) slot.w.ref();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, worker: k });
+      slot.w.postMessage({ id, index, seed, epoch } satisfies WorkerRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((s) => s.w.terminate()));
+    this.workers = [];
+  }
+}
