@@ -122,13 +122,16 @@ function readClasses(cfg: any, where: DatasetContext['where']): string[] | undef
   return classes;
 }
 
-/** Drops images without usable boxes or smaller than min_size, as MMDetection's filter_data. */
+/**
+ * Drops images without annotations (difficult/crowd ones count, as in MMDetection) when
+ * filter_empty_gt is set, and images whose shorter side is below min_size.
+ */
 function applyFilter(records: AnnotationRecord[], cfg: any): AnnotationRecord[] {
   const f = cfg.filter_cfg;
   if (!f || cfg.test_mode) return records;
   const minSize = typeof f.min_size === 'number' ? f.min_size : 0;
   return records.filter((r) => {
-    if (f.filter_empty_gt && !r.ignore.some((x) => x === 0)) return false;
+    if (f.filter_empty_gt && r.labels.length === 0) return false;
     return Math.min(r.width, r.height) >= minSize;
   });
 }

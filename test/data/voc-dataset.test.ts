@@ -44,14 +44,18 @@ test('data_root relative to cwd, mmdet.VOCDataset name, default VOC classes, fil
     await writeVoc(join(dir, 'data'), [
       { id: '1', width: 20, height: 20, objects: [obj('person', 2, 2, 10, 10)] },
       { id: '2', width: 20, height: 20, objects: [obj('person', 2, 2, 10, 10, true)] },
+      { id: '3', width: 20, height: 20, objects: [] },
+      { id: '4', width: 20, height: 6, objects: [obj('person', 2, 2, 10, 5)] },
     ]);
     const cfg = { ...vocCfg('data/', []), metainfo: undefined, type: 'mmdet.VOCDataset', filter_cfg: { filter_empty_gt: true, min_size: 8 } };
     const ds = buildDataset(cfg, { cwd: dir });
     assert.equal(ds.classes.length, 20);
-    assert.equal(ds.length, 1); // image 2 has only a difficult box
+    // Image 3 has no objects and image 4 is below min_size; image 2 (only a difficult box) stays, as in MMDetection.
+    assert.deepEqual([0, 1].map((i) => ds.groundTruth(i).imageId), ['1', '2']);
+    assert.equal(ds.length, 2);
     assert.deepEqual(Array.from(ds.groundTruth(0).labels), [14]);
     const testMode = buildDataset({ ...cfg, test_mode: true }, { cwd: dir });
-    assert.equal(testMode.length, 2);
+    assert.equal(testMode.length, 4);
   } finally {
     await cleanup();
   }
