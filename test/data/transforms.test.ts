@@ -94,6 +94,13 @@ test('LetterResize scales and pads to the exact size; pad split as MMYOLO (top/l
   assert.deepEqual(odd.meta.scaleFactor, [1, 1]);
 });
 
+test('LetterResize sizes with Python rounding (half to even), as MMYOLO', async () => {
+  // 10x5 into 5x5: ratio .5 -> 5 x 2.5 -> height round(2.5) = 2 (Python), not 3; pad 3 -> top 1, bottom 2.
+  const out = (await runPipeline(build([{ type: 'LetterResize', scale: [5, 5] }]), painted(10, 5, []), new Rng(0), noEnv))!;
+  assert.deepEqual(out.meta.scaleFactor, [0.5, 0.4]);
+  assert.deepEqual(out.meta.pad, [1, 2, 0, 0]);
+});
+
 test('LoadAnnotations after resize steps (MMYOLO test pipelines) puts boxes into the resized image', async () => {
   const r = painted(100, 50, [{ box: [20, 10, 60, 40], colour: BLUE }]);
   r.annotationsLoaded = false;

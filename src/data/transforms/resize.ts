@@ -9,6 +9,12 @@ function needImage(r: Results, name: string): Uint8Array {
   return r.img;
 }
 
+/** Python's round(): halves go to the even neighbour (MMYOLO sizes images with it). */
+export function pyRound(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** mmcv's rescale ratio for a (w, h) scale: fit the long edge to max(scale), the short to min(scale). */
 function rescaleRatio(w: number, h: number, scale: [number, number]): number {
   const longEdge = Math.max(...scale), shortEdge = Math.min(...scale);
@@ -53,7 +59,7 @@ export function letterResize(cfg: any, bad: Bad): Transform {
     apply(r) {
       let ratio = Math.min(scaleH / r.height, scaleW / r.width);
       if (!allowScaleUp) ratio = Math.min(ratio, 1);
-      let nh = Math.round(r.height * ratio), nw = Math.round(r.width * ratio);
+      let nh = pyRound(r.height * ratio), nw = pyRound(r.width * ratio);
       let padH = scaleH - nh, padW = scaleW - nw;
       if (useMiniPad) {
         padH %= 32;
