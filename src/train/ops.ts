@@ -64,8 +64,16 @@ export function useFilterGrad(kind: 'conv' | 'matmul'): void {
   filterGrad = kind === 'conv' ? convFilterGradByConv : convFilterGrad;
 }
 
+let stock = false;
+/** Reference mode for tests: tfjs's own conv/max-pool ops and their stock gradients
+ * (correct on the cpu backend only), to check whole-model gradients against. */
+export function useStockOps(on: boolean): void {
+  stock = on;
+}
+
 /** Square convolution, NHWC input, HWIO kernel, symmetric zero padding. */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  if (stock) return tf.conv2d(x, w, stride, pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
   const kernel = w.shape[0];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -88,6 +96,7 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
 /** k x k max-pool, stride 1, 'same' padding (SPPF), as a running maximum over shifted
  * views: tf.maximum's gradient sends each output's gradient to exactly one input. */
 export function maxPoolSame(x: tf.Tensor4D, k: number): tf.Tensor4D {
+  if (stock) return tf.maxPool(x, k, 1, 'same');
   const p = Math.floor(k / 2);
   const [b, h, w, c] = x.shape;
   const xp = tf.pad(x, [[0, 0], [0, 0], [p, p], [0, 0]], -3.4e38);

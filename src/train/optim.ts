@@ -29,9 +29,15 @@ export class Optimizer {
   private eps: number;
   readonly state: OptimizerState;
   readonly frozenByLrMult: string[] = [];
+  /** optim_wrapper.clip_grad.max_norm (MMYOLO's YOLOv8 uses 10), or undefined. */
+  readonly clipNorm?: number;
 
   constructor(store: ParamStore, wrapper: Record<string, any>, batchSize: number) {
     const opt = wrapper.optimizer ?? {};
+    if (wrapper.clip_grad) {
+      if ((wrapper.clip_grad.norm_type ?? 2) !== 2) throw new Error(`optim_wrapper.clip_grad: only norm_type=2 is supported`);
+      this.clipNorm = wrapper.clip_grad.max_norm;
+    }
     this.type = checkType(opt, ['optim_wrapper', 'optimizer'], 'SGD', 'AdamW') as 'SGD' | 'AdamW';
     const lr = opt.lr ?? 0.01;
     this.nesterov = !!opt.nesterov;
@@ -89,6 +95,20 @@ export class Optimizer {
 
   trainableNames(): string[] {
     return this.groups.flatMap((g) => g.params.map((p) => p.name));
+  }
+
+  /** torch.nn.utils.clip_grad_norm_: scales grads in place so the global L2 norm is at most
+   * clipNorm; returns the norm before clipping. */
+  clip(grads: Record<string, tf.Tensor>): number {
+    const norm = tf.tidy(() => Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+    if (this.clipNorm === undefined) return norm;
+    const coef = this.clipNorm / (norm + 1e-6);
+    if (coef < 1)
+      for (const [k, g] of Object.entries(grads)) {
+        grads[k] = tf.mul(g, coef);
+        g.dispose();
+      }
+    return norm;
   }
 
   /** Applies one update; grads are float32 and already unscaled. */

@@ -22,7 +22,7 @@ export class ParamStore {
 
   private add(name: string, value: tf.Tensor, kind: ParamKind): tf.Variable {
     if (this.params.has(name)) throw new Error(`internal: parameter ${name} defined twice`);
-    const v = tf.variable(value, true, name.replace(/[^A-Za-z0-9_.\-/]/g, '_') + '_' + this.params.size);
+    const v = tf.variable(value, true); // tfjs names must be unique per process; ours live in ParamInfo.name
     value.dispose();
     this.params.set(name, { name, variable: v, kind });
     return v;

@@ -63,6 +63,7 @@ export interface StepResult {
   loss_bbox: number;
   loss_dfl: number;
   skipped: boolean;
+  grad_norm?: number;
 }
 
 /** One forward+backward+update. With a scaler: scaled loss, unscaled grads, skip on inf/NaN. */
@@ -85,14 +86,16 @@ export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[
   let ok = true;
   if (scaler) ok = scaler.unscale(named);
   else ok = tf.tidy(() => !tf.any(tf.logicalNot(tf.isFinite(value))).dataSync()[0]);
+  let gradNorm: number | undefined;
   if (ok) {
+    if (opt.clipNorm !== undefined) gradNorm = opt.clip(named);
     opt.apply(named);
     for (const u of ctx.bnUpdates) u.variable.assign(u.value);
   }
   const [c, b, d] = kept.map((t) => t.dataSync()[0]);
   const lossV = value.dataSync()[0] / (scaler ? scaler.scale * (ok ? 1 : 2) : 1);
   tf.dispose([value, ...Object.values(named), ...kept, ...ctx.bnUpdates.map((u) => u.value)]);
-  return { loss: scaler ? c + b + d : lossV, loss_cls: c, loss_bbox: b, loss_dfl: d, skipped: !ok };
+  return { loss: scaler ? c + b + d : lossV, loss_cls: c, loss_bbox: b, loss_dfl: d, skipped: !ok, grad_norm: gradNorm };
 }
 
 /** Runs the detector over a dataset and evaluates with the config's evaluator. */
@@ -202,6 +205,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (r.skipped.length) log.warn(`load_from: skipped ${r.skipped.length} tensors: ${r.skipped.join(', ')}`);
   }
 
+  // The per-epoch lr is state too: re-derive it for the epoch the run continues in.
+  if (sched && startEpoch > 0) sched.afterEpoch(startEpoch - 1);
+
   let stop = false;
   const onSigint = () => {
     if (stop) process.exit(130);
@@ -253,10 +259,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const eta = ((Date.now() - t0) / 1000 / done) * Math.min(remaining, maxIters - globalIter);
         log.progress(epoch + 1, maxEpochs, inEpoch, itersPerEpoch, r.loss, eta);
         if (globalIter % logInterval === 0 || inEpoch === itersPerEpoch) {
-          const avg = (k: keyof (typeof window)[0]) => window.reduce((s, w) => s + (w[k] as number), 0) / window.length;
+          const avg = (k: keyof (typeof window)[0]) => window.reduce((s, w) => s + ((w[k] as number) ?? 0), 0) / window.length;
           const lr = opt.groups[0]?.lr ?? 0;
           const mem = Math.round(process.memoryUsage().rss / 2 ** 20);
           const line: Record<string, number> = { lr, data_time: avg('data_time'), loss: avg('loss'), loss_cls: avg('loss_cls'), loss_bbox: avg('loss_bbox'), loss_dfl: avg('loss_dfl'), time: avg('time'), epoch: epoch + 1, iter: globalIter, memory: mem };
+          if (opt.clipNorm !== undefined) line.grad_norm = avg('grad_norm');
           if (scaler) line.loss_scale = scaler.scale;
           line.step = globalIter;
           log.scalars(line);
