@@ -40,6 +40,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ trai
     }),
     vscode.commands.registerCommand('yololab.restartServer', () => server.restart()),
   );
+  // If the extension host goes away without deactivate() (the server shutting down sends it SIGTERM),
+  // still Ctrl-C the trainers; SIGTERM is re-raised so the host exits exactly as it would have.
+  const onExit = () => manager.interruptAllNow();
+  const onTerm = () => {
+    manager.interruptAllNow();
+    if (process.listenerCount('SIGTERM') === 0) process.kill(process.pid, 'SIGTERM');
+  };
+  process.once('exit', onExit);
+  process.once('SIGTERM', onTerm);
+  context.subscriptions.push({
+    dispose: () => {
+      process.removeListener('exit', onExit);
+      process.removeListener('SIGTERM', onTerm);
+    },
+  });
   // Menus offer the config commands only on configs (yololab.isConfig), not on every Python file
   const updateContext = (e: vscode.TextEditor | undefined) =>
     void vscode.commands.executeCommand('setContext', 'yololab.isConfig', !!e && e.document.uri.scheme === 'file' && looksLikeConfig(e.document.fileName, e.document.getText()));

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
 import { buildTrainCommand, Runner, RunnerSetupError, TrainRequest } from './runs/command-line';
-import { formatProgress } from './runs/progress';
+import { formatProgress, statusText } from './runs/progress';
 import { RunFollower } from './runs/run-follower';
 import { RunLocation, runsUnder } from './runs/run-dirs';
 import { TrainingRun } from './runs/training-run';
@@ -207,8 +207,7 @@ export class TrainingManager implements vscode.Disposable {
     if (run.running) this.lastActive = run.id;
     const shown = this.runs.get(this.lastActive ?? run.id)?.run ?? run;
     const others = this.activeRuns.length - (shown.running ? 1 : 0);
-    const text = formatProgress(shown.progress) || 'starting…';
-    this.status.text = `${shown.running ? '$(sync~spin)' : shown.exitCode === 0 ? '$(check)' : '$(error)'} ${shown.name}: ${text}${others > 0 ? ` (+${others})` : ''}`;
+    this.status.text = statusText(shown) + (others > 0 ? ` (+${others})` : '');
     this.status.tooltip = `YOLO Lab training ${shown.name} (pid ${shown.pid ?? '?'})${shown.running ? '' : `, exited with ${shown.exitCode}`}\nClick to show the metrics.`;
     this.status.show();
   }
@@ -216,6 +215,12 @@ export class TrainingManager implements vscode.Disposable {
   // VS Code is closing: give each run a short grace, it must not outlive the editor.
   async stopAll(graceMs: number): Promise<void> {
     await Promise.all(this.activeRuns.map((r) => r.stop(graceMs)));
+  }
+
+  // The extension host is exiting without deactivate() (a server shutdown, a crash): there is no time
+  // left to wait, but a synchronous Ctrl-C still lets each trainer save a checkpoint and exit.
+  interruptAllNow(): void {
+    for (const r of this.activeRuns) r.interruptNow();
   }
 
   dispose(): void {

@@ -84,3 +84,11 @@ export function formatNumber(x: number): string {
   const a = Math.abs(x);
   return a >= 1e4 || a < 1e-3 ? x.toExponential(2) : x.toPrecision(4).replace(/\.?0+$/, '');
 }
+
+// '$(sync~spin) cfg: e3/12 it 20/30 · loss 1.2 · ETA 0:01:00' while running; the ETA goes once it has ended
+export function statusText(run: { name: string; running: boolean; exitCode: number | null | undefined; stopping: boolean; progress: Progress }): string {
+  if (run.running) return `$(sync~spin) ${run.name}: ${formatProgress(run.progress) || 'starting…'}`;
+  const how = run.exitCode === 0 ? (run.stopping ? 'stopped' : 'done') : `failed (exit ${run.exitCode})`;
+  const p = formatProgress({ ...run.progress, eta: undefined });
+  return `${run.exitCode === 0 ? '$(check)' : '$(error)'} ${run.name}: ${how}${p ? ' · ' + p : ''}`;
+}

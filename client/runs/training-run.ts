@@ -7,7 +7,7 @@ import { CommandLine, renderCommandLine } from './command-line';
 import { Progress, progressFromLogLine, progressFromRecord } from './progress';
 import { RunFollower } from './run-follower';
 import { RunLocation } from './run-dirs';
-import { stopProcess, StopOutcome } from './stop';
+import { signalGroup, stopProcess, StopOutcome } from './stop';
 import { TailRead } from './scalars-tail';
 
 export interface TrainingRunEvents {
@@ -108,6 +108,14 @@ export class TrainingRun {
             : `[yololab] sending ${step.signal} (the trainer finishes its step and saves a checkpoint)\n`,
         ),
     );
+  }
+
+  // Fire-and-forget SIGINT to the run's process group, for when nothing can be awaited any more.
+  interruptNow(): void {
+    if (this.running && this.child.pid !== undefined) {
+      this.stopping = true;
+      signalGroup(this.child.pid, 'SIGINT');
+    }
   }
 
   private onData(stream: 'stdout' | 'stderr', chunk: string): void {

@@ -61,12 +61,6 @@ function makeChart(spec: ChartSpec): { chart: Chart; box: HTMLElement } {
         tooltip: {
           callbacks: {
             title: (items) => `${spec.axis === 'iter' ? 'iter' : 'epoch'} ${items[0]?.parsed.x}`,
-            label: (item) => {
-              const ds = spec.datasets[item.datasetIndex];
-              const raw = ds?.raw[item.dataIndex]?.y;
-              const y = item.parsed.y ?? NaN;
-              return `${item.dataset.label}: ${fmt(y)}${raw !== undefined && raw !== y ? ` (raw ${fmt(raw)})` : ''}`;
-            },
           },
         },
       },
@@ -126,7 +120,8 @@ function render(): void {
       borderColor: d.color,
       backgroundColor: d.color,
       borderWidth: 1.5,
-      pointRadius: spec.axis === 'epoch' ? 3 : 0,
+      // dense curves read better without markers; a series of a few points would be invisible without them
+      pointRadius: spec.axis === 'epoch' || d.points.length < 20 ? 3 : 0,
       tension: 0,
     }));
     // tooltips read the raw values through this spec

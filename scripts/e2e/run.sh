@@ -39,15 +39,25 @@ stop_cs() {
   [ "${E2E_KEEP:-}" = 1 ] && { echo "code-server left running: http://127.0.0.1:$PORT/?folder=$R/ws (pid $CS_PID)"; return; }
   kill "$CS_PID" 2>/dev/null
   for _ in $(seq 50); do kill -0 "$CS_PID" 2>/dev/null || break; sleep 0.1; done
-  # Trainings the extension started are stopped by its deactivate(); a leftover one is a bug worth seeing
-  pgrep -f "$R/ws/configs/e2e" >/dev/null && echo "e2e: WARNING: a training process outlived code-server"
+  # Trainings the extension started must stop with the editor (its deactivate() sends SIGINT)
+  for _ in $(seq 100); do pgrep -f "yololab.js train $R/ws" >/dev/null || break; sleep 0.1; done
+  if pgrep -f "yololab.js train $R/ws" >/dev/null; then
+    echo "e2e: FAIL: a training process outlived code-server by 10 s: $(pgrep -af "yololab.js train $R/ws" | head -1)"
+    for p in $(pgrep -f "yololab.js train $R/ws"); do kill -KILL "$p"; done; rc=1
+  else
+    echo "e2e: PASS: no training process outlived the editor"
+    # ...and it was interrupted (SIGINT: step finished, checkpoint written), not cut off
+    last_log=$(ls -d "$R/ws/work_dirs/train_tiny"/2*/ 2>/dev/null | tail -1)
+    if [ -n "$last_log" ] && grep -qs SIGINT "$last_log"*.log; then echo "e2e: PASS: closing the editor sent the running training Ctrl-C"
+    else echo "e2e: FAIL: the training running when the editor closed got no SIGINT (see ${last_log:-work_dirs})"; rc=1; fi
+  fi
 }
-trap stop_cs EXIT
+rc=0
 for _ in $(seq 300); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 || { echo "e2e: code-server did not start"; tail -20 "$ART/code-server.log"; exit 1; }
+curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 || { echo "e2e: code-server did not start"; tail -20 "$ART/code-server.log"; kill "$CS_PID"; exit 1; }
 
 # playwright-core and tsx come from the project's devDependencies; the test itself runs on the project's node
-env -u NODE24 -u npm_config_nodedir PATH="$ORIG_PATH" E2E_PORT=$PORT E2E_WS="$R/ws" E2E_ART="$ART" node --import tsx test/e2e/ui.e2e.ts
-rc=$?
+env -u NODE24 -u npm_config_nodedir PATH="$ORIG_PATH" E2E_PORT=$PORT E2E_WS="$R/ws" E2E_ART="$ART" node --import tsx test/e2e/ui.e2e.ts || rc=1
+stop_cs
 echo "e2e artifacts: $ART"
 exit $rc

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatProgress, progressFromLogLine, progressFromRecord } from '../../client/runs/progress';
+import { formatProgress, progressFromLogLine, progressFromRecord, statusText } from '../../client/runs/progress';
 
 test('an MMEngine training log line gives epoch, iteration, ETA and loss', () => {
   const line = '01/15 09:31:07 - mmengine - INFO - Epoch(train)  [3][ 50/1833]  base_lr: 1.0000e-02 lr: 6.6e-04  eta: 2 days, 10:53:21  time: 0.4012  data_time: 0.0274  memory: 7520  loss: 0.2019  loss_cls: 0.0413';
@@ -35,4 +35,14 @@ test('the status text shows what is known and nothing else', () => {
   assert.equal(formatProgress({ epoch: 3, maxEpochs: 100, iter: 20, itersPerEpoch: 50, loss: 1.23456, eta: '0:12:03' }), 'e3/100 it 20/50 · loss 1.235 · ETA 0:12:03');
   assert.equal(formatProgress({ loss: 0.00001 }), 'loss 1.00e-5');
   assert.equal(formatProgress({}), '');
+});
+
+test('status bar text: spinner and ETA while running; how it ended, without a stale ETA, afterwards', () => {
+  const progress = { epoch: 1, iter: 10, itersPerEpoch: 30, loss: 2, eta: '0:01:37' };
+  const base = { name: 'train_tiny', progress, stopping: false };
+  assert.equal(statusText({ ...base, running: true, exitCode: undefined }), '$(sync~spin) train_tiny: e1 it 10/30 · loss 2 · ETA 0:01:37');
+  assert.equal(statusText({ ...base, running: false, exitCode: 0, stopping: true }), '$(check) train_tiny: stopped · e1 it 10/30 · loss 2');
+  assert.equal(statusText({ ...base, running: false, exitCode: 0 }), '$(check) train_tiny: done · e1 it 10/30 · loss 2');
+  assert.equal(statusText({ ...base, running: false, exitCode: 3 }), '$(error) train_tiny: failed (exit 3) · e1 it 10/30 · loss 2');
+  assert.equal(statusText({ ...base, progress: {}, running: true, exitCode: undefined }), '$(sync~spin) train_tiny: starting…');
 });

@@ -78,3 +78,12 @@ test('a command that does not exist ends the run with a clear message, not a cra
   assert.equal(run.exitCode, 127);
   assert.equal(code, 127);
 });
+
+test('interruptNow sends Ctrl-C without waiting, and the trainer still saves and exits', async () => {
+  const t = start(100000);
+  while (t.records.length < 2) await new Promise((r) => setTimeout(r, 20));
+  t.run.interruptNow();
+  await t.run.whenExited();
+  assert.match(t.log(), /checkpoint saved/);
+  assert.deepEqual(t.exit(), { code: 0 });
+});

@@ -138,6 +138,18 @@ function metricsFrame(page: Page): FrameLocator {
       return `${text.split('\n').length} lines visible`;
     });
 
+    await step('the preview follows unsaved edits of the config', async () => {
+      await page.locator('.tab', { hasText: 'tiny_child.py' }).first().click();
+      await page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: 'tiny_child.py' }) }).locator('.view-lines').click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('max_epochs = 7\n');
+      const line = await poll('max_epochs = 7 in the preview', async () => {
+        const t = (await page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: '(merged)' }) }).locator('.view-lines').allInnerTexts()).join('\n');
+        return /max_epochs\s*=\s*7\b/.test(t.replace(/\u00a0/g, ' ')) ? 'max_epochs = 7' : '';
+      });
+      return `${line} shown before saving`;
+    });
+
     const started = await step('Start Training from the palette (defaults in every quick pick)', async () => {
       await openFile(page, 'configs/e2e/train_tiny.py', 'max_epochs');
       await runCommand(page, 'YOLO Lab: Start Training');
@@ -178,7 +190,24 @@ function metricsFrame(page: Page): FrameLocator {
         await poll('the status bar to leave the running state', async () => !(await page.locator('.statusbar-item .codicon-sync').count()), 30000);
         await shot('stopped.png');
         if (/did not stop/.test(note)) throw new Error('the trainer had to be killed: ' + note);
-        return note.replace(/\s+/g, ' ');
+        const status = await page.locator('.statusbar-item', { hasText: 'train_tiny' }).first().innerText();
+        return `${note.replace(/\s+/g, ' ')}; status bar: ${status.trim()}`;
+      });
+
+      // Left running on purpose: scripts/e2e/run.sh then closes code-server and checks the process is gone
+      await step('a second training is running when the editor is closed', async () => {
+        await page.keyboard.press('Escape');
+        await page.locator('.tab', { hasText: 'train_tiny.py' }).first().click();
+        await runCommand(page, 'YOLO Lab: Start Training');
+        for (let i = 1; i <= 4; i++) {
+          await page.locator('.quick-input-widget', { hasText: `(${i}/4)` }).waitFor({ timeout: 15000 });
+          await page.keyboard.press('Enter');
+        }
+        await page.locator('.statusbar-item .codicon-sync').first().waitFor({ timeout: 30000 });
+        const frame = metricsFrame(page);
+        const runs = await poll('two runs listed in the webview', async () => ((await frame.locator('#runs label').count()) >= 2 ? await frame.locator('#runs').innerText() : ''), 60000);
+        await shot('two-runs.png');
+        return runs.replace(/\s+/g, ' ');
       });
     }
   } finally {
