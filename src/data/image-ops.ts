@@ -1,13 +1,18 @@
 // Pixel operations on RGB HWC byte images used by the transforms: resize, pad, affine warp.
 
 /**
- * Resizes like OpenCV: bilinear with half-pixel centres for upscaling, and for shrinking
- * by more than 2x an area average (cv2.INTER_AREA-like), which avoids aliasing.
+ * Resizes like OpenCV: 'bilinear' with half-pixel centres, 'area' averages the source
+ * pixels each output pixel covers (cv2.INTER_AREA for shrinking). 'auto' is bilinear but
+ * switches to area when shrinking by 2x or more, where bilinear would alias.
  */
-export function resizeRgb(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Uint8Array {
+export function resizeRgb(
+  src: Uint8Array, sw: number, sh: number, dw: number, dh: number,
+  mode: 'auto' | 'bilinear' | 'area' = 'auto',
+): Uint8Array {
   if (dw === sw && dh === sh) return src.slice();
   if (dw <= 0 || dh <= 0) throw new RangeError(`resize to ${dw}x${dh}`);
-  if (sw / dw >= 2 || sh / dh >= 2) return resizeArea(src, sw, sh, dw, dh);
+  const shrinking = dw <= sw && dh <= sh;
+  if ((mode === 'area' && shrinking) || (mode === 'auto' && (sw / dw >= 2 || sh / dh >= 2))) return resizeArea(src, sw, sh, dw, dh);
   const out = new Uint8Array(dw * dh * 3);
   const fx = sw / dw;
   const fy = sh / dh;

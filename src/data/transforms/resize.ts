@@ -21,24 +21,27 @@ function rescaleRatio(w: number, h: number, scale: [number, number]): number {
   return Math.min(longEdge / Math.max(w, h), shortEdge / Math.min(w, h));
 }
 
-function applyResize(r: Results, nw: number, nh: number): void {
+function applyResize(r: Results, nw: number, nh: number, mode: 'auto' | 'area' = 'auto'): void {
   const img = needImage(r, 'resize');
   const sx = nw / r.width, sy = nh / r.height;
-  if (nw !== r.width || nh !== r.height) r.img = resizeRgb(img, r.width, r.height, nw, nh);
+  if (nw !== r.width || nh !== r.height) r.img = resizeRgb(img, r.width, r.height, nw, nh, mode);
   r.bboxes = affineBoxes(r.bboxes, sx, sy);
   r.width = nw;
   r.height = nh;
   r.meta.scaleFactor = [r.meta.scaleFactor[0] * sx, r.meta.scaleFactor[1] * sy];
 }
 
-/** Scales so the image fits `scale` (w, h) keeping its aspect ratio; sizes truncate as in MMYOLO. */
+/**
+ * Scales so the image fits `scale` (w, h) keeping its aspect ratio; sizes truncate and
+ * shrinking uses area interpolation, as in MMYOLO.
+ */
 export function keepRatioResize(cfg: any, bad: Bad): Transform {
   const scale = pair(cfg.scale, 'scale', bad);
   return {
     name: 'YOLOv5KeepRatioResize',
     apply(r) {
       const ratio = rescaleRatio(r.width, r.height, scale);
-      if (ratio !== 1) applyResize(r, Math.max(1, Math.trunc(r.width * ratio)), Math.max(1, Math.trunc(r.height * ratio)));
+      if (ratio !== 1) applyResize(r, Math.max(1, Math.trunc(r.width * ratio)), Math.max(1, Math.trunc(r.height * ratio)), ratio < 1 ? 'area' : 'auto');
       return r;
     },
   };
