@@ -201,7 +201,12 @@ function buildAny(cfg: any, ctx: DatasetContext): DetDataset {
   records = applyFilter(records, cfg);
   if (!records.length) throw new DataError(`${annFile}: error: no usable images (all were skipped or filtered; see the warnings)`, annFile);
 
-  const pipeline = buildPipeline(cfg.pipeline, { where: sub(['pipeline']), warn });
+  // Notes about the config (e.g. a transform accepted but not applied) stay warnings even when strict.
+  const note = (msg: string) => {
+    if (warnings.length < MAX_WARNINGS) warnings.push(msg);
+    ctx.onWarning?.(msg);
+  };
+  const pipeline = buildPipeline(cfg.pipeline, { where: sub(['pipeline']), warn: note });
   if (!pipeline.some((t) => t.name === 'LoadImageFromFile')) {
     throw new ConfigError('pipeline has no LoadImageFromFile step', where?.(['pipeline']));
   }

@@ -42,8 +42,9 @@ const BUILDERS: Record<string, (cfg: any, bad: Bad, ctx: BuildCtx, path: (string
   PackDetInputs: () => noop('PackDetInputs'),
   // Photometric extras from MMYOLO's YOLOv8 pipelines (blur, grey, CLAHE at p=0.01):
   // accepted so those configs load, but not applied; the dataset warns once.
-  Albu: (_cfg, _bad, ctx) => {
-    ctx.warn('warning: mmdet.Albu is accepted but not applied by the built-in pipeline (its transforms are skipped)');
+  Albu: (_cfg, _bad, ctx, path) => {
+    const where = ctx.where?.([...path, 'type']);
+    ctx.warn(`${where ? where + ': ' : ''}warning: mmdet.Albu is accepted but not applied by the built-in pipeline (its transforms are skipped)`);
     return noop('Albu');
   },
 };
