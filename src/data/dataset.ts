@@ -207,6 +207,10 @@ function buildAny(cfg: any, ctx: DatasetContext): DetDataset {
     ctx.onWarning?.(msg);
   };
   const pipeline = buildPipeline(cfg.pipeline, { where: sub(['pipeline']), warn: note });
+  if (cfg.batch_shapes_cfg) {
+    const w = where?.(['batch_shapes_cfg']);
+    note(`${w ? w + ': ' : ''}warning: batch_shapes_cfg is not applied: validation images are letterboxed to the full scale (mAP can differ slightly from MMYOLO's)`);
+  }
   if (!pipeline.some((t) => t.name === 'LoadImageFromFile')) {
     throw new ConfigError('pipeline has no LoadImageFromFile step', where?.(['pipeline']));
   }

@@ -54,8 +54,9 @@ test('data_root relative to cwd, mmdet.VOCDataset name, default VOC classes, fil
     assert.deepEqual([0, 1].map((i) => ds.groundTruth(i).imageId), ['1', '2']);
     assert.equal(ds.length, 2);
     assert.deepEqual(Array.from(ds.groundTruth(0).labels), [14]);
-    const testMode = buildDataset({ ...cfg, test_mode: true }, { cwd: dir });
+    const testMode = buildDataset({ ...cfg, test_mode: true, batch_shapes_cfg: { type: 'BatchShapePolicy', batch_size: 1 } }, { cwd: dir, where: (p) => `cfg.py:${p.join('.')}` });
     assert.equal(testMode.length, 4);
+    assert.deepEqual(testMode.warnings, ['cfg.py:batch_shapes_cfg: warning: batch_shapes_cfg is not applied: validation images are letterboxed to the full scale (mAP can differ slightly from MMYOLO\'s)']);
   } finally {
     await cleanup();
   }
