@@ -29,6 +29,8 @@ interface ImageEntry {
   gtCrowd: Uint8Array;
   gtArea: Float64Array;
   det: Detections;
+  /** Per class: indices of its ground truths and detections in this image. */
+  byClass: Map<number, { g: number[]; d: number[] }>;
 }
 
 interface EvalImg {
@@ -65,6 +67,8 @@ export interface CocoResult {
 
 export class CocoEvaluator {
   private images: ImageEntry[] = [];
+  /** Per class, the images that have ground truth or detections of it. */
+  private imagesOfClass = new Map<number, ImageEntry[]>();
 
   constructor(
     private numClasses: number,
@@ -76,7 +80,21 @@ export class CocoEvaluator {
     const n = gt.labels.length;
     const area = new Float64Array(n);
     for (let j = 0; j < n; j++) area[j] = gt.areas && gt.areas.length === n ? gt.areas[j] : xyxyArea(gt.bboxes, j);
-    this.images.push({ gtBoxes: gt.bboxes, gtLabels: gt.labels, gtCrowd: gt.ignore, gtArea: area, det });
+    const byClass = new Map<number, { g: number[]; d: number[] }>();
+    const slot = (c: number) => {
+      let e = byClass.get(c);
+      if (!e) byClass.set(c, (e = { g: [], d: [] }));
+      return e;
+    };
+    for (let j = 0; j < n; j++) slot(gt.labels[j]).g.push(j);
+    for (let i = 0; i < det.labels.length; i++) slot(det.labels[i]).d.push(i);
+    const entry: ImageEntry = { gtBoxes: gt.bboxes, gtLabels: gt.labels, gtCrowd: gt.ignore, gtArea: area, det, byClass };
+    this.images.push(entry);
+    for (const c of byClass.keys()) {
+      const list = this.imagesOfClass.get(c);
+      if (list) list.push(entry);
+      else this.imagesOfClass.set(c, [entry]);
+    }
   }
 
   get size(): number {
@@ -84,11 +102,10 @@ export class CocoEvaluator {
   }
 
   private evaluateImg(img: ImageEntry, cls: number, aRng: [number, number]): EvalImg | null {
-    const g: number[] = [];
-    for (let j = 0; j < img.gtLabels.length; j++) if (img.gtLabels[j] === cls) g.push(j);
-    let d: number[] = [];
-    for (let i = 0; i < img.det.labels.length; i++) if (img.det.labels[i] === cls) d.push(i);
-    if (!g.length && !d.length) return null;
+    const own = img.byClass.get(cls);
+    if (!own) return null;
+    const g = own.g.slice();
+    let d = own.d.slice();
     const gtIgnore = (j: number) => (img.gtCrowd[j] || img.gtArea[j] < aRng[0] || img.gtArea[j] > aRng[1] ? 1 : 0);
     // Non-ignored ground truths first (stable), detections by descending score (stable), top maxDets.
     g.sort((a, b) => gtIgnore(a) - gtIgnore(b));
@@ -131,7 +148,7 @@ export class CocoEvaluator {
 
   /** precision[t][r] for one class and area range, or null when it has no non-ignored ground truth. */
   private accumulate(cls: number, aRng: [number, number]): number[][] | null {
-    const evals = this.images.map((img) => this.evaluateImg(img, cls, aRng)).filter((e): e is EvalImg => e !== null);
+    const evals = (this.imagesOfClass.get(cls) ?? []).map((img) => this.evaluateImg(img, cls, aRng)).filter((e): e is EvalImg => e !== null);
     const npig = evals.reduce((s, e) => s + e.numGtNotIgnored, 0);
     if (npig === 0) return null;
     const scores: number[] = [];
@@ -165,11 +182,17 @@ export class CocoEvaluator {
   }
 
   compute(): CocoResult {
+    const cache = new Map<string, number[][] | null>();
+    const acc = (c: number, area: keyof typeof AREA_RANGES) => {
+      const key = `${c}:${area}`;
+      if (!cache.has(key)) cache.set(key, this.accumulate(c, AREA_RANGES[area]));
+      return cache.get(key)!;
+    };
     const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : -1);
     const collect = (area: keyof typeof AREA_RANGES, tSel?: number) => {
       const vals: number[] = [];
       for (let c = 0; c < this.numClasses; c++) {
-        const p = this.accumulate(c, AREA_RANGES[area]);
+        const p = acc(c, area);
         if (!p) continue;
         p.forEach((q, t) => {
           if (tSel === undefined || t === tSel) vals.push(...q);
@@ -180,7 +203,7 @@ export class CocoEvaluator {
     const tIndex = (thr: number) => this.iouThrs.findIndex((t) => Math.abs(t - thr) < 1e-9);
     const perClass: number[] = [];
     for (let c = 0; c < this.numClasses; c++) {
-      const p = this.accumulate(c, AREA_RANGES.all);
+      const p = acc(c, 'all');
       perClass.push(p ? mean(p.flat()) : -1);
     }
     const validAll = perClass.filter((x) => x >= 0);
