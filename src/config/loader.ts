@@ -355,7 +355,8 @@ export class ConfigLoader {
       const merged = mergeInto(cloneTree(own, false) as PyDict, base) as PyDict;
       const result = new PyDict(true);
       for (const e of merged) if (!(typeof e.key === 'string' && e.key.startsWith('__'))) result.set(e.key, e.value, e.prov);
-      u.result = cloneTree(result) as PyDict;
+      // Shares containers with mergedBase; nothing mutates either afterwards (children clone).
+      u.result = result;
     } catch (e) {
       if (e instanceof MergeError) return error(e.prov?.range ?? EMPTY, e.message, 'dict-over-non-dict', 'TypeError');
       if (e instanceof PyError) return error(EMPTY, e.message, 'python-error', e.pyType);

@@ -24,6 +24,11 @@ const OPERATORS = [
   '+', '-', '*', '/', '%', '@', '<', '>', '=', '.', ',', ':', ';', '(', ')', '[', ']', '{', '}', '&', '|', '^', '~',
 ];
 
+/** Operators by first character, longest first, so matching is a short scan. */
+const OPS_BY_CHAR = new Map<string, string[]>();
+for (const o of OPERATORS) OPS_BY_CHAR.set(o[0], [...(OPS_BY_CHAR.get(o[0]) ?? []), o]);
+for (const list of OPS_BY_CHAR.values()) list.sort((a, b) => b.length - a.length);
+
 const STRING_PREFIX = /^(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?(?='|")/;
 const NUMBER_RE =
   /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)(?:[eE][+-]?[0-9](?:_?[0-9])*)?[jJ]?)/;
@@ -117,8 +122,7 @@ export function tokenize(text: string): { tokens: Token[]; issues: SyntaxIssue[]
       continue;
     }
 
-    const rest = text.slice(i, i + 4);
-    const prefix = STRING_PREFIX.exec(text.slice(i, i + 3));
+    const prefix = c === "'" || c === '"' || /[rRbBfFuU]/.test(c) ? STRING_PREFIX.exec(text.slice(i, i + 3)) : null;
     if (prefix) {
       const end = scanString(text, i + prefix[0].length, issues);
       tokens.push({ kind: 'STRING', text: text.slice(i, end), start: i, end });
@@ -146,7 +150,7 @@ export function tokenize(text: string): { tokens: Token[]; issues: SyntaxIssue[]
       i = j;
       continue;
     }
-    const op = OPERATORS.find((o) => rest.startsWith(o));
+    const op = OPS_BY_CHAR.get(c)?.find((o) => text.startsWith(o, i));
     if (op) {
       if (op === '(' || op === '[' || op === '{') brackets.push({ ch: op, at: i });
       else if (op === ')' || op === ']' || op === '}') {
