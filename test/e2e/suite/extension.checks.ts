@@ -1,0 +1,104 @@
+// What the extension does inside a real VS Code, checked through the public vscode API.
+// The workspace is scripts/e2e's copy of test/e2e/fixtures/workspace (repo configs and demo data included);
+// YOLOLAB_E2E_FIXTURES points at test/client/fixtures (a run in real MMYOLO's format).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { MetricsHub } from '../../../client/runs/metrics-hub';
+import type { TrainingRun } from '../../../client/runs/training-run';
+
+type Api = { training: unknown; hub: MetricsHub };
+
+async function poll<T>(what: string, fn: () => Promise<T> | T, ms = 30000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await Promise.resolve().then(fn).catch(() => undefined);
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const ws = () => vscode.workspace.workspaceFolders![0].uri;
+const child = () => vscode.Uri.joinPath(ws(), 'configs/e2e/tiny_child.py');
+let api: Api;
+
+export const checks: [string, () => Promise<string | void>][] = [
+  [
+    'the extension activates on a config and registers its commands',
+    async () => {
+      const doc = await vscode.workspace.openTextDocument(child());
+      await vscode.window.showTextDocument(doc);
+      const ext = vscode.extensions.getExtension<Api>('yololab.yololab');
+      assert.ok(ext, 'extension yololab.yololab is installed');
+      api = await ext.activate();
+      const all = await vscode.commands.getCommands(true);
+      const ours = ['startTraining', 'stopTraining', 'showMergedConfig', 'showMetrics', 'openRun', 'restartServer'].map((c) => `yololab.${c}`);
+      for (const c of ours) assert.ok(all.includes(c), `command ${c}`);
+      return doc.languageId;
+    },
+  ],
+  [
+    'hover on a key shows the merged value with what the base contributes',
+    async () => {
+      const doc = await vscode.workspace.openTextDocument(child());
+      const line = doc.getText().split('\n').findIndex((l) => l.includes('backbone'));
+      const pos = new vscode.Position(line, doc.lineAt(line).text.indexOf('backbone') + 2);
+      const text = await poll('a hover with deepen_factor=0.33', async () => {
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
+        const t = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+        return t.includes('0.33') ? t : '';
+      });
+      return JSON.stringify(text.slice(0, 120));
+    },
+  ],
+  [
+    'the merged preview is a read-only document whose lines link to the files that set them',
+    async () => {
+      await vscode.commands.executeCommand('yololab.showMergedConfig', child());
+      const doc = await poll('the merged preview', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'yololab-merged'));
+      assert.match(doc.getText(), /deepen_factor=0\.33/);
+      assert.match(doc.getText(), /widen_factor=0\.5/);
+      const links = await poll('document links', async () => {
+        const l = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri);
+        return l.length ? l : undefined;
+      });
+      const targets = new Set(links.map((l) => path.basename(l.target!.path)));
+      assert.ok(targets.has('tiny_base.py') && targets.has('tiny_child.py'), `link targets: ${[...targets]}`);
+      return `${doc.lineCount} lines, ${links.length} links to ${[...targets].join(', ')}`;
+    },
+  ],
+  [
+    'a training started by command streams scalars to the metrics hub and stops on SIGINT',
+    async () => {
+      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-exthost-'));
+      const config = vscode.Uri.joinPath(ws(), 'configs/e2e/train_tiny.py');
+      const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', config, { prompt: false, workDir, seed: 1 });
+      assert.ok(run, 'the command returns the run');
+      const n = await poll('2 loss records', () => {
+        const recs = api.hub.replay().filter((m) => m.type === 'records' && m.id.includes(workDir)).flatMap((m) => (m.type === 'records' ? m.records : []));
+        return recs.filter((r) => 'loss' in r).length >= 2 ? recs.length : 0;
+      }, 180000);
+      await vscode.commands.executeCommand('yololab.stopTraining', run.id);
+      await poll('the run to exit', () => !run.running, 60000);
+      assert.equal(run.exitCode, 0);
+      return `${n} records before stop; progress ${JSON.stringify(run.progress)}`;
+    },
+  ],
+  [
+    'Open Run reads a run in real MMYOLO format',
+    async () => {
+      const fixtures = process.env.YOLOLAB_E2E_FIXTURES;
+      assert.ok(fixtures, 'YOLOLAB_E2E_FIXTURES is set');
+      await vscode.commands.executeCommand('yololab.openRun', vscode.Uri.file(path.join(fixtures, 'work_dirs')));
+      const recs = await poll('the MMYOLO run in the hub', () => {
+        const m = api.hub.replay().find((x) => x.type === 'records' && x.id.includes('20230115_093012'));
+        return m && m.type === 'records' ? m.records : undefined;
+      });
+      assert.equal(recs.length, 82);
+      return `${recs.length} records`;
+    },
+  ],
+];
