@@ -12,6 +12,7 @@ import { randomFlip } from './transforms/flip';
 import { mosaic } from './transforms/mosaic';
 import { randomAffine } from './transforms/affine';
 import { hsvRandomAug } from './transforms/hsv';
+import { mixUp } from './transforms/mixup';
 
 export type { Transform, PipelineEnv, Results } from './transforms/results';
 
@@ -38,6 +39,11 @@ const BUILDERS: Record<string, (cfg: any, bad: Bad, ctx: BuildCtx, path: (string
     return mosaic(cfg, bad, buildPipeline(pre, { ...ctx, where: (p) => ctx.where?.([...path, 'pre_transform', ...p]) }));
   },
   YOLOv5RandomAffine: (cfg, bad) => randomAffine(cfg, bad),
+  YOLOv5MixUp: (cfg, bad, ctx, path) => {
+    const pre = cfg.pre_transform ?? [{ type: 'LoadImageFromFile' }, { type: 'LoadAnnotations', with_bbox: true }];
+    if (!Array.isArray(pre)) bad('pre_transform must be a list of transforms');
+    return mixUp(cfg, bad, buildPipeline(pre, { ...ctx, where: (p) => ctx.where?.([...path, 'pre_transform', ...p]) }));
+  },
   YOLOv5HSVRandomAug: (cfg, bad) => hsvRandomAug(cfg, bad),
   PackDetInputs: () => noop('PackDetInputs'),
   // Photometric extras from MMYOLO's YOLOv8 pipelines (blur, grey, CLAHE at p=0.01):

@@ -45,3 +45,22 @@ test('shuffle is a seeded permutation', () => {
   assert.deepEqual([...p].sort(), [0, 1, 2, 3, 4, 5, 6, 7]);
   assert.deepEqual(new Rng(1).shuffle([0, 1, 2, 3, 4, 5, 6, 7]), p);
 });
+
+test('Beta samples (used by MixUp) have the right mean and spread', async () => {
+  const { betaSample } = await import('../../src/data/transforms/mixup');
+  const r = new Rng(5);
+  const n = 5000;
+  for (const [a, b] of [[32, 32], [2, 5], [0.5, 0.5]]) {
+    let s = 0, s2 = 0;
+    for (let i = 0; i < n; i++) {
+      const x = betaSample(r, a, b);
+      assert.ok(x >= 0 && x <= 1);
+      s += x;
+      s2 += x * x;
+    }
+    const mean = s / n, variance = s2 / n - mean * mean;
+    const m = a / (a + b), v = (a * b) / ((a + b) ** 2 * (a + b + 1));
+    assert.ok(Math.abs(mean - m) < 0.02, `Beta(${a},${b}) mean ${mean} vs ${m}`);
+    assert.ok(Math.abs(variance - v) < 0.2 * v + 0.002, `Beta(${a},${b}) variance ${variance} vs ${v}`);
+  }
+});

@@ -213,3 +213,24 @@ test('unknown transform types and bad options are config errors naming the type,
   assert.throws(() => build([{ type: 'LetterResize', scale: 'big' }]), /LetterResize: scale must be a number or a pair/);
   assert.throws(() => build([{ type: 'RandomFlip', prob: 0.5, direction: 'vertical' }]), /only direction='horizontal'/);
 });
+
+test('YOLOv5MixUp blends two same-size samples with a Beta ratio and keeps both sets of boxes', async () => {
+  const a = painted(20, 20, [{ box: [2, 2, 8, 8], colour: RED }]);
+  const b = painted(20, 20, [{ box: [12, 12, 18, 18], colour: BLUE }], 1);
+  b.labels = Int32Array.of(5);
+  const env: PipelineEnv = { length: 2, loadRaw: async () => structuredClone(b), warn: () => {} };
+  const out = (await runPipeline(build([{ type: 'YOLOv5MixUp', prob: 1.0 }]), a, new Rng(2), env))!;
+  assert.deepEqual(Array.from(out.bboxes), [2, 2, 8, 8, 12, 12, 18, 18]);
+  assert.deepEqual(Array.from(out.labels), [0, 5]);
+  // Background stays 100; a red pixel becomes 230*r + 100*(1-r) in R: recover r, which Beta(32, 32) keeps near .5.
+  const p = (3 * 20 + 3) * 3;
+  const ratio = (out.img![p] - 100) / 130;
+  assert.ok(ratio > 0.3 && ratio < 0.7, `ratio ${ratio}`);
+  assert.equal(out.img![(19 * 20 + 0) * 3], 100);
+  // A blue pixel of the other sample: B = 100*r + 230*(1-r), consistent with the same ratio (±1 for truncation).
+  const q = (15 * 20 + 15) * 3 + 2;
+  assert.ok(Math.abs(out.img![q] - (100 * ratio + 230 * (1 - ratio))) <= 1.5);
+  const small = painted(10, 10, [], 1);
+  const bad: PipelineEnv = { length: 2, loadRaw: async () => structuredClone(small), warn: () => {} };
+  await assert.rejects(runPipeline(build([{ type: 'YOLOv5MixUp' }]), painted(20, 20, []), new Rng(0), bad), /YOLOv5MixUp: the mixed-in sample is 10x10, this one 20x20/);
+});
