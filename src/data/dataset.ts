@@ -66,8 +66,13 @@ class RecordDataset implements DetDataset {
     this.warn(msg);
   }
 
+  private reported = new Set<string>();
+
   warn = (msg: string): void => {
     if (this.strict) throw new DataError(msg.replace(': warning: ', ': error: '));
+    // A bad sample fails again every epoch: report each problem once.
+    if (this.reported.has(msg)) return;
+    this.reported.add(msg);
     if (this.warnings.length < MAX_WARNINGS) this.warnings.push(msg);
     else if (this.warnings.length === MAX_WARNINGS) this.warnings.push('warning: more than 1000 data warnings; further ones are not kept');
     this.onWarning?.(msg);

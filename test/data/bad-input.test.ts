@@ -70,6 +70,9 @@ test('missing image and corrupt JPEG: load() returns null with a warning; the lo
     const batches: string[][] = [];
     for await (const b of createLoader(ds, { batchSize: 2, shuffle: false, seed: 0, epoch: 0 })) batches.push(b.map((s) => s.meta.imageId));
     assert.deepEqual(batches, [['ok1', 'ok2']]);
+    // Another epoch meets the same bad files: the warnings are not repeated.
+    for await (const _ of createLoader(ds, { batchSize: 2, shuffle: true, seed: 0, epoch: 1 })) { /* drain */ }
+    assert.equal(ds.warnings.length, 2);
     const strict = buildDataset(vocCfg(dir, ['cat']), { cwd: '/', strict: true });
     await assert.rejects(strict.load(2, new Rng(0)), (e: any) => e.name === 'DataError' && e.message.startsWith(`${img('broken.jpg')}: error: corrupt image`));
   } finally {
