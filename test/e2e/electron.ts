@@ -25,6 +25,8 @@ import * as path from 'node:path';
     });
   } catch (e) {
     console.error(`extension-host suite failed: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(1);
+    process.exitCode = 1;
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
   }
 })();

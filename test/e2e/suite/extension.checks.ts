@@ -2,6 +2,7 @@
 // The workspace is scripts/e2e's copy of test/e2e/fixtures/workspace (repo configs and demo data included);
 // YOLOLAB_E2E_FIXTURES points at test/client/fixtures (a run in real MMYOLO's format).
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -68,6 +69,26 @@ export const checks: [string, () => Promise<string | void>][] = [
       const targets = new Set(links.map((l) => path.basename(l.target!.path)));
       assert.ok(targets.has('tiny_base.py') && targets.has('tiny_child.py'), `link targets: ${[...targets]}`);
       return `${doc.lineCount} lines, ${links.length} links to ${[...targets].join(', ')}`;
+    },
+  ],
+  [
+    'a crashed language server is restarted and answers again',
+    async () => {
+      // The server is a child of this extension host, started from dist/server.js over IPC
+      const pids = () =>
+        execFileSync('pgrep', ['-P', String(process.pid), '-f', 'dist/server.js'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+      const [before] = pids();
+      assert.ok(before, 'a server process is running');
+      process.kill(before, 'SIGKILL');
+      const after = await poll('a new server process', () => pids().find((p) => p !== before), 30000);
+      const doc = await vscode.workspace.openTextDocument(child());
+      const line = doc.getText().split('\n').findIndex((l) => l.includes('backbone'));
+      const pos = new vscode.Position(line, doc.lineAt(line).text.indexOf('backbone') + 2);
+      await poll('a hover from the restarted server', async () => {
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
+        return hovers.some((h) => h.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('0.33')));
+      });
+      return `server pid ${before} killed, ${after} answers`;
     },
   ],
   [
