@@ -180,6 +180,19 @@ function metricsFrame(page: Page): FrameLocator {
         return `${points} loss points, ${charts} charts; status bar: ${status.replace(/\s+/g, ' ')}`;
       });
 
+      await step('PNG export of a chart writes an image through the save dialog', async () => {
+        await metricsFrame(page).locator('section.chart[data-scalar="loss"] button').click();
+        // code-server's save dialog is a quick input prefilled with WORKSPACE/loss.png
+        const input = page.locator('.quick-input-widget input');
+        await poll('the save dialog', async () => /loss\.png$/.test(await input.inputValue({ timeout: 1000 })), 15000);
+        await page.keyboard.press('Enter');
+        const file = path.join(WS, 'loss.png');
+        const size = await poll('loss.png on disk', async () => (fs.existsSync(file) ? fs.statSync(file).size : 0), 15000);
+        const magic = fs.readFileSync(file).subarray(1, 4).toString('ascii');
+        if (magic !== 'PNG') throw new Error(`loss.png is not a PNG (starts with ${magic})`);
+        return `${size} bytes`;
+      });
+
       await step('Stop Training stops the run gracefully', async () => {
         await runCommand(page, 'YOLO Lab: Stop Training');
         const note = await poll(
