@@ -116,7 +116,7 @@ export class TrainingManager implements vscode.Disposable {
         records: (loc: RunLocation, read) => {
           if (hubId !== `live:${loc.scalarsFile}`) {
             hubId = `live:${loc.scalarsFile}`;
-            this.hub.addRun(hubId, `${loc.label} (${name})`, true);
+            this.hub.addRun(hubId, path.basename(loc.workDir) === name ? loc.label : `${loc.label} (${name})`, true);
           }
           this.hub.addRecords(hubId, read.records, read.reset);
           for (const p of read.problems) channel.appendLine(`[yololab] ${p}`);
