@@ -312,7 +312,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           ema?.swap();
         }
       }
-      if (epochDone % (ckCfg.interval ?? 1) === 0 || epochDone === maxEpochs || stop) {
+      if (epochDone % (ckCfg.interval ?? 1) === 0 || epochDone === maxEpochs || stop || globalIter >= maxIters) {
         const f = join(workDir, `epoch_${epochDone}.ckpt`);
         saveCheckpoint(f, epochDone, 0);
         const keep = ckCfg.max_keep_ckpts ?? -1;
