@@ -1,5 +1,6 @@
 // Backbone plugins from MMCV: ContextBlock (GCNet) and NonLocal2d. Both end in a
-// zero-initialised layer, so a freshly built block is an identity (the paper's choice).
+// zero-initialised layer (MMCV's last_zero_init), so a fresh block is an identity; with
+// channel_mul fusion that zero goes through a sigmoid, so a fresh block halves x, as in MMCV.
 import * as tf from '@tensorflow/tfjs';
 import { conv2d } from '../ops';
 import { ForwardCtx, ParamStore } from '../params';
@@ -52,9 +53,9 @@ export class ContextBlock implements Module {
     const [b, h, w, c] = x.shape;
     let context: tf.Tensor4D;
     if (this.mask) {
-      const logits = conv1x1(x, this.mask.w, this.mask.b).reshape([b, h * w, 1]);
-      const att = tf.softmax(logits, 1); // over positions
-      context = tf.sum(tf.mul(x.reshape([b, h * w, c]), att), 1).reshape([b, 1, 1, c]);
+      const logits = conv1x1(x, this.mask.w, this.mask.b).reshape([b, 1, h * w]);
+      const att = tf.softmax(logits); // over positions
+      context = tf.matMul(att, x.reshape([b, h * w, c]) as tf.Tensor3D).reshape([b, 1, 1, c]);
     } else context = tf.mean(x, [1, 2], true) as tf.Tensor4D;
     let out: tf.Tensor4D = x;
     if (this.mul) out = tf.mul(out, tf.sigmoid(this.transform(context, this.mul)));

@@ -1,7 +1,7 @@
 # YOLOv8 for the demo shapes dataset (yololab data make-demo data/demo), sized so that
 # `npm run demo` trains it on a 2-core CPU with tfjs-backend-wasm in a few minutes.
 # MMYOLO-style: the same keys and types as configs/yolov8/*, scaled down.
-_base_ = '../_base_/default_runtime.py'
+_base_ = ['../_base_/default_runtime.py', '../_base_/det_p5_tta.py']
 
 data_root = 'data/demo/'
 class_name = ('circle', 'square', 'triangle', 'star')
@@ -13,14 +13,14 @@ deepen_factor = 0.33
 widen_factor = 0.25
 last_stage_out_channels = 1024
 
-max_epochs = 12
+max_epochs = 10
 train_batch_size_per_gpu = 8
 val_batch_size_per_gpu = 16
 base_lr = 0.01
 weight_decay = 0.0005
 lr_factor = 0.1
-save_epoch_intervals = 4
-val_interval = 4
+save_epoch_intervals = 5
+val_interval = 5
 
 strides = [8, 16, 32]
 norm_cfg = dict(type='BN', momentum=0.03, eps=0.001)
@@ -158,11 +158,46 @@ val_dataloader = dict(
 
 test_dataloader = val_dataloader
 
+# Test-time augmentation (yololab test --tta): the base's scales are for 640 inputs.
+img_scales = [(160, 160), (128, 128), (192, 192)]
+_multiscale_resize_transforms = [
+    dict(
+        type='Compose',
+        transforms=[
+            dict(type='YOLOv5KeepRatioResize', scale=s),
+            dict(
+                type='LetterResize',
+                scale=s,
+                allow_scale_up=False,
+                pad_val=dict(img=114))
+        ]) for s in img_scales
+]
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            _multiscale_resize_transforms,
+            [
+                dict(type='mmdet.RandomFlip', prob=1.),
+                dict(type='mmdet.RandomFlip', prob=0.)
+            ], [dict(type='mmdet.LoadAnnotations', with_bbox=True)],
+            [
+                dict(
+                    type='mmdet.PackDetInputs',
+                    meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                               'scale_factor', 'pad_param', 'flip',
+                               'flip_direction'))
+            ]
+        ])
+]
+
 val_evaluator = dict(type='mmdet.VOCMetric', metric='mAP', eval_mode='area')
 test_evaluator = val_evaluator
 
 optim_wrapper = dict(
     type='OptimWrapper',
+    clip_grad=dict(max_norm=10.0),
     optimizer=dict(
         type='SGD',
         lr=base_lr,
