@@ -64,6 +64,9 @@ export function useFilterGrad(kind: 'conv' | 'matmul'): void {
   filterGrad = kind === 'conv' ? convFilterGradByConv : convFilterGrad;
 }
 
+/** Forward multiply-add FLOPs of every conv2d call (2 per MAC), for the benchmark. */
+export const flopCounter = { flops: 0 };
+
 let stock = false;
 /** Reference mode for tests: tfjs's own conv/max-pool ops and their stock gradients
  * (correct on the cpu backend only), to check whole-model gradients against. */
@@ -73,6 +76,13 @@ export function useStockOps(on: boolean): void {
 
 /** Square convolution, NHWC input, HWIO kernel, symmetric zero padding. */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  {
+    const [b, h, wd] = x.shape;
+    const [k, , ci, co] = w.shape;
+    const ho = Math.floor((h + 2 * pad - k) / stride) + 1;
+    const wo = Math.floor((wd + 2 * pad - k) / stride) + 1;
+    flopCounter.flops += 2 * b * ho * wo * k * k * ci * co;
+  }
   if (stock) return tf.conv2d(x, w, stride, pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
   const kernel = w.shape[0];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

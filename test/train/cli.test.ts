@@ -1,0 +1,63 @@
+// yololab train/test on bad input: one clear line naming the file (file:line:col where
+// there is one), a non-zero exit, no stack trace.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeDemoDataset } from '../../src/data/demo-dataset';
+import { tinyConfig } from './fixtures/tiny-config';
+
+const dir = mkdtempSync(join(tmpdir(), 'yololab-cli-'));
+let cfg = '';
+
+before(async () => {
+  await makeDemoDataset(join(dir, 'data'), { train: 4, val: 2, size: 96, seed: 3 });
+  cfg = join(dir, 'tiny.py');
+  writeFileSync(cfg, tinyConfig(join(dir, 'data')));
+});
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60000 });
+  // tfjs prints a banner about tfjs-node on import; everything else counts.
+  const err = r.stderr.split('\n').filter((l) => l.trim() && !/^=+$|^Hi, looks like you are running TensorFlow\.js|github\.com\/tensorflow\/tfjs-node for more/.test(l));
+  return { code: r.status, err, out: r.stdout };
+}
+
+test('an unsupported type names itself, the file:line of the config and the known types', () => {
+  writeFileSync(join(dir, 'bad_type.py'), tinyConfig(join(dir, 'data'), "model['neck']['type'] = 'FPN'"));
+  const r = cli('train', join(dir, 'bad_type.py'), '--work-dir', join(dir, 'wd1'), '--backend', 'wasm');
+  assert.equal(r.code, 1);
+  assert.equal(r.err.length, 1, r.err.join('\n'));
+  assert.match(r.err[0], new RegExp(`^${join(dir, 'bad_type.py').replace(/[.\\/]/g, '\\$&')}:\\d+:\\d+: error: model\\.neck\\.type: unsupported type 'FPN' \\(the built-in trainer knows: YOLOv8PAFPN, YOLOv5PAFPN\\)$`));
+});
+
+test('a missing config file and a syntax error are one-line errors', () => {
+  const r = cli('train', join(dir, 'nope.py'));
+  assert.equal(r.code, 1);
+  assert.equal(r.err.length, 1);
+  assert.match(r.err[0], /nope\.py/);
+  writeFileSync(join(dir, 'syntax.py'), 'model = dict(\n');
+  const s = cli('train', join(dir, 'syntax.py'));
+  assert.equal(s.code, 1);
+  assert.match(s.err[0], /syntax\.py:\d+:\d+: error:/);
+  assert.ok(!s.err.some((l) => /^\s+at /.test(l)), 'no stack trace');
+});
+
+test('a corrupt or foreign checkpoint is named in a one-line error', () => {
+  const bad = join(dir, 'bad.ckpt');
+  writeFileSync(bad, 'PK\u0003\u0004 not ours');
+  const r = cli('test', cfg, bad, '--work-dir', join(dir, 'wd2'), '--backend', 'wasm');
+  assert.equal(r.code, 1);
+  assert.equal(r.err.length, 1, r.err.join('\n'));
+  assert.match(r.err[0], /bad\.ckpt: not a YOLO Lab checkpoint \(this looks like a PyTorch \.pth zip/);
+});
+
+test('usage errors exit 2; unknown backend is named', () => {
+  assert.equal(cli('train').code, 2);
+  assert.equal(cli('train', cfg, '--bogus').code, 2);
+  const r = cli('train', cfg, '--backend', 'tpu', '--work-dir', join(dir, 'wd3'));
+  assert.equal(r.code, 1);
+  assert.match(r.err[0], /unknown backend 'tpu' \(known: /);
+});
