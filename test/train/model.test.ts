@@ -20,7 +20,7 @@ test('make_divisible / make_round as MMYOLO', () => {
   assert.equal(makeRound(1, 0.33), 1);
 });
 
-test('YOLOv8-n (80 classes) has YOLOv8n's 3.16 M parameters and P3-P5 outputs', async () => {
+test('YOLOv8-n (80 classes) has the 3.16 M parameters of YOLOv8n and P3-P5 outputs', async () => {
   await tf.setBackend('cpu');
   const store = new ParamStore(new Rng(0));
   const det = new YOLODetector(store, {
