@@ -61,3 +61,27 @@ test('usage errors exit 2; unknown backend is named', () => {
   assert.equal(r.code, 1);
   assert.match(r.err[0], /unknown backend 'tpu' \(known: /);
 });
+
+test('SIGINT finishes the step, writes a checkpoint and exits 0; --resume continues from it', async () => {
+  const { spawn } = await import('node:child_process');
+  const { existsSync, readFileSync } = await import('node:fs');
+  const wd = join(dir, 'wd-int');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', cfg, '--work-dir', wd, '--backend', 'wasm'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let sent = false;
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (!sent && /Epoch\(train\) \[1\]\[1\//.test(out)) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  assert.equal(code, 0, out);
+  assert.match(out, /SIGINT|interrupted/);
+  const last = readFileSync(join(wd, 'last_checkpoint'), 'utf8');
+  assert.ok(existsSync(last), last);
+  const r = cli('train', cfg, '--work-dir', wd, '--backend', 'wasm', '--resume');
+  assert.equal(r.code, 0, r.err.join('\n'));
+  assert.match(r.out, /resumed from .*(iter_\d+|epoch_\d+)\.ckpt/);
+});
