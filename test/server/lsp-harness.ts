@@ -86,7 +86,10 @@ export class LspClient {
     this.proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stderr!.on('data', (d) => (this.stderr += d));
     this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
-    this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diag[] }) => {
+    this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: Diag[] }) => {
+      // A late publish for an older version of a buffer is not the answer a test waits for.
+      const want = this.versions.get(p.uri);
+      if (want !== undefined && p.version !== undefined && p.version < want) return;
       this.diagnostics.set(p.uri, p.diagnostics);
       this.wake();
     });
@@ -166,6 +169,8 @@ export class LspClient {
   }
 
   close(rel: string): void {
+    this.versions.delete(this.ws.uri(rel));
+    this.diagnostics.delete(this.ws.uri(rel));
     void this.conn.sendNotification('textDocument/didClose', { textDocument: { uri: this.ws.uri(rel) } });
   }
 
@@ -173,6 +178,15 @@ export class LspClient {
   diags(rel: string): Promise<Diag[]> {
     const uri = this.ws.uri(rel);
     return this.until(`diagnostics for ${rel}`, () => this.diagnostics.get(uri));
+  }
+
+  /** Waits until the diagnostics published for a file satisfy `pred` (for files re-published after another file changed). */
+  diagsWhere(rel: string, what: string, pred: (d: Diag[]) => boolean, ms?: number): Promise<Diag[]> {
+    const uri = this.ws.uri(rel);
+    return this.until(`diagnostics for ${rel}: ${what}`, () => {
+      const d = this.diagnostics.get(uri);
+      return d && pred(d) ? d : undefined;
+    }, ms);
   }
 
   request<T>(method: string, params: unknown): Promise<T> {
