@@ -3,7 +3,7 @@
 // or IPC when vscode-languageclient starts it (createConnection handles both).
 
 import {
-  CodeActionKind, CodeLensRefreshRequest, CompletionItemKind, createConnection, DidChangeConfigurationNotification, DocumentSymbol, MarkupKind,
+  CodeActionKind, CodeLensRefreshRequest, CompletionItemKind, createConnection, DidChangeConfigurationNotification, DocumentSymbol, MarkupKind, MessageType, ShowMessageNotification,
   ProposedFeatures, SymbolKind, TextDocuments, TextDocumentSyncKind,
   type CodeAction, type CompletionItem, type Connection, type Location, type TextEdit, type WorkspaceEdit,
 } from 'vscode-languageserver/node';
@@ -27,6 +27,8 @@ export const MERGED_CONFIG_REQUEST = 'yololab/mergedConfig';
 export const INDEXED_NOTIFICATION = 'yololab/indexed';
 
 const connection: Connection = createConnection(ProposedFeatures.all);
+// A failed message to the client (e.g. a request it does not implement) must not end the server.
+process.on('unhandledRejection', (e) => connection.console.error(`yololab: ${e instanceof Error ? e.message : String(e)}`));
 const documents = new TextDocuments(TextDocument);
 let ws = new ConfigWorkspace([]);
 let watcher: Watcher | undefined;
@@ -336,7 +338,7 @@ connection.workspace.onWillRenameFiles(
     for (const m of moves) {
       if (!m.to.endsWith('.py') || !ws.isConfig(m.from)) continue;
       const problems = filenameProblems(m.to);
-      if (problems.length) void connection.window.showWarningMessage(`${path.basename(m.to)} breaks the config naming convention: ${problems.join('; ')}`);
+      if (problems.length) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `${path.basename(m.to)} breaks the config naming convention: ${problems.join('; ')}` });
     }
     const edit = renameEdit(moves, false);
     return Object.keys(edit.changes ?? {}).length ? edit : null;

@@ -180,6 +180,17 @@ export class LspClient {
     return this.until(`diagnostics for ${rel}`, () => this.diagnostics.get(uri));
   }
 
+  /** Repeats a request until its answer satisfies `pred` (for effects that arrive through the file watcher). */
+  async eventually<T>(what: string, ask: () => Promise<T>, pred: (v: T) => boolean, ms = 8000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await ask();
+      if (pred(v)) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last answer: ${JSON.stringify(v)?.slice(0, 500)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Waits until the diagnostics published for a file satisfy `pred` (for files re-published after another file changed). */
   diagsWhere(rel: string, what: string, pred: (d: Diag[]) => boolean, ms?: number): Promise<Diag[]> {
     const uri = this.ws.uri(rel);
