@@ -45,7 +45,8 @@ export class Optimizer {
     this.eps = opt.eps ?? 1e-8;
     const momentum = this.type === 'SGD' ? opt.momentum ?? 0 : this.betas[0];
     let wd = opt.weight_decay ?? (this.type === 'AdamW' ? 0.01 : 0);
-    const ctorType = wrapper.constructor ? checkType({ type: wrapper.constructor }, ['optim_wrapper', 'constructor'], 'YOLOv5OptimizerConstructor', 'DefaultOptimWrapperConstructor') : 'DefaultOptimWrapperConstructor';
+    // `constructor` is a config key here; a plain object's inherited .constructor must not count.
+    const ctorType = Object.prototype.hasOwnProperty.call(wrapper, 'constructor') && wrapper.constructor ? checkType({ type: wrapper.constructor }, ['optim_wrapper', 'constructor'], 'YOLOv5OptimizerConstructor', 'DefaultOptimWrapperConstructor') : 'DefaultOptimWrapperConstructor';
     const yolo = ctorType === 'YOLOv5OptimizerConstructor';
     if (yolo) {
       // Weight decay follows the nominal batch size of 64 (YOLOv5OptimizerConstructor).

@@ -1,0 +1,121 @@
+// Engine pieces on hand-computed cases: SGD (nesterov, weight decay) and AdamW updates,
+// YOLOv5OptimizerConstructor's groups, YOLOv5ParamSchedulerHook's warm-up and decay,
+// ExpMomentumEMA, and the atomic checkpoint file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { ParamStore } from '../../src/train/params';
+import { Optimizer } from '../../src/train/optim';
+import { YOLOv5ParamScheduler } from '../../src/train/schedule';
+import { ExpMomentumEMA } from '../../src/train/ema';
+import { readCheckpoint, writeCheckpointAtomic } from '../../src/train/checkpoint';
+import { Rng } from '../../src/data/rng';
+
+function store(): ParamStore {
+  const s = new ParamStore(new Rng(0));
+  s.convWeight('a.conv.weight', 1, 1, 2).assign(tf.tensor4d([1, -2], [1, 1, 1, 2]));
+  s.norm('a.bn.weight', 2, 1);
+  s.norm('a.bn.bias', 2, 0, 'bias');
+  return s;
+}
+
+const close = (a: ArrayLike<number>, b: number[], tol = 1e-6) => b.forEach((v, i) => assert.ok(Math.abs(a[i] - v) < tol, `${Array.from(a)} vs ${b}`));
+
+test('YOLOv5OptimizerConstructor: conv weights decay (scaled to the nominal batch 64), norm weights and biases do not', async () => {
+  await tf.setBackend('cpu');
+  const opt = new Optimizer(store(), { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.9, weight_decay: 0.0005, batch_size_per_gpu: 16 }, constructor: 'YOLOv5OptimizerConstructor' }, 16);
+  assert.deepEqual(opt.groups.map((g) => [opt.groupIndex(g), g.params.map((p) => p.name), g.weightDecay]), [
+    [0, ['a.conv.weight'], 0.0005 * (16 * 4) / 64],
+    [1, ['a.bn.weight'], 0],
+    [2, ['a.bn.bias'], 0],
+  ]);
+  const big = new Optimizer(store(), { optimizer: { type: 'SGD', lr: 0.01, weight_decay: 0.0005, batch_size_per_gpu: 128 }, constructor: 'YOLOv5OptimizerConstructor' }, 128);
+  assert.ok(Math.abs(big.groups[0].weightDecay - 0.0005 * 2) < 1e-12, 'batch 128 doubles the decay');
+});
+
+test('SGD nesterov with weight decay: two steps by hand', async () => {
+  await tf.setBackend('cpu');
+  const s = store();
+  const opt = new Optimizer(s, { optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.01 } }, 64);
+  const w = s.params.get('a.conv.weight')!.variable;
+  const g = () => ({ 'a.conv.weight': tf.tensor4d([0.5, 0.5], [1, 1, 1, 2]) });
+  // step 1: d = g + wd*w = [0.51, 0.48]; buf = d; step = d + 0.9*buf = 1.9*d; w -= 0.1*step
+  opt.apply(g());
+  const w1 = [1 - 0.1 * 1.9 * 0.51, -2 - 0.1 * 1.9 * 0.48];
+  close(w.dataSync(), w1);
+  // step 2: d = g + wd*w1; buf = 0.9*buf + d; step = d + 0.9*buf
+  opt.apply(g());
+  const d2 = [0.5 + 0.01 * w1[0], 0.5 + 0.01 * w1[1]];
+  const buf2 = [0.9 * 0.51 + d2[0], 0.9 * 0.48 + d2[1]];
+  close(w.dataSync(), [w1[0] - 0.1 * (d2[0] + 0.9 * buf2[0]), w1[1] - 0.1 * (d2[1] + 0.9 * buf2[1])]);
+});
+
+test('AdamW: decoupled decay and bias-corrected moments', async () => {
+  await tf.setBackend('cpu');
+  const s = store();
+  const opt = new Optimizer(s, { optimizer: { type: 'AdamW', lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.05 } }, 8);
+  const w = s.params.get('a.conv.weight')!.variable;
+  opt.apply({ 'a.conv.weight': tf.tensor4d([0.5, -0.25], [1, 1, 1, 2]) });
+  // t=1: mhat = g, vhat = g^2 -> step = sign(g) (up to eps); w = w*(1-lr*wd) - lr*sign(g)
+  close(w.dataSync(), [1 * (1 - 0.005) - 0.1, -2 * (1 - 0.005) + 0.1], 1e-5);
+});
+
+test('YOLOv5ParamSchedulerHook: warm-up interpolation, bias lr from warmup_bias_lr, linear decay per epoch', async () => {
+  await tf.setBackend('cpu');
+  const opt = new Optimizer(store(), { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937 }, constructor: 'YOLOv5OptimizerConstructor' }, 16);
+  const sched = new YOLOv5ParamScheduler(opt, { scheduler_type: 'linear', lr_factor: 0.01, max_epochs: 10, warmup_epochs: 1, warmup_bias_lr: 0.1, warmup_momentum: 0.8, warmup_mim_iter: 10 }, 20, 0.937);
+  // warm-up length = max(round(1 * 20), 10) = 20 iterations
+  sched.beforeIter(0, 0);
+  close(opt.groups.map((g) => g.lr), [0, 0, 0.1]);
+  close([opt.groups[0].momentum], [0.8]);
+  sched.beforeIter(10, 0); // halfway; target lr = 0.01 * factor(0) = 0.01
+  close(opt.groups.map((g) => g.lr), [0.005, 0.005, 0.1 + (0.01 - 0.1) * 0.5]);
+  close([opt.groups[0].momentum], [0.8 + (0.937 - 0.8) * 0.5]);
+  sched.afterEpoch(0); // factor(1) = (1 - 1/10) * (1 - 0.01) + 0.01
+  close(opt.groups.map((g) => g.lr), [0.01 * 0.901, 0.01 * 0.901, 0.01 * 0.901]);
+  sched.beforeIter(25, 1); // past warm-up: unchanged
+  close([opt.groups[0].lr], [0.01 * 0.901]);
+  const cos = new YOLOv5ParamScheduler(opt, { scheduler_type: 'cosine', lr_factor: 0.01, max_epochs: 10 }, 20, 0.937);
+  assert.ok(Math.abs(cos.factor(5) - (0.5 * (0.01 - 1) + 1)) < 1e-12);
+  assert.throws(() => new YOLOv5ParamScheduler(opt, { scheduler_type: 'step' as any }, 20, 0.9), /scheduler_type/);
+});
+
+test('ExpMomentumEMA: first update copies, then momentum (1-m)*exp(-(1+t)/gamma)+m', async () => {
+  await tf.setBackend('cpu');
+  const v = tf.variable(tf.tensor1d([0]));
+  const ema = new ExpMomentumEMA(new Map([['w', v]]), 0.0002, 2000);
+  v.assign(tf.tensor1d([10]));
+  ema.update();
+  close(ema.shadow.get('w')!.dataSync(), [10]);
+  v.assign(tf.tensor1d([20]));
+  ema.update();
+  const m = (1 - 0.0002) * Math.exp(-2 / 2000) + 0.0002;
+  close(ema.shadow.get('w')!.dataSync(), [10 + (20 - 10) * m], 1e-4);
+  ema.swap();
+  close(v.dataSync(), [10 + 10 * m], 1e-4);
+});
+
+test('checkpoints round-trip; the write goes through a temp file; damage is detected', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'yololab-ck-'));
+  const f = join(dir, 'epoch_1.ckpt');
+  const tensors = new Map([['a', { shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) }], ['b', { shape: [1], data: Float32Array.from([-0.5]) }]]);
+  writeCheckpointAtomic(f, { meta: { epoch: 1 }, tensors });
+  const back = readCheckpoint(f);
+  assert.equal(back.meta.epoch, 1);
+  assert.deepEqual(Array.from(back.tensors.get('a')!.data), [1, 2, 3, 4]);
+  assert.deepEqual(back.tensors.get('a')!.shape, [2, 2]);
+  assert.deepEqual(readdirSync(dir), ['epoch_1.ckpt'], 'no temp file left behind');
+  // A second write replaces the file whole; the old one is intact until the rename.
+  writeCheckpointAtomic(f, { meta: { epoch: 2 }, tensors });
+  assert.equal(readCheckpoint(f).meta.epoch, 2);
+  const bytes = readFileSync(f);
+  writeFileSync(join(dir, 'cut.ckpt'), bytes.subarray(0, bytes.length - 3));
+  assert.throws(() => readCheckpoint(join(dir, 'cut.ckpt')), /cut\.ckpt: checkpoint is truncated/);
+  writeFileSync(join(dir, 'junk.ckpt'), 'hello');
+  assert.throws(() => readCheckpoint(join(dir, 'junk.ckpt')), /junk\.ckpt: not a YOLO Lab checkpoint/);
+  assert.throws(() => readCheckpoint(join(dir, 'missing.ckpt')), /missing\.ckpt: cannot read checkpoint \(ENOENT\)/);
+  assert.ok(!existsSync(join(dir, 'missing.ckpt')));
+});
