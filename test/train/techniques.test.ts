@@ -126,3 +126,9 @@ test('--amp rewrites the optimizer wrapper as MMYOLO does', async () => {
   assert.equal(scalars(r.runDir)[0].loss_scale, 65536);
   void tf;
 });
+
+test('PipelineSwitchHook swaps the training pipeline at switch_epoch', async () => {
+  const cfg = config("custom_hooks = custom_hooks + [dict(type='mmdet.PipelineSwitchHook', switch_epoch=1, switch_pipeline=test_pipeline)]\n");
+  const r = await train({ config: cfg, workDir: join(dir, 'switch'), seed: 1, echo: quiet, tty: false, backend: 'wasm', maxIters: 4 });
+  assert.match(logText(r.runDir), /PipelineSwitchHook: switched the training pipeline at epoch 2/);
+});
