@@ -42,6 +42,8 @@ export class ConfigWorkspace {
     this.settings = { scopes, configGlobs: globs };
     this.index.scopes = scopes;
     this.index.matcher = new ConfigMatcher(this.roots, globs);
+    // Cached units resolved `scope::` bases with the old roots.
+    this.loader.invalidate();
     this.analyses.clear();
   }
 

@@ -2,12 +2,12 @@
 // folder (recording `$N` markers as positions and stripping them), spawns the
 // built server (`node dist/server.js --stdio`) and talks JSON-RPC to it.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const SERVER = path.join(REPO, 'dist/server.js');
@@ -82,10 +82,17 @@ export class LspClient {
   constructor(
     readonly ws: Workspace,
     public settings: Record<string, unknown> = {},
+    transport: 'stdio' | 'ipc' = 'stdio',
   ) {
-    this.proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (transport === 'ipc') {
+      // As vscode-languageclient's TransportKind.ipc starts it.
+      this.proc = fork(SERVER, ['--node-ipc'], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
+      this.conn = createMessageConnection(new IPCMessageReader(this.proc), new IPCMessageWriter(this.proc));
+    } else {
+      this.proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
+    }
     this.proc.stderr!.on('data', (d) => (this.stderr += d));
-    this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: Diag[] }) => {
       // A late publish for an older version of a buffer is not the answer a test waits for.
       const want = this.versions.get(p.uri);
@@ -234,9 +241,9 @@ export class LspClient {
 }
 
 /** Starts a server over a fresh copy of a fixture workspace. */
-export async function startServer(fixture: string, settings: Record<string, unknown> = {}): Promise<LspClient> {
+export async function startServer(fixture: string, settings: Record<string, unknown> = {}, transport: 'stdio' | 'ipc' = 'stdio'): Promise<LspClient> {
   if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
-  const c = new LspClient(copyFixture(fixture), settings);
+  const c = new LspClient(copyFixture(fixture), settings, transport);
   await c.start();
   return c;
 }
