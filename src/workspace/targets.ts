@@ -36,6 +36,8 @@ export function targetAt(unit: FileUnit, pos: Position): Target | undefined {
             if (a.name && a.nameSpan && hit(a.nameSpan) && keyPath) return { kind: 'key', keyPath: [...keyPath, a.name], range: range(a.nameSpan) };
             const t = inExpr(a.value, a.name && keyPath ? [...keyPath, a.name] : undefined);
             if (t) return t;
+            // On a plain value (`lr=0.02`): the key it is the value of.
+            if (a.name && keyPath && hit(a.value.span) && isLiteral(a.value)) return { kind: 'key', keyPath: [...keyPath, a.name], range: range(a.value.span) };
           }
           return undefined;
         }
@@ -128,6 +130,10 @@ export function basePath(e: Expr): string[] | undefined {
     return p && [...p, e.attr];
   }
   return undefined;
+}
+
+function isLiteral(e: Expr): boolean {
+  return e.kind === 'Num' || e.kind === 'Str' || e.kind === 'Const' || (e.kind === 'UnaryOp' && e.operand.kind === 'Num');
 }
 
 function contains(start: number, end: number, offset: number): boolean {

@@ -58,6 +58,20 @@ describe('unsaved edits', () => {
     assert.match((await merged(S)).text, /lr=0\.02,/);
   });
 
+  test('keystrokes sent as incremental edits are applied to the buffer', async () => {
+    // Type `5` over the `2` of `lr=0.02`, one range edit, then a second edit on another line; hover on the value.
+    const line = sText.split('\n')[1];
+    const col = line.indexOf('0.02') + 3;
+    c.edit(S, { start: { line: 1, character: col }, end: { line: 1, character: col + 1 } }, '5');
+    c.edit(S, { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, '# comment\n');
+    const m = await merged(S);
+    assert.match(m.text, /lr=0\.05,/);
+    const h = await c.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: c.ws.uri(S) }, position: { line: 1, character: col } });
+    assert.match(h.contents.value, /0\.05/);
+    c.change(S, sText);
+    assert.deepEqual(await c.diags(S), []);
+  });
+
   test('a syntax error mid-typing is published; the preview keeps the last good version and hover still answers', async () => {
     await c.diags(S);
     c.change(S, sText.replace('lr=0.02))', 'lr=0.02)) +'));

@@ -175,6 +175,15 @@ export class LspClient {
     void this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text }] });
   }
 
+  /** An incremental edit: replaces `range` of the buffer with `text`, as an editor sends keystrokes. */
+  edit(rel: string, range: { start: Pos; end: Pos }, text: string): void {
+    const uri = this.ws.uri(rel);
+    const v = (this.versions.get(uri) ?? 1) + 1;
+    this.versions.set(uri, v);
+    this.diagnostics.delete(uri);
+    void this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ range, text }] });
+  }
+
   close(rel: string): void {
     this.versions.delete(this.ws.uri(rel));
     this.diagnostics.delete(this.ws.uri(rel));
