@@ -23,7 +23,7 @@ import { startWatcher, type Watcher } from './watcher';
 import * as path from 'node:path';
 
 export const MERGED_CONFIG_REQUEST = 'yololab/mergedConfig';
-/** Sent when the background index is built: { configs, ms }. */
+/** Sent when the background index is built and the watcher is live: { configs, ms, scanMs }. */
 export const INDEXED_NOTIFICATION = 'yololab/indexed';
 
 const connection: Connection = createConnection(ProposedFeatures.all);
@@ -86,8 +86,9 @@ connection.onInitialized(async () => {
     await readSettings();
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'yololab' });
   }
-  await buildIndex();
+  // Watch first, so nothing changed during the scan is missed; the index is announced once both are done.
   watcher = startWatcher(ws.roots, onDiskChange);
+  await buildIndex(watcher?.ready);
 });
 
 async function readSettings(): Promise<void> {
@@ -99,13 +100,15 @@ async function readSettings(): Promise<void> {
   }
 }
 
-async function buildIndex(): Promise<void> {
+async function buildIndex(watching?: Promise<void>): Promise<void> {
   const t0 = performance.now();
   const progress = canReportProgress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
   progress?.begin('YOLO Lab: indexing configs', 0, undefined, false);
   await ws.scan((done, total) => progress?.report(total ? Math.round((100 * done) / total) : 100, `${done}/${total} Python files`));
+  const scanMs = Math.round(performance.now() - t0);
+  await watching;
   progress?.done();
-  void connection.sendNotification(INDEXED_NOTIFICATION, { configs: ws.index.size, ms: Math.round(performance.now() - t0) });
+  void connection.sendNotification(INDEXED_NOTIFICATION, { configs: ws.index.size, ms: Math.round(performance.now() - t0), scanMs });
   ws.invalidateAll();
   schedulePublish(documents.keys().map((u) => uriToPath(u)).filter((p): p is string => !!p));
   refreshLenses();

@@ -5,9 +5,12 @@ import { watch } from 'chokidar';
 import type { Stats } from 'node:fs';
 import * as path from 'node:path';
 
+const SETTLE_MS = 30;
 const SKIP = /[\\/](node_modules|\.git|__pycache__|\.venv|dist|work_dirs)([\\/]|$)/;
 
 export interface Watcher {
+  /** Resolves once every folder is watched (changes before that may be missed). */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -17,9 +20,26 @@ export function startWatcher(roots: string[], onChange: (file: string, kind: 'ch
     ignoreInitial: true,
     ignored: (p: string, stats?: Stats) => SKIP.test(p) || (!!stats?.isFile() && !p.endsWith('.py')),
   });
-  const py = (f: string) => f.endsWith('.py') && onChange(path.resolve(f), 'change');
+  // The first event of a write can come while the file is still truncated: act once the writes have settled.
+  const timers = new Map<string, NodeJS.Timeout>();
+  const settle = (file: string, kind: 'change' | 'unlinkDir') => {
+    clearTimeout(timers.get(file));
+    timers.set(file, setTimeout(() => {
+      timers.delete(file);
+      onChange(file, kind);
+    }, SETTLE_MS));
+  };
+  const py = (f: string) => f.endsWith('.py') && settle(path.resolve(f), 'change');
   w.on('add', py).on('change', py).on('unlink', py);
-  w.on('unlinkDir', (d) => onChange(path.resolve(d), 'unlinkDir'));
+  w.on('unlinkDir', (d) => settle(path.resolve(d), 'unlinkDir'));
   w.on('error', () => undefined);
-  return { close: () => w.close() };
+  if (process.env.YOLOLAB_WATCH_DEBUG) w.on('all', (ev, p) => process.stderr.write(`watch: ${ev} ${p}\n`));
+  const ready = new Promise<void>((resolve) => w.once('ready', () => resolve()));
+  return {
+    ready,
+    close: () => {
+      timers.forEach((t) => clearTimeout(t));
+      return w.close();
+    },
+  };
 }

@@ -76,7 +76,7 @@ export class LspClient {
   readonly progress: unknown[] = [];
   private waiters: (() => void)[] = [];
   private versions = new Map<string, number>();
-  indexed: { configs: number; ms: number } | undefined;
+  indexed: { configs: number; ms: number; scanMs: number } | undefined;
   stderr = '';
 
   constructor(
@@ -109,7 +109,7 @@ export class LspClient {
       this.progress.push(p);
       this.wake();
     });
-    this.conn.onNotification('yololab/indexed', (p: { configs: number; ms: number }) => {
+    this.conn.onNotification('yololab/indexed', (p: { configs: number; ms: number; scanMs: number }) => {
       this.indexed = p;
       this.wake();
     });
@@ -202,7 +202,7 @@ export class LspClient {
     for (;;) {
       const v = await ask();
       if (pred(v)) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last answer: ${JSON.stringify(v)?.slice(0, 500)}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last answer: ${JSON.stringify(v)?.slice(0, 500)}; server stderr: ${this.stderr.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -228,7 +228,9 @@ export class LspClient {
 
   async stop(): Promise<void> {
     try {
-      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
       void this.conn.sendNotification('exit');
     } catch {
       // already gone
