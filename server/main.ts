@@ -59,8 +59,9 @@ connection.onInitialize((params) => {
   const folders = params.workspaceFolders?.map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
   const root = params.rootUri ? uriToPath(params.rootUri) : params.rootPath ?? undefined;
   ws = new ConfigWorkspace(folders?.length ? folders : root ? [root] : []);
-  const init = (params.initializationOptions ?? {}) as Partial<WorkspaceSettings>;
-  ws.configure(init);
+  // The extension sends { settings: <yololab section> }; a bare section is accepted too.
+  const init = (params.initializationOptions ?? {}) as Partial<WorkspaceSettings> & { settings?: Partial<WorkspaceSettings> };
+  ws.configure(init.settings ?? init);
   canConfigure = !!params.capabilities.workspace?.configuration;
   canReportProgress = !!params.capabilities.window?.workDoneProgress;
   canRefreshLenses = !!params.capabilities.workspace?.codeLens?.refreshSupport;
@@ -93,8 +94,9 @@ connection.onInitialized(async () => {
 
 async function readSettings(): Promise<void> {
   try {
-    const s = ((await connection.workspace.getConfiguration('yololab')) ?? {}) as Partial<WorkspaceSettings>;
-    ws.configure(s);
+    const s = (await connection.workspace.getConfiguration('yololab')) as Partial<WorkspaceSettings> | null | undefined;
+    // A client with no answer for the section keeps what initializationOptions gave.
+    if (s) ws.configure(s);
   } catch (e) {
     connection.console.warn(`yololab: cannot read settings: ${String(e)}`);
   }

@@ -81,8 +81,10 @@ export class LspClient {
 
   constructor(
     readonly ws: Workspace,
-    public settings: Record<string, unknown> = {},
+    /** What the client answers to workspace/configuration (null: no answer for the section). */
+    public settings: Record<string, unknown> | null = {},
     transport: 'stdio' | 'ipc' = 'stdio',
+    private readonly initializationOptions?: unknown,
   ) {
     if (transport === 'ipc') {
       // As vscode-languageclient's TransportKind.ipc starts it.
@@ -147,6 +149,7 @@ export class LspClient {
   async start(): Promise<void> {
     await this.conn.sendRequest('initialize', {
       processId: process.pid,
+      initializationOptions: this.initializationOptions,
       rootUri: pathToFileURL(this.ws.root).href,
       workspaceFolders: [{ uri: pathToFileURL(this.ws.root).href, name: 'ws' }],
       capabilities: {
@@ -252,9 +255,9 @@ export class LspClient {
 }
 
 /** Starts a server over a fresh copy of a fixture workspace. */
-export async function startServer(fixture: string, settings: Record<string, unknown> = {}, transport: 'stdio' | 'ipc' = 'stdio'): Promise<LspClient> {
+export async function startServer(fixture: string, settings: Record<string, unknown> | null = {}, transport: 'stdio' | 'ipc' = 'stdio', initializationOptions?: unknown): Promise<LspClient> {
   if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
-  const c = new LspClient(copyFixture(fixture), settings, transport);
+  const c = new LspClient(copyFixture(fixture), settings, transport, initializationOptions);
   await c.start();
   return c;
 }

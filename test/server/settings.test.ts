@@ -47,8 +47,9 @@ describe('settings', () => {
 });
 
 describe('transport', () => {
-  test('the server also speaks LSP over node IPC, as the extension starts it', async () => {
-    const c = await startServer('workspace-scopes', { scopes: { mmdet: 'vendor/mmdet/configs' } }, 'ipc');
+  test('the server also speaks LSP over node IPC, as the extension starts it, with settings in initializationOptions', async () => {
+    // No workspace/configuration answers here: the scope comes from initializationOptions alone.
+    const c = await startServer('workspace-scopes', null, 'ipc', { settings: { scopes: { mmdet: 'vendor/mmdet/configs' } } });
     try {
       c.open(CUSTOM);
       assert.deepEqual(await c.diags(CUSTOM), []);
