@@ -35,6 +35,7 @@ export class TrainingManager implements vscode.Disposable {
   private opened = new Map<string, RunFollower>(); // runs opened from disk, still followed in case they grow
   private status: vscode.StatusBarItem;
   private lastActive: number | undefined;
+  private lastConfig: vscode.TextDocument | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -44,7 +45,14 @@ export class TrainingManager implements vscode.Disposable {
     this.status = vscode.window.createStatusBarItem('yololab.training', vscode.StatusBarAlignment.Left, 50);
     this.status.name = 'YOLO Lab training';
     this.status.command = 'yololab.showMetrics';
+    this.lastConfig = pythonFile(vscode.window.activeTextEditor?.document);
+    this.editorWatch = vscode.window.onDidChangeActiveTextEditor((e) => {
+      const doc = pythonFile(e?.document);
+      if (doc) this.lastConfig = doc;
+    });
   }
+
+  private editorWatch: vscode.Disposable;
 
   get activeRuns(): TrainingRun[] {
     return [...this.runs.values()].map((r) => r.run).filter((r) => r.running);
@@ -60,7 +68,8 @@ export class TrainingManager implements vscode.Disposable {
       void vscode.window.showErrorMessage('YOLO Lab: training runs the code in your config; trust this workspace first (Workspaces: Manage Workspace Trust).');
       return;
     }
-    const doc = target ? await vscode.workspace.openTextDocument(target) : vscode.window.activeTextEditor?.document;
+    // With the metrics panel focused there is no active text editor: use the config last edited
+    const doc = target ? await vscode.workspace.openTextDocument(target) : pythonFile(vscode.window.activeTextEditor?.document) ?? this.lastConfig;
     if (!doc || doc.uri.scheme !== 'file' || !doc.fileName.endsWith('.py')) {
       void vscode.window.showErrorMessage('YOLO Lab: open a config (.py) to train, or run the command from a config file’s context menu.');
       return;
@@ -224,6 +233,7 @@ export class TrainingManager implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.editorWatch.dispose();
     for (const f of this.opened.values()) f.dispose();
     this.status.dispose();
     for (const { channel } of this.runs.values()) channel.dispose();
@@ -282,6 +292,10 @@ export class TrainingManager implements vscode.Disposable {
     }
     return { config, workDir, amp: ampPick.amp, seed: seed ?? undefined, backend };
   }
+}
+
+function pythonFile(doc: vscode.TextDocument | undefined): vscode.TextDocument | undefined {
+  return doc && doc.uri.scheme === 'file' && doc.fileName.endsWith('.py') && !doc.isClosed ? doc : undefined;
 }
 
 function fromOptions(config: string, defaultWorkDir: string, o: StartOptions): TrainRequest {

@@ -14,7 +14,11 @@ import * as path from 'node:path';
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-electron-ws-'));
   fs.cpSync(path.join(root, 'test/e2e/fixtures/workspace'), ws, { recursive: true });
   fs.cpSync(path.join(root, 'configs/_base_'), path.join(ws, 'configs/_base_'), { recursive: true });
-  fs.cpSync(path.join(root, 'configs/demo'), path.join(ws, 'configs/demo'), { recursive: true });
+  const demo = fs.readdirSync(path.join(root, 'configs/demo')).find((f) => f.endsWith('.py'))!;
+  fs.mkdirSync(path.join(ws, 'configs/demo'));
+  fs.copyFileSync(path.join(root, 'configs/demo', demo), path.join(ws, 'configs/demo', demo));
+  const tiny = path.join(ws, 'configs/e2e/train_tiny.py');
+  fs.writeFileSync(tiny, fs.readFileSync(tiny, 'utf8').replace('__DEMO_CONFIG__', demo));
   execFileSync(process.execPath, [path.join(root, 'bin/yololab.js'), 'data', 'make-demo', path.join(ws, 'data/demo')], { stdio: 'inherit' });
   try {
     await runTests({

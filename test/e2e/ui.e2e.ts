@@ -193,6 +193,22 @@ function metricsFrame(page: Page): FrameLocator {
         return `${size} bytes`;
       });
 
+      await step('closing the metrics panel loses nothing: reopened, it shows the whole run so far', async () => {
+        const frame = metricsFrame(page);
+        const before = Number(await frame.locator('section.chart[data-scalar="loss"]').getAttribute('data-points'));
+        const tab = page.locator('.tab', { hasText: 'YOLO Lab Metrics' });
+        await tab.click();
+        await tab.hover();
+        await tab.locator('.tab-actions .action-label').first().click();
+        await poll('the panel to close', async () => (await page.locator('.tab', { hasText: 'YOLO Lab Metrics' }).count()) === 0, 15000);
+        await runCommand(page, 'YOLO Lab: Show Training Metrics');
+        const after = await poll('the loss curve in the reopened panel', async () => {
+          const n = Number(await metricsFrame(page).locator('section.chart[data-scalar="loss"]').getAttribute('data-points', { timeout: 1000 }));
+          return n >= before ? n : 0;
+        });
+        return `${before} points before closing, ${after} after reopening`;
+      });
+
       await step('Stop Training stops the run gracefully', async () => {
         await runCommand(page, 'YOLO Lab: Stop Training');
         const note = await poll(
@@ -209,8 +225,7 @@ function metricsFrame(page: Page): FrameLocator {
 
       // Left running on purpose: scripts/e2e/run.sh then closes code-server and checks the process is gone
       await step('a second training is running when the editor is closed', async () => {
-        await page.keyboard.press('Escape');
-        await page.locator('.tab', { hasText: 'train_tiny.py' }).first().click();
+        await openFile(page, 'configs/e2e/train_tiny.py', 'max_epochs');
         await runCommand(page, 'YOLO Lab: Start Training');
         for (let i = 1; i <= 4; i++) {
           await page.locator('.quick-input-widget', { hasText: `(${i}/4)` }).waitFor({ timeout: 15000 });
