@@ -202,7 +202,7 @@ connection.onDefinition(
     const file = configFile(p.textDocument.uri);
     if (!file) return null;
     const a = ws.analyze(file);
-    const t = targetAt(a.result.unit, { line: p.position.line, col: p.position.character });
+    const t = targetAt(a.result.unit, { line: p.position.line, col: p.position.character }, ws.index.get(file)?.bases);
     const loc = t && definitionOf(a.result, t, a.lastGood);
     return loc ? ({ uri: pathToUri(loc.file), range: toLspRange(loc.range) } satisfies Location) : null;
   }),
@@ -213,7 +213,7 @@ connection.onReferences(
     const file = configFile(p.textDocument.uri);
     if (!file) return [];
     const a = ws.analyze(file);
-    const t = targetAt(a.result.unit, { line: p.position.line, col: p.position.character });
+    const t = targetAt(a.result.unit, { line: p.position.line, col: p.position.character }, ws.index.get(file)?.bases);
     const keyPath = t?.kind === 'key' ? t.keyPath : t?.kind === 'name' ? [t.name] : undefined;
     if (!t || !keyPath) return [];
     const refs = referencesOf(ws, file, keyPath).map((l) => ({ uri: pathToUri(l.file), range: toLspRange(l.range) }));
@@ -227,7 +227,7 @@ connection.onHover(
     const file = configFile(p.textDocument.uri);
     if (!file) return null;
     const a = ws.analyze(file);
-    const t = targetAt(a.result.unit, { line: p.position.line, col: p.position.character });
+    const t = targetAt(a.result.unit, { line: p.position.line, col: p.position.character }, ws.index.get(file)?.bases);
     const text = t && hoverText(a.result, t, a.lastGood);
     return text ? { contents: { kind: MarkupKind.Markdown, value: text }, range: toLspRange(t.range) } : null;
   }),

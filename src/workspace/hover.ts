@@ -29,8 +29,7 @@ export function hoverText(result: LoadResult, target: Target, fallback?: LoadRes
   const stale = !unit.result && fallback ? '\n\n_(from the last version that loaded; this one has errors)_' : '';
   switch (target.kind) {
     case 'base-spec': {
-      const ref = unit.bases[target.index];
-      if (!ref) return undefined;
+      const ref = target;
       if (!ref.resolved || ref.missing) return `**_base_** \`${ref.spec}\`: not found${ref.resolved ? ` (looked for ${ref.resolved})` : ''}`;
       const bu = unit.baseUnits.find((b) => b.path === ref.resolved) ?? fallback?.unit.baseUnits.find((b) => b.path === ref.resolved);
       const out = [`**_base_** [${path.basename(ref.resolved)}](${pathToFileURL(ref.resolved).href})${ref.scope ? ` (scope \`${ref.scope}\`)` : ''}`];

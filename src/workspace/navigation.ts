@@ -17,10 +17,8 @@ const FILE_START: Range = { start: { line: 0, col: 0 }, end: { line: 0, col: 0 }
 export function definitionOf(result: LoadResult, target: Target, fallback?: LoadResult): SourceLocation | undefined {
   const unit = result.unit;
   switch (target.kind) {
-    case 'base-spec': {
-      const ref = unit.bases[target.index];
-      return ref?.resolved && !ref.missing ? { file: ref.resolved, range: FILE_START } : undefined;
-    }
+    case 'base-spec':
+      return target.resolved && !target.missing ? { file: target.resolved, range: FILE_START } : undefined;
     case 'base-path': {
       const base = unit.mergedBase ?? fallback?.unit.mergedBase;
       if (!base) return undefined;

@@ -2,23 +2,30 @@
 // `_base_` path string, a `_base_.x` access or `{{_base_.x}}` template, a key
 // of a config dict (with its key path from the top-level name), or a name.
 
+import * as fs from 'node:fs';
 import type { Expr, Stmt } from '../config/ast';
 import type { FileUnit } from '../config/loader';
 import type { Position, Range, Span } from '../config/source';
+import type { BaseSpec } from './base-refs';
 
 export type KeyPath = (string | number)[];
 
 export type Target =
-  | { kind: 'base-spec'; index: number; range: Range }
+  | { kind: 'base-spec'; spec: string; resolved?: string; missing?: boolean; scope?: string; range: Range }
   | { kind: 'base-path'; path: string[]; range: Range }
   | { kind: 'key'; keyPath: KeyPath; range: Range }
   | { kind: 'name'; name: string; range: Range };
 
-export function targetAt(unit: FileUnit, pos: Position): Target | undefined {
+/**
+ * `fallbackBases`: the `_base_` strings as read by the index, for text the
+ * engine could not parse (it resolves bases only for text that parses).
+ */
+export function targetAt(unit: FileUnit, pos: Position, fallbackBases: BaseSpec[] = []): Target | undefined {
   const offset = unit.lines.offset(pos);
-  for (let i = 0; i < unit.bases.length; i++) {
-    const r = unit.bases[i].range;
-    if (contains(unit.lines.offset(r.start), unit.lines.offset(r.end), offset)) return { kind: 'base-spec', index: i, range: r };
+  const bases = unit.bases.length || !unit.failed ? unit.bases : fallbackBases.map((b) => ({ ...b, missing: b.resolved ? !fs.existsSync(b.resolved) : undefined }));
+  for (const b of bases) {
+    const r = b.range;
+    if (contains(unit.lines.offset(r.start), unit.lines.offset(r.end), offset)) return { kind: 'base-spec', spec: b.spec, resolved: b.resolved, missing: b.missing, scope: b.scope, range: r };
   }
   const orig = (s: Span) => ({ start: unit.textMap.toOriginal(s.start), end: unit.textMap.toOriginal(s.end) });
   const hit = (s: Span) => {

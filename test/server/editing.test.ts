@@ -84,6 +84,8 @@ describe('unsaved edits', () => {
     assert.ok(m.diagnostics.some((x) => /error/.test(x.message)));
     const h = await c.request<{ contents: { value: string } } | null>('textDocument/hover', c.at(S, 4));
     assert.match(h!.contents.value, /scaled_lr/);
+    const def = await c.request<{ uri: string } | null>('textDocument/definition', c.at(S, 0));
+    assert.equal(def?.uri, c.ws.uri(BASE));
     c.change(S, sText);
     assert.deepEqual(await c.diags(S), []);
     await c.diagsWhere(M, 'none', (dm) => dm.length === 0);
