@@ -3,7 +3,7 @@ import { errorLine, intFlag, parseArgs, strFlag, UsageError } from '../train/cli
 
 export const summary = 'train a detector from a config with the built-in TensorFlow.js trainer';
 
-const usage = 'usage: yololab train CONFIG [--work-dir DIR] [--seed N] [--resume [CKPT]] [--cfg-options KEY=VALUE ...] [--amp] [--backend tensorflow-gpu|tensorflow|wasm|cpu]';
+const usage = 'usage: yololab train CONFIG [--work-dir DIR] [--seed N] [--resume [CKPT]] [--cfg-options KEY=VALUE ...] [--amp] [--backend tensorflow-gpu|tensorflow|wasm|cpu] [--max-iters N]';
 
 export async function run(argv: string[]): Promise<number> {
   try {

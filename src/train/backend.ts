@@ -3,6 +3,10 @@
 // install downloads libtensorflow), so a failed require is normal, not an error.
 import * as tf from '@tensorflow/tfjs';
 
+// Production mode: no per-op debug checks, and no console banner advertising tfjs-node
+// (the log names the backend and why the native ones were skipped).
+tf.env().set('PROD', true);
+
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendChoice {
