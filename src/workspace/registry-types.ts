@@ -1,42 +1,17 @@
-// The `type=` names the built-in trainer accepts (SPEC §5.2), offered by
-// completion. The trainer has no registry module yet (src/train is being
-// written); when it exports one, this list should come from it instead.
+// The `type=` names the built-in trainer accepts, offered by completion: the
+// trainer's registry (models, optimizers, hooks...) and the data layer's
+// transforms and datasets, each with its role.
 
-export const KNOWN_TYPES: Record<string, string> = {
-  YOLODetector: 'detector',
-  YOLOv5DetDataPreprocessor: 'data preprocessor',
-  YOLOv8CSPDarknet: 'backbone',
-  YOLOv5CSPDarknet: 'backbone',
-  YOLOv8PAFPN: 'neck',
-  YOLOv5PAFPN: 'neck',
-  YOLOv8Head: 'head',
-  YOLOv8HeadModule: 'head module',
-  BatchTaskAlignedAssigner: 'assigner',
-  'mmdet.CrossEntropyLoss': 'loss',
-  IoULoss: 'loss',
-  'mmdet.DistributionFocalLoss': 'loss',
-  ContextBlock: 'plugin',
-  NonLocal2d: 'plugin',
-  YOLOv5VOCDataset: 'dataset',
-  YOLOv5CocoDataset: 'dataset',
-  LoadImageFromFile: 'transform',
-  'mmdet.LoadAnnotations': 'transform',
-  YOLOv5KeepRatioResize: 'transform',
-  LetterResize: 'transform',
-  Mosaic: 'transform',
-  YOLOv5RandomAffine: 'transform',
-  YOLOv5HSVRandomAug: 'transform',
-  'mmdet.RandomFlip': 'transform',
-  'mmdet.PackDetInputs': 'transform',
-  OptimWrapper: 'optimizer wrapper',
-  AmpOptimWrapper: 'optimizer wrapper',
-  SGD: 'optimizer',
-  AdamW: 'optimizer',
-  YOLOv5OptimizerConstructor: 'optimizer constructor',
-  YOLOv5ParamSchedulerHook: 'hook',
-  EMAHook: 'hook',
-  CheckpointHook: 'hook',
-  PipelineSwitchHook: 'hook',
-  VOCMetric: 'metric',
-  CocoMetric: 'metric',
-};
+import { KNOWN_DATASETS } from '../data/dataset';
+import { KNOWN_TRANSFORMS } from '../data/pipeline';
+import { knownTypes } from '../train/registry';
+
+function collect(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [role, names] of Object.entries(knownTypes)) for (const n of names) out[n] ??= role.replace(/_/g, ' ');
+  for (const n of KNOWN_TRANSFORMS) out[n] ??= 'transform';
+  for (const n of KNOWN_DATASETS) out[n] ??= 'dataset';
+  return out;
+}
+
+export const KNOWN_TYPES: Record<string, string> = collect();
