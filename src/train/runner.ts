@@ -158,8 +158,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   log.info(`train: ${trainSet.length} images, classes ${trainSet.classes.join(', ')}; val: ${valSet?.length ?? 0} images`);
 
   const { store, det } = buildModel(loaded, seed);
-  if (det.numClasses !== trainSet.classes.length)
-    log.warn(`model.bbox_head.head_module.num_classes is ${det.numClasses} but the dataset has ${trainSet.classes.length} classes`);
+  if (det.numClasses !== trainSet.classes.length) {
+    const at = loaded.where(['model', 'bbox_head', 'head_module', 'num_classes']);
+    throw Object.assign(new Error(`model.bbox_head.head_module.num_classes is ${det.numClasses} but the training set has ${trainSet.classes.length} classes (${trainSet.classes.join(', ')})`), { where: at });
+  }
   const wrapper = cfg.optim_wrapper ?? { type: 'OptimWrapper', optimizer: { type: 'SGD', lr: 0.01 } };
   const wrapperType = checkType(wrapper, ['optim_wrapper'], 'OptimWrapper', 'AmpOptimWrapper');
   const opt = new Optimizer(store, wrapper, batchSize);

@@ -48,6 +48,8 @@ export async function runTest(opts: TestOptions): Promise<{ metrics: Record<stri
   if (!dl?.dataset || !evaluatorCfg) throw new Error(`${opts.config}: needs test_dataloader (or val_dataloader) and test_evaluator (or val_evaluator)`);
   const onWarning = (m: string) => log.warn(m);
   const dataset = buildDataset(dl.dataset, { ...datasetCtx(loaded, [root, 'dataset']), onWarning });
+  if (det.numClasses !== dataset.classes.length)
+    throw Object.assign(new Error(`model.bbox_head.head_module.num_classes is ${det.numClasses} but the test set has ${dataset.classes.length} classes`), { where: loaded.where(['model', 'bbox_head', 'head_module', 'num_classes']) });
   const bs = dl.batch_size ?? 1;
   const all = new Map<string, Detections>();
   const files = new Map<string, string>();

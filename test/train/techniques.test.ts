@@ -132,3 +132,27 @@ test('PipelineSwitchHook swaps the training pipeline at switch_epoch', async () 
   const r = await train({ config: cfg, workDir: join(dir, 'switch'), seed: 1, echo: quiet, tty: false, backend: 'wasm', maxIters: 4 });
   assert.match(logText(r.runDir), /PipelineSwitchHook: switched the training pipeline at epoch 2/);
 });
+
+test('load_from: matching tensors load, a head with another num_classes is skipped with a warning listing the keys', async () => {
+  const src = await train({ config: config(''), workDir: join(dir, 'lf-src'), seed: 1, echo: quiet, tty: false, backend: 'wasm', maxIters: 2 });
+  const warnings: string[] = [];
+  const three = "metainfo = dict(classes=('circle', 'square', 'triangle'))\ntrain_dataloader['dataset']['metainfo'] = metainfo\nmodel['bbox_head']['head_module']['num_classes'] = 3\n";
+  await assert.rejects(
+    () => train({ config: config("model['bbox_head']['head_module']['num_classes'] = 3\n"), workDir: join(dir, 'lf-bad'), echo: quiet, tty: false, backend: 'wasm', maxIters: 1 }),
+    /num_classes is 3 but the training set has 4 classes/,
+  );
+  const cfg = config(`${three}load_from = '${src.lastCheckpoint}'\n`);
+  const r = await train({ config: cfg, workDir: join(dir, 'lf-dst'), seed: 9, echo: (s) => warnings.push(s), tty: false, backend: 'wasm', maxIters: 1 });
+  const log = logText(r.runDir);
+  assert.match(log, /load_from .*: \d+ tensors loaded/);
+  const skipped = log.match(/load_from: skipped (\d+) tensors: (.*)/);
+  assert.ok(skipped, log);
+  assert.equal(Number(skipped[1]), 6, 'cls_preds.{0,1,2}.2.{weight,bias}');
+  assert.match(skipped[2], /bbox_head\.head_module\.cls_preds\.0\.2\.weight \(shape \[1,1,\d+,4\] vs \[1,1,\d+,3\]\)/);
+  // With lr 0 nothing moves, so the loaded backbone equals the source's EMA weights.
+  const cfg0 = config(`${three}load_from = '${src.lastCheckpoint}'\noptim_wrapper['optimizer']['lr'] = 0.0\nmodel['backbone']['frozen_stages'] = 4\n`);
+  const z = await train({ config: cfg0, workDir: join(dir, 'lf-0'), seed: 9, echo: quiet, tty: false, backend: 'wasm', maxIters: 1 });
+  const a = readCheckpoint(src.lastCheckpoint!).tensors.get('ema.backbone.stage3.1.main_conv.conv.weight')!.data;
+  const b = readCheckpoint(z.lastCheckpoint!).tensors.get('backbone.stage3.1.main_conv.conv.weight')!.data;
+  assert.ok(same(a, b));
+});
