@@ -155,6 +155,8 @@ function flush(): void {
       publish(f);
     } catch (e) {
       connection.console.error(`yololab: diagnostics for ${f} failed: ${e instanceof Error ? e.stack : String(e)}`);
+      const message = `YOLO Lab could not analyse this file (internal error: ${e instanceof Error ? e.message : String(e)})`;
+      void connection.sendDiagnostics({ uri: pathToUri(f), diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 1, message, source: 'yololab' }] });
     }
   }
 }

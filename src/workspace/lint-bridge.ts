@@ -5,7 +5,13 @@ import type { Diagnostic, LoadResult } from '../config/index';
 import { lintConfig, lintFilename } from '../lint/index';
 
 export function lintDiagnostics(result: LoadResult, file: string): Diagnostic[] {
-  return lintConfig(result).filter((d) => d.file === file);
+  try {
+    return lintConfig(result).filter((d) => d.file === file);
+  } catch (e) {
+    // A bug in one rule must not hide the engine's own findings.
+    const at = { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } };
+    return [{ file, range: at, severity: 'information', message: `lint rules could not run on this file: ${e instanceof Error ? e.message : String(e)}`, code: 'lint-internal-error' }];
+  }
 }
 
 /** Problems of a file name alone (no content), errors and warnings only. */
