@@ -48,14 +48,21 @@ export interface LensFact {
   files: string[];
 }
 
-/** Leaf keys of `own` that replace something `base` has (a dict with `_delete_` counts as one). */
-export function countOverrides(own: PyDict, base: PyDict): number {
-  let n = 0;
+/** Leaf keys of `own` that replace something `base` has (a dict with `_delete_` counts as one), and keys it adds. */
+export function countOverrides(own: PyDict, base: PyDict): { overridden: number; added: number } {
+  const n = { overridden: 0, added: 0 };
   for (const e of own) {
-    if (e.key === '_delete_' || !base.has(e.key)) continue;
+    if (e.key === '_delete_') continue;
+    if (!base.has(e.key)) {
+      n.added++;
+      continue;
+    }
     const b = base.get(e.key);
-    if (e.value instanceof PyDict && b instanceof PyDict && !e.value.has('_delete_')) n += countOverrides(e.value, b);
-    else n++;
+    if (e.value instanceof PyDict && b instanceof PyDict && !e.value.has('_delete_')) {
+      const inner = countOverrides(e.value, b);
+      n.overridden += inner.overridden;
+      n.added += inner.added;
+    } else n.overridden++;
   }
   return n;
 }
@@ -68,8 +75,11 @@ export function lensFacts(result: LoadResult, file: string, index: WorkspaceInde
     for (const bu of unit.baseUnits) {
       if (!bu.result) continue;
       const ref = unit.bases.find((b) => b.resolved === bu.path);
-      const n = countOverrides(unit.own, bu.result);
-      out.push({ range: ref?.range ?? unit.baseStmt ?? top, title: `overrides ${n} key${n === 1 ? '' : 's'} of ${path.basename(bu.path)}`, files: [bu.path] });
+      const n = countOverrides(unit.own, bu.result).overridden;
+      // Keys that no base has, counted against all bases together, shown once.
+      const added = bu === unit.baseUnits[0] && unit.mergedBase ? countOverrides(unit.own, unit.mergedBase).added : 0;
+      const extra = added ? `, adds ${added}` : '';
+      out.push({ range: ref?.range ?? unit.baseStmt ?? top, title: `overrides ${n} key${n === 1 ? '' : 's'} of ${path.basename(bu.path)}${extra}`, files: [bu.path] });
     }
   }
   const deps = index.dependents(file);

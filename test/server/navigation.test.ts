@@ -120,7 +120,7 @@ describe('navigation', () => {
   test('code lens counts overridden keys and inheriting configs', async () => {
     const lenses = await c.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: c.ws.uri(S) } });
     const titles = lenses.map((l) => l.command.title);
-    assert.ok(titles.includes('overrides 1 key of yolov8_base.py'), titles.join(' | '));
+    assert.ok(titles.includes('overrides 1 key of yolov8_base.py, adds 4'), titles.join(' | '));
     assert.ok(titles.includes('inherited by 2 configs'), titles.join(' | '));
     const baseLenses = await c.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: c.ws.uri(BASE) } });
     assert.deepEqual(baseLenses.map((l) => l.command.title), ['inherited by 3 configs']);

@@ -105,15 +105,15 @@ describe('values and fixes', () => {
     assert.equal(formatValue(3n), '3');
   });
 
-  test('countOverrides counts leaf keys, and a _delete_ dict as one', () => {
+  test('countOverrides counts replaced leaf keys (a _delete_ dict as one) and added keys', () => {
     const mk = (o: Record<string, unknown>): PyDict => {
       const d = new PyDict();
       for (const [k, v] of Object.entries(o)) d.set(k, v && typeof v === 'object' ? mk(v as Record<string, unknown>) : (v as number));
       return d;
     };
     const base = mk({ a: { b: 1, c: 2 }, d: 3, e: { f: 1 } });
-    assert.equal(countOverrides(mk({ a: { b: 5, c: 6 }, d: 4, z: 1 }), base), 3);
-    assert.equal(countOverrides(mk({ e: { _delete_: true, g: 1 } }), base), 1);
+    assert.deepEqual(countOverrides(mk({ a: { b: 5, c: 6, y: 0 }, d: 4, z: 1 }), base), { overridden: 3, added: 2 });
+    assert.deepEqual(countOverrides(mk({ e: { _delete_: true, g: 1 } }), base), { overridden: 1, added: 0 });
   });
 
   test('rebind edits append a new top-level dict when the child has none, and use quoted keys in literals', () => {
