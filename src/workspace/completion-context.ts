@@ -4,7 +4,7 @@
 // enclosing dict and whether the cursor is at a key or after `type=`.
 
 export type CompletionContext =
-  | { kind: 'key'; keyPath: string[]; prefix: string }
+  | { kind: 'key'; keyPath: string[]; prefix: string; /** Keys already written in this dict (or at the top level). */ written: string[] }
   | { kind: 'type-value'; prefix: string; quote: string | undefined }
   | { kind: 'none' };
 
@@ -15,6 +15,8 @@ interface Frame {
   key: string | undefined;
   /** The latest `name=` / `'name':` seen directly inside this frame. */
   pendingKey: string | undefined;
+  /** Every key written directly inside this frame. */
+  written: string[];
   /** Offset just after the last `(`, `{` or `,` of this frame. */
   itemStart: number;
 }
@@ -22,7 +24,7 @@ interface Frame {
 export function completionContext(text: string, offset: number): CompletionContext {
   const before = text.slice(0, offset);
   const typeValue = /\btype\s*=\s*(['"]?)([\w.:]*)$/.exec(before);
-  const stack: Frame[] = [{ bracket: '(', isDict: true, key: undefined, pendingKey: undefined, itemStart: 0 }];
+  const stack: Frame[] = [{ bracket: '(', isDict: true, key: undefined, pendingKey: undefined, itemStart: 0, written: [] }];
   const top = () => stack[stack.length - 1];
   let i = 0;
   while (i < offset) {
@@ -43,7 +45,10 @@ export function completionContext(text: string, offset: number): CompletionConte
       if (top().bracket === '{') {
         let j = i;
         while (j < offset && (text[j] === ' ' || text[j] === '\t')) j++;
-        if (text[j] === ':') top().pendingKey = value;
+        if (text[j] === ':') {
+          top().pendingKey = value;
+          top().written.push(value);
+        }
       }
       continue;
     }
@@ -56,10 +61,13 @@ export function completionContext(text: string, offset: number): CompletionConte
       const frame = top();
       if (text[k] === '=' && text[k + 1] !== '=' && j <= offset) {
         // `name=` in a call, or `name = ...` at the top level.
-        if (stack.length > 1 || isLineStart(text, i)) frame.pendingKey = word;
+        if (stack.length > 1 || isLineStart(text, i)) {
+          frame.pendingKey = word;
+          frame.written.push(word);
+        }
       }
       if (text[k] === '(' && k < offset) {
-        stack.push({ bracket: '(', isDict: word === 'dict', key: frame.pendingKey, pendingKey: undefined, itemStart: k + 1 });
+        stack.push({ bracket: '(', isDict: word === 'dict', key: frame.pendingKey, pendingKey: undefined, itemStart: k + 1, written: [] });
         i = k + 1;
         continue;
       }
@@ -68,7 +76,7 @@ export function completionContext(text: string, offset: number): CompletionConte
     }
     if (c === '(' || c === '[' || c === '{') {
       const frame = top();
-      stack.push({ bracket: c, isDict: c === '{', key: frame.pendingKey, pendingKey: undefined, itemStart: i + 1 });
+      stack.push({ bracket: c, isDict: c === '{', key: frame.pendingKey, pendingKey: undefined, itemStart: i + 1, written: [] });
     } else if ((c === ')' || c === ']' || c === '}') && stack.length > 1) {
       stack.pop();
     } else if (c === ',') {
@@ -84,14 +92,14 @@ export function completionContext(text: string, offset: number): CompletionConte
   const item = text.slice(frame.itemStart, offset);
   if (!/^\s*\w*$/.test(item)) return { kind: 'none' };
   const prefix = /\w*$/.exec(item)![0];
-  if (stack.length === 1) return { kind: 'key', keyPath: [], prefix };
+  if (stack.length === 1) return { kind: 'key', keyPath: [], prefix, written: frame.written };
   if (!frame.isDict) return { kind: 'none' };
   const keyPath: string[] = [];
   for (const f of stack.slice(1)) {
     if (!f.isDict || f.key === undefined) return { kind: 'none' };
     keyPath.push(f.key);
   }
-  return { kind: 'key', keyPath, prefix };
+  return { kind: 'key', keyPath, prefix, written: frame.written };
 }
 
 function isLineStart(text: string, i: number): boolean {

@@ -31,7 +31,8 @@ export function completions(text: string, offset: number, result: LoadResult | u
   if (!(here instanceof PyDict)) return [];
   const out: CompletionCandidate[] = [];
   for (const e of here) {
-    if (typeof e.key !== 'string' || !e.key.startsWith(ctx.prefix)) continue;
+    // Keys already set in this dict are not offered again (top-level names may be reassigned, so they stay).
+    if (typeof e.key !== 'string' || !e.key.startsWith(ctx.prefix) || (ctx.keyPath.length && ctx.written.includes(e.key))) continue;
     const full = formatValue(e.value, 12);
     const oneLine = full.split('\n')[0];
     out.push({

@@ -20,21 +20,21 @@ const ctx = (textWithCursor: string) => completionContext(textWithCursor.replace
 
 describe('completion context', () => {
   test('nested dict(...) calls give the key path', () => {
-    assert.deepEqual(ctx('optim_wrapper = dict(optimizer=dict(lr=0.1, mo|'), { kind: 'key', keyPath: ['optim_wrapper', 'optimizer'], prefix: 'mo' });
+    assert.deepEqual(ctx('optim_wrapper = dict(optimizer=dict(lr=0.1, mo|'), { kind: 'key', keyPath: ['optim_wrapper', 'optimizer'], prefix: 'mo', written: ['lr'] });
   });
   test('closed dicts, strings with brackets and comments do not confuse it', () => {
     const t = "model = dict(\n    backbone=dict(type='A(', x=[1, 2]),  # dict(\n    neck=dict(\n        |";
-    assert.deepEqual(ctx(t), { kind: 'key', keyPath: ['model', 'neck'], prefix: '' });
+    assert.deepEqual(ctx(t), { kind: 'key', keyPath: ['model', 'neck'], prefix: '', written: [] });
   });
   test('dict literals use quoted keys', () => {
-    assert.deepEqual(ctx("model = {'backbone': dict(|"), { kind: 'key', keyPath: ['model', 'backbone'], prefix: '' });
+    assert.deepEqual(ctx("model = {'backbone': dict(|"), { kind: 'key', keyPath: ['model', 'backbone'], prefix: '', written: [] });
   });
   test('inside a list or after = there is no key to complete', () => {
     assert.deepEqual(ctx('pipeline = [dict(|'), { kind: 'none' });
     assert.deepEqual(ctx('model = dict(depth=|'), { kind: 'none' });
   });
   test('the top level completes names; type= completes types', () => {
-    assert.deepEqual(ctx('x = 1\nmax_|'), { kind: 'key', keyPath: [], prefix: 'max_' });
+    assert.deepEqual(ctx('x = 1\nmax_|'), { kind: 'key', keyPath: [], prefix: 'max_', written: ['x'] });
     assert.deepEqual(ctx("model = dict(type='YOLO|"), { kind: 'type-value', prefix: 'YOLO', quote: "'" });
   });
 });
