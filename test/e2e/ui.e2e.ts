@@ -44,25 +44,37 @@ async function poll<T>(what: string, fn: () => Promise<T>, ms = 30000, every = 2
   }
 }
 
-async function openFile(page: Page, rel: string, expectText: string): Promise<void> {
+// Keyboard shortcuts typed while a webview has focus go to its iframe, and a quick input opened then
+// may close again on blur: put the focus in the first editor first, and retry the whole gesture.
+async function focusWorkbench(page: Page): Promise<void> {
   await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(rel);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(rel) }).first().waitFor();
-  await page.keyboard.press('Enter');
+  await page.locator('.editor-group-container').first().locator('.view-lines').first().click({ position: { x: 5, y: 5 }, timeout: 5000 }).catch(() => undefined);
+}
+
+async function withQuickInput(page: Page, open: () => Promise<void>, text: string, pick: string | RegExp): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await focusWorkbench(page);
+      await open();
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: 10000 });
+      await input.fill(text, { timeout: 5000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor({ timeout: 15000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
+}
+
+async function openFile(page: Page, rel: string, expectText: string): Promise<void> {
+  await withQuickInput(page, () => page.keyboard.press('Control+P'), rel, path.basename(rel));
   await page.locator('.editor-instance .view-lines', { hasText: expectText }).first().waitFor({ timeout: 30000 });
 }
 
 async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill('>' + title);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
-  await page.keyboard.press('Enter');
+  await withQuickInput(page, () => page.keyboard.press('F1'), '>' + title, title);
 }
 
 async function hoverText(page: Page, word: RegExp, want: (t: string) => boolean): Promise<string> {
@@ -235,7 +247,16 @@ function metricsFrame(page: Page): FrameLocator {
         const frame = metricsFrame(page);
         const runs = await poll('two runs listed in the webview', async () => ((await frame.locator('#runs label').count()) >= 2 ? await frame.locator('#runs').innerText() : ''), 60000);
         await shot('two-runs.png');
-        return runs.replace(/\s+/g, ' ');
+        // the run toggles overlay and hide runs: unticking the stopped run drops its points from the loss chart
+        const loss = frame.locator('section.chart[data-scalar="loss"]');
+        const before = Number(await loss.getAttribute('data-points'));
+        await frame.locator('#runs label').first().locator('input').uncheck();
+        const after = await poll('fewer loss points with the first run hidden', async () => {
+          const n = Number(await loss.getAttribute('data-points'));
+          return n < before ? String(n) : '';
+        }, 10000);
+        await frame.locator('#runs label').first().locator('input').check();
+        return `${runs.replace(/\s+/g, ' ')}; loss points ${before} -> ${after} with the first run hidden`;
       });
     }
   } finally {
