@@ -127,8 +127,15 @@ connection.onDidChangeConfiguration(
   }),
 );
 
+let lensTimer: NodeJS.Timeout | undefined;
+
+/** Asks the editor to re-request code lenses; a burst of changes (a git checkout) asks once. */
 function refreshLenses(): void {
-  if (canRefreshLenses) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+  if (!canRefreshLenses || lensTimer) return;
+  lensTimer = setTimeout(() => {
+    lensTimer = undefined;
+    void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+  }, 100);
 }
 
 function openFiles(): string[] {
