@@ -134,3 +134,52 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
   const f = tf.customGrad(((a: tf.Tensor) => ({ value: a.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as any);
   return f(x) as T;
 }
+
+export function isStockOps(): boolean {
+  return stock;
+}
+
+/**
+ * Training-mode batch norm over N,H,W (optionally followed by SiLU) with a closed-form
+ * backward: fewer kernels than autograd through moments (SPEC 5.1). Returns the output and
+ * the batch mean/variance (biased), which the caller uses for the running statistics.
+ */
+export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, act: boolean): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
+  if (stock) {
+    // Reference path for tests: plain ops and autograd.
+    const m = tf.moments(x, [0, 1, 2]);
+    const xhat = tf.mul(tf.sub(x, m.mean), tf.rsqrt(tf.add(m.variance, eps)));
+    const y = tf.add(tf.mul(xhat, gamma), beta) as tf.Tensor4D;
+    return { y: act ? (silu(y) as tf.Tensor4D) : y, mean: m.mean as tf.Tensor1D, variance: m.variance as tf.Tensor1D };
+  }
+  const n = x.size / x.shape[3];
+  const f = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const m = tf.moments(xi, [0, 1, 2]);
+    stats = { mean: tf.keep(m.mean as tf.Tensor1D), variance: tf.keep(m.variance as tf.Tensor1D) };
+    const rstd = tf.rsqrt(tf.add(m.variance, eps));
+    const xhat = tf.mul(tf.sub(xi, m.mean), rstd);
+    const z = tf.add(tf.mul(xhat, g), b);
+    save([xhat, rstd, g, b]);
+    return {
+      value: act ? tf.mul(z, tf.sigmoid(z)) : z,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sxhat, srstd, sg, sb] = saved;
+        let dz = dy;
+        if (act) {
+          // d/dz z*s(z) = s * (1 + z * (1 - s)), z recomputed from the saved normalised input.
+          const zz = tf.add(tf.mul(sxhat, sg), sb);
+          const s = tf.sigmoid(zz);
+          dz = tf.mul(dy, tf.mul(s, tf.add(1, tf.mul(zz, tf.sub(1, s)))));
+        }
+        const dbeta = tf.sum(dz, [0, 1, 2]);
+        const dgamma = tf.sum(tf.mul(dz, sxhat), [0, 1, 2]);
+        // dx = gamma * rstd * (dz - mean(dz) - xhat * mean(dz * xhat))
+        const inner = tf.sub(tf.sub(dz, tf.div(dbeta, n)), tf.mul(sxhat, tf.div(dgamma, n)));
+        return [tf.mul(tf.mul(sg, srstd), inner), dgamma, dbeta];
+      },
+    };
+  }) as any);
+  const y = f(x, gamma, beta) as tf.Tensor4D;
+  return { y, mean: stats!.mean, variance: stats!.variance };
+}

@@ -1,7 +1,7 @@
 // MMCV/MMYOLO building blocks: ConvModule (conv + BN + SiLU), DarknetBottleneck,
 // CSPLayerWithTwoConv (YOLOv8 C2f), CSPLayer (YOLOv5 C3), SPPFBottleneck.
 import * as tf from '@tensorflow/tfjs';
-import { conv2d, maxPoolSame, silu } from '../ops';
+import { batchNormTrain, conv2d, isStockOps, maxPoolSame, silu } from '../ops';
 import { ForwardCtx, ParamStore } from '../params';
 
 export interface Module {
@@ -34,14 +34,15 @@ export class BatchNorm implements Module {
     this.mean = store.buffer(`${name}.running_mean`, channels, 0);
     this.variance = store.buffer(`${name}.running_var`, channels, 1);
   }
-  forward(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D {
+  forward(x: tf.Tensor4D, ctx: ForwardCtx, act = false): tf.Tensor4D {
     // Frozen BN (norm_eval, frozen stages) normalises with its running statistics even in training.
     const useBatch = ctx.training && !this.store.frozen.has(`${this.name}.running_mean`);
     if (!useBatch) {
       const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.variance, this.cfg.eps)));
-      return tf.add(tf.mul(tf.sub(x, this.mean), scale), this.beta);
+      const y = tf.add(tf.mul(tf.sub(x, this.mean), scale), this.beta) as tf.Tensor4D;
+      return act ? (silu(y) as tf.Tensor4D) : y;
     }
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const { y, mean, variance } = batchNormTrain(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, this.cfg.eps, act);
     const n = x.size / x.shape[3];
     const m = this.cfg.momentum;
     // Running variance uses the unbiased estimate, as PyTorch does.
@@ -50,8 +51,8 @@ export class BatchNorm implements Module {
       variable: this.variance,
       value: tf.keep(tf.add(tf.mul(this.variance, 1 - m), tf.mul(variance, (m * n) / Math.max(n - 1, 1)))),
     });
-    const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(variance, this.cfg.eps)));
-    return tf.add(tf.mul(tf.sub(x, mean), scale), this.beta);
+    if (!isStockOps()) tf.dispose([mean, variance]); // kept by the fused op for this read only
+    return y;
   }
 }
 
@@ -65,8 +66,7 @@ export class ConvModule implements Module {
     this.bn = new BatchNorm(store, `${name}.bn`, co, norm);
   }
   forward(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D {
-    const y = this.bn.forward(conv2d(x, this.weight as tf.Tensor4D, this.stride, this.pad), ctx);
-    return this.act ? (silu(y) as tf.Tensor4D) : y;
+    return this.bn.forward(conv2d(x, this.weight as tf.Tensor4D, this.stride, this.pad), ctx, this.act);
   }
 }
 
