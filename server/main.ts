@@ -10,6 +10,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { toPythonText, type Diagnostic, type Range } from '../src/config/index';
 import { completions } from '../src/workspace/completion';
+import { listPythonFiles } from '../src/workspace/config-files';
 import { ConfigWorkspace, type WorkspaceSettings } from '../src/workspace/config-workspace';
 import { hoverText } from '../src/workspace/hover';
 import { filenameProblems } from '../src/workspace/lint-bridge';
@@ -19,7 +20,7 @@ import { addDeleteEdit, rebindEdits } from '../src/workspace/quick-fixes';
 import { baseRenameEdits, type FileMove } from '../src/workspace/rename-edits';
 import { targetAt } from '../src/workspace/targets';
 import { fromLspRange, pathToUri, toLspDiagnostic, toLspRange, uriToPath } from './convert';
-import { startWatcher, type Watcher } from './watcher';
+import { startWatcher, type ChangeKind, type Watcher } from './watcher';
 import * as path from 'node:path';
 
 export const MERGED_CONFIG_REQUEST = 'yololab/mergedConfig';
@@ -194,8 +195,10 @@ documents.onDidClose((e) => {
   schedulePublish(affected);
 });
 
-function onDiskChange(file: string, kind: 'change' | 'unlinkDir'): void {
-  if (kind === 'unlinkDir') {
+function onDiskChange(file: string, kind: ChangeKind): void {
+  if (kind === 'addDir') {
+    for (const f of listPythonFiles([file])) if (!ws.textOf(f)) schedulePublish(ws.fileChanged(f));
+  } else if (kind === 'unlinkDir') {
     const gone = ws.index.all().filter((f) => f.path.startsWith(file + path.sep)).map((f) => f.path);
     ws.index.removeUnder(file);
     schedulePublish(gone.flatMap((f) => ws.invalidate(f)));

@@ -14,7 +14,9 @@ export interface Watcher {
   close(): Promise<void>;
 }
 
-export function startWatcher(roots: string[], onChange: (file: string, kind: 'change' | 'unlinkDir') => void): Watcher | undefined {
+export type ChangeKind = 'change' | 'unlinkDir' | 'addDir';
+
+export function startWatcher(roots: string[], onChange: (file: string, kind: ChangeKind) => void): Watcher | undefined {
   if (!roots.length) return undefined;
   const w = watch(roots, {
     ignoreInitial: true,
@@ -22,7 +24,7 @@ export function startWatcher(roots: string[], onChange: (file: string, kind: 'ch
   });
   // The first event of a write can come while the file is still truncated: act once the writes have settled.
   const timers = new Map<string, NodeJS.Timeout>();
-  const settle = (file: string, kind: 'change' | 'unlinkDir') => {
+  const settle = (file: string, kind: ChangeKind) => {
     clearTimeout(timers.get(file));
     timers.set(file, setTimeout(() => {
       timers.delete(file);
@@ -32,6 +34,8 @@ export function startWatcher(roots: string[], onChange: (file: string, kind: 'ch
   const py = (f: string) => f.endsWith('.py') && settle(path.resolve(f), 'change');
   w.on('add', py).on('change', py).on('unlink', py);
   w.on('unlinkDir', (d) => settle(path.resolve(d), 'unlinkDir'));
+  // Files written into a new folder before chokidar watches it can go unreported: the server rescans the folder.
+  w.on('addDir', (d) => settle(path.resolve(d), 'addDir'));
   w.on('error', () => undefined);
   if (process.env.YOLOLAB_WATCH_DEBUG) w.on('all', (ev, p) => process.stderr.write(`watch: ${ev} ${p}\n`));
   const ready = new Promise<void>((resolve) => w.once('ready', () => resolve()));

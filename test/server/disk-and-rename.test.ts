@@ -76,6 +76,33 @@ describe('changes on disk', () => {
   });
 });
 
+describe('a burst of changes on disk', () => {
+  test('a checkout that adds 30 configs and rewrites their base at once leaves the index and diagnostics right', async () => {
+    const c = await startServer('workspace');
+    try {
+      const base = c.ws.text(BASE);
+      const first = 'configs/burst/yolov8_s_b0_8xb16-500e_coco.py';
+      // Like git: files appear in quick succession, the shared base is rewritten in the middle.
+      for (let i = 0; i < 30; i++) {
+        fs.mkdirSync(c.ws.file('configs/burst'), { recursive: true });
+        fs.writeFileSync(c.ws.file(`configs/burst/yolov8_s_b${i}_8xb16-500e_coco.py`), `_base_ = '../_base_/yolov8_base.py'\nmodel = dict(backbone=dict(frozen_stages=${i % 4}))\n`);
+        if (i === 15) fs.writeFileSync(c.ws.file(BASE), base.replace("widen_factor = 0.5", "widen_factor = 0.25"));
+      }
+      const titles = async () => (await c.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: c.ws.uri(BASE) } })).map((l) => l.command.title);
+      await c.eventually('all 30 new configs in the index', titles, (t) => t.includes('inherited by 33 configs'));
+      c.open(first);
+      // The lint reads the rewritten base: size 's' no longer matches widen_factor 0.25.
+      const d = await c.diags(first);
+      assert.deepEqual(d.map((x) => x.code), ['filename-size-mismatch']);
+      assert.match(d[0].message, /0\.25/);
+      const m = await c.request<Merged>('yololab/mergedConfig', { uri: c.ws.uri(first) });
+      assert.match(m.text, /widen_factor=0\.25/);
+    } finally {
+      await c.stop();
+    }
+  });
+});
+
 describe('renames', () => {
   let c: LspClient;
   before(async () => {
