@@ -162,6 +162,15 @@ export async function run(): Promise<void> {
     });
     console.log('hover right after an edit'.padEnd(40), fmt(typed.p50), fmt(typed.p95));
 
+    // References of a key of the root base: every config of the workspace inherits it.
+    const runtime = 'configs/_base_/runtime.py';
+    const rtText = c.ws.text(runtime);
+    const rtLine = rtText.split('\n').findIndex((l) => l.startsWith('max_epochs'));
+    c.open(runtime);
+    const tr = performance.now();
+    const refs = await c.request<unknown[]>('textDocument/references', { textDocument: { uri: c.ws.uri(runtime) }, position: { line: rtLine, character: 2 }, context: { includeDeclaration: false } });
+    console.log(`references of a root-base key (${c.indexed!.configs - 2} configs inherit it, ${refs.length} set it again): ${(performance.now() - tr).toFixed(0)} ms; RSS after: ${rssMb(c.proc.pid!).toFixed(0)} MB`);
+
     for (const f of g.hotChildren) c.open(rel(f));
     await Promise.all(g.hotChildren.map((f) => c.diags(rel(f))));
     const baseRel = rel(g.hotBase);

@@ -65,8 +65,10 @@ export class ConfigWorkspace {
 
   /** An editor buffer opened or edited (text) or closed (undefined). Returns the configs whose answers changed. */
   setBuffer(file: string, text: string | undefined): string[] {
-    if (text === undefined) this.buffers.delete(file);
-    else this.buffers.set(file, text);
+    if (text === undefined) {
+      this.buffers.delete(file);
+      this.lastGood.delete(file);
+    } else this.buffers.set(file, text);
     this.index.update(file, text);
     return this.invalidate(file);
   }
@@ -88,14 +90,21 @@ export class ConfigWorkspace {
     this.analyses.clear();
   }
 
+  /** The engine's load result alone (no lint), for reading other configs' values. */
+  load(file: string): LoadResult {
+    return this.analyses.get(file)?.result ?? loadConfig(file, { loader: this.loader, scopes: this.settings.scopes, overlay: (f) => this.buffers.get(f) });
+  }
+
   analyze(file: string): Analysis {
     const cached = this.analyses.get(file);
     if (cached) return cached;
     const result = loadConfig(file, { loader: this.loader, scopes: this.settings.scopes, overlay: (f) => this.buffers.get(f) });
-    if (result.ok) this.lastGood.set(file, result);
+    // Answers are kept for open files only: a references search may load thousands of dependents once.
+    const open = this.buffers.has(file);
+    if (result.ok && open) this.lastGood.set(file, result);
     const own = result.diagnostics.filter((d) => d.file === file);
-    const analysis: Analysis = { result, diagnostics: [...own, ...lintDiagnostics(result, file)], lastGood: this.lastGood.get(file) };
-    this.analyses.set(file, analysis);
+    const analysis: Analysis = { result, diagnostics: [...own, ...lintDiagnostics(result, file)], lastGood: this.lastGood.get(file) ?? (result.ok ? result : undefined) };
+    if (open) this.analyses.set(file, analysis);
     return analysis;
   }
 }

@@ -53,7 +53,7 @@ export function provenanceChain(p: Provenance | undefined): Provenance[] {
 export function referencesOf(ws: ConfigWorkspace, file: string, keyPath: (string | number)[]): SourceLocation[] {
   const out: SourceLocation[] = [];
   for (const dep of ws.index.dependents(file)) {
-    const r = ws.analyze(dep).result;
+    const r = ws.load(dep);
     const top = r.unit.result;
     if (!top) continue;
     const seen = new Set<string>();
