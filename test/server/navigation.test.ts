@@ -111,6 +111,17 @@ describe('navigation', () => {
     assert.match(c.ws.text(M).split('\n')[inM.range.start.line], /lr=0\.04/);
   });
 
+  test('odd requests get empty answers, and the server keeps going', async () => {
+    assert.equal(await c.request('textDocument/hover', { textDocument: { uri: 'untitled:Untitled-1' }, position: { line: 0, character: 0 } }), null);
+    assert.equal(await c.request('textDocument/definition', { textDocument: { uri: c.ws.uri('configs/nope.py') }, position: { line: 0, character: 0 } }), null);
+    assert.equal(await c.request('textDocument/hover', { textDocument: { uri: c.ws.uri(S) }, position: { line: 9999, character: 9999 } }), null);
+    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>('yololab/mergedConfig', { uri: 'untitled:Untitled-1' });
+    assert.equal(m.text, '');
+    assert.match(m.diagnostics[0].message, /not a config/);
+    const h = await c.request<Hover>('textDocument/hover', c.at(S, 1));
+    assert.match(h.contents.value, /0\.02/);
+  });
+
   test('document symbols are the top-level keys with their dict keys', async () => {
     const syms = await c.request<{ name: string; children: { name: string }[] }[]>('textDocument/documentSymbol', { textDocument: { uri: c.ws.uri(S) } });
     assert.deepEqual(syms.map((s) => s.name), ['optim_wrapper', 'model', 'scaled_lr', 'alias_lr', 'test_head']);
