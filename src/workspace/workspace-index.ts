@@ -3,7 +3,6 @@
 // "which configs depend on this base" without loading them.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { readBaseSpecs, type BaseSpec } from './base-refs';
 import { ConfigMatcher, isUnder, listPythonFiles } from './config-files';
 
@@ -113,25 +112,5 @@ export class WorkspaceIndex {
       }
     }
     return out;
-  }
-
-  /** Configs whose `_base_` names a file at or under `target` (a file or a folder). */
-  referencing(target: string): IndexedFile[] {
-    return this.all().filter((f) => f.bases.some((b) => b.resolved && (b.resolved === target || isUnder(b.resolved, target))));
-  }
-
-  /** Depth of the inheritance chain above `file` (0 for a config with no bases). */
-  depth(file: string, seen = new Set<string>()): number {
-    const f = this.files.get(file);
-    if (!f || seen.has(file)) return 0;
-    seen.add(file);
-    let d = 0;
-    for (const b of f.bases) if (b.resolved) d = Math.max(d, 1 + this.depth(b.resolved, seen));
-    seen.delete(file);
-    return d;
-  }
-
-  static normalize(file: string): string {
-    return path.resolve(file);
   }
 }
