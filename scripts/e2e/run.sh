@@ -45,7 +45,7 @@ start_cs() {
   PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
   XDG_DATA_HOME=$R/xdg-data XDG_CONFIG_HOME=$R/xdg-config EXTENSIONS_GALLERY='{}' YOLOLAB_E2E_FIXTURES=$ROOT/test/client/fixtures \
   "$CS" --config "$R/config.yaml" --bind-addr "127.0.0.1:$PORT" --auth none \
-    --disable-telemetry --disable-update-check --disable-workspace-trust \
+    --disable-telemetry --disable-update-check $([ "${CS_TRUST:-}" = on ] || echo --disable-workspace-trust) \
     --disable-getting-started-override --ignore-last-opened --reconnection-grace-time 5 \
     --user-data-dir "$R/ud" --extensions-dir "$R/exts" "$@" "$R/ws" > "$R/code-server.log" 2>&1 &
   CS_PID=$!
@@ -99,6 +99,16 @@ if [ "${E2E_ONLY:-exthost}" = exthost ] || [ -z "${E2E_ONLY:-}" ]; then
     stop_cs "$R" || rc=1
   else rc=1; fi
   cp "$R/code-server.log" "$ART/exthost-code-server.log" 2>/dev/null
+fi
+if [ "${E2E_ONLY:-untrusted}" = untrusted ] || [ -z "${E2E_ONLY:-}" ]; then
+  echo "== C: extension-host suite in a workspace that is not trusted (Restricted Mode) =="
+  R=$C/run-untrusted
+  prepare "$R"
+  sed -i 's/"security.workspace.trust.enabled": false/"security.workspace.trust.enabled": true/' "$R/ud/User/settings.json"
+  if YOLOLAB_E2E_UNTRUSTED=1 CS_TRUST=on start_cs "$R" --vscode-option enable-smoke-test-driver; then
+    env -u NODE24 -u npm_config_nodedir PATH="$ORIG_PATH" E2E_PORT=$PORT E2E_WS="$R/ws" node --import tsx test/e2e/ext-host.e2e.ts || rc=1
+    stop_cs "$R" || rc=1
+  else rc=1; fi
 fi
 echo "e2e artifacts: $ART"
 [ $rc = 0 ] && echo "e2e: ALL PASSED" || echo "e2e: FAILED"

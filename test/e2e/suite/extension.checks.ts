@@ -26,6 +26,41 @@ const ws = () => vscode.workspace.workspaceFolders![0].uri;
 const child = () => vscode.Uri.joinPath(ws(), 'configs/e2e/tiny_child.py');
 let api: Api;
 
+// In a workspace that is not trusted (Restricted Mode) reading configs still works; training is refused.
+export const untrustedChecks: [string, () => Promise<string | void>][] = [
+  [
+    'restricted mode: the workspace is not trusted and the extension still activates',
+    async () => {
+      assert.equal(vscode.workspace.isTrusted, false);
+      const doc = await vscode.workspace.openTextDocument(child());
+      await vscode.window.showTextDocument(doc);
+      api = await vscode.extensions.getExtension<Api>('yololab.yololab')!.activate();
+    },
+  ],
+  [
+    'restricted mode: hover still shows merged values',
+    async () => {
+      const doc = await vscode.workspace.openTextDocument(child());
+      const line = doc.getText().split('\n').findIndex((l) => l.includes('backbone'));
+      const pos = new vscode.Position(line, doc.lineAt(line).text.indexOf('backbone') + 2);
+      await poll('a hover with deepen_factor=0.33', async () => {
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
+        return hovers.some((h) => h.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('0.33')));
+      });
+    },
+  ],
+  [
+    'restricted mode: Start Training refuses to run the config',
+    async () => {
+      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-untrusted-'));
+      const config = vscode.Uri.joinPath(ws(), 'configs/e2e/train_tiny.py');
+      const run = await vscode.commands.executeCommand('yololab.startTraining', config, { prompt: false, workDir });
+      assert.equal(run, undefined);
+      assert.deepEqual(fs.readdirSync(workDir), [], 'nothing was started in the work dir');
+    },
+  ],
+];
+
 export const checks: [string, () => Promise<string | void>][] = [
   [
     'the extension activates on a config and registers its commands',
