@@ -9,10 +9,11 @@ import {
   LogarithmicScale,
   Tooltip,
   Legend,
+  Decimation,
 } from 'chart.js';
 import { ChartSpec, FromWebview, MetricsModel, ToWebview } from './series';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, Decimation);
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; setState(s: unknown): void; getState(): any };
 const vscode = acquireVsCodeApi();
@@ -58,6 +59,8 @@ function makeChart(spec: ChartSpec): { chart: Chart; box: HTMLElement } {
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       plugins: {
         legend: { display: false },
+        // A long MMYOLO run logs ~10k points per scalar; draw a shape-preserving sample of them
+        decimation: { enabled: true, algorithm: 'lttb', samples: 1000, threshold: 2000 },
         tooltip: {
           callbacks: {
             title: (items) => `${spec.axis === 'iter' ? 'iter' : 'epoch'} ${items[0]?.parsed.x}`,

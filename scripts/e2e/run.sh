@@ -31,6 +31,8 @@ prepare() {
   cp scripts/e2e/user-settings.json "$R/ud/User/settings.json"
   cp -r test/e2e/fixtures/workspace "$R/ws"
   cp -r configs/_base_/. "$R/ws/configs/_base_/"
+  # a run in real MMYOLO's format, for Open Run…
+  mkdir -p "$R/ws/work_dirs" && cp -r test/client/fixtures/work_dirs/. "$R/ws/work_dirs/"
   mkdir -p "$R/ws/configs/demo"
   local demo; demo=$(ls configs/demo/*.py | head -1)
   cp "$demo" "$R/ws/configs/demo/"

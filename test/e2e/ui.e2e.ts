@@ -258,6 +258,20 @@ function metricsFrame(page: Page): FrameLocator {
         await frame.locator('#runs label').first().locator('input').check();
         return `${runs.replace(/\s+/g, ' ')}; loss points ${before} -> ${after} with the first run hidden`;
       });
+
+      await step('Open Run… adds a run made by real MMYOLO, with its COCO mAP per epoch', async () => {
+        await runCommand(page, 'YOLO Lab: Open Run…');
+        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: '20230115_093012' }).first();
+        await row.waitFor({ timeout: 15000 });
+        await row.click();
+        const frame = metricsFrame(page);
+        const map = frame.locator('section.chart[data-scalar="coco/bbox_mAP"]');
+        const n = await poll('the mAP chart', async () => Number(await map.getAttribute('data-points', { timeout: 1000 })), 30000);
+        const title = await map.locator('header span').innerText();
+        await map.scrollIntoViewIfNeeded();
+        await shot('mmyolo-run.png');
+        return `${title}: ${n} points; charts: ${await frame.locator('section.chart').count()}`;
+      });
     }
   } finally {
     await shot('final.png');
