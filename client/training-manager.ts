@@ -115,34 +115,45 @@ export class TrainingManager implements vscode.Disposable {
     const channel = vscode.window.createOutputChannel(`YOLO Lab: ${name} #${this.runs.size + 1}`);
     let hubId = '';
     let runRef: TrainingRun | undefined;
-    const run = new TrainingRun(
-      name,
-      cmd,
-      req.workDir,
-      {
-        output: (t) => channel.append(t),
-        progress: () => runRef && this.showStatus(runRef),
-        records: (loc: RunLocation, read) => {
-          if (hubId !== `live:${loc.scalarsFile}`) {
-            hubId = `live:${loc.scalarsFile}`;
-            this.hub.addRun(hubId, path.basename(loc.workDir) === name ? loc.label : `${loc.label} (${name})`, true);
-          }
-          this.hub.addRecords(hubId, read.records, read.reset);
-          for (const p of read.problems) channel.appendLine(`[yololab] ${p}`);
-          const entry = runRef && this.runs.get(runRef.id);
-          if (entry) entry.hubId = hubId;
+    let run: TrainingRun;
+    try {
+      run = new TrainingRun(
+        name,
+        cmd,
+        req.workDir,
+        {
+          output: (t) => channel.append(t),
+          progress: () => runRef && this.showStatus(runRef),
+          records: (loc: RunLocation, read) => {
+            if (hubId !== `live:${loc.scalarsFile}`) {
+              hubId = `live:${loc.scalarsFile}`;
+              this.hub.addRun(hubId, path.basename(loc.workDir) === name ? loc.label : `${loc.label} (${name})`, true);
+            }
+            this.hub.addRecords(hubId, read.records, read.reset);
+            for (const p of read.problems) channel.appendLine(`[yololab] ${p}`);
+            const entry = runRef && this.runs.get(runRef.id);
+            if (entry) entry.hubId = hubId;
+          },
+          exit: (code, signal) => {
+            channel.appendLine(`[yololab] training ${signal ? `ended by ${signal}` : `exited with code ${code}`}`);
+            if (hubId) this.hub.endRun(hubId, code);
+            if (runRef) this.showStatus(runRef);
+            if (code !== 0 && !runRef?.stopping) {
+              const why = runRef?.failureLine();
+              void vscode.window
+                .showErrorMessage(`YOLO Lab: training ${name} failed (exit ${code ?? signal})${why ? ': ' + why : '; see its output'}`, 'Show Output')
+                .then((a) => a && channel.show());
+            }
+          },
         },
-        exit: (code, signal) => {
-          channel.appendLine(`[yololab] training ${signal ? `ended by ${signal}` : `exited with code ${code}`}`);
-          if (hubId) this.hub.endRun(hubId, code);
-          if (runRef) this.showStatus(runRef);
-          if (code !== 0 && !runRef?.stopping) {
-            void vscode.window.showErrorMessage(`YOLO Lab: training ${name} failed (exit ${code ?? signal}); see its output.`, 'Show Output').then((a) => a && channel.show());
-          }
-        },
-      },
-      { env, graceMs: s.stopGraceSeconds * 1000 },
-    );
+        { env, graceMs: s.stopGraceSeconds * 1000 },
+      );
+    } catch (e) {
+      // e.g. the work dir cannot be created
+      channel.dispose();
+      void vscode.window.showErrorMessage(`YOLO Lab: cannot start training ${name}: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
     runRef = run;
     this.runs.set(run.id, { run, channel, hubId });
     channel.show(true);

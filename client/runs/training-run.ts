@@ -36,6 +36,18 @@ export class TrainingRun {
   private follower: RunFollower;
   private exited: Promise<void>;
   private partial = { stdout: '', stderr: '' };
+  readonly recentLines: string[] = []; // the last lines of its log, for a failure message
+
+  // The line that best says why a failed run failed: the last one naming an error, else the last one.
+  failureLine(): string | undefined {
+    const lines = this.recentLines.filter((l) => !l.startsWith('[yololab]'));
+    return [...lines].reverse().find((l) => /\berror\b|Error:|Traceback|exception/i.test(l)) ?? lines[lines.length - 1];
+  }
+
+  private remember(text: string): void {
+    for (const l of text.split('\n')) if (l.trim()) this.recentLines.push(l.trim());
+    if (this.recentLines.length > 40) this.recentLines.splice(0, this.recentLines.length - 40);
+  }
 
   constructor(
     readonly name: string,
@@ -128,6 +140,7 @@ export class TrainingRun {
     this.partial[stream] = text.slice(cut + 1);
     const complete = text.slice(0, cut + 1);
     this.events.output(complete);
+    this.remember(complete);
     let p = this.progress;
     for (const line of complete.split('\n')) p = progressFromLogLine(p, line);
     if (p !== this.progress) {
@@ -139,7 +152,10 @@ export class TrainingRun {
   private finish(code: number | null, signal: NodeJS.Signals | null, resolve: () => void): void {
     if (this.exitCode !== undefined) return;
     for (const stream of ['stdout', 'stderr'] as const) {
-      if (this.partial[stream]) this.events.output(this.partial[stream] + '\n');
+      if (this.partial[stream]) {
+        this.events.output(this.partial[stream] + '\n');
+        this.remember(this.partial[stream]);
+      }
       this.partial[stream] = '';
     }
     this.follower.check(); // the last lines written before exit

@@ -87,3 +87,17 @@ test('interruptNow sends Ctrl-C without waiting, and the trainer still saves and
   assert.match(t.log(), /checkpoint saved/);
   assert.deepEqual(t.exit(), { code: 0 });
 });
+
+test('a failed run names the line that says why it failed', async () => {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-run-'));
+  const script = "console.log('loading'); console.error('cfg.py:3:7: error: no such base'); console.log('bye'); process.exit(1)";
+  const run = new TrainingRun('failing', { command: process.execPath, args: ['-e', script], cwd: workDir, stopStyle: 'interrupt' }, workDir, {
+    output: () => {},
+    progress: () => {},
+    records: () => {},
+    exit: () => {},
+  }, { followSafetyMs: 0 });
+  await run.whenExited();
+  assert.equal(run.exitCode, 1);
+  assert.equal(run.failureLine(), 'cfg.py:3:7: error: no such base');
+});

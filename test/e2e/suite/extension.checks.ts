@@ -144,6 +144,25 @@ export const checks: [string, () => Promise<string | void>][] = [
     },
   ],
   [
+    'a config the trainer rejects ends the run with its one-line error, and a bad work dir is refused',
+    async () => {
+      const broken = vscode.Uri.joinPath(ws(), 'configs/e2e/broken_missing_base.py');
+      fs.writeFileSync(broken.fsPath, "_base_ = '../nowhere/missing.py'\n");
+      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-broken-'));
+      const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', broken, { prompt: false, workDir });
+      await poll('the failed run to exit', () => !run.running, 60000);
+      assert.equal(run.exitCode, 1);
+      const why = run.failureLine() ?? '';
+      assert.match(why, /broken_missing_base\.py:1:\d+: error: .*missing\.py/);
+      // a file where the work dir should be: refused with a message, no exception out of the command
+      const file = path.join(workDir, 'not-a-dir');
+      fs.writeFileSync(file, '');
+      const none = await vscode.commands.executeCommand('yololab.startTraining', broken, { prompt: false, workDir: path.join(file, 'sub') });
+      assert.equal(none, undefined);
+      return `exit ${run.exitCode}: ${why}`;
+    },
+  ],
+  [
     'Open Run reads a run in real MMYOLO format',
     async () => {
       const fixtures = process.env.YOLOLAB_E2E_FIXTURES;
