@@ -59,7 +59,7 @@ export async function run(): Promise<void> {
     try {
       await selectBackend(name);
     } catch (e) {
-      console.log(`${name}: not available (${(e as Error).message.split(':').pop()?.trim()})`);
+      console.log(`${name}: skipped: ${(e as Error).message}`);
       continue;
     }
     const store = new ParamStore(new Rng(0));
