@@ -9,7 +9,7 @@ import { Detections, DetSample } from '../data/types';
 import { selectBackend } from './backend';
 import { readCheckpoint } from './checkpoint';
 import { loadTrainConfig } from './config';
-import { drawBoxes } from './draw-boxes';
+import { drawDetections } from '../data/draw';
 import { RunLog } from './logging';
 import { buildModel, datasetCtx, evaluate } from './runner';
 import { setTypeLocator } from './registry';
@@ -93,8 +93,8 @@ export async function runTest(opts: TestOptions): Promise<{ metrics: Record<stri
       const file = files.get(id);
       if (!file) continue;
       const img = decodeImage(file);
-      drawBoxes(img.data, img.width, img.height, d, dataset.classes, thr);
-      writeFileSync(join(opts.showDir, `${id}.png`), encodePng(img.data, img.width, img.height));
+      const drawn = drawDetections(img.data, img.width, img.height, d, dataset.classes, { scoreThr: thr });
+      writeFileSync(join(opts.showDir, `${id}.png`), encodePng(drawn, img.width, img.height));
     }
     log.info(`drawn ${all.size} images with boxes scoring >= ${thr} to ${resolve(opts.showDir)}`);
   }
