@@ -27,6 +27,14 @@ async function main(argv: string[]): Promise<number> {
   return (await load()).run(rest);
 }
 
+// A reader that goes away (the editor closed, `| head`) must not kill a training run:
+// ignore a broken pipe and keep going; the run's own log file still gets every line.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

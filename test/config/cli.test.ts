@@ -94,3 +94,14 @@ test('usage errors exit 2 with a message, never a stack trace', () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
 });
+
+test('a reader that goes away (broken pipe) does not crash the CLI', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [BIN, 'print-config', S], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, err);
+  assert.doesNotMatch(err, /EPIPE|\n\s+at /);
+});
