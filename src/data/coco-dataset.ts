@@ -3,7 +3,7 @@
 // with no area or w/h < 1 or marked `ignore` are dropped, iscrowd -> ignore flag.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError } from './errors';
+import { DataError, unreadable } from './errors';
 import type { AnnotationRecord } from './records';
 
 export interface CocoSource {
@@ -23,8 +23,7 @@ export function readCocoJson(annFile: string): any {
   try {
     text = readFileSync(annFile, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${annFile}: error: ${code === 'ENOENT' ? 'annotation file not found' : `cannot read annotation file (${code})`}`, annFile);
+    throw unreadable(annFile, e, 'annotation file');
   }
   try {
     return JSON.parse(text);

@@ -18,3 +18,9 @@ export class DataError extends Error {
     this.name = 'DataError';
   }
 }
+
+/** The DataError for a file that cannot be opened: `what` names it for the user ("image list", "image"). */
+export function unreadable(file: string, err: unknown, what: string): DataError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new DataError(`${file}: error: ${code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code})`}`, file);
+}

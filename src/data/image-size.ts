@@ -1,15 +1,14 @@
 // Reads an image's width and height from its header without decoding it (for annotation
 // files that omit the size).
 import { openSync, readSync, closeSync } from 'node:fs';
-import { DataError } from './errors';
+import { DataError, unreadable } from './errors';
 
 export function readImageSize(file: string): { width: number; height: number } {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${file}: error: ${code === 'ENOENT' ? 'image file not found' : `cannot read image (${code})`}`, file);
+    throw unreadable(file, e, 'image file');
   }
   try {
     const head = Buffer.alloc(65536);

@@ -4,7 +4,7 @@
 // -> ignore flag. Problems become warnings naming the file (errors when strict).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError } from './errors';
+import { DataError, unreadable } from './errors';
 import { parseVocXml } from './voc-xml';
 import { readImageSize } from './image-size';
 import type { AnnotationRecord } from './records';
@@ -22,8 +22,7 @@ export function readIdList(annFile: string): string[] {
   try {
     text = readFileSync(annFile, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${annFile}: error: ${code === 'ENOENT' ? 'image list not found' : `cannot read image list (${code})`}`, annFile);
+    throw unreadable(annFile, e, 'image list');
   }
   return text.split(/\r?\n/).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
 }
