@@ -106,7 +106,15 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((s) => s.w.terminate()));
+    // Idle workers are unref'd, and a terminating worker holds the event loop no longer:
+    // keep the loop alive until they are gone, or the process exits inside `await close()`
+    // and the caller's code after it never runs. Give up waiting after 5 s.
+    const keepAlive = setInterval(() => undefined, 1000);
+    try {
+      await Promise.race([Promise.all(this.workers.map((s) => s.w.terminate())), new Promise((r) => setTimeout(r, 5000))]);
+    } finally {
+      clearInterval(keepAlive);
+    }
     this.workers = [];
   }
 }
