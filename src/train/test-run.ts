@@ -29,7 +29,7 @@ export interface TestOptions {
   scoreThr?: number; // for drawing only
 }
 
-export async function runTest(opts: TestOptions): Promise<{ metrics: Record<string, number>; runDir: string }> {
+export async function runTest(opts: TestOptions): Promise<{ metrics: Record<string, number>; withoutTta?: Record<string, number>; runDir: string }> {
   const loaded = loadTrainConfig(opts.config, opts.cfgOptions ?? []);
   setTypeLocator(loaded.where);
   const cfg = loaded.cfg;
@@ -60,10 +60,13 @@ export async function runTest(opts: TestOptions): Promise<{ metrics: Record<stri
     return dets;
   };
   let metrics: Record<string, number>;
+  // With --tta the plain evaluation runs too, so the gain (or loss) of TTA is shown beside it.
+  let withoutTta: Record<string, number> | undefined;
   if (!opts.tta) {
     metrics = await evaluate(det, dataset, evaluatorCfg, bs, keepAll);
   } else {
     if (!cfg.tta_model || !cfg.tta_pipeline) throw new Error(`${opts.config}: --tta needs tta_model and tta_pipeline (e.g. _base_ = ['../_base_/det_p5_tta.py'])`);
+    withoutTta = await evaluate(det, dataset, evaluatorCfg, bs, (batch) => det.predict(batch));
     const ttaCfg = ttaCfgOf(cfg.tta_model);
     const views = expandTtaPipeline(cfg.tta_pipeline);
     log.info(`TTA: ${views.length} views per image, merged by NMS (iou ${ttaCfg.iouThr}, max_per_img ${ttaCfg.maxPerImg})`);
@@ -84,8 +87,11 @@ export async function runTest(opts: TestOptions): Promise<{ metrics: Record<stri
     }
     metrics = evaluator.compute();
   }
-  log.scalars({ ...metrics, step: ck.meta.epoch ?? 0 });
-  log.info(`Epoch(test) [${dataset.length}/${dataset.length}]${opts.tta ? ' (TTA)' : ''}  ${Object.entries(metrics).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join('  ')}`);
+  const plainScalars = Object.fromEntries(Object.entries(withoutTta ?? {}).map(([k, v]) => [`no_tta/${k}`, v]));
+  log.scalars({ ...metrics, ...plainScalars, step: ck.meta.epoch ?? 0 });
+  const show = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join('  ');
+  log.info(`Epoch(test) [${dataset.length}/${dataset.length}]${opts.tta ? ' (TTA)' : ''}  ${show(metrics)}`);
+  if (withoutTta) log.info(`Epoch(test) [${dataset.length}/${dataset.length}] (without TTA)  ${show(withoutTta)}`);
   if (opts.showDir) {
     mkdirSync(opts.showDir, { recursive: true });
     const thr = opts.scoreThr ?? 0.3;
@@ -98,5 +104,5 @@ export async function runTest(opts: TestOptions): Promise<{ metrics: Record<stri
     }
     log.info(`drawn ${all.size} images with boxes scoring >= ${thr} to ${resolve(opts.showDir)}`);
   }
-  return { metrics, runDir: log.runDir };
+  return { metrics, withoutTta, runDir: log.runDir };
 }

@@ -3,7 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
@@ -90,4 +90,30 @@ test('out-of-memory errors get a hint about batch size and image scale', async (
   const { errorLine } = await import('../../src/train/cli-args');
   assert.match(errorLine('train', new Error('Aborted(Cannot enlarge memory arrays)')), /^yololab train: error: out of memory .*lower train_dataloader\.batch_size or img_scale$/);
   assert.equal(errorLine('train', Object.assign(new Error('bad'), { where: 'a.py:3:1' })), 'a.py:3:1: error: bad');
+});
+
+test('yololab test --tta reports mAP with and without TTA and --show-dir writes images', () => {
+  const tta = `
+tta_model = dict(type='mmdet.DetTTAModel', tta_cfg=dict(nms=dict(type='nms', iou_threshold=0.65), max_per_img=300))
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='Compose', transforms=[dict(type='YOLOv5KeepRatioResize', scale=s), dict(type='LetterResize', scale=s, allow_scale_up=False, pad_val=dict(img=114))]) for s in [(96, 96), (64, 64)]],
+        [dict(type='mmdet.RandomFlip', prob=1.), dict(type='mmdet.RandomFlip', prob=0.)],
+        [dict(type='mmdet.LoadAnnotations', with_bbox=True)],
+        [dict(type='mmdet.PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'pad_param', 'flip', 'flip_direction'))]])]
+`;
+  const cfgTta = join(dir, 'tiny_tta.py');
+  writeFileSync(cfgTta, tinyConfig(join(dir, 'data'), tta));
+  const wd = join(dir, 'wd-tta');
+  const t = cli('train', cfgTta, '--work-dir', wd, '--backend', 'wasm', '--max-iters', '2');
+  assert.equal(t.code, 0, t.err.join('\n'));
+  const ckpt = readFileSync(join(wd, 'last_checkpoint'), 'utf8').trim();
+  const show = join(dir, 'show');
+  const r = cli('test', cfgTta, ckpt, '--tta', '--show-dir', show, '--work-dir', join(dir, 'wd-tta-test'), '--backend', 'wasm');
+  assert.equal(r.code, 0, r.err.join('\n'));
+  assert.match(r.out, /TTA: 4 views per image/);
+  assert.match(r.out, /Epoch\(test\) \[2\/2\] \(TTA\)  pascal_voc\/mAP: \d\.\d{4}/);
+  assert.match(r.out, /Epoch\(test\) \[2\/2\] \(without TTA\)  pascal_voc\/mAP: \d\.\d{4}/);
+  assert.equal(readdirSync(show).filter((f) => f.endsWith('.png')).length, 2);
 });
