@@ -19,7 +19,7 @@ import { configSymbols, lensFacts, type ConfigSymbol } from '../src/workspace/ou
 import { addDeleteEdit, rebindEdits } from '../src/workspace/quick-fixes';
 import { baseRenameEdits, type FileMove } from '../src/workspace/rename-edits';
 import { targetAt } from '../src/workspace/targets';
-import { fromLspRange, pathToUri, toLspDiagnostic, toLspRange, uriToPath } from './convert';
+import { pathToUri, toLspDiagnostic, toLspRange, uriToPath } from './convert';
 import { startWatcher, type ChangeKind, type Watcher } from './watcher';
 import * as path from 'node:path';
 

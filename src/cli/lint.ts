@@ -36,12 +36,13 @@ export function lintFiles(files: string[], scopes: Record<string, string>): Diag
   const loader = new ConfigLoader();
   const all: Diagnostic[] = [];
   const seen = new Set<string>();
+  const wanted = new Set(files);
   for (const f of files) {
     const r = loadConfig(f, { loader, scopes });
     // A base's own problems are reported once, under the base's name.
     for (const d of [...r.diagnostics, ...lintConfig(r)]) {
       const key = `${d.file}:${d.range.start.line}:${d.range.start.col}:${d.code}:${d.message}`;
-      if (seen.has(key) || !files.includes(d.file)) continue;
+      if (seen.has(key) || !wanted.has(d.file)) continue;
       seen.add(key);
       all.push(d);
     }

@@ -6,7 +6,7 @@ import { buildDict, builtinFunction, iterate, sortedList, type Kwargs, type PyCa
 import { formatSpec } from './format';
 import {
   PyDict, PyError, PyList, PyObject, PyTuple, type PyValue,
-  cloneTree, hashKey, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName,
+  cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName,
 } from './values';
 
 const DICT_METHODS = new Set(['keys', 'values', 'items', 'get', 'pop', 'update', 'copy', 'setdefault', 'clear', 'popitem', 'fromkeys', 'to_dict', 'merge']);
@@ -319,14 +319,14 @@ export function strFormat(fmt: string, args: PyValue[], kwargs: Kwargs, call: (f
 
 function mathModule(): Map<string, PyValue> {
   const m = new Map<string, PyValue>();
-  const num = (v: PyValue, fn: string): number => {
+  const num = (v: PyValue): number => {
     if (!isNumber(v)) throw new PyError('TypeError', `must be real number, not ${typeName(v)}`);
     return toFloat(v);
   };
   const f1 = (name: string, fn: (x: number) => number) =>
     m.set(name, builtinFunction(name, (args) => {
-      const r = fn(num(args[0], name));
-      if (Number.isNaN(r) && !Number.isNaN(num(args[0], name))) throw new PyError('ValueError', 'math domain error');
+      const r = fn(num(args[0]));
+      if (Number.isNaN(r) && !Number.isNaN(num(args[0]))) throw new PyError('ValueError', 'math domain error');
       return r;
     }, 'math'));
   m.set('pi', Math.PI);
@@ -344,17 +344,17 @@ function mathModule(): Map<string, PyValue> {
   f1('log10', Math.log10);
   f1('fabs', Math.abs);
   m.set('log', builtinFunction('log', (args) => {
-    const x = num(args[0], 'log');
+    const x = num(args[0]);
     if (x <= 0) throw new PyError('ValueError', 'math domain error');
-    return args.length > 1 ? Math.log(x) / Math.log(num(args[1], 'log')) : Math.log(x);
+    return args.length > 1 ? Math.log(x) / Math.log(num(args[1])) : Math.log(x);
   }, 'math'));
-  m.set('pow', builtinFunction('pow', (args) => Math.pow(num(args[0], 'pow'), num(args[1], 'pow')), 'math'));
-  m.set('isclose', builtinFunction('isclose', (args) => Math.abs(num(args[0], 'isclose') - num(args[1], 'isclose')) <= 1e-9 * Math.max(Math.abs(num(args[0], 'isclose')), Math.abs(num(args[1], 'isclose'))), 'math'));
+  m.set('pow', builtinFunction('pow', (args) => Math.pow(num(args[0]), num(args[1])), 'math'));
+  m.set('isclose', builtinFunction('isclose', (args) => Math.abs(num(args[0]) - num(args[1])) <= 1e-9 * Math.max(Math.abs(num(args[0])), Math.abs(num(args[1]))), 'math'));
   for (const [name, fn] of [['floor', Math.floor], ['ceil', Math.ceil], ['trunc', Math.trunc]] as const) {
     m.set(name, builtinFunction(name, (args) => {
       const v = args[0];
       if (typeof v === 'bigint' || typeof v === 'boolean') return toInt(v);
-      const x = num(v, name);
+      const x = num(v);
       if (!Number.isFinite(x)) throw new PyError(Number.isNaN(x) ? 'ValueError' : 'OverflowError', `cannot convert float ${Number.isNaN(x) ? 'NaN' : 'infinity'} to integer`);
       return BigInt(fn(x));
     }, 'math'));
@@ -432,4 +432,3 @@ export function makeModule(name: string): PyObject {
   return new PyObject('builtins.module', `<module '${name}'>`, { name, members, known } satisfies ModuleImpl);
 }
 
-export { hashKey };

@@ -6,7 +6,7 @@ import { formatSpec } from './format';
 import { binaryOp, sortKeyCompare } from './operators';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  floatRepr, hashKey, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName,
+  isNumber, repr, str, toFloat, toInt, truthy, typeName,
 } from './values';
 
 export type Kwargs = [string, PyValue][];
@@ -346,4 +346,3 @@ function isInstance(v: PyValue, t: PyValue): boolean {
   return false;
 }
 
-export { floatRepr, hashKey, pyEquals };

@@ -3,7 +3,7 @@
 // is understood. Every dict entry and top-level name gets its provenance here.
 
 import type { Expr, FPart, Param, Stmt } from './ast';
-import { getAttr, isStdlibModule, makeModule, setAttr, strFormat } from './attributes';
+import { getAttr, isStdlibModule, makeModule, setAttr } from './attributes';
 import { buildDict, callableOf, iterate, makeBuiltins, type Kwargs, type PyCallable } from './builtins';
 import { formatSpec } from './format';
 import { binaryOp, compare, unaryOp } from './operators';

@@ -9,14 +9,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Expr, Module, Stmt } from './ast';
 import type { Diagnostic, Severity } from './diagnostic';
-import { EvalError, Evaluator, attrPath } from './evaluator';
+import { EvalError, Evaluator } from './evaluator';
 import { mergeInto, MergeError } from './merge';
 import { parse } from './parser';
 import type { Provenance } from './provenance';
 import { applyScope, resolveBase } from './scope';
 import { LineIndex, type Range, type Span } from './source';
 import { substituteBaseVars, substituteEnv, substitutePredefined, TemplateError, TextMap } from './templates';
-import { PyDict, PyError, PyList, PyObject, PyTuple, type PyValue, cloneTree, hashKey, repr } from './values';
+import { PyDict, PyError, PyList, PyObject, PyTuple, type PyValue, cloneTree, repr } from './values';
 
 export interface BaseRef {
   /** The string as written in `_base_`. */
@@ -162,7 +162,7 @@ export class ConfigLoader {
       const ref = prepared.bases.find((b) => b.resolved && nextStack.includes(b.resolved))!;
       u.failed = true;
       u.diagnostics.push(diag(file, ref.range, 'error', `inheritance cycle: ${cycle} (MMEngine recurses until RecursionError)`, 'base-cycle', 'RecursionError'));
-    } else if (!u.failed) this.evaluate(u, opts);
+    } else if (!u.failed) this.evaluate(u);
     session.set(file, u);
     this.cache.set(file, u);
     return u;
@@ -270,7 +270,7 @@ export class ConfigLoader {
   }
 
   /** Runs the body over the merged bases and merges the result; errors become diagnostics. */
-  private evaluate(u: FileUnit, opts: LoadOptions): void {
+  private evaluate(u: FileUnit): void {
     const file = u.path;
     const at = (span: Span): Range => u.lines.range({ start: u.textMap.toOriginal(span.start), end: u.textMap.toOriginal(span.end) });
     const error = (range: Range, message: string, code: string, pyType: string) => {
@@ -341,7 +341,7 @@ export class ConfigLoader {
     }
     // `{{_base_.x}}` placeholders become the base's values (whole values only).
     try {
-      fillTemplates(own, u.baseVars, base, file);
+      fillTemplates(own, u.baseVars, base);
     } catch (e) {
       if (e instanceof PyError) {
         const p = (e as PyError & { prov?: Provenance }).prov;
@@ -379,7 +379,7 @@ function explainEvalError(e: EvalError, base: PyDict): { code: string; message: 
 }
 
 /** MMEngine's `_substitute_base_vars`: whole string values equal to a placeholder take the base value. */
-function fillTemplates(v: PyValue, vars: Map<string, string>, base: PyDict, file: string, prov?: Provenance): PyValue {
+function fillTemplates(v: PyValue, vars: Map<string, string>, base: PyDict, prov?: Provenance): PyValue {
   if (!vars.size) return v;
   const lookup = (placeholder: string, p?: Provenance): PyValue => {
     let cur: PyValue = base;
@@ -400,15 +400,15 @@ function fillTemplates(v: PyValue, vars: Map<string, string>, base: PyDict, file
         const placeholder = e.value;
         e.value = lookup(placeholder, e.prov);
         if (e.prov) e.prov = { ...e.prov, deps: ['_base_.' + vars.get(placeholder)], via: 'template' };
-      } else e.value = fillTemplates(e.value, vars, base, file, e.prov);
+      } else e.value = fillTemplates(e.value, vars, base, e.prov);
     }
     return v;
   }
   if (v instanceof PyList) {
-    v.items = v.items.map((x) => fillTemplates(x, vars, base, file, prov));
+    v.items = v.items.map((x) => fillTemplates(x, vars, base, prov));
     return v;
   }
-  if (v instanceof PyTuple) return new PyTuple(v.items.map((x) => fillTemplates(x, vars, base, file, prov)));
+  if (v instanceof PyTuple) return new PyTuple(v.items.map((x) => fillTemplates(x, vars, base, prov)));
   return v;
 }
 
@@ -428,4 +428,3 @@ export function reservedKeyError(result: PyDict): { key: string; prov?: Provenan
   return undefined;
 }
 
-export { attrPath, hashKey };

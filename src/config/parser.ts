@@ -31,7 +31,7 @@ export function parse(text: string, offset = 0): ParseResult {
   const { tokens, issues } = tokenize(text);
   if (offset) for (const t of tokens) (t.start += offset), (t.end += offset);
   const tokIssues = [...issues];
-  const p = new Parser(tokens, issues, text, offset);
+  const p = new Parser(tokens, issues);
   const body = p.parseModule();
   // An unclosed bracket or string also derails the parser at the end of the file:
   // report the cause, not the echoes after it.
@@ -45,7 +45,7 @@ export function parseExpression(text: string, offset: number, issues: SyntaxIssu
   const { tokens, issues: tokIssues } = tokenize('(' + text + ')');
   for (const t of tokens) (t.start += offset - 1), (t.end += offset - 1);
   for (const i of tokIssues) issues.push({ message: i.message, span: { start: i.span.start + offset - 1, end: i.span.end + offset - 1 } });
-  const p = new Parser(tokens, issues, '(' + text + ')', offset - 1);
+  const p = new Parser(tokens, issues);
   try {
     const e = p.expression();
     return e;
@@ -64,8 +64,6 @@ class Parser {
   constructor(
     private readonly toks: Token[],
     readonly issues: SyntaxIssue[],
-    private readonly text: string,
-    private readonly offset: number,
   ) {}
 
   private get tok(): Token {

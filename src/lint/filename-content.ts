@@ -2,8 +2,8 @@
 // (8xb16 vs the batch size, 500e vs max_epochs, syncbn vs the norm layers,
 // coco/voc vs the dataset type, the size letter vs deepen/widen factors).
 
-import { entryAt, type Diagnostic, type PyDict } from '../config';
-import { PyList, PyTuple, type PyValue } from '../config/values';
+import { entryAt, type Diagnostic } from '../config';
+import { PyDict, PyList, PyTuple, type PyValue } from '../config/values';
 import type { FilenameParts } from './filename';
 import type { Range } from '../config/source';
 
@@ -28,11 +28,11 @@ function close(a: number, b: number): boolean {
 
 function collectTypes(v: PyValue, key: string, out: string[] = []): string[] {
   if (v instanceof PyList || v instanceof PyTuple) v.items.forEach((x) => collectTypes(x, key, out));
-  else if (v && typeof v === 'object' && 'entries' in v) {
-    for (const e of v as PyDict) {
+  else if (v instanceof PyDict) {
+    for (const e of v) {
       if (e.key === 'type' && typeof e.value === 'string' && key === '*') out.push(e.value);
-      else if (e.key === key && e.value && typeof e.value === 'object' && 'entries' in e.value) {
-        const t = (e.value as PyDict).get('type');
+      else if (e.key === key && e.value instanceof PyDict) {
+        const t = e.value.get('type');
         if (typeof t === 'string') out.push(t);
       }
       collectTypes(e.value, key, out);
@@ -74,7 +74,8 @@ export function lintNameAgainstContent(parts: FilenameParts, config: PyDict, fil
   const data = parts.trainData;
   if (data === 'coco' || data?.startsWith('voc')) {
     const types = collectTypes(entryAt(config, ['train_dataloader', 'dataset'])?.value ?? null, '*');
-    const dsType = typeof entryAt(config, ['train_dataloader', 'dataset', 'type'])?.value === 'string' ? (entryAt(config, ['train_dataloader', 'dataset', 'type'])!.value as string) : undefined;
+    const t = entryAt(config, ['train_dataloader', 'dataset', 'type'])?.value;
+    const dsType = typeof t === 'string' ? t : undefined;
     const all = [dsType, ...types].filter((t): t is string => !!t && /Dataset$/.test(t));
     const want = data === 'coco' ? /coco/i : /voc/i;
     if (all.length && !all.some((t) => want.test(t))) warn('filename-dataset-mismatch', `the name says '${data}' but the training dataset is ${all[0]}${where(['train_dataloader', 'dataset', 'type'])}`);

@@ -297,7 +297,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       sched?.afterEpoch(epoch);
       const epochDone = epoch + 1;
       const dynamic = (loop.dynamic_intervals ?? []) as Array<[number, number]>;
-      const interval = dynamic.filter(([e]) => epochDone >= e).reduce((iv, [, v]) => v, valInterval);
+      const interval = dynamic.filter(([e]) => epochDone >= e).reduce((_, [, v]) => v, valInterval);
       if (valSet && cfg.val_evaluator && (epochDone % interval === 0 || epochDone === maxEpochs)) {
         ema?.swap();
         try {

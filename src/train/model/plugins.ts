@@ -21,7 +21,7 @@ export class ContextBlock implements Module {
   private mask?: { w: tf.Variable; b: tf.Variable };
   private add?: tf.Variable[];
   private mul?: tf.Variable[];
-  constructor(store: ParamStore, name: string, channels: number, private cfg: { ratio?: number; pooling_type?: string; fusion_types?: string[] }) {
+  constructor(store: ParamStore, name: string, channels: number, cfg: { ratio?: number; pooling_type?: string; fusion_types?: string[] }) {
     const planes = Math.trunc(channels * (cfg.ratio ?? 1 / 16)) || 1;
     const pooling = cfg.pooling_type ?? 'att';
     if (pooling !== 'att' && pooling !== 'avg') throw new Error(`ContextBlock: pooling_type must be 'att' or 'avg', got '${pooling}'`);
@@ -103,7 +103,7 @@ export class NonLocal2d implements Module {
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    const [b, h, w, c] = x.shape;
+    const [b, h, w] = x.shape;
     const n = h * w;
     const sub = (t: tf.Tensor4D) => (this.subSample ? maxPool2x2(t) : t);
     const flat = (t: tf.Tensor4D) => t.reshape([b, t.shape[1] * t.shape[2], t.shape[3]]) as tf.Tensor3D;
