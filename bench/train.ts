@@ -12,7 +12,7 @@ import { trainStep } from '../src/train/runner';
 import { Rng } from '../src/data/rng';
 import type { DetSample } from '../src/data/types';
 
-// SPEC 5.1: 2 vCPU Zen 5 with AVX-512 FMA, ~425 GFLOP/s fp32 (not measured here; override
+// docs/trainer.md: 2 vCPU Zen 5 with AVX-512 FMA, ~425 GFLOP/s fp32 (not measured here; override
 // with YOLOLAB_PEAK_GFLOPS for another machine).
 const PEAK_GFLOPS = Number(process.env.YOLOLAB_PEAK_GFLOPS ?? 425);
 

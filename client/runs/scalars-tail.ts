@@ -1,4 +1,4 @@
-// Incremental reader of an MMEngine scalars.json (one JSON object per line, SPEC §5.4) that is still
+// Incremental reader of an MMEngine scalars.json (one JSON object per line, docs/run-log-format.md) that is still
 // being written: keeps the byte offset, holds back a partial last line until its newline arrives,
 // and starts over when the file is truncated or replaced.
 import * as fs from 'node:fs';

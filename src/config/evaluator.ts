@@ -1,5 +1,5 @@
 // Evaluates a config module with Python semantics, without running Python:
-// only the subset of SPEC §2.7 (plus what MMEngine tolerates, with a warning)
+// only the subset of docs/config-semantics.md §7 (plus what MMEngine tolerates, with a warning)
 // is understood. Every dict entry and top-level name gets its provenance here.
 
 import type { Expr, FPart, Param, Stmt } from './ast';
@@ -28,7 +28,7 @@ export class EvalError extends Error {
 export interface EvalHost {
   file: string;
   rangeOf(span: Span): Range;
-  /** A construct SPEC §2.7 says to diagnose; evaluation goes on as MMEngine would. */
+  /** A construct docs/config-semantics.md §7 says to diagnose; evaluation goes on as MMEngine would. */
   unsupported(span: Span, what: string): void;
 }
 

@@ -1,4 +1,4 @@
-// The OpenMMLab config filename convention (SPEC §3):
+// The OpenMMLab config filename convention (docs/filename-convention.md):
 // {algorithm}_{components}-[version]_[norm]_[preprocessor]_{gpus}xb{batch}-{schedule}_{train data}_[test data].py
 // parseFilename splits a name into its parts and says what does not fit.
 

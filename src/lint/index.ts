@@ -1,5 +1,5 @@
-// Lint rules over a loaded config: naming (SPEC §3) and inheritance mistakes
-// (SPEC §4). Findings are core Diagnostics in the entry file; the CLI prints
+// Lint rules over a loaded config: naming (docs/filename-convention.md) and inheritance mistakes
+// (docs/language-server.md). Findings are core Diagnostics in the entry file; the CLI prints
 // them, the language server publishes them. Rule ids are stable.
 
 import * as path from 'node:path';
@@ -13,7 +13,7 @@ export { parseFilename, isFilenameExempt, type FilenameParts, type FilenameIssue
 export const RULES: Record<string, string> = {
   'syntax-error': 'Python syntax error (MMEngine would raise SyntaxError)',
   'python-error': 'evaluating the config fails as it would in MMEngine',
-  'unsupported-syntax': 'Python beyond the config subset (SPEC §2.7): reproduced where MMEngine would, but worth removing',
+  'unsupported-syntax': 'Python beyond the config subset (docs/config-semantics.md §7): reproduced where MMEngine would, but worth removing',
   'base-missing': 'a `_base_` file does not exist',
   'base-cycle': 'configs inherit from each other in a cycle',
   'base-error': 'a base config fails to load',

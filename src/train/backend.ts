@@ -69,7 +69,7 @@ export async function selectBackend(requested?: string): Promise<BackendChoice> 
     if (why) throw new Error(`backend '${requested}' is not usable: ${why}`);
     return { name: tf.getBackend(), label: describe(name), tried };
   }
-  // wasm (XNNPACK, SIMD) beats the pure-JS cpu backend by far on convolutions (SPEC 5.1).
+  // wasm (XNNPACK, SIMD) beats the pure-JS cpu backend by far on convolutions (docs/trainer.md).
   for (const name of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as BackendName[]) {
     const why = await activate(name);
     if (!why) return { name: tf.getBackend(), label: describe(name), tried };

@@ -1,5 +1,5 @@
 // Run output in MMEngine's layout: WORK_DIR/TIMESTAMP/TIMESTAMP.log (text) and
-// WORK_DIR/TIMESTAMP/vis_data/scalars.json (one JSON object per line, SPEC 5.4).
+// WORK_DIR/TIMESTAMP/vis_data/scalars.json (one JSON object per line, docs/run-log-format.md).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

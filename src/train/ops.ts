@@ -1,6 +1,6 @@
 // Differentiable building blocks whose gradients work on every backend.
 // wasm has no Conv2DBackpropFilter and a wrong MaxPoolGrad, and cpu's nearest-resize
-// gradient is wrong for batch > 1 (SPEC 5.1), so convolution, max-pooling and
+// gradient is wrong for batch > 1 (docs/trainer.md), so convolution, max-pooling and
 // upsampling are written here from ops whose gradients are correct everywhere.
 import * as tf from '@tensorflow/tfjs';
 
@@ -46,7 +46,7 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kernel: number, 
   return tf.stack(taps).reshape([kernel, kernel, ci, co]) as tf.Tensor4D;
 }
 
-/** The same kernel gradient as one convolution (SPEC 5.1): input and batch swapped, the
+/** The same kernel gradient as one convolution (docs/trainer.md): input and batch swapped, the
  * output gradient used as a kernel dilated by the stride. XNNPACK runs it far faster than
  * the per-tap matmuls on wasm. */
 export function convFilterGradByConv(x: tf.Tensor4D, dy: tf.Tensor4D, kernel: number, stride: number, pad: number): tf.Tensor4D {
@@ -141,7 +141,7 @@ export function isStockOps(): boolean {
 
 /**
  * Training-mode batch norm over N,H,W (optionally followed by SiLU) with a closed-form
- * backward: fewer kernels than autograd through moments (SPEC 5.1). Returns the output and
+ * backward: fewer kernels than autograd through moments (docs/trainer.md). Returns the output and
  * the batch mean/variance (biased), which the caller uses for the running statistics.
  */
 export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, act: boolean): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {

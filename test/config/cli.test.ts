@@ -9,7 +9,7 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/yololab.js');
-const CASES = path.resolve(ROOT, '../shared/config-cases');
+const CASES = path.resolve(ROOT, 'test/fixtures/config-cases');
 const run = (args: string[], cwd = ROOT) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
 const S = 'configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py';
 const N = 'configs/yolov8/yolov8_n_syncbn_fast_8xb16-500e_coco.py';

@@ -1,4 +1,4 @@
-// The filename convention parser (SPEC §3) on the names MMYOLO and MMDetection use.
+// The filename convention parser (docs/filename-convention.md) on the names MMYOLO and MMDetection use.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

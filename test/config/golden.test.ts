@@ -1,5 +1,5 @@
 // The 77 golden cases: each config tree loaded by MMEngine v0.10.7, and our result
-// compared key by key, with order and int/float/tuple kinds (../shared/config-cases).
+// compared key by key, with order and int/float/tuple kinds (test/fixtures/config-cases).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { loadConfig, toTaggedJson, ConfigLoader } from '../../src/config';
 import { diffExact, parseExactJson } from '../helpers/exact-json';
 
-const CASES = path.resolve(__dirname, '../../../shared/config-cases');
+const CASES = path.resolve(__dirname, '../fixtures/config-cases');
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('YOLOLAB_CASES_')));
 const scopes = { mmdet: path.join(CASES, '_scopes/mmdet'), mmcls: path.join(CASES, '_scopes/mmcls') };
 
@@ -44,7 +44,7 @@ for (const name of cases) {
     const expectedText = fs.readFileSync(path.join(dir, 'expected.json'), 'utf8').split('<CASE_DIR>').join(dir);
     const diffs = diffExact(parseExactJson(toTaggedJson(r.config!)), parseExactJson(expectedText));
     assert.deepEqual(diffs, [], `${name}: merged config differs from MMEngine's:\n${diffs.join('\n')}`);
-    // Python that SPEC §2.7 keeps out of configs: reproduced, and also diagnosed.
+    // Python that docs/config-semantics.md §7 keeps out of configs: reproduced, and also diagnosed.
     if (name.startsWith('03-') || name.startsWith('55-')) {
       assert.ok(r.diagnostics.some((d) => d.code === 'unsupported-syntax' && d.severity === 'warning'), `${name}: expected unsupported-syntax warnings`);
     }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ConfigLoader, loadConfig, toPythonText } from '../../src/config';
 import { diffExact, parseExactJson } from '../helpers/exact-json';
 
-const CASES = path.resolve(__dirname, '../../../shared/config-cases');
+const CASES = path.resolve(__dirname, '../fixtures/config-cases');
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('YOLOLAB_CASES_')));
 const scopes = { mmdet: path.join(CASES, '_scopes/mmdet'), mmcls: path.join(CASES, '_scopes/mmcls') };
 const python = spawnSync('python3', ['--version']).status === 0 ? 'python3' : undefined;

@@ -1,4 +1,4 @@
-// SPEC §2.7 features, checked against Python itself: each fixture is an
+// docs/config-semantics.md §7 features, checked against Python itself: each fixture is an
 // inheritance-free config, so MMEngine's result is Python's module namespace
 // (minus modules, functions and `__` names) — real Python is the oracle.
 
@@ -19,7 +19,7 @@ for (const name of fs.readdirSync(DIR).filter((f) => f.endsWith('.py')).sort()) 
     const file = path.join(DIR, name);
     const r = loadConfig(file, { loader: new ConfigLoader() });
     assert.ok(r.ok, `${name}: ${r.diagnostics.map((d) => `${d.range.start.line + 1}:${d.range.start.col + 1} ${d.message}`).join(' | ')}`);
-    assert.deepEqual(r.diagnostics.filter((d) => d.severity !== 'information'), [], `${name}: SPEC §2.7 features need no warning`);
+    assert.deepEqual(r.diagnostics.filter((d) => d.severity !== 'information'), [], `${name}: docs/config-semantics.md §7 features need no warning`);
     const p = spawnSync(python!, [dump, file, '--config'], { encoding: 'utf8' });
     assert.equal(p.status, 0, p.stderr);
     const diffs = diffExact(parseExactJson(toTaggedJson(r.config!)), parseExactJson(p.stdout));
