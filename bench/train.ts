@@ -8,7 +8,7 @@ import { flopCounter } from '../src/train/ops';
 import { ParamStore } from '../src/train/params';
 import { YOLODetector } from '../src/train/model/detector';
 import { Optimizer } from '../src/train/optim';
-import { trainStep } from '../src/train/runner';
+import { trainStep } from '../src/train/train-step';
 import { Rng } from '../src/data/rng';
 import type { DetSample } from '../src/data/types';
 

@@ -1,6 +1,5 @@
 // The training run: builds data, model, optimizer and hooks from a merged config and runs
 // MMEngine's EpochBasedTrainLoop with validation, checkpoints, logs and SIGINT handling.
-import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { buildDataset, DetDataset } from '../data/dataset';
@@ -9,8 +8,9 @@ import { closeLoaderWorkers, createLoader } from '../data/loader';
 import { Rng } from '../data/rng';
 import { DetSample } from '../data/types';
 import { buildEvaluator } from '../metrics';
-import { LossScaler, lossScalerFrom } from './amp';
+import { lossScalerFrom } from './amp';
 import { selectBackend } from './backend';
+import { StepResult, trainStep } from './train-step';
 import { readCheckpoint, writeCheckpointAtomic } from './checkpoint';
 import { loadTrainConfig, LoadedConfig } from './config';
 import { ExpMomentumEMA } from './ema';
@@ -44,59 +44,6 @@ export interface TrainResult {
   metrics: Record<string, number>;
   losses: number[];
   interrupted: boolean;
-}
-
-export function targetsOf(samples: DetSample[]) {
-  const boxes: Float32Array[] = [];
-  const labels: Int32Array[] = [];
-  for (const s of samples) {
-    const keep: number[] = [];
-    for (let i = 0; i < s.labels.length; i++) if (!s.ignore[i]) keep.push(i);
-    boxes.push(Float32Array.from(keep.flatMap((i) => [s.bboxes[i * 4], s.bboxes[i * 4 + 1], s.bboxes[i * 4 + 2], s.bboxes[i * 4 + 3]])));
-    labels.push(Int32Array.from(keep.map((i) => s.labels[i])));
-  }
-  return { boxes, labels };
-}
-
-export interface StepResult {
-  loss: number;
-  loss_cls: number;
-  loss_bbox: number;
-  loss_dfl: number;
-  skipped: boolean;
-  grad_norm?: number;
-}
-
-/** One forward+backward+update. With a scaler: scaled loss, unscaled grads, skip on inf/NaN. */
-export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[], scaler?: LossScaler): StepResult {
-  const { images, h, w } = YOLODetector.collate(samples);
-  const targets = targetsOf(samples);
-  const ctx = { training: true, bnUpdates: [] as Array<{ variable: tf.Variable; value: tf.Tensor }> };
-  const byVar = new Map<string, string>();
-  const vars: tf.Variable[] = [];
-  for (const g of opt.groups) for (const p of g.params) (byVar.set(p.variable.name, p.name), vars.push(p.variable));
-  let kept: tf.Tensor[] = [];
-  const { value, grads } = tf.variableGrads(() => {
-    const x = det.preprocess(images, samples.length, h, w);
-    const t = det.loss(x, targets, ctx);
-    kept = [tf.keep(t.loss_cls), tf.keep(t.loss_bbox), tf.keep(t.loss_dfl)];
-    return scaler ? (tf.mul(t.loss, scaler.scale) as tf.Scalar) : t.loss;
-  }, vars);
-  const named: Record<string, tf.Tensor> = {};
-  for (const [k, g] of Object.entries(grads)) named[byVar.get(k)!] = g;
-  let ok = true;
-  if (scaler) ok = scaler.unscale(named);
-  else ok = tf.tidy(() => !tf.any(tf.logicalNot(tf.isFinite(value))).dataSync()[0]);
-  let gradNorm: number | undefined;
-  if (ok) {
-    if (opt.clipNorm !== undefined) gradNorm = opt.clip(named);
-    opt.apply(named);
-    for (const u of ctx.bnUpdates) u.variable.assign(u.value);
-  }
-  const [c, b, d] = kept.map((t) => t.dataSync()[0]);
-  const lossV = value.dataSync()[0] / (scaler ? scaler.scale * (ok ? 1 : 2) : 1);
-  tf.dispose([value, ...Object.values(named), ...kept, ...ctx.bnUpdates.map((u) => u.value)]);
-  return { loss: scaler ? c + b + d : lossV, loss_cls: c, loss_bbox: b, loss_dfl: d, skipped: !ok, grad_norm: gradNorm };
 }
 
 /** Runs the detector over a dataset and evaluates with the config's evaluator. */
