@@ -216,14 +216,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           const avg = (k: keyof (typeof window)[0]) => window.reduce((s, w) => s + ((w[k] as number) ?? 0), 0) / window.length;
           const lr = opt.groups[0]?.lr ?? 0;
           const mem = Math.round(process.memoryUsage().rss / 2 ** 20);
-          const line: Record<string, number> = { lr, data_time: avg('data_time'), loss: avg('loss'), loss_cls: avg('loss_cls'), loss_bbox: avg('loss_bbox'), loss_dfl: avg('loss_dfl'), time: avg('time'), epoch: epoch + 1, iter: globalIter, memory: mem };
+          const termAvg = Object.fromEntries(det.head.lossNames.map((k) => [k, window.reduce((s, w) => s + (w.terms[k] ?? 0), 0) / window.length]));
+          const line: Record<string, number> = { lr, data_time: avg('data_time'), loss: avg('loss'), ...termAvg, time: avg('time'), epoch: epoch + 1, iter: globalIter, memory: mem };
           if (opt.clipNorm !== undefined) line.grad_norm = avg('grad_norm');
           if (scaler) line.loss_scale = scaler.scale;
           line.step = globalIter;
           log.scalars(line);
           const fmt = (v: number) => v.toFixed(4);
           log.info(
-            `Epoch(train) [${epoch + 1}][${String(inEpoch).padStart(String(itersPerEpoch).length)}/${itersPerEpoch}]  lr: ${lr.toExponential(4)}  eta: ${formatEta(eta)}  time: ${fmt(line.time)}  data_time: ${fmt(line.data_time)}  memory: ${mem}  loss: ${fmt(line.loss)}  loss_cls: ${fmt(line.loss_cls)}  loss_bbox: ${fmt(line.loss_bbox)}  loss_dfl: ${fmt(line.loss_dfl)}` +
+            `Epoch(train) [${epoch + 1}][${String(inEpoch).padStart(String(itersPerEpoch).length)}/${itersPerEpoch}]  lr: ${lr.toExponential(4)}  eta: ${formatEta(eta)}  time: ${fmt(line.time)}  data_time: ${fmt(line.data_time)}  memory: ${mem}  loss: ${fmt(line.loss)}${det.head.lossNames.map((k) => `  ${k}: ${fmt(line[k])}`).join('')}` +
               (scaler ? `  loss_scale: ${scaler.scale}${window.some((w) => w.skipped) ? ' (steps skipped on inf/NaN)' : ''}` : ''),
           );
           window.length = 0;

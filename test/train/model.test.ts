@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeDivisible, makeRound } from '../../src/train/model/layers';
 import { ParamStore } from '../../src/train/params';
 import { YOLODetector } from '../../src/train/model/detector';
+import type { HeadOutputs } from '../../src/train/model/head';
 import { Rng } from '../../src/data/rng';
 
 const head = (w: number, nc = 80) => ({ type: 'YOLOv8Head', head_module: { type: 'YOLOv8HeadModule', num_classes: nc, in_channels: [256, 512, 1024], widen_factor: w, reg_max: 16 } });
@@ -34,7 +35,7 @@ test('YOLOv8-n (80 classes) has the 3.16 M parameters of YOLOv8n and P3-P5 outpu
   // projection conv, which MMYOLO (and this trainer) keep as a constant, not a parameter.
   assert.equal(n, 3157200 - 16);
   const out = tf.tidy(() => {
-    const o = det.forward(tf.zeros([1, 64, 96, 3]) as tf.Tensor4D, { training: false, bnUpdates: [] });
+    const o = det.forward(tf.zeros([1, 64, 96, 3]) as tf.Tensor4D, { training: false, bnUpdates: [] }) as HeadOutputs;
     return [o.cls.shape, o.reg.shape];
   });
   const anchors = 8 * 12 + 4 * 6 + 2 * 3;

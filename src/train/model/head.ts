@@ -2,18 +2,12 @@
 // reg_max-bin distribution per box side (DFL), with MMYOLO's bias initialisation.
 import * as tf from '@tensorflow/tfjs';
 import { ForwardCtx, ParamStore } from '../params';
-import { Conv2d, ConvModule, NormCfg, defaultNorm, makeDivisible } from './layers';
+import type { HeadModuleCfg } from '../config-types';
+import { notApplied } from '../not-applied';
+import { Conv2d, ConvModule, NormCfg, makeDivisible } from './layers';
+import { checkAct, normOf } from './norm-act';
 
-export interface HeadModuleCfg {
-  type?: string;
-  num_classes: number;
-  in_channels: number[] | number;
-  widen_factor?: number;
-  reg_max?: number;
-  featmap_strides?: number[];
-  norm_cfg?: { momentum?: number; eps?: number };
-  [k: string]: unknown;
-}
+export type { HeadModuleCfg };
 
 export interface HeadOutputs {
   cls: tf.Tensor3D; // [B, A, num_classes] logits, levels concatenated (row-major per level)
@@ -28,7 +22,9 @@ export class YOLOv8HeadModule {
 
   constructor(store: ParamStore, cfg: HeadModuleCfg, prefix = 'bbox_head.head_module') {
     const w = cfg.widen_factor ?? 1;
-    const norm: NormCfg = { momentum: cfg.norm_cfg?.momentum ?? defaultNorm.momentum, eps: cfg.norm_cfg?.eps ?? defaultNorm.eps };
+    const norm: NormCfg = normOf(cfg.norm_cfg);
+    checkAct(cfg.act_cfg);
+    if ((cfg.num_base_priors ?? 1) !== 1) notApplied(cfg, 'num_base_priors', 'YOLOv8 has one prior per cell');
     this.strides = cfg.featmap_strides ?? [8, 16, 32];
     const inRaw = Array.isArray(cfg.in_channels) ? cfg.in_channels : this.strides.map(() => cfg.in_channels as number);
     const inC = inRaw.map((c) => makeDivisible(c, w));
