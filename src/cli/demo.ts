@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errorLine, intFlag, parseArgs, strFlag, UsageError } from '../train/cli-args';
+import { stopOnSigint } from './stop-on-sigint';
 
 export const summary = 'generate the demo shapes dataset (if absent) and train the demo config on it';
 
@@ -32,7 +33,8 @@ export async function run(argv: string[]): Promise<number> {
     const { train } = await import('../train/runner');
     const t0 = Date.now();
     const workDir = strFlag(p, 'work-dir') ?? join('work_dirs', 'demo');
-    const r = await train({ config, workDir, seed: intFlag(p, 'seed'), backend: strFlag(p, 'backend'), cfgOptions, maxIters: intFlag(p, 'max-iters') });
+    const stop = stopOnSigint();
+    const r = await train({ config, workDir, seed: intFlag(p, 'seed'), backend: strFlag(p, 'backend'), cfgOptions, maxIters: intFlag(p, 'max-iters'), signal: stop.signal }).finally(stop.dispose);
     const minutes = ((Date.now() - t0) / 60000).toFixed(1);
     const map = r.metrics['pascal_voc/mAP'];
     process.stdout.write(

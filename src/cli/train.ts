@@ -1,5 +1,6 @@
 // yololab train CONFIG [--work-dir DIR] [--seed N] [--resume [CKPT]] [--cfg-options K=V ...] [--amp] [--backend NAME]
 import { errorLine, intFlag, parseArgs, strFlag, UsageError } from '../train/cli-args';
+import { stopOnSigint } from './stop-on-sigint';
 
 export const summary = 'train a detector from a config with the built-in TensorFlow.js trainer';
 
@@ -14,7 +15,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (p.positional.length !== 1) throw new UsageError(usage);
     const { train } = await import('../train/runner');
+    const stop = stopOnSigint();
     const r = await train({
+      signal: stop.signal,
       config: p.positional[0],
       workDir: strFlag(p, 'work-dir'),
       seed: intFlag(p, 'seed'),
@@ -23,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
       amp: p.flags.has('amp'),
       backend: strFlag(p, 'backend'),
       maxIters: intFlag(p, 'max-iters'),
-    });
+    }).finally(stop.dispose);
     if (r.interrupted) process.stdout.write(`interrupted; resume with: yololab train ${p.positional[0]} --resume ${r.lastCheckpoint ?? ''}\n`);
     return 0;
   } catch (e) {
