@@ -66,7 +66,7 @@ export async function run(): Promise<void> {
     const store = new ParamStore(new Rng(0));
     const det = new YOLODetector(store, yolov8n());
     const params = store.count([...store.params.values()]);
-    const opt = new Optimizer(store, { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 }, constructor: 'YOLOv5OptimizerConstructor' }, 4);
+    const opt = new Optimizer(store, { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 }, constructor: 'YOLOv5OptimizerConstructor' });
     const rng = new Rng(1);
     let peakRss = 0;
     const sampleMem = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));

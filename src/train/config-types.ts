@@ -151,7 +151,7 @@ export interface ParamwiseCfg {
 
 export interface OptimWrapperCfg extends TypedCfg {
   optimizer?: OptimizerCfg;
-  constructor?: string;
+  constructor?: unknown; // a type name; typed loosely because every JS object has a `constructor`
   paramwise_cfg?: ParamwiseCfg;
   clip_grad?: { max_norm?: number; norm_type?: number } | null;
   loss_scale?: number | 'dynamic' | Record<string, number>;
@@ -159,10 +159,11 @@ export interface OptimWrapperCfg extends TypedCfg {
 }
 
 export interface HookCfg extends TypedCfg {
+  priority?: number | string;
   [k: string]: unknown;
 }
 
-export interface SchedulerHookCfg extends TypedCfg {
+export interface SchedulerHookCfg extends HookCfg {
   scheduler_type?: string;
   lr_factor?: number;
   max_epochs?: number;
@@ -217,5 +218,6 @@ export interface TrainConfig {
   work_dir?: string;
   tta_model?: TypedCfg & Record<string, unknown>;
   tta_pipeline?: unknown[];
+  log_processor?: { window_size?: number; by_epoch?: boolean };
   [k: string]: unknown;
 }

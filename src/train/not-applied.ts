@@ -32,6 +32,7 @@ const NEEDS_NO_SETTINGS: Record<string, string> = {
   IterTimerHook: 'iteration and data times are logged',
   DistSamplerSeedHook: 'one process: the sampler is seeded per epoch',
   RuntimeInfoHook: 'lr and iteration are logged',
+  DetVisualizationHook: 'it draws nothing unless draw=True',
 };
 
 /** Keys whose value MMYOLO would use in a way that has no effect in this trainer. */
@@ -42,6 +43,8 @@ const NO_EFFECT_KEYS: Record<string, string> = {
   backend_args: 'files are read from the local disk',
   _scope_: 'registry scope',
   priority: 'hooks run in MMEngine order',
+  num_workers: 'loader threads change the speed only',
+  test_mode: 'it only turns filter_cfg off, and filter_cfg is read where it applies',
 };
 
 export class KeyLedger {
@@ -56,13 +59,17 @@ export class KeyLedger {
     const proxy = new Proxy(raw, {
       get: (target, prop, receiver) => {
         const v = Reflect.get(target, prop, receiver);
-        if (typeof prop === 'symbol' || (Array.isArray(target) && (prop === 'length' || !/^\d+$/.test(prop)))) return v;
+        if (typeof prop === 'symbol') return v;
+        const isArray = Array.isArray(target);
+        if (isArray && !/^\d+$/.test(prop)) return v; // length, methods
         if (typeof v === 'function' && !Object.prototype.hasOwnProperty.call(target, prop)) return v; // methods of Object.prototype
-        const child = [...path, Array.isArray(target) ? Number(prop) : prop];
+        const child = [...path, isArray ? Number(prop) : prop];
         const copying = this.lastDescriptor?.target === target && this.lastDescriptor.prop === prop;
         this.lastDescriptor = undefined;
-        if (!Array.isArray(target) && prop !== 'type' && !copying) this.read.add(key(child));
-        return isContainer(v) ? this.wrap(v, child) : v;
+        // Settings are leaves: reaching a dict or a list of dicts is not using it.
+        if (isContainer(v)) return this.wrap(v, child);
+        if (prop !== 'type' && !copying) this.read.add(key(child));
+        return v;
       },
       // A spread, Object.entries or JSON.stringify asks for a key's descriptor right before
       // reading it: that copies the dict, it does not use the setting, so that read is not counted.
@@ -93,7 +100,8 @@ export class KeyLedger {
   /** One line per key of cfg[section] for each section that the trainer did not honour. */
   report(cfg: Obj, sections: string[]): string[] {
     const lines: string[] = [];
-    const readUnder = (p: string) => [...this.read].some((r) => r === p || r.startsWith(p + '.')) || this.used.has(p);
+    const under = (set: Iterable<string>, p: string) => [...set].some((r) => r === p || r.startsWith(p + '.'));
+    const readUnder = (p: string) => under(this.read, p) || under(this.notes.keys(), p) || this.used.has(p);
     const visit = (v: unknown, path: Path, top: boolean) => {
       const p = key(path);
       const note = this.notes.get(p);
@@ -131,6 +139,14 @@ export class KeyLedger {
 /** The plain object behind a recording view (for structured cloning, logging). */
 export function unwrap<T>(v: T): T {
   return (v && typeof v === 'object' ? (RAW.get(v as object) as T) ?? v : v);
+}
+
+/** A copy without any recording view inside (spreads of a view hold views as values). */
+export function unwrapDeep<T>(v: T): T {
+  const raw = unwrap(v);
+  if (Array.isArray(raw)) return raw.map(unwrapDeep) as T;
+  if (isDict(raw)) return Object.fromEntries(Object.entries(raw).map(([k, x]) => [k, unwrapDeep(x)])) as T;
+  return raw;
 }
 
 /** Says that `section[key]` was read but its value is not honoured, and why. No-op on plain objects. */
