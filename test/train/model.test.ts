@@ -19,6 +19,10 @@ test('make_divisible / make_round as MMYOLO', () => {
   assert.equal(makeRound(6, 0.33), 2);
   assert.equal(makeRound(9, 0.67), 6);
   assert.equal(makeRound(1, 0.33), 1);
+  // Python's round() sends halves to the even neighbour (mmyolo/models/utils/misc.py:L21 make_round):
+  // 9 blocks at deepen 0.5 are 4, not 5; 3 at 0.5 are 2.
+  assert.equal(makeRound(9, 0.5), 4);
+  assert.equal(makeRound(3, 0.5), 2);
 });
 
 test('YOLOv8-n (80 classes) has the 3.16 M parameters of YOLOv8n and P3-P5 outputs', async () => {
