@@ -85,3 +85,20 @@ test('a training run names every key it does not honour once at the start, and n
   // Said once, before the first iteration's line.
   assert.ok(log.indexOf('not applied:') < log.indexOf('Epoch(train)') || !log.includes('Epoch(train)'));
 });
+
+for (const config of ['configs/demo/yolov8_n-tiny_1xb8-10e_demo.py', 'configs/demo-yolov5/yolov5_n-tiny_1xb8-10e_demo.py']) {
+  test(`${config}: the trainer honours every key of the demo config (the report is empty)`, async () => {
+    const data = join(dir, 'data') + '/';
+    const r = await train({
+      config: join(__dirname, '..', '..', config),
+      workDir: join(dir, `wd-${config.split('/')[1]}`),
+      cfgOptions: [`train_dataloader.dataset.data_root=${data}`, `val_dataloader.dataset.data_root=${data}`, 'train_dataloader.batch_size=4', 'model.backbone.widen_factor=0.0625', 'model.neck.widen_factor=0.0625', 'model.bbox_head.head_module.widen_factor=0.0625'],
+      echo: () => undefined,
+      tty: false,
+      backend: 'wasm',
+      maxIters: 1,
+    });
+    const log = readFileSync(join(r.runDir, readdirSync(r.runDir).find((x) => x.endsWith('.log'))!), 'utf8');
+    assert.deepEqual(log.split('\n').filter((l) => l.includes('not applied')), []);
+  });
+}

@@ -156,7 +156,8 @@ export class YOLOv5Head implements DetectionHead {
     this.strides = this.module.strides;
     const pg = cfg.prior_generator;
     if (pg) checkType(pg, path('prior_generator'), 'YOLOAnchorGenerator');
-    this.anchors = pg?.base_sizes ?? defaultYOLOv5Anchors;
+    // Copied to plain numbers now: the anchors are used at the first loss, after the report.
+    this.anchors = (pg?.base_sizes ?? defaultYOLOv5Anchors).map((level) => level.map(([w, h]) => [w, h] as [number, number]));
     const L = this.strides.length;
     if (this.anchors.length !== L || this.anchors.some((l) => l.length !== this.module.numBasePriors))
       throw new ConfigError(`model.bbox_head.prior_generator.base_sizes: expected ${L} levels of ${this.module.numBasePriors} (w, h) anchors (num_base_priors), got ${JSON.stringify(this.anchors)}`, where(path('prior_generator', 'base_sizes')));
