@@ -12,6 +12,8 @@ import { loadTrainConfig } from '../../src/train/config';
 import { YOLODetector } from '../../src/train/model/detector';
 import type { HeadOutputs } from '../../src/train/model/head';
 import type { YOLOv5HeadOutputs } from '../../src/train/model/yolov5-head';
+import { YOLOv5Head, YOLOv8Head } from '../../src/train/model/heads';
+import type { DetSample } from '../../src/data/types';
 import { ParamStore } from '../../src/train/params';
 import { REFERENCE_DIR, ReferenceCase, loadReferenceState, maxRelDiff, nchwToNhwc, readReference } from '../helpers/reference-tensors';
 
@@ -125,3 +127,55 @@ test("full-size YOLOv5-s and YOLOv8-n from configs/ have exactly MMYOLO's state_
     det.store.dispose();
   }
 });
+
+// MMYOLO's predict_by_feat on seeded random raw outputs (predict_reference.json, from
+// make_predict_reference.py): objectness filter and class x objectness scores (YOLOv5),
+// multi-label candidates above score_thr, NMS, un-padding and rescale, clipping after NMS.
+const predictRef = JSON.parse(readFileSync(join(REFERENCE_DIR, 'predict_reference.json'), 'utf8'));
+
+function flattenRaw(levels: Array<{ shape: number[]; data: number[] }>, k: number): tf.Tensor3D {
+  const out: number[] = [];
+  const batch = levels[0].shape[0];
+  for (let b = 0; b < batch; b++)
+    for (const t of levels) {
+      const [, ch, H, W] = t.shape;
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let a = 0; a < ch / k; a++) for (let j = 0; j < k; j++) out.push(t.data[((b * ch + a * k + j) * H + y) * W + x]);
+    }
+  return tf.tensor3d(out, [batch, out.length / batch / k, k]);
+}
+
+function samples(): DetSample[] {
+  return (predictRef.metas as Array<{ ori_shape: [number, number]; scale_factor: [number, number]; pad_param: [number, number, number, number] }>).map((m, i) => ({
+    img: new Uint8Array(64 * 64 * 3),
+    height: 64,
+    width: 64,
+    bboxes: new Float32Array(0),
+    labels: new Int32Array(0),
+    ignore: new Uint8Array(0),
+    meta: { file: `${i}.jpg`, imageId: String(i), oriHeight: m.ori_shape[0], oriWidth: m.ori_shape[1], scaleFactor: m.scale_factor, pad: m.pad_param, flip: false },
+  }));
+}
+
+for (const kind of ['yolov5', 'yolov8'] as const) {
+  test(`${kind}: inference post-processing gives MMYOLO's detections (boxes, scores, labels, order)`, async () => {
+    await tf.setBackend('cpu');
+    const ref = predictRef[kind];
+    const tc = predictRef.test_cfg;
+    const options = [...Object.entries(ref.cfg_options).map(([k, v]) => `${k}=${v}`), `model.test_cfg.score_thr=${tc.score_thr}`, `model.test_cfg.max_per_img=${tc.max_per_img}`, `model.test_cfg.nms.iou_threshold=${tc.nms.iou_threshold}`];
+    const det = build(ref.config, options);
+    const p = (() => {
+      if (det.head instanceof YOLOv5Head) {
+        const obj = flattenRaw(ref.raw.objectnesses, 1);
+        return det.head.decode({ cls: flattenRaw(ref.raw.cls_scores, 4), box: flattenRaw(ref.raw.bbox_preds, 4), obj: obj.reshape([obj.shape[0], obj.shape[1]]) as tf.Tensor2D }, 64, 64, tc.score_thr);
+      }
+      return (det.head as YOLOv8Head).decode(flattenRaw(ref.raw.cls_scores, 4), flattenRaw(ref.raw.bbox_preds, 4), 64, 64);
+    })();
+    samples().forEach((s, n) => {
+      const got = det.postprocess(p.scores, p.boxes, n, p.count, s);
+      const want = ref.results[n];
+      assert.deepEqual(Array.from(got.labels), want.labels, `image ${n}: labels in order`);
+      assert.ok(maxRelDiff(got.scores, want.scores, 1e-6) < 1e-4, `image ${n}: scores`);
+      assert.ok(maxRelDiff(got.bboxes, want.bboxes.flat(), 1e-2) < 1e-4, `image ${n}: boxes`);
+    });
+  });
+}

@@ -130,11 +130,19 @@ export class YOLOv8Head implements DetectionHead {
   }
 
   predict(feats: tf.Tensor4D[], inputH: number, inputW: number): HeadPrediction {
-    const priors = this.priors(inputH, inputW);
-    const [scores, boxes] = tf.tidy(() => {
+    let p!: HeadPrediction;
+    tf.tidy(() => {
       const out = this.module.forward(feats, { training: false, bnUpdates: [] });
-      return [tf.sigmoid(out.cls).dataSync() as Float32Array, decodeBoxes(distToSides(out.reg), priors).dataSync() as Float32Array];
+      p = this.decode(out.cls, distToSides(out.reg), inputH, inputW);
     });
+    return p;
+  }
+
+  /** Class logits [B, A, C] and side distances [B, A, 4] (strides) -> scores and pixel boxes
+   * (DistancePointBBoxCoder.decode with MlvlPointGenerator's priors). */
+  decode(cls: tf.Tensor3D, sides: tf.Tensor3D, inputH: number, inputW: number): HeadPrediction {
+    const priors = this.priors(inputH, inputW);
+    const [scores, boxes] = tf.tidy(() => [tf.sigmoid(cls).dataSync() as Float32Array, decodeBoxes(sides, priors).dataSync() as Float32Array]);
     return { scores, boxes, count: priors.count };
   }
 }
@@ -203,11 +211,17 @@ export class YOLOv5Head implements DetectionHead {
   /** YOLOv5Head.predict_by_feat (yolov5_head.py L300-440): scores are class x objectness, and a
    * prior whose objectness is not above score_thr is dropped first. */
   predict(feats: tf.Tensor4D[], inputH: number, inputW: number, scoreThr: number): HeadPrediction {
-    const priors = this.priors(inputH, inputW);
-    const [cls, obj, boxes] = tf.tidy(() => {
-      const out = this.module.forward(feats, { training: false, bnUpdates: [] });
-      return [tf.sigmoid(out.cls).dataSync() as Float32Array, tf.sigmoid(out.obj).dataSync() as Float32Array, decodeYOLOv5Boxes(out.box, priors).dataSync() as Float32Array];
+    let p!: HeadPrediction;
+    tf.tidy(() => {
+      p = this.decode(this.module.forward(feats, { training: false, bnUpdates: [] }), inputH, inputW, scoreThr);
     });
+    return p;
+  }
+
+  /** Raw outputs -> final scores and pixel boxes (YOLOv5BBoxCoder.decode on the anchors). */
+  decode(out: YOLOv5HeadOutputs, inputH: number, inputW: number, scoreThr: number): HeadPrediction {
+    const priors = this.priors(inputH, inputW);
+    const [cls, obj, boxes] = tf.tidy(() => [tf.sigmoid(out.cls).dataSync() as Float32Array, tf.sigmoid(out.obj).dataSync() as Float32Array, decodeYOLOv5Boxes(out.box, priors).dataSync() as Float32Array]);
     const C = this.numClasses;
     for (let i = 0; i < obj.length; i++) {
       const keep = !(scoreThr > 0) || obj[i] > scoreThr;
