@@ -28,7 +28,16 @@ export interface DataPreprocessorCfg extends TypedCfg {
 }
 
 export interface PluginCfg {
-  cfg: TypedCfg & Record<string, unknown>;
+  /** ContextBlock (ratio, pooling_type, fusion_types) or NonLocal2d (reduction, use_scale, mode, sub_sample). */
+  cfg: TypedCfg & {
+    ratio?: number;
+    pooling_type?: string;
+    fusion_types?: string[];
+    reduction?: number;
+    use_scale?: boolean;
+    mode?: string;
+    sub_sample?: boolean;
+  };
   stages?: boolean[];
 }
 
@@ -161,6 +170,19 @@ export interface OptimWrapperCfg extends TypedCfg {
 export interface HookCfg extends TypedCfg {
   priority?: number | string;
   [k: string]: unknown;
+}
+
+export interface EMAHookCfg extends HookCfg {
+  ema_type?: string;
+  momentum?: number;
+  gamma?: number;
+  update_buffers?: boolean;
+  strict_load?: boolean;
+}
+
+export interface LoggerHookCfg extends HookCfg {
+  interval?: number;
+  ignore_last?: boolean;
 }
 
 export interface SchedulerHookCfg extends HookCfg {

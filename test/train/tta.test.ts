@@ -18,7 +18,7 @@ test('TestTimeAug expands into scale x flip linear pipelines', () => {
   ]);
   assert.equal(views.length, 6);
   assert.deepEqual(views[0].map((t) => t.type), ['LoadImageFromFile', 'YOLOv5KeepRatioResize', 'LetterResize', 'mmdet.RandomFlip', 'mmdet.LoadAnnotations', 'mmdet.PackDetInputs']);
-  assert.deepEqual(views.map((v) => [v[1].scale[0], v[3].prob]), [[640, 1], [640, 0], [320, 1], [320, 0], [960, 1], [960, 0]]);
+  assert.deepEqual(views.map((v) => [(v[1].scale as number[])[0], v[3].prob]), [[640, 1], [640, 0], [320, 1], [320, 0], [960, 1], [960, 0]]);
   assert.deepEqual(ttaCfgOf({ type: 'mmdet.DetTTAModel', tta_cfg: { nms: { type: 'nms', iou_threshold: 0.65 }, max_per_img: 300 } }), { iouThr: 0.65, maxPerImg: 300 });
   assert.throws(() => ttaCfgOf({ type: 'SegTTAModel' }), /unsupported type 'SegTTAModel'/);
 });

@@ -1,5 +1,6 @@
 // EMAHook (mmengine/hooks/ema_hook.py): keeps an averaged copy of the model, validates on it
 // (swapped in for the validation epoch), and carries it in checkpoints.
+import type { EMAHookCfg } from '../config-types';
 import type { TrainRun } from '../train-run';
 import type { Checkpoint } from '../checkpoint';
 import { ExpMomentumEMA } from '../ema';
@@ -14,7 +15,7 @@ export class EMAHook implements Hook {
   readonly priority: number;
   readonly ema: ExpMomentumEMA;
 
-  constructor(cfg: Record<string, any>, run: TrainRun) {
+  constructor(cfg: EMAHookCfg, run: TrainRun) {
     this.priority = priorityOf(cfg, priorities.NORMAL);
     if (baseType(cfg.ema_type ?? 'ExpMomentumEMA') !== 'ExpMomentumEMA') checkType({ type: cfg.ema_type }, ['custom_hooks', 'ema_type'], 'ExpMomentumEMA');
     // strict_load=True would make a checkpoint without EMA weights an error; ours keeps the model's copy.

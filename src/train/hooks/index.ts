@@ -41,7 +41,7 @@ export function buildHooks(run: TrainRun): HookList {
         hooks.push(new CheckpointHook(h));
         break;
       case 'LoggerHook':
-        hooks.push(new LoggerHook(h, run.cfg.log_processor as Record<string, unknown> | undefined));
+        hooks.push(new LoggerHook(h, run.cfg.log_processor));
         break;
       case 'PipelineSwitchHook':
         hooks.push(new PipelineSwitchHook(h, run, hookPath(run.cfg, h)));
@@ -54,6 +54,6 @@ export function buildHooks(run: TrainRun): HookList {
   if (!dropped && !hooks.some((h) => h instanceof ParamSchedulerHook || h instanceof YOLOv5ParamSchedulerHook)) hooks.push(new ParamSchedulerHook({}, run));
   // MMEngine's Runner always registers these two (mmengine/runner/runner.py register_default_hooks).
   if (!hooks.some((h) => h.name === 'CheckpointHook')) hooks.push(new CheckpointHook({ interval: 1 }));
-  if (!hooks.some((h) => h.name === 'LoggerHook')) hooks.push(new LoggerHook({}, run.cfg.log_processor as Record<string, unknown> | undefined));
+  if (!hooks.some((h) => h.name === 'LoggerHook')) hooks.push(new LoggerHook({}, run.cfg.log_processor));
   return new HookList(hooks);
 }

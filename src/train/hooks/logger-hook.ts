@@ -4,6 +4,7 @@
 // losses and times are means over the last `window_size` iterations, lr is the current value.
 // Lines go to the text log and to vis_data/scalars.json; a terminal also gets a progress bar.
 import { formatEta } from '../logging';
+import type { LoggerHookCfg, TrainConfig } from '../config-types';
 import type { TrainRun } from '../train-run';
 import type { StepResult } from '../train-step';
 import { Hook, priorityOf, priorities } from './hook';
@@ -22,7 +23,7 @@ export class LoggerHook implements Hook {
   private readonly history: IterRecord[] = [];
   private skippedSinceLine = false;
 
-  constructor(cfg: Record<string, any>, logProcessor: Record<string, any> | undefined) {
+  constructor(cfg: LoggerHookCfg, logProcessor: TrainConfig['log_processor']) {
     this.priority = priorityOf(cfg, priorities.BELOW_NORMAL);
     this.interval = cfg.interval ?? 10;
     this.ignoreLast = cfg.ignore_last ?? true;

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2d } from '../ops';
 import { ForwardCtx, ParamStore } from '../params';
+import type { PluginCfg } from '../config-types';
 import { Module } from './layers';
 
 function conv1x1(x: tf.Tensor4D, w: tf.Variable, b?: tf.Variable): tf.Tensor4D {
@@ -133,7 +134,7 @@ export class NonLocal2d implements Module {
 
 export const pluginTypes = ['ContextBlock', 'NonLocal2d'];
 
-export function buildPlugin(store: ParamStore, name: string, channels: number, cfg: Record<string, any>): Module {
+export function buildPlugin(store: ParamStore, name: string, channels: number, cfg: PluginCfg['cfg']): Module {
   const type = String(cfg.type ?? '').replace(/^mmcv\.|^mmdet\./, '');
   if (type === 'ContextBlock') return wrap(new ContextBlock(store, name, channels, cfg));
   if (type === 'NonLocal2d') return wrap(new NonLocal2d(store, name, channels, cfg));
