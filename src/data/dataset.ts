@@ -2,7 +2,8 @@
 // and per sample decodes the image and runs the pipeline. One bad sample becomes a
 // warning and `null` (the loader skips it) unless ctx.strict is set.
 import { isAbsolute, join, resolve } from 'node:path';
-import { ConfigError, DataError } from './errors';
+import { ConfigError } from '../errors';
+import { DataError } from './errors';
 import type { Rng } from './rng';
 import type { DetSample, GroundTruth } from './types';
 import type { AnnotationRecord } from './records';

@@ -5,7 +5,8 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, DataError } from './errors';
+import { ConfigError } from '../errors';
+import { DataError } from './errors';
 import type { DetSample } from './types';
 
 export interface WorkerInit {

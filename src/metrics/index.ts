@@ -1,6 +1,6 @@
 // buildEvaluator: val_evaluator/test_evaluator dict of a config -> an evaluator reporting
 // MMEngine's metric keys ('pascal_voc/mAP', 'coco/bbox_mAP', ...).
-import { ConfigError } from '../data/errors';
+import { ConfigError } from '../errors';
 import type { Detections, GroundTruth } from '../data/types';
 import { VocEvaluator, type VocEvalMode } from './voc';
 import { CocoEvaluator, DEFAULT_IOU_THRS } from './coco';
