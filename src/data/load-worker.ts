@@ -22,7 +22,8 @@ ready = true;
 port.on('message', async (req: WorkerRequest) => {
   try {
     const sample = await ds.load(req.index, sampleRng(req.seed, req.epoch, req.index));
-    port.postMessage({ id: req.id, sample } satisfies WorkerReply);
+    const skipped = sample ? undefined : ds.skipReason?.(req.index);
+    port.postMessage({ id: req.id, sample, skipped } satisfies WorkerReply);
   } catch (e) {
     const err = e as Error & { where?: string };
     port.postMessage({ id: req.id, error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), where: err?.where } } satisfies WorkerReply);
