@@ -105,15 +105,19 @@ function resizeLinear(
   const yt = linearTable(sh, dh, scaleY, invY, areaMode, false);
   const width = dw * 3;
   const out = new Uint8Array(dh * width);
-  // Horizontal pass of one source row into int32 (cached: consecutive output rows share rows).
-  const rowCache = new Map<number, Int32Array>();
+  // Horizontal pass of one source row into int32. Consecutive output rows share source rows,
+  // so the last two are kept.
+  const rows = [new Int32Array(width), new Int32Array(width)];
+  const rowOf = [-1, -1];
   const hrow = (sy: number): Int32Array => {
-    let r = rowCache.get(sy);
-    if (r) return r;
-    r = new Int32Array(width);
+    if (rowOf[0] === sy) return rows[0];
+    if (rowOf[1] === sy) return rows[1];
+    const slot = rowOf[0] === sy - 1 ? 1 : 0;
+    const r = rows[slot];
+    rowOf[slot] = sy;
     const base = sy * sw * 3;
-    for (let dx = 0; dx < dw; dx++) {
-      const p = base + xt.ofs[dx] * 3, o = dx * 3;
+    for (let dx = 0, o = 0; dx < dw; dx++, o += 3) {
+      const p = base + xt.ofs[dx] * 3;
       if (dx < xt.max) {
         const a = xt.w0[dx], b = xt.w1[dx];
         r[o] = src[p] * a + src[p + 3] * b;
@@ -125,17 +129,17 @@ function resizeLinear(
         r[o + 2] = src[p + 2] * COEF_SCALE;
       }
     }
-    if (rowCache.size > 4) rowCache.delete(rowCache.keys().next().value!);
-    rowCache.set(sy, r);
     return r;
   };
   for (let dy = 0; dy < dh; dy++) {
     const sy0 = yt.ofs[dy];
-    const S0 = hrow(Math.min(Math.max(sy0, 0), sh - 1));
-    const S1 = hrow(Math.min(Math.max(sy0 + 1, 0), sh - 1));
+    const y0 = Math.min(Math.max(sy0, 0), sh - 1), y1 = Math.min(Math.max(sy0 + 1, 0), sh - 1);
+    const S0 = hrow(y0);
+    const S1 = y1 === y0 ? S0 : hrow(y1);
     const b0 = yt.w0[dy], b1 = yt.w1[dy];
     const o = dy * width;
-    for (let x = 0; x < width; x++) out[o + x] = satU8((((b0 * (S0[x] >> 4)) >> 16) + ((b1 * (S1[x] >> 4)) >> 16) + 2) >> 2);
+    // b0 + b1 = 2048 and S <= 255 * 2048, so the result is always within 0..255.
+    for (let x = 0; x < width; x++) out[o + x] = (((b0 * (S0[x] >> 4)) >> 16) + ((b1 * (S1[x] >> 4)) >> 16) + 2) >> 2;
   }
   return out;
 }

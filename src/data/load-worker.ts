@@ -4,9 +4,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildDataset } from './dataset';
 import { sampleRng } from './loader';
+import { setImageDecoder } from './image-decoder';
 import type { WorkerRequest, WorkerReply, WorkerInit } from './worker-pool';
 
 const init = workerData as WorkerInit;
+if (init.decoder) setImageDecoder(init.decoder);
 let ready = false;
 const port = parentPort!;
 // Warnings found while re-reading the annotations were already reported by the main thread.

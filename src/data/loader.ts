@@ -6,6 +6,7 @@ import type { DetDataset } from './dataset';
 import type { DetSample } from './types';
 import { WorkerPool } from './worker-pool';
 import { DataError } from './errors';
+import { imageDecoderChoice } from './image-decoder';
 
 export interface LoaderOptions {
   batchSize: number;
@@ -32,7 +33,7 @@ function poolFor(dataset: DetDataset, n: number): WorkerPool | null {
   if (!byN) pools.set(dataset, (byN = new Map()));
   if (!byN.has(n)) {
     const events = { warning: (m: string) => dataset.addWarning?.(m), skipped: (i: number, why: string) => dataset.noteSkip?.(i, why) };
-    byN.set(n, WorkerPool.create(dataset.spec, n, events));
+    byN.set(n, WorkerPool.create({ ...dataset.spec, decoder: imageDecoderChoice() }, n, events));
   }
   return byN.get(n)!;
 }

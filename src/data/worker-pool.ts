@@ -8,11 +8,14 @@ import { join } from 'node:path';
 import { ConfigError } from '../errors';
 import { DataError } from './errors';
 import type { DetSample } from './types';
+import type { DecoderChoice } from './image-decoder';
 
 export interface WorkerInit {
   cfg: unknown;
   cwd: string;
   strict: boolean;
+  /** The main thread's image decoder choice (image-decoder.ts), so workers decode alike. */
+  decoder?: DecoderChoice;
 }
 export interface WorkerRequest {
   id: number;
