@@ -93,9 +93,10 @@ export class YOLODetector {
   /** Inference on a batch; boxes mapped back to each sample's original image. */
   predict(samples: DetSample[]): Detections[] {
     const { images, h, w } = YOLODetector.collate(samples);
-    const feats = this.features(this.preprocess(images, samples.length, h, w), { training: false, bnUpdates: [] });
-    const p = this.head.predict(feats, h, w, this.testCfg.score_thr);
-    tf.dispose(feats);
+    let p!: ReturnType<DetectionHead['predict']>;
+    tf.tidy(() => {
+      p = this.head.predict(this.features(this.preprocess(images, samples.length, h, w), { training: false, bnUpdates: [] }), h, w, this.testCfg.score_thr);
+    });
     return samples.map((s, n) => this.postprocess(p.scores, p.boxes, n, p.count, s));
   }
 
