@@ -61,3 +61,23 @@ test('YOLOv5CSPDarknet + YOLOv5PAFPN build, run and give the head matching chann
   assert.ok(store.params.has('backbone.stem.conv.weight') && store.params.get('backbone.stem.conv.weight')!.variable.shape[0] === 6, '6x6 stem');
   assert.ok(store.params.has('neck.reduce_layers.2.conv.weight'));
 });
+
+test('inference leaves no tensors behind (YOLOv8 and YOLOv5 heads)', async () => {
+  await tf.setBackend('cpu');
+  const neck = (t: string) => ({ type: t, deepen_factor: 0.33, widen_factor: 0.125, in_channels: [256, 512, 1024], out_channels: [256, 512, 1024], num_csp_blocks: 3 });
+  const heads = [
+    { backbone: 'YOLOv8CSPDarknet', neck: 'YOLOv8PAFPN', head: head(0.125, 3) },
+    { backbone: 'YOLOv5CSPDarknet', neck: 'YOLOv5PAFPN', head: { type: 'YOLOv5Head', head_module: { type: 'YOLOv5HeadModule', num_classes: 3, in_channels: [256, 512, 1024], widen_factor: 0.125 } } },
+  ];
+  for (const h of heads) {
+    const det = new YOLODetector(new ParamStore(new Rng(0)), { type: 'YOLODetector', backbone: { type: h.backbone, deepen_factor: 0.33, widen_factor: 0.125 }, neck: neck(h.neck), bbox_head: h.head });
+    const sample = {
+      img: new Uint8Array(64 * 64 * 3).fill(90), height: 64, width: 64, bboxes: new Float32Array(0), labels: new Int32Array(0), ignore: new Uint8Array(0),
+      meta: { file: 'x', imageId: 'x', oriHeight: 64, oriWidth: 64, scaleFactor: [1, 1] as [number, number], pad: [0, 0, 0, 0] as [number, number, number, number], flip: false },
+    };
+    det.predict([sample]); // builds the prior caches
+    const before = tf.memory().numTensors;
+    det.predict([sample, sample]);
+    assert.equal(tf.memory().numTensors, before, `${h.head.type}: tensors left after predict`);
+  }
+});
