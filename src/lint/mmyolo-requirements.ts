@@ -1,7 +1,8 @@
 // Configs that load but that the real MMYOLO (v0.6.0, MMEngine 0.10) refuses to train: each
 // rule is a check MMYOLO, MMEngine or PyTorch makes when the run starts, with the source line
 // it follows. Only configs meant to train are checked: those with model, train_dataloader,
-// train_cfg and optim_wrapper (bases and sketches usually lack some).
+// train_cfg and optim_wrapper (sketches usually lack some), outside `_base_/` folders (bases
+// are not trained themselves; their children are checked).
 
 import * as path from 'node:path';
 import { entryAt, type Diagnostic, type FileUnit } from '../config';
@@ -31,6 +32,7 @@ function num(v: PyValue | undefined): number | undefined {
 
 export function mmyoloRequirements(unit: FileUnit): Diagnostic[] {
   const config = unit.result;
+  if (unit.path.split(/[\\/]/).includes('_base_')) return [];
   if (!config || !['model', 'train_dataloader', 'train_cfg', 'optim_wrapper'].every((k) => !isNone(config.get(k)))) return [];
   const out: Diagnostic[] = [];
   const get = (p: KeyPath) => entryAt(config, p)?.value;
