@@ -77,11 +77,25 @@ function request(url: string, headers: Record<string, string>, timeoutMs: number
   });
 }
 
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export interface DownloadFileOptions {
+  log?: (s: string) => void;
+  timeoutMs?: number;
+  /** Called as bytes arrive (a progress bar); replaces the 5% log lines. */
+  onProgress?: (got: number, total: number) => void;
+}
+
 /**
  * Downloads `url` to `dest`, resuming from `dest.part` when a previous run was cut off,
- * then checks the MD5. A mismatch removes the partial file so the next run starts clean.
+ * then checks the MD5 (datasets) or the SHA-256 prefix (torch hub's check for names like
+ * `name-1a2b3c4d.pth`). A mismatch removes the partial file so the next run starts clean.
  */
-export async function downloadFile(url: string, dest: string, spec: { md5?: string; size?: number }, opts: { log?: (s: string) => void; timeoutMs?: number } = {}): Promise<void> {
+export async function downloadFile(url: string, dest: string, spec: { md5?: string; size?: number; sha256Prefix?: string }, opts: DownloadFileOptions = {}): Promise<void> {
   const log = opts.log ?? (() => {});
   const part = dest + '.part';
   let current = url;
@@ -128,7 +142,8 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
       await new Promise<void>((resolve, reject) => {
         res.on('data', (c: Buffer) => {
           got += c.length;
-          if (Number.isFinite(total) && got / total >= nextReport) {
+          if (opts.onProgress) opts.onProgress(got, total);
+          else if (Number.isFinite(total) && got / total >= nextReport) {
             log(`  ${fileNameOf(url)}: ${Math.floor((got / total) * 100)}% of ${(total / 1e6).toFixed(1)} MB`);
             nextReport += 0.05;
           }
@@ -153,6 +168,13 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
     if (actual !== spec.md5) {
       await rm(part, { force: true });
       throw new DataError(`${dest}: error: checksum mismatch (md5 ${actual}, expected ${spec.md5}); the partial file was removed, run again to download it afresh`, dest);
+    }
+  }
+  if (spec.sha256Prefix) {
+    const actual = await sha256File(part);
+    if (!actual.startsWith(spec.sha256Prefix)) {
+      await rm(part, { force: true });
+      throw new DataError(`${dest}: error: invalid hash value (sha256 ${actual.slice(0, 16)}…, the file name says ${spec.sha256Prefix}); the partial file was removed, run again to download it afresh`, dest);
     }
   }
   await rename(part, dest);

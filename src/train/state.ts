@@ -1,6 +1,7 @@
-// Moves model/EMA/optimizer state in and out of checkpoints, and load_from's partial load.
+// Moves model/EMA/optimizer state in and out of checkpoints: load_from's partial load (with
+// MMEngine's report of missing, unexpected and mis-shaped keys), --resume's full restore, and
+// the grouping torch.optim uses for the optimizer state.
 import * as tf from '@tensorflow/tfjs';
-import { Checkpoint, TensorBlob } from './checkpoint';
 import { ExpMomentumEMA } from './ema';
 import { Optimizer, ParamGroup } from './optim';
 import { ParamStore } from './params';
@@ -9,77 +10,6 @@ import { CheckpointError } from '../checkpoint/errors';
 import type { LossScaler } from './amp';
 import type { LoadedCheckpoint, OptimizerSnapshot } from './checkpoint';
 import { baseType } from './registry';
-
-function blob(v: tf.Tensor): TensorBlob {
-  return { shape: v.shape.slice(), data: Float32Array.from(v.dataSync() as Float32Array) };
-}
-
-/** Model and optimizer state; the EMA hook adds its copy (emaIntoCheckpoint). */
-export function collectState(store: ParamStore, opt: Optimizer | undefined, meta: Record<string, any>): Checkpoint {
-  const tensors = new Map<string, TensorBlob>();
-  for (const [n, v] of store.stateDict()) tensors.set(n, blob(v));
-  if (opt) for (const [n, slots] of opt.state.slots) slots.forEach((s, i) => tensors.set(`optim.${n}.${i}`, blob(s)));
-  return { meta: { ...meta, ema_steps: 0, optim_step: opt?.state.step ?? 0 }, tensors };
-}
-
-/** Adds the EMA copy (`ema.` prefixed tensors and its step count) to a checkpoint. */
-export function emaIntoCheckpoint(ema: ExpMomentumEMA, ck: Checkpoint): void {
-  for (const [n, v] of ema.shadow) ck.tensors.set(`ema.${n}`, blob(v));
-  ck.meta.ema_steps = ema.steps;
-}
-
-/** Restores the EMA copy from a checkpoint written with one (tensors it lacks keep their values). */
-export function emaFromCheckpoint(ck: Checkpoint, ema: ExpMomentumEMA): void {
-  tf.tidy(() => {
-    for (const [n, v] of ema.shadow) {
-      const t = ck.tensors.get(`ema.${n}`);
-      if (t) assign(v, t, `ema.${n}`);
-    }
-  });
-  ema.steps = ck.meta.ema_steps ?? 0;
-}
-
-function assign(v: tf.Variable, t: TensorBlob, name: string): void {
-  if (t.shape.join(',') !== v.shape.join(',')) throw new Error(`checkpoint: ${name} has shape [${t.shape}] but the model expects [${v.shape}]`);
-  v.assign(tf.tensor(t.data, t.shape));
-}
-
-/** Full restore for --resume: every tensor must be there with the same shape. */
-export function restoreState(ck: Checkpoint, store: ParamStore, opt?: Optimizer): void {
-  tf.tidy(() => {
-    for (const [n, v] of store.stateDict()) {
-      const t = ck.tensors.get(n);
-      if (!t) throw new Error(`checkpoint: missing ${n} (was it written for another config?)`);
-      assign(v, t, n);
-    }
-    if (opt) {
-      for (const [n, slots] of opt.state.slots) slots.forEach((s, i) => {
-        const t = ck.tensors.get(`optim.${n}.${i}`);
-        if (t) assign(s, t, `optim.${n}.${i}`);
-      });
-      opt.state.step = ck.meta.optim_step ?? 0;
-    }
-  });
-}
-
-/** load_from: weights whose names and shapes match are loaded (EMA weights preferred, as
- * MMYOLO's EMA checkpoints are what people fine-tune from); the rest are listed. */
-export function loadPartial(ck: Checkpoint, store: ParamStore): { loaded: number; skipped: string[] } {
-  const skipped: string[] = [];
-  let loaded = 0;
-  tf.tidy(() => {
-    for (const [n, v] of store.stateDict()) {
-      const t = ck.tensors.get(`ema.${n}`) ?? ck.tensors.get(n);
-      if (!t) skipped.push(`${n} (missing)`);
-      else if (t.shape.join(',') !== v.shape.join(',')) skipped.push(`${n} (shape [${t.shape}] vs [${v.shape}])`);
-      else {
-        v.assign(tf.tensor(t.data, t.shape));
-        loaded++;
-      }
-    }
-  });
-  return { loaded, skipped };
-}
 
 // ---------------------------------------------------------------- PyTorch checkpoints
 
@@ -205,6 +135,27 @@ export async function loadForInference(ck: LoadedCheckpoint, store: ParamStore):
   if (r.missing.length || r.mismatched.length) throw fitError(ck, r, vars.size);
 }
 
+/**
+ * EMAHook.after_load_checkpoint: on resume the EMA gets the checkpoint's EMA weights (or, when
+ * it has none, a copy of the model, with MMEngine's warning); after load_from it copies the model.
+ */
+export async function restoreEma(ck: LoadedCheckpoint, ema: ExpMomentumEMA, store: ParamStore, resumed: boolean): Promise<string[]> {
+  const vars = store.stateDict();
+  const copy = () => tf.tidy(() => ema.shadow.forEach((v, n) => v.assign(vars.get(n)!)));
+  if (!resumed) {
+    copy();
+    return [];
+  }
+  ema.steps = ck.emaSteps ?? 0;
+  if (!ck.resumeEma) {
+    copy();
+    return ['there is no ema_state_dict in the checkpoint: the EMA starts as a copy of the model (as MMEngine does)'];
+  }
+  const r = await loadWeights(ck.resumeEma, ema.shadow);
+  if (r.missing.length || r.mismatched.length) throw fitError(ck, r, ema.shadow.size);
+  return [];
+}
+
 export interface ResumePoint {
   epoch: number;
   iter: number;
@@ -213,25 +164,15 @@ export interface ResumePoint {
   warnings: string[];
 }
 
-/** --resume: model, EMA, optimizer and loss scale as they were; the model must match exactly. */
+/** --resume: model, optimizer and loss scale as they were (the EMA hook restores its copy); the model must match exactly. */
 export async function restoreTraining(
   ck: LoadedCheckpoint,
-  t: { store: ParamStore; ema?: ExpMomentumEMA; opt?: Optimizer; scaler?: LossScaler; optimWrapper?: Record<string, any>; counts?: BatchCounts },
+  t: { store: ParamStore; opt?: Optimizer; scaler?: LossScaler; optimWrapper?: Record<string, any>; counts?: BatchCounts },
 ): Promise<ResumePoint> {
   const warnings: string[] = [];
   const vars = t.store.stateDict();
   const r = await loadWeights(ck.resumeModel, vars, t.counts?.base);
   if (r.missing.length || r.mismatched.length) throw fitError(ck, r, vars.size);
-  if (t.ema) {
-    if (ck.resumeEma) {
-      const e = await loadWeights(ck.resumeEma, t.ema.shadow);
-      if (e.missing.length || e.mismatched.length) throw fitError(ck, e, t.ema.shadow.size);
-    } else {
-      warnings.push('there is no ema_state_dict in the checkpoint: the EMA starts as a copy of the model (as MMEngine does)');
-      tf.tidy(() => t.ema!.shadow.forEach((v, n) => v.assign(vars.get(n)!)));
-    }
-    t.ema.steps = ck.emaSteps ?? 0;
-  }
   const y = ck.meta.yololab ?? {};
   if (t.opt) {
     const snap = ck.optimizerByName ?? resolveOptimizer(ck, t.store, t.optimWrapper ?? {}, warnings);

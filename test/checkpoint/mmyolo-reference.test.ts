@@ -8,7 +8,7 @@ import { openTorchFile, TorchTensor } from '../../src/checkpoint/torch-read';
 import { readMMEngineCheckpoint } from '../../src/checkpoint/mmengine-read';
 import { stateDictOrder, torchShape } from '../../src/checkpoint/mmyolo-params';
 import { loadTrainConfig } from '../../src/train/config';
-import { buildModel } from '../../src/train/runner';
+import { buildModel } from '../../src/train/prepare';
 import { loadWeights, WeightMap } from '../../src/train/state';
 import { distToSides } from '../../src/train/model/head';
 import { PyDict } from '../../src/checkpoint/pickle-read';

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadTrainConfig } from '../../src/train/config';
-import { buildModel } from '../../src/train/runner';
+import { buildModel } from '../../src/train/prepare';
 import { ExpMomentumEMA } from '../../src/train/ema';
 import { Optimizer } from '../../src/train/optim';
 import { LossScaler } from '../../src/train/amp';
 import { openCheckpoint, savePthCheckpoint } from '../../src/train/checkpoint';
-import { BatchCounts, restoreTraining } from '../../src/train/state';
+import { BatchCounts, restoreEma, restoreTraining } from '../../src/train/state';
 import { Rng } from '../../src/data/rng';
 
 const REF = 'test/fixtures/mmyolo-reference';
@@ -56,7 +56,8 @@ test('a written .pth restores model, EMA, optimizer, scaler and counters bit for
 
     const b = trainer(9);
     const ck = await openCheckpoint(file);
-    const at = await restoreTraining(ck, { store: b.store, ema: b.ema, opt: b.opt, scaler: b.scaler, optimWrapper: b.loaded.cfg.optim_wrapper, counts: b.counts });
+    const at = await restoreTraining(ck, { store: b.store, opt: b.opt, scaler: b.scaler, optimWrapper: b.loaded.cfg.optim_wrapper, counts: b.counts });
+    assert.deepEqual(await restoreEma(ck, b.ema, b.store, true), []);
     await ck.close();
     assert.deepEqual([at.epoch, at.iter, at.bestMetric, at.warnings], [1, 7, 0.5, []]);
     assert.deepEqual(values(b.store.stateDict().values()), values(a.store.stateDict().values()));
@@ -100,7 +101,7 @@ print(json.dumps({
     assert.equal(out.tsv, readFileSync(`${REF}/demo_yolov8_w0125.keys.tsv`, 'utf8'));
     assert.deepEqual([out.ema_keys, out.ema_steps, out.nbt], [['steps', 'module.backbone.stem.conv.weight'], 0, 12]);
     // state_dict holds the EMA weights (OIHW), ema_state_dict the raw ones.
-    const hwio = (v: tf.Variable) => v.dataSync()[((0 * 3 + 1) * 3 + 2) * v.shape[3] + 1]; // [kh=0, kw=1, ci=2, co=1]
+    const hwio = (v: tf.Variable) => v.dataSync()[((0 * 3 + 1) * 3 + 2) * v.shape[3]! + 1]; // [kh=0, kw=1, ci=2, co=1]
     assert.equal(out.stem, hwio(a.ema.shadow.get('backbone.stem.conv.weight')!));
     assert.equal(out.raw_stem, hwio(a.store.params.get('backbone.stem.conv.weight')!.variable));
     // MMYOLO's YOLOv5OptimizerConstructor groups of this model (as in a real MMYOLO training checkpoint): 63 weights, 57 BN weights, 63 biases.
