@@ -3,7 +3,7 @@
 // `ema_state_dict` (EMAHook: keys 'module.<name>' and 'steps'), `optimizer` (torch's
 // Optimizer.state_dict(), with AmpOptimWrapper's 'loss_scaler'), and `message_hub`.
 import { CheckpointError } from './errors';
-import { describe, PyDict, PyObject, PyValue } from './pickle-read';
+import { describe, numpyScalarValue, PyDict, PyObject, PyValue } from './pickle-read';
 import { TorchFile, TorchTensor } from './torch-read';
 
 export interface MMEngineCheckpoint {
@@ -23,8 +23,8 @@ export function toPlain(v: PyValue, depth = 0): any {
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof TorchTensor) return { __tensor__: v.shape };
   if (v instanceof Uint8Array) return `<${v.length} bytes>`;
-  if (v instanceof PyObject) return { __object__: v.className };
-  if (Array.isArray(v)) return v.map((x) => toPlain(x, depth + 1));
+  if (v instanceof PyObject) return numpyScalarValue(v) ?? { __object__: v.className };
+  if (Array.isArray(v)) return Array.from(v, (x) => toPlain(x, depth + 1));
   if (v instanceof Set) return [...v].map((x) => toPlain(x, depth + 1));
   if (v instanceof PyDict) {
     const o: Record<string, any> = {};

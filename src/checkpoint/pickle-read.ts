@@ -583,3 +583,44 @@ export function describe(v: unknown): string {
   if (typeof v === 'object' && (v as any).__tensor__) return 'tensor';
   return { string: 'str', number: 'number', bigint: 'int', boolean: 'bool' }[typeof v as string] ?? typeof v;
 }
+
+/**
+ * The number a numpy scalar placeholder holds (numpy.core.multiarray.scalar(dtype, bytes), as
+ * MMEngine's schedulers leave np.float64 lrs in the optimizer state), decoded from its bytes;
+ * undefined for anything else.
+ */
+export function numpyScalarValue(v: unknown): number | boolean | undefined {
+  if (!(v instanceof PyObject) || !/^numpy\.(_?core)\.multiarray\.scalar$/.test(v.className)) return undefined;
+  const [dtype, raw] = v.args;
+  if (!(dtype instanceof PyObject) || dtype.className !== 'numpy.dtype' || !(raw instanceof Uint8Array)) return undefined;
+  const code = dtype.args[0];
+  const order = dtype.state instanceof PyTuple ? dtype.state[1] : '<';
+  const le = order !== '>';
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const sizes: Record<string, number> = { f8: 8, f4: 4, i8: 8, i4: 4, i2: 2, i1: 1, u8: 8, u4: 4, u2: 2, u1: 1, b1: 1 };
+  if (typeof code !== 'string' || sizes[code] !== raw.length) return undefined;
+  switch (code) {
+    case 'f8':
+      return dv.getFloat64(0, le);
+    case 'f4':
+      return dv.getFloat32(0, le);
+    case 'i8':
+      return Number(dv.getBigInt64(0, le));
+    case 'u8':
+      return Number(dv.getBigUint64(0, le));
+    case 'i4':
+      return dv.getInt32(0, le);
+    case 'u4':
+      return dv.getUint32(0, le);
+    case 'i2':
+      return dv.getInt16(0, le);
+    case 'u2':
+      return dv.getUint16(0, le);
+    case 'i1':
+      return dv.getInt8(0);
+    case 'u1':
+      return dv.getUint8(0);
+    default:
+      return raw[0] !== 0;
+  }
+}
