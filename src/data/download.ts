@@ -99,6 +99,8 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
   const log = opts.log ?? (() => {});
   const part = dest + '.part';
   let current = url;
+  // Before any request: an await between receiving a response and listening to it would miss its events.
+  await mkdir(join(dest, '..'), { recursive: true });
   for (let redirects = 0; ; redirects++) {
     const have = (await stat(part).catch(() => null))?.size ?? 0;
     if (spec.size !== undefined && have === spec.size) break; // complete; only verification left
@@ -134,7 +136,6 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
       log(`resuming ${fileNameOf(url)} at ${(have / 1e6).toFixed(1)} MB`);
     } else if (have) log(`server does not support resuming; restarting ${fileNameOf(url)}`);
     const total = code === 206 ? have + Number(res.headers['content-length'] ?? NaN) : Number(res.headers['content-length'] ?? NaN);
-    await mkdir(join(dest, '..'), { recursive: true });
     const out = createWriteStream(part, { flags: code === 206 ? 'a' : 'w' });
     let got = start;
     let nextReport = 0.05;
@@ -150,6 +151,10 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
         });
         res.on('error', reject);
         res.on('aborted', () => reject(new Error('connection closed early')));
+        res.on('close', () => {
+          if (!res.complete) reject(new Error('connection closed early'));
+        });
+        if (res.destroyed && !res.complete) reject(new Error('connection closed early'));
         out.on('error', reject);
         out.on('finish', resolve);
         res.pipe(out);
