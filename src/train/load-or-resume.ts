@@ -5,7 +5,7 @@
 // once into torch's cache ($TORCH_HOME/hub/checkpoints).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveCheckpointPath } from '../checkpoint/download-cache';
+import { resolveCheckpointPath } from './checkpoint-cache';
 import { openCheckpoint } from './checkpoint';
 import { describeLoad, loadPretrained, restoreTraining } from './state';
 import type { TrainRun } from './train-run';

@@ -6,7 +6,7 @@ import { buildDataset } from '../data/dataset';
 import { createLoader } from '../data/loader';
 import { decodeImage, encodePng } from '../data/image';
 import { Detections, DetSample } from '../data/types';
-import { resolveCheckpointPath } from '../checkpoint/download-cache';
+import { resolveCheckpointPath } from './checkpoint-cache';
 import { openCheckpoint } from './checkpoint';
 import { drawDetections } from '../data/draw';
 import { evaluate } from './evaluate';

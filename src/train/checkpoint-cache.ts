@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { downloadFile } from '../data/download';
-import { CheckpointError } from './errors';
+import { CheckpointError } from '../checkpoint/errors';
 
 /** torch.hub.get_dir() + '/checkpoints': $TORCH_HOME, else $XDG_CACHE_HOME/torch, else ~/.cache/torch. */
 export function torchHubCheckpointDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { hashPrefixOf, resolveCheckpointPath, torchHubCheckpointDir } from '../../src/checkpoint/download-cache';
+import { hashPrefixOf, resolveCheckpointPath, torchHubCheckpointDir } from '../../src/train/checkpoint-cache';
 import { CheckpointError } from '../../src/checkpoint/errors';
 
 const body = readFileSync('test/fixtures/checkpoints/legacy_format.pth');
