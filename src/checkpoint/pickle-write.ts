@@ -138,18 +138,24 @@ export function writePickle(value: OutValue): Buffer {
       if (!cls) throw new Error(`internal: no storage class for ${v.dtype}`);
       const contiguous = v.shape.map((_, i) => v.shape.slice(i + 1).reduce((a, b) => a * b, 1));
       global('torch._utils', '_rebuild_tensor_v2');
+      o.byte(0x28); // MARK: the argument tuple
+      // Persistent id ('storage', torch.<Type>Storage, key, location, numel), as torch.save writes it.
       o.byte(0x28);
-      tupleOf(['storage', null, v.key, 'cpu', v.numel].map((x, i) => (i === 1 ? (new StorageGlobal(cls) as unknown as OutValue) : x)) as OutValue[]);
+      str('storage');
+      global('torch', cls);
+      str(v.key);
+      str('cpu');
+      int(v.numel);
+      o.byte(0x74); // TUPLE
       o.byte(0x51); // BINPERSID
-      int(0);
+      int(0); // storage offset
       tupleOf(v.shape);
       tupleOf(contiguous);
       o.byte(0x89); // requires_grad False
       write(new OutOrderedDict([])); // backward hooks
       o.byte(0x74);
       o.byte(0x52); // REDUCE
-    } else if (v instanceof StorageGlobal) global('torch', v.cls);
-    else if (v instanceof OutOrderedDict) {
+    } else if (v instanceof OutOrderedDict) {
       global('collections', 'OrderedDict');
       o.byte(0x29);
       o.byte(0x52);
@@ -175,8 +181,4 @@ export function writePickle(value: OutValue): Buffer {
   write(value);
   o.byte(0x2e);
   return o.result();
-}
-
-class StorageGlobal {
-  constructor(readonly cls: string) {}
 }

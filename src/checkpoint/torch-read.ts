@@ -73,7 +73,7 @@ export async function sniffFormat(file: string): Promise<'zip' | 'legacy' | 'ckp
 }
 
 function int(v: PyValue, what: string, fail: (m: string) => never): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(`${what} is ${describe(v)} ${typeof v === 'number' ? v : ''}, not a non-negative integer`.replace(/ +,/, ','));
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(`${what} is ${typeof v === 'number' ? v : `a ${describe(v)}`}, not a non-negative integer`);
   return v as number;
 }
 
