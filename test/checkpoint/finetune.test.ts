@@ -1,12 +1,14 @@
-// The fine-tuning workflow end to end (configs/finetune, scaled down): train on two of the four
-// demo classes, load_from that checkpoint into a 4-class config with frozen_stages=4 and train
-// the neck and head. The frozen backbone stays bit-identical, the log says what was loaded,
-// skipped and frozen, and on the held-back classes fine-tuning beats the same budget from scratch.
+// The fine-tuning workflow (configs/finetune, scaled down to the tiny test config): start from a
+// detector trained on two of the four demo classes (tiny_2cls_source.pth, made by
+// test/fixtures/checkpoints/make-finetune-source.ts), load_from it into a 4-class config with
+// frozen_stages=4 and train the neck and head. The frozen backbone stays bit-identical, the log
+// says what was loaded, skipped and frozen, and on the held-back classes (triangle, star)
+// fine-tuning beats the same budget from scratch.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
 import { buildDataset } from '../../src/data/dataset';
 import { createLoader } from '../../src/data/loader';
@@ -29,10 +31,7 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const common = "train_dataloader['batch_size'] = 8\noptim_wrapper['optimizer']['batch_size_per_gpu'] = 8\ncustom_hooks = []\n";
-const twoClasses =
-  "class_name = ('circle', 'square')\nmetainfo = dict(classes=class_name)\n" +
-  "train_dataloader['dataset']['metainfo'] = metainfo\nval_dataloader['dataset']['metainfo'] = metainfo\n" +
-  "model['bbox_head']['head_module']['num_classes'] = 2\nmodel['train_cfg']['assigner']['num_classes'] = 2\n";
+const SOURCE = resolve('test/fixtures/checkpoints/tiny_2cls_source.pth');
 const epochs = (n: number) => `max_epochs = ${n}\ntrain_cfg['max_epochs'] = ${n}\ntrain_cfg['val_interval'] = ${n}\ndefault_hooks['param_scheduler']['max_epochs'] = ${n}\ndefault_hooks['checkpoint']['interval'] = ${n}\n`;
 
 function config(name: string, extra: string): string {
@@ -60,8 +59,7 @@ async function perClassAP(cfgFile: string, ckFile: string): Promise<number[]> {
 }
 
 test('fine-tune from a 2-class checkpoint with frozen_stages=4: backbone bit-identical, log complete, beats scratch on the held-back classes', async () => {
-  const pre = await train({ config: config('pre', twoClasses + epochs(10)), workDir: join(dir, 'pre'), seed: 1, echo: quiet, tty: false, backend: 'wasm' });
-  const preCk = pre.lastCheckpoint!;
+  const preCk = SOURCE;
   const ftCfg = config('ft', epochs(3) + `load_from = '${preCk}'\nmodel['backbone']['frozen_stages'] = 4\n`);
   const ft = await train({ config: ftCfg, workDir: join(dir, 'ft'), seed: 2, echo: quiet, tty: false, backend: 'wasm' });
   const scratchCfg = config('scratch', epochs(3));
@@ -80,7 +78,7 @@ test('fine-tune from a 2-class checkpoint with frozen_stages=4: backbone bit-ide
   assert.ok(!Buffer.from(a.tensors.get('neck.top_down_layers.0.main_conv.conv.weight')!.data.buffer).equals(Buffer.from(b.tensors.get('neck.top_down_layers.0.main_conv.conv.weight')!.data.buffer)), 'the neck trains');
 
   const log = readFileSync(join(ft.runDir, readdirSync(ft.runDir).find((f) => f.endsWith('.log'))!), 'utf8');
-  assert.match(log, /load_from .*pre.*\.pth: loaded 291 of 297 tensors/);
+  assert.match(log, /load_from .*tiny_2cls_source\.pth: loaded 291 of 297 tensors/);
   assert.match(log, /load_from: size mismatch, skipped: bbox_head\.head_module\.cls_preds\.0\.2\.weight \(checkpoint \[2,\d+,1,1\], model \[4,\d+,1,1\]\)/);
   assert.match(log, /frozen \(frozen_stages \/ freeze_all\): backbone\.stem, backbone\.stage1, backbone\.stage2, backbone\.stage3, backbone\.stage4/);
   assert.match(log, /parameters: \d+ total, \d+ trainable, \d+ frozen/);
