@@ -171,7 +171,7 @@ function halfToFloat(h: number): number {
 function gather(all: Float32Array, t: TorchTensor): Float32Array {
   const n = t.numel;
   const contiguous = t.shape.every((_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1) === t.stride[i] || t.shape[i] === 1);
-  if (contiguous) return all.slice(t.offset, t.offset + n);
+  if (contiguous) return t.offset === 0 && n === all.length ? all : all.slice(t.offset, t.offset + n);
   const out = new Float32Array(n);
   const idx = new Array(t.shape.length).fill(0);
   for (let k = 0; k < n; k++) {
