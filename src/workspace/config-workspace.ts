@@ -29,8 +29,19 @@ export class ConfigWorkspace {
   private readonly lastGood = new Map<string, LoadResult>();
   private settings: WorkspaceSettings = { scopes: {}, configGlobs: DEFAULT_CONFIG_GLOBS };
 
-  constructor(public roots: string[]) {
+  /** False in an untrusted workspace: environment variables are never read, `{{$NAME:default}}` shows a placeholder. */
+  readonly trusted: boolean;
+
+  constructor(
+    public roots: string[],
+    opts: { trusted?: boolean } = {},
+  ) {
     this.index = new WorkspaceIndex(new ConfigMatcher(roots));
+    this.trusted = opts.trusted ?? true;
+  }
+
+  private loadOptions() {
+    return { loader: this.loader, scopes: this.settings.scopes, overlay: (f: string) => this.buffers.get(f), envPlaceholders: !this.trusted };
   }
 
   /** Scope roots resolved against the first workspace folder. */
@@ -99,13 +110,13 @@ export class ConfigWorkspace {
 
   /** The engine's load result alone (no lint), for reading other configs' values. */
   load(file: string): LoadResult {
-    return this.analyses.get(file)?.result ?? loadConfig(file, { loader: this.loader, scopes: this.settings.scopes, overlay: (f) => this.buffers.get(f) });
+    return this.analyses.get(file)?.result ?? loadConfig(file, this.loadOptions());
   }
 
   analyze(file: string): Analysis {
     const cached = this.analyses.get(file);
     if (cached) return cached;
-    const result = loadConfig(file, { loader: this.loader, scopes: this.settings.scopes, overlay: (f) => this.buffers.get(f) });
+    const result = loadConfig(file, this.loadOptions());
     // Answers are kept for open files only: a references search may load thousands of dependents once.
     const open = this.buffers.has(file);
     if (result.ok && open) this.lastGood.set(file, result);
