@@ -286,11 +286,17 @@ connection.onRequest(
   }),
 );
 
+// Answered within a second whatever is pending: the watcher gets half a second to close, then is left to exit with the process.
 connection.onShutdown(async () => {
-  await watcher?.close();
-  watcher = undefined;
   queue.clear();
+  const closing = watcher?.close();
+  watcher = undefined;
+  await Promise.race([closing, new Promise((r) => setTimeout(r, 500).unref())]);
 });
+
+// The client went away without `exit` (its process was killed): over stdio the connection ends the
+// process when stdin closes, and it polls the client's process id; over IPC the channel closing says so.
+process.on('disconnect', () => process.exit(1));
 
 documents.listen(connection);
 connection.listen();

@@ -24,6 +24,7 @@ function completion(ws: ConfigWorkspace, file: string, pos: Position): Completio
   const text = ws.textOf(file);
   if (text === undefined || !ws.isConfig(file)) return [];
   const a = ws.analyze(file);
+  if (a.overBudget) return [];
   const result = a.result.unit.mergedBase ? a.result : a.lastGood;
   return completions(text, new LineIndex(text).offset(pos), result);
 }
