@@ -172,8 +172,18 @@ export async function run(): Promise<void> {
     const rtLine = rtText.split('\n').findIndex((l) => l.startsWith('max_epochs'));
     c.open(runtime);
     const tr = performance.now();
-    const refs = await c.request<unknown[]>('textDocument/references', { textDocument: { uri: c.ws.uri(runtime) }, position: { line: rtLine, character: 2 }, context: { includeDeclaration: false } });
+    let searching = true;
+    const search = c.request<unknown[]>('textDocument/references', { textDocument: { uri: c.ws.uri(runtime) }, position: { line: rtLine, character: 2 }, context: { includeDeclaration: false } }).finally(() => (searching = false));
+    // Meanwhile, hovers on the deepest config: the search yields between slices.
+    const during: number[] = [];
+    while (searching) {
+      const t = performance.now();
+      await c.request('textDocument/hover', at);
+      if (searching) during.push(performance.now() - t);
+    }
+    const refs = await search;
     console.log(`references of a root-base key (${c.indexed!.configs - 2} configs inherit it, ${refs.length} set it again): ${(performance.now() - tr).toFixed(0)} ms; RSS after: ${rssMb(c.proc.pid!).toFixed(0)} MB`);
+    if (during.length) console.log(`hover on another config during that search: ${during.length} answered, p50 ${pct(during, 50).toFixed(1)} ms, max ${Math.max(...during).toFixed(0)} ms`);
 
     for (const f of g.hotChildren) c.open(rel(f));
     await Promise.all(g.hotChildren.map((f) => c.diags(rel(f))));

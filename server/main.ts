@@ -35,11 +35,11 @@ const published = new Set<string>();
  * Runs a handler: a request the client already cancelled is not worked on, and
  * a bug in one answer is logged, never fatal to the server.
  */
-function safe<P, R>(name: string, fallback: R, fn: (p: P) => R | Promise<R>): (p: P, token?: CancellationToken) => Promise<R> {
+function safe<P, R>(name: string, fallback: R, fn: (p: P, token?: CancellationToken) => R | Promise<R>): (p: P, token?: CancellationToken) => Promise<R> {
   return async (p, token) => {
     if (token?.isCancellationRequested) return fallback;
     try {
-      return await fn(p);
+      return await fn(p, token);
     } catch (e) {
       connection.console.error(`yololab: ${name} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
       return fallback;
@@ -197,9 +197,11 @@ connection.onDefinition(
 );
 
 connection.onReferences(
-  safe('references', [] as Location[], (p) => {
+  safe('references', [] as Location[], async (p, token) => {
     const file = uriToPath(p.textDocument.uri);
-    return file ? features.references(ws, file, pos(p.position), p.context.includeDeclaration).map(toLocation) : [];
+    if (!file) return [];
+    const refs = await features.references(ws, file, pos(p.position), p.context.includeDeclaration, { cancelled: () => !!token?.isCancellationRequested });
+    return refs.map(toLocation);
   }),
 );
 

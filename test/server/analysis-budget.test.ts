@@ -41,7 +41,7 @@ test('references from a base skip the configs over the budget', async () => {
     BIG_BASE.replace('lr = 0.02', 'l$0r = 0.02') + "#- configs/child.py\n_base_ = ['./_base_/big.py', './small.py']\nlr = 0.1\n#- configs/light.py\n_base_ = './small.py'\nlr = 0.3\n",
     { maxChainBytes: 1000 },
   );
-  check(features.references(f.ws, f.file, f.pos, false).map(f.where).join('\n'), expect`configs/light.py:2:1: lr = 0.3`);
+  check((await features.references(f.ws, f.file, f.pos, false)).map(f.where).join('\n'), expect`configs/light.py:2:1: lr = 0.3`);
 });
 
 test('under the budget nothing changes', async () => {
