@@ -108,6 +108,11 @@ export class ConfigWorkspace {
     return gone.flatMap((f) => this.invalidate(f));
   }
 
+  /** Drops the engine's cached units of files loaded for a one-off question (not open, no answer kept for them). */
+  release(files: string[]): void {
+    for (const f of files) if (!this.buffers.has(f) && !this.analyses.has(f)) this.loader.invalidate(f);
+  }
+
   /** Forget answers for `file` and everything that inherits from it. */
   invalidate(file: string): string[] {
     const affected = [file, ...this.index.dependents(file)];

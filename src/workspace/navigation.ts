@@ -82,24 +82,30 @@ export function provenanceChain(p: Provenance | undefined): Provenance[] {
 /** Where configs inheriting from `file` set the key at `keyPath` again. */
 export async function referencesOf(ws: ConfigWorkspace, file: string, keyPath: (string | number)[], work: LongWork = {}): Promise<SourceLocation[]> {
   const out: SourceLocation[] = [];
+  // Configs loaded only for this search are not kept: a root base's thousands of dependents would stay in memory.
+  const loadedHere: string[] = [];
   let slice = performance.now();
-  for (const dep of ws.index.dependents(file)) {
-    if (performance.now() - slice > (work.sliceMs ?? 10)) {
-      await new Promise((r) => setImmediate(r));
-      slice = performance.now();
-    }
-    if (work.cancelled?.()) return [];
-    const r = ws.load(dep);
-    const top = r.unit.result;
-    if (!top) continue;
-    const seen = new Set<string>();
-    for (const p of provenanceChain(entryAt(top, keyPath)?.prov)) {
-      const key = `${p.file}:${p.range.start.line}:${p.range.start.col}`;
-      if (p.file === dep && !seen.has(key)) {
-        seen.add(key);
-        out.push({ file: p.file, range: p.range });
+  try {
+    for (const dep of ws.index.dependents(file)) {
+      if (performance.now() - slice > (work.sliceMs ?? 10)) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+      }
+      if (work.cancelled?.()) return [];
+      if (!ws.loader.cached(dep)) loadedHere.push(dep);
+      const top = ws.load(dep).unit.result;
+      if (!top) continue;
+      const seen = new Set<string>();
+      for (const p of provenanceChain(entryAt(top, keyPath)?.prov)) {
+        const key = `${p.file}:${p.range.start.line}:${p.range.start.col}`;
+        if (p.file === dep && !seen.has(key)) {
+          seen.add(key);
+          out.push({ file: p.file, range: p.range });
+        }
       }
     }
+    return out;
+  } finally {
+    ws.release(loadedHere);
   }
-  return out;
 }
