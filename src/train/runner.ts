@@ -110,6 +110,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } finally {
     run.signal.removeEventListener('abort', onAbort);
     await closeLoaderWorkers(run.trainSet);
+    if (run.valSet) await closeLoaderWorkers(run.valSet);
   }
   log.info(`done: ${run.iter - run.startIter} iterations in ${((Date.now() - run.startedAt) / 1000).toFixed(1)} s; curves: ${log.scalarsFile}; checkpoints: ${workDir}`);
   return run.result;
