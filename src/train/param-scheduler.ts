@@ -296,6 +296,16 @@ export class ParamSchedulers {
     return this.list.map((s) => ({ lastStep: s.lastStep, globalStep: s.globalStep }));
   }
 
+  /** The counters after the steps MMEngine would have taken by `epoch` epochs / `iter` iterations
+   * (for a checkpoint that has no scheduler state of ours); the lr itself comes with the optimizer. */
+  fastForward(epoch: number, iter: number): void {
+    for (const s of this.list) {
+      const k = s.byEpoch ? epoch : iter;
+      s.globalStep = k;
+      s.lastStep = k < s.begin ? -1 : Math.min(k, s.end - 1) - s.begin;
+    }
+  }
+
   load(state: Array<{ lastStep: number; globalStep: number }>): void {
     state.forEach((s, i) => {
       if (this.list[i]) Object.assign(this.list[i], s);

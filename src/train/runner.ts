@@ -128,7 +128,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   run.hooks = buildHooks(run);
   validationDue(run, 0); // reads (and so checks) train_cfg's validation settings now
-  loadOrResume(run, opts.resume ?? undefined);
+  await loadOrResume(run, opts.resume ?? undefined);
   // Everything that reads the config has been built: report what it did not read, once.
   for (const line of ledger.report(raw, REPORTED_SECTIONS)) log.warn(line);
 

@@ -5,7 +5,10 @@
 // warm-up before each iteration and the per-epoch factor, keeps the inherited after_train_iter
 // (so iteration-based param_scheduler entries still step), and replaces after_train_epoch (so
 // epoch-based ones do not). The arithmetic is in ../schedule.ts and ../param-scheduler.ts.
-import type { Checkpoint } from '../checkpoint';
+// A resumed run gets the groups' lr and momentum back from the checkpoint's optimizer
+// param_groups (as PyTorch's optimizer state_dict carries them) and the schedules' own
+// counters from the checkpoint's yololab meta.
+import type { LoadedCheckpoint, SaveOptions } from '../checkpoint';
 import type { HookCfg, ParamSchedulerCfg, SchedulerHookCfg } from '../config-types';
 import { honour } from '../not-applied';
 import { ParamSchedulers } from '../param-scheduler';
@@ -13,17 +16,18 @@ import { YOLOv5ParamScheduler } from '../schedule';
 import type { TrainRun } from '../train-run';
 import { Hook, priorityOf, priorities } from './hook';
 
-/** The optimizer groups' lr and momentum go into checkpoints with the schedule's own state,
- * as PyTorch's optimizer state_dict carries param_groups: a resumed run continues exactly. */
-function saveGroups(run: TrainRun, ck: Checkpoint, schedule: unknown): void {
-  ck.meta.param_groups = run.opt.groups.map((g) => ({ lr: g.lr, momentum: g.momentum }));
-  ck.meta.param_schedule = schedule;
+/** Where the schedules keep their state in a checkpoint (the groups' lr and momentum are in
+ * the optimizer's param_groups, which the checkpoint restores itself). */
+function saveSchedule(draft: SaveOptions, schedule: unknown): void {
+  draft.meta.yololab = { ...draft.meta.yololab, param_schedule: schedule };
 }
 
-function loadGroups(run: TrainRun, ck: Checkpoint): void {
-  const groups = ck.meta.param_groups as Array<{ lr: number; momentum: number }> | undefined;
-  groups?.forEach((g, i) => run.opt.groups[i] && Object.assign(run.opt.groups[i], g));
+function loadedSchedule(ck: LoadedCheckpoint): Record<string, unknown> | undefined {
+  const s = ck.meta?.yololab?.param_schedule;
+  return s && typeof s === 'object' ? (s as Record<string, unknown>) : undefined;
 }
+
+type SchedulerState = Array<{ lastStep: number; globalStep: number }>;
 
 function buildParamSchedulers(run: TrainRun): ParamSchedulers | undefined {
   const cfg = run.cfg.param_scheduler;
@@ -50,14 +54,16 @@ export class ParamSchedulerHook implements Hook {
     this.schedulers?.afterTrainEpoch();
   }
 
-  beforeSaveCheckpoint(run: TrainRun, ck: Checkpoint): void {
-    saveGroups(run, ck, this.schedulers?.state());
+  beforeSaveCheckpoint(_run: TrainRun, draft: SaveOptions): void {
+    saveSchedule(draft, { param_scheduler: this.schedulers?.state() });
   }
 
-  afterLoadCheckpoint(run: TrainRun, ck: Checkpoint, resumed: boolean): void {
-    if (!resumed) return;
-    loadGroups(run, ck);
-    if (Array.isArray(ck.meta.param_schedule)) this.schedulers?.load(ck.meta.param_schedule);
+  afterLoadCheckpoint(run: TrainRun, ck: LoadedCheckpoint, resumed: boolean): void {
+    if (!resumed || !this.schedulers) return;
+    const s = loadedSchedule(ck)?.param_scheduler as SchedulerState | undefined;
+    // Without our state (e.g. an MMYOLO checkpoint): the steps MMEngine would have taken by now.
+    if (s) this.schedulers.load(s);
+    else this.schedulers.fastForward(run.epoch, run.iter);
   }
 }
 
@@ -87,22 +93,18 @@ export class YOLOv5ParamSchedulerHook implements Hook {
     this.scheduler.afterTrainEpoch(run.epoch);
   }
 
-  beforeSaveCheckpoint(run: TrainRun, ck: Checkpoint): void {
-    saveGroups(run, ck, { yolov5: this.scheduler.state(), param_scheduler: this.schedulers?.state() });
+  beforeSaveCheckpoint(_run: TrainRun, draft: SaveOptions): void {
+    saveSchedule(draft, { yolov5: this.scheduler.state(), param_scheduler: this.schedulers?.state() });
   }
 
-  afterLoadCheckpoint(run: TrainRun, ck: Checkpoint, resumed: boolean): void {
+  afterLoadCheckpoint(run: TrainRun, ck: LoadedCheckpoint, resumed: boolean): void {
     if (!resumed) return;
-    if (!ck.meta.param_groups) {
-      // A checkpoint from before the groups were saved: re-derive the epoch's lr.
-      const ended = run.iter > this.scheduler.warmupIters;
-      this.scheduler.load({ warmupEnd: ended });
-      if (ended && run.epoch > 0) this.scheduler.afterTrainEpoch(run.epoch - 1);
-      return;
-    }
-    loadGroups(run, ck);
-    const s = ck.meta.param_schedule as { yolov5?: { warmupEnd?: boolean }; param_scheduler?: Array<{ lastStep: number; globalStep: number }> } | undefined;
-    if (s?.yolov5) this.scheduler.load(s.yolov5);
-    if (s?.param_scheduler) this.schedulers?.load(s.param_scheduler);
+    const s = loadedSchedule(ck);
+    // MMYOLO keeps no state for this hook: a resumed MMYOLO run sees the warm-up end again at
+    // its first iteration past it; a checkpoint without ours is treated the same way.
+    this.scheduler.load((s?.yolov5 as { warmupEnd?: boolean } | undefined) ?? { warmupEnd: run.iter > this.scheduler.warmupIters });
+    const p = s?.param_scheduler as SchedulerState | undefined;
+    if (p) this.schedulers?.load(p);
+    else this.schedulers?.fastForward(run.epoch, run.iter);
   }
 }
