@@ -8,7 +8,7 @@ import {
   type CodeAction, type CompletionItem, type Connection, type Location, type TextEdit, type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { toPythonText, type Diagnostic, type Range } from '../src/config/index';
+import { ConfigLoader, loadConfig, toPythonText, type Diagnostic, type Range } from '../src/config/index';
 import { completions } from '../src/workspace/completion';
 import { listPythonFiles } from '../src/workspace/config-files';
 import { ConfigWorkspace, type WorkspaceSettings } from '../src/workspace/config-workspace';
@@ -16,7 +16,8 @@ import { hoverText } from '../src/workspace/hover';
 import { filenameProblems } from '../src/workspace/lint-bridge';
 import { definitionOf, referencesOf } from '../src/workspace/navigation';
 import { configSymbols, lensFacts, type ConfigSymbol } from '../src/workspace/outline';
-import { addDeleteEdit, rebindEdits } from '../src/workspace/quick-fixes';
+import { addDeleteEdit } from '../src/workspace/quick-fixes';
+import { propagationFix } from '../src/workspace/trap-fix';
 import { baseRenameEdits, type FileMove } from '../src/workspace/rename-edits';
 import { targetAt } from '../src/workspace/targets';
 import { pathToUri, toLspDiagnostic, toLspRange, uriToPath } from './convert';
@@ -298,7 +299,7 @@ connection.onCodeLens(
 interface FixData {
   fix?: string;
   valueRange?: Range;
-  keys?: { path: (string | number)[]; expr: string }[];
+  name?: string;
   newName?: string;
 }
 
@@ -317,9 +318,12 @@ connection.onCodeAction(
       if (data.fix === 'add-delete' && data.valueRange) {
         const e = addDeleteEdit(unit, data.valueRange);
         if (e) (edit = { changes: { [uri]: [{ range: toLspRange(e.range), newText: e.newText }] } }), (title = 'Add _delete_=True (replace the base dict)');
-      } else if (data.fix === 'rebind' && data.keys) {
-        const edits = rebindEdits(unit, data.keys);
-        if (edits.length) (edit = { changes: { [uri]: edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText })) } }), (title = `Write the ${data.keys.length} stale key${data.keys.length === 1 ? '' : 's'} again here`);
+      } else if (data.fix === 'rebind' && typeof data.name === 'string') {
+        // Checked by loading the edited text (bases as the editor has them) with a loader of its own.
+        const reload = (text: string) => loadConfig(file, { loader: new ConfigLoader(), scopes: ws.scopes, overlay: (f) => (f === file ? text : ws.textOf(f)) });
+        const r = propagationFix(unit, data.name, reload);
+        if ('fix' in r) (edit = { changes: { [uri]: r.fix.edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText })) } }), (title = r.fix.title);
+        else connection.console.info(`yololab: no quick fix for the ${data.name} propagation trap in ${path.basename(file)}: ${r.error}`);
       } else if (data.fix === 'rename' && data.newName) {
         const to = path.join(path.dirname(file), data.newName);
         edit = renameEdit([{ from: file, to }], true);
