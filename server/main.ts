@@ -18,6 +18,7 @@ import { definitionOf, referencesOf } from '../src/workspace/navigation';
 import { configSymbols, lensFacts, type ConfigSymbol } from '../src/workspace/outline';
 import { addDeleteEdit } from '../src/workspace/quick-fixes';
 import { propagationFix } from '../src/workspace/trap-fix';
+import { documentRenameEdits } from '../src/workspace/doc-rename-edits';
 import { baseRenameEdits, type FileMove } from '../src/workspace/rename-edits';
 import { targetAt } from '../src/workspace/targets';
 import { pathToUri, toLspDiagnostic, toLspRange, uriToPath } from './convert';
@@ -337,7 +338,8 @@ connection.onCodeAction(
 
 /** `_base_` updates for moves, and (for a quick fix) the file renames themselves after them. */
 function renameEdit(moves: FileMove[], withRename: boolean): WorkspaceEdit {
-  const edits = baseRenameEdits(ws.index, moves, (f) => ws.textOf(f));
+  const textOf = (f: string) => ws.textOf(f) ?? documents.get(pathToUri(f))?.getText();
+  const edits = [...baseRenameEdits(ws.index, moves, textOf), ...documentRenameEdits(ws.roots, moves, textOf)];
   const byUri = new Map<string, TextEdit[]>();
   for (const e of edits) {
     const uri = pathToUri(e.file);

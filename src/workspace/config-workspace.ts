@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { ConfigLoader, loadConfig, type Diagnostic, type LoadResult } from '../config/index';
 import { ConfigMatcher, DEFAULT_CONFIG_GLOBS } from './config-files';
 import { lintDiagnostics } from './lint-bridge';
+import { scopeRoots, type ScopeRoot } from './own-scope';
 import { WorkspaceIndex } from './workspace-index';
 
 export interface WorkspaceSettings {
@@ -28,6 +29,8 @@ export class ConfigWorkspace {
   private readonly analyses = new Map<string, Analysis>();
   private readonly lastGood = new Map<string, LoadResult>();
   private settings: WorkspaceSettings = { scopes: {}, configGlobs: DEFAULT_CONFIG_GLOBS };
+  /** Every scope root in use, from the settings or a package checked out in the workspace (own-scope.ts). */
+  scopeRoots: ScopeRoot[] = [];
 
   constructor(public roots: string[]) {
     this.index = new WorkspaceIndex(new ConfigMatcher(roots));
@@ -39,6 +42,8 @@ export class ConfigWorkspace {
     const scopes: Record<string, string> = {};
     for (const [k, v] of Object.entries(settings.scopes ?? {})) if (typeof v === 'string') scopes[k] = path.resolve(base, v);
     const globs = Array.isArray(settings.configGlobs) && settings.configGlobs.every((g) => typeof g === 'string') ? settings.configGlobs : DEFAULT_CONFIG_GLOBS;
+    this.scopeRoots = scopeRoots(scopes, this.roots);
+    for (const s of this.scopeRoots) scopes[s.scope] ??= s.configs;
     this.settings = { scopes, configGlobs: globs };
     this.index.scopes = scopes;
     this.index.matcher = new ConfigMatcher(this.roots, globs);
