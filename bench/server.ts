@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { LspClient, type Pos, type Workspace } from '../test/server/lsp-harness';
+import { MERGED_CONFIG_REQUEST } from '../protocol/index';
 
 const FAMILIES = 390; // × 5 chained configs, plus 50 children of one shared base
 const CHAIN = ['s', 'm', 'l', 'x', 'xx'];
@@ -149,7 +150,7 @@ export async function run(): Promise<void> {
     for (const [name, fn] of [
       ['hover', () => c.request('textDocument/hover', at)],
       ['definition', () => c.request('textDocument/definition', at)],
-      ['yololab/mergedConfig', () => c.request('yololab/mergedConfig', { uri: at.textDocument.uri })],
+      [MERGED_CONFIG_REQUEST, () => c.request(MERGED_CONFIG_REQUEST, { uri: at.textDocument.uri })],
     ] as const) {
       const r = await latency(fn);
       console.log(name.padEnd(40), fmt(r.p50), fmt(r.p95), name === 'hover' ? ' (target p95 < 10 ms)' : '');

@@ -4,14 +4,14 @@
 
 import * as path from 'node:path';
 import { ConfigLoader, loadConfig, type Diagnostic, type LoadResult } from '../config/index';
-import { ConfigMatcher, DEFAULT_CONFIG_GLOBS } from './config-files';
+import { ConfigMatcher, DEFAULT_CONFIG_GLOBS, isUnder } from './config-files';
 import { lintDiagnostics } from './lint-bridge';
 import { scopeRoots, type ScopeRoot } from './own-scope';
 import { WorkspaceIndex } from './workspace-index';
 
 export interface WorkspaceSettings {
   scopes: Record<string, string>;
-  configGlobs: string[];
+  configGlobs: readonly string[];
 }
 
 export interface Analysis {
@@ -82,6 +82,13 @@ export class ConfigWorkspace {
   fileChanged(file: string): string[] {
     if (!this.buffers.has(file)) this.index.update(file);
     return this.invalidate(file);
+  }
+
+  /** A folder was deleted or renamed away: its configs leave the index. Returns the configs whose answers changed. */
+  folderRemoved(dir: string): string[] {
+    const gone = this.index.all().filter((f) => isUnder(f.path, dir)).map((f) => f.path);
+    this.index.removeUnder(dir);
+    return gone.flatMap((f) => this.invalidate(f));
   }
 
   /** Forget answers for `file` and everything that inherits from it. */

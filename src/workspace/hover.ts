@@ -5,8 +5,24 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { entryAt, PyDict, toPythonText, type LoadResult, type Provenance, type PyValue } from '../config/index';
+import type { Range } from '../config/source';
+import type { ConfigWorkspace } from './config-workspace';
+import { cursorAt } from './cursor';
 import { provenanceChain } from './navigation';
 import type { Target } from './targets';
+
+export interface HoverAnswer {
+  markdown: string;
+  /** The span the hover is about (the key, name or path under the cursor). */
+  range: Range;
+}
+
+/** Hover at a position of a config: undefined when there is nothing to say. */
+export function hover(ws: ConfigWorkspace, file: string, pos: { line: number; col: number }): HoverAnswer | undefined {
+  const c = cursorAt(ws, file, pos);
+  const markdown = c && hoverText(c.analysis.result, c.target, c.analysis.lastGood);
+  return markdown ? { markdown, range: c.target.range } : undefined;
+}
 
 const MAX_LINES = 24;
 

@@ -4,7 +4,9 @@
 // the downstream configs that set the same key again.
 
 import { entryAt, type LoadResult, type Provenance, type Range } from '../config/index';
+import type { Position } from '../config/source';
 import type { ConfigWorkspace } from './config-workspace';
+import { cursorAt } from './cursor';
 import type { Target } from './targets';
 
 export interface SourceLocation {
@@ -13,6 +15,22 @@ export interface SourceLocation {
 }
 
 const FILE_START: Range = { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } };
+
+/** Go to definition at a position of a config. */
+export function definition(ws: ConfigWorkspace, file: string, pos: Position): SourceLocation | undefined {
+  const c = cursorAt(ws, file, pos);
+  return c && definitionOf(c.analysis.result, c.target, c.analysis.lastGood);
+}
+
+/** Find references at a position: the downstream configs that set the key under the cursor again. */
+export function references(ws: ConfigWorkspace, file: string, pos: Position, includeDeclaration: boolean): SourceLocation[] {
+  const c = cursorAt(ws, file, pos);
+  const t = c?.target;
+  const keyPath = t?.kind === 'key' ? t.keyPath : t?.kind === 'name' ? [t.name] : undefined;
+  if (!t || !keyPath) return [];
+  const refs = referencesOf(ws, file, keyPath);
+  return includeDeclaration ? [{ file, range: t.range }, ...refs] : refs;
+}
 
 export function definitionOf(result: LoadResult, target: Target, fallback?: LoadResult): SourceLocation | undefined {
   const unit = result.unit;

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { INDEXED_NOTIFICATION, type IndexedParams } from '../../protocol/index';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const SERVER = path.join(REPO, 'dist/server.js');
@@ -76,7 +77,7 @@ export class LspClient {
   readonly progress: unknown[] = [];
   private waiters: (() => void)[] = [];
   private versions = new Map<string, number>();
-  indexed: { configs: number; ms: number; scanMs: number } | undefined;
+  indexed: IndexedParams | undefined;
   stderr = '';
 
   constructor(
@@ -111,7 +112,7 @@ export class LspClient {
       this.progress.push(p);
       this.wake();
     });
-    this.conn.onNotification('yololab/indexed', (p: { configs: number; ms: number; scanMs: number }) => {
+    this.conn.onNotification(INDEXED_NOTIFICATION, (p: IndexedParams) => {
       this.indexed = p;
       this.wake();
     });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type LspClient } from './lsp-harness';
+import { MERGED_CONFIG_REQUEST } from '../../protocol/index';
 
 const BASE = 'configs/_base_/yolov8_base.py';
 const S = 'configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py';
@@ -115,7 +116,7 @@ describe('navigation', () => {
     assert.equal(await c.request('textDocument/hover', { textDocument: { uri: 'untitled:Untitled-1' }, position: { line: 0, character: 0 } }), null);
     assert.equal(await c.request('textDocument/definition', { textDocument: { uri: c.ws.uri('configs/nope.py') }, position: { line: 0, character: 0 } }), null);
     assert.equal(await c.request('textDocument/hover', { textDocument: { uri: c.ws.uri(S) }, position: { line: 9999, character: 9999 } }), null);
-    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>('yololab/mergedConfig', { uri: 'untitled:Untitled-1' });
+    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>(MERGED_CONFIG_REQUEST, { uri: 'untitled:Untitled-1' });
     assert.equal(m.text, '');
     assert.match(m.diagnostics[0].message, /not a config/);
     const h = await c.request<Hover>('textDocument/hover', c.at(S, 1));

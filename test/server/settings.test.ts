@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type LspClient } from './lsp-harness';
+import { MERGED_CONFIG_REQUEST } from '../../protocol/index';
 
 const CUSTOM = 'project/my_configs/retinanet_r50_fpn_1x_voc.py';
 const VENDOR = 'vendor/mmdet/configs/_base_/models/retinanet_r50_fpn.py';
@@ -21,14 +22,14 @@ describe('settings', () => {
     assert.deepEqual(await c.diags(CUSTOM), []);
     const loc = await c.request<{ uri: string }>('textDocument/definition', c.at(CUSTOM, 0));
     assert.equal(loc.uri, c.ws.uri(VENDOR));
-    const m = await c.request<{ text: string }>('yololab/mergedConfig', { uri: c.ws.uri(CUSTOM) });
+    const m = await c.request<{ text: string }>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(CUSTOM) });
     assert.match(m.text, /_scope_='mmdet'/);
     assert.match(m.text, /num_classes=20/);
   });
 
   test('a file outside configs/ without _base_ is not a config, until a glob names it', async () => {
     c.open(EXPERIMENT);
-    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>('yololab/mergedConfig', { uri: c.ws.uri(EXPERIMENT) });
+    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(EXPERIMENT) });
     assert.equal(m.text, '');
     assert.match(m.diagnostics[0].message, /not a config/);
     c.settings = { scopes: { mmdet: 'vendor/mmdet/configs' }, configGlobs: ['**/experiments/*.py'] };
