@@ -66,7 +66,7 @@ connection.onInitialize((params) => {
       definitionProvider: true,
       referencesProvider: true,
       hoverProvider: true,
-      completionProvider: { triggerCharacters: ['(', ',', '=', "'", '"'], resolveProvider: false },
+      completionProvider: { triggerCharacters: ['(', ',', '=', "'", '"', '.'], resolveProvider: false },
       documentSymbolProvider: true,
       codeLensProvider: { resolveProvider: false },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },

@@ -36,7 +36,7 @@ describe('completion context', () => {
   });
   test('the top level completes names; type= completes types', () => {
     assert.deepEqual(ctx('x = 1\nmax_|'), { kind: 'key', keyPath: [], prefix: 'max_', written: ['x'] });
-    assert.deepEqual(ctx("model = dict(type='YOLO|"), { kind: 'type-value', prefix: 'YOLO', quote: "'" });
+    assert.deepEqual(ctx("model = dict(type='YOLO|"), { kind: 'type-value', prefix: 'YOLO', quote: "'", owners: ['model'] });
   });
 });
 
