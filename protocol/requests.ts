@@ -35,6 +35,12 @@ export interface IndexedParams {
   ms: number;
   /** The scan alone. */
   scanMs: number;
+  /** The `scope::` roots in use: from yololab.scopes or the checkout itself, whether the folder exists, how many bases use it. */
+  scopes?: { scope: string; configs: string; source: 'setting' | 'workspace'; exists: boolean; uses: number }[];
+  /** Scopes that configs name but nothing resolves. */
+  unresolved?: { scope: string; uses: number; example: string }[];
+  /** Set when indexing failed. */
+  error?: string;
 }
 
 /** What the extension sends in `initializationOptions`. */

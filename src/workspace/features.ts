@@ -10,6 +10,7 @@ import { completions, type CompletionCandidate } from './completion';
 import type { ConfigWorkspace } from './config-workspace';
 import { willRenameFiles } from './file-renames';
 import { hover } from './hover';
+import { inlayHints } from './inlay-hints';
 import { mergedPreview } from './merged-preview';
 import { definition, references } from './navigation';
 import { codeLenses, documentSymbols } from './outline';
@@ -39,6 +40,7 @@ export const features = {
   codeActions,
   mergedPreview,
   willRenameFiles,
+  inlayHints,
 };
 
 export type FeatureName = keyof typeof features;
