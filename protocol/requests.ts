@@ -17,10 +17,17 @@ export interface SourceLink {
 }
 
 export interface MergedConfigResult {
-  /** Python text, as `yololab print-config` prints it. */
+  /**
+   * Python text: first what the config sets or changes (`key = new  # was old (file:line)`,
+   * `focusLines` lines), then the whole merged config as MMEngine prints it.
+   */
   text: string;
-  /** For each line of `text`, where its key was set (null: no single source). */
+  /** For each line of `text`, where "go to source" leads: the line that set its key (null: nowhere). */
   lines: (SourceLink | null)[];
+  /** The spans shown as links (the `file:line` of old values); 0-based line and columns of `text`. */
+  links?: { line: number; start: number; end: number; target: SourceLink }[];
+  /** How many lines at the top are the focused part. */
+  focusLines?: number;
   /** Errors and warnings of the load, and a note when the text shown is the last version that loaded. */
   diagnostics: (SourceLink & { message: string })[];
 }

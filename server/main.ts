@@ -326,7 +326,13 @@ connection.onRequest(
     if (!file) return { text: '', lines: [], diagnostics: [{ message: `not a config file: ${p.uri}`, uri: p.uri, line: 0, character: 0 }] };
     const m = features.mergedPreview(ws, file);
     const link = (x: { file: string; line: number; col: number }) => ({ uri: pathToUri(x.file), line: x.line, character: x.col });
-    return { text: m.text, lines: m.lines.map((l) => l && link(l)), diagnostics: m.diagnostics.map((d) => ({ ...link(d), message: d.message })) };
+    return {
+      text: m.text,
+      lines: m.lines.map((l) => l && link(l)),
+      diagnostics: m.diagnostics.map((d) => ({ ...link(d), message: d.message })),
+      links: m.links.map((l) => ({ line: l.line, start: l.start, end: l.end, target: link(l.target) })),
+      focusLines: m.focusLines,
+    };
   }),
 );
 
