@@ -55,9 +55,9 @@ const pos = (p: { line: number; character: number }) => ({ line: p.line, col: p.
 connection.onInitialize((params) => {
   const folders = params.workspaceFolders?.map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
   const root = params.rootUri ? uriToPath(params.rootUri) : params.rootPath ?? undefined;
-  ws = new ConfigWorkspace(folders?.length ? folders : root ? [root] : []);
-  // The extension sends { settings: <yololab section> }; a bare section is accepted too.
+  // The extension sends { settings: <yololab section>, workspaceTrusted }; a bare section is accepted too.
   const init = (params.initializationOptions ?? {}) as InitializationOptions & Partial<WorkspaceSettings>;
+  ws = new ConfigWorkspace(folders?.length ? folders : root ? [root] : [], { trusted: init.workspaceTrusted !== false });
   ws.configure((init.settings as Partial<WorkspaceSettings> | undefined) ?? init);
   readHintSetting(init.settings ?? init);
   canConfigure = !!params.capabilities.workspace?.configuration;

@@ -32,8 +32,19 @@ export class ConfigWorkspace {
   /** Every scope root in use, from the settings or a package checked out in the workspace (own-scope.ts). */
   scopeRoots: ScopeRoot[] = [];
 
-  constructor(public roots: string[]) {
+  /** False in an untrusted workspace: environment variables are never read, `{{$NAME:default}}` shows a placeholder. */
+  readonly trusted: boolean;
+
+  constructor(
+    public roots: string[],
+    opts: { trusted?: boolean } = {},
+  ) {
     this.index = new WorkspaceIndex(new ConfigMatcher(roots));
+    this.trusted = opts.trusted ?? true;
+  }
+
+  private loadOptions() {
+    return { loader: this.loader, scopes: this.settings.scopes, overlay: (f: string) => this.buffers.get(f), envPlaceholders: !this.trusted };
   }
 
   /** Scope roots resolved against the first workspace folder. */
@@ -104,13 +115,13 @@ export class ConfigWorkspace {
 
   /** The engine's load result alone (no lint), for reading other configs' values. */
   load(file: string): LoadResult {
-    return this.analyses.get(file)?.result ?? loadConfig(file, { loader: this.loader, scopes: this.settings.scopes, overlay: (f) => this.buffers.get(f) });
+    return this.analyses.get(file)?.result ?? loadConfig(file, this.loadOptions());
   }
 
   analyze(file: string): Analysis {
     const cached = this.analyses.get(file);
     if (cached) return cached;
-    const result = loadConfig(file, { loader: this.loader, scopes: this.settings.scopes, overlay: (f) => this.buffers.get(f) });
+    const result = loadConfig(file, this.loadOptions());
     // Answers are kept for open files only: a references search may load thousands of dependents once.
     const open = this.buffers.has(file);
     if (result.ok && open) this.lastGood.set(file, result);

@@ -84,7 +84,7 @@ describe('unsaved edits', () => {
     assert.match(m.diagnostics[0].message, /last version that loaded/);
     assert.ok(m.diagnostics.some((x) => /error/.test(x.message)));
     const h = await c.request<{ contents: { value: string } } | null>('textDocument/hover', c.at(S, 4));
-    assert.match(h!.contents.value, /scaled_lr/);
+    assert.match(h!.contents.value, /scaled\\_lr/);
     const def = await c.request<{ uri: string } | null>('textDocument/definition', c.at(S, 0));
     assert.equal(def?.uri, c.ws.uri(BASE));
     c.change(S, sText);

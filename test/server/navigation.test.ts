@@ -83,8 +83,8 @@ describe('navigation', () => {
     const h = await c.request<Hover>('textDocument/hover', c.at(S, 1));
     assert.equal(h.contents.kind, 'markdown');
     assert.match(h.contents.value, /0\.02/);
-    assert.match(h.contents.value, /set in \[yolov8_s_syncbn_fast_8xb16-500e_coco\.py:2\]/);
-    assert.match(h.contents.value, /overrides \[yolov8_base\.py:14\]\(file:\/\/.*yolov8_base\.py#L14\)/);
+    assert.match(h.contents.value, /set in \[yolov8\\_s\\_syncbn\\_fast\\_8xb16-500e\\_coco\.py:2\]/);
+    assert.match(h.contents.value, /- `0\.01` in \[yolov8\\_base\.py:14\]\(file:\/\/.*yolov8_base\.py#L14\)/);
   });
 
   test('hover on a computed name lists what it was computed from', async () => {
