@@ -7,7 +7,7 @@ import { entryAt, PyDict, type LoadResult, type PyValue } from '../config/index'
 import type { Provenance } from '../config/provenance';
 import { completionContext } from './completion-context';
 import { fileLink, formatValue } from './hover';
-import { KNOWN_TYPES } from './registry-types';
+import { TYPE_NAMES } from '../registry/type-names';
 import { typeKindAt } from './type-context';
 
 export interface CompletionCandidate {
@@ -27,12 +27,9 @@ export interface TypeName {
   description: string;
 }
 
-/** The `type=` names offered: those the built-in trainer and data layer know. */
+/** The `type=` names offered: those the built-in trainer and data layer build (src/registry/type-names.ts). */
 export function typeNames(): TypeName[] {
-  return Object.entries(KNOWN_TYPES).map(([name, role]) => {
-    const kind = name.endsWith('HeadModule') ? 'head module' : role;
-    return { name, kind, description: `${kind} (the built-in trainer runs it)` };
-  });
+  return TYPE_NAMES.map((t) => ({ name: t.name, kind: t.kind.replace(/_/g, ' '), description: t.description }));
 }
 
 export function completions(text: string, offset: number, result: LoadResult | undefined, types: TypeName[] = typeNames()): CompletionCandidate[] {
@@ -40,9 +37,8 @@ export function completions(text: string, offset: number, result: LoadResult | u
   if (ctx.kind === 'type-value') {
     const matching = types.filter((t) => t.name.startsWith(ctx.prefix.replace(/^\w+(\.|::)/, '')));
     const kind = typeKindAt(ctx.owners);
-    const fitting = kind ? matching.filter((t) => t.kind === kind) : [];
-    // A place of a known kind offers that kind only; elsewhere (or a kind with no known types) everything.
-    return (fitting.length ? fitting : matching)
+    // A place of a known kind offers that kind only (nothing when none is known, rather than wrong ones); elsewhere everything.
+    return (kind ? matching.filter((t) => t.kind === kind) : matching)
       .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name))
       .map((t) => ({ label: t.name, kind: 'type', detail: t.kind, documentation: t.description, insertText: ctx.quote ? t.name : `'${t.name}'` }));
   }

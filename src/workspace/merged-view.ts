@@ -68,9 +68,10 @@ export function mergedView(result: LoadResult): MergedView {
     push(full, p);
   };
 
-  const changes = config ? configChanges(unit) : [];
+  const changes = config && unit.baseUnits.length ? configChanges(unit) : [];
   const name = path.basename(unit.path);
-  if (changes.length) {
+  if (config && !unit.baseUnits.length) push(`# ${name} has no _base_: everything below is set here`, null);
+  else if (changes.length) {
     const count = (k: Change['kind']) => changes.filter((c) => c.kind === k).length;
     const parts = [[count('changed') + count('replaced'), 'changed'], [count('new'), 'new'], [count('same'), 'as in the base']].filter(([n]) => n).map(([n, w]) => `${n} ${w}`);
     push(`# ${name} sets ${changes.length} key${changes.length === 1 ? '' : 's'}: ${parts.join(', ')}`, place({ file: unit.path, range: { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } } }));

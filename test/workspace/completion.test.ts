@@ -27,7 +27,8 @@ describe('type= completion fits the place', () => {
   test('a backbone under backbone=dict(', () => {
     const c = at("model = dict(backbone=dict(type='");
     assert.deepEqual(c.map((x) => x.label), ['YOLOv5CSPDarknet', 'YOLOv8CSPDarknet']);
-    assert.ok(c.every((x) => x.detail === 'backbone' && x.documentation && x.insertText === x.label));
+    assert.ok(c.every((x) => x.detail === 'backbone' && x.insertText === x.label));
+    assert.match(c[1].documentation!, /YOLOv8 CSP-Darknet/);
   });
 
   test('transforms in any pipeline list, filtered by what is typed', () => {
@@ -43,12 +44,17 @@ describe('type= completion fits the place', () => {
     assert.deepEqual(kinds("custom_hooks = [dict(type='EMAHook'), dict(type='"), ['hook']);
     assert.deepEqual(kinds("model = dict(bbox_head=dict(loss_cls=dict(type='"), ['loss']);
     assert.deepEqual(kinds("model = dict(type='"), ['model']);
+    assert.deepEqual(at("val_evaluator = dict(type='").map((x) => x.label), ['CocoMetric', 'VOCMetric']);
     assert.deepEqual(kinds("model = {'bbox_head': {'head_module': {'type': '"), ['head module']);
   });
 
   test('an mmdet. prefix is understood; without a quote the name comes quoted', () => {
     assert.deepEqual(at("train_pipeline = [dict(type='mmdet.Rand").map((x) => x.label), ['RandomFlip']);
     assert.deepEqual(at('model = dict(neck=dict(type=').map((x) => x.insertText), ["'YOLOv5PAFPN'", "'YOLOv8PAFPN'"]);
+  });
+
+  test('a place whose kind has no known type offers none rather than wrong ones', () => {
+    assert.deepEqual(at("model = dict(backbone=dict(act_cfg=dict(type='"), []);
   });
 
   test('where the place says nothing, every type, grouped by kind', () => {
