@@ -132,10 +132,15 @@ async function buildIndex(watching?: Promise<void>): Promise<void> {
   refreshLenses();
 }
 
-/** Says in the output channel (and to the status bar, by notification) what the index holds. */
+let lastReport = '';
+
+/** Says in the output channel (once per change: settings arrive more than once at start) and to the status bar what the index holds. */
 function announceIndex(ms: number, scanMs: number): void {
   const report = indexReport(ws, ms);
-  for (const line of reportLines(report)) connection.console.info(`yololab: ${line}`);
+  const lines = reportLines(report);
+  const key = JSON.stringify([report.configs, lines.slice(1)]);
+  if (key !== lastReport) for (const line of lines) connection.console.info(`yololab: ${line}`);
+  lastReport = key;
   void connection.sendNotification(INDEXED_NOTIFICATION, { configs: report.configs, ms: report.ms, scanMs, scopes: report.scopes, unresolved: report.unresolved } satisfies IndexedParams);
 }
 

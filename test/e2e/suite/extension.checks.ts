@@ -91,19 +91,26 @@ export const checks: [string, () => Promise<string | void>][] = [
     },
   ],
   [
-    'the merged preview is a read-only document whose lines link to the files that set them',
+    'the merged preview is a read-only document whose lines lead to the files that set them',
     async () => {
       await vscode.commands.executeCommand('yololab.showMergedConfig', child());
       const doc = await poll('the merged preview', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'yololab-merged'));
       assert.match(doc.getText(), /deepen_factor=0\.33/);
       assert.match(doc.getText(), /widen_factor=0\.5/);
+      // Shown as links: only the file:line of the values the child replaced (they are in the base).
       const links = await poll('document links', async () => {
         const l = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri);
         return l.length ? l : undefined;
       });
       const targets = new Set(links.map((l) => path.basename(l.target!.path)));
-      assert.ok(targets.has('tiny_base.py') && targets.has('tiny_child.py'), `link targets: ${[...targets]}`);
-      return `${doc.lineCount} lines, ${links.length} links to ${[...targets].join(', ')}`;
+      assert.deepEqual([...targets], ['tiny_base.py']);
+      // Every line leads to where it was set: the child's own change to the child.
+      const line = doc.getText().split('\n').findIndex((l) => l.startsWith('model.backbone.widen_factor = 0.5'));
+      assert.ok(line > 0, doc.getText().slice(0, 300));
+      const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', doc.uri, new vscode.Position(line, 2));
+      const to = defs.map((d) => path.basename(('targetUri' in d ? d.targetUri : d.uri).path));
+      assert.deepEqual(to, ['tiny_child.py']);
+      return `${doc.lineCount} lines, ${links.length} links to ${[...targets].join(', ')}; line ${line + 1} leads to ${to.join(', ')}`;
     },
   ],
   [
