@@ -309,8 +309,7 @@ connection.onCodeAction(
       title: a.title,
       kind: CodeActionKind.QuickFix,
       diagnostics: [diags[a.diagnostic]],
-      edit: toWorkspaceEdit(a.edits, a.moves, version),
-      isPreferred: true,
+      ...(a.disabled ? { disabled: { reason: a.disabled } } : { edit: toWorkspaceEdit(a.edits, a.moves, version), isPreferred: true }),
     }));
   }),
 );

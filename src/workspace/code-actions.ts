@@ -18,6 +18,8 @@ export interface CodeActionAnswer {
   /** Text edits, applied before the moves (so they address the files as they are now). */
   edits: TextEdit[];
   moves: FileMove[];
+  /** Set when there is no safe edit: the action is shown greyed out with this reason. */
+  disabled?: string;
 }
 
 export function codeActions(ws: ConfigWorkspace, file: string, diagnostics: { data?: unknown }[]): CodeActionAnswer[] {
@@ -35,6 +37,7 @@ export function codeActions(ws: ConfigWorkspace, file: string, diagnostics: { da
       const reload = (text: string) => loadConfig(file, { loader: new ConfigLoader(), scopes: ws.scopes, overlay: (f) => (f === file ? text : ws.textOf(f)) });
       const r = propagationFix(unit, data.name, reload);
       if ('fix' in r) out.push({ title: r.fix.title, diagnostic: i, edits: r.fix.edits.map((e) => ({ file, ...e })), moves: [] });
+      else out.push({ title: `Recompute what the base computed from ${data.name} here`, diagnostic: i, edits: [], moves: [], disabled: `no safe edit: ${r.error}` });
     } else {
       const moves = [{ from: file, to: path.join(path.dirname(file), data.newName) }];
       const textOf = (f: string) => ws.textOf(f);

@@ -60,6 +60,19 @@ function readText(file: string, textOf: (f: string) => string | undefined): stri
 
 const slash = (p: string) => p.split(path.sep).join('/');
 
+const namesAnyMove = (text: string, moves: FileMove[]) => moves.some((m) => text.includes(path.basename(m.from)));
+
+/** repositoryRoot, remembered per folder for one batch of edits. */
+function repositoryRoots(roots: string[]): (file: string) => string {
+  const byDir = new Map<string, string>();
+  return (file) => {
+    const dir = path.dirname(file);
+    let r = byDir.get(dir);
+    if (r === undefined) byDir.set(dir, (r = repositoryRoot(file, roots)));
+    return r;
+  };
+}
+
 /** Whether any move touches `p` (the path itself or a folder above it). */
 function touched(p: string, moves: FileMove[]): boolean {
   return moves.some((m) => p === m.from || isUnder(p, m.from));
@@ -72,10 +85,12 @@ function touched(p: string, moves: FileMove[]): boolean {
  */
 export function metafileRenameEdits(metafiles: string[], roots: string[], moves: FileMove[], textOf: (f: string) => string | undefined): TextEdit[] {
   const edits: TextEdit[] = [];
+  const repoOf = repositoryRoots(roots);
   for (const file of metafiles) {
     const text = readText(file, textOf);
-    if (text === undefined) continue;
-    const repo = repositoryRoot(file, roots);
+    // Cheap skip: nothing moved is named in this file.
+    if (text === undefined || !namesAnyMove(text, moves)) continue;
+    const repo = repoOf(file);
     const lines = new LineIndex(text);
     for (const m of text.matchAll(/^([ \t]*(?:-[ \t]+)?(?:(?:Config|README)[ \t]*:[ \t]*)?)(['"]?)([^'"\s#]+\/[^'"\s#]+)\2[ \t]*(?:#.*)?$/gm)) {
       const spec = m[3];
@@ -94,14 +109,15 @@ const LINK = /\]\(\s*<?([^)\s>]+)>?(?:\s+["'(][^)]*)?\)|^[ \t]{0,3}\[[^\]]+\]:[ 
 
 export function markdownRenameEdits(markdown: string[], roots: string[], moves: FileMove[], textOf: (f: string) => string | undefined): TextEdit[] {
   const edits: TextEdit[] = [];
+  const repoOf = repositoryRoots(roots);
   for (const file of markdown) {
     const newFile = movedPath(file, moves);
     const fileMoves = newFile !== file;
     const text = readText(file, textOf);
     if (text === undefined) continue;
     // Cheap skip: nothing moved is named in this file, and the file itself stays.
-    if (!fileMoves && !moves.some((m) => text.includes(path.basename(m.from)))) continue;
-    const repo = repositoryRoot(file, roots);
+    if (!fileMoves && !namesAnyMove(text, moves)) continue;
+    const repo = repoOf(file);
     const lines = new LineIndex(text);
     LINK.lastIndex = 0;
     for (let m = LINK.exec(text); m; m = LINK.exec(text)) {

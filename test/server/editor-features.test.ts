@@ -44,6 +44,17 @@ describe('editor features on the fixture tree', () => {
     await c.diags(CAT);
   });
 
+  test('a trap with no safe edit gets a greyed-out action that says why', async () => {
+    const rel = 'configs/misc/named_child.py';
+    c.open(rel);
+    const d = (await c.diags(rel)).find((x) => x.code === 'propagation-trap');
+    assert.ok(d);
+    const actions = await c.request<{ title: string; disabled?: { reason: string }; edit?: unknown }[]>('textDocument/codeAction', { textDocument: { uri: c.ws.uri(rel) }, range: d.range, context: { diagnostics: [d] } });
+    assert.equal(actions.length, 1);
+    assert.equal(actions[0].edit, undefined);
+    assert.match(actions[0].disabled!.reason, /^no safe edit: work_dir: its expression uses a \{\{ \}\} template/);
+  });
+
   test('type= completion fits the place; _base_. completes the bases’ names', async () => {
     const typed = c.ws.text(CAT) + "\nmodel = dict(backbone=dict(type='";
     c.change(CAT, typed);
