@@ -38,11 +38,11 @@ const published = new Set<string>();
  * Runs a handler: a request the client already cancelled is not worked on, and
  * a bug in one answer is logged, never fatal to the server.
  */
-function safe<P, R>(name: string, fallback: R, fn: (p: P) => R | Promise<R>): (p: P, token?: CancellationToken) => Promise<R> {
+function safe<P, R>(name: string, fallback: R, fn: (p: P, token?: CancellationToken) => R | Promise<R>): (p: P, token?: CancellationToken) => Promise<R> {
   return async (p, token) => {
     if (token?.isCancellationRequested) return fallback;
     try {
-      return await fn(p);
+      return await fn(p, token);
     } catch (e) {
       connection.console.error(`yololab: ${name} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
       return fallback;
@@ -237,9 +237,11 @@ connection.onDefinition(
 );
 
 connection.onReferences(
-  safe('references', [] as Location[], (p) => {
+  safe('references', [] as Location[], async (p, token) => {
     const file = uriToPath(p.textDocument.uri);
-    return file ? features.references(ws, file, pos(p.position), p.context.includeDeclaration).map(toLocation) : [];
+    if (!file) return [];
+    const refs = await features.references(ws, file, pos(p.position), p.context.includeDeclaration, { cancelled: () => !!token?.isCancellationRequested });
+    return refs.map(toLocation);
   }),
 );
 
@@ -340,11 +342,17 @@ connection.onRequest(
   }),
 );
 
+// Answered within a second whatever is pending: the watcher gets half a second to close, then is left to exit with the process.
 connection.onShutdown(async () => {
-  await watcher?.close();
-  watcher = undefined;
   queue.clear();
+  const closing = watcher?.close();
+  watcher = undefined;
+  await Promise.race([closing, new Promise((r) => setTimeout(r, 500).unref())]);
 });
+
+// The client went away without `exit` (its process was killed): over stdio the connection ends the
+// process when stdin closes, and it polls the client's process id; over IPC the channel closing says so.
+process.on('disconnect', () => process.exit(1));
 
 documents.listen(connection);
 connection.listen();

@@ -4,6 +4,7 @@
 
 import * as path from 'node:path';
 import { ConfigLoader, loadConfig, type Diagnostic, type LoadResult } from '../config/index';
+import { chainSize, DEFAULT_MAX_CHAIN_BYTES, overBudgetDiagnostic, overBudgetResult } from './analysis-budget';
 import { ConfigMatcher, DEFAULT_CONFIG_GLOBS, isUnder } from './config-files';
 import { lintDiagnostics } from './lint-bridge';
 import { scopeRoots, type ScopeRoot } from './own-scope';
@@ -20,6 +21,15 @@ export interface Analysis {
   diagnostics: Diagnostic[];
   /** The last load of this file that succeeded (for answers while the text is broken). */
   lastGood?: LoadResult;
+  /** Set when the config with its bases is over the analysis budget: nothing was evaluated. */
+  overBudget?: boolean;
+}
+
+export interface WorkspaceOptions {
+  /** False in an untrusted workspace: environment variables are never read, `{{$NAME:default}}` shows a placeholder. */
+  trusted?: boolean;
+  /** Configs whose text with all their bases is bigger are not evaluated (see analysis-budget.ts). */
+  maxChainBytes?: number;
 }
 
 export class ConfigWorkspace {
@@ -32,15 +42,16 @@ export class ConfigWorkspace {
   /** Every scope root in use, from the settings or a package checked out in the workspace (own-scope.ts). */
   scopeRoots: ScopeRoot[] = [];
 
-  /** False in an untrusted workspace: environment variables are never read, `{{$NAME:default}}` shows a placeholder. */
   readonly trusted: boolean;
+  readonly maxChainBytes: number;
 
   constructor(
     public roots: string[],
-    opts: { trusted?: boolean } = {},
+    opts: WorkspaceOptions = {},
   ) {
     this.index = new WorkspaceIndex(new ConfigMatcher(roots));
     this.trusted = opts.trusted ?? true;
+    this.maxChainBytes = opts.maxChainBytes ?? DEFAULT_MAX_CHAIN_BYTES;
   }
 
   private loadOptions() {
@@ -102,6 +113,11 @@ export class ConfigWorkspace {
     return gone.flatMap((f) => this.invalidate(f));
   }
 
+  /** Drops the engine's cached units of files loaded for a one-off question (not open, no answer kept for them). */
+  release(files: string[]): void {
+    for (const f of files) if (!this.buffers.has(f) && !this.analyses.has(f)) this.loader.invalidate(f);
+  }
+
   /** Forget answers for `file` and everything that inherits from it. */
   invalidate(file: string): string[] {
     const affected = [file, ...this.index.dependents(file)];
@@ -113,14 +129,30 @@ export class ConfigWorkspace {
     this.analyses.clear();
   }
 
-  /** The engine's load result alone (no lint), for reading other configs' values. */
+  /** The engine's load result alone (no lint), for reading other configs' values; over the budget, an empty one. */
   load(file: string): LoadResult {
-    return this.analyses.get(file)?.result ?? loadConfig(file, this.loadOptions());
+    const cached = this.analyses.get(file)?.result;
+    if (cached) return cached;
+    const over = this.overBudget(file);
+    return over ? over.result : loadConfig(file, this.loadOptions());
+  }
+
+  /** An analysis that evaluated nothing, when the config with its bases is over the budget. */
+  private overBudget(file: string): Analysis | undefined {
+    const size = chainSize(file, this.index, (f) => this.buffers.get(f));
+    if (size.bytes <= this.maxChainBytes) return undefined;
+    const d = overBudgetDiagnostic(file, size, this.maxChainBytes);
+    return { result: overBudgetResult(file, d), diagnostics: [d], overBudget: true };
   }
 
   analyze(file: string): Analysis {
     const cached = this.analyses.get(file);
     if (cached) return cached;
+    const over = this.overBudget(file);
+    if (over) {
+      if (this.buffers.has(file)) this.analyses.set(file, over);
+      return over;
+    }
     const result = loadConfig(file, this.loadOptions());
     // Answers are kept for open files only: a references search may load thousands of dependents once.
     const open = this.buffers.has(file);

@@ -2,7 +2,8 @@
 // must be a config, its analysis (cached per version), and what the cursor is
 // on in it.
 
-import type { Position } from '../config/source';
+import * as fs from 'node:fs';
+import type { Position, Range } from '../config/source';
 import type { Analysis, ConfigWorkspace } from './config-workspace';
 import { targetAt, type Target } from './targets';
 
@@ -16,6 +17,14 @@ export interface Cursor {
 export function cursorAt(ws: ConfigWorkspace, file: string, pos: Position): Cursor | undefined {
   if (!ws.isConfig(file)) return undefined;
   const analysis = ws.analyze(file);
-  const target = targetAt(analysis.result.unit, pos, ws.index.get(file)?.bases);
+  const bases = ws.index.get(file)?.bases ?? [];
+  // Over the budget nothing was parsed: only the `_base_` strings the index read are targets.
+  const target = analysis.overBudget ? baseAt(bases, pos) : targetAt(analysis.result.unit, pos, bases);
   return target && { file, analysis, target };
+}
+
+function baseAt(bases: { spec: string; range: Range; resolved?: string; scope?: string }[], pos: Position): Target | undefined {
+  const before = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.col <= b.col);
+  const b = bases.find((x) => before(x.range.start, pos) && before(pos, x.range.end));
+  return b && { kind: 'base-spec', spec: b.spec, resolved: b.resolved, missing: b.resolved ? !fs.existsSync(b.resolved) : undefined, scope: b.scope, range: b.range };
 }

@@ -1,7 +1,8 @@
 // Every language feature, as a function of the workspace and plain arguments
-// that returns plain data (paths and 0-based line/col, no LSP types): the
-// server adapts these to LSP, tests call them in-process, and since nothing
-// here returns a class instance, any of them can run in another thread.
+// that returns plain data (paths and 0-based line/col, no LSP types; a promise
+// of it for references, which yields while it loads dependents): the server
+// adapts these to LSP, tests call them in-process, and since nothing here
+// returns a class instance, any of them could run in another thread.
 
 import type { Diagnostic } from '../config/index';
 import { LineIndex, type Position } from '../config/source';
@@ -25,6 +26,7 @@ function completion(ws: ConfigWorkspace, file: string, pos: Position): Completio
   const text = ws.textOf(file);
   if (text === undefined || !ws.isConfig(file)) return [];
   const a = ws.analyze(file);
+  if (a.overBudget) return [];
   const result = a.result.unit.mergedBase ? a.result : a.lastGood;
   return completions(text, new LineIndex(text).offset(pos), result);
 }

@@ -20,6 +20,8 @@ export interface FixtureOptions {
   trusted?: boolean;
   /** Folders of this repository copied into the workspace first (the fixture's files then add to them or replace them). */
   copy?: string[];
+  /** The analysis budget (see src/workspace/analysis-budget.ts), small to test what happens over it. */
+  maxChainBytes?: number;
 }
 
 export interface FixtureWorkspace {
@@ -60,7 +62,7 @@ export async function workspaceFrom(fixture: string, opts: FixtureOptions = {}):
       pos = { line: before.length - 1, col: before[before.length - 1].length };
     }
   }
-  const ws = new ConfigWorkspace([root], opts.trusted === false ? { trusted: false } : undefined);
+  const ws = new ConfigWorkspace([root], { trusted: opts.trusted, maxChainBytes: opts.maxChainBytes });
   ws.configure(opts.settings ?? {});
   await ws.scan();
   const main = file ?? path.join(root, files.keys().next().value ?? 'configs/main.py');

@@ -1,6 +1,7 @@
 // Go to definition and find references, in-process: fixture configs with a
 // `$0` cursor and the place(s) expected beside them.
 
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { features } from '../../src/workspace/features';
 import { check, expect, workspaceFrom, type Expect } from './check';
@@ -13,7 +14,7 @@ async function checkDefinition(fixture: string, exp: Expect): Promise<void> {
 
 async function checkReferences(fixture: string, exp: Expect): Promise<void> {
   const f = await workspaceFrom(fixture);
-  check(features.references(f.ws, f.file, f.pos, true).map(f.where).join('\n'), exp);
+  check((await features.references(f.ws, f.file, f.pos, true)).map(f.where).join('\n'), exp);
 }
 
 const FAMILY = `
@@ -82,3 +83,19 @@ test('references of a top-level name', () =>
       configs/yolov8/l.py:2:1: deepen_factor = 1.0
     `,
   ));
+
+test('a references search stops when cancelled, and yields between slices', async () => {
+  const f = await workspaceFrom(FAMILY.replace("optimizer=dict(type='SGD', lr=0.01", "optimizer=dict(type='SGD', l$0r=0.01"));
+  assert.deepEqual(await features.references(f.ws, f.file, f.pos, false, { cancelled: () => true }), []);
+  let turns = 0;
+  let ticking = true;
+  const tick = () => {
+    turns++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const refs = await features.references(f.ws, f.file, f.pos, false, { sliceMs: -1 });
+  ticking = false;
+  assert.equal(refs.length, 2);
+  assert.ok(turns > 0, 'other work ran during the search');
+});

@@ -80,6 +80,8 @@ export class LspClient {
   private waiters: (() => void)[] = [];
   private versions = new Map<string, number>();
   indexed: IndexedParams | undefined;
+  /** Called with every publishDiagnostics (a second handler on the connection would replace the client's own). */
+  readonly publishListeners = new Set<(p: { uri: string; version?: number; diagnostics: Diag[] }) => void>();
   stderr = '';
 
   constructor(
@@ -99,6 +101,7 @@ export class LspClient {
     }
     this.proc.stderr!.on('data', (d) => (this.stderr += d));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: Diag[] }) => {
+      for (const l of this.publishListeners) l(p);
       // A late publish for an older version of a buffer is not the answer a test waits for.
       const want = this.versions.get(p.uri);
       if (want !== undefined && p.version !== undefined && p.version < want) return;
@@ -236,13 +239,16 @@ export class LspClient {
   }
 
   async stop(): Promise<void> {
-    try {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => (timer = setTimeout(r, 2000)))]);
-      clearTimeout(timer);
-      void this.conn.sendNotification('exit');
-    } catch {
-      // already gone
+    const gone = this.proc.exitCode !== null || this.proc.signalCode !== null;
+    if (!gone) {
+      try {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+        clearTimeout(timer);
+        void this.conn.sendNotification('exit');
+      } catch {
+        // already gone
+      }
     }
     await new Promise<void>((res) => {
       if (this.proc.exitCode !== null) return res();

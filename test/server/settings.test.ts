@@ -61,3 +61,21 @@ describe('transport', () => {
     }
   });
 });
+
+describe('workspace trust', () => {
+  test('in Restricted Mode (workspaceTrusted: false) hover and preview show ${NAME}, never the environment value', async () => {
+    process.env.YOLOLAB_TEST_SECRET = 'hunter2';
+    // The server inherits this process's environment, as it would the editor's.
+    const untrusted = await startServer('workspace-scopes', null, 'stdio', { settings: { configGlobs: ['**/experiments/*.py'] }, workspaceTrusted: false }).finally(() => delete process.env.YOLOLAB_TEST_SECRET);
+    try {
+      untrusted.open(EXPERIMENT, "lr = 0.1\nsecret = '{{$YOLOLAB_TEST_SECRET:none}}'\n");
+      const h = await untrusted.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: untrusted.ws.uri(EXPERIMENT) }, position: { line: 1, character: 2 } });
+      assert.match(h.contents.value, /'\$\{YOLOLAB_TEST_SECRET\}'/);
+      assert.doesNotMatch(h.contents.value, /hunter2/);
+      const m = await untrusted.request<{ text: string }>(MERGED_CONFIG_REQUEST, { uri: untrusted.ws.uri(EXPERIMENT) });
+      assert.match(m.text, /secret = '\$\{YOLOLAB_TEST_SECRET\}'/);
+    } finally {
+      await untrusted.stop();
+    }
+  });
+});
