@@ -157,10 +157,12 @@ async function goToLine(page: Page, rel: string, text: string): Promise<number> 
       }, 30000, 1000);
       await shot('quick-fix.png');
       await page.locator('.action-widget .monaco-list-row, .action-widget li', { hasText: title }).first().click();
-      const fixed = await poll('the fixed text', async () => {
-        const t = await editorText(page, path.basename(CAT));
-        return /dynamic_intervals=\[\(\(max_epochs - close_mosaic_epochs\), _base_\.val_interval_stage2\)\]/.test(t) ? t : '';
-      }, 15000);
+      // Saved, the text is read from disk (on screen, inlay hints sit between the words).
+      const fixed = await poll('the fixed text saved', async () => {
+        await page.keyboard.press('Control+S');
+        const t = fs.readFileSync(path.join(WS!, CAT), 'utf8');
+        return t.includes('train_cfg = dict(dynamic_intervals=[((max_epochs - close_mosaic_epochs), _base_.val_interval_stage2)], max_epochs=max_epochs, val_interval=10)') ? t : '';
+      }, 15000, 1000);
       await shot('quick-fix-applied.png');
       return fixed.split('\n').filter((l) => /stage2_epoch =|dynamic_intervals|switch_epoch/.test(l)).map((l) => l.trim()).join(' | ');
     });
