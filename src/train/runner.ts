@@ -228,6 +228,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           );
           window.length = 0;
         }
+        // With the next batches already loaded, `for await` resumes through microtasks only and the
+        // event loop never reaches its poll phase: a Ctrl-C (SIGINT handler) would wait for the
+        // end of the epoch, so a stop from the editor ran into its kill timeout. Yield once per step.
+        await new Promise<void>((r) => setImmediate(r));
         tData = Date.now();
         if (stop || globalIter >= maxIters) break;
       }
