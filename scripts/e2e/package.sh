@@ -2,6 +2,8 @@
 # npm run package: builds dist/ and packages the extension into yololab-VERSION.vsix with vsce.
 # vsce needs Node >= 22: Node 24 and vsce come from the npm registry into .vscode-test/ (once).
 set -eu -o pipefail
+# See provision.sh: the outer `npm run` environment must not configure the npm calls below
+for v in $(compgen -e | grep -E '^(npm_|NPM_CONFIG_)' || true); do unset "$v"; done
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 C=$ROOT/.vscode-test
 cd "$ROOT"

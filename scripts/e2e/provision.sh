@@ -6,6 +6,10 @@
 #   .vscode-test/tools        @vscode/vsce (packages the .vsix)
 # Debian packages: chromium (driven by playwright-core) and libkrb5-dev/pkg-config/build-essential (native modules).
 set -eu -o pipefail
+# Under `npm run`, the outer npm exports npm_config_* (among them user_agent, naming Node 20): the inner
+# npm would take them as its own config, and code-server's postinstall reads the Node version from
+# user_agent and refuses. Provision with a clean npm environment.
+for v in $(compgen -e | grep -E '^(npm_|NPM_CONFIG_)' || true); do unset "$v"; done
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 C=$ROOT/.vscode-test
 CS_VERSION=4.139.1
