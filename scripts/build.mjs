@@ -1,5 +1,5 @@
 // Bundles the CLI, the language server and the extension into dist/ with esbuild.
-// Entry points that do not exist yet are skipped, so the build works while parts are being written.
+// A missing entry point fails the build: a bundle silently left out breaks the packaged extension.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
@@ -12,9 +12,14 @@ const entries = [
   { in: 'src/data/load-worker.ts', out: 'data-worker', external: [] },
 ];
 
+const missing = entries.filter((e) => !existsSync(e.in)).map((e) => e.in);
+if (missing.length) {
+  console.error(`build: missing entry point${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  process.exit(1);
+}
+
 await Promise.all(
   entries
-    .filter((e) => existsSync(e.in))
     .map((e) =>
       build({
         entryPoints: [e.in],
