@@ -12,6 +12,7 @@ import { RunLocation, runKey, runsUnder } from './runs/run-dirs';
 import { outcomeLogLine, outcomeText } from './runs/outcome';
 import { checkpointReport, lastCheckpointOnDisk } from './runs/checkpoints';
 import { BackendWatch, runDoctor } from './runs/backend-check';
+import { RunChannel } from './run-channel';
 import { TrainingRun } from './runs/training-run';
 import { MetricsHub } from './runs/metrics-hub';
 import { MetricsPanel } from './metrics-panel';
@@ -34,7 +35,7 @@ const BACKENDS = [
 ];
 
 export class TrainingManager implements vscode.Disposable {
-  private runs = new Map<number, { run: TrainingRun; channel: vscode.OutputChannel; hubId: string }>();
+  private runs = new Map<number, { run: TrainingRun; channel: RunChannel; hubId: string }>();
   private opened = new Map<string, RunFollower>(); // runs opened from disk, still followed in case they grow
   private status: vscode.StatusBarItem;
   private lastActive: number | undefined;
@@ -56,6 +57,15 @@ export class TrainingManager implements vscode.Disposable {
   }
 
   private editorWatch: vscode.Disposable;
+
+  // What the user sees of a run: its output channel's last lines, and the status bar (for the tests)
+  outputOf(runId: number): string[] {
+    return this.runs.get(runId)?.channel.tail() ?? [];
+  }
+
+  get statusBarText(): string {
+    return this.status.text;
+  }
 
   get activeRuns(): TrainingRun[] {
     return [...this.runs.values()].map((r) => r.run).filter((r) => r.running);
@@ -115,7 +125,7 @@ export class TrainingManager implements vscode.Disposable {
       throw e;
     }
     const name = configName(config);
-    const channel = vscode.window.createOutputChannel(`YOLO Lab: ${name} #${this.runs.size + 1}`);
+    const channel = new RunChannel(`YOLO Lab: ${name} #${this.runs.size + 1}`);
     let hubId = '';
     let runRef: TrainingRun | undefined;
     let run: TrainingRun;
@@ -204,11 +214,11 @@ export class TrainingManager implements vscode.Disposable {
   }
 
   // The user picked a backend and the run is not on it: say why, with what `yololab doctor` finds here.
-  private async showDoctor(channel: vscode.OutputChannel, requested: string, why: string, runner: Runner & { kind: 'builtin' }, env: NodeJS.ProcessEnv | undefined): Promise<void> {
+  private async showDoctor(channel: RunChannel, requested: string, why: string, runner: Runner & { kind: 'builtin' }, env: NodeJS.ProcessEnv | undefined): Promise<void> {
     channel.appendLine(`[yololab] you asked for the '${requested}' backend and this run cannot use it: ${why}`);
-    channel.appendLine('[yololab] yololab doctor says:');
     const report = await runDoctor(runner.node, runner.cli, { env, cwd: runner.cwd });
-    for (const l of report.split('\n')) channel.appendLine(`    ${l}`);
+    // header and report in one piece: the run's own last lines may arrive while doctor runs
+    channel.append(['[yololab] yololab doctor says:', ...report.split('\n').map((l) => `    ${l}`)].join('\n') + '\n');
     channel.show(true);
   }
 

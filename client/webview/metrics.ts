@@ -80,6 +80,20 @@ function epochMarksPlugin(marks: { current?: EpochMarks }): Plugin<'line'> {
   };
 }
 
+// Where the plot area lies in the chart's box, for the e2e test's pixel checks; after every draw,
+// since a resize (a scrollbar appearing) redraws without going through render()
+function plotAreaPlugin(box: HTMLElement): Plugin<'line'> {
+  return {
+    id: 'plotArea',
+    afterRender(chart) {
+      const area = chart.chartArea;
+      const off = chart.canvas.getBoundingClientRect();
+      const outer = box.getBoundingClientRect();
+      if (area) box.dataset.plot = [area.left + off.left - outer.left, area.top + off.top - outer.top, area.right + off.left - outer.left, area.bottom + off.top - outer.top].map(Math.round).join(',');
+    },
+  };
+}
+
 function sectionFor(spec: ChartSpec): HTMLElement {
   // losses, lr and validation first; every other scalar below them in smaller charts
   return spec.id === 'losses' || spec.id === 'lr' || spec.id === 'val' ? $('charts') : $('other-charts');
@@ -112,7 +126,7 @@ function makeChart(spec: ChartSpec): Drawn {
   const chart = new Chart(canvas, {
     type: 'line',
     data: { datasets: [] },
-    plugins: [epochMarksPlugin(marks)],
+    plugins: [epochMarksPlugin(marks), plotAreaPlugin(box)],
     options: {
       animation: false,
       parsing: false,
@@ -233,6 +247,8 @@ function render(): void {
       yTitle: spec.yTitle,
       epochBoundaries: String(spec.epochMarks?.boundaries.length ?? 0),
     });
+    // the epoch marks stand in for the vertical grid lines (the two would be confused)
+    scales.x.grid.display = !spec.epochMarks?.boundaries.length;
     c.chart.update('none');
   }
   for (const [id, c] of charts) {

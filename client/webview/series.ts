@@ -69,7 +69,7 @@ const SHARED_KEYS = new Set(['time', 'data_time', 'memory']);
 
 export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 // One dash pattern per scalar of a grouped chart: the first (the total loss, or lr) solid
-export const DASHES: number[][] = [[], [6, 3], [2, 2], [10, 3, 2, 3], [1, 4], [12, 6]];
+export const DASHES: number[][] = [[], [6, 3], [2, 2], [10, 3, 2, 3], [14, 5], [10, 2, 2, 2, 2, 2]];
 
 const UNITS: Record<string, string> = {
   time: 'seconds per iteration',
@@ -300,13 +300,15 @@ export class MetricsModel {
       });
   }
 
-  // Epoch marks of the first visible run that has them; runs compared on one chart usually share them
+  // One run's epoch marks (runs compared on one chart usually share them): the visible run with the
+  // most epochs, so a long run's epochs are not hidden behind a short one's
   private marks(visible: RunEntry[]): EpochMarks | undefined {
+    let best: EpochMarks | undefined;
     for (const r of visible) {
       const m = epochMarks(r.data, r.label, r.progress?.itersPerEpoch);
-      if (m) return m;
+      if (m && (!best || m.labels.length > best.labels.length)) best = m;
     }
-    return undefined;
+    return best;
   }
 
   summaries(): RunSummary[] {

@@ -152,3 +152,14 @@ test('the MMYOLO fixture: all four loss terms in one chart, epoch marks every 20
   assert.deepEqual(val.datasets.find((d) => d.scalar === 'coco/bbox_mAP')!.points.map((p) => p.x), [10, 20]);
   assert.equal(summaryText(m.summaries()[0]), 'yolov5_s/20230115_093012 · epoch 20 · best coco/bbox_mAP 0.400 (epoch 20)');
 });
+
+test('with several runs the epoch marks are those of the run with the most epochs', () => {
+  const m = new MetricsModel();
+  m.addRun('short', 'short/1');
+  m.addRecords('short', [{ loss: 1, epoch: 1, iter: 5, step: 5 }]);
+  m.addRun('long', 'long/2');
+  m.addRecords('long', [1, 2, 3].map((e) => ({ loss: 1, epoch: e, iter: e * 10, step: e * 10 })));
+  const marks = m.charts()[0].epochMarks!;
+  assert.equal(marks.runLabel, 'long/2');
+  assert.deepEqual(marks.boundaries, [10, 20, 30]);
+});
