@@ -6,6 +6,7 @@ export function errorLine(cmd: string, e: unknown): string {
   if (err?.where) return `${err.where}: error: ${msg[0]}`;
   if (/Aborted\(|Cannot enlarge memory|out of memory|Array buffer allocation failed/i.test(msg[0] ?? ''))
     return `yololab ${cmd}: error: out of memory (${msg[0]}); the wasm heap is capped at 4 GB: lower train_dataloader.batch_size or img_scale`;
-  if (/^\S+:\d+:\d+: error:/.test(msg[0] ?? '')) return msg.join('\n');
+  // Already located ("file:line:col: error: …" from the engine, "file: error: …" from the data layer).
+  if (/^\S[^\n]*?: error: /.test(msg[0] ?? '')) return msg.join('\n');
   return `yololab ${cmd}: error: ${msg[0] ?? 'unknown error'}`;
 }

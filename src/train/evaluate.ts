@@ -6,11 +6,12 @@ import type { DetSample } from '../data/types';
 import { buildEvaluator } from '../metrics';
 import type { YOLODetector } from './model/detector';
 
-export async function evaluate(det: YOLODetector, dataset: DetDataset, evaluatorCfg: any, batchSize: number, predict?: (batch: DetSample[]) => ReturnType<YOLODetector['predict']>): Promise<Record<string, number>> {
+/** `workers`: loader worker threads that decode ahead of the model (as in training). */
+export async function evaluate(det: YOLODetector, dataset: DetDataset, evaluatorCfg: any, batchSize: number, predict?: (batch: DetSample[]) => ReturnType<YOLODetector['predict']>, workers = 0): Promise<Record<string, number>> {
   const evaluator = buildEvaluator(evaluatorCfg, dataset.classes);
   const index = new Map<string, number>();
   for (let i = 0; i < dataset.length; i++) index.set(dataset.groundTruth(i).imageId, i);
-  for await (const batch of createLoader(dataset, { batchSize, shuffle: false, seed: 0, epoch: 0 })) {
+  for await (const batch of createLoader(dataset, { batchSize, shuffle: false, seed: 0, epoch: 0, workers })) {
     const dets = (predict ?? ((b) => det.predict(b)))(batch);
     batch.forEach((s, k) => evaluator.process(dataset.groundTruth(index.get(s.meta.imageId)!), dets[k]));
   }

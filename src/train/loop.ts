@@ -1,6 +1,7 @@
 // MMEngine's EpochBasedTrainLoop and ValLoop (mmengine/runner/loops.py): epochs of
 // iterations, hooks called at MMEngine's points, validation after the epochs it is due.
 // Everything around the step (schedule, EMA, checkpoints, logging) lives in hooks/.
+import { availableParallelism } from 'node:os';
 import { createLoader } from '../data/loader';
 import { evaluate } from './evaluate';
 import type { TrainRun } from './train-run';
@@ -71,7 +72,9 @@ export async function runTrainLoop(run: TrainRun): Promise<void> {
 export async function runValidation(run: TrainRun): Promise<Record<string, number>> {
   run.hooks.callSync('beforeValEpoch', run);
   const vdl = run.cfg.val_dataloader;
-  const metrics = await evaluate(run.det, run.valSet!, run.cfg.val_evaluator, vdl?.batch_size ?? 1);
+  // val_dataloader's own num_workers, under the same one-core-for-the-model cap as training.
+  const workers = Math.min(Number(vdl?.num_workers ?? 0), availableParallelism() - 1);
+  const metrics = await evaluate(run.det, run.valSet!, run.cfg.val_evaluator, vdl?.batch_size ?? 1, undefined, Math.max(0, workers));
   run.result.metrics = metrics;
   await run.hooks.call('afterValEpoch', run, metrics);
   return metrics;

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { buildDataset } from '../data/dataset';
 import { closeLoaderWorkers } from '../data/loader';
+import { describeImageDecoder } from '../data/image-decoder';
 import { lossScalerFrom } from './amp';
 import { HookList } from './hooks/hook';
 import { buildHooks } from './hooks';
@@ -68,7 +69,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // Decoding and augmentation run in worker threads (the config's num_workers, leaving a
   // core for the model) so they overlap the training step; batches are the same either way.
   const loaderWorkers = Math.max(0, Math.min(Number(tdl.num_workers ?? 0), availableParallelism() - 1));
-  if (loaderWorkers) log.info(`data: ${loaderWorkers} loader worker thread${loaderWorkers > 1 ? 's' : ''}`);
+  log.info(`data: ${describeImageDecoder()}${loaderWorkers ? `; ${loaderWorkers} loader worker thread${loaderWorkers > 1 ? 's' : ''}` : ''}`);
 
   const run: TrainRun = {
     loaded,
@@ -109,6 +110,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } finally {
     run.signal.removeEventListener('abort', onAbort);
     await closeLoaderWorkers(run.trainSet);
+    if (run.valSet) await closeLoaderWorkers(run.valSet);
   }
   log.info(`done: ${run.iter - run.startIter} iterations in ${((Date.now() - run.startedAt) / 1000).toFixed(1)} s; curves: ${log.scalarsFile}; checkpoints: ${workDir}`);
   return run.result;

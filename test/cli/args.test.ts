@@ -43,3 +43,11 @@ test('mistakes are UsageErrors that say what is wrong', () => {
   assert.throws(() => intValue(parseArgs(['c', '--seed', '0'], trainSpec), 'seed', 1), /--seed must be an integer >= 1/);
   assert.throws(() => numberValue(parseArgs(['c', '--seed', 'x'], trainSpec), 'seed'), /--seed must be a number/);
 });
+
+test('an error line is printed once located: engine, data layer and plain errors', async () => {
+  const { errorLine } = await import('../../src/cli/error-line');
+  assert.equal(errorLine('train', new Error('a.py:3:5: error: bad')), 'a.py:3:5: error: bad');
+  assert.equal(errorLine('train', new Error('/d/x.jpg: error: truncated JPEG')), '/d/x.jpg: error: truncated JPEG');
+  assert.equal(errorLine('train', Object.assign(new Error('no such type'), { where: 'a.py:1:1' })), 'a.py:1:1: error: no such type');
+  assert.equal(errorLine('train', new Error('something broke')), 'yololab train: error: something broke');
+});
