@@ -42,7 +42,8 @@ export class BackendWatch {
   }
 }
 
-// Runs `yololab doctor` with the same node and CLI the run used; its whole output, or why there is none.
+// Runs `yololab doctor` with the same node, CLI, environment and folder as the run (doctor looks for a
+// user-installed tfjs-node in the workspace); its whole output, or why there is none.
 export function runDoctor(node: string, cli: string, opts: { env?: NodeJS.ProcessEnv; cwd: string; timeoutMs?: number }): Promise<string> {
   return new Promise((resolve) => {
     let out = '';
@@ -57,9 +58,7 @@ export function runDoctor(node: string, cli: string, opts: { env?: NodeJS.Proces
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (signal) resolve(`${out}(yololab doctor did not finish: ${signal})`);
-      // Until `doctor` exists in this build, the CLI answers "unknown command" with exit 2
-      else if (code === 2 && /unknown command 'doctor'/.test(out)) resolve(`this build of yololab has no \`doctor\` command (${out.trim()})`);
-      else resolve(out.trimEnd());
+      else resolve(code === 0 ? out.trimEnd() : `${out.trimEnd()}\n(yololab doctor exited with code ${code})`);
     });
   });
 }
