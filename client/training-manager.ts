@@ -10,7 +10,7 @@ import { formatProgress, statusText } from './runs/progress';
 import { RunFollower } from './runs/run-follower';
 import { RunLocation, runKey, runsUnder } from './runs/run-dirs';
 import { outcomeLogLine, outcomeText } from './runs/outcome';
-import { checkpointReport, lastCheckpointOnDisk } from './runs/checkpoints';
+import { checkpointReport, lastCheckpointOnDisk, savedByRun } from './runs/checkpoints';
 import { BackendWatch, runDoctor } from './runs/backend-check';
 import { RunChannel } from './run-channel';
 import { TrainingRun } from './runs/training-run';
@@ -210,7 +210,7 @@ export class TrainingManager implements vscode.Disposable {
     if (!chosen) return;
     const outcome = await chosen.stop();
     const ckpt = lastCheckpointOnDisk(chosen.workDir);
-    const saved = ckpt && ckpt.mtimeMs >= chosen.startedAt.getTime() - 1000 ? `last checkpoint ${path.basename(ckpt.file)}` : 'this run saved no checkpoint';
+    const saved = ckpt && savedByRun(ckpt, chosen.startedAt) ? `last checkpoint ${path.basename(ckpt.file)}` : 'this run saved no checkpoint';
     void vscode.window.showInformationMessage(
       outcome === 'killed' ? `YOLO Lab: ${chosen.name} did not stop in time and was killed; ${saved}.` : `YOLO Lab: ${chosen.name} stopped; ${saved}.`,
     );

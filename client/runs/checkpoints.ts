@@ -44,6 +44,11 @@ export function lastCheckpointOnDisk(workDir: string): CheckpointOnDisk | undefi
   return newest;
 }
 
+// Whether the run that started at runStartedAt wrote it (a second of slack for file-time rounding)
+export function savedByRun(ckpt: CheckpointOnDisk, runStartedAt: Date): boolean {
+  return ckpt.mtimeMs >= runStartedAt.getTime() - 1000;
+}
+
 // What the output channel says after a run stopped or failed: the checkpoint to resume from (and
 // whether this run wrote it), with the exact command, or that there is none.
 export function checkpointReport(
@@ -54,7 +59,7 @@ export function checkpointReport(
 ): string[] {
   if (!now) return [`no checkpoint on disk in ${workDir}: a new run starts from scratch`];
   const when = new Date(now.mtimeMs);
-  const fromThisRun = now.mtimeMs >= runStartedAt.getTime() - 1000;
+  const fromThisRun = savedByRun(now, runStartedAt);
   return [
     fromThisRun
       ? `last checkpoint on disk: ${now.file} (saved ${when.toLocaleTimeString()} by this run)`
