@@ -18,7 +18,7 @@ ART=$C/e2e-artifacts
 cd "$ROOT"
 ORIG_PATH=$PATH
 bash scripts/e2e/provision.sh || exit 1
-bash scripts/e2e/package.sh "$C/yololab-e2e.vsix" >/dev/null || { echo "e2e: packaging failed (run npm run package to see why)"; exit 1; }
+node scripts/package-vsix.mjs "$C/yololab-e2e.vsix" >/dev/null || { echo "e2e: packaging failed (run npm run package to see why)"; exit 1; }
 node scripts/e2e/build-suite.mjs || exit 1
 rm -rf "$ART"; mkdir -p "$ART"
 . scripts/e2e/env.sh

@@ -61,7 +61,7 @@ test('metrics hub: a panel opened late is replayed every run and record; live up
   hub.addRun('a', 'demo/1', true);
   hub.addRecords('a', [{ loss: 3, iter: 1, step: 1 }]);
   hub.addRecords('a', [{ loss: 2, iter: 2, step: 2 }]);
-  hub.endRun('a', 0);
+  hub.endRun('a', 'stopped');
   hub.addRun('b', 'mmyolo/2', false);
   const replay = hub.replay();
   assert.deepEqual(replay.map((m) => m.type), ['run', 'records', 'runEnded', 'run']);
