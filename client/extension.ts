@@ -65,6 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ trai
   context.subscriptions.push(
     vscode.window.onDidChangeActiveTextEditor(updateContext),
     vscode.workspace.onDidSaveTextDocument((d) => d === vscode.window.activeTextEditor?.document && updateContext(vscode.window.activeTextEditor)),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('yololab.configGlobs') && updateContext(vscode.window.activeTextEditor)),
   );
   // Hover and diagnostics need the server; the training commands do not wait for it
   void server.start().then(() => server.unavailable && status.failed(server.unavailable));

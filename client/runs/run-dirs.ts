@@ -69,6 +69,8 @@ export function runsUnder(picked: string, depth = 2): RunLocation[] {
     if (path.basename(abs).endsWith('.json') && path.basename(vis) === 'vis_data' && isTimestamp(path.basename(ts))) {
       return [runAt(path.dirname(ts), path.basename(ts))];
     }
+    // A checkpoint (epoch_N.pth, .ckpt) or log picked in a work dir: the runs of that work dir.
+    if (/\.(pth|ckpt|log)$/.test(abs)) return runsUnder(path.dirname(abs), 0);
     return [];
   }
   if (path.basename(abs) === 'vis_data' && isTimestamp(path.basename(path.dirname(abs)))) {
