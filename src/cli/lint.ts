@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigLoader, formatDiagnostic, loadConfig, type Diagnostic } from '../config';
+import { ConfigLoader, escapeControl, formatDiagnostic, loadConfig, type Diagnostic } from '../config';
 import { lintConfig } from '../lint';
 import { ArgError, parseArgs, parseScopes } from './args';
 
@@ -11,25 +11,54 @@ export const summary = 'check configs: inheritance mistakes, the filename conven
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'work_dirs', 'dist', '__pycache__']);
 
-/** The .py files under the given paths (a file counts even if it is not under configs/). */
-export function collectConfigFiles(paths: string[]): { files: string[]; missing: string[] } {
+/**
+ * The .py files under the given paths (a file counts even if it is not under configs/).
+ * Symlinked folders are followed once (a link back to a parent does not loop); a .py
+ * name that is not a regular file (a FIFO, a dangling link) is kept so the loader can
+ * say what is wrong with it, without ever opening it.
+ */
+export function collectConfigFiles(paths: string[]): { files: string[]; missing: string[]; unreadable: string[] } {
   const files: string[] = [];
   const missing: string[] = [];
+  const unreadable: string[] = [];
+  const visited = new Set<string>();
   const walk = (dir: string) => {
-    for (const name of fs.readdirSync(dir).sort()) {
+    let real: string;
+    let names: string[];
+    try {
+      real = fs.realpathSync(dir);
+      if (visited.has(real)) return;
+      visited.add(real);
+      names = fs.readdirSync(dir).sort();
+    } catch {
+      unreadable.push(dir);
+      return;
+    }
+    for (const name of names) {
       const p = path.join(dir, name);
-      const st = fs.statSync(p);
-      if (st.isDirectory()) {
+      let isDir = false;
+      try {
+        isDir = fs.statSync(p).isDirectory();
+      } catch {
+        // A dangling or looping link: only a .py name is worth a finding.
+      }
+      if (isDir) {
         if (!SKIP_DIRS.has(name)) walk(p);
       } else if (name.endsWith('.py') && name !== '__init__.py') files.push(p);
     }
   };
   for (const p of paths) {
-    if (!fs.existsSync(p)) missing.push(p);
-    else if (fs.statSync(p).isDirectory()) walk(p);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      st = undefined;
+    }
+    if (!st) missing.push(p);
+    else if (st.isDirectory()) walk(p);
     else files.push(p);
   }
-  return { files: [...new Set(files.map((f) => path.resolve(f)))], missing };
+  return { files: [...new Set(files.map((f) => path.resolve(f)))], missing, unreadable };
 }
 
 export function lintFiles(files: string[], scopes: Record<string, string>): Diagnostic[] {
@@ -65,8 +94,9 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
   const scopes = Object.fromEntries(Object.entries(parseScopes(a.repeated.get('scope') ?? [])).map(([k, v]) => [k, path.resolve(v)]));
-  const { files, missing } = collectConfigFiles(a.positional);
-  for (const m of missing) process.stderr.write(`${m}:1:1: error: no such file or directory [read-error]\n`);
+  const { files, missing, unreadable } = collectConfigFiles(a.positional);
+  for (const m of missing) process.stderr.write(`${escapeControl(m)}:1:1: error: no such file or directory [read-error]\n`);
+  for (const m of unreadable) process.stderr.write(`${escapeControl(m)}:1:1: error: cannot list this folder [read-error]\n`);
   const found = lintFiles(files, scopes);
   if (a.values.get('format') === 'json') {
     const rows = found.map((d) => ({ file: d.file, line: d.range.start.line + 1, column: d.range.start.col + 1, endLine: d.range.end.line + 1, endColumn: d.range.end.col + 1, severity: d.severity, message: d.message, rule: d.code, ...(d.data ? { data: d.data } : {}) }));
@@ -76,5 +106,5 @@ export async function run(argv: string[]): Promise<number> {
     const errors = found.filter((d) => d.severity === 'error').length;
     process.stderr.write(`${files.length} config${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${found.length - errors} other finding${found.length - errors === 1 ? '' : 's'}\n`);
   }
-  return found.some((d) => d.severity === 'error') || missing.length ? 1 : 0;
+  return found.some((d) => d.severity === 'error') || missing.length || unreadable.length ? 1 : 0;
 }

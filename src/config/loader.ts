@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Expr, Module, Stmt } from './ast';
+import { DEFAULT_MAX_CONFIG_BYTES, extensionError, readConfigFile, tooLargeMessage, type ConfigFileText } from './config-file';
 import type { Diagnostic, Severity } from './diagnostic';
 import { EvalError, Evaluator } from './evaluator';
 import { mergeInto, MergeError } from './merge';
@@ -61,6 +62,11 @@ export interface LoadOptions {
   /** Unsaved editor text by absolute path. */
   overlay?: (file: string) => string | undefined;
   env?: Record<string, string | undefined>;
+  /**
+   * Refuse files (and editor buffers) larger than this many bytes with a `read-error`
+   * diagnostic naming the limit. Default DEFAULT_MAX_CONFIG_BYTES (32 MiB).
+   */
+  maxFileBytes?: number;
 }
 
 const RESERVED_KEYS = ['filename', 'text', 'pretty_text', 'env_variables'];
@@ -70,25 +76,18 @@ function diag(file: string, range: Range, severity: Severity, message: string, c
   return { file, range, severity, message, code, pyType };
 }
 
-/** Reads a config file; problems come back as a Diagnostic, never as an exception. */
-function readConfigText(file: string, overlay?: (f: string) => string | undefined): { text?: string; error?: { pyType: string; message: string } } {
-  const o = overlay?.(file);
-  if (o !== undefined) return { text: o };
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    return { error: { pyType: 'FileNotFoundError', message: 'No such file or directory' } };
+/** A config's text from the editor overlay or the disk; problems come back as an error, never as an exception or a hang. */
+function readConfigText(file: string, opts: LoadOptions): ConfigFileText {
+  const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_CONFIG_BYTES;
+  const o = opts.overlay?.(file);
+  if (o === undefined) return readConfigFile(file, { maxBytes });
+  const ext = extensionError(file);
+  if (ext) return { error: ext };
+  // UTF-16 length <= UTF-8 length <= 3 x UTF-16 length: count bytes only when it matters.
+  if (o.length > maxBytes || (o.length * 3 > maxBytes && Buffer.byteLength(o, 'utf8') > maxBytes)) {
+    return { error: { pyType: 'MemoryError', message: tooLargeMessage(Buffer.byteLength(o, 'utf8'), maxBytes), code: 'read-error' } };
   }
-  if (st.isDirectory()) return { error: { pyType: 'IsADirectoryError', message: 'Is a directory, not a config file' } };
-  if (st.size > 64 * 1024 * 1024) return { error: { pyType: 'ValueError', message: `file is too large for a config (${st.size} bytes)` } };
-  const buf = fs.readFileSync(file);
-  if (buf.includes(0)) return { error: { pyType: 'SyntaxError', message: 'source code cannot contain null bytes (is this a binary file?)' } };
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-  if (text.includes('\uFFFD') && !buf.toString('latin1').includes('\uFFFD')) {
-    return { error: { pyType: 'UnicodeDecodeError', message: "'utf-8' codec can't decode the file: it is not UTF-8 text" } };
-  }
-  return { text: text.startsWith('\uFEFF') ? text.slice(1) : text };
+  return { text: o };
 }
 
 export class ConfigLoader {
@@ -123,13 +122,13 @@ export class ConfigLoader {
   private unit(file: string, opts: LoadOptions, session: Map<string, FileUnit>, stack: string[]): FileUnit {
     const done = session.get(file);
     if (done) return done;
-    const read = readConfigText(file, opts.overlay);
+    const read = readConfigText(file, opts);
     const text = read.text ?? '';
     const cached = this.cache.get(file);
     if (read.error) {
       const u = this.emptyUnit(file, text);
       u.failed = true;
-      u.diagnostics.push(diag(file, EMPTY, 'error', read.error.message, read.error.pyType === 'FileNotFoundError' ? 'base-missing' : 'read-error', read.error.pyType));
+      u.diagnostics.push(diag(file, EMPTY, 'error', read.error.message, read.error.code, read.error.pyType));
       session.set(file, u);
       this.cache.delete(file);
       return u;
@@ -181,7 +180,6 @@ export class ConfigLoader {
       u.diagnostics.push(diag(file, range, 'error', message, code, pyType));
       return u;
     };
-    if (path.extname(file) !== '.py') return fail(EMPTY, `only Python configs (.py) are supported, not '${path.extname(file) || 'no extension'}'`, 'read-error', 'OSError');
     // MMEngine parses the raw text first: templates must already read as Python.
     const raw = parse(text);
     if (raw.issues.length) {

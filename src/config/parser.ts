@@ -5,7 +5,7 @@
 import type { Arg, CompFor, DictItem, Expr, FPart, ImportName, Module, Param, Stmt } from './ast';
 import type { Span } from './source';
 import { decodeEscapes, splitStringToken } from './string-literal';
-import { tokenize, type SyntaxIssue, type Token } from './tokenizer';
+import { MAX_ISSUES, Tokenizer, tokenize, type SyntaxIssue, type Token } from './tokenizer';
 
 export interface ParseResult {
   module: Module;
@@ -28,29 +28,30 @@ const AUG_OPS = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=', '<<=', '>>=
 const COMPARE_OPS = new Set(['<', '>', '==', '>=', '<=', '!=']);
 
 export function parse(text: string, offset = 0): ParseResult {
-  const { tokens, issues } = tokenize(text);
-  if (offset) for (const t of tokens) (t.start += offset), (t.end += offset);
-  const tokIssues = [...issues];
-  const p = new Parser(tokens, issues);
+  const tokens = new Tokenizer(text);
+  const p = new Parser(tokens, offset);
   const body = p.parseModule();
   // An unclosed bracket or string also derails the parser at the end of the file:
   // report the cause, not the echoes after it.
-  const first = tokIssues.length ? Math.min(...tokIssues.map((i) => i.span.start)) : Infinity;
-  const kept = p.issues.filter((i) => tokIssues.includes(i) || i.span.start < first);
-  return { module: { body }, issues: kept };
+  const tokIssues = tokens.issues.map((i) => (offset ? { message: i.message, span: { start: i.span.start + offset, end: i.span.end + offset } } : i));
+  let first = Infinity;
+  for (const i of tokIssues) first = Math.min(first, i.span.start);
+  const kept = p.issues.filter((i) => i.span.start < first);
+  return { module: { body }, issues: [...tokIssues, ...kept].slice(0, MAX_ISSUES) };
 }
 
 /** Parses a single expression (used for f-string fields). */
 export function parseExpression(text: string, offset: number, issues: SyntaxIssue[]): Expr | undefined {
+  // A field is short: tokenize it whole so its token errors come first, as for a module.
   const { tokens, issues: tokIssues } = tokenize('(' + text + ')');
-  for (const t of tokens) (t.start += offset - 1), (t.end += offset - 1);
   for (const i of tokIssues) issues.push({ message: i.message, span: { start: i.span.start + offset - 1, end: i.span.end + offset - 1 } });
-  const p = new Parser(tokens, issues);
+  let at = 0;
+  const p = new Parser({ next: () => tokens[Math.min(at++, tokens.length - 1)] }, offset - 1, issues);
   try {
-    const e = p.expression();
-    return e;
+    return p.expression();
   } catch (err) {
-    if (err instanceof ParseError) issues.push(err.issue);
+    if (!(err instanceof ParseError)) throw err;
+    issues.push(err.issue);
     return undefined;
   }
 }
@@ -59,32 +60,48 @@ export function parseExpression(text: string, offset: number, issues: SyntaxIssu
 const MAX_DEPTH = 200;
 
 class Parser {
-  private pos = 0;
   private depth = 0;
+  /** The current token, the one after it once peeked, and the one before it. */
+  private cur: Token;
+  private ahead: Token | undefined;
+  private prev: Token | undefined;
   constructor(
-    private readonly toks: Token[],
-    readonly issues: SyntaxIssue[],
-  ) {}
+    private readonly source: { next(): Token },
+    private readonly offset = 0,
+    readonly issues: SyntaxIssue[] = [],
+  ) {
+    this.cur = this.pull();
+  }
 
+  private pull(): Token {
+    const t = this.source.next();
+    if (this.offset) (t.start += this.offset), (t.end += this.offset);
+    return t;
+  }
   private get tok(): Token {
-    return this.toks[this.pos];
+    return this.cur;
   }
   private kind(): Token['kind'] {
-    return this.toks[this.pos].kind;
+    return this.cur.kind;
   }
-  private peek(k = 1): Token {
-    return this.toks[Math.min(this.pos + k, this.toks.length - 1)];
+  /** The token after the current one. */
+  private peek(): Token {
+    return (this.ahead ??= this.cur.kind === 'EOF' ? this.cur : this.pull());
   }
   private next(): Token {
-    const t = this.toks[this.pos];
-    if (this.pos < this.toks.length - 1) this.pos++;
+    const t = this.cur;
+    if (t.kind === 'EOF') return t;
+    this.prev = t;
+    this.cur = this.ahead ?? this.pull();
+    this.ahead = undefined;
     return t;
   }
   private isOp(text: string, t = this.tok): boolean {
     return t.kind === 'OP' && t.text === text;
   }
+  /** A keyword as written: a name that only NFKC turns into `if` is a name (as in CPython). */
   private isKw(text: string, t = this.tok): boolean {
-    return t.kind === 'NAME' && t.text === text;
+    return t.kind === 'NAME' && t.text === text && !t.normalized;
   }
   private fail(message: string, t: Token = this.tok): never {
     const span = t.kind === 'EOF' || t.kind === 'NEWLINE' ? { start: t.start, end: t.start } : { start: t.start, end: t.end };
@@ -99,7 +116,7 @@ class Parser {
     return this.next();
   }
   private prevEnd(): number {
-    return this.toks[Math.max(0, this.pos - 1)].end;
+    return (this.prev ?? this.cur).end;
   }
 
   parseModule(): Stmt[] {
@@ -749,10 +766,12 @@ class Parser {
       case 'NAME': {
         this.next();
         const span = { start: t.start, end: t.end };
-        if (t.text === 'True') return { kind: 'Const', span, value: true };
-        if (t.text === 'False') return { kind: 'Const', span, value: false };
-        if (t.text === 'None') return { kind: 'Const', span, value: null };
-        if (KEYWORDS.has(t.text)) this.fail('invalid syntax', t);
+        if (!t.normalized) {
+          if (t.text === 'True') return { kind: 'Const', span, value: true };
+          if (t.text === 'False') return { kind: 'Const', span, value: false };
+          if (t.text === 'None') return { kind: 'Const', span, value: null };
+          if (KEYWORDS.has(t.text)) this.fail('invalid syntax', t);
+        }
         return { kind: 'Name', span, id: t.text };
       }
       case 'NUMBER':

@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readTextFileSafely } from '../config/config-file';
 
 export const DEFAULT_CONFIG_GLOBS = ['**/configs/**/*.py'];
 
@@ -60,11 +61,8 @@ export class ConfigMatcher {
     if (path.extname(file) !== '.py') return false;
     if (this.matchesGlob(file)) return true;
     if (text === undefined) {
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        return false;
-      }
+      text = readTextFileSafely(file);
+      if (text === undefined) return false;
     }
     return text.includes('_base_');
   }

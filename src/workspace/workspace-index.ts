@@ -2,7 +2,7 @@
 // `update`/`remove` calls (editor edits and the file watcher); answers
 // "which configs depend on this base" without loading them.
 
-import * as fs from 'node:fs';
+import { readTextFileSafely } from '../config/config-file';
 import { readBaseSpecs, type BaseSpec } from './base-refs';
 import { ConfigMatcher, isUnder, listPythonFiles } from './config-files';
 
@@ -53,9 +53,9 @@ export class WorkspaceIndex {
   /** (Re)reads one file, from `text` when given (an editor buffer), else from disk. Returns whether it is a config. */
   update(file: string, text?: string): boolean {
     if (text === undefined) {
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
+      // Never blocks on a FIFO or reads /dev/zero: only regular files under the size limit.
+      text = readTextFileSafely(file);
+      if (text === undefined) {
         this.remove(file);
         return false;
       }
