@@ -67,7 +67,7 @@ export function lintFiles(files: string[], scopes: Record<string, string>): Diag
   const seen = new Set<string>();
   const wanted = new Set(files);
   for (const f of files) {
-    const r = loadConfig(f, { loader, scopes });
+    const r = loadConfig(f, { loader, scopes, keepSyntaxTree: false });
     // A base's own problems are reported once, under the base's name.
     for (const d of [...r.diagnostics, ...lintConfig(r)]) {
       const key = `${d.file}:${d.range.start.line}:${d.range.start.col}:${d.code}:${d.message}`;

@@ -27,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const r = loadConfig(file, { scopes, cfgOptions });
+  const r = loadConfig(file, { scopes, cfgOptions, keepSyntaxTree: false });
   if (!r.ok || !r.config) {
     const first = r.diagnostics.find((d) => d.severity === 'error');
     process.stderr.write((first ? formatDiagnostic(first) : `${file}:1:1: error: config could not be loaded`) + '\n');

@@ -7,7 +7,7 @@ import { getAttr, isStdlibModule, makeModule, setAttr } from './attributes';
 import { buildDict, callableOf, iterate, makeBuiltins, type Kwargs, type PyCallable } from './builtins';
 import { formatSpec } from './format';
 import { binaryOp, compare, unaryOp } from './operators';
-import type { Provenance } from './provenance';
+import { SourceProvenance, type Provenance, type SpanLocator } from './provenance';
 import type { Range, Span } from './source';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
@@ -30,6 +30,10 @@ export interface EvalHost {
   rangeOf(span: Span): Range;
   /** A construct docs/config-semantics.md §7 says to diagnose; evaluation goes on as MMEngine would. */
   unsupported(span: Span, what: string): void;
+  /** The source text of a span, as written (for messages). */
+  sourceOf?(span: Span): string;
+  /** When given, provenance keeps offsets and computes ranges on demand through it (large configs). */
+  locator?: SpanLocator;
 }
 
 class ReturnSignal {
@@ -46,6 +50,8 @@ class Scope {
 }
 
 const STEP_LIMIT = 20_000_000;
+/** Shared by every value computed from nothing; never mutated. */
+const NO_DEPS: string[] = Object.freeze([]) as unknown as string[];
 
 /** `type(item) in (dict, OrderedDict)` conversion that ConfigDict applies to values assigned into it. */
 export function hookValue(v: PyValue): PyValue {
@@ -140,7 +146,11 @@ export class Evaluator {
         throw new ReturnSignal(s.value ? this.eval(s.value, scope) : null);
       case 'Assert':
         if (!truthy(this.eval(s.test, scope))) {
-          throw new EvalError('AssertionError', s.msg ? str(this.eval(s.msg, scope)) : '', s.span);
+          // Python's bare AssertionError has no text; name the assertion instead.
+          const msg = s.msg ? str(this.eval(s.msg, scope)) : '';
+          const written = this.host.sourceOf?.(s.test.span);
+          const what = written ? `\`assert ${written.length > 80 ? written.slice(0, 77) + '...' : written}\`` : 'an assert statement';
+          throw new EvalError('AssertionError', msg ? `AssertionError: ${msg}` : `AssertionError: ${what} failed`, s.span);
         }
         return;
       case 'If':
@@ -185,13 +195,11 @@ export class Evaluator {
   }
 
   private provenance(target: Span, value: Expr | undefined): Provenance {
-    return {
-      file: this.host.file,
-      range: this.host.rangeOf(target),
-      valueRange: value ? this.host.rangeOf(value.span) : undefined,
-      deps: value ? this.deps(value) : undefined,
-      via: 'assign',
-    };
+    const loc = this.host.locator;
+    if (!loc) {
+      return { file: this.host.file, range: this.host.rangeOf(target), valueRange: value ? this.host.rangeOf(value.span) : undefined, deps: value ? this.deps(value) : undefined, via: 'assign' };
+    }
+    return new SourceProvenance(loc, target.start, target.end, value ? value.span.start : -1, value ? value.span.end : -1, value ? this.deps(value) : undefined, 'assign');
   }
 
   private bind(name: string, value: PyValue, scope: Scope | undefined, span: Span, valueExpr?: Expr): void {
@@ -532,6 +540,12 @@ export class Evaluator {
 
   /** The names and `_base_.a.b` paths a value expression reads (not descending into nested dicts). */
   deps(e: Expr): string[] {
+    // Literals and dict displays (not descended into) read nothing: one shared empty list.
+    switch (e.kind) {
+      case 'Num': case 'Str': case 'Const': case 'Dict': return NO_DEPS;
+      case 'Call': if (e.func.kind === 'Name' && e.func.id === 'dict') return NO_DEPS; break;
+      case 'Tuple': case 'List': if (e.elts.every((x) => x.kind === 'Num' || x.kind === 'Str' || x.kind === 'Const')) return NO_DEPS; break;
+    }
     const cached = this.depsCache.get(e);
     if (cached) return cached;
     const out = new Set<string>();

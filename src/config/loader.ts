@@ -9,11 +9,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Expr, Module, Stmt } from './ast';
 import { DEFAULT_MAX_CONFIG_BYTES, extensionError, readConfigFile, tooLargeMessage, type ConfigFileText } from './config-file';
-import type { Diagnostic, Severity } from './diagnostic';
+import { escapeControl, type Diagnostic, type Severity } from './diagnostic';
 import { EvalError, Evaluator } from './evaluator';
 import { mergeInto, MergeError } from './merge';
-import { parse } from './parser';
-import type { Provenance } from './provenance';
+import { parseEach } from './parser';
+import type { SyntaxIssue } from './tokenizer';
+import { withProvenance, type Provenance, type SpanLocator } from './provenance';
 import { applyScope, resolveBase } from './scope';
 import { LineIndex, type Range, type Span } from './source';
 import { substituteBaseVars, substituteEnv, substitutePredefined, TemplateError, TextMap } from './templates';
@@ -55,6 +56,13 @@ export interface FileUnit {
   baseStmt?: Range;
   /** Diagnostics and failure of the text-only stage (parse, bases), kept so a cached unit can be re-evaluated when a base changes. */
   prepared?: { diagnostics: Diagnostic[]; failed: boolean };
+  /**
+   * Loaded with `keepSyntaxTree: false`: the body was evaluated statement by statement as it
+   * was parsed, and `module` holds only the `_base_` statement.
+   */
+  streamed?: boolean;
+  /** The text after template substitution, kept for re-evaluation when the tree is not. */
+  substituted?: string;
 }
 
 export interface LoadOptions {
@@ -62,6 +70,12 @@ export interface LoadOptions {
   /** Unsaved editor text by absolute path. */
   overlay?: (file: string) => string | undefined;
   env?: Record<string, string | undefined>;
+  /**
+   * Keep each file's syntax tree in `FileUnit.module` (default true; the editor's
+   * features read it). False evaluates each statement as it is parsed and drops it,
+   * so memory does not grow with the tree: what the CLI uses for large configs.
+   */
+  keepSyntaxTree?: boolean;
   /**
    * Refuse files (and editor buffers) larger than this many bytes with a `read-error`
    * diagnostic naming the limit. Default DEFAULT_MAX_CONFIG_BYTES (32 MiB).
@@ -73,7 +87,8 @@ const RESERVED_KEYS = ['filename', 'text', 'pretty_text', 'env_variables'];
 const EMPTY: Range = { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } };
 
 function diag(file: string, range: Range, severity: Severity, message: string, code: string, pyType?: string): Diagnostic {
-  return { file, range, severity, message, code, pyType };
+  // Messages quote source text and paths: keep them one line wherever they are shown.
+  return { file, range, severity, message: escapeControl(message), code, pyType };
 }
 
 /** A config's text from the editor overlay or the disk; problems come back as an error, never as an exception or a hang. */
@@ -135,7 +150,7 @@ export class ConfigLoader {
     }
     // Reuse the parse of unchanged text, unless a base appeared or disappeared since.
     const missing = (p: string) => !fs.existsSync(p) && !opts.overlay?.(p);
-    const reusable = cached && cached.text === text && Object.keys(cached.envUsed).every((k) => (opts.env ?? process.env)[k] === cached.envUsed[k]) && cached.bases.every((b) => !b.resolved || !!b.missing === missing(b.resolved));
+    const reusable = cached && cached.text === text && !!cached.streamed === (opts.keepSyntaxTree === false) && Object.keys(cached.envUsed).every((k) => (opts.env ?? process.env)[k] === cached.envUsed[k]) && cached.bases.every((b) => !b.resolved || !!b.missing === missing(b.resolved));
     const prepared = reusable ? cached : this.prepare(file, text, opts);
     if (!reusable) prepared.prepared = { diagnostics: [...prepared.diagnostics], failed: prepared.failed };
     // Bases first (depth-first, in list order), so their units are current.
@@ -181,14 +196,23 @@ export class ConfigLoader {
       return u;
     };
     // MMEngine parses the raw text first: templates must already read as Python.
-    const raw = parse(text);
-    if (raw.issues.length) {
-      for (const i of raw.issues) u.diagnostics.push(diag(file, u.lines.range(i.span), 'error', i.message, 'syntax-error', 'SyntaxError'));
-      u.module = raw.module;
+    // Kept whole for the editor; otherwise only the first `_base_` statement survives the pass.
+    const keep = opts.keepSyntaxTree !== false;
+    const rawBody: Stmt[] = [];
+    let firstBase: Stmt | undefined;
+    let newStyle = false;
+    const rawIssues = parseEach(text, (st) => {
+      if (keep) rawBody.push(st);
+      if (isBaseAssign(st)) firstBase ??= st;
+      else if (!firstBase && isNewStyleStatement(st)) newStyle = true;
+    });
+    if (rawIssues.length) {
+      for (const i of rawIssues) u.diagnostics.push(diag(file, u.lines.range(i.span), 'error', i.message, 'syntax-error', 'SyntaxError'));
+      u.module = { body: rawBody };
       u.failed = true;
       return u;
     }
-    if (isNewStyleConfig(raw.module)) {
+    if (newStyle) {
       return fail(EMPTY, 'unsupported in configs: new-style (lazy import) configs with `with read_base():` or imports of packages; YOLO Lab reads `_base_`-style configs', 'unsupported-syntax', 'NotSupported');
     }
     let map: TextMap;
@@ -206,17 +230,30 @@ export class ConfigLoader {
       throw e;
     }
     u.textMap = map;
-    const parsed = map.identity ? raw : parse(t);
-    u.module = parsed.module;
-    if (parsed.issues.length) {
-      for (const i of parsed.issues) {
+    let issues: SyntaxIssue[] = [];
+    if (map.identity) u.module = { body: keep ? rawBody : firstBase ? [firstBase] : [] };
+    else {
+      const body: Stmt[] = [];
+      firstBase = undefined;
+      issues = parseEach(t, (st) => {
+        if (keep) body.push(st);
+        else if (!firstBase && isBaseAssign(st)) body.push((firstBase = st));
+      });
+      u.module = { body };
+    }
+    if (!keep) {
+      u.streamed = true;
+      if (!map.identity) u.substituted = t;
+    }
+    if (issues.length) {
+      for (const i of issues) {
         u.diagnostics.push(diag(file, at(i.span), 'error', `${i.message} (after template substitution: a {{...}} template is pasted in as text)`, 'syntax-error', 'SyntaxError'));
       }
       u.failed = true;
       return u;
     }
     // `_base_ = ...`: the first top-level assignment names the bases.
-    const stmt = u.module.body.find((s): s is Extract<Stmt, { kind: 'Assign' }> => s.kind === 'Assign' && s.targets[0].kind === 'Name' && s.targets[0].id === '_base_');
+    const stmt = u.module.body.find((s): s is Extract<Stmt, { kind: 'Assign' }> => isBaseAssign(s));
     if (stmt) {
       u.baseStmt = at(stmt.span);
       const specs = this.baseSpecs(stmt.value, u, at);
@@ -229,7 +266,7 @@ export class ConfigLoader {
           ref.scope = r.scope;
           if (!fs.existsSync(r.path) && !opts.overlay?.(r.path)) {
             ref.missing = true;
-            u.diagnostics.push(diag(file, s.range, 'error', r.scope ? `file "${r.display}" does not exist` : `No such file or directory: '${s.spec}' (looked for ${path.relative(path.dirname(file), r.path) || r.path})`, 'base-missing', 'FileNotFoundError'));
+            u.diagnostics.push(diag(file, s.range, 'error', r.scope ? `file "${r.display}" does not exist` : `No such file or directory: '${s.spec}' (looked for ${path.isAbsolute(s.spec) ? r.path : path.relative(path.dirname(file), r.path) || r.path})`, 'base-missing', 'FileNotFoundError'));
             u.failed = true;
           }
         } catch (e) {
@@ -300,18 +337,23 @@ export class ConfigLoader {
       const copy = applyScope(cloneTree(bu.result), ref.scope) as PyDict;
       for (const e of copy) base.set(e.key, e.value, e.prov);
     }
-    // The body, without its `_base_ = ...` statement, with `_base_` bound to the merged bases.
-    const body = u.module.body.filter((s) => !(s.kind === 'Assign' && s.targets[0].kind === 'Name' && s.targets[0].id === '_base_'));
+    // The body, without its `_base_ = ...` statements, with `_base_` bound to the merged bases.
+    const { lines, textMap } = u;
+    const locator: SpanLocator = { file, rangeOf: (start, end) => lines.range({ start: textMap.toOriginal(start), end: textMap.toOriginal(end) }) };
     const ev = new Evaluator(
       {
         file,
         rangeOf: at,
+        locator,
         unsupported: (span, what) => u.diagnostics.push(diag(file, at(span), 'warning', `unsupported in configs: ${what}`, 'unsupported-syntax')),
+        sourceOf: (span) => u.text.slice(u.textMap.toOriginal(span.start), u.textMap.toOriginal(span.end)).replace(/\s+/g, ' '),
       },
       base,
     );
     try {
-      ev.run(body);
+      // A streamed unit was checked whole when prepared; now each statement runs as it is parsed and is dropped.
+      if (u.streamed) parseEach(u.substituted ?? u.text, (st) => isBaseAssign(st) || ev.run([st]));
+      else ev.run(u.module.body.filter((st) => !isBaseAssign(st)));
     } catch (e) {
       if (e instanceof EvalError) {
         const { code, message } = explainEvalError(e, base);
@@ -320,13 +362,12 @@ export class ConfigLoader {
       if (e instanceof RangeError) return error(EMPTY, 'config is too deeply nested to evaluate', 'python-error', 'RecursionError');
       throw e;
     }
-    const own = new PyDict(false);
-    for (const e of ev.globals) {
+    // The module namespace becomes this file's own dict in place (a large config has a million names).
+    const own = ev.globals;
+    for (const e of own) {
       const k = e.key as string;
-      if (k === '_base_' || k.startsWith('__')) continue;
       const v = e.value;
-      if (v instanceof PyObject && (v.type === 'builtins.module' || v.type === 'builtins.function')) continue;
-      own.set(k, v, e.prov);
+      if (k === '_base_' || k.startsWith('__') || (v instanceof PyObject && (v.type === 'builtins.module' || v.type === 'builtins.function'))) own.delete(k);
     }
     if (own.has('_deprecation_')) {
       const info = own.get('_deprecation_');
@@ -350,10 +391,9 @@ export class ConfigLoader {
     u.own = own;
     u.mergedBase = base;
     try {
-      const merged = mergeInto(cloneTree(own, false) as PyDict, base) as PyDict;
-      const result = new PyDict(true);
-      for (const e of merged) if (!(typeof e.key === 'string' && e.key.startsWith('__'))) result.set(e.key, e.value, e.prov);
-      // Shares containers with mergedBase; nothing mutates either afterwards (children clone).
+      const result = mergeInto(own, base) as PyDict;
+      for (const e of result) if (typeof e.key === 'string' && e.key.startsWith('__')) result.delete(e.key);
+      // Shares containers with own and mergedBase; nothing mutates them afterwards (children clone).
       u.result = result;
     } catch (e) {
       if (e instanceof MergeError) return error(e.prov?.range ?? EMPTY, e.message, 'dict-over-non-dict', 'TypeError');
@@ -397,7 +437,7 @@ function fillTemplates(v: PyValue, vars: Map<string, string>, base: PyDict, prov
       if (typeof e.value === 'string' && vars.has(e.value)) {
         const placeholder = e.value;
         e.value = lookup(placeholder, e.prov);
-        if (e.prov) e.prov = { ...e.prov, deps: ['_base_.' + vars.get(placeholder)], via: 'template' };
+        if (e.prov) e.prov = withProvenance(e.prov, { deps: ['_base_.' + vars.get(placeholder)], via: 'template' });
       } else e.value = fillTemplates(e.value, vars, base, e.prov);
     }
     return v;
@@ -410,14 +450,14 @@ function fillTemplates(v: PyValue, vars: Map<string, string>, base: PyDict, prov
   return v;
 }
 
-/** MMEngine's `_is_lazy_import`: `with read_base()` or an import of a non-stdlib module before `_base_`. */
-function isNewStyleConfig(m: Module): boolean {
-  for (const s of m.body) {
-    if (s.kind === 'Assign' && s.targets[0].kind === 'Name' && s.targets[0].id === '_base_') return false;
-    if (s.kind === 'Unsupported' && s.what === "'with' statement") return true;
-    if (s.kind === 'ImportFrom' && s.level > 0) return true;
-  }
-  return false;
+/** A top-level `_base_ = ...`. */
+function isBaseAssign(s: Stmt): boolean {
+  return s.kind === 'Assign' && s.targets[0].kind === 'Name' && s.targets[0].id === '_base_';
+}
+
+/** MMEngine's `_is_lazy_import`, one statement before `_base_` at a time: `with read_base()` or a relative import. */
+function isNewStyleStatement(s: Stmt): boolean {
+  return (s.kind === 'Unsupported' && s.what === "'with' statement") || (s.kind === 'ImportFrom' && s.level > 0);
 }
 
 /** Top-level names MMEngine refuses in the final config (`Config.__init__`). */

@@ -28,16 +28,27 @@ const AUG_OPS = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=', '<<=', '>>=
 const COMPARE_OPS = new Set(['<', '>', '==', '>=', '<=', '!=']);
 
 export function parse(text: string, offset = 0): ParseResult {
+  const body: Stmt[] = [];
+  const issues = parseEach(text, (s) => body.push(s), offset);
+  return { module: { body }, issues };
+}
+
+/**
+ * Parses statement by statement, handing each top-level statement to `each` and
+ * keeping none, so memory stays flat whatever the file's size. Returns the syntax
+ * issues (as `parse` does). An exception thrown by `each` stops the parse.
+ */
+export function parseEach(text: string, each: (s: Stmt) => void, offset = 0): SyntaxIssue[] {
   const tokens = new Tokenizer(text);
   const p = new Parser(tokens, offset);
-  const body = p.parseModule();
+  p.parseModule(each);
   // An unclosed bracket or string also derails the parser at the end of the file:
   // report the cause, not the echoes after it.
   const tokIssues = tokens.issues.map((i) => (offset ? { message: i.message, span: { start: i.span.start + offset, end: i.span.end + offset } } : i));
   let first = Infinity;
   for (const i of tokIssues) first = Math.min(first, i.span.start);
   const kept = p.issues.filter((i) => i.span.start < first);
-  return { module: { body }, issues: [...tokIssues, ...kept].slice(0, MAX_ISSUES) };
+  return [...tokIssues, ...kept].slice(0, MAX_ISSUES);
 }
 
 /** Parses a single expression (used for f-string fields). */
@@ -56,6 +67,14 @@ export function parseExpression(text: string, offset: number, issues: SyntaxIssu
   }
 }
 
+/** Issues past the cap are dropped: a broken 20 MB file must not hold a million of them. */
+class IssueList extends Array<SyntaxIssue> {
+  override push(...items: SyntaxIssue[]): number {
+    for (const i of items) if (this.length < MAX_ISSUES) super.push(i);
+    return this.length;
+  }
+}
+
 /** CPython's tokenizer refuses more than 200 nested brackets; we bound all nesting the same way. */
 const MAX_DEPTH = 200;
 
@@ -68,7 +87,7 @@ class Parser {
   constructor(
     private readonly source: { next(): Token },
     private readonly offset = 0,
-    readonly issues: SyntaxIssue[] = [],
+    readonly issues: SyntaxIssue[] = new IssueList(),
   ) {
     this.cur = this.pull();
   }
@@ -119,9 +138,11 @@ class Parser {
     return (this.prev ?? this.cur).end;
   }
 
-  parseModule(): Stmt[] {
+  parseModule(each: (s: Stmt) => void): void {
     const body: Stmt[] = [];
     while (this.kind() !== 'EOF') {
+      for (const s of body) each(s);
+      body.length = 0;
       if (this.kind() === 'NEWLINE') {
         this.next();
         continue;
@@ -137,7 +158,7 @@ class Parser {
       }
       this.statementInto(body);
     }
-    return body;
+    for (const s of body) each(s);
   }
 
   private skipBlock(): void {

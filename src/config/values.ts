@@ -27,7 +27,7 @@ export class PyTuple {
 }
 
 export class PySet {
-  readonly map = new Map<string, PyValue>();
+  readonly map = new Map<HashKey, PyValue>();
   constructor(items: PyValue[] = [], readonly frozen = false) {
     for (const v of items) this.map.set(hashKey(v), v);
   }
@@ -56,7 +56,7 @@ export interface DictEntry {
 }
 
 export class PyDict {
-  readonly entries = new Map<string, DictEntry>();
+  readonly entries = new Map<HashKey, DictEntry>();
   /** ConfigDict (values read from a base): attribute access works on it. */
   configDict: boolean;
   constructor(configDict = false) {
@@ -141,8 +141,27 @@ export function truthy(v: PyValue): boolean {
   return true;
 }
 
-/** Python hash identity: equal keys (1, 1.0, True) give the same string. */
-export function hashKey(v: PyValue): string {
+/** A Map key with Python's key equality: equal keys (1, 1.0, True) give the same HashKey. */
+export type HashKey = string | bigint | number;
+
+/**
+ * Python hash identity as a Map key. A str is its own key (no allocation: a large
+ * config has millions of keys); ints, bools and integral floats are bigints;
+ * other floats are numbers; everything else is a string tagged with a leading NUL,
+ * which is also prefixed to the rare str that starts with one.
+ */
+export function hashKey(v: PyValue): HashKey {
+  if (typeof v === 'string') return v.charCodeAt(0) === 0 ? '\u0000s' + v : v;
+  switch (typeof v) {
+    case 'bigint': return v;
+    case 'boolean': return v ? 1n : 0n;
+    case 'number': return Number.isInteger(v) ? BigInt(v) : v;
+  }
+  return '\u0000' + hashString(v);
+}
+
+/** The string form of a key's identity (tuples, frozensets: their items' identities joined). */
+function hashString(v: PyValue): string {
   if (v === null) return 'N';
   switch (typeof v) {
     case 'boolean': return v ? 'n1' : 'n0';
@@ -152,9 +171,9 @@ export function hashKey(v: PyValue): string {
       return 'f' + String(v);
     case 'string': return 's' + v;
   }
-  if (v instanceof PyTuple) return 't(' + v.items.map(hashKey).join(',') + ')';
+  if (v instanceof PyTuple) return 't(' + v.items.map(hashString).join(',') + ')';
   if (v instanceof PyBytes) return 'b' + v.latin1;
-  if (v instanceof PySet && v.frozen) return 'z(' + [...v.map.keys()].sort().join(',') + ')';
+  if (v instanceof PySet && v.frozen) return 'z(' + v.items.map(hashString).sort().join(',') + ')';
   if (v instanceof PyObject) return 'o' + v.repr;
   throw new PyError('TypeError', `unhashable type: '${typeName(v)}'`);
 }
