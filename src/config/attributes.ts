@@ -6,7 +6,7 @@ import { buildDict, builtinFunction, iterate, sortedList, type Kwargs, type PyCa
 import { formatSpec } from './format';
 import {
   PyDict, PyError, PyList, PyObject, PyTuple, type PyValue,
-  cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName,
+  appendAll, cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName,
 } from './values';
 
 const DICT_METHODS = new Set(['keys', 'values', 'items', 'get', 'pop', 'update', 'copy', 'setdefault', 'clear', 'popitem', 'fromkeys', 'to_dict', 'merge']);
@@ -154,7 +154,7 @@ function listMethod(l: PyList, name: string, call: (f: PyValue, a: PyValue[], kw
     case 'append':
       return method('list', name, (args) => (l.items.push(args[0]), null));
     case 'extend':
-      return method('list', name, (args) => (l.items.push(...iterate(args[0])), null));
+      return method('list', name, (args) => (appendAll(l.items, iterate(args[0])), null));
     case 'insert':
       return method('list', name, (args) => {
         let i = Number(toInt(args[0] as bigint));

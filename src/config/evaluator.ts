@@ -2,16 +2,16 @@
 // only the subset of docs/config-semantics.md §7 (plus what MMEngine tolerates, with a warning)
 // is understood. Every dict entry and top-level name gets its provenance here.
 
-import type { Expr, FPart, Param, Stmt } from './ast';
+import type { Arg, Expr, FPart, Param, Stmt } from './ast';
 import { getAttr, isStdlibModule, makeModule, setAttr } from './attributes';
 import { buildDict, callableOf, iterate, makeBuiltins, type Kwargs, type PyCallable } from './builtins';
 import { formatSpec } from './format';
 import { binaryOp, compare, unaryOp } from './operators';
-import { SourceProvenance, type Provenance, type SpanLocator } from './provenance';
+import { SourceProvenance, SpanTable, type Provenance, type SpanLocator } from './provenance';
 import type { Range, Span } from './source';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  hashKey, repr, str, toInt, truthy, typeName,
+  appendAll, hashKey, repr, str, toInt, truthy, typeName,
 } from './values';
 
 /** An error raised while evaluating, located at the innermost expression. */
@@ -72,12 +72,17 @@ export class Evaluator {
   private readonly builtins: Map<string, PyValue>;
   private steps = 0;
   private readonly depsCache = new WeakMap<Expr, string[]>();
+  private readonly spans: SpanTable | undefined;
+  private readonly keyNames = new Map<string, string>();
+  private readonly dictType: PyValue | undefined;
 
   constructor(
     private readonly host: EvalHost,
     base: PyDict,
   ) {
     this.builtins = makeBuiltins((f, a, kw) => this.call(f, a, kw ?? []));
+    this.spans = host.locator && new SpanTable(host.locator);
+    this.dictType = this.builtins.get('dict');
     this.globals.set('_base_', base);
   }
 
@@ -107,7 +112,7 @@ export class Evaluator {
         const rhs = this.eval(s.value, scope);
         let value: PyValue;
         if (s.op === '+' && cur instanceof PyList) {
-          cur.items.push(...iterate(rhs));
+          appendAll(cur.items, iterate(rhs));
           value = cur;
         } else value = this.located(s.span, () => binaryOp(s.op, cur, rhs));
         this.assign(s.target, value, scope, s.value);
@@ -195,11 +200,12 @@ export class Evaluator {
   }
 
   private provenance(target: Span, value: Expr | undefined): Provenance {
-    const loc = this.host.locator;
-    if (!loc) {
+    const spans = this.spans;
+    if (!spans) {
       return { file: this.host.file, range: this.host.rangeOf(target), valueRange: value ? this.host.rangeOf(value.span) : undefined, deps: value ? this.deps(value) : undefined, via: 'assign' };
     }
-    return new SourceProvenance(loc, target.start, target.end, value ? value.span.start : -1, value ? value.span.end : -1, value ? this.deps(value) : undefined, 'assign');
+    const i = spans.add(target.start, target.end, value ? value.span.start : -1, value ? value.span.end : -1);
+    return new SourceProvenance(spans, i, value ? this.deps(value) : undefined, 'assign');
   }
 
   private bind(name: string, value: PyValue, scope: Scope | undefined, span: Span, valueExpr?: Expr): void {
@@ -296,7 +302,8 @@ export class Evaluator {
           ai = args.length;
         } else if (p.star === '**') {
           const d = new PyDict(false);
-          for (const [k, v] of kwargs) if (!params.some((q) => q.name === k)) d.set(k, v);
+          const named = new Set(params.map((q) => q.name));
+          for (const [k, v] of kwargs) if (!named.has(k)) d.set(k, v);
           sc.vars.set(p.name, d);
         } else if (ai < args.length) sc.vars.set(p.name, args[ai++]);
         else {
@@ -443,7 +450,7 @@ export class Evaluator {
     for (const x of elts) {
       if (x.kind === 'Starred') {
         const v = this.eval(x.value, scope);
-        out.push(...this.located(x.span, () => iterate(v)));
+        appendAll(out, this.located(x.span, () => iterate(v)));
       } else out.push(this.eval(x, scope));
     }
     return out;
@@ -467,26 +474,44 @@ export class Evaluator {
     return out;
   }
 
+  /** One string per distinct key name, so a million `type=` keys share one string. */
+  private key(name: string): string {
+    const known = this.keyNames.get(name);
+    if (known !== undefined) return known;
+    this.keyNames.set(name, name);
+    return name;
+  }
+
   private evalCall(e: Extract<Expr, { kind: 'Call' }>, scope: Scope | undefined): PyValue {
     const f = this.eval(e.func, scope);
+    if (f === this.dictType && plainKeywords(e.args)) {
+      // `dict(a=1, b=2)`, how config values are born: straight into a dict, each key with its provenance.
+      const d = new PyDict(false);
+      for (const a of e.args) d.set(this.key(a.name!), this.eval(a.value, scope), this.provenance(a.nameSpan ?? a.span, a.value));
+      return d;
+    }
     const args: PyValue[] = [];
     const kwargs: Kwargs = [];
     const kwProvs: (Provenance | undefined)[] = [];
-    const fname = callableName(f);
+    const fname = () => callableName(f);
     const isDict = f instanceof PyObject && f.type === 'builtins.type' && (f.impl as { name: string }).name === 'dict';
+    // Keyword names seen so far: a Set, so a call with a million keywords stays linear.
+    const seen = new Set<string>();
     for (const a of e.args) {
-      if (a.star === '*') args.push(...this.located(a.span, () => iterate(this.eval(a.value, scope))));
+      if (a.star === '*') appendAll(args, this.located(a.span, () => iterate(this.eval(a.value, scope))));
       else if (a.star === '**') {
         const d = this.eval(a.value, scope);
-        if (!(d instanceof PyDict)) throw new EvalError('TypeError', `${fname}() argument after ** must be a mapping, not ${typeName(d)}`, a.span);
+        if (!(d instanceof PyDict)) throw new EvalError('TypeError', `${fname()}() argument after ** must be a mapping, not ${typeName(d)}`, a.span);
         for (const x of d) {
           if (typeof x.key !== 'string') throw new EvalError('TypeError', 'keywords must be strings', a.span);
-          if (kwargs.some(([k]) => k === x.key)) throw new EvalError('TypeError', `${fname}() got multiple values for keyword argument '${x.key}'`, a.span);
+          if (seen.has(x.key)) throw new EvalError('TypeError', `${fname()}() got multiple values for keyword argument '${x.key}'`, a.span);
+          seen.add(x.key);
           kwargs.push([x.key, x.value]);
           kwProvs.push(x.prov);
         }
       } else if (a.name !== undefined) {
-        if (kwargs.some(([k]) => k === a.name)) throw new EvalError('TypeError', `${fname}() got multiple values for keyword argument '${a.name}'`, a.nameSpan ?? a.span);
+        if (seen.has(a.name)) throw new EvalError('TypeError', `${fname()}() got multiple values for keyword argument '${a.name}'`, a.nameSpan ?? a.span);
+        seen.add(a.name);
         kwargs.push([a.name, this.eval(a.value, scope)]);
         kwProvs.push(isDict ? this.provenance(a.nameSpan ?? a.span, a.value) : undefined);
       } else args.push(this.eval(a.value, scope));
@@ -600,6 +625,12 @@ export class Evaluator {
     this.depsCache.set(e, list);
     return list;
   }
+}
+
+/** Only `name=value` arguments (no positional, no unpacking). */
+function plainKeywords(args: Arg[]): boolean {
+  for (const a of args) if (a.name === undefined || a.star) return false;
+  return true;
 }
 
 function collectTargets(t: Expr, into: Set<string>): void {

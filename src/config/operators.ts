@@ -5,7 +5,7 @@
 import { printfFormat } from './format';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  hashKey, isNumber, pyEquals, toFloat, toInt, truthy, typeName,
+  appendAll, hashKey, isNumber, pyEquals, toFloat, toInt, truthy, typeName,
 } from './values';
 
 /** Guards against configs that would allocate without bound (`'a' * 10**12`). */
@@ -39,7 +39,7 @@ function repeat(items: PyValue[], n: PyValue): PyValue[] {
   if (k <= 0) return [];
   if (items.length * k > MAX_ITEMS) throw new PyError('MemoryError', `sequence repetition too large (${items.length} x ${k})`);
   const out: PyValue[] = [];
-  for (let i = 0; i < k; i++) out.push(...items);
+  for (let i = 0; i < k; i++) appendAll(out, items);
   return out;
 }
 

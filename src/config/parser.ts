@@ -24,6 +24,14 @@ const KEYWORDS = new Set([
   'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
 ]);
 
+/** Binary operators from `|` (loosest) to `*` (tightest), as Python's grammar orders them. */
+const BINARY_PRECEDENCE = new Map<string, number>([
+  ['|', 1], ['^', 2], ['&', 3], ['<<', 4], ['>>', 4], ['+', 5], ['-', 5], ['*', 6], ['/', 6], ['//', 6], ['%', 6], ['@', 6],
+]);
+
+/** A decimal int without underscores or leading zeros: most numbers in configs. */
+const PLAIN_INT = /^(?:[1-9][0-9]{0,14}|0)$/;
+
 const AUG_OPS = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=', '<<=', '>>=', '&=', '|=', '^=', '@=']);
 const COMPARE_OPS = new Set(['<', '>', '==', '>=', '<=', '!=']);
 
@@ -605,6 +613,9 @@ class Parser {
 
   private comparison(): Expr {
     const left = this.bitOr();
+    const next = this.tok;
+    // Most expressions end at ',' or ')': no comparison follows.
+    if (next.kind !== 'NAME' && !(next.kind === 'OP' && COMPARE_OPS.has(next.text))) return left;
     const ops: string[] = [];
     const comparators: Expr[] = [];
     for (;;) {
@@ -624,22 +635,21 @@ class Parser {
     return { kind: 'Compare', span: { start: left.span.start, end: this.prevEnd() }, left, ops, comparators };
   }
 
-  private binary(next: () => Expr, ops: string[]): Expr {
-    let left = next();
-    while (this.kind() === 'OP' && ops.includes(this.tok.text)) {
-      const op = this.next().text;
-      const right = next();
-      left = { kind: 'BinOp', span: { start: left.span.start, end: right.span.end }, op, left, right };
+  /** `|` down to `*`: precedence climbing over BINARY_PRECEDENCE, left-associative (the tree a rule per level would build). */
+  private binary(minPrec: number): Expr {
+    let left = this.factor();
+    for (;;) {
+      const t = this.tok;
+      if (t.kind !== 'OP') return left;
+      const prec = BINARY_PRECEDENCE.get(t.text);
+      if (prec === undefined || prec < minPrec) return left;
+      this.next();
+      const right = this.binary(prec + 1);
+      left = { kind: 'BinOp', span: { start: left.span.start, end: right.span.end }, op: t.text, left, right };
     }
-    return left;
   }
 
-  private bitOr = (): Expr => this.binary(this.bitXor, ['|']);
-  private bitXor = (): Expr => this.binary(this.bitAnd, ['^']);
-  private bitAnd = (): Expr => this.binary(this.shift, ['&']);
-  private shift = (): Expr => this.binary(this.arith, ['<<', '>>']);
-  private arith = (): Expr => this.binary(this.term, ['+', '-']);
-  private term = (): Expr => this.binary(this.factor, ['*', '/', '//', '%', '@']);
+  private bitOr = (): Expr => this.binary(1);
 
   private factor = (): Expr => {
     const t = this.tok;
@@ -724,22 +734,24 @@ class Parser {
   private callArgs(): Arg[] {
     const args: Arg[] = [];
     let sawKeyword = false;
+    let sawDoubleStar = false;
+    // Keyword names so far: a Set, so a call with a million keywords parses in linear time.
+    const names = new Set<string>();
     while (!this.isOp(')')) {
       const t = this.tok;
       if (this.isOp('*') || this.isOp('**')) {
         const star = this.next().text as '*' | '**';
         const value = this.expression();
-        if (star === '*' && sawKeyword && args.some((a) => a.star === '**')) this.fail('iterable argument unpacking follows keyword argument unpacking', t);
-        if (star === '**') sawKeyword = true;
+        if (star === '*' && sawKeyword && sawDoubleStar) this.fail('iterable argument unpacking follows keyword argument unpacking', t);
+        if (star === '**') sawKeyword = sawDoubleStar = true;
         args.push({ span: { start: t.start, end: value.span.end }, value, star });
       } else if (t.kind === 'NAME' && this.isOp('=', this.peek())) {
         if (KEYWORDS.has(t.text)) this.fail('expression cannot contain assignment, perhaps you meant "=="?');
         this.next();
         this.next();
         const value = this.expression();
-        if (args.some((a) => a.name === t.text)) {
-          throw new ParseError({ message: `keyword argument repeated: ${t.text}`, span: { start: t.start, end: t.end } });
-        }
+        if (names.has(t.text)) throw new ParseError({ message: `keyword argument repeated: ${t.text}`, span: { start: t.start, end: t.end } });
+        names.add(t.text);
         sawKeyword = true;
         args.push({ span: { start: t.start, end: value.span.end }, name: t.text, nameSpan: { start: t.start, end: t.end }, value });
       } else {
@@ -747,7 +759,7 @@ class Parser {
         if (this.isKw('for')) value = this.comprehension('gen', value, undefined, value.span.start);
         else if (sawKeyword) {
           throw new ParseError({
-            message: args.some((a) => a.star === '**') ? 'positional argument follows keyword argument unpacking' : 'positional argument follows keyword argument',
+            message: sawDoubleStar ? 'positional argument follows keyword argument unpacking' : 'positional argument follows keyword argument',
             span: value.span,
           });
         }
@@ -815,6 +827,7 @@ class Parser {
 
   private number(t: Token): Expr {
     const span = { start: t.start, end: t.end };
+    if (PLAIN_INT.test(t.text)) return { kind: 'Num', span, value: BigInt(t.text) };
     let s = t.text.replace(/_/g, '');
     if (!/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[jJ]?)$/.test(s)) this.fail('invalid decimal literal', t);
     if (/[jJ]$/.test(s)) return { kind: 'Num', span, value: Number(s.slice(0, -1)), imaginary: true };

@@ -25,40 +25,74 @@ export interface SpanLocator {
 }
 
 /**
- * A provenance written in a file, keeping offsets and computing `range` and
- * `valueRange` when asked: a large config has millions of entries and few are
- * ever shown, so eager Range objects would be most of its memory.
+ * The spans of one file's provenance records, four int32s each (target start/end,
+ * value start/end, -1 when there is no value) in one growing typed array: a large
+ * config has millions of entries, and spans kept outside the JS heap cost the
+ * garbage collector nothing.
+ */
+export class SpanTable {
+  private data = new Int32Array(256);
+  private count = 0;
+  constructor(readonly locator: SpanLocator) {}
+
+  add(start: number, end: number, valueStart: number, valueEnd: number): number {
+    if ((this.count + 1) * 4 > this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    const i = this.count++;
+    const d = this.data;
+    d[i * 4] = start;
+    d[i * 4 + 1] = end;
+    d[i * 4 + 2] = valueStart;
+    d[i * 4 + 3] = valueEnd;
+    return i;
+  }
+
+  range(i: number): Range {
+    return this.locator.rangeOf(this.data[i * 4], this.data[i * 4 + 1]);
+  }
+
+  valueRange(i: number): Range | undefined {
+    const s = this.data[i * 4 + 2];
+    return s < 0 ? undefined : this.locator.rangeOf(s, this.data[i * 4 + 3]);
+  }
+}
+
+/**
+ * A provenance written in a file, keeping an index into its file's SpanTable and
+ * computing `range` and `valueRange` when asked: few of a large config's entries
+ * are ever shown, so eager Range objects would be most of its memory.
  */
 export class SourceProvenance implements Provenance {
-  readonly file: string;
   constructor(
-    private readonly locator: SpanLocator,
-    private readonly start: number,
-    private readonly end: number,
-    private readonly valueStart: number,
-    private readonly valueEnd: number,
+    private readonly spans: SpanTable,
+    private readonly index: number,
     readonly deps: string[] | undefined,
     readonly via: Provenance['via'],
     readonly overridden?: Provenance[],
-  ) {
-    this.file = locator.file;
+  ) {}
+
+  get file(): string {
+    return this.spans.locator.file;
   }
 
   get range(): Range {
-    return this.locator.rangeOf(this.start, this.end);
+    return this.spans.range(this.index);
   }
 
   get valueRange(): Range | undefined {
-    return this.valueStart < 0 ? undefined : this.locator.rangeOf(this.valueStart, this.valueEnd);
+    return this.spans.valueRange(this.index);
   }
 
   /** A copy with some fields changed (spreading a class instance would lose the ranges). */
   with(changes: Pick<Provenance, 'deps' | 'via' | 'overridden'>): SourceProvenance {
     const pick = <K extends 'deps' | 'via' | 'overridden'>(k: K) => (k in changes ? changes[k] : this[k]);
-    return new SourceProvenance(this.locator, this.start, this.end, this.valueStart, this.valueEnd, pick('deps'), pick('via'), pick('overridden'));
+    return new SourceProvenance(this.spans, this.index, pick('deps'), pick('via'), pick('overridden'));
   }
 
-  /** The plain form (JSON, structured clone): never the locator and the text behind it. */
+  /** The plain form (JSON, structured clone): never the table and the text behind it. */
   toJSON(): Provenance {
     const out: Provenance = { file: this.file, range: this.range };
     const vr = this.valueRange;

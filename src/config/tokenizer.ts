@@ -11,14 +11,16 @@ import type { Span } from './source';
 
 export type TokKind = 'NAME' | 'NUMBER' | 'STRING' | 'OP' | 'NEWLINE' | 'INDENT' | 'DEDENT' | 'EOF';
 
-export interface Token {
-  kind: TokKind;
-  /** The token's text; for a NAME, NFKC-normalised as Python does. */
-  text: string;
-  start: number;
-  end: number;
-  /** A NAME whose written form differs from its normalised text (never a keyword, as in CPython). */
-  normalized?: true;
+export class Token {
+  constructor(
+    public kind: TokKind,
+    /** The token's text; for a NAME, NFKC-normalised as Python does. */
+    public text: string,
+    public start: number,
+    public end: number,
+    /** A NAME whose written form differs from its normalised text (never a keyword, as in CPython). */
+    public normalized = false,
+  ) {}
 }
 
 export interface SyntaxIssue {
@@ -92,7 +94,7 @@ export class Tokenizer {
     this.n = text.length;
   }
 
-  private issue(message: string, start: number, end: number): void {
+  issue(message: string, start: number, end: number): void {
     if (this.issues.length < MAX_ISSUES) this.issues.push({ message, span: { start, end } });
   }
 
@@ -143,12 +145,12 @@ export class Tokenizer {
             continue;
           }
           this.indents.push(col);
-          return { kind: 'INDENT', text: '', start: j, end: j };
+          return new Token('INDENT', '', j, j);
         }
         if (col < top) {
           while (this.indents.length > 1 && col < this.indents[this.indents.length - 1]) {
             this.indents.pop();
-            this.queue.push({ kind: 'DEDENT', text: '', start: j, end: j });
+            this.queue.push(new Token('DEDENT', '', j, j));
           }
           if (col !== this.indents[this.indents.length - 1]) this.issue('unindent does not match any outer indentation level', i, j);
           return this.queue.shift()!;
@@ -169,7 +171,7 @@ export class Tokenizer {
         this.i = i + 1;
         if (this.brackets.length === 0) {
           this.atLineStart = true;
-          return { kind: 'NEWLINE', text: '\n', start: i, end: i + 1 };
+          return new Token('NEWLINE', '\n', i, i + 1);
         }
         continue;
       }
@@ -191,14 +193,21 @@ export class Tokenizer {
 
       const q = this.stringStart(i, c);
       if (q >= 0) {
-        const end = scanString(text, q, (m, s, e) => this.issue(m, s, e));
+        const end = scanString(text, q, this);
         this.i = end;
-        return { kind: 'STRING', text: text.slice(i, end), start: i, end };
+        return new Token('STRING', text.slice(i, end), i, end);
       }
       if (isDigit(c) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
-        NUMBER_RE.lastIndex = i;
-        const m = NUMBER_RE.exec(text);
-        let end = i + (m ? m[0].length : 1);
+        // Plain decimal digits are most numbers: scan them without the regex.
+        let end = i;
+        while (end < n && isDigit(text.charCodeAt(end))) end++;
+        const a = text.charCodeAt(end);
+        const lower = a | 32;
+        if (end === i || a === 46 || a === 95 || lower === 101 || lower === 106 || lower === 120 || lower === 111 || lower === 98) {
+          NUMBER_RE.lastIndex = i;
+          const m = NUMBER_RE.exec(text);
+          end = i + (m ? m[0].length : 1);
+        }
         // Digits glued to letters ("1abc") are an error; "1if x else y" style suffixes are not a concern.
         const e = text.charCodeAt(end);
         if (end < n && isNameChar(e) && !isDigit(e) && e !== 46) {
@@ -208,14 +217,16 @@ export class Tokenizer {
           end = j;
         }
         this.i = end;
-        return { kind: 'NUMBER', text: text.slice(i, end), start: i, end };
+        return new Token('NUMBER', text.slice(i, end), i, end);
       }
       if (isAsciiLetter(c) || c >= 128) return this.name(i);
-      const op = OPS_BY_CODE[c]?.find((o) => o.length === 1 || text.startsWith(o, i));
+      const ops = OPS_BY_CODE[c];
+      let op: string | undefined;
+      if (ops) for (let k = 0; k < ops.length && !op; k++) if (ops[k].length === 1 || text.startsWith(ops[k], i)) op = ops[k];
       if (op) {
         this.bracket(op, i);
         this.i = i + op.length;
-        return { kind: 'OP', text: op, start: i, end: i + op.length };
+        return new Token('OP', op, i, i + op.length);
       }
       const ch = String.fromCodePoint(text.codePointAt(i)!);
       this.issue(invalidCharacterMessage(ch), i, i + ch.length);
@@ -252,14 +263,14 @@ export class Tokenizer {
     }
     this.i = j;
     const raw = text.slice(i, j);
-    if (ascii) return { kind: 'NAME', text: raw, start: i, end: j };
+    if (ascii) return new Token('NAME', raw, i, j);
     const bad = invalidNameChar(raw);
     if (bad >= 0) {
       const ch = String.fromCodePoint(raw.codePointAt(bad)!);
       this.issue(invalidCharacterMessage(ch), i + bad, i + bad + ch.length);
     }
     const norm = raw.normalize('NFKC');
-    return norm === raw ? { kind: 'NAME', text: raw, start: i, end: j } : { kind: 'NAME', text: norm, start: i, end: j, normalized: true };
+    return norm === raw ? new Token('NAME', raw, i, j) : new Token('NAME', norm, i, j, true);
   }
 
   private bracket(op: string, i: number): void {
@@ -278,13 +289,13 @@ export class Tokenizer {
     if (!this.finished) {
       this.finished = true;
       for (const b of this.brackets) this.issue(`'${b.ch}' was never closed`, b.at, b.at + 1);
-      if (this.last !== undefined && this.last !== 'NEWLINE') this.queue.push({ kind: 'NEWLINE', text: '', start: n, end: n });
+      if (this.last !== undefined && this.last !== 'NEWLINE') this.queue.push(new Token('NEWLINE', '', n, n));
       while (this.indents.length > 1) {
         this.indents.pop();
-        this.queue.push({ kind: 'DEDENT', text: '', start: n, end: n });
+        this.queue.push(new Token('DEDENT', '', n, n));
       }
     }
-    return this.queue.shift() ?? { kind: 'EOF', text: '', start: n, end: n };
+    return this.queue.shift() ?? new Token('EOF', '', n, n);
   }
 }
 
@@ -300,7 +311,7 @@ export function tokenize(text: string): { tokens: Token[]; issues: SyntaxIssue[]
 }
 
 /** Returns the offset just past the closing quote (or the end of the line/file when unterminated). */
-function scanString(text: string, q: number, issue: (message: string, start: number, end: number) => void): number {
+function scanString(text: string, q: number, t: Tokenizer): number {
   const quote = text.charCodeAt(q);
   const triple = text.charCodeAt(q + 1) === quote && text.charCodeAt(q + 2) === quote;
   let i = q + (triple ? 3 : 1);
@@ -317,6 +328,6 @@ function scanString(text: string, q: number, issue: (message: string, start: num
     } else if (c === 10 && !triple) break;
     i++;
   }
-  issue(triple ? 'unterminated triple-quoted string literal' : 'unterminated string literal', q, Math.min(i, n));
+  t.issue(triple ? 'unterminated triple-quoted string literal' : 'unterminated string literal', q, Math.min(i, n));
   return Math.min(i, n);
 }

@@ -98,6 +98,11 @@ export class PyDict {
   }
 }
 
+/** `target.push(...items)` without the spread, which overflows the stack past ~100k items. */
+export function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (let i = 0; i < items.length; i++) target.push(items[i]);
+}
+
 export class PyError extends Error {
   constructor(
     readonly pyType: string,
