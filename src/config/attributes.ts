@@ -6,7 +6,7 @@ import { buildDict, builtinFunction, iterate, sortedList, type Kwargs, type PyCa
 import { formatSpec } from './format';
 import {
   PyDict, PyError, PyList, PyObject, PyTuple, type PyValue,
-  appendAll, cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName,
+  appendAll, BYTES_PER_ITEM, charge, cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName,
 } from './values';
 
 const DICT_METHODS = new Set(['keys', 'values', 'items', 'get', 'pop', 'update', 'copy', 'setdefault', 'clear', 'popitem', 'fromkeys', 'to_dict', 'merge']);
@@ -102,7 +102,7 @@ function dictMethod(d: PyDict, name: string, call: (f: PyValue, a: PyValue[], kw
       });
     case 'clear':
       return method(owner, name, () => {
-        d.entries.clear();
+        d.clear();
         return null;
       });
     case 'popitem':
@@ -152,7 +152,7 @@ function seqMethod(items: PyValue[], owner: string, name: string): PyObject {
 function listMethod(l: PyList, name: string, call: (f: PyValue, a: PyValue[], kw?: Kwargs) => PyValue): PyObject {
   switch (name) {
     case 'append':
-      return method('list', name, (args) => (l.items.push(args[0]), null));
+      return method('list', name, (args) => (charge(BYTES_PER_ITEM), l.items.push(args[0]), null));
     case 'extend':
       return method('list', name, (args) => (appendAll(l.items, iterate(args[0])), null));
     case 'insert':

@@ -4,14 +4,14 @@
 
 import type { Arg, Expr, FPart, Param, Stmt } from './ast';
 import { getAttr, isStdlibModule, makeModule, setAttr } from './attributes';
-import { buildDict, callableOf, iterate, makeBuiltins, type Kwargs, type PyCallable } from './builtins';
+import { buildDict, callableOf, iterate, makeBuiltins, rangeItems, type Kwargs, type PyCallable } from './builtins';
 import { formatSpec } from './format';
 import { binaryOp, compare, unaryOp } from './operators';
 import { SourceProvenance, SpanTable, type Provenance, type SpanLocator } from './provenance';
 import type { Range, Span } from './source';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  appendAll, hashKey, repr, str, toInt, truthy, typeName,
+  appendAll, BYTES_PER_ENTRY, BYTES_PER_ITEM, charge, hashKey, repr, str, toInt, truthy, typeName,
 } from './values';
 
 /** An error raised while evaluating, located at the innermost expression. */
@@ -50,6 +50,10 @@ class Scope {
 }
 
 const STEP_LIMIT = 20_000_000;
+/** A boxed number or a string's header. */
+const BYTES_PER_PRIMITIVE = 24;
+/** A SourceProvenance and its four spans. */
+const BYTES_PER_PROVENANCE = 64;
 /** Shared by every value computed from nothing; never mutated. */
 const NO_DEPS: string[] = Object.freeze([]) as unknown as string[];
 
@@ -58,7 +62,7 @@ export function hookValue(v: PyValue): PyValue {
   if (v instanceof PyDict) {
     if (v.configDict) return v;
     const d = new PyDict(true);
-    for (const e of v) d.entries.set(hashKey(e.key), { key: e.key, value: hookValue(e.value), prov: e.prov });
+    for (const e of v) d.append(e.key, hookValue(e.value), e.prov);
     return d;
   }
   if (v instanceof PyList) return new PyList(v.items.map(hookValue));
@@ -165,8 +169,8 @@ export class Evaluator {
         return;
       case 'For': {
         if (!scope) this.host.unsupported({ start: s.span.start, end: s.span.start + 3 }, "'for' statement");
-        const items = this.located(s.iter.span, () => iterate(this.eval(s.iter, scope)));
-        for (const item of items) {
+        const src = this.eval(s.iter, scope);
+        for (const item of this.located(s.iter.span, () => rangeItems(src) ?? iterate(src))) {
           this.assign(s.target, item, scope, s.iter);
           this.execBlock(s.body, scope);
         }
@@ -204,8 +208,9 @@ export class Evaluator {
     if (!spans) {
       return { file: this.host.file, range: this.host.rangeOf(target), valueRange: value ? this.host.rangeOf(value.span) : undefined, deps: value ? this.deps(value) : undefined, via: 'assign' };
     }
+    charge(BYTES_PER_PROVENANCE);
     const i = spans.add(target.start, target.end, value ? value.span.start : -1, value ? value.span.end : -1);
-    return new SourceProvenance(spans, i, value ? this.deps(value) : undefined, 'assign');
+    return new SourceProvenance(spans, i, value ? this.deps(value) : undefined);
   }
 
   private bind(name: string, value: PyValue, scope: Scope | undefined, span: Span, valueExpr?: Expr): void {
@@ -258,7 +263,9 @@ export class Evaluator {
     if (obj instanceof PyList) {
       if (key instanceof PyObject && key.type === 'builtins.slice') {
         const [start, stop] = sliceBounds(key.impl as SliceImpl, obj.items.length);
-        obj.items.splice(start, Math.max(0, stop - start), ...iterate(value));
+        const items = iterate(value);
+        charge(BYTES_PER_ITEM * items.length);
+        obj.items = [...obj.items.slice(0, start), ...items, ...obj.items.slice(Math.max(start, stop))];
         return;
       }
       const i = index(key, obj.items.length, 'list assignment');
@@ -333,7 +340,14 @@ export class Evaluator {
 
   eval(e: Expr, scope: Scope | undefined): PyValue {
     try {
-      return this.evalInner(e, scope);
+      const v = this.evalInner(e, scope);
+      // A computed number or string is new memory (`'a' * 10**7`, joins, f-strings, arithmetic): count it.
+      // Containers count themselves when built.
+      if (e.kind === 'BinOp' || e.kind === 'UnaryOp' || e.kind === 'Call' || e.kind === 'FStr' || e.kind === 'JoinedStr') {
+        if (typeof v === 'string') charge(BYTES_PER_PRIMITIVE + v.length);
+        else if (typeof v === 'bigint' || typeof v === 'number') charge(BYTES_PER_PRIMITIVE);
+      }
+      return v;
     } catch (err) {
       if (err instanceof PyError) throw new EvalError(err.pyType, err.message, e.span);
       throw err;
@@ -446,6 +460,14 @@ export class Evaluator {
   }
 
   private elements(elts: Expr[], scope: Scope | undefined): PyValue[] {
+    // Without unpacking the size is known: an exact array (one grown by push keeps 17 slots for 2 items).
+    let starred = false;
+    for (const x of elts) if (x.kind === 'Starred') starred = true;
+    if (!starred) {
+      const exact = new Array<PyValue>(elts.length);
+      for (let i = 0; i < elts.length; i++) exact[i] = this.eval(elts[i], scope);
+      return exact;
+    }
     const out: PyValue[] = [];
     for (const x of elts) {
       if (x.kind === 'Starred') {
@@ -542,13 +564,17 @@ export class Evaluator {
           const k = this.eval(e.elt, inner);
           const v = this.eval(e.value!, inner);
           this.located(e.elt.span, () => dict.set(k, v, this.provenance(e.elt.span, e.value)));
-        } else out.push(this.eval(e.elt, inner));
+        } else {
+          // Charged as it grows, not only when the list is made at the end.
+          charge(BYTES_PER_ITEM);
+          out.push(this.eval(e.elt, inner));
+        }
         return;
       }
       const g = e.generators[gi];
       // The first iterable is evaluated in the enclosing scope, as Python does.
       const src = this.eval(g.iter, gi === 0 ? scope : inner);
-      for (const item of this.located(g.iter.span, () => iterate(src))) {
+      for (const item of this.located(g.iter.span, () => rangeItems(src) ?? iterate(src))) {
         this.assign(g.target, item, inner, g.iter);
         if (g.ifs.every((c) => truthy(this.eval(c, inner)))) loop(gi + 1);
       }

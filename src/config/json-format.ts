@@ -6,8 +6,15 @@
 import { PyBytes, PyDict, PyList, PyObject, PySet, PyTuple, type PyValue, floatRepr } from './values';
 
 export function toTaggedJson(v: PyValue, indent = 2): string {
+  let out = '';
+  for (const piece of taggedJsonPieces(v, indent)) out += piece;
+  return out;
+}
+
+/** The tagged JSON in pieces, for writing a large config without holding its text. */
+export function* taggedJsonPieces(v: PyValue, indent = 2): Generator<string> {
   const pad = (n: number) => (indent ? '\n' + ' '.repeat(indent * n) : '');
-  const enc = (x: PyValue, d: number): string => {
+  const scalar = (x: PyValue): string | undefined => {
     if (x === null) return 'null';
     switch (typeof x) {
       case 'boolean': return String(x);
@@ -17,17 +24,48 @@ export function toTaggedJson(v: PyValue, indent = 2): string {
         return floatRepr(x);
       case 'string': return JSON.stringify(x);
     }
-    const list = (items: string[], open: string, close: string) => (items.length ? open + items.map((s) => pad(d + 1) + s).join(',') + pad(d) + close : open + close);
-    if (x instanceof PyList) return list(x.items.map((y) => enc(y, d + 1)), '[', ']');
-    if (x instanceof PyTuple) return `{"__tuple__": ${list(x.items.map((y) => enc(y, d + 1)), '[', ']')}}`;
-    if (x instanceof PySet) return `{"__set__": ${list(x.items.map((y) => enc(y, d + 1)), '[', ']')}}`;
     if (x instanceof PyBytes) return `{"__bytes__": ${JSON.stringify(x.latin1)}}`;
     if (x instanceof PyObject) return `{"__pyobj__": {"type": ${JSON.stringify(x.type)}, "repr": ${JSON.stringify(x.repr)}}}`;
-    const entries = [...x];
-    if (entries.every((e) => typeof e.key === 'string')) return list(entries.map((e) => `${JSON.stringify(e.key)}: ${enc(e.value, d + 1)}`), '{', '}');
-    return `{"__dict_items__": ${list(entries.map((e) => `[${enc(e.key, d + 2)}, ${enc(e.value, d + 2)}]`), '[', ']')}}`;
+    return undefined;
   };
-  return enc(v, 0);
+  function* list<T>(items: Iterable<T>, open: string, close: string, d: number, item: (x: T) => Generator<string>): Generator<string> {
+    let first = true;
+    for (const x of items) {
+      yield (first ? open : ',') + pad(d + 1);
+      first = false;
+      yield* item(x);
+    }
+    yield first ? open + close : pad(d) + close;
+  }
+  function* enc(x: PyValue, d: number): Generator<string> {
+    const s = scalar(x);
+    if (s !== undefined) return yield s;
+    if (x instanceof PyList) return yield* list(x.items, '[', ']', d, (y) => enc(y, d + 1));
+    if (x instanceof PyTuple || x instanceof PySet) {
+      yield x instanceof PyTuple ? '{"__tuple__": ' : '{"__set__": ';
+      yield* list(x.items, '[', ']', d, (y) => enc(y, d + 1));
+      return yield '}';
+    }
+    const dict = x as PyDict;
+    let stringKeys = true;
+    for (const e of dict) if (typeof e.key !== 'string') stringKeys = false;
+    if (stringKeys) {
+      return yield* list(dict, '{', '}', d, function* (e) {
+        yield `${JSON.stringify(e.key)}: `;
+        yield* enc(e.value, d + 1);
+      });
+    }
+    yield '{"__dict_items__": ';
+    yield* list(dict, '[', ']', d, function* (e) {
+      yield '[';
+      yield* enc(e.key, d + 2);
+      yield ', ';
+      yield* enc(e.value, d + 2);
+      yield ']';
+    });
+    yield '}';
+  }
+  yield* enc(v, 0);
 }
 
 export type Plain = null | boolean | number | string | Plain[] | { [k: string]: Plain };

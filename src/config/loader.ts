@@ -17,8 +17,8 @@ import type { SyntaxIssue } from './tokenizer';
 import { withProvenance, type Provenance, type SpanLocator } from './provenance';
 import { applyScope, resolveBase } from './scope';
 import { LineIndex, type Range, type Span } from './source';
-import { substituteBaseVars, substituteEnv, substitutePredefined, TemplateError, TextMap } from './templates';
-import { PyDict, PyError, PyList, PyObject, PyTuple, type PyValue, cloneTree, repr } from './values';
+import { substituteTemplates, TemplateError, TextMap } from './templates';
+import { AllocationBudget, PyDict, PyError, PyList, PyObject, PyTuple, type PyValue, cloneTree, repr, withBudget } from './values';
 
 export interface BaseRef {
   /** The string as written in `_base_`. */
@@ -61,8 +61,6 @@ export interface FileUnit {
    * was parsed, and `module` holds only the `_base_` statement.
    */
   streamed?: boolean;
-  /** The text after template substitution, kept for re-evaluation when the tree is not. */
-  substituted?: string;
 }
 
 export interface LoadOptions {
@@ -77,11 +75,20 @@ export interface LoadOptions {
    */
   keepSyntaxTree?: boolean;
   /**
+   * Stop with a MemoryError diagnostic once the values one load builds pass about
+   * this many bytes (default DEFAULT_MAX_VALUE_BYTES, 256 MiB; the count is V8's
+   * object sizes, approximately): no config can take the process past its memory target.
+   */
+  maxValueBytes?: number;
+  /**
    * Refuse files (and editor buffers) larger than this many bytes with a `read-error`
    * diagnostic naming the limit. Default DEFAULT_MAX_CONFIG_BYTES (32 MiB).
    */
   maxFileBytes?: number;
 }
+
+/** What one load may build (see LoadOptions.maxValueBytes); a 20 MB config of MMYOLO-style dicts needs about 220 MiB. */
+export const DEFAULT_MAX_VALUE_BYTES = 256 * 1024 * 1024;
 
 const RESERVED_KEYS = ['filename', 'text', 'pretty_text', 'env_variables'];
 const EMPTY: Range = { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } };
@@ -122,14 +129,16 @@ export class ConfigLoader {
   loadUnit(file: string, opts: LoadOptions = {}): FileUnit {
     const session = new Map<string, FileUnit>();
     const abs = path.resolve(file);
+    const budget = new AllocationBudget(opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
     try {
-      return this.unit(abs, opts, session, []);
+      return withBudget(budget, () => this.unit(abs, opts, session, []));
     } catch (e) {
       // Deep expression trees can exhaust the JS stack; that is a property of the input.
       if (!(e instanceof RangeError)) throw e;
       const u = this.emptyUnit(abs, '');
       u.failed = true;
-      u.diagnostics.push(diag(abs, EMPTY, 'error', 'config is too deeply nested to evaluate', 'python-error', 'RecursionError'));
+      const { message, pyType } = rangeErrorAsPython(e);
+      u.diagnostics.push(diag(abs, EMPTY, 'error', message, 'python-error', pyType));
       return u;
     }
   }
@@ -218,13 +227,11 @@ export class ConfigLoader {
     let map: TextMap;
     let t: string;
     try {
-      const pre = substitutePredefined(text, file);
-      const env = substituteEnv(pre.text, pre.map, opts.env ?? process.env);
-      u.envUsed = env.used;
-      const bv = substituteBaseVars(env.text, env.map);
-      u.baseVars = bv.vars;
-      map = bv.map;
-      t = bv.text;
+      const sub = substituteTemplates(text, file, opts.env ?? process.env);
+      u.envUsed = sub.envUsed;
+      u.baseVars = sub.baseVars;
+      map = sub.map;
+      t = sub.text;
     } catch (e) {
       if (e instanceof TemplateError) return fail(u.lines.range({ start: e.offset, end: e.offset }), e.message, 'template-error', e.pyType);
       throw e;
@@ -241,10 +248,8 @@ export class ConfigLoader {
       });
       u.module = { body };
     }
-    if (!keep) {
-      u.streamed = true;
-      if (!map.identity) u.substituted = t;
-    }
+    // A streamed unit keeps neither tree nor substituted text: evaluate() substitutes again (linear, cheap).
+    if (!keep) u.streamed = true;
     if (issues.length) {
       for (const i of issues) {
         u.diagnostics.push(diag(file, at(i.span), 'error', `${i.message} (after template substitution: a {{...}} template is pasted in as text)`, 'syntax-error', 'SyntaxError'));
@@ -306,6 +311,18 @@ export class ConfigLoader {
 
   /** Runs the body over the merged bases and merges the result; errors become diagnostics. */
   private evaluate(u: FileUnit): void {
+    try {
+      this.evaluateBody(u);
+    } catch (e) {
+      // The allocation budget can run out anywhere values are built (copying bases, merging).
+      if (!(e instanceof PyError && e.pyType === 'MemoryError')) throw e;
+      u.failed = true;
+      u.own = u.result = u.mergedBase = undefined;
+      u.diagnostics.push(diag(u.path, EMPTY, 'error', e.message, 'python-error', 'MemoryError'));
+    }
+  }
+
+  private evaluateBody(u: FileUnit): void {
     const file = u.path;
     const at = (span: Span): Range => u.lines.range({ start: u.textMap.toOriginal(span.start), end: u.textMap.toOriginal(span.end) });
     const error = (range: Range, message: string, code: string, pyType: string) => {
@@ -335,7 +352,7 @@ export class ConfigLoader {
       const deprecated = bu.diagnostics.find((d) => d.code === 'deprecated-config');
       if (deprecated) u.diagnostics.push(diag(file, ref.range, 'warning', `base '${ref.spec}' is deprecated: ${deprecated.message}`, 'deprecated-config', 'DeprecationWarning'));
       const copy = applyScope(cloneTree(bu.result), ref.scope) as PyDict;
-      for (const e of copy) base.set(e.key, e.value, e.prov);
+      for (const e of copy) base.adopt(e);
     }
     // The body, without its `_base_ = ...` statements, with `_base_` bound to the merged bases.
     const { lines, textMap } = u;
@@ -352,14 +369,18 @@ export class ConfigLoader {
     );
     try {
       // A streamed unit was checked whole when prepared; now each statement runs as it is parsed and is dropped.
-      if (u.streamed) parseEach(u.substituted ?? u.text, (st) => isBaseAssign(st) || ev.run([st]));
+      // The variables read when prepared (and defaults for the others) give the same text again.
+      if (u.streamed) parseEach(u.textMap.identity ? u.text : substituteTemplates(u.text, file, u.envUsed).text, (st) => isBaseAssign(st) || ev.run([st]));
       else ev.run(u.module.body.filter((st) => !isBaseAssign(st)));
     } catch (e) {
       if (e instanceof EvalError) {
         const { code, message } = explainEvalError(e, base);
         return error(at(e.span), message, code, e.pyType);
       }
-      if (e instanceof RangeError) return error(EMPTY, 'config is too deeply nested to evaluate', 'python-error', 'RecursionError');
+      if (e instanceof RangeError) {
+        const { message, pyType } = rangeErrorAsPython(e);
+        return error(EMPTY, message, 'python-error', pyType);
+      }
       throw e;
     }
     // The module namespace becomes this file's own dict in place (a large config has a million names).
@@ -393,6 +414,12 @@ export class ConfigLoader {
     try {
       const result = mergeInto(own, base) as PyDict;
       for (const e of result) if (typeof e.key === 'string' && e.key.startsWith('__')) result.delete(e.key);
+      // `b = [a] * 1000; c = [b] * 1000` is small here but a billion values once written out, which
+      // MMEngine's ConfigDict does (it copies nested lists) and so would printing or walking it.
+      const expanded = expandedSize(result, MAX_EXPANDED_VALUES);
+      if (expanded > MAX_EXPANDED_VALUES) {
+        return error(EMPTY, `the merged config has more than ${MAX_EXPANDED_VALUES} values once its shared lists and dicts are written out (MMEngine's ConfigDict copies each of them): too large to load`, 'python-error', 'MemoryError');
+      }
       // Shares containers with own and mergedBase; nothing mutates them afterwards (children clone).
       u.result = result;
     } catch (e) {
@@ -401,6 +428,33 @@ export class ConfigLoader {
       throw e;
     }
   }
+}
+
+/** The most values a merged config may have written out (a 20 MB config of MMYOLO-style dicts has about 1.5 million). */
+export const MAX_EXPANDED_VALUES = 10_000_000;
+
+/** How many values `v` has counting shared containers at every place they appear, stopping past `limit`. */
+function expandedSize(v: PyValue, limit: number): number {
+  let n = 0;
+  // Recursive: nesting as deep as the JS stack allows is also past what MMEngine's recursion allows.
+  const visit = (x: PyValue): void => {
+    n++;
+    if (x instanceof PyDict) {
+      for (const e of x) if (n <= limit) visit(e.value);
+    } else if (x instanceof PyList || x instanceof PyTuple) {
+      for (const y of x.items) if (n <= limit) visit(y);
+    }
+  };
+  visit(v);
+  return n;
+}
+
+/** A JS RangeError as the Python error it stands for: a too-deep tree or a value past V8's size limits. */
+function rangeErrorAsPython(e: RangeError): { message: string; pyType: string } {
+  if (/Invalid (string|array|typed array) length|Array buffer allocation failed/i.test(e.message)) {
+    return { message: 'a value in the config is too large to build (a string or list past what the engine holds)', pyType: 'MemoryError' };
+  }
+  return { message: 'config is too deeply nested to evaluate', pyType: 'RecursionError' };
 }
 
 /** Rule id and a hint for the evaluation errors users hit most. */

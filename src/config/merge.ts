@@ -4,9 +4,10 @@
 //
 // Neither input is modified: where MMEngine pops `_delete_` from the child, the
 // result simply leaves it out, so the child's own tree (which the lint rules
-// read, `_delete_` included) stays as written. Values that are not merged are
-// shared with the child rather than copied: nothing mutates a loaded config, and
-// a large config would otherwise be held twice.
+// read, `_delete_` included) stays as written. Values and entries that are not
+// merged are shared with the inputs rather than copied (a large config would
+// otherwise be held twice); shared entries are replaced, never mutated, and
+// nothing mutates a loaded config.
 
 import { overriding, type Provenance } from './provenance';
 import { PyDict, PyError, PyList, type PyValue, repr, truthy, typeName } from './values';
@@ -52,8 +53,9 @@ export function mergeInto(child: PyDict, base: PyDict | PyList, allowListKeys = 
     }
     return out;
   }
+  // Entries taken unchanged are shared (adopt), changed ones are new objects (put): the inputs stay as they were.
   const b = new PyDict(true);
-  for (const e of base) b.set(e.key, e.value, e.prov);
+  for (const e of base) b.adopt(e);
   for (const e of child) {
     const k = e.key;
     if (dropDelete && k === DELETE_KEY) continue;
@@ -73,9 +75,11 @@ export function mergeInto(child: PyDict, base: PyDict | PyList, allowListKeys = 
             e.prov,
           );
         }
-        b.set(k, mergeInto(v, old!.value as PyDict, allowListKeys, del !== undefined), overriding(e.prov, old!.prov));
-      } else b.set(k, del ? withoutDelete(v) : v, overriding(e.prov, old?.prov));
-    } else b.set(k, v, overriding(e.prov, old?.prov));
+        b.put(k, mergeInto(v, old!.value as PyDict, allowListKeys, del !== undefined), overriding(e.prov, old!.prov));
+      } else if (!old && !del) b.adopt(e);
+      else b.put(k, del ? withoutDelete(v) : v, overriding(e.prov, old?.prov));
+    } else if (!old) b.adopt(e);
+    else b.put(k, v, overriding(e.prov, old.prov));
   }
   return b;
 }

@@ -32,6 +32,14 @@ const BINARY_PRECEDENCE = new Map<string, number>([
 /** A decimal int without underscores or leading zeros: most numbers in configs. */
 const PLAIN_INT = /^(?:[1-9][0-9]{0,14}|0)$/;
 
+/** Small ints are shared: `640` written a million times is one bigint, not a million. */
+const SMALL_INTS: bigint[] = [];
+function smallInt(text: string): bigint {
+  if (text.length > 4) return BigInt(text);
+  const n = +text;
+  return (SMALL_INTS[n] ??= BigInt(n));
+}
+
 const AUG_OPS = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=', '<<=', '>>=', '&=', '|=', '^=', '@=']);
 const COMPARE_OPS = new Set(['<', '>', '==', '>=', '<=', '!=']);
 
@@ -827,7 +835,7 @@ class Parser {
 
   private number(t: Token): Expr {
     const span = { start: t.start, end: t.end };
-    if (PLAIN_INT.test(t.text)) return { kind: 'Num', span, value: BigInt(t.text) };
+    if (PLAIN_INT.test(t.text)) return { kind: 'Num', span, value: smallInt(t.text) };
     let s = t.text.replace(/_/g, '');
     if (!/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[jJ]?)$/.test(s)) this.fail('invalid decimal literal', t);
     if (/[jJ]$/.test(s)) return { kind: 'Num', span, value: Number(s.slice(0, -1)), imaginary: true };

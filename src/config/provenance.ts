@@ -63,15 +63,15 @@ export class SpanTable {
 /**
  * A provenance written in a file, keeping an index into its file's SpanTable and
  * computing `range` and `valueRange` when asked: few of a large config's entries
- * are ever shown, so eager Range objects would be most of its memory.
+ * are ever shown, so eager Range objects would be most of its memory. Three
+ * fields: `via` is 'assign' and nothing is overridden; `with` makes the rarer
+ * kind that records both.
  */
 export class SourceProvenance implements Provenance {
   constructor(
-    private readonly spans: SpanTable,
-    private readonly index: number,
+    protected readonly spans: SpanTable,
+    protected readonly index: number,
     readonly deps: string[] | undefined,
-    readonly via: Provenance['via'],
-    readonly overridden?: Provenance[],
   ) {}
 
   get file(): string {
@@ -86,10 +86,18 @@ export class SourceProvenance implements Provenance {
     return this.spans.valueRange(this.index);
   }
 
+  get via(): Provenance['via'] {
+    return 'assign';
+  }
+
+  get overridden(): Provenance[] | undefined {
+    return undefined;
+  }
+
   /** A copy with some fields changed (spreading a class instance would lose the ranges). */
   with(changes: Pick<Provenance, 'deps' | 'via' | 'overridden'>): SourceProvenance {
     const pick = <K extends 'deps' | 'via' | 'overridden'>(k: K) => (k in changes ? changes[k] : this[k]);
-    return new SourceProvenance(this.spans, this.index, pick('deps'), pick('via'), pick('overridden'));
+    return new DerivedSourceProvenance(this.spans, this.index, pick('deps'), pick('via'), pick('overridden'));
   }
 
   /** The plain form (JSON, structured clone): never the table and the text behind it. */
@@ -101,6 +109,27 @@ export class SourceProvenance implements Provenance {
     if (this.overridden) out.overridden = this.overridden;
     if (this.via) out.via = this.via;
     return out;
+  }
+}
+
+/** A SourceProvenance that overrode others or came by another way than assignment. */
+class DerivedSourceProvenance extends SourceProvenance {
+  constructor(
+    spans: SpanTable,
+    index: number,
+    deps: string[] | undefined,
+    private readonly how: Provenance['via'],
+    private readonly before: Provenance[] | undefined,
+  ) {
+    super(spans, index, deps);
+  }
+
+  override get via(): Provenance['via'] {
+    return this.how;
+  }
+
+  override get overridden(): Provenance[] | undefined {
+    return this.before;
   }
 }
 

@@ -136,3 +136,11 @@ function stableHex(s: string): string {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
   return h.toString(16).padStart(8, '0').slice(0, 6);
 }
+
+/** The three substitutions MMEngine makes before parsing, in its order. Throws TemplateError. */
+export function substituteTemplates(text: string, file: string, env: Record<string, string | undefined>): { text: string; map: TextMap; envUsed: Record<string, string>; baseVars: Map<string, string> } {
+  const pre = substitutePredefined(text, file);
+  const envSub = substituteEnv(pre.text, pre.map, env);
+  const bv = substituteBaseVars(envSub.text, envSub.map);
+  return { text: bv.text, map: bv.map, envUsed: envSub.used, baseVars: bv.vars };
+}

@@ -18,17 +18,66 @@ export type PyValue =
   | PyBytes
   | PyObject;
 
+// ---- what a load may allocate ----
+
+/**
+ * Approximate bytes of values the load in progress has built, against a limit, so
+ * no config (`[{} for _ in range(10**7)]`, `[[0] * 10**6] * ...`) can take the
+ * process past its memory target. Charged where values are built; the figures are
+ * V8's sizes for these objects (64-bit, no pointer compression), rounded up.
+ */
+export class AllocationBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
+
+/** A PyDict and its slot array's headers. */
+export const BYTES_PER_DICT = 120;
+/** A DictEntry and its slot (plus about 40 more in a dict large enough for an index). */
+export const BYTES_PER_ENTRY = 64;
+/** A list or tuple item: its slot and a share of the value in it. */
+export const BYTES_PER_ITEM = 16;
+/** A PyList or PyTuple and its array's headers. */
+export const BYTES_PER_SEQUENCE = 64;
+
+let activeBudget: AllocationBudget | undefined;
+
+/** Runs fn with `budget` charged for everything built meanwhile (evaluation is synchronous: one at a time). */
+export function withBudget<T>(budget: AllocationBudget | undefined, fn: () => T): T {
+  const outer = activeBudget;
+  activeBudget = budget;
+  try {
+    return fn();
+  } finally {
+    activeBudget = outer;
+  }
+}
+
+/** Counts `bytes` against the active budget; MemoryError past its limit. */
+export function charge(bytes: number): void {
+  const b = activeBudget;
+  if (b && (b.used += bytes) > b.limit) {
+    activeBudget = undefined; // the error's own message must not be charged
+    throw new PyError('MemoryError', `the config builds more than ${Math.round(b.limit / 2 ** 20)} MiB of values (YOLO Lab's limit for one load; a config that large is almost certainly a mistake)`);
+  }
+}
+
 export class PyList {
-  constructor(public items: PyValue[]) {}
+  constructor(public items: PyValue[]) {
+    charge(BYTES_PER_SEQUENCE + BYTES_PER_ITEM * items.length);
+  }
 }
 
 export class PyTuple {
-  constructor(readonly items: PyValue[]) {}
+  constructor(readonly items: PyValue[]) {
+    charge(BYTES_PER_SEQUENCE + BYTES_PER_ITEM * items.length);
+  }
 }
 
 export class PySet {
   readonly map = new Map<HashKey, PyValue>();
   constructor(items: PyValue[] = [], readonly frozen = false) {
+    charge(BYTES_PER_DICT + BYTES_PER_ITEM * items.length);
     for (const v of items) this.map.set(hashKey(v), v);
   }
   get items(): PyValue[] {
@@ -55,51 +104,180 @@ export interface DictEntry {
   prov?: Provenance;
 }
 
+/** Past this many entries a dict keeps a hash index; below it a scan is faster and smaller than a Map. */
+const SMALL_DICT = 8;
+const NO_SLOTS: (DictEntry | undefined)[] = [];
+
+/** Whether a stored key has hash identity `h` (see hashKey). */
+function sameKey(k: PyValue, h: HashKey): boolean {
+  if (typeof k === 'string' && k.charCodeAt(0) !== 0) return k === h;
+  return hashKey(k) === h;
+}
+
 export class PyDict {
-  readonly entries = new Map<HashKey, DictEntry>();
+  /**
+   * Entries in insertion order, in an array sized by hand (one grown by push keeps
+   * 16 slots for 4 entries); a deleted entry leaves a hole until the array is next
+   * rebuilt. Small dicts have no index: a config has millions of 4-key dicts.
+   */
+  private slots = NO_SLOTS;
+  private used = 0;
+  private holes = 0;
+  /** Hash identity -> slot, once the dict is larger than SMALL_DICT. */
+  private index: Map<HashKey, number> | undefined;
   /** ConfigDict (values read from a base): attribute access works on it. */
   configDict: boolean;
   constructor(configDict = false) {
     this.configDict = configDict;
+    charge(BYTES_PER_DICT);
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.used - this.holes;
   }
+
+  private find(h: HashKey): number {
+    if (this.index) return this.index.get(h) ?? -1;
+    const slots = this.slots;
+    for (let i = 0; i < this.used; i++) {
+      const e = slots[i];
+      if (e && sameKey(e.key, h)) return i;
+    }
+    return -1;
+  }
+
   has(key: PyValue): boolean {
-    return this.entries.has(hashKey(key));
+    return this.find(hashKey(key)) >= 0;
   }
   get(key: PyValue): PyValue | undefined {
-    return this.entries.get(hashKey(key))?.value;
+    const i = this.find(hashKey(key));
+    return i < 0 ? undefined : this.slots[i]!.value;
   }
   entry(key: PyValue): DictEntry | undefined {
-    return this.entries.get(hashKey(key));
+    const i = this.find(hashKey(key));
+    return i < 0 ? undefined : this.slots[i];
   }
   /** Python assignment: an existing key keeps its position and its first key object. */
   set(key: PyValue, value: PyValue, prov?: Provenance): void {
     const h = hashKey(key);
-    const old = this.entries.get(h);
-    if (old) {
+    const i = this.find(h);
+    if (i >= 0) {
+      const old = this.slots[i]!;
       old.value = value;
       old.prov = prov ?? old.prov;
-    } else this.entries.set(h, { key, value, prov });
+    } else {
+      charge(BYTES_PER_ENTRY);
+      this.add(h, { key, value, prov });
+    }
+  }
+  /** Adds an entry whose key is known not to be in the dict yet (copying another dict). */
+  append(key: PyValue, value: PyValue, prov?: Provenance): void {
+    charge(BYTES_PER_ENTRY);
+    this.add(hashKey(key), { key, value, prov });
+  }
+  /**
+   * Shares another dict's entry (its key must not be here yet): how a merged
+   * config holds the entries it took unchanged, instead of copies. Shared entries
+   * are never mutated: `put` replaces them.
+   */
+  adopt(e: DictEntry): void {
+    this.add(hashKey(e.key), e);
+  }
+  /** Like `set`, but puts a new entry object in place of an existing one (which may be shared). */
+  put(key: PyValue, value: PyValue, prov?: Provenance): void {
+    const h = hashKey(key);
+    const i = this.find(h);
+    charge(BYTES_PER_ENTRY);
+    if (i >= 0) this.slots[i] = { key: this.slots[i]!.key, value, prov };
+    else this.add(h, { key, value, prov });
+  }
+  private add(h: HashKey, e: DictEntry): void {
+    if (this.index) charge(40);
+    if (this.used === this.slots.length) this.grow();
+    const i = this.used++;
+    this.slots[i] = e;
+    if (this.index) this.index.set(h, i);
+    else if (this.used - this.holes > SMALL_DICT) this.reindex();
+  }
+  /** A new array (never in place: an iterator in progress keeps reading the old one), holes dropped when many. */
+  private grow(): void {
+    const live = this.used - this.holes;
+    const next = new Array<DictEntry | undefined>(Math.max(4, live * 2));
+    let j = 0;
+    for (let i = 0; i < this.used; i++) {
+      const e = this.slots[i];
+      if (e) next[j++] = e;
+    }
+    this.slots = next;
+    this.used = j;
+    this.holes = 0;
+    if (this.index) this.reindex();
+  }
+  private reindex(): void {
+    const index = new Map<HashKey, number>();
+    for (let i = 0; i < this.used; i++) {
+      const e = this.slots[i];
+      if (e) index.set(hashKey(e.key), i);
+    }
+    this.index = index;
   }
   delete(key: PyValue): boolean {
-    return this.entries.delete(hashKey(key));
+    const h = hashKey(key);
+    const i = this.find(h);
+    if (i < 0) return false;
+    this.slots[i] = undefined;
+    this.holes++;
+    this.index?.delete(h);
+    return true;
+  }
+  clear(): void {
+    this.slots = NO_SLOTS;
+    this.used = this.holes = 0;
+    this.index = undefined;
   }
   keys(): PyValue[] {
-    return [...this.entries.values()].map((e) => e.key);
+    const out: PyValue[] = [];
+    for (const e of this) out.push(e.key);
+    return out;
   }
   values(): PyValue[] {
-    return [...this.entries.values()].map((e) => e.value);
+    const out: PyValue[] = [];
+    for (const e of this) out.push(e.value);
+    return out;
   }
-  *[Symbol.iterator](): IterableIterator<DictEntry> {
-    yield* this.entries.values();
+  /** Entries in order; deleting during the walk is fine (as with a Map). */
+  [Symbol.iterator](): IterableIterator<DictEntry> {
+    return new DictIterator(() => this.slots, () => this.used);
+  }
+}
+
+class DictIterator implements IterableIterator<DictEntry> {
+  private i = 0;
+  private readonly start: (DictEntry | undefined)[];
+  constructor(
+    private readonly slotsOf: () => (DictEntry | undefined)[],
+    private readonly usedOf: () => number,
+  ) {
+    this.start = slotsOf();
+  }
+  next(): IteratorResult<DictEntry> {
+    // After the dict rebuilt its array, finish the one this walk started on.
+    const slots = this.start;
+    const end = this.slotsOf() === slots ? this.usedOf() : slots.length;
+    while (this.i < end) {
+      const e = slots[this.i++];
+      if (e) return { value: e, done: false };
+    }
+    return { value: undefined, done: true };
+  }
+  [Symbol.iterator](): IterableIterator<DictEntry> {
+    return this;
   }
 }
 
 /** `target.push(...items)` without the spread, which overflows the stack past ~100k items. */
 export function appendAll<T>(target: T[], items: readonly T[]): void {
+  charge(BYTES_PER_ITEM * items.length);
   for (let i = 0; i < items.length; i++) target.push(items[i]);
 }
 
@@ -250,24 +428,29 @@ export function floatRepr(x: number): string {
   return neg ? '-' + out : out;
 }
 
+/** Characters str.__repr__ writes as escapes (or that decide the quote). */
+const REPR_SPECIAL = /[\\'"\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]/u;
+const REPR_ESCAPED = /[\\'"\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]/gu;
+
 export function strRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === quote) out += '\\' + quote;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c >= 0x80 && c < 0xa0) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c === 0xad) out += '\\xad';
-    else if ((c >= 0xd800 && c < 0xe000) || c === 0x2028 || c === 0x2029 || (c >= 0x200b && c <= 0x200f) || c === 0xfeff) {
-      out += c > 0xffff ? '\\U' + c.toString(16).padStart(8, '0') : '\\u' + c.toString(16).padStart(4, '0');
-    } else out += ch;
-  }
-  return out + quote;
+  // Most strings need no escape: no per-character work (a config may hold a 10 MB string).
+  if (!REPR_SPECIAL.test(s)) return quote + s + quote;
+  return (
+    quote +
+    s.replace(REPR_ESCAPED, (ch) => {
+      const c = ch.codePointAt(0)!;
+      if (ch === '\\') return '\\\\';
+      if (ch === quote) return '\\' + quote;
+      if (ch === "'" || ch === '"') return ch;
+      if (ch === '\n') return '\\n';
+      if (ch === '\r') return '\\r';
+      if (ch === '\t') return '\\t';
+      if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c === 0xad) return '\\x' + c.toString(16).padStart(2, '0');
+      return '\\u' + c.toString(16).padStart(4, '0');
+    }) +
+    quote
+  );
 }
 
 export function bytesRepr(b: string): string {
@@ -321,7 +504,7 @@ export function str(v: PyValue): string {
 export function cloneTree(v: PyValue, asConfigDict = true): PyValue {
   if (v instanceof PyDict) {
     const d = new PyDict(asConfigDict);
-    for (const e of v) d.entries.set(hashKey(e.key), { key: e.key, value: cloneTree(e.value, asConfigDict), prov: e.prov });
+    for (const e of v) d.append(e.key, cloneTree(e.value, asConfigDict), e.prov);
     return d;
   }
   if (v instanceof PyList) return new PyList(v.items.map((x) => cloneTree(x, asConfigDict)));
