@@ -52,6 +52,8 @@ export interface FileUnit {
   /** Placeholder -> `_base_` path of the `{{_base_.x}}` templates in this file. */
   baseVars: Map<string, string>;
   envUsed: Record<string, string>;
+  /** Prepared with `envPlaceholders` (no environment variable read). */
+  envPlaceholders?: boolean;
   /** Top-level `_base_ = ...` statement span, for edits. */
   baseStmt?: Range;
   /** Diagnostics and failure of the text-only stage (parse, bases), kept so a cached unit can be re-evaluated when a base changes. */
@@ -85,6 +87,8 @@ export interface LoadOptions {
    * diagnostic naming the limit. Default DEFAULT_MAX_CONFIG_BYTES (32 MiB).
    */
   maxFileBytes?: number;
+  /** Read no environment variable: `{{$NAME:default}}` becomes a placeholder (untrusted workspaces). */
+  envPlaceholders?: boolean;
 }
 
 /** What one load may build (see LoadOptions.maxValueBytes); a 20 MB config of MMYOLO-style dicts needs about 220 MiB. */
@@ -159,7 +163,7 @@ export class ConfigLoader {
     }
     // Reuse the parse of unchanged text, unless a base appeared or disappeared since.
     const missing = (p: string) => !fs.existsSync(p) && !opts.overlay?.(p);
-    const reusable = cached && cached.text === text && !!cached.streamed === (opts.keepSyntaxTree === false) && Object.keys(cached.envUsed).every((k) => (opts.env ?? process.env)[k] === cached.envUsed[k]) && cached.bases.every((b) => !b.resolved || !!b.missing === missing(b.resolved));
+    const reusable = cached && cached.text === text && !!cached.streamed === (opts.keepSyntaxTree === false) && !!cached.envPlaceholders === !!opts.envPlaceholders && Object.keys(cached.envUsed).every((k) => (opts.env ?? process.env)[k] === cached.envUsed[k]) && cached.bases.every((b) => !b.resolved || !!b.missing === missing(b.resolved));
     const prepared = reusable ? cached : this.prepare(file, text, opts);
     if (!reusable) prepared.prepared = { diagnostics: [...prepared.diagnostics], failed: prepared.failed };
     // Bases first (depth-first, in list order), so their units are current.
@@ -227,7 +231,8 @@ export class ConfigLoader {
     let map: TextMap;
     let t: string;
     try {
-      const sub = substituteTemplates(text, file, opts.env ?? process.env);
+      const sub = substituteTemplates(text, file, opts.env ?? process.env, opts.envPlaceholders);
+      u.envPlaceholders = !!opts.envPlaceholders;
       u.envUsed = sub.envUsed;
       u.baseVars = sub.baseVars;
       map = sub.map;
@@ -370,7 +375,7 @@ export class ConfigLoader {
     try {
       // A streamed unit was checked whole when prepared; now each statement runs as it is parsed and is dropped.
       // The variables read when prepared (and defaults for the others) give the same text again.
-      if (u.streamed) parseEach(u.textMap.identity ? u.text : substituteTemplates(u.text, file, u.envUsed).text, (st) => isBaseAssign(st) || ev.run([st]));
+      if (u.streamed) parseEach(u.textMap.identity ? u.text : substituteTemplates(u.text, file, u.envUsed, u.envPlaceholders).text, (st) => isBaseAssign(st) || ev.run([st]));
       else ev.run(u.module.body.filter((st) => !isBaseAssign(st)));
     } catch (e) {
       if (e instanceof EvalError) {

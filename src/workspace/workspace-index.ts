@@ -2,9 +2,8 @@
 // `update`/`remove` calls (editor edits and the file watcher); answers
 // "which configs depend on this base" without loading them.
 
-import { readTextFileSafely } from '../config/config-file';
 import { readBaseSpecs, type BaseSpec } from './base-refs';
-import { ConfigMatcher, isUnder, listPythonFiles } from './config-files';
+import { ConfigMatcher, isUnder, listPythonFiles, readRegularFile } from './config-files';
 
 export interface IndexedFile {
   path: string;
@@ -52,13 +51,10 @@ export class WorkspaceIndex {
 
   /** (Re)reads one file, from `text` when given (an editor buffer), else from disk. Returns whether it is a config. */
   update(file: string, text?: string): boolean {
+    text ??= readRegularFile(file);
     if (text === undefined) {
-      // Never blocks on a FIFO or reads /dev/zero: only regular files under the size limit.
-      text = readTextFileSafely(file);
-      if (text === undefined) {
-        this.remove(file);
-        return false;
-      }
+      this.remove(file);
+      return false;
     }
     if (!this.matcher.isConfig(file, text)) {
       this.remove(file);
