@@ -93,7 +93,8 @@ export function decodeConfigBytes(buf: Buffer): ConfigFileText {
   if (buf.includes(0)) return { error: { pyType: 'SyntaxError', message: 'source code cannot contain null bytes (is this a binary file?)', code: 'read-error' } };
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    // ignoreBOM: keep it in the text (TextDecoder would drop it silently).
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
   } catch {
     return { error: { pyType: 'UnicodeDecodeError', message: "'utf-8' codec can't decode the file: it is not UTF-8 text", code: 'read-error' } };
   }
