@@ -18,7 +18,7 @@ import { withProvenance, type Provenance, type SpanLocator } from './provenance'
 import { applyScope, resolveBase } from './scope';
 import { LineIndex, type Range, type Span } from './source';
 import { substituteTemplates, TemplateError, TextMap } from './templates';
-import { AllocationBudget, PyDict, PyError, PyList, PyObject, PyTuple, type PyValue, cloneTree, repr, withBudget } from './values';
+import { AllocationBudget, PyDict, PyError, PyList, PyObject, PyTuple, type PyValue, budgetLimit, cloneTree, repr, withBudget } from './values';
 
 export interface BaseRef {
   /** The string as written in `_base_`. */
@@ -421,9 +421,14 @@ export class ConfigLoader {
       for (const e of result) if (typeof e.key === 'string' && e.key.startsWith('__')) result.delete(e.key);
       // `b = [a] * 1000; c = [b] * 1000` is small here but a billion values once written out, which
       // MMEngine's ConfigDict does (it copies nested lists) and so would printing or walking it.
-      const expanded = expandedSize(result, MAX_EXPANDED_VALUES);
-      if (expanded > MAX_EXPANDED_VALUES) {
-        return error(EMPTY, `the merged config has more than ${MAX_EXPANDED_VALUES} values once its shared lists and dicts are written out (MMEngine's ConfigDict copies each of them): too large to load`, 'python-error', 'MemoryError');
+      // The limit follows the allocation budget: written out, each value would cost at least 32 bytes.
+      const limit = Math.floor((budgetLimit() ?? DEFAULT_MAX_VALUE_BYTES) / 32);
+      const shape = expandedShape(result, limit);
+      if (shape.depth > MAX_NESTING) {
+        return error(EMPTY, `the merged config nests lists and dicts more than ${MAX_NESTING} levels deep (MMEngine's ConfigDict conversion would exceed Python's recursion limit)`, 'python-error', 'RecursionError');
+      }
+      if (shape.values > limit) {
+        return error(EMPTY, `the merged config has more than ${limit} values once its shared lists and dicts are written out (MMEngine's ConfigDict copies each of them): too large to load`, 'python-error', 'MemoryError');
       }
       // Shares containers with own and mergedBase; nothing mutates them afterwards (children clone).
       u.result = result;
@@ -435,23 +440,40 @@ export class ConfigLoader {
   }
 }
 
-/** The most values a merged config may have written out (a 20 MB config of MMYOLO-style dicts has about 1.5 million). */
-export const MAX_EXPANDED_VALUES = 10_000_000;
+/** Deeper nesting than any config has; printing and walking the tree recurse once per level. */
+export const MAX_NESTING = 500;
 
-/** How many values `v` has counting shared containers at every place they appear, stopping past `limit`. */
-function expandedSize(v: PyValue, limit: number): number {
-  let n = 0;
-  // Recursive: nesting as deep as the JS stack allows is also past what MMEngine's recursion allows.
-  const visit = (x: PyValue): void => {
-    n++;
-    if (x instanceof PyDict) {
-      for (const e of x) if (n <= limit) visit(e.value);
-    } else if (x instanceof PyList || x instanceof PyTuple) {
-      for (const y of x.items) if (n <= limit) visit(y);
+/**
+ * How many values `v` has counting shared containers at every place they appear
+ * (stopping past `limit`), and how deeply it nests (stopping past MAX_NESTING).
+ * Iterative: the walk itself must not be what runs out of stack.
+ */
+function expandedShape(v: PyValue, limit: number): { values: number; depth: number } {
+  let values = 1;
+  let depth = 0;
+  const children = (x: PyValue): PyValue[] | undefined => (x instanceof PyDict ? x.values() : x instanceof PyList || x instanceof PyTuple ? x.items : undefined);
+  const top = children(v);
+  if (!top) return { values, depth };
+  const stack: PyValue[][] = [top];
+  const at: number[] = [0];
+  while (stack.length) {
+    const items = stack[stack.length - 1];
+    const i = at[at.length - 1]++;
+    if (i >= items.length) {
+      stack.pop();
+      at.pop();
+      continue;
     }
-  };
-  visit(v);
-  return n;
+    if (++values > limit) break;
+    const inner = children(items[i]);
+    if (inner && inner.length) {
+      stack.push(inner);
+      at.push(0);
+      depth = Math.max(depth, stack.length);
+      if (depth > MAX_NESTING) break;
+    } else if (inner) depth = Math.max(depth, stack.length + 1);
+  }
+  return { values, depth };
 }
 
 /** A JS RangeError as the Python error it stands for: a too-deep tree or a value past V8's size limits. */

@@ -53,6 +53,11 @@ export function withBudget<T>(budget: AllocationBudget | undefined, fn: () => T)
   }
 }
 
+/** The active budget's limit, if a load is in progress. */
+export function budgetLimit(): number | undefined {
+  return activeBudget?.limit;
+}
+
 /** Counts `bytes` against the active budget; MemoryError past its limit. */
 export function charge(bytes: number): void {
   const b = activeBudget;
