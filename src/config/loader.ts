@@ -52,6 +52,11 @@ export interface FileUnit {
   /** Placeholder -> `_base_` path of the `{{_base_.x}}` templates in this file. */
   baseVars: Map<string, string>;
   envUsed: Record<string, string>;
+  /**
+   * Streamed, templated, with no template in `_base_`: the substituted text has not been
+   * parsed yet; the pass that evaluates it checks its syntax (one pass fewer on large files).
+   */
+  syntaxUnchecked?: boolean;
   /** Prepared with `envPlaceholders` (no environment variable read). */
   envPlaceholders?: boolean;
   /** Top-level `_base_ = ...` statement span, for edits. */
@@ -118,6 +123,8 @@ function readConfigText(file: string, opts: LoadOptions): ConfigFileText {
 
 export class ConfigLoader {
   private readonly cache = new Map<string, FileUnit>();
+  /** Substituted text from prepare() to the evaluate() that follows it (not kept after). */
+  private readonly substituted = new WeakMap<FileUnit, string>();
 
   /** Forget cached units (all, or one file). */
   invalidate(file?: string): void {
@@ -185,7 +192,14 @@ export class ConfigLoader {
     // Start from the parse stage's findings only: the cached unit's evaluation errors (a base that failed then) must not stick.
     const stage = prepared.prepared ?? { diagnostics: prepared.diagnostics, failed: prepared.failed };
     const u: FileUnit = { ...prepared, baseUnits, diagnostics: [...stage.diagnostics], failed: stage.failed, mergedBase: undefined, own: undefined, result: undefined };
-    if (cycle) {
+    const pending = this.substituted.get(prepared);
+    if (pending !== undefined) {
+      this.substituted.delete(prepared);
+      this.substituted.set(u, pending);
+    }
+    if (cycle && this.failOnSubstitutedSyntax(u)) {
+      // The file's own syntax error comes first.
+    } else if (cycle) {
       const ref = prepared.bases.find((b) => b.resolved && nextStack.includes(b.resolved))!;
       u.failed = true;
       u.diagnostics.push(diag(file, ref.range, 'error', `inheritance cycle: ${cycle} (MMEngine recurses until RecursionError)`, 'base-cycle', 'RecursionError'));
@@ -242,32 +256,45 @@ export class ConfigLoader {
       throw e;
     }
     u.textMap = map;
-    let issues: SyntaxIssue[] = [];
+    // Where the `_base_` statement's spans are: the substituted text, or the raw one when it came from there.
+    let stmtAt = at;
     if (map.identity) u.module = { body: keep ? rawBody : firstBase ? [firstBase] : [] };
-    else {
+    else if (!keep && (!firstBase || !text.slice(firstBase.span.start, firstBase.span.end).includes('{{'))) {
+      // No template in the `_base_` statement: the raw one is the substituted one. The substituted
+      // text's syntax is checked by the pass that evaluates it (syntaxUnchecked), a pass saved.
+      u.module = { body: [] };
+      stmtAt = (span) => u.lines.range(span);
+      u.syntaxUnchecked = true;
+    } else {
       const body: Stmt[] = [];
       firstBase = undefined;
-      issues = parseEach(t, (st) => {
+      const issues = parseEach(t, (st) => {
         if (keep) body.push(st);
-        else if (!firstBase && isBaseAssign(st)) body.push((firstBase = st));
+        if (!firstBase && isBaseAssign(st)) {
+          firstBase = st;
+          if (!keep) body.push(st);
+        }
       });
       u.module = { body };
-    }
-    // A streamed unit keeps neither tree nor substituted text: evaluate() substitutes again (linear, cheap).
-    if (!keep) u.streamed = true;
-    if (issues.length) {
-      for (const i of issues) {
-        u.diagnostics.push(diag(file, at(i.span), 'error', `${i.message} (after template substitution: a {{...}} template is pasted in as text)`, 'syntax-error', 'SyntaxError'));
+      if (issues.length) {
+        this.failWithSyntaxErrors(u, issues);
+        return u;
       }
-      u.failed = true;
-      return u;
+    }
+    if (!keep) {
+      // A streamed unit keeps neither tree nor substituted text; the text is handed to evaluate() once.
+      u.streamed = true;
+      if (!map.identity) this.substituted.set(u, t);
     }
     // `_base_ = ...`: the first top-level assignment names the bases.
-    const stmt = u.module.body.find((s): s is Extract<Stmt, { kind: 'Assign' }> => isBaseAssign(s));
+    const stmt = firstBase as Extract<Stmt, { kind: 'Assign' }> | undefined;
     if (stmt) {
-      u.baseStmt = at(stmt.span);
-      const specs = this.baseSpecs(stmt.value, u, at);
-      if (!specs) return u;
+      u.baseStmt = stmtAt(stmt.span);
+      const specs = this.baseSpecs(stmt.value, u, stmtAt);
+      if (!specs) {
+        this.failOnSubstitutedSyntax(u, t);
+        return u;
+      }
       for (const s of specs) {
         const ref: BaseRef = { spec: s.spec, range: s.range };
         try {
@@ -287,7 +314,43 @@ export class ConfigLoader {
         u.bases.push(ref);
       }
     }
+    // MMEngine parses the substituted text before it looks at any base.
+    if (u.failed) this.failOnSubstitutedSyntax(u, t);
     return u;
+  }
+
+  /** A syntax error in the substituted text replaces everything else found (MMEngine stops there). */
+  private failWithSyntaxErrors(u: FileUnit, issues: SyntaxIssue[]): void {
+    const at = (span: Span): Range => u.lines.range({ start: u.textMap.toOriginal(span.start), end: u.textMap.toOriginal(span.end) });
+    u.diagnostics = issues.map((i) => diag(u.path, at(i.span), 'error', `${i.message} (after template substitution: a {{...}} template is pasted in as text)`, 'syntax-error', 'SyntaxError'));
+    u.failed = true;
+    u.bases = [];
+    u.baseUnits = [];
+    u.baseStmt = undefined;
+    u.syntaxUnchecked = false;
+    u.own = u.result = u.mergedBase = undefined;
+    u.prepared = { diagnostics: [...u.diagnostics], failed: true };
+  }
+
+  /**
+   * For a unit whose substituted text was not parsed yet (syntaxUnchecked): parse it now,
+   * and if it has syntax errors, report those instead. Returns whether it had.
+   */
+  private failOnSubstitutedSyntax(u: FileUnit, text?: string): boolean {
+    if (!u.syntaxUnchecked) return false;
+    u.syntaxUnchecked = false;
+    const issues = parseEach(text ?? this.substitutedText(u), () => {});
+    if (!issues.length) return false;
+    this.failWithSyntaxErrors(u, issues);
+    return true;
+  }
+
+  /** The text a streamed unit evaluates: handed over by prepare() once, else substituted again. */
+  private substitutedText(u: FileUnit): string {
+    const t = this.substituted.get(u);
+    if (t !== undefined) return t;
+    // The variables read when prepared (and defaults for the others) give the same text again.
+    return u.textMap.identity ? u.text : substituteTemplates(u.text, u.path, u.envUsed, u.envPlaceholders).text;
   }
 
   private baseSpecs(value: Expr, u: FileUnit, at: (s: Span) => Range): { spec: string; range: Range }[] | undefined {
@@ -340,12 +403,14 @@ export class ConfigLoader {
       const bu = u.baseUnits[i];
       const ref = u.bases.filter((b) => b.resolved)[i];
       if (bu.failed || !bu.result) {
+        if (this.failOnSubstitutedSyntax(u)) return;
         const first = bu.diagnostics.find((d) => d.severity === 'error');
         error(ref.range, `base '${ref.spec}' cannot be loaded${first ? `: ${path.basename(first.file)}:${first.range.start.line + 1}:${first.range.start.col + 1}: ${first.message}` : ''}`, 'base-error', first?.pyType ?? 'Error');
         return;
       }
       const dup = bu.result.keys().filter((k) => base.has(k));
       if (dup.length) {
+        if (this.failOnSubstitutedSyntax(u)) return;
         const keys = '{' + dup.map((k) => repr(k)).join(', ') + '}';
         const where = dup.map((k) => {
           const p = base.entry(k)?.prov;
@@ -374,9 +439,30 @@ export class ConfigLoader {
     );
     try {
       // A streamed unit was checked whole when prepared; now each statement runs as it is parsed and is dropped.
-      // The variables read when prepared (and defaults for the others) give the same text again.
-      if (u.streamed) parseEach(u.textMap.identity ? u.text : substituteTemplates(u.text, file, u.envUsed, u.envPlaceholders).text, (st) => isBaseAssign(st) || ev.run([st]));
-      else ev.run(u.module.body.filter((st) => !isBaseAssign(st)));
+      if (u.streamed) {
+        const text = this.substitutedText(u);
+        this.substituted.delete(u);
+        if (u.syntaxUnchecked) {
+          // Syntax errors anywhere win over an evaluation error (MMEngine parses first): after the first
+          // failure, keep parsing without evaluating, and drop what the evaluated statements warned.
+          let failure: unknown;
+          const before = u.diagnostics.length;
+          const issues = parseEach(text, (st) => {
+            if (failure !== undefined || isBaseAssign(st)) return;
+            try {
+              ev.run([st]);
+            } catch (e) {
+              failure = e;
+            }
+          });
+          u.syntaxUnchecked = false;
+          if (issues.length) {
+            u.diagnostics.length = before;
+            return this.failWithSyntaxErrors(u, issues);
+          }
+          if (failure !== undefined) throw failure;
+        } else parseEach(text, (st) => isBaseAssign(st) || ev.run([st]));
+      } else ev.run(u.module.body.filter((st) => !isBaseAssign(st)));
     } catch (e) {
       if (e instanceof EvalError) {
         const { code, message } = explainEvalError(e, base);
