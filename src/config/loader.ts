@@ -584,37 +584,55 @@ function explainEvalError(e: EvalError, base: PyDict): { code: string; message: 
 }
 
 /** MMEngine's `_substitute_base_vars`: whole string values equal to a placeholder take the base value. */
-function fillTemplates(v: PyValue, vars: Map<string, string>, base: PyDict, prov?: Provenance): PyValue {
-  if (!vars.size) return v;
-  const lookup = (placeholder: string, p?: Provenance): PyValue => {
+function fillTemplates(root: PyValue, vars: Map<string, string>, base: PyDict): PyValue {
+  if (!vars.size) return root;
+  // One lookup per placeholder: a large config may read the same `{{_base_.x}}` a million times.
+  const resolved = new Map<string, { value: PyValue; deps: string[] }>();
+  const lookup = (placeholder: string, p?: Provenance): { value: PyValue; deps: string[] } => {
+    const known = resolved.get(placeholder);
+    if (known) return known;
+    const dotted = vars.get(placeholder)!;
     let cur: PyValue = base;
-    for (const k of vars.get(placeholder)!.split('.')) {
+    for (const k of dotted.split('.')) {
       if (!(cur instanceof PyDict) || !cur.has(k)) {
-        const err = new PyError('KeyError', `${repr(k)}: {{_base_.${vars.get(placeholder)}}} names a key the bases do not define`) as PyError & { prov?: Provenance };
+        const err = new PyError('KeyError', `${repr(k)}: {{_base_.${dotted}}} names a key the bases do not define`) as PyError & { prov?: Provenance };
         err.prov = p;
         throw err;
       }
       cur = cur.get(k)!;
     }
-    return cur;
+    const found = { value: cur, deps: ['_base_.' + dotted] };
+    resolved.set(placeholder, found);
+    return found;
   };
-  if (typeof v === 'string' && vars.has(v)) return lookup(v, prov);
-  if (v instanceof PyDict) {
-    for (const e of v) {
-      if (typeof e.value === 'string' && vars.has(e.value)) {
-        const placeholder = e.value;
-        e.value = lookup(placeholder, e.prov);
-        if (e.prov) e.prov = withProvenance(e.prov, { deps: ['_base_.' + vars.get(placeholder)], via: 'template' });
-      } else e.value = fillTemplates(e.value, vars, base, e.prov);
+  const fill = (v: PyValue, prov: Provenance | undefined): PyValue => {
+    if (typeof v === 'string') return vars.has(v) ? lookup(v, prov).value : v;
+    if (v instanceof PyDict) {
+      for (const e of v) {
+        if (typeof e.value === 'string' && vars.has(e.value)) {
+          const found = lookup(e.value, e.prov);
+          e.value = found.value;
+          if (e.prov) e.prov = withProvenance(e.prov, { deps: found.deps, via: 'template' });
+        } else if (typeof e.value === 'object' && e.value !== null) e.value = fill(e.value, e.prov);
+      }
+      return v;
+    }
+    if (v instanceof PyList) {
+      for (let i = 0; i < v.items.length; i++) v.items[i] = fill(v.items[i], prov);
+      return v;
+    }
+    if (v instanceof PyTuple) {
+      // Tuples are immutable: a new one only when a placeholder was in it.
+      let out: PyValue[] | undefined;
+      v.items.forEach((x, i) => {
+        const y = fill(x, prov);
+        if (y !== x) (out ??= [...v.items])[i] = y;
+      });
+      return out ? new PyTuple(out) : v;
     }
     return v;
-  }
-  if (v instanceof PyList) {
-    v.items = v.items.map((x) => fillTemplates(x, vars, base, prov));
-    return v;
-  }
-  if (v instanceof PyTuple) return new PyTuple(v.items.map((x) => fillTemplates(x, vars, base, prov)));
-  return v;
+  };
+  return fill(root, undefined);
 }
 
 /** A top-level `_base_ = ...`. */

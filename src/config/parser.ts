@@ -35,9 +35,9 @@ const PLAIN_INT = /^(?:[1-9][0-9]{0,14}|0)$/;
 /** Small ints are shared: `640` written a million times is one bigint, not a million. */
 const SMALL_INTS: bigint[] = [];
 function smallInt(text: string): bigint {
-  if (text.length > 4) return BigInt(text);
   const n = +text;
-  return (SMALL_INTS[n] ??= BigInt(n));
+  // Up to 15 digits a double is exact, and BigInt(number) is much faster than parsing the text.
+  return text.length > 4 ? BigInt(n) : (SMALL_INTS[n] ??= BigInt(n));
 }
 
 const AUG_OPS = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=', '<<=', '>>=', '&=', '|=', '^=', '@=']);
@@ -743,8 +743,15 @@ class Parser {
     const args: Arg[] = [];
     let sawKeyword = false;
     let sawDoubleStar = false;
-    // Keyword names so far: a Set, so a call with a million keywords parses in linear time.
-    const names = new Set<string>();
+    // Keyword names so far: scanned while few, a Set past 16 (a call with a million keywords stays linear).
+    let names: Set<string> | undefined;
+    const repeated = (name: string): boolean => {
+      if (names) return names.has(name);
+      let n = 0;
+      for (const a of args) if (a.name !== undefined && ++n && a.name === name) return true;
+      if (n >= 16) names = new Set(args.flatMap((a) => (a.name === undefined ? [] : [a.name])));
+      return false;
+    };
     while (!this.isOp(')')) {
       const t = this.tok;
       if (this.isOp('*') || this.isOp('**')) {
@@ -758,8 +765,8 @@ class Parser {
         this.next();
         this.next();
         const value = this.expression();
-        if (names.has(t.text)) throw new ParseError({ message: `keyword argument repeated: ${t.text}`, span: { start: t.start, end: t.end } });
-        names.add(t.text);
+        if (repeated(t.text)) throw new ParseError({ message: `keyword argument repeated: ${t.text}`, span: { start: t.start, end: t.end } });
+        names?.add(t.text);
         sawKeyword = true;
         args.push({ span: { start: t.start, end: value.span.end }, name: t.text, nameSpan: { start: t.start, end: t.end }, value });
       } else {

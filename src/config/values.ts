@@ -213,10 +213,12 @@ export class PyDict {
       const e = this.slots[i];
       if (e) next[j++] = e;
     }
+    const moved = this.holes > 0;
     this.slots = next;
     this.used = j;
     this.holes = 0;
-    if (this.index) this.reindex();
+    // Without holes every entry keeps its slot number, and the index stays right.
+    if (this.index && moved) this.reindex();
   }
   private reindex(): void {
     const index = new Map<HashKey, number>();
