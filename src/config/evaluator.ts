@@ -34,6 +34,15 @@ export interface EvalHost {
   sourceOf?(span: Span): string;
   /** When given, provenance keeps offsets and computes ranges on demand through it (large configs). */
   locator?: SpanLocator;
+  /** Polled every few thousand steps; true stops the evaluation with LoadCancelled. */
+  cancelled?: () => boolean;
+}
+
+/** Thrown when the caller's `cancelled()` check says stop (LoadOptions.cancelled). */
+export class LoadCancelled extends Error {
+  constructor() {
+    super('loading was cancelled');
+  }
 }
 
 class ReturnSignal {
@@ -201,6 +210,7 @@ export class Evaluator {
 
   private tick(span: Span): void {
     if (++this.steps > STEP_LIMIT) throw new EvalError('NotSupported', 'unsupported in configs: evaluation takes too long (loop too large?)', span);
+    if ((this.steps & 4095) === 0 && this.host.cancelled?.()) throw new LoadCancelled();
   }
 
   private provenance(target: Span, value: Expr | undefined): Provenance {

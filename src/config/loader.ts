@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Expr, Module, Stmt } from './ast';
 import { DEFAULT_MAX_CONFIG_BYTES, extensionError, readConfigFile, tooLargeMessage, type ConfigFileText } from './config-file';
 import { escapeControl, type Diagnostic, type Severity } from './diagnostic';
-import { EvalError, Evaluator } from './evaluator';
+import { EvalError, Evaluator, LoadCancelled } from './evaluator';
 import { mergeInto, MergeError } from './merge';
 import { parseEach } from './parser';
 import type { SyntaxIssue } from './tokenizer';
@@ -82,6 +82,13 @@ export interface LoadOptions {
    */
   keepSyntaxTree?: boolean;
   /**
+   * Polled while loading (every few thousand evaluation steps and parsed statements):
+   * returning true stops the load. The result is then a failed unit with one `cancelled`
+   * diagnostic, and nothing half-done is cached. The loader is synchronous, so this is
+   * how a caller bounds one load, e.g. `() => Date.now() > deadline`.
+   */
+  cancelled?: () => boolean;
+  /**
    * Stop with a MemoryError diagnostic once the values one load builds pass about
    * this many bytes (default DEFAULT_MAX_VALUE_BYTES, 256 MiB; the count is V8's
    * object sizes, approximately): no config can take the process past its memory target.
@@ -125,6 +132,14 @@ export class ConfigLoader {
   private readonly cache = new Map<string, FileUnit>();
   /** Substituted text from prepare() to the evaluate() that follows it (not kept after). */
   private readonly substituted = new WeakMap<FileUnit, string>();
+  /** The load in progress's LoadOptions.cancelled (loads are synchronous: one at a time). */
+  private cancelled: (() => boolean) | undefined;
+  private statements = 0;
+
+  /** Called once per parsed statement: polls `cancelled` every 1024. */
+  private checkpoint(): void {
+    if ((++this.statements & 1023) === 0 && this.cancelled?.()) throw new LoadCancelled();
+  }
 
   /** Forget cached units (all, or one file). */
   invalidate(file?: string): void {
@@ -141,9 +156,17 @@ export class ConfigLoader {
     const session = new Map<string, FileUnit>();
     const abs = path.resolve(file);
     const budget = new AllocationBudget(opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
+    const outer = this.cancelled;
+    this.cancelled = opts.cancelled;
     try {
       return withBudget(budget, () => this.unit(abs, opts, session, []));
     } catch (e) {
+      if (e instanceof LoadCancelled) {
+        const u = this.emptyUnit(abs, '');
+        u.failed = true;
+        u.diagnostics.push(diag(abs, EMPTY, 'information', 'analysis stopped: the load was cancelled', 'cancelled'));
+        return u;
+      }
       // Deep expression trees can exhaust the JS stack; that is a property of the input.
       if (!(e instanceof RangeError)) throw e;
       const u = this.emptyUnit(abs, '');
@@ -151,6 +174,8 @@ export class ConfigLoader {
       const { message, pyType } = rangeErrorAsPython(e);
       u.diagnostics.push(diag(abs, EMPTY, 'error', message, 'python-error', pyType));
       return u;
+    } finally {
+      this.cancelled = outer;
     }
   }
 
@@ -229,6 +254,7 @@ export class ConfigLoader {
     let firstBase: Stmt | undefined;
     let newStyle = false;
     const rawIssues = parseEach(text, (st) => {
+      this.checkpoint();
       if (keep) rawBody.push(st);
       if (isBaseAssign(st)) firstBase ??= st;
       else if (!firstBase && isNewStyleStatement(st)) newStyle = true;
@@ -269,6 +295,7 @@ export class ConfigLoader {
       const body: Stmt[] = [];
       firstBase = undefined;
       const issues = parseEach(t, (st) => {
+        this.checkpoint();
         if (keep) body.push(st);
         if (!firstBase && isBaseAssign(st)) {
           firstBase = st;
@@ -339,7 +366,7 @@ export class ConfigLoader {
   private failOnSubstitutedSyntax(u: FileUnit, text?: string): boolean {
     if (!u.syntaxUnchecked) return false;
     u.syntaxUnchecked = false;
-    const issues = parseEach(text ?? this.substitutedText(u), () => {});
+    const issues = parseEach(text ?? this.substitutedText(u), () => this.checkpoint());
     if (!issues.length) return false;
     this.failWithSyntaxErrors(u, issues);
     return true;
@@ -432,6 +459,7 @@ export class ConfigLoader {
         file,
         rangeOf: at,
         locator,
+        cancelled: this.cancelled,
         unsupported: (span, what) => u.diagnostics.push(diag(file, at(span), 'warning', `unsupported in configs: ${what}`, 'unsupported-syntax')),
         sourceOf: (span) => u.text.slice(u.textMap.toOriginal(span.start), u.textMap.toOriginal(span.end)).replace(/\s+/g, ' '),
       },
@@ -448,10 +476,12 @@ export class ConfigLoader {
           let failure: unknown;
           const before = u.diagnostics.length;
           const issues = parseEach(text, (st) => {
+            this.checkpoint();
             if (failure !== undefined || isBaseAssign(st)) return;
             try {
               ev.run([st]);
             } catch (e) {
+              if (e instanceof LoadCancelled) throw e;
               failure = e;
             }
           });
@@ -461,7 +491,7 @@ export class ConfigLoader {
             return this.failWithSyntaxErrors(u, issues);
           }
           if (failure !== undefined) throw failure;
-        } else parseEach(text, (st) => isBaseAssign(st) || ev.run([st]));
+        } else parseEach(text, (st) => isBaseAssign(st) || (this.checkpoint(), ev.run([st])));
       } else ev.run(u.module.body.filter((st) => !isBaseAssign(st)));
     } catch (e) {
       if (e instanceof EvalError) {

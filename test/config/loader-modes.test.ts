@@ -67,3 +67,22 @@ test('a cached streamed unit is evaluated again when its base changes, from its 
   assert.equal(second.config!.get('root'), 0.02);
   assert.equal(second.config!.get('x'), 2n);
 });
+
+test('LoadOptions.cancelled stops a long load, which then leaves nothing half-done in the cache', () => {
+  const slow = write('cancel/slow.py', "_base_ = './base.py'\nx = [i * 2 for i in range(3000000)]\ny = 1\n");
+  write('cancel/base.py', 'lr = 0.01\n');
+  const loader = new ConfigLoader();
+  let polls = 0;
+  for (const keepSyntaxTree of [true, false]) {
+    const r = loadConfig(slow, { loader, keepSyntaxTree, cancelled: () => ++polls > 5 });
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.diagnostics.map((d) => [d.code, d.severity, d.message]), [['cancelled', 'information', 'analysis stopped: the load was cancelled']]);
+    assert.equal(loader.cached(slow), undefined);
+    // The base finished before the cancel and stays cached.
+    assert.ok(loader.cached(path.join(tmp, 'cancel/base.py')));
+    polls = 0;
+  }
+  const done = loadConfig(slow, { loader, keepSyntaxTree: false, cancelled: () => false });
+  assert.ok(done.ok);
+  assert.equal(done.config!.get('y'), 1n);
+});
