@@ -1,39 +1,52 @@
 // `yololab print-config FILE [--format python|json] [--scope NAME=DIR]... [--cfg-options K=V ...]`
 // Prints the fully merged config; on failure one `file:line:col: error: message` line, exit 1.
-// The output is streamed in chunks (a large config is never held as one string).
+// The output is written in chunks as it is made (a large config is never held as one string).
 
-import { once } from 'node:events';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { escapeControl, formatDiagnostic, loadConfig } from '../config';
-import { taggedJsonPieces } from '../config/json-format';
-import { pythonLines } from '../config/python-format';
+import { writeTaggedJson } from '../config/json-format';
+import { writePythonLines } from '../config/python-format';
 import { parseArgs, parseScopes, UsageError } from './args';
 
 export const summary = 'print the fully merged config (python or json)';
 
 const CHUNK = 64 * 1024;
 
-/** Writes the pieces to stdout in chunks, waiting when the reader is slower than we are. */
-async function writeChunked(pieces: Iterable<string>): Promise<void> {
-  let buf = '';
-  for (const p of pieces) {
-    buf += p;
-    if (buf.length >= CHUNK) {
-      const ok = process.stdout.write(buf);
-      buf = '';
-      if (!ok) await once(process.stdout, 'drain');
+/**
+ * stdout in 64 KB chunks, written synchronously (a slow reader makes us wait, never
+ * makes us buffer the whole output); a reader that went away (EPIPE) ends the output
+ * quietly, as the rest of the CLI does.
+ */
+class ChunkedStdout {
+  private buf = '';
+  private gone = false;
+  private readonly pause = new Int32Array(new SharedArrayBuffer(4));
+
+  write(piece: string): void {
+    if (this.gone) return;
+    this.buf += piece;
+    if (this.buf.length >= CHUNK) this.flush();
+  }
+
+  flush(): void {
+    if (this.gone || !this.buf) return;
+    const bytes = Buffer.from(this.buf, 'utf8');
+    this.buf = '';
+    for (let off = 0; off < bytes.length; ) {
+      try {
+        off += fs.writeSync(1, bytes, off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // A non-blocking pipe that is full: wait a moment for the reader.
+        if (code === 'EAGAIN') Atomics.wait(this.pause, 0, 0, 5);
+        else if (code === 'EPIPE') {
+          this.gone = true;
+          return;
+        } else throw e;
+      }
     }
   }
-  if (buf) process.stdout.write(buf);
-}
-
-function* jsonWithNewline(pieces: Iterable<string>): Generator<string> {
-  yield* pieces;
-  yield '\n';
-}
-
-function* linesOf(lines: Iterable<{ text: string }>): Generator<string> {
-  for (const l of lines) yield l.text + '\n';
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -63,6 +76,11 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write((first ? formatDiagnostic(first) : `${escapeControl(file)}:1:1: error: config could not be loaded`) + '\n');
     return 1;
   }
-  await writeChunked(format === 'json' ? jsonWithNewline(taggedJsonPieces(r.config)) : linesOf(pythonLines(r.config)));
+  const out = new ChunkedStdout();
+  if (format === 'json') {
+    writeTaggedJson(r.config, (piece) => out.write(piece));
+    out.write('\n');
+  } else writePythonLines(r.config, (text) => out.write(text + '\n'));
+  out.flush();
   return 0;
 }

@@ -6,14 +6,15 @@
 import { PyBytes, PyDict, PyList, PyObject, PySet, PyTuple, type PyValue, floatRepr } from './values';
 
 export function toTaggedJson(v: PyValue, indent = 2): string {
-  let out = '';
-  for (const piece of taggedJsonPieces(v, indent)) out += piece;
-  return out;
+  const out: string[] = [];
+  writeTaggedJson(v, (piece) => out.push(piece), indent);
+  return out.join('');
 }
 
-/** The tagged JSON in pieces, for writing a large config without holding its text. */
-export function* taggedJsonPieces(v: PyValue, indent = 2): Generator<string> {
-  const pad = (n: number) => (indent ? '\n' + ' '.repeat(indent * n) : '');
+/** Writes the tagged JSON piece by piece, for writing a large config without holding its text. */
+export function writeTaggedJson(v: PyValue, write: (piece: string) => void, indent = 2): void {
+  const pads: string[] = [];
+  const pad = (n: number) => (indent ? (pads[n] ??= '\n' + ' '.repeat(indent * n)) : '');
   const scalar = (x: PyValue): string | undefined => {
     if (x === null) return 'null';
     switch (typeof x) {
@@ -28,44 +29,47 @@ export function* taggedJsonPieces(v: PyValue, indent = 2): Generator<string> {
     if (x instanceof PyObject) return `{"__pyobj__": {"type": ${JSON.stringify(x.type)}, "repr": ${JSON.stringify(x.repr)}}}`;
     return undefined;
   };
-  function* list<T>(items: Iterable<T>, open: string, close: string, d: number, item: (x: T) => Generator<string>): Generator<string> {
-    let first = true;
-    for (const x of items) {
-      yield (first ? open : ',') + pad(d + 1);
-      first = false;
-      yield* item(x);
+  const items = (xs: PyValue[], d: number) => {
+    if (!xs.length) return write('[]');
+    for (let i = 0; i < xs.length; i++) {
+      write((i ? ',' : '[') + pad(d + 1));
+      enc(xs[i], d + 1);
     }
-    yield first ? open + close : pad(d) + close;
-  }
-  function* enc(x: PyValue, d: number): Generator<string> {
+    write(pad(d) + ']');
+  };
+  const enc = (x: PyValue, d: number): void => {
     const s = scalar(x);
-    if (s !== undefined) return yield s;
-    if (x instanceof PyList) return yield* list(x.items, '[', ']', d, (y) => enc(y, d + 1));
+    if (s !== undefined) return write(s);
+    if (x instanceof PyList) return items(x.items, d);
     if (x instanceof PyTuple || x instanceof PySet) {
-      yield x instanceof PyTuple ? '{"__tuple__": ' : '{"__set__": ';
-      yield* list(x.items, '[', ']', d, (y) => enc(y, d + 1));
-      return yield '}';
+      write(x instanceof PyTuple ? '{"__tuple__": ' : '{"__set__": ');
+      items(x.items, d);
+      return write('}');
     }
     const dict = x as PyDict;
     let stringKeys = true;
     for (const e of dict) if (typeof e.key !== 'string') stringKeys = false;
+    let first = true;
     if (stringKeys) {
-      return yield* list(dict, '{', '}', d, function* (e) {
-        yield `${JSON.stringify(e.key)}: `;
-        yield* enc(e.value, d + 1);
-      });
+      for (const e of dict) {
+        write((first ? '{' : ',') + pad(d + 1) + JSON.stringify(e.key) + ': ');
+        first = false;
+        enc(e.value, d + 1);
+      }
+      return write(first ? '{}' : pad(d) + '}');
     }
-    yield '{"__dict_items__": ';
-    yield* list(dict, '[', ']', d, function* (e) {
-      yield '[';
-      yield* enc(e.key, d + 2);
-      yield ', ';
-      yield* enc(e.value, d + 2);
-      yield ']';
-    });
-    yield '}';
-  }
-  yield* enc(v, 0);
+    write('{"__dict_items__": ');
+    for (const e of dict) {
+      write((first ? '[' : ',') + pad(d + 1) + '[');
+      first = false;
+      enc(e.key, d + 2);
+      write(', ');
+      enc(e.value, d + 2);
+      write(']');
+    }
+    write(first ? '[]}' : pad(d) + ']}');
+  };
+  enc(v, 0);
 }
 
 export type Plain = null | boolean | number | string | Plain[] | { [k: string]: Plain };

@@ -65,37 +65,35 @@ function inlineDict(v: PyDict, call: boolean, limit: number): string | undefined
   return parts.join(', ');
 }
 
-export interface PythonLine {
-  text: string;
-  prov: Provenance | undefined;
-  key: string | undefined;
-}
-
 /**
- * The config as Python, line by line. Only the line being built is held, so a
- * config of millions of values prints in constant memory (the CLI streams the
- * lines to stdout; toPythonText collects them).
+ * Writes the config as Python line by line: `line(text, prov, key)` gets each finished
+ * line. Only the line being built is held, so a config of millions of values prints in
+ * constant memory (the CLI streams the lines to stdout; toPythonText collects them).
  */
-export function* pythonLines(config: PyDict): Generator<PythonLine> {
-  let cur: PythonLine | undefined;
+export function writePythonLines(config: PyDict, line: (text: string, prov: Provenance | undefined, key: string | undefined) => void): void {
+  let cur: string | undefined;
+  let curProv: Provenance | undefined;
+  let curKey: string | undefined;
   /** Starts a new line, handing out the finished one. */
-  function* emit(text: string, prov?: Provenance, key?: string): Generator<PythonLine> {
-    if (cur) yield cur;
-    cur = { text, prov, key };
-  }
+  const emit = (text: string, prov?: Provenance, key?: string) => {
+    if (cur !== undefined) line(cur, curProv, curKey);
+    cur = text;
+    curProv = prov;
+    curKey = key;
+  };
   const append = (t: string): void => {
-    cur!.text += t;
+    cur += t;
   };
 
   /** Writes `value` starting on the current (last) line, appending to it. */
-  function* write(v: PyValue, indent: string, keyPath: string): Generator<PythonLine> {
+  const write = (v: PyValue, indent: string, keyPath: string): void => {
     const s = scalar(v);
     if (s !== undefined) {
       if (s.includes('  # ')) {
         // A comment must end the line: put the value on its own line.
         append('(');
-        yield* emit(indent + '    ' + s, cur!.prov, keyPath);
-        yield* emit(indent + ')', cur!.prov, keyPath);
+        emit(indent + '    ' + s, curProv, keyPath);
+        emit(indent + ')', curProv, keyPath);
         return;
       }
       append(s);
@@ -111,11 +109,11 @@ export function* pythonLines(config: PyDict): Generator<PythonLine> {
       append(call ? 'dict(' : '{');
       for (const e of v) {
         const child = `${keyPath}.${typeof e.key === 'string' ? e.key : repr(e.key)}`;
-        yield* emit(indent + '    ' + (call ? `${e.key as string}=` : `${keyText(e.key)}: `), e.prov, child);
-        yield* write(e.value, indent + '    ', child);
+        emit(indent + '    ' + (call ? `${e.key as string}=` : `${keyText(e.key)}: `), e.prov, child);
+        write(e.value, indent + '    ', child);
         append(',');
       }
-      yield* emit(indent + (call ? ')' : '}'), undefined, keyPath);
+      emit(indent + (call ? ')' : '}'), undefined, keyPath);
       return;
     }
     if (v instanceof PyList || v instanceof PyTuple || v instanceof PySet) {
@@ -129,33 +127,33 @@ export function* pythonLines(config: PyDict): Generator<PythonLine> {
       }
       append(open);
       for (let i = 0; i < items.length; i++) {
-        yield* emit(indent + '    ', cur!.prov, `${keyPath}[${i}]`);
-        yield* write(items[i], indent + '    ', `${keyPath}[${i}]`);
+        emit(indent + '    ', curProv, `${keyPath}[${i}]`);
+        write(items[i], indent + '    ', `${keyPath}[${i}]`);
         append(',');
       }
-      yield* emit(indent + close, undefined, keyPath);
+      emit(indent + close, undefined, keyPath);
       return;
     }
     append('None');
-  }
+  };
 
   for (const e of config) {
     const k = e.key as string;
-    yield* emit(`${k} = `, e.prov, k);
-    yield* write(e.value, '', k);
+    emit(`${k} = `, e.prov, k);
+    write(e.value, '', k);
   }
-  if (cur) yield cur;
+  if (cur !== undefined) line(cur, curProv, curKey);
 }
 
 export function toPythonText(config: PyDict): PythonText {
   const out: string[] = [];
   const lines: (Provenance | undefined)[] = [];
   const keys: (string | undefined)[] = [];
-  for (const l of pythonLines(config)) {
-    out.push(l.text);
-    lines.push(l.prov);
-    keys.push(l.key);
-  }
+  writePythonLines(config, (text, prov, key) => {
+    out.push(text);
+    lines.push(prov);
+    keys.push(key);
+  });
   return { text: out.join('\n') + '\n', lines, keys };
 }
 
