@@ -87,6 +87,8 @@ export class Evaluator {
   private readonly depsCache = new WeakMap<Expr, string[]>();
   private readonly spans: SpanTable | undefined;
   private readonly keyNames = new Map<string, string>();
+  /** Builtin names the module namespace has bound (those lookups must search it first). */
+  private readonly shadowed = new Set<string>();
   private readonly dictType: PyValue | undefined;
 
   constructor(
@@ -225,7 +227,10 @@ export class Evaluator {
 
   private bind(name: string, value: PyValue, scope: Scope | undefined, span: Span, valueExpr?: Expr): void {
     if (scope) scope.vars.set(name, value);
-    else this.globals.set(name, value, this.provenance(span, valueExpr));
+    else {
+      if (this.builtins.has(name)) this.shadowed.add(name);
+      this.globals.set(name, value, this.provenance(span, valueExpr));
+    }
   }
 
   private assign(target: Expr, value: PyValue, scope: Scope | undefined, valueExpr: Expr): void {
@@ -367,6 +372,12 @@ export class Evaluator {
   private lookup(name: string, span: Span, scope: Scope | undefined): PyValue {
     const local = scope?.lookup(name);
     if (local !== undefined) return local;
+    // A builtin (`dict`, in every line of a config) the file never rebound: skip the search of a
+    // namespace that may hold a million names.
+    if (!this.shadowed.has(name)) {
+      const b = this.builtins.get(name);
+      if (b !== undefined) return b;
+    }
     const g = this.globals.entry(name);
     if (g) return g.value;
     const b = this.builtins.get(name);
@@ -386,7 +397,8 @@ export class Evaluator {
           this.host.unsupported(e.span, 'bytes literal');
           return new PyBytes(e.value);
         }
-        return e.value;
+        // Short literals repeat (type names): one string each instead of one per occurrence.
+        return e.value.length <= 64 ? this.key(e.value) : e.value;
       case 'FStr':
         return this.fstring(e.parts, scope);
       case 'JoinedStr':

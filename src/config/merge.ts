@@ -60,7 +60,9 @@ export function mergeInto(child: PyDict, base: PyDict | PyList, allowListKeys = 
     const k = e.key;
     if (dropDelete && k === DELETE_KEY) continue;
     const v = e.value;
-    const old = b.entry(k);
+    // The child's keys are distinct, so an earlier entry for k can only be the base's: ask the
+    // base (often a handful of keys) rather than b (which grows to the child's million).
+    const old = base.entry(k);
     if (v instanceof PyDict) {
       // `k in b and not v.pop('_delete_', False)`: the pop only happens when the key is in the base.
       const del = old ? v.entry(DELETE_KEY) : undefined;

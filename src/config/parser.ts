@@ -33,11 +33,11 @@ const BINARY_PRECEDENCE = new Map<string, number>([
 const PLAIN_INT = /^(?:[1-9][0-9]{0,14}|0)$/;
 
 /** Small ints are shared: `640` written a million times is one bigint, not a million. */
-const SMALL_INTS: bigint[] = [];
+const SMALL_INTS: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
 function smallInt(text: string): bigint {
-  const n = +text;
   // Up to 15 digits a double is exact, and BigInt(number) is much faster than parsing the text.
-  return text.length > 4 ? BigInt(n) : (SMALL_INTS[n] ??= BigInt(n));
+  const n = +text;
+  return n < 4096 ? SMALL_INTS[n] : BigInt(n);
 }
 
 const AUG_OPS = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=', '<<=', '>>=', '&=', '|=', '^=', '@=']);
@@ -553,12 +553,26 @@ class Parser {
   }
 
   expression(): Expr {
+    // Most expressions in a config are one literal or name before `,` `)` `]` `}`: parse it as an
+    // atom at once instead of descending through a dozen precedence levels that all decline.
+    const t = this.tok;
+    if ((t.kind === 'NUMBER' || t.kind === 'STRING' || (t.kind === 'NAME' && (t.normalized || !KEYWORDS.has(t.text) || t.text === 'True' || t.text === 'False' || t.text === 'None'))) && this.endsExpression(this.peek())) {
+      return this.atom();
+    }
     if (++this.depth > MAX_DEPTH) this.fail('too many nested parentheses');
     try {
       return this.expressionInner();
     } finally {
       this.depth--;
     }
+  }
+
+  /** A token no operator, call, subscript or attribute can start: what follows a complete atom. */
+  private endsExpression(t: Token): boolean {
+    if (t.kind === 'NEWLINE' || t.kind === 'EOF') return true;
+    if (t.kind !== 'OP') return false;
+    const c = t.text;
+    return c === ',' || c === ')' || c === ']' || c === '}' || c === ':' || c === '=' || c === ';';
   }
 
   private expressionInner(): Expr {
