@@ -13,6 +13,7 @@ import { escapeControl, type Diagnostic, type Severity } from './diagnostic';
 import { EvalError, Evaluator, LoadCancelled } from './evaluator';
 import { mergeInto, MergeError } from './merge';
 import { parseEach } from './parser';
+import { checkRawSyntax, isBaseAssign, startRawSyntaxCheck, type PendingRawSyntax, type RawSyntax } from './raw-syntax';
 import type { SyntaxIssue } from './tokenizer';
 import { withProvenance, type Provenance, type SpanLocator } from './provenance';
 import { applyScope, resolveBase } from './scope';
@@ -89,6 +90,12 @@ export interface LoadOptions {
    */
   cancelled?: () => boolean;
   /**
+   * With `keepSyntaxTree: false`, a text at least this long (default 1 MiB) gets MMEngine's
+   * first pass (raw syntax) in a worker thread while this thread substitutes and evaluates;
+   * the result is the same. Infinity turns it off; tests set 0 to exercise it.
+   */
+  parallelSyntaxCheckBytes?: number;
+  /**
    * Stop with a MemoryError diagnostic once the values one load builds pass about
    * this many bytes (default DEFAULT_MAX_VALUE_BYTES, 256 MiB; the count is V8's
    * object sizes, approximately): no config can take the process past its memory target.
@@ -102,6 +109,9 @@ export interface LoadOptions {
   /** Read no environment variable: `{{$NAME:default}}` becomes a placeholder (untrusted workspaces). */
   envPlaceholders?: boolean;
 }
+
+/** From this size on a streamed config's raw syntax pass runs in a worker thread (LoadOptions.parallelSyntaxCheckBytes). */
+export const PARALLEL_SYNTAX_CHECK_BYTES = 1024 * 1024;
 
 /** What one load may build (see LoadOptions.maxValueBytes); a 20 MB config of MMYOLO-style dicts needs about 220 MiB. */
 export const DEFAULT_MAX_VALUE_BYTES = 256 * 1024 * 1024;
@@ -132,6 +142,8 @@ export class ConfigLoader {
   private readonly cache = new Map<string, FileUnit>();
   /** Substituted text from prepare() to the evaluate() that follows it (not kept after). */
   private readonly substituted = new WeakMap<FileUnit, string>();
+  /** Raw passes running in a worker, by the unit they are for, until settled. */
+  private readonly rawSyntax = new WeakMap<FileUnit, PendingRawSyntax>();
   /** The load in progress's LoadOptions.cancelled (loads are synchronous: one at a time). */
   private cancelled: (() => boolean) | undefined;
   private statements = 0;
@@ -222,6 +234,11 @@ export class ConfigLoader {
       this.substituted.delete(prepared);
       this.substituted.set(u, pending);
     }
+    const raw = this.rawSyntax.get(prepared);
+    if (raw) {
+      this.rawSyntax.delete(prepared);
+      this.rawSyntax.set(u, raw);
+    }
     if (cycle && this.failOnSubstitutedSyntax(u)) {
       // The file's own syntax error comes first.
     } else if (cycle) {
@@ -229,6 +246,8 @@ export class ConfigLoader {
       u.failed = true;
       u.diagnostics.push(diag(file, ref.range, 'error', `inheritance cycle: ${cycle} (MMEngine recurses until RecursionError)`, 'base-cycle', 'RecursionError'));
     } else if (!u.failed) this.evaluate(u);
+    // Raw syntax errors found meanwhile by a worker win over all of that.
+    this.settleRawSyntax(u);
     session.set(file, u);
     this.cache.set(file, u);
     return u;
@@ -252,21 +271,18 @@ export class ConfigLoader {
     const keep = opts.keepSyntaxTree !== false;
     const rawBody: Stmt[] = [];
     let firstBase: Stmt | undefined;
-    let newStyle = false;
-    const rawIssues = parseEach(text, (st) => {
-      this.checkpoint();
-      if (keep) rawBody.push(st);
-      if (isBaseAssign(st)) firstBase ??= st;
-      else if (!firstBase && isNewStyleStatement(st)) newStyle = true;
-    });
-    if (rawIssues.length) {
-      for (const i of rawIssues) u.diagnostics.push(diag(file, u.lines.range(i.span), 'error', i.message, 'syntax-error', 'SyntaxError'));
-      u.module = { body: rawBody };
-      u.failed = true;
-      return u;
-    }
-    if (newStyle) {
-      return fail(EMPTY, 'unsupported in configs: new-style (lazy import) configs with `with read_base():` or imports of packages; YOLO Lab reads `_base_`-style configs', 'unsupported-syntax', 'NotSupported');
+    // A large streamed config: the raw pass runs in a worker thread meanwhile, and its
+    // verdict is applied when the unit is settled (settleRawSyntax); `_base_` is then found
+    // in the substituted text, whose syntax the evaluating pass checks.
+    const pending = !keep && text.length >= (opts.parallelSyntaxCheckBytes ?? PARALLEL_SYNTAX_CHECK_BYTES) ? startRawSyntaxCheck(text) : undefined;
+    if (pending) this.rawSyntax.set(u, pending);
+    else {
+      const raw = checkRawSyntax(text, (st) => {
+        this.checkpoint();
+        if (keep) rawBody.push(st);
+        if (isBaseAssign(st)) firstBase ??= st;
+      });
+      if (this.applyRawSyntax(u, raw, rawBody)) return u;
     }
     let map: TextMap;
     let t: string;
@@ -284,7 +300,12 @@ export class ConfigLoader {
     u.textMap = map;
     // Where the `_base_` statement's spans are: the substituted text, or the raw one when it came from there.
     let stmtAt = at;
-    if (map.identity) u.module = { body: keep ? rawBody : firstBase ? [firstBase] : [] };
+    if (pending) {
+      // The first `_base_` of the substituted text, parsed no further than that.
+      firstBase = firstBaseStatement(t);
+      u.module = { body: firstBase ? [firstBase] : [] };
+      u.syntaxUnchecked = true;
+    } else if (map.identity) u.module = { body: keep ? rawBody : firstBase ? [firstBase] : [] };
     else if (!keep && (!firstBase || !text.slice(firstBase.span.start, firstBase.span.end).includes('{{'))) {
       // No template in the `_base_` statement: the raw one is the substituted one. The substituted
       // text's syntax is checked by the pass that evaluates it (syntaxUnchecked), a pass saved.
@@ -344,6 +365,34 @@ export class ConfigLoader {
     // MMEngine parses the substituted text before it looks at any base.
     if (u.failed) this.failOnSubstitutedSyntax(u, t);
     return u;
+  }
+
+  /**
+   * The raw pass's verdict: syntax errors, or a new-style config, replace everything else
+   * found about the unit (MMEngine stops there). Returns whether the unit failed so.
+   */
+  private applyRawSyntax(u: FileUnit, raw: RawSyntax, body: Stmt[] = []): boolean {
+    if (!raw.issues.length && !raw.newStyle) return false;
+    u.diagnostics = raw.issues.length
+      ? raw.issues.map((i) => diag(u.path, u.lines.range(i.span), 'error', i.message, 'syntax-error', 'SyntaxError'))
+      : [diag(u.path, EMPTY, 'error', 'unsupported in configs: new-style (lazy import) configs with `with read_base():` or imports of packages; YOLO Lab reads `_base_`-style configs', 'unsupported-syntax', 'NotSupported')];
+    u.module = { body };
+    u.failed = true;
+    u.bases = [];
+    u.baseUnits = [];
+    u.baseStmt = undefined;
+    u.syntaxUnchecked = false;
+    u.own = u.result = u.mergedBase = undefined;
+    u.prepared = { diagnostics: [...u.diagnostics], failed: true };
+    return true;
+  }
+
+  /** Applies a raw pass still running in a worker, once it has answered. */
+  private settleRawSyntax(u: FileUnit): void {
+    const pending = this.rawSyntax.get(u);
+    if (!pending) return;
+    this.rawSyntax.delete(u);
+    this.applyRawSyntax(u, pending.result());
   }
 
   /** A syntax error in the substituted text replaces everything else found (MMEngine stops there). */
@@ -665,14 +714,20 @@ function fillTemplates(root: PyValue, vars: Map<string, string>, base: PyDict): 
   return fill(root, undefined);
 }
 
-/** A top-level `_base_ = ...`. */
-function isBaseAssign(s: Stmt): boolean {
-  return s.kind === 'Assign' && s.targets[0].kind === 'Name' && s.targets[0].id === '_base_';
-}
-
-/** MMEngine's `_is_lazy_import`, one statement before `_base_` at a time: `with read_base()` or a relative import. */
-function isNewStyleStatement(s: Stmt): boolean {
-  return (s.kind === 'Unsupported' && s.what === "'with' statement") || (s.kind === 'ImportFrom' && s.level > 0);
+/** The first top-level `_base_ = ...` of a text, parsing no further than it. */
+function firstBaseStatement(text: string): Stmt | undefined {
+  const found = { stmt: undefined as Stmt | undefined };
+  try {
+    parseEach(text, (st) => {
+      if (isBaseAssign(st)) {
+        found.stmt = st;
+        throw found;
+      }
+    });
+  } catch (e) {
+    if (e !== found) throw e;
+  }
+  return found.stmt;
 }
 
 /** Top-level names MMEngine refuses in the final config (`Config.__init__`). */

@@ -34,6 +34,10 @@ const CASES: [string, string][] = [
   ['an evaluation error stands when the syntax is fine', "_base_ = './base.py'\nroot = {{_base_.data_root}}\ny = undefined_name\nz = 1\n"],
   ['a template in _base_ itself', "_base_ = '{{ fileDirname }}/base.py'\nroot = {{_base_.data_root}}\n"],
   ['a clean templated config', "_base_ = './base.py'\nroot = {{_base_.data_root}}\nmodel = dict(depth={{'$YOLOLAB_UNSET_VAR:3'}})\n"],
+  ['a raw syntax error (an unquoted env template) beats all else', "_base_ = './missing.py'\ny = undefined_name\nx = {{$YOLOLAB_UNSET_VAR:1}}\n"],
+  ['a raw syntax error beats a template error', "_base_ = './base.py'\nx = '{{$YOLOLAB_UNSET_VAR}}'\ny = (\n"],
+  ['a new-style config is refused', "from .base import *\nwith read_base():\n    pass\n_base_ = './base.py'\n"],
+  ['a plain config (no template) with an evaluation error', "_base_ = './base.py'\nmodel = dict(depth=_base_.model.depth + 1)\nz = 1 / 0\n"],
 ];
 write('cycle_b.py', "_base_ = './cycle_c.py'\n");
 write('cycle_c.py', "_base_ = './cycle_b.py'\n");
@@ -42,11 +46,17 @@ for (const [name, text] of CASES) {
   test(`modes agree: ${name}`, () => {
     const file = write(`${name.replace(/\W+/g, '_')}.py`, text);
     const env = {};
-    const [kept, streamed] = [true, false].map((keepSyntaxTree) => loadConfig(file, { loader: new ConfigLoader(), keepSyntaxTree, env }));
+    const kept = loadConfig(file, { loader: new ConfigLoader(), env });
+    // Streamed: the raw pass on this thread, then (parallelSyntaxCheckBytes: 0) in a worker thread.
+    const streamedModes = [Infinity, 0].map((parallelSyntaxCheckBytes) => loadConfig(file, { loader: new ConfigLoader(), keepSyntaxTree: false, parallelSyntaxCheckBytes, env }));
     const shown = (r: typeof kept) => unitsOf(r.unit).flatMap((u) => u.diagnostics).filter((d) => d.file === file).map((d) => `${d.severity} ${d.range.start.line + 1}:${d.range.start.col + 1} ${d.code} ${d.message}`);
-    assert.deepEqual(shown(streamed), shown(kept));
-    assert.equal(streamed.ok, kept.ok);
-    if (kept.ok) assert.equal(toTaggedJson(streamed.config!), toTaggedJson(kept.config!));
+    for (const [i, r] of streamedModes.entries()) {
+      const mode = i ? 'streamed, raw pass in a worker' : 'streamed';
+      assert.deepEqual(shown(r), shown(kept), mode);
+      assert.equal(r.ok, kept.ok, mode);
+      if (kept.ok) assert.equal(toTaggedJson(r.config!), toTaggedJson(kept.config!), mode);
+    }
+    const streamed = streamedModes[1];
     if (text.includes(BAD_TEMPLATE)) {
       const errors = streamed.diagnostics.filter((d) => d.severity === 'error' && d.file === file);
       assert.ok(errors.length > 0 && errors.every((d) => d.code === 'syntax-error'), shown(streamed).join('\n'));
