@@ -151,6 +151,37 @@ function mutate(text: string, r: () => number): string {
   }
 }
 
+/** Statements that are valid Python and plausible in a config, to append or insert. */
+const STATEMENTS = [
+  'x = [i * 2 for i in range(5)]', "y = dict(a=1, b=dict(c=[1, 2, (3, 4)]), _delete_=True)", 'z = _base_.model', "w = {{_base_.model}}",
+  "name = f'{1 + 1:>4}'", 'lst = [*range(3), *[4, 5]]', 'kw = dict(**dict(a=1), b=2)', "model = dict(type='Other')", 'model = dict(_delete_=True)',
+  "s = 'caf\u00e9 \N{DEGREE SIGN}'", 'n = 10 ** 20 + 0.5', 't = (1,)', 'e = {}', 'nested = [[[[1]]]]', "path = '{{ fileDirname }}/x'",
+  "env = '{{$YOLOLAB_FUZZ_UNSET:default}}'", 'v = sum([1, 2]) / 3', 'b = True and None or 0', 'c = max(1, 2) if 1 else min(3, 4)',
+  'k = dict(type=1)\nk.type = 2', "import math\nr = math.sqrt(2)", 'ｄata_root = 1', '_base_.model.depth = 5', 'del x',
+];
+
+/** A mutation that keeps the text valid Python most of the time, so the evaluator and merge get exercised. */
+function mutateGently(text: string, r: () => number): string {
+  const lines = text.split('\n');
+  switch (Math.floor(r() * 5)) {
+    case 0: {
+      lines.splice(Math.floor(r() * (lines.length + 1)), 0, pick(r, STATEMENTS));
+      return lines.join('\n');
+    }
+    case 1:
+      return text.replace(/\b\d+(\.\d+)?\b/g, (m) => (r() < 0.2 ? pick(r, ['0', '-1', '1.0', '1e300', '10**30', '(1, 2)', 'None', "'7'"]) : m));
+    case 2:
+      return text.replace(/'[^'\n]*'/g, (m) => (r() < 0.2 ? pick(r, ["''", "'{{_base_.model}}'", "'\\x00'", "'ｄ'", "'a' 'b'", "'\u200b'"]) : m));
+    case 3:
+      return text.replace(/dict\(/g, (m) => (r() < 0.2 ? 'dict(_delete_=True, ' : m));
+    default: {
+      const i = Math.floor(r() * lines.length);
+      lines.splice(i, 0, lines[i]);
+      return lines.join('\n');
+    }
+  }
+}
+
 function checkDiagnostics(ds: Diagnostic[], what: string): string | undefined {
   for (const d of ds) {
     const line = formatDiagnostic(d);
@@ -213,7 +244,8 @@ export function runFuzz(seed: number, cases: number, keepDir?: string): FuzzRepo
       const file = path.join(caseRoot, rel);
       let text = fs.readFileSync(src, 'utf8');
       const rounds = 1 + Math.floor(r() * 4);
-      for (let k = 0; k < rounds; k++) text = mutate(text, r);
+      const gentle = r() < 0.5;
+      for (let k = 0; k < rounds; k++) text = gentle ? mutateGently(text, r) : mutate(text, r);
       fs.writeFileSync(file, text);
       const t0 = performance.now();
       let outcome: { problem?: string; loaded: boolean };
