@@ -25,6 +25,25 @@ export function runAt(workDir: string, timestamp: string): RunLocation {
   };
 }
 
+// One run, one key: the run a training writes and the same run picked in Open Run… (through another
+// spelling of its path, a symlink, or while it is still being written) must be one entry in the view.
+export function runKey(scalarsFile: string): string {
+  const abs = path.resolve(scalarsFile);
+  // realpath the deepest part that exists (scalars.json itself may not be there yet)
+  let head = abs;
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return `run:${path.join(fs.realpathSync.native(head), ...tail)}`;
+    } catch {
+      const up = path.dirname(head);
+      if (up === head) return `run:${abs}`;
+      tail.unshift(path.basename(head));
+      head = up;
+    }
+  }
+}
+
 // The runs of one work dir, oldest first (timestamps sort as strings).
 export function listRuns(workDir: string): RunLocation[] {
   let names: string[];

@@ -47,6 +47,11 @@ export async function runTrainLoop(run: TrainRun): Promise<void> {
       run.iter++;
       run.innerIter++;
       run.result.losses.push(out.loss);
+      // With the next batches already loaded, `for await` resumes through microtasks only and the
+      // event loop never reaches its poll phase, where the CLI's SIGINT handler (which aborts
+      // run.signal) runs: a Ctrl-C would wait for the end of the epoch, and a Stop from the editor
+      // ran into its kill timeout. Yield to the event loop once per step.
+      await new Promise<void>((r) => setImmediate(r));
       tData = Date.now();
       if (run.signal.aborted) run.stopped = 'signal';
       else if (run.iter >= run.maxIters) run.stopped = 'max-iters';

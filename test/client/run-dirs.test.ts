@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { listRuns, newestRunSince, runsUnder, timestampOf } from '../../client/runs/run-dirs';
+import { listRuns, newestRunSince, runKey, runsUnder, timestampOf } from '../../client/runs/run-dirs';
 
 function makeRun(workDir: string, ts: string, withScalars = true): string {
   const vis = path.join(workDir, ts, 'vis_data');
@@ -46,4 +46,19 @@ test('a live run is the newest TIMESTAMP folder created since it started, not an
   makeRun(wd, ts);
   assert.equal(newestRunSince(wd, started)?.timestamp, ts);
   assert.match(timestampOf(new Date(2024, 0, 2, 3, 4, 5)), /^20240102_030405$/);
+});
+
+test('one run has one key whichever way its path is spelled, before and after scalars.json exists', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-key-'));
+  const wd = path.join(root, 'work');
+  const vis = makeRun(wd, '20240102_030405', false);
+  const file = path.join(vis, 'scalars.json');
+  const before = runKey(file);
+  fs.writeFileSync(file, '{"loss": 1, "step": 1}\n');
+  assert.equal(runKey(file), before);
+  fs.symlinkSync(wd, path.join(root, 'link'));
+  assert.equal(runKey(path.join(root, 'link', '20240102_030405', 'vis_data', 'scalars.json')), before);
+  assert.equal(runKey(path.join(wd, '.', '20240102_030405', 'vis_data', '..', 'vis_data', 'scalars.json')), before);
+  assert.equal(runsUnder(wd).map((r) => runKey(r.scalarsFile))[0], before);
+  assert.notEqual(runKey(path.join(wd, '20240102_030406', 'vis_data', 'scalars.json')), before);
 });
