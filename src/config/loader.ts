@@ -373,18 +373,26 @@ export class ConfigLoader {
    */
   private applyRawSyntax(u: FileUnit, raw: RawSyntax, body: Stmt[] = []): boolean {
     if (!raw.issues.length && !raw.newStyle) return false;
-    u.diagnostics = raw.issues.length
-      ? raw.issues.map((i) => diag(u.path, u.lines.range(i.span), 'error', i.message, 'syntax-error', 'SyntaxError'))
-      : [diag(u.path, EMPTY, 'error', 'unsupported in configs: new-style (lazy import) configs with `with read_base():` or imports of packages; YOLO Lab reads `_base_`-style configs', 'unsupported-syntax', 'NotSupported')];
+    this.failOnly(
+      u,
+      raw.issues.length
+        ? raw.issues.map((i) => diag(u.path, u.lines.range(i.span), 'error', i.message, 'syntax-error', 'SyntaxError'))
+        : [diag(u.path, EMPTY, 'error', 'unsupported in configs: new-style (lazy import) configs with `with read_base():` or imports of packages; YOLO Lab reads `_base_`-style configs', 'unsupported-syntax', 'NotSupported')],
+    );
     u.module = { body };
+    return true;
+  }
+
+  /** `u` failed with these diagnostics and nothing else: no bases, no values, and so it is cached. */
+  private failOnly(u: FileUnit, diagnostics: Diagnostic[]): void {
+    u.diagnostics = diagnostics;
     u.failed = true;
     u.bases = [];
     u.baseUnits = [];
     u.baseStmt = undefined;
     u.syntaxUnchecked = false;
     u.own = u.result = u.mergedBase = undefined;
-    u.prepared = { diagnostics: [...u.diagnostics], failed: true };
-    return true;
+    u.prepared = { diagnostics: [...diagnostics], failed: true };
   }
 
   /** Applies a raw pass still running in a worker, once it has answered. */
@@ -398,14 +406,7 @@ export class ConfigLoader {
   /** A syntax error in the substituted text replaces everything else found (MMEngine stops there). */
   private failWithSyntaxErrors(u: FileUnit, issues: SyntaxIssue[]): void {
     const at = (span: Span): Range => u.lines.range({ start: u.textMap.toOriginal(span.start), end: u.textMap.toOriginal(span.end) });
-    u.diagnostics = issues.map((i) => diag(u.path, at(i.span), 'error', `${i.message} (after template substitution: a {{...}} template is pasted in as text)`, 'syntax-error', 'SyntaxError'));
-    u.failed = true;
-    u.bases = [];
-    u.baseUnits = [];
-    u.baseStmt = undefined;
-    u.syntaxUnchecked = false;
-    u.own = u.result = u.mergedBase = undefined;
-    u.prepared = { diagnostics: [...u.diagnostics], failed: true };
+    this.failOnly(u, issues.map((i) => diag(u.path, at(i.span), 'error', `${i.message} (after template substitution: a {{...}} template is pasted in as text)`, 'syntax-error', 'SyntaxError')));
   }
 
   /**

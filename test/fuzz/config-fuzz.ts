@@ -11,7 +11,8 @@
 //
 // `runFuzz` is called by test/config/fuzz.test.ts (a few hundred cases, in a child process
 // with a timeout, so a hang fails the test) and by `npm run fuzz` (scripts/fuzz.mjs: longer,
-// a fresh seed each run, the failing case kept on disk to reproduce it).
+// a fresh seed each run, the failing case kept on disk to reproduce it). FUZZ_SLOW=MS prints
+// the text of every case slower than MS milliseconds to stderr.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
