@@ -6,7 +6,7 @@ import { buildDict, builtinFunction, iterate, sortedList, type Kwargs, type PyCa
 import { formatSpec } from './format';
 import {
   PyDict, PyError, PyList, PyObject, PyTuple, type PyValue,
-  appendAll, BYTES_PER_ITEM, charge, cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName,
+  appendAll, BYTES_PER_ITEM, charge, checkStringLength, cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName,
 } from './values';
 
 const DICT_METHODS = new Set(['keys', 'values', 'items', 'get', 'pop', 'update', 'copy', 'setdefault', 'clear', 'popitem', 'fromkeys', 'to_dict', 'merge']);
@@ -216,14 +216,16 @@ function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?
     case 'format':
       return m((args, kwargs) => strFormat(s, args, kwargs, call));
     case 'join':
-      return m((args) =>
-        iterate(args[0])
-          .map((x, i) => {
-            if (typeof x !== 'string') throw new PyError('TypeError', `sequence item ${i}: expected str instance, ${typeName(x)} found`);
-            return x;
-          })
-          .join(s),
-      );
+      return m((args) => {
+        const items = iterate(args[0]);
+        let length = s.length * Math.max(0, items.length - 1);
+        items.forEach((x, i) => {
+          if (typeof x !== 'string') throw new PyError('TypeError', `sequence item ${i}: expected str instance, ${typeName(x)} found`);
+          length += x.length;
+        });
+        checkStringLength(length);
+        return (items as string[]).join(s);
+      });
     case 'split':
     case 'rsplit':
       return m((args, kwargs) => {
@@ -242,6 +244,12 @@ function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?
       return m((args) => {
         const count = args[2] === undefined ? -1 : Number(toInt(args[2] as bigint));
         const [a, b] = [strArg(args[0], name), strArg(args[1], name)];
+        if (b.length > a.length) {
+          // Count what would be replaced first: `s.replace('a', 'x' * 10**6)` must not be built to be refused.
+          let n = 0;
+          for (let at = s.indexOf(a); at >= 0 && (count < 0 || n < count); at = s.indexOf(a, at + Math.max(1, a.length))) n++;
+          checkStringLength(s.length + n * (b.length - a.length));
+        }
         if (count < 0) return s.split(a).join(b);
         let out = s;
         let from = 0;
@@ -271,6 +279,7 @@ function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?
     case 'count': return m((args) => BigInt(s.split(strArg(args[0], name)).length - 1));
     case 'zfill': return m((args) => {
       const w = Number(toInt(args[0] as bigint));
+      checkStringLength(w);
       const sign = /^[+-]/.test(s) ? s[0] : '';
       return sign + s.slice(sign.length).padStart(w - sign.length, '0');
     });

@@ -11,7 +11,7 @@ import { SourceProvenance, SpanTable, type Provenance, type SpanLocator } from '
 import type { Range, Span } from './source';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  appendAll, BYTES_PER_ENTRY, BYTES_PER_ITEM, charge, hashKey, repr, str, toInt, truthy, typeName,
+  appendAll, BYTES_PER_ENTRY, BYTES_PER_ITEM, charge, checkStringLength, hashKey, repr, str, toInt, truthy, typeName,
 } from './values';
 
 /** An error raised while evaluating, located at the innermost expression. */
@@ -359,7 +359,10 @@ export class Evaluator {
       // A computed number or string is new memory (`'a' * 10**7`, joins, f-strings, arithmetic): count it.
       // Containers count themselves when built.
       if (e.kind === 'BinOp' || e.kind === 'UnaryOp' || e.kind === 'Call' || e.kind === 'FStr' || e.kind === 'JoinedStr') {
-        if (typeof v === 'string') charge(BYTES_PER_PRIMITIVE + v.length);
+        if (typeof v === 'string') {
+          checkStringLength(v.length);
+          charge(BYTES_PER_PRIMITIVE + v.length);
+        }
         else if (typeof v === 'bigint' || typeof v === 'number') charge(BYTES_PER_PRIMITIVE);
       }
       return v;

@@ -5,7 +5,7 @@
 import { printfFormat } from './format';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  appendAll, hashKey, isNumber, pyEquals, toFloat, toInt, truthy, typeName,
+  appendAll, checkStringLength, hashKey, isNumber, pyEquals, toFloat, toInt, truthy, typeName,
 } from './values';
 
 /** Guards against configs that would allocate without bound (`'a' * 10**12`). */
@@ -52,7 +52,7 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
   switch (op) {
     case '+':
       if (typeof a === 'string' && typeof b === 'string') {
-        if (a.length + b.length > MAX_ITEMS * 10) throw new PyError('MemoryError', 'string too large');
+        checkStringLength(a.length + b.length);
         return a + b;
       }
       if (a instanceof PyList && b instanceof PyList) return new PyList([...a.items, ...b.items]);
@@ -67,7 +67,7 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
       if (seq !== undefined && n !== undefined) {
         if (typeof seq === 'string') {
           const k = Number(toInt(n));
-          if (k * seq.length > MAX_ITEMS * 10) throw new PyError('MemoryError', 'string repetition too large');
+          checkStringLength(k * seq.length);
           return k > 0 ? seq.repeat(k) : '';
         }
         if (seq instanceof PyList) return new PyList(repeat(seq.items, n));

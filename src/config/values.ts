@@ -40,6 +40,14 @@ export const BYTES_PER_ITEM = 16;
 /** A PyList or PyTuple and its array's headers. */
 export const BYTES_PER_SEQUENCE = 64;
 
+/** No config needs a longer string; one op past it (`'ab' * 10**8`) is a MemoryError before it is built. */
+export const MAX_STRING_LENGTH = 16 * 1024 * 1024;
+
+/** MemoryError if a string of `n` characters would be past MAX_STRING_LENGTH. */
+export function checkStringLength(n: number): void {
+  if (n > MAX_STRING_LENGTH) throw new PyError('MemoryError', `a string of ${n} characters is too large for a config (YOLO Lab's limit is ${MAX_STRING_LENGTH})`);
+}
+
 let activeBudget: AllocationBudget | undefined;
 
 /** Runs fn with `budget` charged for everything built meanwhile (evaluation is synchronous: one at a time). */
