@@ -115,5 +115,34 @@ function largeConfigs(root: string): void {
   }
   console.log(`20 MB, slowest command: ${worst.wall.toFixed(2)} s wall; target < 5 s: ${(worst.wall / 5).toFixed(2)}x of budget`);
   console.log(`largest peak RSS: ${worst.rss.toFixed(0)} MB; target < 500 MB: ${(worst.rss / 500).toFixed(2)}x of budget`);
+
+  // Small inputs that would take unbounded memory or time if nothing bounded them.
+  console.log('');
+  console.log('### hostile configs through print-config (target: an answer, never past 500 MB RSS)');
+  const hostile: [string, string][] = [
+    ['ten million dicts', 'x = [{} for _ in range(10**7)]'],
+    ['dicts with lists', 'x = [dict(a=i, b=[i, i], c=dict(d=i)) for i in range(3 * 10**6)]'],
+    ['tuples of strings', 'x = [(i, str(i) * 10, i * 1.5) for i in range(10**7)]'],
+    ['strings', 'x = [str(i) for i in range(10**7)]'],
+    ['dict comprehension', 'x = {i: i for i in range(10**7)}'],
+    ['lists of zeros', 'x = [[0] * 100000 for _ in range(1000)]'],
+    // server-core's report: these 40 bytes took 61 s and 2.8 GB before the budget.
+    ['many small lists', 'x = [[0]*1000 for i in range(100000)]'],
+    ['lists that multiply', 'a = [1] * 1000\nb = [a] * 1000\nc = [b] * 1000'],
+    ['long strings', "x = ['ab' * 8000000, 'cd' * 8000000]"],
+    ['string growth', "x = 'ab' * 8000000\nfor i in range(20):\n    x = x + x"],
+    ['nesting by a loop', 'x = []\nfor i in range(10**6):\n    x = [x]'],
+    ['a huge format width', "x = '{:>999999999}'.format(1)"],
+  ];
+  console.log('case'.padEnd(22), 'exit'.padStart(5), 'wall s'.padStart(8), 'peak RSS MB'.padStart(12));
+  let peak = 0;
+  for (const [name, text] of hostile) {
+    const file = path.join(dir, `hostile_${name.replace(/\W+/g, '_')}.py`);
+    fs.writeFileSync(file, text + '\n');
+    const r = cliRun(root, ['print-config', file]);
+    peak = Math.max(peak, r.rssMb);
+    console.log(name.padEnd(22), String(r.status).padStart(5), (r.wallMs / 1000).toFixed(2).padStart(8), r.rssMb.toFixed(0).padStart(12));
+  }
+  console.log(`hostile configs: largest peak RSS ${peak.toFixed(0)} MB; target < 500 MB: ${(peak / 500).toFixed(2)}x of budget`);
   fs.rmSync(dir, { recursive: true, force: true });
 }
