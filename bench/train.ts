@@ -2,6 +2,7 @@
 // (forward + backward + SGD step), inference latency, peak memory and the fraction of the
 // CPU's peak FLOP/s reached, per available backend. FLOPs are counted from the conv layers
 // actually run (ops.flopCounter); a training step is counted as 3x the forward FLOPs.
+import type { ModelCfg } from '../src/train/config-types';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/train/backend';
 import { flopCounter } from '../src/train/ops';
@@ -16,7 +17,7 @@ import type { DetSample } from '../src/data/types';
 // with YOLOLAB_PEAK_GFLOPS for another machine).
 const PEAK_GFLOPS = Number(process.env.YOLOLAB_PEAK_GFLOPS ?? 425);
 
-function yolov8n(): Record<string, any> {
+function yolov8n(): ModelCfg {
   const w = 0.25;
   const d = 0.33;
   return {
@@ -65,7 +66,7 @@ export async function run(): Promise<void> {
     const store = new ParamStore(new Rng(0));
     const det = new YOLODetector(store, yolov8n());
     const params = store.count([...store.params.values()]);
-    const opt = new Optimizer(store, { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 }, constructor: 'YOLOv5OptimizerConstructor' }, 4);
+    const opt = new Optimizer(store, { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 }, constructor: 'YOLOv5OptimizerConstructor' });
     const rng = new Rng(1);
     let peakRss = 0;
     const sampleMem = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
