@@ -512,6 +512,7 @@ class Parser {
 
   /** expression list: `a, b` becomes a tuple without parentheses. */
   exprList(allowStar = false): Expr {
+    const start = this.tok.start;
     const first = allowStar && this.isOp('*') ? this.starred() : this.namedExpr();
     if (!this.isOp(',')) return first;
     const elts = [first];
@@ -520,7 +521,7 @@ class Parser {
       if (this.atExprEnd()) break;
       elts.push(allowStar && this.isOp('*') ? this.starred() : this.namedExpr());
     }
-    return { kind: 'Tuple', span: { start: first.span.start, end: this.prevEnd() }, elts, parens: false };
+    return { kind: 'Tuple', span: { start, end: this.prevEnd() }, elts, parens: false };
   }
 
   private atExprEnd(): boolean {
@@ -529,6 +530,7 @@ class Parser {
   }
 
   private targetList(): Expr {
+    const start = this.tok.start;
     const first = this.isOp('*') ? this.starred() : this.bitOr();
     if (!this.isOp(',')) return first;
     const elts = [first];
@@ -537,13 +539,13 @@ class Parser {
       if (this.isKw('in') || this.isOp('=')) break;
       elts.push(this.isOp('*') ? this.starred() : this.bitOr());
     }
-    return { kind: 'Tuple', span: { start: first.span.start, end: this.prevEnd() }, elts, parens: false };
+    return { kind: 'Tuple', span: { start, end: this.prevEnd() }, elts, parens: false };
   }
 
   private starred(): Expr {
     const t = this.next();
     const value = this.bitOr();
-    return { kind: 'Starred', span: { start: t.start, end: value.span.end }, value };
+    return { kind: 'Starred', span: { start: t.start, end: this.prevEnd() }, value };
   }
 
   private namedExpr(): Expr {
@@ -577,13 +579,14 @@ class Parser {
 
   private expressionInner(): Expr {
     if (this.isKw('lambda')) return this.lambda();
+    const start = this.tok.start;
     const body = this.orTest();
     if (this.isKw('if') ) {
       this.next();
       const test = this.orTest();
       this.expectKw('else');
       const orelse = this.expression();
-      return { kind: 'IfExp', span: { start: body.span.start, end: orelse.span.end }, test, body, orelse };
+      return { kind: 'IfExp', span: { start, end: this.prevEnd() }, test, body, orelse };
     }
     return body;
   }
@@ -593,10 +596,11 @@ class Parser {
     const params = this.params(':');
     this.expectOp(':');
     const body = this.expression();
-    return { kind: 'Lambda', span: { start, end: body.span.end }, params, body };
+    return { kind: 'Lambda', span: { start, end: this.prevEnd() }, params, body };
   }
 
   private orTest(): Expr {
+    const start = this.tok.start;
     const first = this.andTest();
     if (!this.isKw('or')) return first;
     const values = [first];
@@ -604,10 +608,11 @@ class Parser {
       this.next();
       values.push(this.andTest());
     }
-    return { kind: 'BoolOp', span: { start: first.span.start, end: this.prevEnd() }, op: 'or', values };
+    return { kind: 'BoolOp', span: { start, end: this.prevEnd() }, op: 'or', values };
   }
 
   private andTest(): Expr {
+    const start = this.tok.start;
     const first = this.notTest();
     if (!this.isKw('and')) return first;
     const values = [first];
@@ -615,7 +620,7 @@ class Parser {
       this.next();
       values.push(this.notTest());
     }
-    return { kind: 'BoolOp', span: { start: first.span.start, end: this.prevEnd() }, op: 'and', values };
+    return { kind: 'BoolOp', span: { start, end: this.prevEnd() }, op: 'and', values };
   }
 
   private notTest(): Expr {
@@ -628,12 +633,13 @@ class Parser {
       } finally {
         this.depth--;
       }
-      return { kind: 'UnaryOp', span: { start: t.start, end: operand.span.end }, op: 'not', operand };
+      return { kind: 'UnaryOp', span: { start: t.start, end: this.prevEnd() }, op: 'not', operand };
     }
     return this.comparison();
   }
 
   private comparison(): Expr {
+    const start = this.tok.start;
     const left = this.bitOr();
     const next = this.tok;
     // Most expressions end at ',' or ')': no comparison follows.
@@ -654,11 +660,12 @@ class Parser {
       comparators.push(this.bitOr());
     }
     if (!ops.length) return left;
-    return { kind: 'Compare', span: { start: left.span.start, end: this.prevEnd() }, left, ops, comparators };
+    return { kind: 'Compare', span: { start, end: this.prevEnd() }, left, ops, comparators };
   }
 
   /** `|` down to `*`: precedence climbing over BINARY_PRECEDENCE, left-associative (the tree a rule per level would build). */
   private binary(minPrec: number): Expr {
+    const start = this.tok.start;
     let left = this.factor();
     for (;;) {
       const t = this.tok;
@@ -667,7 +674,7 @@ class Parser {
       if (prec === undefined || prec < minPrec) return left;
       this.next();
       const right = this.binary(prec + 1);
-      left = { kind: 'BinOp', span: { start: left.span.start, end: right.span.end }, op: t.text, left, right };
+      left = { kind: 'BinOp', span: { start, end: this.prevEnd() }, op: t.text, left, right };
     }
   }
 
@@ -684,23 +691,25 @@ class Parser {
       } finally {
         this.depth--;
       }
-      return { kind: 'UnaryOp', span: { start: t.start, end: operand.span.end }, op: t.text, operand };
+      return { kind: 'UnaryOp', span: { start: t.start, end: this.prevEnd() }, op: t.text, operand };
     }
     return this.power();
   };
 
   private power(): Expr {
+    const start = this.tok.start;
     const base = this.primary();
     if (this.isOp('**')) {
       this.next();
       const exp = this.factor();
-      return { kind: 'BinOp', span: { start: base.span.start, end: exp.span.end }, op: '**', left: base, right: exp };
+      return { kind: 'BinOp', span: { start, end: this.prevEnd() }, op: '**', left: base, right: exp };
     }
     return base;
   }
 
   private primary(): Expr {
     if (this.isKw('await')) this.fail("'await' is not supported in configs");
+    const start = this.tok.start;
     let e = this.atom();
     for (;;) {
       if (this.isOp('.')) {
@@ -708,22 +717,23 @@ class Parser {
         const t = this.tok;
         if (t.kind !== 'NAME') this.fail('invalid syntax');
         this.next();
-        e = { kind: 'Attribute', span: { start: e.span.start, end: t.end }, value: e, attr: t.text, attrSpan: { start: t.start, end: t.end } };
+        e = { kind: 'Attribute', span: { start, end: t.end }, value: e, attr: t.text, attrSpan: { start: t.start, end: t.end } };
       } else if (this.isOp('(')) {
         this.next();
         const args = this.isOp(')') ? [] : this.callArgs();
         const end = this.expectOp(')').end;
-        e = { kind: 'Call', span: { start: e.span.start, end }, func: e, args };
+        e = { kind: 'Call', span: { start, end }, func: e, args };
       } else if (this.isOp('[')) {
         this.next();
         const index = this.subscriptList();
         const end = this.expectOp(']').end;
-        e = { kind: 'Subscript', span: { start: e.span.start, end }, value: e, index };
+        e = { kind: 'Subscript', span: { start, end }, value: e, index };
       } else return e;
     }
   }
 
   private subscriptList(): Expr {
+    const start = this.tok.start;
     const first = this.subscript();
     if (!this.isOp(',')) return first;
     const elts = [first];
@@ -732,7 +742,7 @@ class Parser {
       if (this.isOp(']')) break;
       elts.push(this.subscript());
     }
-    return { kind: 'Tuple', span: { start: first.span.start, end: this.prevEnd() }, elts, parens: false };
+    return { kind: 'Tuple', span: { start, end: this.prevEnd() }, elts, parens: false };
   }
 
   private subscript(): Expr {
@@ -773,7 +783,7 @@ class Parser {
         const value = this.expression();
         if (star === '*' && sawKeyword && sawDoubleStar) this.fail('iterable argument unpacking follows keyword argument unpacking', t);
         if (star === '**') sawKeyword = sawDoubleStar = true;
-        args.push({ span: { start: t.start, end: value.span.end }, value, star });
+        args.push({ span: { start: t.start, end: this.prevEnd() }, value, star });
       } else if (t.kind === 'NAME' && this.isOp('=', this.peek())) {
         if (KEYWORDS.has(t.text)) this.fail('expression cannot contain assignment, perhaps you meant "=="?');
         this.next();
@@ -782,17 +792,17 @@ class Parser {
         if (repeated(t.text)) throw new ParseError({ message: `keyword argument repeated: ${t.text}`, span: { start: t.start, end: t.end } });
         names?.add(t.text);
         sawKeyword = true;
-        args.push({ span: { start: t.start, end: value.span.end }, name: t.text, nameSpan: { start: t.start, end: t.end }, value });
+        args.push({ span: { start: t.start, end: this.prevEnd() }, name: t.text, nameSpan: { start: t.start, end: t.end }, value });
       } else {
         let value = this.namedExpr();
-        if (this.isKw('for')) value = this.comprehension('gen', value, undefined, value.span.start);
+        if (this.isKw('for')) value = this.comprehension('gen', value, undefined, t.start);
         else if (sawKeyword) {
           throw new ParseError({
             message: sawDoubleStar ? 'positional argument follows keyword argument unpacking' : 'positional argument follows keyword argument',
             span: value.span,
           });
         }
-        args.push({ span: value.span, value });
+        args.push({ span: { start: t.start, end: this.prevEnd() }, value });
       }
       if (!this.isOp(',')) break;
       this.next();
@@ -1037,6 +1047,7 @@ class Parser {
       return { kind: 'Dict', span: { start: open.start, end: close.end }, items: [] };
     }
     if (this.isOp('**')) return this.dictRest(open, []);
+    const firstStart = this.tok.start;
     const first = this.isOp('*') ? this.starred() : this.namedExpr();
     if (this.isOp(':')) {
       this.next();
@@ -1046,7 +1057,7 @@ class Parser {
         const close = this.expectOp('}');
         return { ...comp, span: { start: open.start, end: close.end } };
       }
-      const items: DictItem[] = [{ key: first, value, span: { start: first.span.start, end: value.span.end } }];
+      const items: DictItem[] = [{ key: first, value, span: { start: firstStart, end: this.prevEnd() } }];
       if (this.isOp(',')) {
         this.next();
         return this.dictRest(open, items);
@@ -1074,12 +1085,13 @@ class Parser {
       if (this.isOp('**')) {
         const t = this.next();
         const value = this.bitOr();
-        items.push({ unpack: value, span: { start: t.start, end: value.span.end } });
+        items.push({ unpack: value, span: { start: t.start, end: this.prevEnd() } });
       } else {
+        const start = this.tok.start;
         const key = this.expression();
         this.expectOp(':');
         const value = this.expression();
-        items.push({ key, value, span: { start: key.span.start, end: value.span.end } });
+        items.push({ key, value, span: { start, end: this.prevEnd() } });
       }
       if (!this.isOp(',')) break;
       this.next();
