@@ -6,7 +6,7 @@ import { buildDict, builtinFunction, iterate, sortedList, type Kwargs, type PyCa
 import { formatSpec } from './format';
 import {
   PyDict, PyError, PyList, PyObject, PyTuple, type PyValue,
-  appendAll, BYTES_PER_ITEM, charge, checkStringLength, cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName,
+  appendAll, BYTES_PER_ITEM, charge, checkStringLength, cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName, work,
 } from './values';
 
 const DICT_METHODS = new Set(['keys', 'values', 'items', 'get', 'pop', 'update', 'copy', 'setdefault', 'clear', 'popitem', 'fromkeys', 'to_dict', 'merge']);
@@ -141,12 +141,13 @@ function view(type: string, items: () => PyValue[]): PyObject {
 function seqMethod(items: PyValue[], owner: string, name: string): PyObject {
   if (name === 'index') {
     return method(owner, name, (args) => {
+      work(items.length);
       const i = items.findIndex((x) => pyEquals(x, args[0]));
       if (i < 0) throw new PyError('ValueError', `${repr(args[0])} is not in ${owner}`);
       return BigInt(i);
     });
   }
-  return method(owner, name, (args) => BigInt(items.filter((x) => pyEquals(x, args[0])).length));
+  return method(owner, name, (args) => (work(items.length), BigInt(items.filter((x) => pyEquals(x, args[0])).length)));
 }
 
 function listMethod(l: PyList, name: string, call: (f: PyValue, a: PyValue[], kw?: Kwargs) => PyValue): PyObject {
@@ -159,6 +160,8 @@ function listMethod(l: PyList, name: string, call: (f: PyValue, a: PyValue[], kw
       return method('list', name, (args) => {
         let i = Number(toInt(args[0] as bigint));
         if (i < 0) i = Math.max(0, l.items.length + i);
+        work(l.items.length);
+        charge(BYTES_PER_ITEM);
         l.items.splice(i, 0, args[1]);
         return null;
       });
@@ -168,10 +171,12 @@ function listMethod(l: PyList, name: string, call: (f: PyValue, a: PyValue[], kw
         let i = args.length ? Number(toInt(args[0] as bigint)) : l.items.length - 1;
         if (i < 0) i += l.items.length;
         if (i < 0 || i >= l.items.length) throw new PyError('IndexError', 'pop index out of range');
+        if (i < l.items.length - 1) work(l.items.length);
         return l.items.splice(i, 1)[0];
       });
     case 'remove':
       return method('list', name, (args) => {
+        work(l.items.length);
         const i = l.items.findIndex((x) => pyEquals(x, args[0]));
         if (i < 0) throw new PyError('ValueError', 'list.remove(x): x not in list');
         l.items.splice(i, 1);
@@ -203,7 +208,8 @@ function strArg(v: PyValue, fn: string): string {
 }
 
 function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?: Kwargs) => PyValue): PyObject {
-  const m = (fn: PyCallable) => method('str', name, fn);
+  // Most str methods scan the string (natively: a unit of work per 16 characters).
+  const m = (fn: PyCallable) => method('str', name, (args, kwargs) => (work(s.length >>> 4), fn(args, kwargs)));
   const strip = (chars: PyValue | undefined, left: boolean, right: boolean) => {
     const set = chars === undefined || chars === null ? ' \t\n\r\x0b\x0c' : strArg(chars, name);
     let a = 0;

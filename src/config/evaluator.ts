@@ -478,7 +478,7 @@ export class Evaluator {
         return truthy(this.eval(e.test, scope)) ? this.eval(e.body, scope) : this.eval(e.orelse, scope);
       case 'Lambda':
         this.host.unsupported({ start: e.span.start, end: e.span.start + 6 }, 'lambda');
-        return this.makeFunction('<lambda>', e.params, (sc) => this.eval(e.body, sc), scope);
+        return this.makeFunction('<lambda>', e.params, (sc) => (this.tick(e.span), this.eval(e.body, sc)), scope);
       case 'Comp':
         return this.comprehension(e, scope);
     }
@@ -584,7 +584,6 @@ export class Evaluator {
     const dict = e.type === 'dict' ? new PyDict(false) : undefined;
     const loop = (gi: number): void => {
       if (gi === e.generators.length) {
-        this.tick(e.span);
         if (dict) {
           const k = this.eval(e.elt, inner);
           const v = this.eval(e.value!, inner);
@@ -600,6 +599,8 @@ export class Evaluator {
       // The first iterable is evaluated in the enclosing scope, as Python does.
       const src = this.eval(g.iter, gi === 0 ? scope : inner);
       for (const item of this.located(g.iter.span, () => rangeItems(src) ?? iterate(src))) {
+        // A step per item of every generator, kept or filtered out (`for j in ... if 0` loops too).
+        this.tick(e.span);
         this.assign(g.target, item, inner, g.iter);
         if (g.ifs.every((c) => truthy(this.eval(c, inner)))) loop(gi + 1);
       }

@@ -102,6 +102,12 @@ export interface LoadOptions {
    */
   maxValueBytes?: number;
   /**
+   * Stop with an error once the load has visited this many items inside operations
+   * (sum, `in`, ==, str methods, iterating...; default MAX_WORK, 50 million, about two
+   * seconds): a short config can otherwise repeat such an operation for hours.
+   */
+  maxWork?: number;
+  /**
    * Refuse files (and editor buffers) larger than this many bytes with a `read-error`
    * diagnostic naming the limit. Default DEFAULT_MAX_CONFIG_BYTES (32 MiB).
    */
@@ -167,7 +173,15 @@ export class ConfigLoader {
   loadUnit(file: string, opts: LoadOptions = {}): FileUnit {
     const session = new Map<string, FileUnit>();
     const abs = path.resolve(file);
-    const budget = new AllocationBudget(opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
+    // Long operations (sum over a big list in a loop) ask `cancelled` through the budget's work count.
+    const cancelled = opts.cancelled;
+    const budget = new AllocationBudget(
+      opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+      cancelled && (() => {
+        if (cancelled()) throw new LoadCancelled();
+      }),
+      opts.maxWork,
+    );
     const outer = this.cancelled;
     this.cancelled = opts.cancelled;
     try {

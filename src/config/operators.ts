@@ -5,7 +5,7 @@
 import { printfFormat } from './format';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  appendAll, checkStringLength, hashKey, isNumber, pyEquals, toFloat, toInt, truthy, typeName,
+  appendAll, checkStringLength, hashKey, isNumber, pyEquals, toFloat, toInt, truthy, typeName, work,
 } from './values';
 
 /** Guards against configs that would allocate without bound (`'a' * 10**12`). */
@@ -228,6 +228,7 @@ function order(a: PyValue, b: PyValue, op: string): number {
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if ((a instanceof PyList && b instanceof PyList) || (a instanceof PyTuple && b instanceof PyTuple)) {
     const n = Math.min(a.items.length, b.items.length);
+    work(n);
     for (let i = 0; i < n; i++) {
       if (!pyEquals(a.items[i], b.items[i])) return order(a.items[i], b.items[i], op);
     }
@@ -243,9 +244,13 @@ export function sortKeyCompare(a: PyValue, b: PyValue): number {
 export function contains(container: PyValue, item: PyValue): boolean {
   if (typeof container === 'string') {
     if (typeof item !== 'string') throw new PyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`);
+    work(container.length >>> 4);
     return container.includes(item);
   }
-  if (container instanceof PyList || container instanceof PyTuple) return container.items.some((x) => pyEquals(x, item));
+  if (container instanceof PyList || container instanceof PyTuple) {
+    work(container.items.length);
+    return container.items.some((x) => pyEquals(x, item));
+  }
   if (container instanceof PyDict) return container.has(item);
   if (container instanceof PySet) return container.map.has(hashKey(item));
   if (container instanceof PyObject && container.type === 'builtins.range') {

@@ -28,7 +28,46 @@ export type PyValue =
  */
 export class AllocationBudget {
   used = 0;
-  constructor(readonly limit: number) {}
+  /** Items visited by loops inside one operation (see work()). */
+  worked = 0;
+  private nextPoll: number;
+  constructor(
+    readonly limit: number,
+    /** Called every WORK_POLL units of work: throws to stop the load (LoadOptions.cancelled). */
+    readonly poll?: () => void,
+    readonly maxWork = MAX_WORK,
+  ) {
+    this.nextPoll = Math.min(WORK_POLL, maxWork + 1);
+  }
+
+  /** Past the next poll point: asks `poll`, and stops a load past maxWork. */
+  pollWork(): void {
+    this.nextPoll = Math.min(this.worked + WORK_POLL, this.maxWork + 1);
+    if (this.worked > this.maxWork) throw new PyError('NotSupported', 'unsupported in configs: evaluation takes too long (a loop or an operation over a large value repeated too often)');
+    this.poll?.();
+  }
+  get due(): boolean {
+    return this.worked >= this.nextPoll;
+  }
+}
+
+/**
+ * Items one load may visit inside operations the evaluator does not step through
+ * (sum, `in`, ==, count, str methods, repr, iterating a range...): a two-line config
+ * like `a = [0] * 10**6` / `x = [sum(a) for i in range(10**6)]` builds little but
+ * would run for hours. 30-50 ns a unit: about two seconds, far past what a real config
+ * does (a 20 MB config of dicts visits a few million items).
+ */
+export const MAX_WORK = 50_000_000;
+/** How often (in units of work) a long operation asks whether to stop. */
+const WORK_POLL = 1 << 20;
+
+/** Counts `n` units of work (about one item visited) against the active budget. */
+export function work(n: number): void {
+  const b = activeBudget;
+  if (!b) return;
+  b.worked += n;
+  if (b.due) b.pollWork();
 }
 
 /** A PyDict and its slot array's headers. */
@@ -369,7 +408,11 @@ function hashString(v: PyValue): string {
       return 'f' + String(v);
     case 'string': return 's' + v;
   }
-  if (v instanceof PyTuple) return 't(' + v.items.map(hashString).join(',') + ')';
+  if (v instanceof PyTuple) {
+    // Hashing an item (its identity as a string) costs several units.
+    work(8 * v.items.length);
+    return 't(' + v.items.map(hashString).join(',') + ')';
+  }
   if (v instanceof PyBytes) return 'b' + v.latin1;
   if (v instanceof PySet && v.frozen) return 'z(' + v.items.map(hashString).sort().join(',') + ')';
   if (v instanceof PyObject) return 'o' + v.repr;
@@ -391,6 +434,7 @@ export function pyEquals(a: PyValue, b: PyValue): boolean {
   if (a instanceof PyTuple && b instanceof PyTuple) return seqEquals(a.items, b.items);
   if (a instanceof PyDict && b instanceof PyDict) {
     if (a.size !== b.size) return false;
+    work(a.size);
     for (const e of a) {
       const o = b.entry(e.key);
       if (!o || !pyEquals(e.value, o.value)) return false;
@@ -403,7 +447,9 @@ export function pyEquals(a: PyValue, b: PyValue): boolean {
 }
 
 function seqEquals(a: PyValue[], b: PyValue[]): boolean {
-  return a.length === b.length && a.every((x, i) => pyEquals(x, b[i]));
+  if (a.length !== b.length) return false;
+  work(a.length);
+  return a.every((x, i) => pyEquals(x, b[i]));
 }
 
 export function toInt(v: boolean | bigint | number): bigint {
@@ -496,6 +542,7 @@ export function repr(v: PyValue, seen: Set<unknown> = new Set()): string {
   if (v instanceof PyBytes) return bytesRepr(v.latin1);
   if (v instanceof PyObject) return v.repr;
   if (seen.has(v)) return v instanceof PyList ? '[...]' : v instanceof PyDict ? '{...}' : '(...)';
+  work(v instanceof PyDict ? v.size : v instanceof PySet ? v.map.size : v.items.length);
   seen.add(v);
   try {
     if (v instanceof PyList) return '[' + v.items.map((x) => repr(x, seen)).join(', ') + ']';

@@ -87,6 +87,38 @@ test('lists that multiply when written out are refused; deep nesting is a Recurs
   assert.equal(errorOf(deep)!.pyType, 'RecursionError');
 });
 
+test('two lines that repeat an operation over a large value (hours of work, little memory) stop with a located error', { timeout: 120_000 }, () => {
+  const cases: [string, string][] = [
+    ['sum in a loop', 'a = [0] * 10**6\nx = [sum(a) for i in range(10**6)]\n'],
+    ['membership', 'a = [0] * 10**6\nx = [1 in a for i in range(10**6)]\n'],
+    ['equality', 'a = [0] * 10**6\nb = [0] * 10**6\nx = [a == b for i in range(10**6)]\n'],
+    ['count', 'a = [0] * 10**6\nx = [a.count(1) for i in range(10**6)]\n'],
+    ['tuple keys', 'a = tuple([0] * 10**6)\nx = [{a: 1} for i in range(10**6)]\n'],
+    ['filter', 'a = [0] * 10**6\nx = [0 for i in range(10**6) if 1 in a]\n'],
+    ['string search', "s = 'a' * 10**7\nx = [s.count('b') for i in range(10**7)]\n"],
+    ['repr', 'a = [0] * 10**6\nx = [len(str(a)) for i in range(10**6)]\n'],
+    ['nested filtered loops', 'x = [0 for i in range(10**7) for j in range(10**7) if 0]\n'],
+  ];
+  for (const [name, text] of cases) {
+    for (const keepSyntaxTree of [true, false]) {
+      const file = write(`work-${name.replace(/ /g, '-')}.py`, text);
+      // A smaller work limit than the default keeps the test short; the CLI case below uses the default.
+      const d = errorOf(load(file, { keepSyntaxTree, maxWork: 2_000_000 }));
+      assert.ok(d, `${path.basename(file)}: expected an error (keepSyntaxTree ${keepSyntaxTree})`);
+      assert.match(d.message, /^unsupported in configs: evaluation takes too long/, `${path.basename(file)}: ${d.message}`);
+      assert.equal(d.range.start.line, text.split('\n').length - 2, `${path.basename(file)}: located at the loop`);
+    }
+  }
+});
+
+test('the CLI stops a sum repeated a million times, in one line, with the default limits', { timeout: 60_000 }, () => {
+  const file = write('sums.py', 'a = [0] * 10**6\nx = [sum(a) for i in range(10**6)]\n');
+  const r = spawnSync(process.execPath, [BIN, 'print-config', file], { encoding: 'utf8', timeout: 50_000 });
+  assert.notEqual(r.status, null, 'the CLI hung');
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr.trim(), /^\S*sums\.py:2:6: error: unsupported in configs: evaluation takes too long .*\[unsupported-syntax\]$/);
+});
+
 test('one dict(...) call with 200,000 keywords loads (keyword checks are not quadratic)', { timeout: 60_000 }, () => {
   const kws = Array.from({ length: 200_000 }, (_, i) => `k${i}=${i}`).join(', ');
   const r = load(write('kwargs.py', `x = dict(${kws})\n`), { keepSyntaxTree: false });
