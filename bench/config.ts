@@ -133,6 +133,9 @@ function largeConfigs(root: string): void {
     ['string growth', "x = 'ab' * 8000000\nfor i in range(20):\n    x = x + x"],
     ['nesting by a loop', 'x = []\nfor i in range(10**6):\n    x = [x]'],
     ['a huge format width', "x = '{:>999999999}'.format(1)"],
+    // Little memory, hours of work if nothing counted it.
+    ['sum in a loop', 'a = [0] * 10**6\nx = [sum(a) for i in range(10**6)]'],
+    ['filtered nested loops', 'x = [0 for i in range(10**7) for j in range(10**7) if 0]'],
   ];
   console.log('case'.padEnd(22), 'exit'.padStart(5), 'wall s'.padStart(8), 'peak RSS MB'.padStart(12));
   let peak = 0;
