@@ -3,7 +3,6 @@
 // demo config's data time per batch next to a training step (loader threads vs cores,
 // prefetch), and metric computation time. Figures are medians of repeated runs.
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeDemoDataset } from '../src/data/demo-dataset';

@@ -26,7 +26,7 @@ export function lastCheckpointOnDisk(workDir: string): CheckpointOnDisk | undefi
     // no pointer, or it names a file that is gone: look at the files themselves
   }
   let newest: CheckpointOnDisk | undefined;
-  let names: string[] = [];
+  let names: string[];
   try {
     names = fs.readdirSync(workDir);
   } catch {

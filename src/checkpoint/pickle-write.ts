@@ -74,7 +74,10 @@ export function writePickle(value: OutValue): Buffer {
     o.bytes(Buffer.from(`${module}\n${name}\n`, 'latin1'));
   };
   const int = (v: number | bigint) => {
-    if (typeof v === 'number' && v >= 0 && v < 256) o.byte(0x4b), o.byte(v);
+    if (typeof v === 'number' && v >= 0 && v < 256) {
+      o.byte(0x4b);
+      o.byte(v);
+    }
     else if (typeof v === 'number' && v >= 0 && v < 65536) {
       o.byte(0x4d);
       o.bytes(Buffer.from([v & 0xff, v >> 8]));
@@ -129,7 +132,10 @@ export function writePickle(value: OutValue): Buffer {
     else if (v === true) o.byte(0x88);
     else if (v === false) o.byte(0x89);
     else if (typeof v === 'bigint') int(v);
-    else if (typeof v === 'number') Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER ? int(v) : float(v);
+    else if (typeof v === 'number') {
+      if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER) int(v);
+      else float(v);
+    }
     else if (typeof v === 'string') str(v);
     else if (v instanceof PyFloat) float(v.value);
     else if (v instanceof OutTuple) tupleOf(v.items);

@@ -11,7 +11,7 @@ import { SourceProvenance, SpanTable, type Provenance, type SpanLocator } from '
 import type { Range, Span } from './source';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  appendAll, BYTES_PER_ENTRY, BYTES_PER_ITEM, charge, checkStringLength, hashKey, repr, str, toInt, truthy, typeName,
+  appendAll, BYTES_PER_ITEM, charge, checkStringLength, repr, str, toInt, truthy, typeName,
 } from './values';
 
 /** An error raised while evaluating, located at the innermost expression. */
@@ -53,6 +53,7 @@ class Scope {
   readonly vars = new Map<string, PyValue>();
   constructor(readonly parent?: Scope) {}
   lookup(name: string): PyValue | undefined {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk starts at this scope
     for (let s: Scope | undefined = this; s; s = s.parent) if (s.vars.has(name)) return s.vars.get(name);
     return undefined;
   }

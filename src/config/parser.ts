@@ -110,7 +110,10 @@ class Parser {
 
   private pull(): Token {
     const t = this.source.next();
-    if (this.offset) (t.start += this.offset), (t.end += this.offset);
+    if (this.offset) {
+      t.start += this.offset;
+      t.end += this.offset;
+    }
     return t;
   }
   private get tok(): Token {

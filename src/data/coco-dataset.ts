@@ -14,7 +14,10 @@ export interface CocoSource {
 
 function lineCol(text: string, pos: number): string {
   let line = 1, last = -1;
-  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) (line++, (last = i));
+  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
   return `${line}:${pos - last}`;
 }
 

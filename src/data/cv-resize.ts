@@ -84,10 +84,16 @@ function linearTable(sn: number, dn: number, scale: number, inv: number, areaMod
     }
     if (clampEdges) {
       // Only the horizontal table is clamped here; rows are clamped when they are fetched.
-      if (s < 0) (f = 0), (s = 0);
+      if (s < 0) {
+        f = 0;
+        s = 0;
+      }
       if (s + 1 >= sn) {
         max = Math.min(max, d);
-        if (s >= sn - 1) (f = 0), (s = sn - 1);
+        if (s >= sn - 1) {
+          f = 0;
+          s = sn - 1;
+        }
       }
     }
     ofs[d] = s;
@@ -169,7 +175,13 @@ function resizeAreaFast(src: Uint8Array, sw: number, dw: number, dh: number, kx:
 /** OpenCV's computeResizeAreaTab: (dest index, source index, weight) triples for one axis. */
 function areaTable(sn: number, dn: number, scale: number): { di: Int32Array; si: Int32Array; alpha: Float32Array } {
   const di: number[] = [], si: number[] = [], alpha: number[] = [];
-  for (let d = 0; d < dn; d++) {
+  let d = 0;
+  const push = (s: number, weight: number) => {
+    di.push(d);
+    si.push(s);
+    alpha.push(weight);
+  };
+  for (; d < dn; d++) {
     const fs1 = d * scale;
     const fs2 = fs1 + scale;
     const cell = Math.min(scale, sn - fs1);
@@ -177,9 +189,9 @@ function areaTable(sn: number, dn: number, scale: number): { di: Int32Array; si:
     let s2 = Math.floor(fs2);
     s2 = Math.min(s2, sn - 1);
     s1 = Math.min(s1, s2);
-    if (s1 - fs1 > 1e-3) di.push(d), si.push(s1 - 1), alpha.push((s1 - fs1) / cell);
-    for (let s = s1; s < s2; s++) di.push(d), si.push(s), alpha.push(1 / cell);
-    if (fs2 - s2 > 1e-3) di.push(d), si.push(s2), alpha.push(Math.min(Math.min(fs2 - s2, 1), cell) / cell);
+    if (s1 - fs1 > 1e-3) push(s1 - 1, (s1 - fs1) / cell);
+    for (let s = s1; s < s2; s++) push(s, 1 / cell);
+    if (fs2 - s2 > 1e-3) push(s2, Math.min(Math.min(fs2 - s2, 1), cell) / cell);
   }
   return { di: Int32Array.from(di), si: Int32Array.from(si), alpha: Float32Array.from(alpha) };
 }

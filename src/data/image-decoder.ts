@@ -35,7 +35,7 @@ let sharpError = '';
 function loadSharp(): SharpFn | null {
   if (sharpModule !== undefined) return sharpModule;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional module, loaded only where installed
     const s = require('sharp') as SharpFn;
     // One libvips thread per decode: the loader already decodes in parallel (prefetch, worker
     // threads) and the training step needs the other core.

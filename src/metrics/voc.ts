@@ -83,12 +83,18 @@ export class VocEvaluator {
       let best = -Infinity, arg = -1;
       for (let k = 0; k < gtIdx.length; k++) {
         const iou = legacyIoU(det.bboxes, i, gt.bboxes, gtIdx[k]);
-        if (iou > best) (best = iou), (arg = k);
+        if (iou > best) {
+          best = iou;
+          arg = k;
+        }
       }
       let tp = 0, fp = 0;
       if (arg >= 0 && best >= thr) {
         if (gt.ignore[gtIdx[arg]]) continue; // matched a difficult box: neither
-        if (!covered[arg]) (covered[arg] = 1), (tp = 1);
+        if (!covered[arg]) {
+          covered[arg] = 1;
+          tp = 1;
+        }
         else fp = 1;
       } else fp = 1;
       stats.scores.push(det.scores[i]);

@@ -10,7 +10,6 @@ export class LossScaler {
 
   /** Unscales grads in place; returns false (step must be skipped) on inf/NaN. */
   unscale(grads: Record<string, tf.Tensor>): boolean {
-    let finite = true;
     for (const [k, g] of Object.entries(grads)) {
       const u = tf.tidy(() => tf.div(g, this.scale));
       g.dispose();
@@ -20,7 +19,7 @@ export class LossScaler {
       const flags = Object.values(grads).map((g) => tf.any(tf.logicalNot(tf.isFinite(g))));
       return flags.length ? tf.any(tf.stack(flags)).dataSync()[0] : 0;
     });
-    finite = !bad;
+    const finite = !bad;
     this.update(finite);
     return finite;
   }

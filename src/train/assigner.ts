@@ -83,7 +83,10 @@ export function assignTaskAligned(
   for (let a = 0; a < A; a++) {
     let n = 0;
     let claimant = -1;
-    for (let g = 0; g < G; g++) if (pos[g * A + a]) (n++, (claimant = g));
+    for (let g = 0; g < G; g++) if (pos[g * A + a]) {
+        n++;
+        claimant = g;
+      }
     if (n === 0) continue;
     let best = claimant;
     if (n > 1) {

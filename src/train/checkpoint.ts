@@ -67,7 +67,7 @@ export function readCheckpoint(file: string): Checkpoint {
   try {
     buf = readFileSync(file);
   } catch (e) {
-    throw new Error(`${file}: cannot read checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`${file}: cannot read checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
   }
   if (buf.subarray(0, MAGIC.length).toString('utf8') !== MAGIC) {
     const hint = buf.subarray(0, 2).toString('latin1') === 'PK' ? ' (this is a PyTorch .pth zip: read it with openCheckpoint)' : '';

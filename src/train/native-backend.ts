@@ -151,7 +151,7 @@ export function describeNotFound(pkg: NativePackage, s: NativeSearch): string {
 /** Loads a located package; the reason when it does not load (a missing libtensorflow, a wrong ABI). */
 export function requireNative(l: NativeLocation): string | null {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional module, loaded only where installed
     require(l.main);
     return null;
   } catch (e) {
@@ -171,7 +171,7 @@ export function nativeFiles(dir: string): { binding?: string; libtensorflow?: st
   }
   candidates.push(join(dir, 'deps', 'lib'));
   for (const d of candidates) {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(d);
     } catch {
@@ -233,7 +233,7 @@ export function loaderDirs(env: NodeJS.ProcessEnv = process.env, platform: NodeJ
   if (platform === 'win32') return (env.PATH ?? '').split(delimiter).filter(Boolean);
   const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
   const conf = (file: string, depth = 0): void => {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {

@@ -69,9 +69,10 @@ export async function runTest(opts: TestOptions): Promise<{ metrics: Record<stri
     const perImage = new Map<string, Detections[]>();
     for (const pipeline of views) {
       const viewSet = buildDataset({ ...dl.dataset, pipeline }, { ...datasetCtx(loaded, ['tta_pipeline']), onWarning });
-      for await (const batch of createLoader(viewSet, { batchSize: bs, shuffle: false, seed: 0, epoch: 0 }))
-        batch.forEach((s) => files.set(s.meta.imageId, s.meta.file)),
+      for await (const batch of createLoader(viewSet, { batchSize: bs, shuffle: false, seed: 0, epoch: 0 })) {
+        batch.forEach((s) => files.set(s.meta.imageId, s.meta.file));
         det.predict(batch).forEach((d) => perImage.set(d.imageId, [...(perImage.get(d.imageId) ?? []), d]));
+      }
     }
     const evaluator = buildEvaluator(evaluatorCfg, dataset.classes);
     for (let i = 0; i < dataset.length; i++) {

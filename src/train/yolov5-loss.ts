@@ -108,7 +108,10 @@ export function yolov5Loss(out: { box: tf.Tensor3D; obj: tf.Tensor2D; cls: tf.Te
   for (const m of matches) perLevel[m.level]++;
   // Anchor sizes in cells, per prior: what the decoded (2 sigmoid)^2 multiplies.
   const anchorWH = new Float32Array(A * 2);
-  for (let p = 0; p < A; p++) (anchorWH[p * 2] = f(priors.w[p] / priors.stride[p])), (anchorWH[p * 2 + 1] = f(priors.h[p] / priors.stride[p]));
+  for (let p = 0; p < A; p++) {
+    anchorWH[p * 2] = f(priors.w[p] / priors.stride[p]);
+    anchorWH[p * 2 + 1] = f(priors.h[p] / priors.stride[p]);
+  }
 
   const sig = tf.sigmoid(box);
   // _decode_bbox_to_xywh: xy = 2 s - 0.5 (relative to the cell), wh = (2 s)^2 * anchor.

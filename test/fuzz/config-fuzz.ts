@@ -156,7 +156,7 @@ function mutate(text: string, r: () => number): string {
 const STATEMENTS = [
   'x = [i * 2 for i in range(5)]', "y = dict(a=1, b=dict(c=[1, 2, (3, 4)]), _delete_=True)", 'z = _base_.model', "w = {{_base_.model}}",
   "name = f'{1 + 1:>4}'", 'lst = [*range(3), *[4, 5]]', 'kw = dict(**dict(a=1), b=2)', "model = dict(type='Other')", 'model = dict(_delete_=True)',
-  "s = 'caf\u00e9 \N{DEGREE SIGN}'", 'n = 10 ** 20 + 0.5', 't = (1,)', 'e = {}', 'nested = [[[[1]]]]', "path = '{{ fileDirname }}/x'",
+  "s = 'caf\u00e9 \\N{DEGREE SIGN}'", 'n = 10 ** 20 + 0.5', 't = (1,)', 'e = {}', 'nested = [[[[1]]]]', "path = '{{ fileDirname }}/x'",
   "env = '{{$YOLOLAB_FUZZ_UNSET:default}}'", 'v = sum([1, 2]) / 3', 'b = True and None or 0', 'c = max(1, 2) if 1 else min(3, 4)',
   'k = dict(type=1)\nk.type = 2', "import math\nr = math.sqrt(2)", 'ｄata_root = 1', '_base_.model.depth = 5', 'del x',
 ];

@@ -105,7 +105,10 @@ function parseFixture(fixture: string): Map<string, string> {
     let rel = (nl < 0 ? chunk : chunk.slice(0, nl)).trim();
     let body = nl < 0 ? '' : chunk.slice(nl + 1);
     // `#- path$0`: the file to open, with no particular cursor position.
-    if (rel.endsWith('$0')) (rel = rel.slice(0, -2).trim()), (body = '$0' + body);
+    if (rel.endsWith('$0')) {
+      rel = rel.slice(0, -2).trim();
+      body = '$0' + body;
+    }
     files.set(rel, body && !body.endsWith('\n') ? body + '\n' : body);
   }
   return files;

@@ -25,7 +25,10 @@ const reference = JSON.parse(readFileSync(join(REFERENCE_DIR, 'init_stats.json')
 function stats(v: Float32Array): [number, number, number, number] {
   let s = 0;
   let m = 0;
-  for (const x of v) (s += x), (m = Math.max(m, Math.abs(x)));
+  for (const x of v) {
+    s += x;
+    m = Math.max(m, Math.abs(x));
+  }
   const mean = s / v.length;
   let q = 0;
   for (const x of v) q += (x - mean) ** 2;

@@ -83,7 +83,10 @@ for (const backend of ['cpu', 'wasm']) {
                 const ii = i + di;
                 const jj = j + dj;
                 if (ii < 0 || jj < 0 || ii >= h || jj >= w) continue;
-                if (xs[idx(n, ii, jj, ch)] > best) (best = xs[idx(n, ii, jj, ch)]), (at = idx(n, ii, jj, ch));
+                if (xs[idx(n, ii, jj, ch)] > best) {
+                  best = xs[idx(n, ii, jj, ch)];
+                  at = idx(n, ii, jj, ch);
+                }
               }
             refY[idx(n, i, j, ch)] = best;
             refDx[at] += dys[idx(n, i, j, ch)];

@@ -35,12 +35,25 @@ export function hsvRandomAug(cfg: any, bad: (msg: string) => never): Transform {
         const x = c * (1 - Math.abs((hp % 2) - 1));
         const m = V2 - c;
         let r1 = 0, g1 = 0, b1 = 0;
-        if (hp < 1) (r1 = c), (g1 = x);
-        else if (hp < 2) (r1 = x), (g1 = c);
-        else if (hp < 3) (g1 = c), (b1 = x);
-        else if (hp < 4) (g1 = x), (b1 = c);
-        else if (hp < 5) (r1 = x), (b1 = c);
-        else (r1 = c), (b1 = x);
+        if (hp < 1) {
+          r1 = c;
+          g1 = x;
+        } else if (hp < 2) {
+          r1 = x;
+          g1 = c;
+        } else if (hp < 3) {
+          g1 = c;
+          b1 = x;
+        } else if (hp < 4) {
+          g1 = x;
+          b1 = c;
+        } else if (hp < 5) {
+          r1 = x;
+          b1 = c;
+        } else {
+          r1 = c;
+          b1 = x;
+        }
         img[p] = Math.round(r1 + m);
         img[p + 1] = Math.round(g1 + m);
         img[p + 2] = Math.round(b1 + m);
