@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DetSample } from '../data/types';
 import { LossScaler } from './amp';
 import { YOLODetector } from './model/detector';
+import { markConstant } from './ops';
 import { Optimizer } from './optim';
 
 export function targetsOf(samples: DetSample[]) {
@@ -37,7 +38,7 @@ export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[
   for (const g of opt.groups) for (const p of g.params) (byVar.set(p.variable.name, p.name), vars.push(p.variable));
   let kept: tf.Tensor[] = [];
   const { value, grads } = tf.variableGrads(() => {
-    const x = det.preprocess(images, samples.length, h, w);
+    const x = markConstant(det.preprocess(images, samples.length, h, w));
     const t = det.loss(x, targets, ctx);
     kept = [tf.keep(t.loss_cls), tf.keep(t.loss_bbox), tf.keep(t.loss_dfl)];
     return scaler ? (tf.mul(t.loss, scaler.scale) as tf.Scalar) : t.loss;

@@ -1,0 +1,714 @@
+// YOLO Lab's WebAssembly SIMD kernels for training and inference on the CPU: convolution
+// forward and both gradients as indirect GEMMs (no im2col buffer), batch-norm statistics,
+// normalisation + SiLU and their backward, channel concatenation and 2x upsampling.
+//
+// The module imports the shared memory that tfjs-backend-wasm's tensors live in, so it
+// works on tensors in place; every thread (the main one and the worker threads) runs the
+// same kernel on the same arguments and takes tasks from a shared atomic counter. A task
+// writes only its own outputs or its own partial sums, and partial sums are added in task
+// order, so results do not depend on the number of threads or on their scheduling.
+//
+// No static data and no C stack in linear memory beyond what the host gives each
+// instance (__stack_pointer is exported and set per thread): the memory belongs to tfjs.
+// Rebuild: build.sh in this folder (the exact clang command).
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+typedef v128_t v4;
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define INLINE static inline __attribute__((always_inline))
+#ifndef MR
+#define MR 4 // rows of a GEMM tile (4 x 8 measured fastest: 8 accumulators, no spills)
+#endif
+#define NR 8 // columns of a GEMM tile (two vectors)
+
+// FOR_ROWS(F) expands F(0) ... F(MR-1): the tile's rows live in named registers.
+#if MR == 4
+#define FOR_ROWS(F) F(0) F(1) F(2) F(3)
+#elif MR == 5
+#define FOR_ROWS(F) F(0) F(1) F(2) F(3) F(4)
+#elif MR == 6
+#define FOR_ROWS(F) F(0) F(1) F(2) F(3) F(4) F(5)
+#elif MR == 7
+#define FOR_ROWS(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6)
+#else
+#error "MR must be 4..7"
+#endif
+
+INLINE int imin(int a, int b) { return a < b ? a : b; }
+INLINE int imax(int a, int b) { return a > b ? a : b; }
+INLINE v4 ld(const float *p) { return wasm_v128_load(p); }
+INLINE void st(float *p, v4 x) { wasm_v128_store(p, x); }
+INLINE v4 splat(float x) { return wasm_f32x4_splat(x); }
+INLINE v4 ldsplat(const float *p) { return wasm_v128_load32_splat(p); }
+INLINE v4 vadd(v4 a, v4 b) { return wasm_f32x4_add(a, b); }
+INLINE v4 vsub(v4 a, v4 b) { return wasm_f32x4_sub(a, b); }
+INLINE v4 vmul(v4 a, v4 b) { return wasm_f32x4_mul(a, b); }
+// a*b + c as two roundings: the same result on every CPU (no relaxed-SIMD FMA).
+INLINE v4 vmadd(v4 a, v4 b, v4 c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+
+/** Takes the next task index from the shared counter. */
+INLINE int next_task(int32_t *counter) { return __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED); }
+
+// ---------------------------------------------------------------------------------------
+// exp and sigmoid: range reduction by ln 2 and a degree-6 polynomial (max rel. error ~2e-7).
+
+INLINE v4 vexp(v4 x) {
+  x = wasm_f32x4_max(wasm_f32x4_min(x, splat(88.3762626647949f)), splat(-87.3365447504019f));
+  v4 n = wasm_f32x4_nearest(vmul(x, splat(1.44269504088896341f)));
+  v4 r = vsub(x, vmul(n, splat(0.693359375f)));
+  r = vsub(r, vmul(n, splat(-2.12194440e-4f)));
+  v4 p = splat(1.9875691500E-4f);
+  p = vmadd(p, r, splat(1.3981999507E-3f));
+  p = vmadd(p, r, splat(8.3334519073E-3f));
+  p = vmadd(p, r, splat(4.1665795894E-2f));
+  p = vmadd(p, r, splat(1.6666665459E-1f));
+  p = vmadd(p, r, splat(5.0000001201E-1f));
+  p = vmadd(p, vmul(r, r), vadd(r, splat(1.0f)));
+  v4 e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return vmul(p, e);
+}
+
+INLINE v4 vsigmoid(v4 z) { return wasm_f32x4_div(splat(1.0f), vadd(splat(1.0f), vexp(wasm_f32x4_neg(z)))); }
+
+INLINE float sexp(float x) { return wasm_f32x4_extract_lane(vexp(splat(x)), 0); }
+INLINE float ssigmoid(float z) { return 1.0f / (1.0f + sexp(-z)); }
+
+// ---------------------------------------------------------------------------------------
+// Indirect GEMM tile: C[r][0:8] = sum over taps t and k < kc of A_r,t[k] * B_t[k][0:8], for
+// MR rows whose tap rows are given by pointers (a pointer to zeros for padding), and B
+// packed per tap as kc x 8 floats. The tile stays in 12 vector registers.
+
+typedef struct {
+  v4 c[MR][2];
+} tile;
+
+// rows[i] is row i's table of tap pointers; bt[t] the packed B of tap t.
+INLINE void igemm_tile(tile *o, int ntaps, int kc, const float *const *const *rows, const float *const *bt) {
+#define DECL(i) v4 c##i##0 = splat(0), c##i##1 = splat(0);
+  FOR_ROWS(DECL)
+#undef DECL
+  for (int t = 0; t < ntaps; t++) {
+#define PTR(i) const float *p##i = rows[i][t];
+    FOR_ROWS(PTR)
+#undef PTR
+    const float *b = bt[t];
+    for (int k = 0; k < kc; k++) {
+      v4 b0 = ld(b), b1 = ld(b + 4);
+      b += NR;
+#define FMA(i)                                                                                                         \
+  {                                                                                                                    \
+    v4 x = ldsplat(p##i + k);                                                                                          \
+    c##i##0 = vmadd(x, b0, c##i##0);                                                                                   \
+    c##i##1 = vmadd(x, b1, c##i##1);                                                                                   \
+  }
+      FOR_ROWS(FMA)
+#undef FMA
+    }
+  }
+#define OUT(i) o->c[i][0] = c##i##0, o->c[i][1] = c##i##1;
+  FOR_ROWS(OUT)
+#undef OUT
+}
+
+/** Stores nr (<= 8) columns of a two-vector row. */
+INLINE void store_row(float *dst, v4 lo, v4 hi, int nr) {
+  if (nr == NR) {
+    st(dst, lo);
+    st(dst + 4, hi);
+    return;
+  }
+  float tmp[NR];
+  st(tmp, lo);
+  st(tmp + 4, hi);
+  for (int j = 0; j < nr; j++) dst[j] = tmp[j];
+}
+
+// ---------------------------------------------------------------------------------------
+// Convolution geometry and arguments (the host writes this struct word by word: keep the
+// field order in step with kernels.ts).
+
+typedef struct {
+  int32_t *counter;   // 0  task counter, reset by the host
+  int ntasks;         // 1
+  int chunk;          // 2  rows per task
+  const float *x;     // 3  input  [n][h][w][ci]  (forward, filter grad) or dy (input grad)
+  const float *wp;    // 4  packed weights
+  float *y;           // 5  output
+  const float *bias;  // 6  bias or 0
+  const float *zero;  // 7  zeros (>= max channels)
+  char *scratch;      // 8  per-thread scratch
+  int scratch_bytes;  // 9  per thread
+  int n, h, w, ci;    // 10..13  input geometry
+  int ho, wo, co;     // 14..16  output geometry
+  int kh, kw, stride; // 17..19
+  int pad_t, pad_l;   // 20..21
+  float *stats;       // 22 per task: co means then co M2 (forward with batch statistics) or 0
+  int epi;            // 23 0 plain (+bias), 1 scale/shift, 2 scale/shift + SiLU
+  const float *scale; // 24
+  const float *shift; // 25
+  const float *dy;    // 26 filter grad: output gradient [m][co]
+  float *partial;     // 27 filter grad: per task partial sums
+} conv_args;
+
+// Packs HWIO weights [taps][ci][co] into panels of 8 output channels: [panel][tap][ci][8]
+// (zero padded). Tasks: panels.
+EXPORT(pack_weights) void pack_weights(const conv_args *a, int tid) {
+  (void)tid;
+  int taps = a->kh * a->kw, K = taps * a->ci, co = a->co;
+  int np = (co + NR - 1) / NR;
+  for (int p; (p = next_task(a->counter)) < np;) {
+    float *dst = (float *)a->wp + (long)p * K * NR;
+    int n0 = p * NR, nr = imin(NR, co - n0);
+    for (int k = 0; k < K; k++) {
+      const float *src = a->x + (long)k * co + n0;
+      for (int j = 0; j < NR; j++) dst[k * NR + j] = j < nr ? src[j] : 0.0f;
+    }
+  }
+}
+
+// Packs HWIO weights transposed for the input gradient: B[tap][co][ci] in panels of 8 input
+// channels: [panel][tap][co][8]. Tasks: panels.
+EXPORT(pack_weights_t) void pack_weights_t(const conv_args *a, int tid) {
+  (void)tid;
+  int taps = a->kh * a->kw, ci = a->ci, co = a->co;
+  int np = (ci + NR - 1) / NR;
+  for (int p; (p = next_task(a->counter)) < np;) {
+    float *dst = (float *)a->wp + (long)p * taps * co * NR;
+    int n0 = p * NR, nr = imin(NR, ci - n0);
+    for (int t = 0; t < taps; t++)
+      for (int o = 0; o < co; o++)
+        for (int j = 0; j < NR; j++) dst[((long)t * co + o) * NR + j] = j < nr ? a->x[((long)t * ci + n0 + j) * co + o] : 0.0f;
+  }
+}
+
+// Per-chunk batch statistics of rows [0, rows) of y (row stride co): the mean and the sum
+// of squared deviations from it, per channel (two passes over data still in cache).
+static void chunk_stats(const float *y, int rows, int co, float *mean, float *m2) {
+  int c = 0;
+  float inv = 1.0f / (float)rows;
+  for (; c + 4 <= co; c += 4) {
+    v4 s = splat(0);
+    for (int r = 0; r < rows; r++) s = vadd(s, ld(y + (long)r * co + c));
+    v4 m = vmul(s, splat(inv));
+    v4 q = splat(0);
+    for (int r = 0; r < rows; r++) {
+      v4 d = vsub(ld(y + (long)r * co + c), m);
+      q = vmadd(d, d, q);
+    }
+    st(mean + c, m);
+    st(m2 + c, q);
+  }
+  for (; c < co; c++) {
+    float s = 0;
+    for (int r = 0; r < rows; r++) s += y[(long)r * co + c];
+    float m = s * inv, q = 0;
+    for (int r = 0; r < rows; r++) {
+      float d = y[(long)r * co + c] - m;
+      q += d * d;
+    }
+    mean[c] = m;
+    m2[c] = q;
+  }
+}
+
+// Per-panel epilogue constants: bias (epi 0) or scale and shift (epi 1, 2), zero padded.
+typedef struct {
+  v4 s0, s1, t0, t1;
+} panel_epi;
+
+INLINE panel_epi epilogue_of(const conv_args *a, int n0, int nr) {
+  panel_epi e;
+  float s[NR], t[NR];
+  for (int j = 0; j < NR; j++) {
+    s[j] = a->epi && j < nr ? a->scale[n0 + j] : 0.0f;
+    t[j] = j >= nr ? 0.0f : a->epi ? a->shift[n0 + j] : a->bias ? a->bias[n0 + j] : 0.0f;
+  }
+  e.s0 = ld(s), e.s1 = ld(s + 4), e.t0 = ld(t), e.t1 = ld(t + 4);
+  return e;
+}
+
+INLINE void epilogue_row(int epi, const panel_epi *e, float *dst, v4 lo, v4 hi, int nr) {
+  if (epi == 0) {
+    lo = vadd(lo, e->t0);
+    hi = vadd(hi, e->t1);
+  } else {
+    lo = vmadd(lo, e->s0, e->t0);
+    hi = vmadd(hi, e->s1, e->t1);
+    if (epi == 2) {
+      lo = vmul(lo, vsigmoid(lo));
+      hi = vmul(hi, vsigmoid(hi));
+    }
+  }
+  store_row(dst, lo, hi, nr);
+}
+
+// Forward convolution: y[m][co] over output pixels m = (n, oy, ox). Tasks: chunks of rows.
+// With a->stats, each task also writes its rows' batch statistics.
+EXPORT(conv_forward) void conv_forward(const conv_args *a, int tid) {
+  int taps = a->kh * a->kw, ci = a->ci, co = a->co;
+  int M = a->n * a->ho * a->wo;
+  int np = (co + NR - 1) / NR;
+  const float **ind = (const float **)(a->scratch + (long)tid * a->scratch_bytes); // [chunk][taps]
+  const float **bt = ind + a->chunk * taps;                                          // [taps]
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int m0 = task * a->chunk, m1 = imin(M, m0 + a->chunk);
+    for (int m = m0; m < m1; m++) {
+      int ox = m % a->wo, q = m / a->wo, oy = q % a->ho, n = q / a->ho;
+      const float **row = ind + (m - m0) * taps;
+      for (int ky = 0; ky < a->kh; ky++) {
+        int iy = oy * a->stride + ky - a->pad_t;
+        for (int kx = 0; kx < a->kw; kx++) {
+          int ix = ox * a->stride + kx - a->pad_l;
+          int in = iy >= 0 && iy < a->h && ix >= 0 && ix < a->w;
+          row[ky * a->kw + kx] = in ? a->x + (((long)n * a->h + iy) * a->w + ix) * ci : a->zero;
+        }
+      }
+    }
+    for (int p = 0; p < np; p++) {
+      int n0 = p * NR, nr = imin(NR, co - n0);
+      for (int t = 0; t < taps; t++) bt[t] = a->wp + ((long)p * taps + t) * ci * NR;
+      panel_epi e = epilogue_of(a, n0, nr);
+      for (int r0 = m0; r0 < m1; r0 += MR) {
+        int mr = imin(MR, m1 - r0);
+        const float **base = ind + (r0 - m0) * taps;
+        const float *const *rows[MR];
+        for (int i = 0; i < MR; i++) rows[i] = base + imin(i, mr - 1) * taps; // past mr: repeats, not stored
+        tile o;
+        igemm_tile(&o, taps, ci, rows, bt);
+        for (int i = 0; i < mr; i++) epilogue_row(a->epi, &e, a->y + (long)(r0 + i) * co + n0, o.c[i][0], o.c[i][1], nr);
+      }
+    }
+    if (a->stats) {
+      float *mean = a->stats + (long)task * 2 * co;
+      chunk_stats(a->y + (long)m0 * co, m1 - m0, co, mean, mean + co);
+    }
+  }
+}
+
+// Input gradient: dx[n][y][x][ci] = sum over taps (ky, kx) and co of
+// dy[n][(y+pad-ky)/s][(x+pad-kx)/s][co] * w[ky][kx][ci][co], where the division is exact.
+// The input pixels fall into s*s classes by (y mod s, x mod s); within a class every pixel
+// uses the same taps, so no work is spent on the zeros of a strided convolution.
+// a->x is dy, a->wp the transposed packing, a->y is dx. Tasks: chunks of rows of each class.
+EXPORT(conv_input_grad) void conv_input_grad(const conv_args *a, int tid) {
+  int s = a->stride, ci = a->ci, co = a->co, kh = a->kh, kw = a->kw, taps = kh * kw;
+  int np = (ci + NR - 1) / NR;
+  const float **ind = (const float **)(a->scratch + (long)tid * a->scratch_bytes); // [chunk][taps]
+  const float **bt = ind + a->chunk * taps;                                          // [taps]
+  float **out = (float **)(bt + taps);                                               // [chunk]
+  int *tk = (int *)(out + a->chunk);                                                 // [taps]
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    // Find the class and chunk of this task (classes in order, each split in chunks).
+    int t0 = task, cls = 0, ny = 0, nx = 0, rows = 0;
+    for (; cls < s * s; cls++) {
+      int py = cls / s, px = cls % s;
+      ny = py < a->h ? (a->h - py + s - 1) / s : 0;
+      nx = px < a->w ? (a->w - px + s - 1) / s : 0;
+      rows = a->n * ny * nx;
+      int nt = (rows + a->chunk - 1) / a->chunk;
+      if (t0 < nt) break;
+      t0 -= nt;
+    }
+    int py = cls / s, px = cls % s;
+    int m0 = t0 * a->chunk, m1 = imin(rows, m0 + a->chunk);
+    // The taps of this class.
+    int nt = 0;
+    for (int ky = 0; ky < kh; ky++)
+      for (int kx = 0; kx < kw; kx++) {
+        int dy0 = py + a->pad_t - ky, dx0 = px + a->pad_l - kx;
+        if (((dy0 % s) + s) % s == 0 && ((dx0 % s) + s) % s == 0) tk[nt++] = ky * kw + kx;
+      }
+    for (int m = m0; m < m1; m++) {
+      int j = m % nx, q = m / nx, i = q % ny, n = q / ny;
+      int y = py + i * s, x = px + j * s;
+      out[m - m0] = a->y + (((long)n * a->h + y) * a->w + x) * ci;
+      const float **row = ind + (m - m0) * taps;
+      for (int t = 0; t < nt; t++) {
+        int ky = tk[t] / kw, kx = tk[t] % kw;
+        int oyn = y + a->pad_t - ky, oxn = x + a->pad_l - kx;
+        int oy = oyn / s, ox = oxn / s; // exact: same class
+        int in = oyn >= 0 && oxn >= 0 && oy < a->ho && ox < a->wo;
+        row[t] = in ? a->x + (((long)n * a->ho + oy) * a->wo + ox) * co : a->zero;
+      }
+    }
+    for (int p = 0; p < np; p++) {
+      int n0 = p * NR, nr = imin(NR, ci - n0);
+      for (int t = 0; t < nt; t++) bt[t] = a->wp + ((long)p * taps + tk[t]) * co * NR;
+      for (int r0 = m0; r0 < m1; r0 += MR) {
+        int mr = imin(MR, m1 - r0);
+        const float **base = ind + (r0 - m0) * taps;
+        const float *const *rows[MR];
+        for (int i = 0; i < MR; i++) rows[i] = base + imin(i, mr - 1) * taps;
+        tile o;
+        igemm_tile(&o, nt, co, rows, bt);
+        for (int i = 0; i < mr; i++) store_row(out[r0 - m0 + i] + n0, o.c[i][0], o.c[i][1], nr);
+      }
+    }
+  }
+}
+
+// Filter gradient, partial sums: for task (chunk c, tap t), partial[c][t][ci][co] = sum over
+// the chunk's output pixels m, in order, of x[pixel(m, t)][ci] * dy[m][co]. a->x is the
+// forward input, a->dy the output gradient. Tasks: chunks x taps. The rows are walked in
+// blocks that stay in cache; a tile's sums carry over from block to block through memory,
+// which does not change them.
+EXPORT(conv_filter_grad) void conv_filter_grad(const conv_args *a, int tid) {
+  int taps = a->kh * a->kw, ci = a->ci, co = a->co;
+  int M = a->n * a->ho * a->wo;
+  int np = (co + NR - 1) / NR;
+  int sub = imax(32, imin(512, 32768 / (ci + co)));
+  const float **ind = (const float **)(a->scratch + (long)tid * a->scratch_bytes); // [sub]
+  float *tail = (float *)(ind + sub);                                                // [sub][8]
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int c = task / taps, t = task % taps, ky = t / a->kw, kx = t % a->kw;
+    int m0 = c * a->chunk, m1 = imin(M, m0 + a->chunk);
+    float *dst = a->partial + ((long)c * taps + t) * ci * co;
+    for (int s0 = m0; s0 < m1; s0 += sub) {
+      int rows = imin(sub, m1 - s0), first = s0 == m0;
+      for (int m = s0; m < s0 + rows; m++) {
+        int ox = m % a->wo, q = m / a->wo, oy = q % a->ho, n = q / a->ho;
+        int iy = oy * a->stride + ky - a->pad_t, ix = ox * a->stride + kx - a->pad_l;
+        int in = iy >= 0 && iy < a->h && ix >= 0 && ix < a->w;
+        ind[m - s0] = in ? a->x + (((long)n * a->h + iy) * a->w + ix) * ci : a->zero;
+      }
+      for (int p = 0; p < np; p++) {
+        int n0 = p * NR, nr = imin(NR, co - n0);
+        const float *b = a->dy + (long)s0 * co + n0;
+        int bstride = co;
+        if (nr < NR) { // the last panel reads a zero-padded copy (no reads past dy's end)
+          for (int r = 0; r < rows; r++)
+            for (int j = 0; j < NR; j++) tail[r * NR + j] = j < nr ? b[(long)r * co + j] : 0.0f;
+          b = tail;
+          bstride = NR;
+        }
+        for (int k0 = 0; k0 < ci; k0 += MR) {
+          int kr = imin(MR, ci - k0);
+          // Offsets of the MR input channels; past ci they repeat the last one (not stored).
+#define OFF(i) int o##i = k0 + imin(i, kr - 1);
+          FOR_ROWS(OFF)
+#undef OFF
+          float *d = dst + (long)k0 * co + n0;
+#define INIT(i) v4 c##i##0 = first ? splat(0) : ld(d + i * co), c##i##1 = first ? splat(0) : ld(d + i * co + 4);
+          // Not the first block: the sums so far (rows past kr and columns past nr were
+          // stored as they are, so whole vectors reload)
+          FOR_ROWS(INIT)
+#undef INIT
+          const float *bb = b;
+          for (int r = 0; r < rows; r++) {
+            const float *px = ind[r];
+            v4 b0 = ld(bb), b1 = ld(bb + 4);
+            bb += bstride;
+#define FMA(i)                                                                                                         \
+  {                                                                                                                    \
+    v4 x = ldsplat(px + o##i);                                                                                         \
+    c##i##0 = vmadd(x, b0, c##i##0);                                                                                   \
+    c##i##1 = vmadd(x, b1, c##i##1);                                                                                   \
+  }
+            FOR_ROWS(FMA)
+#undef FMA
+          }
+#define STORE(i) \
+  if (i < kr) store_row(d + i * co, c##i##0, c##i##1, nr);
+          FOR_ROWS(STORE)
+#undef STORE
+        }
+      }
+    }
+  }
+}
+
+// Sums per-task partials in task order: out[k] = sum_c partial[c][k] for k < len.
+// args: counter, ntasks (slices of 256 vectors), nparts, len, partial, out.
+typedef struct {
+  int32_t *counter;
+  int ntasks;
+  int nparts;
+  int len;
+  const float *partial;
+  float *out;
+} reduce_args;
+
+EXPORT(reduce_partials) void reduce_partials(const reduce_args *a, int tid) {
+  (void)tid;
+  const int slice = 1024;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int k0 = task * slice, k1 = imin(a->len, k0 + slice);
+    int k = k0;
+    for (; k + 4 <= k1; k += 4) {
+      v4 s = ld(a->partial + k);
+      for (int c = 1; c < a->nparts; c++) s = vadd(s, ld(a->partial + (long)c * a->len + k));
+      st(a->out + k, s);
+    }
+    for (; k < k1; k++) {
+      float s = a->partial[k];
+      for (int c = 1; c < a->nparts; c++) s += a->partial[(long)c * a->len + k];
+      a->out[k] = s;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Batch norm (training): statistics from the per-task partials of conv_forward, the
+// normalisation + SiLU, and the backward pass in two passes (sums, then the input gradient).
+
+// Merges per-chunk (mean, M2) pairs in chunk order (Chan et al.) in double precision and
+// writes stats[0..5][co]: mean, biased variance, 1/sqrt(var+eps), scale = gamma*rstd,
+// shift = beta - mean*scale. Runs on one thread.
+EXPORT(bn_finalize) void bn_finalize(const float *partial, int nchunks, int chunk, int rows, int co, const float *gamma, const float *beta, float eps, float *stats) {
+  for (int c = 0; c < co; c++) {
+    double n = 0, mean = 0, m2 = 0;
+    for (int k = 0; k < nchunks; k++) {
+      double nb = (double)imin(chunk, rows - k * chunk);
+      double mb = partial[(long)k * 2 * co + c], qb = partial[(long)k * 2 * co + co + c];
+      double tot = n + nb, d = mb - mean;
+      mean += d * nb / tot;
+      m2 += qb + d * d * n * nb / tot;
+      n = tot;
+    }
+    double var = m2 / n;
+    float rstd = (float)(1.0 / __builtin_sqrt(var + (double)eps));
+    float scale = gamma[c] * rstd;
+    stats[c] = (float)mean;
+    stats[co + c] = (float)var;
+    stats[2 * co + c] = rstd;
+    stats[3 * co + c] = scale;
+    stats[4 * co + c] = beta[c] - (float)mean * scale;
+  }
+}
+
+typedef struct {
+  int32_t *counter; // 0
+  int ntasks;       // 1
+  int chunk;        // 2 rows per task
+  int rows;         // 3
+  int co;           // 4
+  int act;          // 5 1 = SiLU
+  const float *y;   // 6 conv output (pre-norm)
+  float *out;       // 7 normalised (+SiLU) output, or the gradient (backward)
+  const float *stats; // 8 [5][co] from bn_finalize
+  const float *dout;  // 9 backward: gradient of out
+  float *partial;     // 10 backward: per task [2][co]: sum dz, sum dz*xhat
+  const float *gamma; // 11
+  const float *sums;  // 12 backward pass 2: [2][co] totals
+} bn_args;
+
+// out = act(y * scale + shift). Tasks: chunks of rows.
+EXPORT(bn_apply) void bn_apply(const bn_args *a, int tid) {
+  (void)tid;
+  int co = a->co;
+  const float *scale = a->stats + 3 * co, *shift = a->stats + 4 * co;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int r0 = task * a->chunk, r1 = imin(a->rows, r0 + a->chunk);
+    for (int r = r0; r < r1; r++) {
+      const float *y = a->y + (long)r * co;
+      float *o = a->out + (long)r * co;
+      int c = 0;
+      for (; c + 4 <= co; c += 4) {
+        v4 z = vmadd(ld(y + c), ld(scale + c), ld(shift + c));
+        if (a->act) z = vmul(z, vsigmoid(z));
+        st(o + c, z);
+      }
+      for (; c < co; c++) {
+        float z = y[c] * scale[c] + shift[c];
+        o[c] = a->act ? z * ssigmoid(z) : z;
+      }
+    }
+  }
+}
+
+// Backward pass 1: dz = dout * act'(z) (z = y*scale + shift recomputed), written to a->out,
+// and per task the sums of dz and dz*xhat per channel. Tasks: chunks of rows.
+EXPORT(bn_backward_sums) void bn_backward_sums(const bn_args *a, int tid) {
+  (void)tid;
+  int co = a->co;
+  const float *mean = a->stats, *rstd = a->stats + 2 * co, *scale = a->stats + 3 * co, *shift = a->stats + 4 * co;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int r0 = task * a->chunk, r1 = imin(a->rows, r0 + a->chunk);
+    float *s1 = a->partial + (long)task * 2 * co, *s2 = s1 + co;
+    int c = 0;
+    for (; c + 4 <= co; c += 4) {
+      v4 sc = ld(scale + c), sh = ld(shift + c), mu = ld(mean + c), rs = ld(rstd + c);
+      v4 acc1 = splat(0), acc2 = splat(0);
+      for (int r = r0; r < r1; r++) {
+        v4 y = ld(a->y + (long)r * co + c), g = ld(a->dout + (long)r * co + c);
+        if (a->act) {
+          v4 z = vmadd(y, sc, sh), s = vsigmoid(z);
+          g = vmul(g, vmul(s, vadd(splat(1.0f), vmul(z, vsub(splat(1.0f), s)))));
+        }
+        st(a->out + (long)r * co + c, g);
+        acc1 = vadd(acc1, g);
+        acc2 = vmadd(g, vmul(vsub(y, mu), rs), acc2);
+      }
+      st(s1 + c, acc1);
+      st(s2 + c, acc2);
+    }
+    for (; c < co; c++) {
+      float acc1 = 0, acc2 = 0;
+      for (int r = r0; r < r1; r++) {
+        float y = a->y[(long)r * co + c], g = a->dout[(long)r * co + c];
+        if (a->act) {
+          float z = y * scale[c] + shift[c], s = ssigmoid(z);
+          g = g * (s * (1.0f + z * (1.0f - s)));
+        }
+        a->out[(long)r * co + c] = g;
+        acc1 += g;
+        acc2 += g * ((y - mean[c]) * rstd[c]);
+      }
+      s1[c] = acc1;
+      s2[c] = acc2;
+    }
+  }
+}
+
+// Adds the per-task sums of pass 1 in task order (double precision): sums[0][c] = sum dz,
+// sums[1][c] = sum dz*xhat. One thread.
+EXPORT(bn_sums_finalize) void bn_sums_finalize(const float *partial, int ntasks, int co, float *sums) {
+  for (int c = 0; c < co; c++) {
+    double s1 = 0, s2 = 0;
+    for (int k = 0; k < ntasks; k++) {
+      s1 += partial[(long)k * 2 * co + c];
+      s2 += partial[(long)k * 2 * co + co + c];
+    }
+    sums[c] = (float)s1;
+    sums[co + c] = (float)s2;
+  }
+}
+
+// Backward pass 2, in place over dz: dy = gamma*rstd * (dz - sum(dz)/n - xhat*sum(dz*xhat)/n).
+EXPORT(bn_backward_apply) void bn_backward_apply(const bn_args *a, int tid) {
+  (void)tid;
+  int co = a->co;
+  float inv = 1.0f / (float)a->rows;
+  const float *mean = a->stats, *rstd = a->stats + 2 * co;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int r0 = task * a->chunk, r1 = imin(a->rows, r0 + a->chunk);
+    int c = 0;
+    for (; c + 4 <= co; c += 4) {
+      v4 mu = ld(mean + c), rs = ld(rstd + c);
+      v4 k = vmul(ld(a->gamma + c), rs);
+      v4 m1 = vmul(ld(a->sums + c), splat(inv)), m2 = vmul(ld(a->sums + co + c), splat(inv));
+      for (int r = r0; r < r1; r++) {
+        float *g = a->out + (long)r * co + c;
+        v4 xh = vmul(vsub(ld(a->y + (long)r * co + c), mu), rs);
+        st(g, vmul(k, vsub(vsub(ld(g), m1), vmul(xh, m2))));
+      }
+    }
+    for (; c < co; c++) {
+      float k = a->gamma[c] * rstd[c], m1 = a->sums[c] * inv, m2 = a->sums[co + c] * inv;
+      for (int r = r0; r < r1; r++) {
+        float *g = a->out + (long)r * co + c;
+        float xh = (a->y[(long)r * co + c] - mean[c]) * rstd[c];
+        *g = k * ((*g - m1) - xh * m2);
+      }
+    }
+  }
+}
+
+// Per-task column sums of a [rows][co] matrix (the bias gradient), partial[task][co].
+EXPORT(column_sums) void column_sums(const bn_args *a, int tid) {
+  (void)tid;
+  int co = a->co;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int r0 = task * a->chunk, r1 = imin(a->rows, r0 + a->chunk);
+    float *dst = a->partial + (long)task * co;
+    int c = 0;
+    for (; c + 4 <= co; c += 4) {
+      v4 s = splat(0);
+      for (int r = r0; r < r1; r++) s = vadd(s, ld(a->dout + (long)r * co + c));
+      st(dst + c, s);
+    }
+    for (; c < co; c++) {
+      float s = 0;
+      for (int r = r0; r < r1; r++) s += a->dout[(long)r * co + c];
+      dst[c] = s;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Data movement: channel slices between [rows][c] matrices (concat, split) and 2x nearest
+// upsampling with its gradient.
+
+typedef struct {
+  const float *src;
+  float *dst;
+  int src_stride, src_off, dst_stride, dst_off, width;
+} copy_spec;
+
+typedef struct {
+  int32_t *counter; // 0
+  int ntasks;       // 1
+  int chunk;        // 2
+  int rows;         // 3
+  int ncopies;      // 4
+  const copy_spec *copies; // 5
+} copy_args;
+
+INLINE void copy_floats(float *d, const float *s, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    st(d + i, ld(s + i));
+    st(d + i + 4, ld(s + i + 4));
+  }
+  for (; i + 4 <= n; i += 4) st(d + i, ld(s + i));
+  for (; i < n; i++) d[i] = s[i];
+}
+
+// For every copy: dst[r][dst_off : dst_off+width] = src[r][src_off : src_off+width].
+EXPORT(copy_channels) void copy_channels(const copy_args *a, int tid) {
+  (void)tid;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int r0 = task * a->chunk, r1 = imin(a->rows, r0 + a->chunk);
+    for (int k = 0; k < a->ncopies; k++) {
+      const copy_spec *c = a->copies + k;
+      for (int r = r0; r < r1; r++) copy_floats(c->dst + (long)r * c->dst_stride + c->dst_off, c->src + (long)r * c->src_stride + c->src_off, c->width);
+    }
+  }
+}
+
+typedef struct {
+  int32_t *counter; // 0
+  int ntasks;       // 1
+  int chunk;        // 2 input rows (n, y) per task
+  int n, h, w, c;   // 3..6 input geometry
+  const float *src; // 7
+  float *dst;       // 8
+} upsample_args;
+
+// out[n][2y+i][2x+j] = in[n][y][x]. Tasks: chunks of input rows (n, y).
+EXPORT(upsample2x) void upsample2x(const upsample_args *a, int tid) {
+  (void)tid;
+  int w = a->w, c = a->c;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int r0 = task * a->chunk, r1 = imin(a->n * a->h, r0 + a->chunk);
+    for (int r = r0; r < r1; r++) {
+      const float *s = a->src + (long)r * w * c;
+      float *d0 = a->dst + (long)r * 4 * w * c, *d1 = d0 + 2 * w * c;
+      for (int x = 0; x < w; x++) {
+        copy_floats(d0 + 2 * x * c, s + x * c, c);
+        copy_floats(d0 + (2 * x + 1) * c, s + x * c, c);
+      }
+      copy_floats(d1, d0, 2 * w * c);
+    }
+  }
+}
+
+// Gradient: in[n][y][x] = sum of the four out pixels. a->src is dout, a->dst din.
+EXPORT(upsample2x_grad) void upsample2x_grad(const upsample_args *a, int tid) {
+  (void)tid;
+  int w = a->w, c = a->c;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int r0 = task * a->chunk, r1 = imin(a->n * a->h, r0 + a->chunk);
+    for (int r = r0; r < r1; r++) {
+      const float *s0 = a->src + (long)r * 4 * w * c, *s1 = s0 + 2 * w * c;
+      float *d = a->dst + (long)r * w * c;
+      for (int x = 0; x < w; x++) {
+        const float *p = s0 + 2 * x * c, *q = s1 + 2 * x * c;
+        int k = 0;
+        for (; k + 4 <= c; k += 4) st(d + x * c + k, vadd(vadd(ld(p + k), ld(p + c + k)), vadd(ld(q + k), ld(q + c + k))));
+        for (; k < c; k++) d[x * c + k] = (p[k] + p[c + k]) + (q[k] + q[c + k]);
+      }
+    }
+  }
+}
