@@ -118,10 +118,13 @@ export class YOLODetector {
   predict(samples: DetSample[]): Detections[] {
     const { images, h, w } = YOLODetector.collate(samples);
     const priors = this.priors(h, w);
-    const [scores, boxes] = tf.tidy(() => {
+    // Read outside tidy: tidy walks a returned typed array element by element.
+    const outs = tf.tidy(() => {
       const out = this.forward(this.preprocess(images, samples.length, h, w), { training: false, bnUpdates: [] });
-      return [tf.sigmoid(out.cls).dataSync(), decodeBoxes(distToSides(out.reg), priors).dataSync()];
+      return [tf.sigmoid(out.cls), decodeBoxes(distToSides(out.reg), priors)];
     });
+    const [scores, boxes] = outs.map((t) => t.dataSync() as Float32Array);
+    tf.dispose(outs);
     return samples.map((s, n) => this.postprocess(scores as Float32Array, boxes as Float32Array, n, priors.count, s));
   }
 
