@@ -22,6 +22,7 @@ typedef v128_t v4;
 #endif
 #define NR 8 // columns of a GEMM tile (two vectors)
 
+
 // FOR_ROWS(F) expands F(0) ... F(MR-1): the tile's rows live in named registers.
 #if MR == 4
 #define FOR_ROWS(F) F(0) F(1) F(2) F(3)
