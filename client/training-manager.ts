@@ -89,6 +89,9 @@ export class TrainingManager implements vscode.Disposable {
       // In desktop VS Code process.execPath is Electron; ELECTRON_RUN_AS_NODE makes it a plain node
       runner = { kind: 'builtin', node: process.execPath, cli: this.context.asAbsolutePath(path.join('bin', 'yololab.js')), cwd: wsFolder };
       if (process.versions.electron) env = { ELECTRON_RUN_AS_NODE: '1' };
+      // A user-installed tfjs-node(-gpu) for the trainer to find (src/train/native-backend.ts).
+      const tfjsNodePath = vscode.workspace.getConfiguration('yololab', doc.uri).get<string>('tfjsNodePath', '');
+      if (tfjsNodePath) env = { ...env, YOLOLAB_TFJS_NODE_PATH: resolveSettingPath(tfjsNodePath, wsFolder, os.homedir()) };
     } else {
       runner = {
         kind: 'mmyolo',

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { makeDemoDataset } from '../data/demo-dataset';
 import { DataError } from '../data/errors';
+import { intValue, parseArgs, ParsedArgs, UsageError } from './args';
 
 export const summary = 'dataset tools: make-demo DIR, split DIR --val 0.2 --seed N, download voc2012|voc2007|coco2017 DIR';
 
@@ -11,45 +12,21 @@ const USAGE = `usage:
   yololab data download voc2012|voc2007|coco2017 DIR [--url-base URL]
 `;
 
-class UsageError extends Error {}
-
-/** Splits argv into positionals and --key value / --key=value options. */
-function parseArgs(argv: string[], known: string[]): { pos: string[]; opts: Record<string, string> } {
-  const pos: string[] = [];
-  const opts: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) {
-      pos.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const key = a.slice(2, eq < 0 ? undefined : eq);
-    if (!known.includes(key)) throw new UsageError(`unknown option --${key}`);
-    if (eq >= 0) opts[key] = a.slice(eq + 1);
-    else if (i + 1 < argv.length) opts[key] = argv[++i];
-    else throw new UsageError(`--${key} needs a value`);
-  }
-  return { pos, opts };
-}
-
-function intOpt(opts: Record<string, string>, key: string, dflt: number, min = 0): number {
-  if (opts[key] === undefined) return dflt;
-  const v = Number(opts[key]);
-  if (!Number.isInteger(v) || v < min) throw new UsageError(`--${key} must be an integer >= ${min}, got '${opts[key]}'`);
-  return v;
+/** An integer option with a default, checked against `min`. */
+function intOpt(a: ParsedArgs, key: string, dflt: number, min = 0): number {
+  return intValue(a, key, min) ?? dflt;
 }
 
 async function makeDemo(argv: string[]): Promise<number> {
-  const { pos, opts } = parseArgs(argv, ['seed', 'train', 'val', 'size']);
-  if (pos.length !== 1) throw new UsageError('make-demo takes one DIR');
+  const a = parseArgs(argv, { values: ['seed', 'train', 'val', 'size'] });
+  if (a.positional.length !== 1) throw new UsageError('make-demo takes one DIR');
   const t0 = Date.now();
-  const dir = resolve(pos[0]);
+  const dir = resolve(a.positional[0]);
   const r = await makeDemoDataset(dir, {
-    seed: intOpt(opts, 'seed', 0),
-    train: intOpt(opts, 'train', 240),
-    val: intOpt(opts, 'val', 60),
-    size: intOpt(opts, 'size', 160, 32),
+    seed: intOpt(a, 'seed', 0),
+    train: intOpt(a, 'train', 240),
+    val: intOpt(a, 'val', 60),
+    size: intOpt(a, 'size', 160, 32),
   });
   process.stdout.write(
     `wrote ${r.train} train + ${r.val} val images (${r.classes.join(', ')}) to ${dir}/VOC2007 in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
@@ -58,24 +35,25 @@ async function makeDemo(argv: string[]): Promise<number> {
 }
 
 async function split(argv: string[]): Promise<number> {
-  const { pos, opts } = parseArgs(argv, ['val', 'seed', 'from']);
-  if (pos.length !== 1) throw new UsageError('split takes one DIR');
-  const val = opts.val === undefined ? 0.2 : Number(opts.val);
+  const a = parseArgs(argv, { values: ['val', 'seed', 'from'] });
+  if (a.positional.length !== 1) throw new UsageError('split takes one DIR');
+  const given = a.values.get('val');
+  const val = given === undefined ? 0.2 : Number(given);
   if (!(val >= 0 && val < 1) && !(Number.isInteger(val) && val >= 1)) {
-    throw new UsageError(`--val must be a fraction in [0,1) or a count, got '${opts.val}'`);
+    throw new UsageError(`--val must be a fraction in [0,1) or a count, got '${given}'`);
   }
   const { splitVocDataset } = await import('../data/split');
-  const r = await splitVocDataset(resolve(pos[0]), { val, seed: intOpt(opts, 'seed', 0), from: opts.from });
+  const r = await splitVocDataset(resolve(a.positional[0]), { val, seed: intOpt(a, 'seed', 0), from: a.values.get('from') });
   process.stdout.write(`${r.dir}: ${r.train} train, ${r.val} val (from ${r.source})\n`);
   for (const w of r.warnings) process.stderr.write(w + '\n');
   return 0;
 }
 
 async function download(argv: string[]): Promise<number> {
-  const { pos, opts } = parseArgs(argv, ['url-base']);
-  if (pos.length !== 2) throw new UsageError('download takes a dataset name and a DIR');
+  const a = parseArgs(argv, { values: ['url-base'] });
+  if (a.positional.length !== 2) throw new UsageError('download takes a dataset name and a DIR');
   const { downloadDataset } = await import('../data/download');
-  await downloadDataset(pos[0], resolve(pos[1]), { urlBase: opts['url-base'], log: (s) => process.stderr.write(s + '\n') });
+  await downloadDataset(a.positional[0], resolve(a.positional[1]), { urlBase: a.values.get('url-base'), log: (s) => process.stderr.write(s + '\n') });
   return 0;
 }
 

@@ -2,7 +2,9 @@
 // report the val mAP and where the curves and checkpoints are.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { errorLine, intFlag, parseArgs, strFlag, UsageError } from '../train/cli-args';
+import { intValue, parseArgs, UsageError } from './args';
+import { errorLine } from './error-line';
+import { stopOnSigint } from './stop-on-sigint';
 
 export const summary = 'generate the demo shapes dataset (if absent) and train the demo config on it';
 
@@ -10,7 +12,7 @@ const usage = 'usage: yololab demo [--data DIR] [--work-dir DIR] [--seed N] [--b
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    const p = parseArgs(argv, ['data', 'work-dir', 'seed', 'backend', 'max-iters'], ['help']);
+    const p = parseArgs(argv, { values: ['data', 'work-dir', 'seed', 'backend', 'max-iters'], flags: ['help'], lists: ['cfg-options'] });
     if (p.flags.has('help')) {
       process.stdout.write(usage + '\n');
       return 0;
@@ -20,9 +22,9 @@ export async function run(argv: string[]): Promise<number> {
     const configs = existsSync(configDir) ? readdirSync(configDir).filter((f) => f.endsWith('.py')) : [];
     if (configs.length !== 1) throw new Error(`expected exactly one demo config in ${configDir}, found ${configs.length} (run from the repository root)`);
     const config = join(configDir, configs[0]);
-    const dataDir = strFlag(p, 'data') ?? 'data/demo';
-    const cfgOptions = [...p.cfgOptions];
-    if (strFlag(p, 'data')) cfgOptions.push(`train_dataloader.dataset.data_root=${dataDir}/`, `val_dataloader.dataset.data_root=${dataDir}/`, `test_dataloader.dataset.data_root=${dataDir}/`);
+    const dataDir = p.values.get('data') ?? 'data/demo';
+    const cfgOptions = [...(p.lists.get('cfg-options') ?? [])];
+    if (p.values.get('data')) cfgOptions.push(`train_dataloader.dataset.data_root=${dataDir}/`, `val_dataloader.dataset.data_root=${dataDir}/`, `test_dataloader.dataset.data_root=${dataDir}/`);
     if (!existsSync(join(dataDir, 'VOC2007', 'ImageSets', 'Main', 'train.txt'))) {
       process.stdout.write(`demo: generating the shapes dataset in ${resolve(dataDir)} ...\n`);
       const { makeDemoDataset } = await import('../data/demo-dataset');
@@ -31,8 +33,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     const { train } = await import('../train/runner');
     const t0 = Date.now();
-    const workDir = strFlag(p, 'work-dir') ?? join('work_dirs', 'demo');
-    const r = await train({ config, workDir, seed: intFlag(p, 'seed'), backend: strFlag(p, 'backend'), cfgOptions, maxIters: intFlag(p, 'max-iters') });
+    const workDir = p.values.get('work-dir') ?? join('work_dirs', 'demo');
+    const stop = stopOnSigint();
+    const r = await train({ config, workDir, seed: intValue(p, 'seed'), backend: p.values.get('backend'), cfgOptions, maxIters: intValue(p, 'max-iters', 1), signal: stop.signal }).finally(stop.dispose);
     const minutes = ((Date.now() - t0) / 60000).toFixed(1);
     const map = r.metrics['pascal_voc/mAP'];
     process.stdout.write(

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigLoader, formatDiagnostic, loadConfig, type Diagnostic } from '../config';
 import { lintConfig } from '../lint';
-import { ArgError, parseArgs, parseScopes } from './args';
+import { parseArgs, parseScopes, UsageError } from './args';
 
 export const summary = 'check configs: inheritance mistakes, the filename convention, name vs content';
 
@@ -54,11 +54,11 @@ export async function run(argv: string[]): Promise<number> {
   let a;
   try {
     a = parseArgs(argv, { values: ['format'], repeat: ['scope'] });
-    if (!a.positional.length) throw new ArgError('usage: yololab lint PATH... [--format text|json] [--scope NAME=DIR]...');
+    if (!a.positional.length) throw new UsageError('usage: yololab lint PATH... [--format text|json] [--scope NAME=DIR]...');
     const fmt = a.values.get('format') ?? 'text';
-    if (fmt !== 'text' && fmt !== 'json') throw new ArgError(`--format must be text or json, not '${fmt}'`);
+    if (fmt !== 'text' && fmt !== 'json') throw new UsageError(`--format must be text or json, not '${fmt}'`);
   } catch (e) {
-    if (e instanceof ArgError) {
+    if (e instanceof UsageError) {
       process.stderr.write(`yololab lint: ${e.message}\n`);
       return 2;
     }

@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<Command>> = {
   test: () => import('./test'),
   data: () => import('./data'),
   demo: () => import('./demo'),
+  doctor: () => import('./doctor'),
 };
 
 async function main(argv: string[]): Promise<number> {

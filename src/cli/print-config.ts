@@ -3,7 +3,7 @@
 
 import * as path from 'node:path';
 import { formatDiagnostic, loadConfig, toPythonText, toTaggedJson } from '../config';
-import { ArgError, parseArgs, parseScopes } from './args';
+import { parseArgs, parseScopes, UsageError } from './args';
 
 export const summary = 'print the fully merged config (python or json)';
 
@@ -14,14 +14,14 @@ export async function run(argv: string[]): Promise<number> {
   let cfgOptions: string[];
   try {
     const a = parseArgs(argv, { values: ['format'], repeat: ['scope'], lists: ['cfg-options'] });
-    if (a.positional.length !== 1) throw new ArgError('usage: yololab print-config FILE [--format python|json] [--scope NAME=DIR]... [--cfg-options KEY=VALUE ...]');
+    if (a.positional.length !== 1) throw new UsageError('usage: yololab print-config FILE [--format python|json] [--scope NAME=DIR]... [--cfg-options KEY=VALUE ...]');
     file = a.positional[0];
     format = a.values.get('format') ?? 'python';
-    if (format !== 'python' && format !== 'json') throw new ArgError(`--format must be python or json, not '${format}'`);
+    if (format !== 'python' && format !== 'json') throw new UsageError(`--format must be python or json, not '${format}'`);
     scopes = Object.fromEntries(Object.entries(parseScopes(a.repeated.get('scope') ?? [])).map(([k, v]) => [k, path.resolve(v)]));
     cfgOptions = a.lists.get('cfg-options') ?? [];
   } catch (e) {
-    if (e instanceof ArgError) {
+    if (e instanceof UsageError) {
       process.stderr.write(`yololab print-config: ${e.message}\n`);
       return 2;
     }

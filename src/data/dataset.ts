@@ -2,7 +2,8 @@
 // and per sample decodes the image and runs the pipeline. One bad sample becomes a
 // warning and `null` (the loader skips it) unless ctx.strict is set.
 import { isAbsolute, join, resolve } from 'node:path';
-import { ConfigError, DataError } from './errors';
+import { ConfigError } from '../errors';
+import { DataError } from './errors';
 import type { Rng } from './rng';
 import type { DetSample, GroundTruth } from './types';
 import type { AnnotationRecord } from './records';
@@ -22,6 +23,10 @@ export interface DetDataset {
   spec?: { cfg: unknown; cwd: string; strict: boolean };
   /** Records a warning raised elsewhere (e.g. in a loader worker). */
   addWarning?(msg: string): void;
+  /** Why load(i) last returned null, as `file: reason` (for the loader's "no batch" error). */
+  skipReason?(i: number): string | undefined;
+  /** Records why sample i was skipped when it was loaded elsewhere (a loader worker). */
+  noteSkip?(i: number, reason: string): void;
 }
 
 export interface DatasetContext {
@@ -30,8 +35,31 @@ export interface DatasetContext {
   where?: (path: (string | number)[]) => string | undefined;
   /** Turn data warnings into errors (a bad sample throws instead of being skipped). */
   strict?: boolean;
-  /** Called for each warning as it happens (they are also collected in `warnings`). */
+  /**
+   * Called for each warning as it happens (they are also collected in `warnings`). Each
+   * distinct message reaches a given callback once, however many datasets built with it
+   * meet the problem: a run's train and val sets often share files, and a pipeline switch
+   * rebuilds the train set.
+   */
   onWarning?: (msg: string) => void;
+}
+
+// Messages each onWarning callback has already been given (see DatasetContext.onWarning).
+const heardBy = new WeakMap<(msg: string) => void, Set<string>>();
+
+/** Calls `sink` with `msg` unless this sink has heard exactly this message before. */
+function tellOnce(sink: ((msg: string) => void) | undefined, msg: string): void {
+  if (!sink) return;
+  let heard = heardBy.get(sink);
+  if (!heard) heardBy.set(sink, (heard = new Set()));
+  if (heard.has(msg)) return;
+  heard.add(msg);
+  sink(msg);
+}
+
+/** A skip warning ("FILE: warning: REASON; sample ID skipped") as "FILE: REASON". */
+function skipText(warning: string): string {
+  return warning.replace(': warning: ', ': ').replace(/; (sample|image) \S+ skipped$/, '');
 }
 
 export const VOC_CLASSES = [
@@ -75,8 +103,18 @@ class RecordDataset implements DetDataset {
     this.reported.add(msg);
     if (this.warnings.length < MAX_WARNINGS) this.warnings.push(msg);
     else if (this.warnings.length === MAX_WARNINGS) this.warnings.push('warning: more than 1000 data warnings; further ones are not kept');
-    this.onWarning?.(msg);
+    tellOnce(this.onWarning, msg);
   };
+
+  private skipped = new Map<number, string>();
+
+  skipReason(i: number): string | undefined {
+    return this.skipped.get(i);
+  }
+
+  noteSkip(i: number, reason: string): void {
+    this.skipped.set(i, reason);
+  }
 
   private env: PipelineEnv = {
     length: 0,
@@ -84,13 +122,16 @@ class RecordDataset implements DetDataset {
     warn: (msg) => this.warn(msg),
   };
 
-  private async run(index: number, steps: Transform[], rng: Rng) {
+  /** Runs `steps` on sample `index`; a DataError becomes a warning and null (`onSkip` hears why). */
+  private async run(index: number, steps: Transform[], rng: Rng, onSkip?: (reason: string) => void) {
     const record = this.records[index];
     try {
       return await runPipeline(steps, initialResults(index, record), rng, { ...this.env, length: this.records.length });
     } catch (e) {
       if (e instanceof DataError && !this.strict) {
-        this.warn(`${e.message.replace(': error: ', ': warning: ')}; sample ${record.imageId} skipped`);
+        const msg = `${e.message.replace(': error: ', ': warning: ')}; sample ${record.imageId} skipped`;
+        this.warn(msg);
+        onSkip?.(skipText(msg));
         return null;
       }
       throw e;
@@ -99,7 +140,8 @@ class RecordDataset implements DetDataset {
 
   async load(i: number, rng: Rng): Promise<DetSample | null> {
     if (!(i >= 0 && i < this.records.length)) throw new RangeError(`sample index ${i} out of range 0..${this.records.length - 1}`);
-    const r = await this.run(i, this.pipeline, rng);
+    const r = await this.run(i, this.pipeline, rng, (reason) => this.skipped.set(i, reason));
+    if (r) this.skipped.delete(i);
     return r ? toDetSample(r) : null;
   }
 
@@ -175,7 +217,7 @@ function buildAny(cfg: any, ctx: DatasetContext): DetDataset {
   const warn = (msg: string) => {
     if (strict) throw new DataError(msg.replace(': warning: ', ': error: '));
     if (warnings.length < MAX_WARNINGS) warnings.push(msg);
-    ctx.onWarning?.(msg);
+    tellOnce(ctx.onWarning, msg);
   };
   const dataRoot = resolve(ctx.cwd, typeof cfg.data_root === 'string' ? cfg.data_root : '');
   const prefix = cfg.data_prefix ?? {};
@@ -209,7 +251,7 @@ function buildAny(cfg: any, ctx: DatasetContext): DetDataset {
   // Notes about the config (e.g. a transform accepted but not applied) stay warnings even when strict.
   const note = (msg: string) => {
     if (warnings.length < MAX_WARNINGS) warnings.push(msg);
-    ctx.onWarning?.(msg);
+    tellOnce(ctx.onWarning, msg);
   };
   const pipeline = buildPipeline(cfg.pipeline, { where: sub(['pipeline']), warn: note });
   if (cfg.batch_shapes_cfg) {
@@ -251,5 +293,13 @@ function concatDatasets(parts: DetDataset[], times: number): DetDataset {
       return parts.flatMap((p) => p.warnings);
     },
     addWarning: (msg: string) => parts[0].addWarning?.(msg),
+    skipReason: (i) => {
+      const [d, j] = locate(i);
+      return d.skipReason?.(j);
+    },
+    noteSkip: (i, reason) => {
+      const [d, j] = locate(i);
+      d.noteSkip?.(j, reason);
+    },
   };
 }

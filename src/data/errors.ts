@@ -1,15 +1,8 @@
 // Errors the data layer raises for problems in the user's config or data.
 
-/**
- * A config asks for something the data layer cannot build; `where` is file:line of the
- * setting. The message is left as given so callers format `where: error: message` once.
- */
-export class ConfigError extends Error {
-  constructor(message: string, public where?: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+// ConfigError lives in src/errors.ts (the trainer and the metrics raise it too); re-exported
+// here so existing imports keep working.
+export { ConfigError } from '../errors';
 
 /** A data file (image, annotation, split list) is missing or malformed; the message names the file. */
 export class DataError extends Error {

@@ -1,84 +1,11 @@
 // Pixel operations on RGB HWC byte images used by the transforms: resize, pad, affine warp.
+import { cvResize, type CvInterpolation } from './cv-resize';
 
-/**
- * Resizes like OpenCV: 'bilinear' with half-pixel centres, 'area' averages the source
- * pixels each output pixel covers (cv2.INTER_AREA for shrinking). 'auto' is bilinear but
- * switches to area when shrinking by 2x or more, where bilinear would alias.
- */
-export function resizeRgb(
-  src: Uint8Array, sw: number, sh: number, dw: number, dh: number,
-  mode: 'auto' | 'bilinear' | 'area' = 'auto',
-): Uint8Array {
-  if (dw === sw && dh === sh) return src.slice();
-  if (dw <= 0 || dh <= 0) throw new RangeError(`resize to ${dw}x${dh}`);
-  const shrinking = dw <= sw && dh <= sh;
-  if ((mode === 'area' && shrinking) || (mode === 'auto' && (sw / dw >= 2 || sh / dh >= 2))) return resizeArea(src, sw, sh, dw, dh);
-  const out = new Uint8Array(dw * dh * 3);
-  const fx = sw / dw;
-  const fy = sh / dh;
-  const x0s = new Int32Array(dw), x1s = new Int32Array(dw), wxs = new Float32Array(dw);
-  for (let x = 0; x < dw; x++) {
-    let sx = (x + 0.5) * fx - 0.5;
-    if (sx < 0) sx = 0;
-    const x0 = Math.min(Math.floor(sx), sw - 1);
-    x0s[x] = x0 * 3;
-    x1s[x] = Math.min(x0 + 1, sw - 1) * 3;
-    wxs[x] = sx - x0;
-  }
-  for (let y = 0; y < dh; y++) {
-    let sy = (y + 0.5) * fy - 0.5;
-    if (sy < 0) sy = 0;
-    const y0 = Math.min(Math.floor(sy), sh - 1);
-    const y1 = Math.min(y0 + 1, sh - 1);
-    const wy = sy - y0;
-    const r0 = y0 * sw * 3, r1 = y1 * sw * 3;
-    let o = y * dw * 3;
-    for (let x = 0; x < dw; x++, o += 3) {
-      const a0 = r0 + x0s[x], b0 = r0 + x1s[x], a1 = r1 + x0s[x], b1 = r1 + x1s[x], wx = wxs[x];
-      // Channels unrolled; (v + 0.5) | 0 rounds the non-negative values.
-      let top = src[a0] + (src[b0] - src[a0]) * wx;
-      let bot = src[a1] + (src[b1] - src[a1]) * wx;
-      out[o] = (top + (bot - top) * wy + 0.5) | 0;
-      top = src[a0 + 1] + (src[b0 + 1] - src[a0 + 1]) * wx;
-      bot = src[a1 + 1] + (src[b1 + 1] - src[a1 + 1]) * wx;
-      out[o + 1] = (top + (bot - top) * wy + 0.5) | 0;
-      top = src[a0 + 2] + (src[b0 + 2] - src[a0 + 2]) * wx;
-      bot = src[a1 + 2] + (src[b1 + 2] - src[a1 + 2]) * wx;
-      out[o + 2] = (top + (bot - top) * wy + 0.5) | 0;
-    }
-  }
-  return out;
-}
+export type { CvInterpolation } from './cv-resize';
 
-/** Area-average downscale: each output pixel averages the source rectangle it covers. */
-function resizeArea(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Uint8Array {
-  const out = new Uint8Array(dw * dh * 3);
-  const fx = sw / dw, fy = sh / dh;
-  const acc = new Float64Array(3);
-  for (let y = 0; y < dh; y++) {
-    const ya = y * fy, yb = Math.min(sh, (y + 1) * fy);
-    for (let x = 0; x < dw; x++) {
-      const xa = x * fx, xb = Math.min(sw, (x + 1) * fx);
-      acc[0] = acc[1] = acc[2] = 0;
-      let total = 0;
-      for (let sy = Math.floor(ya); sy < Math.ceil(yb); sy++) {
-        const wy = Math.min(yb, sy + 1) - Math.max(ya, sy);
-        if (wy <= 0) continue;
-        for (let sx = Math.floor(xa); sx < Math.ceil(xb); sx++) {
-          const w = wy * (Math.min(xb, sx + 1) - Math.max(xa, sx));
-          if (w <= 0) continue;
-          const p = (sy * sw + sx) * 3;
-          acc[0] += src[p] * w;
-          acc[1] += src[p + 1] * w;
-          acc[2] += src[p + 2] * w;
-          total += w;
-        }
-      }
-      const o = (y * dw + x) * 3;
-      for (let c = 0; c < 3; c++) out[o + c] = Math.round(acc[c] / total);
-    }
-  }
-  return out;
+/** Resizes exactly as cv2.resize with the given interpolation (MMCV's imresize; see cv-resize.ts). */
+export function resizeRgb(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, interpolation: CvInterpolation): Uint8Array {
+  return cvResize(src, sw, sh, dw, dh, interpolation);
 }
 
 /** An image of the given size filled with one value per channel. */

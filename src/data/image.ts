@@ -14,6 +14,9 @@ export interface RgbImage {
 
 const JPEG_MAGIC = [0xff, 0xd8];
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
+const JPEG_SOS = Buffer.from([0xff, 0xda]);
+const JPEG_EOI = Buffer.from([0xff, 0xd9]);
+const PNG_IEND = Buffer.from('IEND', 'latin1');
 
 function startsWith(buf: Uint8Array, magic: number[]): boolean {
   return buf.length >= magic.length && magic.every((b, i) => buf[i] === b);
@@ -29,11 +32,59 @@ function rgbaToRgb(rgba: Uint8Array, width: number, height: number): Uint8Array 
   return out;
 }
 
-/** Decodes JPEG or PNG bytes (format sniffed from the magic number, not the extension). */
-export function decodeImageBuffer(buf: Uint8Array, file: string): RgbImage {
+/**
+ * A JPEG whose data stops before its end-of-image marker: no FFD9 after the last
+ * start-of-scan (FFDA), or no scan at all. Entropy-coded data stuffs every FF byte, so
+ * neither marker can occur inside it; an EXIF thumbnail's own markers come before the
+ * main image's scans and do not hide a cut.
+ */
+export function jpegTruncated(buf: Uint8Array): boolean {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const sos = b.lastIndexOf(JPEG_SOS);
+  return sos < 0 || b.lastIndexOf(JPEG_EOI) < sos;
+}
+
+/** A PNG must end with its IEND chunk (type + CRC in the last 8 bytes; trailing bytes are tolerated). */
+export function pngTruncated(buf: Uint8Array): boolean {
+  return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).lastIndexOf(PNG_IEND) < 0;
+}
+
+export type ImageFormat = 'jpeg' | 'png';
+
+/**
+ * Checks what every decoder path needs before decoding, so a truncated or empty file
+ * gets the same message whichever decoder runs: the format (from the magic number, not
+ * the extension), emptiness, truncation.
+ */
+export function sniffImage(buf: Uint8Array, file: string): ImageFormat {
   if (buf.length === 0) throw new DataError(`${file}: error: image file is empty`, file);
+  if (startsWith(buf, JPEG_MAGIC)) {
+    if (jpegTruncated(buf)) throw new DataError(`${file}: error: truncated JPEG (${buf.length} bytes; the data ends before the end-of-image marker)`, file);
+    return 'jpeg';
+  }
+  if (startsWith(buf, PNG_MAGIC)) {
+    if (pngTruncated(buf)) throw new DataError(`${file}: error: truncated PNG (${buf.length} bytes; no IEND chunk)`, file);
+    return 'png';
+  }
+  throw new DataError(`${file}: error: not a JPEG or PNG image`, file);
+}
+
+/**
+ * The decoder's own exception as a user message. jpeg-js and pngjs throw plain Errors
+ * with a readable reason ("marker was not found"); a TypeError/RangeError is the decoder
+ * tripping over bytes it did not expect, whose text means nothing to a user.
+ */
+export function corruptImage(file: string, format: ImageFormat, e: unknown): DataError {
+  const internal = e instanceof TypeError || e instanceof RangeError || !(e instanceof Error);
+  const what = format === 'jpeg' ? 'JPEG' : 'PNG';
+  return new DataError(`${file}: error: corrupt ${what} data${internal ? '' : ` (${(e as Error).message})`}`, file);
+}
+
+/** Decodes JPEG or PNG bytes with the pure-JS decoders (jpeg-js, pngjs). */
+export function decodeImageBuffer(buf: Uint8Array, file: string): RgbImage {
+  const format = sniffImage(buf, file);
   try {
-    if (startsWith(buf, JPEG_MAGIC)) {
+    if (format === 'jpeg') {
       const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
       if (!img.width || !img.height) throw new Error('zero-sized image');
       const px = img.width * img.height;
@@ -41,14 +92,11 @@ export function decodeImageBuffer(buf: Uint8Array, file: string): RgbImage {
       if (img.data.length !== px * 3) throw new Error(`unexpected decoded size ${img.data.length} for ${img.width}x${img.height}`);
       return { data: img.data as Uint8Array, width: img.width, height: img.height };
     }
-    if (startsWith(buf, PNG_MAGIC)) {
-      const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
-      return { data: rgbaToRgb(png.data, png.width, png.height), width: png.width, height: png.height };
-    }
+    const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+    return { data: rgbaToRgb(png.data, png.width, png.height), width: png.width, height: png.height };
   } catch (e) {
-    throw new DataError(`${file}: error: corrupt image (${e instanceof Error ? e.message : String(e)})`, file);
+    throw corruptImage(file, format, e);
   }
-  throw new DataError(`${file}: error: not a JPEG or PNG image`, file);
 }
 
 function readError(file: string, e: unknown): DataError {

@@ -4,9 +4,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildDataset } from './dataset';
 import { sampleRng } from './loader';
+import { setImageDecoder } from './image-decoder';
 import type { WorkerRequest, WorkerReply, WorkerInit } from './worker-pool';
 
 const init = workerData as WorkerInit;
+if (init.decoder) setImageDecoder(init.decoder);
 let ready = false;
 const port = parentPort!;
 // Warnings found while re-reading the annotations were already reported by the main thread.
@@ -22,7 +24,8 @@ ready = true;
 port.on('message', async (req: WorkerRequest) => {
   try {
     const sample = await ds.load(req.index, sampleRng(req.seed, req.epoch, req.index));
-    port.postMessage({ id: req.id, sample } satisfies WorkerReply);
+    const skipped = sample ? undefined : ds.skipReason?.(req.index);
+    port.postMessage({ id: req.id, sample, skipped } satisfies WorkerReply);
   } catch (e) {
     const err = e as Error & { where?: string };
     port.postMessage({ id: req.id, error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), where: err?.where } } satisfies WorkerReply);

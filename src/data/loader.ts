@@ -5,6 +5,8 @@ import { Rng } from './rng';
 import type { DetDataset } from './dataset';
 import type { DetSample } from './types';
 import { WorkerPool } from './worker-pool';
+import { DataError } from './errors';
+import { imageDecoderChoice } from './image-decoder';
 
 export interface LoaderOptions {
   batchSize: number;
@@ -29,7 +31,10 @@ function poolFor(dataset: DetDataset, n: number): WorkerPool | null {
   if (!dataset.spec || n <= 0) return null;
   let byN = pools.get(dataset);
   if (!byN) pools.set(dataset, (byN = new Map()));
-  if (!byN.has(n)) byN.set(n, WorkerPool.create(dataset.spec, n, (m) => dataset.addWarning?.(m)));
+  if (!byN.has(n)) {
+    const events = { warning: (m: string) => dataset.addWarning?.(m), skipped: (i: number, why: string) => dataset.noteSkip?.(i, why) };
+    byN.set(n, WorkerPool.create({ ...dataset.spec, decoder: imageDecoderChoice() }, n, events));
+  }
   return byN.get(n)!;
 }
 
@@ -52,9 +57,26 @@ export function sampleRng(seed: number, epoch: number, index: number): Rng {
 }
 
 /**
+ * The error for an epoch that yields no batch, naming why: every sample was skipped (with
+ * the first reason), or the usable ones do not fill one batch and drop_last drops it.
+ */
+export function noBatchError(epoch: number, total: number, skipped: number, firstReason: string | undefined, batchSize: number): DataError {
+  const where = `epoch ${epoch + 1} yields no batch`;
+  if (total === 0) return new DataError(`${where}: the dataset has no samples`);
+  if (skipped === total) {
+    const all = total === 1 ? 'its only sample was' : `all ${total} samples were`;
+    return new DataError(`${where}: ${all} skipped${firstReason ? ` (${total === 1 ? '' : 'first: '}${firstReason})` : ''}; see the data warnings`);
+  }
+  const usable = total - skipped;
+  const because = skipped ? ` (${skipped} of ${total} skipped${firstReason ? `, first: ${firstReason}` : ''})` : '';
+  return new DataError(`${where}: ${usable} usable sample${usable === 1 ? '' : 's'}${because} do not fill one batch of ${batchSize}, and drop_last drops the short one`);
+}
+
+/**
  * Yields batches of `batchSize` samples in epoch order. Skipped samples (load() -> null)
  * are left out and the batch is filled from the next ones; with dropLast a final short
- * batch is not yielded.
+ * batch is not yielded. An epoch that would yield no batch at all throws a DataError
+ * saying why (noBatchError), so a run never "finishes" with zero iterations.
  */
 export function createLoader(dataset: DetDataset, opts: LoaderOptions): AsyncIterable<DetSample[]> {
   if (!(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${opts.batchSize}`);
@@ -74,17 +96,28 @@ export function createLoader(dataset: DetDataset, opts: LoaderOptions): AsyncIte
         }
       };
       let batch: DetSample[] = [];
+      let yielded = 0, skipped = 0;
+      let firstReason: string | undefined;
       fill();
-      while (inflight.length) {
+      for (let k = 0; inflight.length; k++) {
         const sample = await inflight.shift()!;
         fill();
         if (sample) batch.push(sample);
+        else {
+          skipped++;
+          firstReason ??= dataset.skipReason?.(order[k]);
+        }
         if (batch.length === opts.batchSize) {
+          yielded++;
           yield batch;
           batch = [];
         }
       }
-      if (batch.length && !opts.dropLast) yield batch;
+      if (batch.length && !opts.dropLast) {
+        yielded++;
+        yield batch;
+      }
+      if (!yielded) throw noBatchError(opts.epoch, order.length, skipped, firstReason, opts.batchSize);
     },
   };
 }

@@ -1,7 +1,7 @@
 // Builds a data pipeline from MMYOLO transform dicts (`type` names with an optional
 // `mmdet.` prefix or `_scope_` key) and runs it. Unknown names are ConfigErrors naming
 // the type, where it was written and the known names.
-import { ConfigError } from './errors';
+import { ConfigError } from '../errors';
 import type { Rng } from './rng';
 import type { AnnotationRecord } from './records';
 import type { DetSample } from './types';

@@ -5,13 +5,17 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, DataError } from './errors';
+import { ConfigError } from '../errors';
+import { DataError } from './errors';
 import type { DetSample } from './types';
+import type { DecoderChoice } from './image-decoder';
 
 export interface WorkerInit {
   cfg: unknown;
   cwd: string;
   strict: boolean;
+  /** The main thread's image decoder choice (image-decoder.ts), so workers decode alike. */
+  decoder?: DecoderChoice;
 }
 export interface WorkerRequest {
   id: number;
@@ -20,7 +24,7 @@ export interface WorkerRequest {
   epoch: number;
 }
 export type WorkerReply =
-  | { id: number; sample: DetSample | null; error?: undefined; warning?: undefined }
+  | { id: number; sample: DetSample | null; skipped?: string; error?: undefined; warning?: undefined }
   | { id: number; error: { name: string; message: string; where?: string }; sample?: undefined; warning?: undefined }
   | { warning: string; id?: undefined; sample?: undefined; error?: undefined };
 
@@ -44,13 +48,19 @@ function workerScript(): { code: string; eval: boolean } | null {
   return null;
 }
 
+/** What the pool reports besides samples: warnings, and why a sample came back null. */
+export interface PoolEvents {
+  warning(msg: string): void;
+  skipped(index: number, reason: string): void;
+}
+
 export class WorkerPool {
   private workers: { w: Worker; pending: number }[] = [];
-  private waiting = new Map<number, { resolve: (s: DetSample | null) => void; reject: (e: Error) => void; worker: number }>();
+  private waiting = new Map<number, { resolve: (s: DetSample | null) => void; reject: (e: Error) => void; worker: number; index: number }>();
   private nextId = 0;
   private failed: Error | null = null;
 
-  private constructor(init: WorkerInit, n: number, script: { code: string; eval: boolean }, private onWarning: (m: string) => void) {
+  private constructor(init: WorkerInit, n: number, script: { code: string; eval: boolean }, private events: PoolEvents) {
     for (let k = 0; k < n; k++) {
       const w = new Worker(script.code, { workerData: init, eval: script.eval });
       w.unref();
@@ -64,9 +74,9 @@ export class WorkerPool {
   }
 
   /** A pool, or null when workers cannot be used here (no worker script found). */
-  static create(init: WorkerInit, n: number, onWarning: (m: string) => void): WorkerPool | null {
+  static create(init: WorkerInit, n: number, events: PoolEvents): WorkerPool | null {
     const script = workerScript();
-    return script && n > 0 ? new WorkerPool(init, n, script, onWarning) : null;
+    return script && n > 0 ? new WorkerPool(init, n, script, events) : null;
   }
 
   private fail(e: Error): void {
@@ -77,7 +87,7 @@ export class WorkerPool {
 
   private onMessage(k: number, msg: WorkerReply): void {
     if (msg.warning !== undefined) {
-      this.onWarning(msg.warning);
+      this.events.warning(msg.warning);
       return;
     }
     const p = this.waiting.get(msg.id!);
@@ -88,7 +98,10 @@ export class WorkerPool {
     if (msg.error) {
       const { name, message, where } = msg.error;
       p.reject(name === 'DataError' ? new DataError(message) : name === 'ConfigError' ? new ConfigError(message, where) : new Error(message));
-    } else p.resolve(msg.sample ?? null);
+    } else {
+      if (msg.skipped !== undefined) this.events.skipped(p.index, msg.skipped);
+      p.resolve(msg.sample ?? null);
+    }
   }
 
   load(index: number, seed: number, epoch: number): Promise<DetSample | null> {
@@ -100,7 +113,7 @@ export class WorkerPool {
     if (slot.pending++ === 0) slot.w.ref();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, worker: k });
+      this.waiting.set(id, { resolve, reject, worker: k, index });
       slot.w.postMessage({ id, index, seed, epoch } satisfies WorkerRequest);
     });
   }

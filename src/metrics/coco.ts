@@ -5,7 +5,7 @@
 // preferring non-ignored ones; crowd regions match any number of detections with
 // IoU = intersection / detection area. Precision is made monotone and sampled at 101
 // recall points; AP averages over IoU thresholds .50:.05:.95 and classes with ground truth.
-import type { Detections, GroundTruth } from '../data/types';
+import type { Detections } from '../data/types';
 
 export const AREA_RANGES: Record<'all' | 'small' | 'medium' | 'large', [number, number]> = {
   all: [0, 1e10],
@@ -23,10 +23,23 @@ export function linspace(start: number, stop: number, num: number): number[] {
 export const DEFAULT_IOU_THRS = linspace(0.5, 0.95, 10);
 const REC_THRS = linspace(0, 1, 101);
 
+/**
+ * One image's ground truth as COCOeval sees it: boxes x1,y1,x2,y2; `ignore` is the crowd
+ * flag (pycocotools sets ignore = iscrowd); `areas` the annotation's `area` field, used
+ * for the small/medium/large ranges (box area when absent).
+ */
+export interface CocoGroundTruth {
+  imageId: string;
+  bboxes: ArrayLike<number>;
+  labels: ArrayLike<number>;
+  ignore: ArrayLike<number>;
+  areas?: ArrayLike<number>;
+}
+
 interface ImageEntry {
-  gtBoxes: Float32Array;
-  gtLabels: Int32Array;
-  gtCrowd: Uint8Array;
+  gtBoxes: ArrayLike<number>;
+  gtLabels: ArrayLike<number>;
+  gtCrowd: ArrayLike<number>;
   gtArea: Float64Array;
   det: Detections;
   /** Per class: indices of its ground truths and detections in this image. */
@@ -76,7 +89,7 @@ export class CocoEvaluator {
     private maxDets = 100,
   ) {}
 
-  process(gt: GroundTruth & { areas?: Float32Array }, det: Detections): void {
+  process(gt: CocoGroundTruth, det: Detections): void {
     const n = gt.labels.length;
     const area = new Float64Array(n);
     for (let j = 0; j < n; j++) area[j] = gt.areas && gt.areas.length === n ? gt.areas[j] : xyxyArea(gt.bboxes, j);

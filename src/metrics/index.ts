@@ -1,9 +1,12 @@
 // buildEvaluator: val_evaluator/test_evaluator dict of a config -> an evaluator reporting
 // MMEngine's metric keys ('pascal_voc/mAP', 'coco/bbox_mAP', ...).
-import { ConfigError } from '../data/errors';
+import { ConfigError } from '../errors';
 import type { Detections, GroundTruth } from '../data/types';
 import { VocEvaluator, type VocEvalMode } from './voc';
+import { resolve } from 'node:path';
+import { DataError } from '../data/errors';
 import { CocoEvaluator, DEFAULT_IOU_THRS } from './coco';
+import { readCocoGroundTruth } from './coco-ground-truth';
 
 export { VocEvaluator, averagePrecision } from './voc';
 export { CocoEvaluator } from './coco';
@@ -71,9 +74,28 @@ export function buildEvaluator(cfg: any, classes: string[], where?: (path: (stri
     const thrs = numberList(cfg.iou_thrs, DEFAULT_IOU_THRS, bad);
     // CocoMetric sets COCOeval's maxDets to proposal_nums; AP uses the last one.
     const ev = new CocoEvaluator(classes.length, thrs, proposalNums[proposalNums.length - 1]);
+    // With ann_file the ground truth is that file as pycocotools reads it (coco-ground-truth.ts;
+    // relative paths from the working directory, as MMDetection opens them). Without it,
+    // MMDetection converts the dataset's instances with area = box w*h
+    // (gt_to_coco_json, mmdet/evaluation/metrics/coco_metric.py:307-318).
+    const fileGt = typeof cfg.ann_file === 'string' && cfg.ann_file ? readCocoGroundTruth(resolve(cfg.ann_file), classes) : undefined;
+    const seen = new Set<string>();
     return {
-      process: (gt, det) => ev.process(gt, det),
+      process: (gt, det) => {
+        if (!fileGt) return ev.process({ imageId: gt.imageId, bboxes: gt.bboxes, labels: gt.labels, ignore: gt.ignore }, det);
+        const g = fileGt.get(det.imageId);
+        // pycocotools' loadRes refuses results for images its file does not list.
+        if (!g) throw new DataError(`${resolve(cfg.ann_file)}: error: CocoMetric ann_file has no image with id ${det.imageId} (is it the val set's annotation file?)`);
+        seen.add(det.imageId);
+        ev.process(g, det);
+      },
       compute: () => {
+        // Images of the file that were never evaluated (skipped by the loader) keep their ground truth.
+        for (const [id, g] of fileGt ?? []) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+          ev.process(g, { imageId: id, bboxes: new Float32Array(0), scores: new Float32Array(0), labels: new Int32Array(0) });
+        }
         const r = ev.compute();
         return {
           'coco/bbox_mAP': round3(r.mAP),

@@ -3,6 +3,7 @@
 // install downloads libtensorflow), so a failed require is normal, not an error.
 import * as tf from '@tensorflow/tfjs';
 import { kernelsLabel, prepareKernels, startKernels } from './kernels/tf-kernels';
+import { describeNotFound, locateNative, nativeLabel, requireNative, type NativeLocation, type NativePackage } from './native-backend';
 
 // Production mode: no per-op debug checks, and no console banner advertising tfjs-node
 // (the log names the backend and why the native ones were skipped).
@@ -30,15 +31,14 @@ const aliases: Record<string, BackendName> = {
 
 export const backendNames = Object.keys(aliases);
 
-async function tryNative(pkg: string): Promise<string | null> {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    require(pkg);
-    return null;
-  } catch (e) {
-    return `${pkg}: not available (${(e as Error).message.split('\n')[0]})`;
-  }
+// The native packages are looked for beyond this installation (the setting, the workspace,
+// global installs) by native-backend.ts; the log names the one that loaded.
+async function tryNative(pkg: NativePackage): Promise<string | null> {
+  const search = locateNative(pkg);
+  if (!search.found) return describeNotFound(pkg, search);
+  return requireNative(search.found) ?? (loadedNative.set(pkg, search.found), null);
 }
+const loadedNative = new Map<NativePackage, NativeLocation>();
 
 async function activate(name: BackendName): Promise<string | null> {
   try {
@@ -85,9 +85,9 @@ export async function selectBackend(requested?: string): Promise<BackendChoice> 
 function describe(name: BackendName): string {
   switch (name) {
     case 'tensorflow-gpu':
-      return 'tensorflow (tfjs-node-gpu, CUDA)';
+      return `tensorflow (tfjs-node-gpu, CUDA${nativeLabel(loadedNative.get('@tensorflow/tfjs-node-gpu'), tf.backend())})`;
     case 'tensorflow':
-      return 'tensorflow (tfjs-node, native CPU)';
+      return `tensorflow (tfjs-node, native CPU${nativeLabel(loadedNative.get('@tensorflow/tfjs-node'), tf.backend())})`;
     case 'wasm':
       return kernelsLabel();
     default:

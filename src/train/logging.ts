@@ -46,7 +46,8 @@ export class RunLog {
     appendFileSync(this.logFile, `WARNING - ${msg}\n`);
     if (this.barShown) this.echo('\r\x1b[K');
     this.barShown = false;
-    this.echo(`warning: ${msg}\n`);
+    // Data-layer warnings come located ("FILE: warning: …"); others get the prefix.
+    this.echo(/^\S[^\n]*?: warning: /.test(msg) ? `${msg}\n` : `warning: ${msg}\n`);
   }
 
   /** Terminal-only progress bar (the log file and pipes get the periodic lines instead). */

@@ -9,12 +9,29 @@ function blob(v: tf.Tensor): TensorBlob {
   return { shape: v.shape.slice(), data: Float32Array.from(v.dataSync() as Float32Array) };
 }
 
-export function collectState(store: ParamStore, ema: ExpMomentumEMA | undefined, opt: Optimizer | undefined, meta: Record<string, any>): Checkpoint {
+/** Model and optimizer state; the EMA hook adds its copy (emaIntoCheckpoint). */
+export function collectState(store: ParamStore, opt: Optimizer | undefined, meta: Record<string, any>): Checkpoint {
   const tensors = new Map<string, TensorBlob>();
   for (const [n, v] of store.stateDict()) tensors.set(n, blob(v));
-  if (ema) for (const [n, v] of ema.shadow) tensors.set(`ema.${n}`, blob(v));
   if (opt) for (const [n, slots] of opt.state.slots) slots.forEach((s, i) => tensors.set(`optim.${n}.${i}`, blob(s)));
-  return { meta: { ...meta, ema_steps: ema?.steps ?? 0, optim_step: opt?.state.step ?? 0 }, tensors };
+  return { meta: { ...meta, ema_steps: 0, optim_step: opt?.state.step ?? 0 }, tensors };
+}
+
+/** Adds the EMA copy (`ema.` prefixed tensors and its step count) to a checkpoint. */
+export function emaIntoCheckpoint(ema: ExpMomentumEMA, ck: Checkpoint): void {
+  for (const [n, v] of ema.shadow) ck.tensors.set(`ema.${n}`, blob(v));
+  ck.meta.ema_steps = ema.steps;
+}
+
+/** Restores the EMA copy from a checkpoint written with one (tensors it lacks keep their values). */
+export function emaFromCheckpoint(ck: Checkpoint, ema: ExpMomentumEMA): void {
+  tf.tidy(() => {
+    for (const [n, v] of ema.shadow) {
+      const t = ck.tensors.get(`ema.${n}`);
+      if (t) assign(v, t, `ema.${n}`);
+    }
+  });
+  ema.steps = ck.meta.ema_steps ?? 0;
 }
 
 function assign(v: tf.Variable, t: TensorBlob, name: string): void {
@@ -23,19 +40,12 @@ function assign(v: tf.Variable, t: TensorBlob, name: string): void {
 }
 
 /** Full restore for --resume: every tensor must be there with the same shape. */
-export function restoreState(ck: Checkpoint, store: ParamStore, ema?: ExpMomentumEMA, opt?: Optimizer): void {
+export function restoreState(ck: Checkpoint, store: ParamStore, opt?: Optimizer): void {
   tf.tidy(() => {
     for (const [n, v] of store.stateDict()) {
       const t = ck.tensors.get(n);
       if (!t) throw new Error(`checkpoint: missing ${n} (was it written for another config?)`);
       assign(v, t, n);
-    }
-    if (ema) {
-      for (const [n, v] of ema.shadow) {
-        const t = ck.tensors.get(`ema.${n}`);
-        if (t) assign(v, t, `ema.${n}`);
-      }
-      ema.steps = ck.meta.ema_steps ?? 0;
     }
     if (opt) {
       for (const [n, slots] of opt.state.slots) slots.forEach((s, i) => {

@@ -1,18 +1,15 @@
 // `yololab test`: evaluates a checkpoint on the config's test set, optionally with TTA,
 // and with --show-dir writes each image with its predicted boxes drawn.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { buildDataset } from '../data/dataset';
 import { createLoader } from '../data/loader';
 import { decodeImage, encodePng } from '../data/image';
 import { Detections, DetSample } from '../data/types';
-import { selectBackend } from './backend';
 import { readCheckpoint } from './checkpoint';
-import { loadTrainConfig } from './config';
 import { drawDetections } from '../data/draw';
-import { RunLog } from './logging';
-import { buildModel, datasetCtx, evaluate } from './runner';
-import { setTypeLocator } from './registry';
+import { evaluate } from './evaluate';
+import { buildModel, datasetCtx, prepareRun } from './prepare';
 import { loadPartial } from './state';
 import { expandTtaPipeline, mergeViews, ttaCfgOf } from './tta';
 import { buildEvaluator } from '../metrics';
@@ -30,13 +27,7 @@ export interface TestOptions {
 }
 
 export async function runTest(opts: TestOptions): Promise<{ metrics: Record<string, number>; withoutTta?: Record<string, number>; runDir: string }> {
-  const loaded = loadTrainConfig(opts.config, opts.cfgOptions ?? []);
-  setTypeLocator(loaded.where);
-  const cfg = loaded.cfg;
-  const workDir = resolve(opts.workDir ?? cfg.work_dir ?? join('work_dirs', basename(opts.config).replace(/\.(py|json)$/, '')));
-  const log = new RunLog(workDir, opts.echo, false);
-  const backend = await selectBackend(opts.backend);
-  log.info(`backend: ${backend.label}`);
+  const { loaded, cfg, log } = await prepareRun({ ...opts, tty: false });
   const { store, det } = buildModel(loaded, 0);
   const ck = readCheckpoint(opts.checkpoint);
   const r = loadPartial(ck, store);

@@ -87,7 +87,7 @@ test('SIGINT finishes the step, writes a checkpoint and exits 0; --resume contin
 });
 
 test('out-of-memory errors get a hint about batch size and image scale', async () => {
-  const { errorLine } = await import('../../src/train/cli-args');
+  const { errorLine } = await import('../../src/cli/error-line');
   assert.match(errorLine('train', new Error('Aborted(Cannot enlarge memory arrays)')), /^yololab train: error: out of memory .*lower train_dataloader\.batch_size or img_scale$/);
   assert.equal(errorLine('train', Object.assign(new Error('bad'), { where: 'a.py:3:1' })), 'a.py:3:1: error: bad');
 });

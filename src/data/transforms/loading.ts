@@ -1,12 +1,12 @@
 // LoadImageFromFile and LoadAnnotations.
-import { decodeImageAsync } from '../image';
+import { decodeImageFile } from '../image-decoder';
 import { affineBoxes, type Transform, type Results } from './results';
 
 export function loadImageFromFile(): Transform {
   return {
     name: 'LoadImageFromFile',
     async apply(r, _rng, env) {
-      const img = await decodeImageAsync(r.record.file);
+      const img = await decodeImageFile(r.record.file);
       if (img.width !== r.record.width || img.height !== r.record.height) {
         env.warn(
           `${r.record.file}: warning: image is ${img.width}x${img.height} but its annotation says ${r.record.width}x${r.record.height}; boxes rescaled to the image`,

@@ -32,7 +32,8 @@ export function mosaic(cfg: any, bad: Bad, preTransform: Transform[]): Transform
       tiles.forEach((t, k) => {
         const ratio = Math.min(scaleH / t.height, scaleW / t.width);
         const w = Math.max(1, Math.trunc(t.width * ratio)), h = Math.max(1, Math.trunc(t.height * ratio));
-        const img = resizeRgb(t.img!, t.width, t.height, w, h);
+        // mmcv.imresize's default interpolation, bilinear (mix_img_transforms.py:353-354).
+        const img = resizeRgb(t.img!, t.width, t.height, w, h, 'bilinear');
         // Paste rectangle on the canvas and the matching crop of the tile.
         let px1: number, py1: number, px2: number, py2: number, qx1: number, qy1: number, qx2: number, qy2: number;
         if (k === 0) {

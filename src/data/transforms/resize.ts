@@ -1,5 +1,7 @@
 // Resizing transforms: YOLOv5KeepRatioResize, LetterResize (MMYOLO) and Resize (MMDetection).
-import { padRgb, resizeRgb } from '../image-ops';
+// Pixels are resized as mmcv.imresize does (cv2.resize, reproduced bit-exactly in
+// cv-resize.ts), with the interpolation each transform uses in MMYOLO.
+import { padRgb, resizeRgb, type CvInterpolation } from '../image-ops';
 import { affineBoxes, clipBoxes, pair, padValue, type Results, type Transform } from './results';
 
 type Bad = (msg: string) => never;
@@ -21,7 +23,20 @@ function rescaleRatio(w: number, h: number, scale: [number, number]): number {
   return Math.min(longEdge / Math.max(w, h), shortEdge / Math.min(w, h));
 }
 
-function applyResize(r: Results, nw: number, nh: number, mode: 'auto' | 'area' = 'auto'): void {
+const INTERPOLATIONS: CvInterpolation[] = ['nearest', 'bilinear', 'area'];
+
+/**
+ * The `interpolation` (default 'bilinear', mmcv/transforms/processing.py:139) and `backend`
+ * options of MMCV's Resize, which MMDetection's Resize and MMYOLO's LetterResize inherit.
+ */
+function interpolationOpt(cfg: any, bad: Bad): CvInterpolation {
+  if (cfg.backend !== undefined && cfg.backend !== null && cfg.backend !== 'cv2') bad(`backend=${JSON.stringify(cfg.backend)} is not supported (the built-in pipeline resizes as cv2 does)`);
+  const v = cfg.interpolation ?? 'bilinear';
+  if (!INTERPOLATIONS.includes(v)) bad(`interpolation=${JSON.stringify(v)} is not supported (supported: ${INTERPOLATIONS.join(', ')})`);
+  return v;
+}
+
+function applyResize(r: Results, nw: number, nh: number, mode: CvInterpolation): void {
   const img = needImage(r, 'resize');
   const sx = nw / r.width, sy = nh / r.height;
   if (nw !== r.width || nh !== r.height) r.img = resizeRgb(img, r.width, r.height, nw, nh, mode);
@@ -32,8 +47,9 @@ function applyResize(r: Results, nw: number, nh: number, mode: 'auto' | 'area' =
 }
 
 /**
- * Scales so the image fits `scale` (w, h) keeping its aspect ratio; sizes truncate and
- * shrinking uses area interpolation, as in MMYOLO.
+ * Scales so the image fits `scale` (w, h) keeping its aspect ratio; sizes truncate, and
+ * the interpolation is 'area' when shrinking, else 'bilinear', whatever the config says
+ * (mmyolo/datasets/transforms/transforms.py:112-116).
  */
 export function keepRatioResize(cfg: any, bad: Bad): Transform {
   const scale = pair(cfg.scale, 'scale', bad);
@@ -41,7 +57,7 @@ export function keepRatioResize(cfg: any, bad: Bad): Transform {
     name: 'YOLOv5KeepRatioResize',
     apply(r) {
       const ratio = rescaleRatio(r.width, r.height, scale);
-      if (ratio !== 1) applyResize(r, Math.max(1, Math.trunc(r.width * ratio)), Math.max(1, Math.trunc(r.height * ratio)), ratio < 1 ? 'area' : 'auto');
+      if (ratio !== 1) applyResize(r, Math.max(1, Math.trunc(r.width * ratio)), Math.max(1, Math.trunc(r.height * ratio)), ratio < 1 ? 'area' : 'bilinear');
       return r;
     },
   };
@@ -50,8 +66,11 @@ export function keepRatioResize(cfg: any, bad: Bad): Transform {
 /**
  * Scales to fit `scale` (w, h) keeping the aspect ratio (never up unless allow_scale_up),
  * then pads to exactly `scale` with the image centred (top/left get the smaller half).
+ * Pixels with the config's interpolation, bilinear by default
+ * (mmyolo/datasets/transforms/transforms.py:226-229).
  */
 export function letterResize(cfg: any, bad: Bad): Transform {
+  const interpolation = interpolationOpt(cfg, bad);
   const [scaleW, scaleH] = pair(cfg.scale, 'scale', bad);
   const allowScaleUp = cfg.allow_scale_up !== false;
   const useMiniPad = cfg.use_mini_pad === true;
@@ -72,7 +91,7 @@ export function letterResize(cfg: any, bad: Bad): Transform {
         nh = scaleH;
         nw = scaleW;
       }
-      if (nw !== r.width || nh !== r.height) applyResize(r, nw, nh);
+      if (nw !== r.width || nh !== r.height) applyResize(r, nw, nh, interpolation);
       const top = Math.round(Math.floor(padH / 2) - 0.1), left = Math.round(Math.floor(padW / 2) - 0.1);
       const bottom = padH - top, right = padW - left;
       if (top || bottom || left || right) {
@@ -94,6 +113,7 @@ export function resize(cfg: any, bad: Bad): Transform {
   if (cfg.scale === undefined && cfg.scale_factor === undefined) bad('Resize needs scale or scale_factor');
   const keepRatio = cfg.keep_ratio === true;
   const clip = cfg.clip_object_border !== false;
+  const interpolation = interpolationOpt(cfg, bad);
   return {
     name: 'Resize',
     apply(r) {
@@ -110,7 +130,7 @@ export function resize(cfg: any, bad: Bad): Transform {
         nw = Math.trunc(r.width * fx + 0.5);
         nh = Math.trunc(r.height * fy + 0.5);
       }
-      applyResize(r, Math.max(1, nw), Math.max(1, nh));
+      applyResize(r, Math.max(1, nw), Math.max(1, nh), interpolation);
       if (clip) r.bboxes = clipBoxes(r.bboxes, r.width, r.height);
       return r;
     },
