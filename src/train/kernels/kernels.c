@@ -53,27 +53,81 @@ INLINE int next_task(int32_t *counter) { return __atomic_fetch_add(counter, 1, _
 
 // ---------------------------------------------------------------------------------------
 // exp and sigmoid: range reduction by ln 2 and a degree-6 polynomial (max rel. error ~2e-7).
+// The constants are made once per kernel call and kept in registers: clang would otherwise
+// rematerialise every v128.const inside the loops, and V8 builds each in several instructions.
 
-INLINE v4 vexp(v4 x) {
-  x = wasm_f32x4_max(wasm_f32x4_min(x, splat(88.3762626647949f)), splat(-87.3365447504019f));
-  v4 n = wasm_f32x4_nearest(vmul(x, splat(1.44269504088896341f)));
-  v4 r = vsub(x, vmul(n, splat(0.693359375f)));
-  r = vsub(r, vmul(n, splat(-2.12194440e-4f)));
-  v4 p = splat(1.9875691500E-4f);
-  p = vmadd(p, r, splat(1.3981999507E-3f));
-  p = vmadd(p, r, splat(8.3334519073E-3f));
-  p = vmadd(p, r, splat(4.1665795894E-2f));
-  p = vmadd(p, r, splat(1.6666665459E-1f));
-  p = vmadd(p, r, splat(5.0000001201E-1f));
-  p = vmadd(p, vmul(r, r), vadd(r, splat(1.0f)));
-  v4 e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  return vmul(p, e);
+typedef struct {
+  v4 hi, lo, log2e, magic, ln2hi, ln2lo, p0, p1, p2, p3, p4, p5, one, bias;
+} exp_consts;
+
+INLINE v4 opaque(v4 x) {
+  __asm__ volatile("" : "+r"(x));
+  return x;
 }
 
-INLINE v4 vsigmoid(v4 z) { return wasm_f32x4_div(splat(1.0f), vadd(splat(1.0f), vexp(wasm_f32x4_neg(z)))); }
+INLINE exp_consts exp_consts_make(void) {
+  exp_consts k;
+  k.hi = opaque(splat(88.3762626647949f));
+  k.lo = opaque(splat(-87.3365447504019f));
+  k.log2e = opaque(splat(1.44269504088896341f));
+  k.magic = opaque(splat(12582912.0f)); // 1.5 * 2^23
+  k.ln2hi = opaque(splat(0.693359375f));
+  k.ln2lo = opaque(splat(-2.12194440e-4f));
+  k.p0 = opaque(splat(1.9875691500E-4f));
+  k.p1 = opaque(splat(1.3981999507E-3f));
+  k.p2 = opaque(splat(8.3334519073E-3f));
+  k.p3 = opaque(splat(4.1665795894E-2f));
+  k.p4 = opaque(splat(1.6666665459E-1f));
+  k.p5 = opaque(splat(5.0000001201E-1f));
+  k.one = opaque(splat(1.0f));
+  k.bias = opaque(wasm_i32x4_splat(127 - 0x4B400000));
+  return k;
+}
 
-INLINE float sexp(float x) { return wasm_f32x4_extract_lane(vexp(splat(x)), 0); }
-INLINE float ssigmoid(float z) { return 1.0f / (1.0f + sexp(-z)); }
+INLINE v4 vexp(v4 x, const exp_consts *k) {
+  // pmin/pmax are plain minps/maxps (f32x4.min/max cost several instructions for NaN rules).
+  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, k->hi), k->lo);
+  // n = round(x / ln 2) by the 1.5 * 2^23 trick: t's low mantissa bits hold n.
+  v4 t = vmadd(x, k->log2e, k->magic);
+  v4 n = vsub(t, k->magic);
+  v4 r = vsub(vsub(x, vmul(n, k->ln2hi)), vmul(n, k->ln2lo));
+  v4 p = vmadd(k->p0, r, k->p1);
+  p = vmadd(p, r, k->p2);
+  p = vmadd(p, r, k->p3);
+  p = vmadd(p, r, k->p4);
+  p = vmadd(p, r, k->p5);
+  p = vmadd(p, vmul(r, r), vadd(r, k->one));
+  // 2^n: (n + 127) << 23, with n = bits(t) - bits(magic).
+  return vmul(p, wasm_i32x4_shl(wasm_i32x4_add(t, k->bias), 23));
+}
+
+// Two independent exps, statement by statement: the CPU's scheduler then always finds ready
+// work (one exp is a chain of ~15 dependent operations).
+INLINE void vexp2(v4 *x0, v4 *x1, const exp_consts *k) {
+  v4 a = wasm_f32x4_pmax(wasm_f32x4_pmin(*x0, k->hi), k->lo), b = wasm_f32x4_pmax(wasm_f32x4_pmin(*x1, k->hi), k->lo);
+  v4 ta = vmadd(a, k->log2e, k->magic), tb = vmadd(b, k->log2e, k->magic);
+  v4 na = vsub(ta, k->magic), nb = vsub(tb, k->magic);
+  v4 ra = vsub(vsub(a, vmul(na, k->ln2hi)), vmul(na, k->ln2lo)), rb = vsub(vsub(b, vmul(nb, k->ln2hi)), vmul(nb, k->ln2lo));
+  v4 pa = vmadd(k->p0, ra, k->p1), pb = vmadd(k->p0, rb, k->p1);
+  pa = vmadd(pa, ra, k->p2), pb = vmadd(pb, rb, k->p2);
+  pa = vmadd(pa, ra, k->p3), pb = vmadd(pb, rb, k->p3);
+  pa = vmadd(pa, ra, k->p4), pb = vmadd(pb, rb, k->p4);
+  pa = vmadd(pa, ra, k->p5), pb = vmadd(pb, rb, k->p5);
+  pa = vmadd(pa, vmul(ra, ra), vadd(ra, k->one)), pb = vmadd(pb, vmul(rb, rb), vadd(rb, k->one));
+  *x0 = vmul(pa, wasm_i32x4_shl(wasm_i32x4_add(ta, k->bias), 23));
+  *x1 = vmul(pb, wasm_i32x4_shl(wasm_i32x4_add(tb, k->bias), 23));
+}
+
+INLINE void vsigmoid2(v4 *z0, v4 *z1, const exp_consts *k) {
+  v4 a = wasm_f32x4_neg(*z0), b = wasm_f32x4_neg(*z1);
+  vexp2(&a, &b, k);
+  *z0 = wasm_f32x4_div(k->one, vadd(k->one, a));
+  *z1 = wasm_f32x4_div(k->one, vadd(k->one, b));
+}
+
+INLINE v4 vsigmoid(v4 z, const exp_consts *k) { return wasm_f32x4_div(k->one, vadd(k->one, vexp(wasm_f32x4_neg(z), k))); }
+
+INLINE float ssigmoid(float z, const exp_consts *k) { return wasm_f32x4_extract_lane(vsigmoid(splat(z), k), 0); }
 
 // ---------------------------------------------------------------------------------------
 // Indirect GEMM tile: C[r][0:8] = sum over taps t and k < kc of A_r,t[k] * B_t[k][0:8], for
@@ -229,7 +283,7 @@ INLINE panel_epi epilogue_of(const conv_args *a, int n0, int nr) {
   return e;
 }
 
-INLINE void epilogue_row(int epi, const panel_epi *e, float *dst, v4 lo, v4 hi, int nr) {
+INLINE void epilogue_row(int epi, const panel_epi *e, const exp_consts *k, float *dst, v4 lo, v4 hi, int nr) {
   if (epi == 0) {
     lo = vadd(lo, e->t0);
     hi = vadd(hi, e->t1);
@@ -237,8 +291,8 @@ INLINE void epilogue_row(int epi, const panel_epi *e, float *dst, v4 lo, v4 hi, 
     lo = vmadd(lo, e->s0, e->t0);
     hi = vmadd(hi, e->s1, e->t1);
     if (epi == 2) {
-      lo = vmul(lo, vsigmoid(lo));
-      hi = vmul(hi, vsigmoid(hi));
+      lo = vmul(lo, vsigmoid(lo, k));
+      hi = vmul(hi, vsigmoid(hi, k));
     }
   }
   store_row(dst, lo, hi, nr);
@@ -247,6 +301,7 @@ INLINE void epilogue_row(int epi, const panel_epi *e, float *dst, v4 lo, v4 hi, 
 // Forward convolution: y[m][co] over output pixels m = (n, oy, ox). Tasks: chunks of rows.
 // With a->stats, each task also writes its rows' batch statistics.
 EXPORT(conv_forward) void conv_forward(const conv_args *a, int tid) {
+  const exp_consts k = exp_consts_make();
   int taps = a->kh * a->kw, ci = a->ci, co = a->co;
   int M = a->n * a->ho * a->wo;
   int np = (co + NR - 1) / NR;
@@ -277,7 +332,7 @@ EXPORT(conv_forward) void conv_forward(const conv_args *a, int tid) {
         for (int i = 0; i < MR; i++) rows[i] = base + imin(i, mr - 1) * taps; // past mr: repeats, not stored
         tile o;
         igemm_tile(&o, taps, ci, rows, bt);
-        for (int i = 0; i < mr; i++) epilogue_row(a->epi, &e, a->y + (long)(r0 + i) * co + n0, o.c[i][0], o.c[i][1], nr);
+        for (int i = 0; i < mr; i++) epilogue_row(a->epi, &e, &k, a->y + (long)(r0 + i) * co + n0, o.c[i][0], o.c[i][1], nr);
       }
     }
     if (a->stats) {
@@ -396,18 +451,34 @@ EXPORT(conv_filter_grad) void conv_filter_grad(const conv_args *a, int tid) {
           FOR_ROWS(INIT)
 #undef INIT
           const float *bb = b;
-          for (int r = 0; r < rows; r++) {
-            const float *px = ind[r];
-            v4 b0 = ld(bb), b1 = ld(bb + 4);
-            bb += bstride;
+          if (kr == MR) { // constant offsets from one pointer per row
+            for (int r = 0; r < rows; r++) {
+              const float *px = ind[r] + k0;
+              v4 b0 = ld(bb), b1 = ld(bb + 4);
+              bb += bstride;
+#define FMA(i)                                                                                                         \
+  {                                                                                                                    \
+    v4 x = ldsplat(px + i);                                                                                            \
+    c##i##0 = vmadd(x, b0, c##i##0);                                                                                   \
+    c##i##1 = vmadd(x, b1, c##i##1);                                                                                   \
+  }
+              FOR_ROWS(FMA)
+#undef FMA
+            }
+          } else {
+            for (int r = 0; r < rows; r++) {
+              const float *px = ind[r];
+              v4 b0 = ld(bb), b1 = ld(bb + 4);
+              bb += bstride;
 #define FMA(i)                                                                                                         \
   {                                                                                                                    \
     v4 x = ldsplat(px + o##i);                                                                                         \
     c##i##0 = vmadd(x, b0, c##i##0);                                                                                   \
     c##i##1 = vmadd(x, b1, c##i##1);                                                                                   \
   }
-            FOR_ROWS(FMA)
+              FOR_ROWS(FMA)
 #undef FMA
+            }
           }
 #define STORE(i) \
   if (i < kr) store_row(d + i * co, c##i##0, c##i##1, nr);
@@ -496,6 +567,8 @@ typedef struct {
 
 // out = act(y * scale + shift). Tasks: chunks of rows.
 EXPORT(bn_apply) void bn_apply(const bn_args *a, int tid) {
+  const exp_consts k = exp_consts_make();
+  const int act = a->act;
   (void)tid;
   int co = a->co;
   const float *scale = a->stats + 3 * co, *shift = a->stats + 4 * co;
@@ -505,14 +578,22 @@ EXPORT(bn_apply) void bn_apply(const bn_args *a, int tid) {
       const float *y = a->y + (long)r * co;
       float *o = a->out + (long)r * co;
       int c = 0;
+      if (act)
+        for (; c + 8 <= co; c += 8) {
+          v4 z0 = vmadd(ld(y + c), ld(scale + c), ld(shift + c)), z1 = vmadd(ld(y + c + 4), ld(scale + c + 4), ld(shift + c + 4));
+          v4 s0 = z0, s1 = z1;
+          vsigmoid2(&s0, &s1, &k);
+          st(o + c, vmul(z0, s0));
+          st(o + c + 4, vmul(z1, s1));
+        }
       for (; c + 4 <= co; c += 4) {
         v4 z = vmadd(ld(y + c), ld(scale + c), ld(shift + c));
-        if (a->act) z = vmul(z, vsigmoid(z));
+        if (act) z = vmul(z, vsigmoid(z, &k));
         st(o + c, z);
       }
       for (; c < co; c++) {
         float z = y[c] * scale[c] + shift[c];
-        o[c] = a->act ? z * ssigmoid(z) : z;
+        o[c] = act ? z * ssigmoid(z, &k) : z;
       }
     }
   }
@@ -521,6 +602,7 @@ EXPORT(bn_apply) void bn_apply(const bn_args *a, int tid) {
 // Backward pass 1: dz = dout * act'(z) (z = y*scale + shift recomputed), written to a->out,
 // and per task the sums of dz and dz*xhat per channel. Tasks: chunks of rows.
 EXPORT(bn_backward_sums) void bn_backward_sums(const bn_args *a, int tid) {
+  const exp_consts k = exp_consts_make();
   (void)tid;
   int co = a->co;
   const float *mean = a->stats, *rstd = a->stats + 2 * co, *scale = a->stats + 3 * co, *shift = a->stats + 4 * co;
@@ -528,13 +610,36 @@ EXPORT(bn_backward_sums) void bn_backward_sums(const bn_args *a, int tid) {
     int r0 = task * a->chunk, r1 = imin(a->rows, r0 + a->chunk);
     float *s1 = a->partial + (long)task * 2 * co, *s2 = s1 + co;
     int c = 0;
+    const float *ys = a->y, *gs = a->dout;
+    float *out = a->out;
+    if (a->act)
+      for (; c + 8 <= co; c += 8) { // two channel groups interleaved (see vexp2)
+        v4 sca = ld(scale + c), sha = ld(shift + c), mua = ld(mean + c), rsa = ld(rstd + c);
+        v4 scb = ld(scale + c + 4), shb = ld(shift + c + 4), mub = ld(mean + c + 4), rsb = ld(rstd + c + 4);
+        v4 a1 = splat(0), a2 = splat(0), b1 = splat(0), b2 = splat(0);
+        for (int r = r0; r < r1; r++) {
+          const float *yp = ys + (long)r * co + c, *gp = gs + (long)r * co + c;
+          v4 ya = ld(yp), yb = ld(yp + 4), ga = ld(gp), gb = ld(gp + 4);
+          v4 za = vmadd(ya, sca, sha), zb = vmadd(yb, scb, shb);
+          v4 sa = za, sb = zb;
+          vsigmoid2(&sa, &sb, &k);
+          ga = vmul(ga, vmul(sa, vadd(k.one, vmul(za, vsub(k.one, sa)))));
+          gb = vmul(gb, vmul(sb, vadd(k.one, vmul(zb, vsub(k.one, sb)))));
+          st(out + (long)r * co + c, ga);
+          st(out + (long)r * co + c + 4, gb);
+          a1 = vadd(a1, ga), b1 = vadd(b1, gb);
+          a2 = vmadd(ga, vmul(vsub(ya, mua), rsa), a2), b2 = vmadd(gb, vmul(vsub(yb, mub), rsb), b2);
+        }
+        st(s1 + c, a1), st(s1 + c + 4, b1);
+        st(s2 + c, a2), st(s2 + c + 4, b2);
+      }
     for (; c + 4 <= co; c += 4) {
       v4 sc = ld(scale + c), sh = ld(shift + c), mu = ld(mean + c), rs = ld(rstd + c);
       v4 acc1 = splat(0), acc2 = splat(0);
       for (int r = r0; r < r1; r++) {
         v4 y = ld(a->y + (long)r * co + c), g = ld(a->dout + (long)r * co + c);
         if (a->act) {
-          v4 z = vmadd(y, sc, sh), s = vsigmoid(z);
+          v4 z = vmadd(y, sc, sh), s = vsigmoid(z, &k);
           g = vmul(g, vmul(s, vadd(splat(1.0f), vmul(z, vsub(splat(1.0f), s)))));
         }
         st(a->out + (long)r * co + c, g);
@@ -549,7 +654,7 @@ EXPORT(bn_backward_sums) void bn_backward_sums(const bn_args *a, int tid) {
       for (int r = r0; r < r1; r++) {
         float y = a->y[(long)r * co + c], g = a->dout[(long)r * co + c];
         if (a->act) {
-          float z = y * scale[c] + shift[c], s = ssigmoid(z);
+          float z = y * scale[c] + shift[c], s = ssigmoid(z, &k);
           g = g * (s * (1.0f + z * (1.0f - s)));
         }
         a->out[(long)r * co + c] = g;

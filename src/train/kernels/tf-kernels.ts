@@ -257,7 +257,9 @@ function registerAll(): void {
     const rows = sizeOf(y.shape) / co;
     const dy = backend.makeOutput(y.shape, 'float32');
     const sums = backend.makeOutput([2, co], 'float32');
-    const chunk = Math.max(rowChunk(rows, co), Math.ceil(rows / 256));
+    // Pass 1 walks a task's rows channel group by channel group: a task's three arrays
+    // (dout, y, dz) stay in L1 (24 KiB).
+    const chunk = Math.max(1, Math.ceil(2048 / co));
     const ntasks = Math.ceil(rows / chunk);
     const partial = r.heap.malloc(ntasks * 2 * co * 4);
     const words = [r.counter, ntasks, chunk, rows, co, act ? 1 : 0, ptr(backend, y), ptr(backend, dy), ptr(backend, stats), ptr(backend, dout), partial, ptr(backend, gamma), ptr(backend, sums)];
