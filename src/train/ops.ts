@@ -161,6 +161,7 @@ export function markConstant<T extends tf.Tensor>(t: T): T {
  * views: tf.maximum's gradient sends each output's gradient to exactly one input. */
 export function maxPoolSame(x: tf.Tensor4D, k: number): tf.Tensor4D {
   if (stock) return tf.maxPool(x, k, 1, 'same');
+  if (kernelsActive()) return kernels.maxPoolSame(x, k);
   const p = Math.floor(k / 2);
   const [b, h, w, c] = x.shape;
   const xp = tf.pad(x, [[0, 0], [0, 0], [p, p], [0, 0]], -3.4e38);

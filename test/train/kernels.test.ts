@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/train/backend';
-import { concatChannels, conv2d, convAffine, convBatchNormTrain, splitChannels, upsample2x, useStockOps } from '../../src/train/ops';
+import { concatChannels, conv2d, convAffine, convBatchNormTrain, maxPoolSame, splitChannels, upsample2x, useStockOps } from '../../src/train/ops';
 import { importSharedMemory } from '../../src/train/kernels/shared-memory';
 import { kernelRuntime, startKernels, stopKernels } from '../../src/train/kernels/tf-kernels';
 import { Rng } from '../../src/data/rng';
@@ -250,6 +250,77 @@ test('concat, split (any axis, float32 and int32), zero-copy clone and 2x upsamp
     }),
   );
   got.forEach((g, i) => close(g, ref[i], 1e-6, `channel helpers / upsample output ${i}`));
+});
+
+test("max-pool (SPPF): value and gradient match a loop that, as PyTorch, gives a window's gradient to its first maximum", async () => {
+  await tf.setBackend('wasm');
+  for (const [b, h, w, c, k, ties] of [[2, 6, 5, 7, 5, false], [1, 10, 10, 8, 5, true], [2, 4, 7, 3, 3, true]] as const) {
+    const r = new Rng(17);
+    // With ties: small integers, so windows often hold several equal maxima.
+    const xs = Float32Array.from({ length: b * h * w * c }, () => (ties ? r.int(4) : r.normal()));
+    const dys = rand(xs.length, 18);
+    const at = (n: number, i: number, j: number, ch: number) => ((n * h + i) * w + j) * c + ch;
+    const refY = new Float32Array(xs.length);
+    const refDx = new Float32Array(xs.length);
+    const p = Math.floor(k / 2);
+    for (let n = 0; n < b; n++)
+      for (let i = 0; i < h; i++)
+        for (let j = 0; j < w; j++)
+          for (let ch = 0; ch < c; ch++) {
+            let best = -Infinity;
+            let arg = -1;
+            for (let di = 0; di < k; di++)
+              for (let dj = 0; dj < k; dj++) {
+                const ii = i + di - p;
+                const jj = j + dj - p;
+                if (ii < 0 || jj < 0 || ii >= h || jj >= w) continue;
+                if (xs[at(n, ii, jj, ch)] > best) (best = xs[at(n, ii, jj, ch)]), (arg = at(n, ii, jj, ch));
+              }
+            refY[at(n, i, j, ch)] = best;
+            refDx[arg] += dys[at(n, i, j, ch)];
+          }
+    const [y, dx] = tf.tidy(() => {
+      const x = tf.tensor4d(xs, [b, h, w, c]);
+      const dy = tf.tensor4d(dys, [b, h, w, c]);
+      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(maxPoolSame(a as tf.Tensor4D, k), dy)))(x);
+      return read([maxPoolSame(x, k), g]);
+    });
+    close(y, refY, 0, `max-pool ${[b, h, w, c, k]} value`);
+    close(dx, refDx, 1e-6, `max-pool ${[b, h, w, c, k]} gradient${ties ? ' (ties)' : ''}`);
+  }
+});
+
+test('large elementwise ops (threaded replacements) and their gradients match cpu, every broadcast tfjs allows', async () => {
+  const cases: Array<[number[], number[]]> = [
+    [[8, 50, 41], [8, 50, 41]], // same shape
+    [[8, 50, 41], [41]], // trailing vector
+    [[8, 50, 40], [50, 40]],
+    [[8, 50, 40], []], // scalar
+    [[1, 50, 40], [8, 50, 40]], // the first operand repeats
+    [[8, 50, 4, 1], [8, 50, 4, 16]], // inner broadcast: tfjs's own kernel
+    [[6, 7], [6, 7]], // small: tfjs's own kernel
+  ];
+  const binary = [tf.add, tf.sub, tf.mul, tf.div, tf.maximum, tf.minimum];
+  const unary = [tf.exp, tf.sigmoid, tf.softplus];
+  for (const [sa, sb] of cases) {
+    const av = rand(sa.reduce((p, q) => p * q, 1), 19, 3);
+    const bv = rand(sb.reduce((p, q) => p * q, 1), 20, 3).map((v) => (Math.abs(v) < 0.1 ? 0.5 : v)); // no division by ~0
+    const { ref, got } = await both(() =>
+      tf.tidy(() => {
+        const a = tf.tensor(av, sa);
+        const b = tf.tensor(bv, sb);
+        const out: tf.Tensor[] = [];
+        // (tfjs's maximum/minimum gradients do not reduce broadcast operands: same shapes only)
+        for (const f of binary) out.push(f(a, b), ...(f === tf.maximum || f === tf.minimum) && sa.join() !== sb.join() ? [] : tf.grads((p: tf.Tensor, q: tf.Tensor) => weighted(f(p, q)))([a, b]));
+        for (const f of unary) out.push(f(tf.mul(a, 3)), ...tf.grads((p: tf.Tensor) => weighted(f(p)))([a]));
+        return read(out);
+      }),
+    );
+    // The gradient of a broadcast operand sums out/in terms (tfjs's Sum on each backend, in
+    // its own order): float32 rounding grows with the square root of that count.
+    const full = Math.max(av.length, bv.length);
+    got.forEach((g, i) => close(g, ref[i], 1e-5 * Math.sqrt(full / g.length), `shapes ${JSON.stringify([sa, sb])} output ${i}`));
+  }
 });
 
 test('results are bit-identical with 1, 2 and 3 threads', async () => {

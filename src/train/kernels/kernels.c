@@ -818,3 +818,188 @@ EXPORT(upsample2x_grad) void upsample2x_grad(const upsample_args *a, int tid) {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// k x k max-pooling, stride 1, 'same' padding (SPPF), with the window offset of each
+// maximum (the first in row-major order among equals, as PyTorch) for the gradient.
+
+typedef struct {
+  int32_t *counter; // 0
+  int ntasks;       // 1
+  int chunk;        // 2 rows (n, y) per task
+  int n, h, w, c;   // 3..6
+  int k;            // 7 window
+  const float *x;   // 8 forward: input; backward: output gradient
+  float *out;       // 9 forward: output; backward: input gradient
+  int32_t *arg;     // 10 window offset of the maximum, per output element
+} pool_args;
+
+EXPORT(maxpool_same) void maxpool_same(const pool_args *a, int tid) {
+  (void)tid;
+  int h = a->h, w = a->w, c = a->c, k = a->k, p = k / 2;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int r0 = task * a->chunk, r1 = imin(a->n * h, r0 + a->chunk);
+    for (int r = r0; r < r1; r++) {
+      int n = r / h, y = r % h;
+      for (int x = 0; x < w; x++) {
+        float *o = a->out + ((long)r * w + x) * c;
+        int32_t *g = a->arg + ((long)r * w + x) * c;
+        for (int ch = 0; ch < c; ch += 4) {
+          int lanes = imin(4, c - ch);
+          v4 best = splat(-__builtin_inff()), idx = wasm_i32x4_splat(0);
+          for (int ky = 0; ky < k; ky++) {
+            int iy = y + ky - p;
+            if (iy < 0 || iy >= h) continue;
+            for (int kx = 0; kx < k; kx++) {
+              int ix = x + kx - p;
+              if (ix < 0 || ix >= w) continue;
+              const float *src = a->x + (((long)n * h + iy) * w + ix) * c + ch;
+              v4 v;
+              if (lanes == 4) v = ld(src);
+              else {
+                float t[4] = {0, 0, 0, 0};
+                for (int j = 0; j < lanes; j++) t[j] = src[j];
+                v = ld(t);
+              }
+              v4 gt = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, gt);
+              idx = wasm_v128_bitselect(wasm_i32x4_splat(ky * k + kx), idx, gt);
+            }
+          }
+          if (lanes == 4) {
+            st(o + ch, best);
+            wasm_v128_store(g + ch, idx);
+          } else {
+            float t[4];
+            int32_t u[4];
+            st(t, best);
+            wasm_v128_store(u, idx);
+            for (int j = 0; j < lanes; j++) o[ch + j] = t[j], g[ch + j] = u[j];
+          }
+        }
+      }
+    }
+  }
+}
+
+// dx[n][y][x] = sum, over the windows that contain (y, x) and took their maximum there, of
+// their output gradient (windows in a fixed order).
+EXPORT(maxpool_same_grad) void maxpool_same_grad(const pool_args *a, int tid) {
+  (void)tid;
+  int h = a->h, w = a->w, c = a->c, k = a->k, p = k / 2;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int r0 = task * a->chunk, r1 = imin(a->n * h, r0 + a->chunk);
+    for (int r = r0; r < r1; r++) {
+      int n = r / h, y = r % h;
+      for (int x = 0; x < w; x++) {
+        float *d = a->out + ((long)r * w + x) * c;
+        int ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          v4 s = splat(0);
+          for (int ky = 0; ky < k; ky++) {
+            int oy = y - ky + p;
+            if (oy < 0 || oy >= h) continue;
+            for (int kx = 0; kx < k; kx++) {
+              int ox = x - kx + p;
+              if (ox < 0 || ox >= w) continue;
+              long o = (((long)n * h + oy) * w + ox) * c + ch;
+              v4 hit = wasm_i32x4_eq(wasm_v128_load(a->arg + o), wasm_i32x4_splat(ky * k + kx));
+              s = vadd(s, wasm_v128_and(ld(a->x + o), hit));
+            }
+          }
+          st(d + ch, s);
+        }
+        for (; ch < c; ch++) {
+          float s = 0;
+          for (int ky = 0; ky < k; ky++) {
+            int oy = y - ky + p;
+            if (oy < 0 || oy >= h) continue;
+            for (int kx = 0; kx < k; kx++) {
+              int ox = x - kx + p;
+              if (ox < 0 || ox >= w) continue;
+              long o = (((long)n * h + oy) * w + ox) * c + ch;
+              if (a->arg[o] == ky * k + kx) s += a->x[o];
+            }
+          }
+          d[ch] = s;
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Elementwise ops on large tensors (tfjs's own run on one thread, some without SIMD):
+// out[i] = op(a[i mod na], b[i mod nb]), each operand either full-size or repeated.
+
+enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MAX, OP_MIN, OP_EXP, OP_SIGMOID, OP_SOFTPLUS };
+
+typedef struct {
+  int32_t *counter; // 0
+  int ntasks;       // 1
+  int chunk;        // 2 elements per task, a multiple of 4
+  int n;            // 3 elements
+  int op;           // 4
+  const float *a;   // 5
+  const float *b;   // 6 (binary ops)
+  float *out;       // 7
+  int na, nb;       // 8, 9 period of a and b (n when full-size)
+} elementwise_args;
+
+// log(1 + u) for u in [0, 1]: 2 atanh(u / (2 + u)), t <= 1/3, odd series to t^13.
+INLINE v4 vlog1p01(v4 u, const exp_consts *k) {
+  v4 t = wasm_f32x4_div(u, vadd(splat(2.0f), u));
+  v4 t2 = vmul(t, t);
+  v4 p = splat(1.0f / 13);
+  p = vmadd(p, t2, splat(1.0f / 11));
+  p = vmadd(p, t2, splat(1.0f / 9));
+  p = vmadd(p, t2, splat(1.0f / 7));
+  p = vmadd(p, t2, splat(1.0f / 5));
+  p = vmadd(p, t2, splat(1.0f / 3));
+  p = vmadd(p, t2, k->one);
+  return vmul(vadd(t, t), p);
+}
+
+INLINE v4 apply_op(int op, v4 x, v4 y, const exp_consts *k) {
+  switch (op) {
+  case OP_ADD: return vadd(x, y);
+  case OP_SUB: return vsub(x, y);
+  case OP_MUL: return vmul(x, y);
+  case OP_DIV: return wasm_f32x4_div(x, y);
+  case OP_MAX: return wasm_f32x4_max(x, y); // NaN-propagating, as tfjs
+  case OP_MIN: return wasm_f32x4_min(x, y);
+  case OP_EXP: return vexp(x, k);
+  case OP_SIGMOID: return vsigmoid(x, k);
+  default: { // softplus(x) = max(x, 0) + log1p(exp(-|x|))
+    v4 ax = wasm_f32x4_abs(x);
+    return vadd(wasm_f32x4_pmax(x, splat(0.0f)), vlog1p01(vexp(wasm_f32x4_neg(ax), k), k));
+  }
+  }
+}
+
+EXPORT(elementwise) void elementwise(const elementwise_args *a, int tid) {
+  (void)tid;
+  const exp_consts k = exp_consts_make();
+  const int op = a->op, na = a->na, nb = a->nb;
+  const float *pa = a->a, *pb = a->b;
+  float *out = a->out;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int i0 = task * a->chunk, i1 = imin(a->n, i0 + a->chunk);
+    int i = i0, ia = i0 % na, ib = pb ? i0 % nb : 0; // positions in a and b, wrapped
+    // Vectors while both operands' 4 elements are contiguous (periods that are multiples of 4).
+    if ((na % 4 == 0 || na == 1) && (!pb || nb % 4 == 0 || nb == 1))
+      for (; i + 4 <= i1; i += 4) {
+        v4 x = na == 1 ? splat(pa[0]) : ld(pa + ia);
+        v4 y = !pb ? x : nb == 1 ? splat(pb[0]) : ld(pb + ib);
+        st(out + i, apply_op(op, x, y, &k));
+        if ((ia += 4) >= na) ia = 0;
+        if (pb && (ib += 4) >= nb) ib = 0;
+      }
+    for (; i < i1; i++) {
+      v4 x = splat(pa[ia]), y = pb ? splat(pb[ib]) : x;
+      out[i] = wasm_f32x4_extract_lane(apply_op(op, x, y, &k), 0);
+      if (++ia == na) ia = 0;
+      if (pb && ++ib == nb) ib = 0;
+    }
+  }
+}

@@ -23,6 +23,9 @@ export const parallelKernels = [
   'copy_channels',
   'upsample2x',
   'upsample2x_grad',
+  'maxpool_same',
+  'maxpool_same_grad',
+  'elementwise',
 ] as const;
 export type ParallelKernel = (typeof parallelKernels)[number];
 

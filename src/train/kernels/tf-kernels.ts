@@ -197,6 +197,8 @@ const K = {
   columnSums: 'YoloColumnSums',
   upsample: 'YoloUpsample2x',
   upsampleGrad: 'YoloUpsample2xGrad',
+  maxPool: 'YoloMaxPoolSame',
+  maxPoolGrad: 'YoloMaxPoolSameGrad',
 } as const;
 
 /** Names of the registered kernels (the bench lists them among tfjs's). */
@@ -338,6 +340,7 @@ function registerAll(): void {
   });
 
   overrideDataMovement();
+  overrideElementwise();
 
   const upsample = (grad: boolean) => (backend: WasmBackend, { x }: Record<string, Info>) => {
     const r = rt();
@@ -351,6 +354,29 @@ function registerAll(): void {
     return out;
   };
   reg(K.upsample, upsample(false));
+
+  // [max-pooled x, window offset of each maximum (int32)]
+  reg(K.maxPool, (backend, { x }, { k }) => {
+    const r = rt();
+    const [n, h, w, c] = x.shape;
+    const out = backend.makeOutput(x.shape, 'float32');
+    const arg = backend.makeOutput(x.shape, 'int32' as 'float32');
+    const chunk = rowChunk(n * h, w * c * k);
+    const ntasks = Math.ceil((n * h) / chunk);
+    r.setArgs([r.counter, ntasks, chunk, n, h, w, c, k, ptr(backend, x), ptr(backend, out), ptr(backend, arg)]);
+    r.run('maxpool_same', ntasks);
+    return [out, arg];
+  });
+  reg(K.maxPoolGrad, (backend, { dy, arg }, { k }) => {
+    const r = rt();
+    const [n, h, w, c] = dy.shape;
+    const dx = backend.makeOutput(dy.shape, 'float32');
+    const chunk = rowChunk(n * h, w * c * k);
+    const ntasks = Math.ceil((n * h) / chunk);
+    r.setArgs([r.counter, ntasks, chunk, n, h, w, c, k, ptr(backend, dy), ptr(backend, dx), ptr(backend, arg)]);
+    r.run('maxpool_same_grad', ntasks);
+    return dx;
+  });
   reg(K.upsampleGrad, upsample(true));
 
   tf.registerGradient({ kernelName: K.upsample, gradFunc: ((dy: tf.Tensor) => ({ x: () => tf.engine().runKernel(K.upsampleGrad, { x: dy }, {}) as tf.Tensor })) as unknown as tf.GradFunc });
@@ -450,6 +476,54 @@ function overrideDataMovement(): void {
   });
 }
 
+/** Elementwise ops the kernel computes (kernels.c OP_*), by tfjs kernel name. */
+const elementwiseOps: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, Exp: 6, Sigmoid: 7, Softplus: 8 };
+/** Below this many elements tfjs's own kernel is faster than waking the threads. */
+const ELEMENTWISE_MIN = 16384;
+
+/** The period of an operand broadcast to `out` by repeating it (its shape, left-padded with
+ * 1s, equals the trailing dimensions of out), or 0 when it broadcasts otherwise. */
+function periodOf(shape: number[], out: number[]): number {
+  const padded = [...new Array(out.length - shape.length).fill(1), ...shape];
+  let i = 0;
+  while (i < padded.length && padded[i] === 1 && out[i] !== 1) i++;
+  for (let j = i; j < padded.length; j++) if (padded[j] !== out[j]) return 0;
+  return sizeOf(out.slice(i));
+}
+
+/**
+ * tfjs-backend-wasm's elementwise kernels run on one thread (and exp, softplus without
+ * SIMD); for large float32 tensors whose operands repeat along leading dimensions, the
+ * threaded kernel replaces them. Anything else goes to tfjs's own kernel. Gradients stay
+ * tfjs's.
+ */
+function overrideElementwise(): void {
+  for (const [name, op] of Object.entries(elementwiseOps)) {
+    const stock = tf.getKernel(name, 'wasm')!;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({
+      kernelName: name,
+      backendName: 'wasm',
+      kernelFunc: ((args: { inputs: Record<string, Info>; backend: WasmBackend; attrs: Record<string, unknown> }) => {
+        const { a, b, x } = args.inputs;
+        const operands = x ? [x] : [a, b];
+        if (!runtime || operands.some((t) => t.dtype !== 'float32')) return stock.kernelFunc(args as any);
+        const outShape = x ? x.shape : tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+        const n = sizeOf(outShape);
+        const periods = operands.map((t) => periodOf(t.shape, outShape));
+        if (n < ELEMENTWISE_MIN || periods.some((p) => p === 0)) return stock.kernelFunc(args as any);
+        const r = rt();
+        const out = args.backend.makeOutput(outShape, 'float32');
+        const chunk = 16384; // a multiple of 4: each task starts on a vector of both operands
+        const ntasks = Math.ceil(n / chunk);
+        r.setArgs([r.counter, ntasks, chunk, n, op, ptr(args.backend, operands[0]), operands[1] ? ptr(args.backend, operands[1]) : 0, ptr(args.backend, out), periods[0], periods[1] ?? n]);
+        r.run('elementwise', ntasks);
+        return out;
+      }) as unknown as tf.KernelFunc,
+    });
+  }
+}
+
 function copyChannels(rows: number, width: number, specs: Array<{ src: number; dst: number; srcStride: number; srcOff: number; dstStride: number; dstOff: number; width: number }>): void {
   const r = rt();
   const table = r.heap.malloc(specs.length * 7 * 4);
@@ -533,6 +607,17 @@ export function convBatchNormTrain(x: tf.Tensor4D, w: tf.Tensor4D, gamma: tf.Ten
   });
   stats!.dispose();
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+/** k x k max-pooling, stride 1, 'same' padding; the gradient goes to the first maximum of
+ * each window in row-major order (as PyTorch). */
+export function maxPoolSame(x: tf.Tensor4D, k: number): tf.Tensor4D {
+  const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [out, arg] = tf.engine().runKernel(K.maxPool, { x: xi }, { k }) as tf.Tensor[];
+    save([arg]);
+    return { value: out, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.engine().runKernel(K.maxPoolGrad, { dy, arg: saved[0] }, { k }) as tf.Tensor] };
+  }) as any);
+  return f(x) as tf.Tensor4D;
 }
 
 /** Nearest-neighbour 2x upsampling. */
