@@ -977,29 +977,52 @@ INLINE v4 apply_op(int op, v4 x, v4 y, const exp_consts *k) {
   }
 }
 
-EXPORT(elementwise) void elementwise(const elementwise_args *a, int tid) {
-  (void)tid;
-  const exp_consts k = exp_consts_make();
-  const int op = a->op, na = a->na, nb = a->nb;
+// One task's elements [i0, i1) for a fixed op (always inlined, so each op gets its own
+// loops): operands are full-size (period n), repeating (period a multiple of 4) or scalar.
+INLINE void elementwise_range(const int op, const elementwise_args *a, int i0, int i1, const exp_consts *k) {
+  const int na = a->na, nb = a->nb, n = a->n;
   const float *pa = a->a, *pb = a->b;
   float *out = a->out;
-  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
-    int i0 = task * a->chunk, i1 = imin(a->n, i0 + a->chunk);
-    int i = i0, ia = i0 % na, ib = pb ? i0 % nb : 0; // positions in a and b, wrapped
-    // Vectors while both operands' 4 elements are contiguous (periods that are multiples of 4).
-    if ((na % 4 == 0 || na == 1) && (!pb || nb % 4 == 0 || nb == 1))
+  int i = i0;
+  if ((na == n || na == 1 || na % 4 == 0) && (!pb || nb == n || nb == 1 || nb % 4 == 0)) {
+    const v4 sa = splat(pa[0]), sb = pb ? splat(pb[0]) : sa;
+    if (na == n && (!pb || nb == n)) { // the common case: no broadcast
+      for (; i + 4 <= i1; i += 4) st(out + i, apply_op(op, ld(pa + i), pb ? ld(pb + i) : sa, k));
+    } else if (na == n && nb == 1) {
+      for (; i + 4 <= i1; i += 4) st(out + i, apply_op(op, ld(pa + i), sb, k));
+    } else if (na == 1 && nb == n) {
+      for (; i + 4 <= i1; i += 4) st(out + i, apply_op(op, sa, ld(pb + i), k));
+    } else { // repeating operands: positions wrap
+      int ia = i % na, ib = pb ? i % nb : 0;
       for (; i + 4 <= i1; i += 4) {
-        v4 x = na == 1 ? splat(pa[0]) : ld(pa + ia);
-        v4 y = !pb ? x : nb == 1 ? splat(pb[0]) : ld(pb + ib);
-        st(out + i, apply_op(op, x, y, &k));
+        v4 x = na == 1 ? sa : ld(pa + ia), y = !pb ? x : nb == 1 ? sb : ld(pb + ib);
+        st(out + i, apply_op(op, x, y, k));
         if ((ia += 4) >= na) ia = 0;
         if (pb && (ib += 4) >= nb) ib = 0;
       }
-    for (; i < i1; i++) {
-      v4 x = splat(pa[ia]), y = pb ? splat(pb[ib]) : x;
-      out[i] = wasm_f32x4_extract_lane(apply_op(op, x, y, &k), 0);
-      if (++ia == na) ia = 0;
-      if (pb && ++ib == nb) ib = 0;
+    }
+  }
+  for (; i < i1; i++) {
+    v4 x = splat(pa[i % na]), y = pb ? splat(pb[i % nb]) : x;
+    out[i] = wasm_f32x4_extract_lane(apply_op(op, x, y, k), 0);
+  }
+}
+
+EXPORT(elementwise) void elementwise(const elementwise_args *a, int tid) {
+  (void)tid;
+  const exp_consts k = exp_consts_make();
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int i0 = task * a->chunk, i1 = imin(a->n, i0 + a->chunk);
+    switch (a->op) {
+    case OP_ADD: elementwise_range(OP_ADD, a, i0, i1, &k); break;
+    case OP_SUB: elementwise_range(OP_SUB, a, i0, i1, &k); break;
+    case OP_MUL: elementwise_range(OP_MUL, a, i0, i1, &k); break;
+    case OP_DIV: elementwise_range(OP_DIV, a, i0, i1, &k); break;
+    case OP_MAX: elementwise_range(OP_MAX, a, i0, i1, &k); break;
+    case OP_MIN: elementwise_range(OP_MIN, a, i0, i1, &k); break;
+    case OP_EXP: elementwise_range(OP_EXP, a, i0, i1, &k); break;
+    case OP_SIGMOID: elementwise_range(OP_SIGMOID, a, i0, i1, &k); break;
+    default: elementwise_range(OP_SOFTPLUS, a, i0, i1, &k); break;
     }
   }
 }
