@@ -122,14 +122,25 @@ function convNoBias(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number)
 /**
  * Convolution followed by training-mode batch norm (statistics of this batch) and SiLU
  * when `act`: the ConvModule of a training step. Returns the output and the batch mean and
- * biased variance (the caller keeps the running averages and disposes them).
+ * biased variance, or, given the layer's running averages, their updated values (PyTorch:
+ * (1-m)*running + m*batch, the variance unbiased). The caller disposes what is returned
+ * besides y.
  */
-export function convBatchNormTrain(x: tf.Tensor4D, w: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, stride: number, pad: number, eps: number, act: boolean): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+export function convBatchNormTrain(
+  x: tf.Tensor4D, w: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, stride: number, pad: number, eps: number, act: boolean, running?: kernels.RunningStats,
+): { y: tf.Tensor4D; mean?: tf.Tensor1D; variance?: tf.Tensor1D; runningMean?: tf.Tensor1D; runningVar?: tf.Tensor1D } {
   if (kernelsActive()) {
     countFlops(x, w, stride, pad);
-    return kernels.convBatchNormTrain(x, w, gamma, beta, stride, pad, eps, act);
+    return kernels.convBatchNormTrain(x, w, gamma, beta, stride, pad, eps, act, running);
   }
-  return batchNormTrain(conv2d(x, w, stride, pad), gamma, beta, eps, act);
+  const r = batchNormTrain(conv2d(x, w, stride, pad), gamma, beta, eps, act);
+  if (!running) return r;
+  const m = running.momentum;
+  const n = r.y.size / r.y.shape[3];
+  const runningMean = tf.keep(tf.add(tf.mul(running.mean, 1 - m), tf.mul(r.mean, m))) as tf.Tensor1D;
+  const runningVar = tf.keep(tf.add(tf.mul(running.variance, 1 - m), tf.mul(r.variance, (m * n) / Math.max(n - 1, 1)))) as tf.Tensor1D;
+  if (!stock) tf.dispose([r.mean, r.variance]); // kept by the fused op for this read only
+  return { y: r.y, runningMean, runningVar };
 }
 
 /** Inference: act(conv(x, w) * scale + shift), batch norm folded into scale and shift. */

@@ -183,16 +183,19 @@ test('conv + training batch norm (+ SiLU): output, batch statistics and gradient
           const b = tf.tensor1d(bs);
           const f = (a: tf.Tensor, k: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
             const r = convBatchNormTrain(a as tf.Tensor4D, k as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D, c.s, c.p, 1e-3, act);
-            tf.dispose([r.mean, r.variance]);
+            tf.dispose([r.mean!, r.variance!]);
             return weighted(r.y);
           };
           const grads = tf.grads(f)([x, w, g, b]);
           const r = convBatchNormTrain(x, w, g, b, c.s, c.p, 1e-3, act);
-          return read([r.y, r.mean, r.variance, ...grads]);
+          // The running averages as a BN layer keeps them (momentum 0.03, unbiased variance).
+          const running = { mean: tf.tensor1d(rand(c.co, 21)), variance: tf.tensor1d(rand(c.co, 22).map((v) => 1 + v * v)), momentum: 0.03 };
+          const u = convBatchNormTrain(x, w, g, b, c.s, c.p, 1e-3, act, running);
+          return read([r.y, r.mean!, r.variance!, ...grads, u.y, u.runningMean!, u.runningVar!]);
         }),
       );
       const name = `${JSON.stringify(c)} act=${act}`;
-      ['y', 'mean', 'variance', 'dx', 'dw', 'dgamma', 'dbeta'].forEach((what, i) => close(got[i], ref[i], 2e-5, `${name} ${what}`));
+      ['y', 'mean', 'variance', 'dx', 'dw', 'dgamma', 'dbeta', 'y (with running)', 'running mean', 'running var'].forEach((what, i) => close(got[i], ref[i], 2e-5, `${name} ${what}`));
     }
   }
 });

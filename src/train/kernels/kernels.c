@@ -526,8 +526,11 @@ EXPORT(reduce_partials) void reduce_partials(const reduce_args *a, int tid) {
 
 // Merges per-chunk (mean, M2) pairs in chunk order (Chan et al.) in double precision and
 // writes stats[0..5][co]: mean, biased variance, 1/sqrt(var+eps), scale = gamma*rstd,
-// shift = beta - mean*scale. Runs on one thread.
-EXPORT(bn_finalize) void bn_finalize(const float *partial, int nchunks, int chunk, int rows, int co, const float *gamma, const float *beta, float eps, float *stats) {
+// shift = beta - mean*scale; with run_mean, also the running averages as PyTorch updates
+// them: (1-m)*running + m*batch (the variance unbiased: var_factor = m*n/(n-1)). One thread.
+EXPORT(bn_finalize)
+void bn_finalize(const float *partial, int nchunks, int chunk, int rows, int co, const float *gamma, const float *beta, float eps, float *stats, const float *run_mean,
+                 const float *run_var, float momentum, float var_factor, float *new_mean, float *new_var) {
   for (int c = 0; c < co; c++) {
     double n = 0, mean = 0, m2 = 0;
     for (int k = 0; k < nchunks; k++) {
@@ -538,14 +541,18 @@ EXPORT(bn_finalize) void bn_finalize(const float *partial, int nchunks, int chun
       m2 += qb + d * d * n * nb / tot;
       n = tot;
     }
-    double var = m2 / n;
-    float rstd = (float)(1.0 / __builtin_sqrt(var + (double)eps));
+    float fmean = (float)mean, fvar = (float)(m2 / n);
+    float rstd = (float)(1.0 / __builtin_sqrt(m2 / n + (double)eps));
     float scale = gamma[c] * rstd;
-    stats[c] = (float)mean;
-    stats[co + c] = (float)var;
+    stats[c] = fmean;
+    stats[co + c] = fvar;
     stats[2 * co + c] = rstd;
     stats[3 * co + c] = scale;
-    stats[4 * co + c] = beta[c] - (float)mean * scale;
+    stats[4 * co + c] = beta[c] - fmean * scale;
+    if (run_mean) {
+      new_mean[c] = run_mean[c] * (1.0f - momentum) + fmean * momentum;
+      new_var[c] = run_var[c] * (1.0f - momentum) + fvar * var_factor;
+    }
   }
 }
 

@@ -224,8 +224,9 @@ function registerAll(): void {
   });
 
   // Forward conv with the batch's statistics: [y, stats] with stats [5][co] = mean, biased
-  // variance, rstd, gamma*rstd, beta - mean*gamma*rstd.
-  reg(K.convStats, (backend, { x, w, gamma, beta }, { stride, pad, eps }) => {
+  // variance, rstd, gamma*rstd, beta - mean*gamma*rstd; with the running averages as inputs
+  // (runMean, runVar; attrs momentum, varFactor), also their updated values.
+  reg(K.convStats, (backend, { x, w, gamma, beta, runMean, runVar }, { stride, pad, eps, momentum, varFactor }) => {
     const r = rt();
     const g = geometry(x.shape, w.shape, stride, pad);
     const y = backend.makeOutput([g.n, g.ho, g.wo, g.co], 'float32');
@@ -235,9 +236,14 @@ function registerAll(): void {
     const partial = r.heap.malloc(ntasks * 2 * g.co * 4);
     convForward(backend, x, w, g, y, {}, partial);
     const stats = backend.makeOutput([5, g.co], 'float32');
-    r.exports.bn_finalize(partial, ntasks, chunk, rows, g.co, ptr(backend, gamma), ptr(backend, beta), eps, ptr(backend, stats));
+    const running = runMean ? [backend.makeOutput([g.co], 'float32'), backend.makeOutput([g.co], 'float32')] : [];
+    r.exports.bn_finalize(
+      partial, ntasks, chunk, rows, g.co, ptr(backend, gamma), ptr(backend, beta), eps, ptr(backend, stats),
+      runMean ? ptr(backend, runMean) : 0, runVar ? ptr(backend, runVar) : 0, momentum ?? 0, varFactor ?? 0,
+      running.length ? ptr(backend, running[0]) : 0, running.length ? ptr(backend, running[1]) : 0,
+    );
     r.heap.free(partial);
-    return [y, stats];
+    return [y, stats, ...running];
   });
 
   reg(K.bnApply, (backend, { y, stats }, { act }) => {
@@ -575,16 +581,35 @@ export function convAffine(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: 
   return tf.engine().runKernel(K.conv, { x, w, scale, shift }, { stride, pad, act: act ? 1 : 0 }) as tf.Tensor4D;
 }
 
+/** A BN layer's running averages and the momentum that updates them (PyTorch convention). */
+export interface RunningStats {
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+  momentum: number;
+}
+
 /**
- * Training-mode conv + batch norm (+ SiLU): returns the output and the batch statistics
- * (kept; the caller disposes them) for the running averages. Gradients for x, w, gamma, beta.
+ * Training-mode conv + batch norm (+ SiLU). Returns the output and, from the same kernel,
+ * the batch mean and biased variance, or with `running` the updated running averages
+ * (kept; the caller disposes them). Gradients for x, w, gamma, beta.
  */
-export function convBatchNormTrain(x: tf.Tensor4D, w: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, stride: number, pad: number, eps: number, act: boolean): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+export function convBatchNormTrain(
+  x: tf.Tensor4D, w: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, stride: number, pad: number, eps: number, act: boolean, running?: RunningStats,
+): { y: tf.Tensor4D; mean?: tf.Tensor1D; variance?: tf.Tensor1D; runningMean?: tf.Tensor1D; runningVar?: tf.Tensor1D } {
   const skipX = constants.has(x);
-  let stats: tf.Tensor2D | undefined;
+  let side: tf.Tensor[] = [];
   const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [y, st] = tf.engine().runKernel(K.convStats, { x: xi, w: wi, gamma: gi, beta: bi }, { stride, pad, eps }) as tf.Tensor[];
-    stats = tf.keep(st as tf.Tensor2D);
+    const inputs: Record<string, tf.Tensor> = { x: xi, w: wi, gamma: gi, beta: bi };
+    const attrs: Record<string, number> = { stride, pad, eps };
+    if (running) {
+      const ho = Math.floor((xi.shape[1]! + 2 * pad - wi.shape[0]!) / stride) + 1;
+      const wo = Math.floor((xi.shape[2]! + 2 * pad - wi.shape[1]!) / stride) + 1;
+      const n = xi.shape[0]! * ho * wo;
+      Object.assign(inputs, { runMean: running.mean, runVar: running.variance });
+      Object.assign(attrs, { momentum: running.momentum, varFactor: (running.momentum * n) / Math.max(n - 1, 1) });
+    }
+    const [y, st, ...rest] = tf.engine().runKernel(K.convStats, inputs as any, attrs) as tf.Tensor[];
+    side = running ? rest.map((t) => tf.keep(t)) : [tf.keep(st)];
     const out = tf.engine().runKernel(K.bnApply, { y, stats: st }, { act }) as tf.Tensor;
     save([xi, wi, gi, y, st]);
     return {
@@ -601,11 +626,9 @@ export function convBatchNormTrain(x: tf.Tensor4D, w: tf.Tensor4D, gamma: tf.Ten
     };
   }) as any);
   const y = f(x, w, gamma, beta) as tf.Tensor4D;
-  const [mean, variance] = tf.tidy(() => {
-    const s = tf.unstack(stats!);
-    return [s[0], s[1]];
-  });
-  stats!.dispose();
+  if (running) return { y, runningMean: side[0] as tf.Tensor1D, runningVar: side[1] as tf.Tensor1D };
+  const [mean, variance] = tf.tidy(() => tf.unstack(side[0]).slice(0, 2));
+  side[0].dispose();
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }
 

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain, concatChannels, conv2d, convAffine, convBatchNormTrain, isStockOps, kernelsActive, maxPoolSame, silu, splitChannels } from '../ops';
 import { ForwardCtx, ParamStore } from '../params';
+import type { RunningStats } from '../kernels/tf-kernels';
 
 export interface Module {
   forward(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D;
@@ -66,12 +67,20 @@ export class BatchNorm implements Module {
   recordBatchStats(mean: tf.Tensor1D, variance: tf.Tensor1D, n: number, ctx: ForwardCtx): void {
     const m = this.cfg.momentum;
     // Running variance uses the unbiased estimate, as PyTorch does.
-    ctx.bnUpdates.push({ variable: this.mean, value: tf.keep(tf.add(tf.mul(this.mean, 1 - m), tf.mul(mean, m))) });
-    ctx.bnUpdates.push({
-      variable: this.variance,
-      value: tf.keep(tf.add(tf.mul(this.variance, 1 - m), tf.mul(variance, (m * n) / Math.max(n - 1, 1)))),
-    });
+    this.queueRunning(
+      tf.keep(tf.add(tf.mul(this.mean, 1 - m), tf.mul(mean, m))) as tf.Tensor1D,
+      tf.keep(tf.add(tf.mul(this.variance, 1 - m), tf.mul(variance, (m * n) / Math.max(n - 1, 1)))) as tf.Tensor1D,
+      ctx,
+    );
     if (!isStockOps()) tf.dispose([mean, variance]); // kept by the fused op for this read only
+  }
+  /** The running averages and momentum, for ops that update them themselves. */
+  running(): RunningStats {
+    return { mean: this.mean as tf.Tensor1D, variance: this.variance as tf.Tensor1D, momentum: this.cfg.momentum };
+  }
+  /** Queues new running averages (kept tensors): assigned after the step's update. */
+  queueRunning(mean: tf.Tensor1D, variance: tf.Tensor1D, ctx: ForwardCtx): void {
+    ctx.bnUpdates.push({ variable: this.mean, value: mean }, { variable: this.variance, value: variance });
   }
 }
 
@@ -87,10 +96,11 @@ export class ConvModule implements Module {
   forward(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D {
     const w = this.weight as tf.Tensor4D;
     if (this.bn.usesBatchStats(ctx)) {
-      // conv + BN + SiLU as one differentiable op (one kernel chain on the wasm kernels).
-      const { y, mean, variance } = convBatchNormTrain(x, w, this.bn.weight, this.bn.bias, this.stride, this.pad, this.bn.cfg.eps, this.act);
-      this.bn.recordBatchStats(mean, variance, y.size / y.shape[3], ctx);
-      return y;
+      // conv + BN + SiLU as one differentiable op (one kernel chain on the wasm kernels),
+      // which also updates the running averages.
+      const r = convBatchNormTrain(x, w, this.bn.weight, this.bn.bias, this.stride, this.pad, this.bn.cfg.eps, this.act, this.bn.running());
+      this.bn.queueRunning(r.runningMean!, r.runningVar!, ctx);
+      return r.y;
     }
     if (!ctx.training && kernelsActive()) {
       // Inference: batch norm folded into the convolution's epilogue.
