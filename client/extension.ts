@@ -1,7 +1,7 @@
 // YOLO Lab extension entry: wires the language client, the merged-config preview, training runs and
 // the metrics panel to VS Code commands. Logic lives in the modules it imports.
 import * as vscode from 'vscode';
-import { ServerConnection } from './language-client';
+import { configFileRule, ServerConnection } from './language-client';
 import { MergedPreview } from './preview/merged-preview';
 import { MetricsHub } from './runs/metrics-hub';
 import { MetricsPanel } from './metrics-panel';
@@ -57,7 +57,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ trai
   });
   // Menus offer the config commands only on configs (yololab.isConfig), not on every Python file
   const updateContext = (e: vscode.TextEditor | undefined) =>
-    void vscode.commands.executeCommand('setContext', 'yololab.isConfig', !!e && e.document.uri.scheme === 'file' && looksLikeConfig(e.document.fileName, e.document.getText()));
+    void vscode.commands.executeCommand('setContext', 'yololab.isConfig', !!e && e.document.uri.scheme === 'file' && looksLikeConfig(e.document.fileName, e.document.getText(), configFileRule()));
   updateContext(vscode.window.activeTextEditor);
   context.subscriptions.push(
     vscode.window.onDidChangeActiveTextEditor(updateContext),

@@ -4,14 +4,30 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { MERGED_CONFIG_REQUEST, type ConfigFileRule, type InitializationOptions, type MergedConfigParams } from '../protocol/index';
 import { CrashBudget } from './restart-policy';
+
+/** The config-file rule as the settings and workspace folders give it now (for the extension's own menus). */
+export function configFileRule(): ConfigFileRule {
+  const globs = vscode.workspace.getConfiguration('yololab').get<unknown>('configGlobs');
+  return {
+    roots: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+    globs: Array.isArray(globs) ? globs.filter((g): g is string => typeof g === 'string') : undefined,
+  };
+}
 
 export class ServerConnection implements vscode.Disposable {
   client: LanguageClient | undefined;
   unavailable: string | undefined; // why there is no server, for features that need it
   private budget = new CrashBudget();
+  private readonly trustListener: vscode.Disposable;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {}
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {
+    // In Restricted Mode the server does not read environment variables; once trusted, it starts again reading them.
+    this.trustListener = vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      if (this.client) void this.restart();
+    });
+  }
 
   async start(): Promise<void> {
     const serverModule = this.context.asAbsolutePath('dist/server.js');
@@ -28,7 +44,11 @@ export class ServerConnection implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'python' }],
       synchronize: { configurationSection: 'yololab' },
-      initializationOptions: { settings: vscode.workspace.getConfiguration('yololab') },
+      initializationOptions: {
+        // Sent as JSON: the section's values (its methods are dropped).
+        settings: vscode.workspace.getConfiguration('yololab') as unknown as Record<string, unknown>,
+        workspaceTrusted: vscode.workspace.isTrusted,
+      } satisfies InitializationOptions,
       outputChannel: this.log,
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
@@ -69,7 +89,13 @@ export class ServerConnection implements vscode.Disposable {
     return this.client.sendRequest<R>(method, params);
   }
 
+  /** The merged config of a source file (see protocol/requests.ts). */
+  mergedConfig(uri: string): Promise<unknown> {
+    return this.sendRequest(MERGED_CONFIG_REQUEST, { uri } satisfies MergedConfigParams);
+  }
+
   dispose(): void {
+    this.trustListener.dispose();
     void this.client?.stop();
   }
 }

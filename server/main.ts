@@ -1,31 +1,24 @@
-// YOLO Lab language server: a thin LSP adapter over src/workspace (the
-// editor-agnostic logic) and the config engine. `node dist/server.js --stdio`,
-// or IPC when vscode-languageclient starts it (createConnection handles both).
+// YOLO Lab language server: an LSP adapter over src/workspace. Each handler
+// turns the request into a path and a {line, col}, calls one feature of
+// src/workspace/features.ts, and turns the plain answer back into LSP.
+// `node dist/server.js --stdio`, or IPC when vscode-languageclient starts it
+// (createConnection handles both).
 
 import {
-  CodeActionKind, CodeLensRefreshRequest, CompletionItemKind, createConnection, DidChangeConfigurationNotification, DocumentSymbol, MarkupKind, MessageType, ShowMessageNotification,
-  ProposedFeatures, SymbolKind, TextDocuments, TextDocumentSyncKind,
-  type CodeAction, type CompletionItem, type Connection, type Location, type TextEdit, type WorkspaceEdit,
+  CancellationToken, CodeActionKind, CodeLensRefreshRequest, CompletionItemKind, createConnection, DidChangeConfigurationNotification, MarkupKind, MessageType,
+  ProposedFeatures, ShowMessageNotification, SymbolKind, TextDocuments, TextDocumentSyncKind,
+  type CodeAction, type CodeLens, type CompletionItem, type Connection, type Definition, type DocumentSymbol, type Hover, type Location, type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { toPythonText, type Diagnostic, type Range } from '../src/config/index';
-import { completions } from '../src/workspace/completion';
+import { INDEXED_NOTIFICATION, MERGED_CONFIG_REQUEST, type IndexedParams, type InitializationOptions, type MergedConfigParams, type MergedConfigResult } from '../protocol/index';
 import { listPythonFiles } from '../src/workspace/config-files';
 import { ConfigWorkspace, type WorkspaceSettings } from '../src/workspace/config-workspace';
-import { hoverText } from '../src/workspace/hover';
-import { filenameProblems } from '../src/workspace/lint-bridge';
-import { definitionOf, referencesOf } from '../src/workspace/navigation';
-import { configSymbols, lensFacts, type ConfigSymbol } from '../src/workspace/outline';
-import { addDeleteEdit, rebindEdits } from '../src/workspace/quick-fixes';
-import { baseRenameEdits, type FileMove } from '../src/workspace/rename-edits';
-import { targetAt } from '../src/workspace/targets';
-import { pathToUri, toLspDiagnostic, toLspRange, uriToPath } from './convert';
+import { features } from '../src/workspace/features';
+import type { ConfigSymbol } from '../src/workspace/outline';
+import type { FileMove } from '../src/workspace/rename-edits';
+import { pathToUri, toLocation, toLspDiagnostic, toLspRange, toWorkspaceEdit, uriToPath } from './convert';
+import { PublishQueue } from './publish-queue';
 import { startWatcher, type ChangeKind, type Watcher } from './watcher';
-import * as path from 'node:path';
-
-export const MERGED_CONFIG_REQUEST = 'yololab/mergedConfig';
-/** Sent when the background index is built and the watcher is live: { configs, ms, scanMs }. */
-export const INDEXED_NOTIFICATION = 'yololab/indexed';
 
 const connection: Connection = createConnection(ProposedFeatures.all);
 // A failed message to the client (e.g. a request it does not implement) must not end the server.
@@ -38,11 +31,15 @@ let canReportProgress = false;
 let canRefreshLenses = false;
 const published = new Set<string>();
 
-/** Runs a handler; a bug in one answer is logged, never fatal to the server. */
-function safe<A extends unknown[], R>(name: string, fallback: R, fn: (...a: A) => R | Promise<R>): (...a: A) => Promise<R> {
-  return async (...a: A) => {
+/**
+ * Runs a handler: a request the client already cancelled is not worked on, and
+ * a bug in one answer is logged, never fatal to the server.
+ */
+function safe<P, R>(name: string, fallback: R, fn: (p: P, token?: CancellationToken) => R | Promise<R>): (p: P, token?: CancellationToken) => Promise<R> {
+  return async (p, token) => {
+    if (token?.isCancellationRequested) return fallback;
     try {
-      return await fn(...a);
+      return await fn(p, token);
     } catch (e) {
       connection.console.error(`yololab: ${name} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
       return fallback;
@@ -50,19 +47,15 @@ function safe<A extends unknown[], R>(name: string, fallback: R, fn: (...a: A) =
   };
 }
 
-/** The config file behind a URI, or undefined for anything that is not a config. */
-function configFile(uri: string): string | undefined {
-  const file = uriToPath(uri);
-  return file && ws.isConfig(file) ? file : undefined;
-}
+const pos = (p: { line: number; character: number }) => ({ line: p.line, col: p.character });
 
 connection.onInitialize((params) => {
   const folders = params.workspaceFolders?.map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
   const root = params.rootUri ? uriToPath(params.rootUri) : params.rootPath ?? undefined;
-  ws = new ConfigWorkspace(folders?.length ? folders : root ? [root] : []);
-  // The extension sends { settings: <yololab section> }; a bare section is accepted too.
-  const init = (params.initializationOptions ?? {}) as Partial<WorkspaceSettings> & { settings?: Partial<WorkspaceSettings> };
-  ws.configure(init.settings ?? init);
+  // The extension sends { settings: <yololab section>, workspaceTrusted }; a bare section is accepted too.
+  const init = (params.initializationOptions ?? {}) as InitializationOptions & Partial<WorkspaceSettings>;
+  ws = new ConfigWorkspace(folders?.length ? folders : root ? [root] : [], { trusted: init.workspaceTrusted !== false });
+  ws.configure((init.settings as Partial<WorkspaceSettings> | undefined) ?? init);
   canConfigure = !!params.capabilities.workspace?.configuration;
   canReportProgress = !!params.capabilities.window?.workDoneProgress;
   canRefreshLenses = !!params.capabilities.workspace?.codeLens?.refreshSupport;
@@ -111,9 +104,9 @@ async function buildIndex(watching?: Promise<void>): Promise<void> {
   const scanMs = Math.round(performance.now() - t0);
   await watching;
   progress?.done();
-  void connection.sendNotification(INDEXED_NOTIFICATION, { configs: ws.index.size, ms: Math.round(performance.now() - t0), scanMs });
+  void connection.sendNotification(INDEXED_NOTIFICATION, { configs: ws.index.size, ms: Math.round(performance.now() - t0), scanMs } satisfies IndexedParams);
   ws.invalidateAll();
-  schedulePublish(documents.keys().map((u) => uriToPath(u)).filter((p): p is string => !!p));
+  queue.add(openFiles());
   refreshLenses();
 }
 
@@ -123,7 +116,7 @@ connection.onDidChangeConfiguration(
     if (canConfigure) await readSettings();
     else if (s) ws.configure(s);
     await ws.scan();
-    schedulePublish(openFiles());
+    queue.add(openFiles());
     refreshLenses();
   }),
 );
@@ -145,46 +138,34 @@ function openFiles(): string[] {
 
 // ---- diagnostics: published for open configs, re-published for open dependents after a base changes ----
 
-const pending = new Set<string>();
-let flushTimer: NodeJS.Timeout | undefined;
-
-function schedulePublish(files: string[]): void {
-  const open = new Set(openFiles());
-  for (const f of files) if (open.has(f)) pending.add(f);
-  if (!flushTimer && pending.size) flushTimer = setTimeout(flush, 5);
-}
-
-function flush(): void {
-  flushTimer = undefined;
-  const files = [...pending];
-  pending.clear();
-  for (const f of files) {
-    try {
-      publish(f);
-    } catch (e) {
-      connection.console.error(`yololab: diagnostics for ${f} failed: ${e instanceof Error ? e.stack : String(e)}`);
-      const message = `YOLO Lab could not analyse this file (internal error: ${e instanceof Error ? e.message : String(e)})`;
-      void connection.sendDiagnostics({ uri: pathToUri(f), diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 1, message, source: 'yololab' }] });
-    }
-  }
-}
-
-function publish(file: string): void {
+const queue = new PublishQueue((file) => {
   const uri = pathToUri(file);
   const doc = documents.get(uri);
-  if (!ws.isConfig(file)) {
-    if (published.delete(file)) void connection.sendDiagnostics({ uri, diagnostics: [] });
-    return;
+  if (!doc) return; // closed meanwhile
+  try {
+    const diagnostics = features.diagnostics(ws, file);
+    if (!diagnostics) {
+      if (published.delete(file)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+      return;
+    }
+    published.add(file);
+    void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: diagnostics.map(toLspDiagnostic) });
+  } catch (e) {
+    connection.console.error(`yololab: diagnostics for ${file} failed: ${e instanceof Error ? e.stack : String(e)}`);
+    const message = `YOLO Lab could not analyse this file (internal error: ${e instanceof Error ? e.message : String(e)})`;
+    void connection.sendDiagnostics({ uri, diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 1, message, source: 'yololab' }] });
   }
-  const a = ws.analyze(file);
-  published.add(file);
-  void connection.sendDiagnostics({ uri, version: doc?.version, diagnostics: a.diagnostics.map(toLspDiagnostic) });
+});
+
+/** Queues the open ones among `files` for publishing. */
+function republish(files: string[]): void {
+  const open = new Set(openFiles());
+  queue.add(files.filter((f) => open.has(f)));
 }
 
 documents.onDidChangeContent((e) => {
   const file = uriToPath(e.document.uri);
-  if (!file) return;
-  schedulePublish(ws.setBuffer(file, e.document.getText()));
+  if (file) republish(ws.setBuffer(file, e.document.getText()));
 });
 
 documents.onDidClose((e) => {
@@ -192,67 +173,51 @@ documents.onDidClose((e) => {
   if (!file) return;
   const affected = ws.setBuffer(file, undefined);
   if (published.delete(file)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
-  schedulePublish(affected);
+  republish(affected);
 });
 
 function onDiskChange(file: string, kind: ChangeKind): void {
   if (kind === 'addDir') {
-    for (const f of listPythonFiles([file])) if (!ws.textOf(f)) schedulePublish(ws.fileChanged(f));
+    for (const f of listPythonFiles([file])) if (!ws.textOf(f)) republish(ws.fileChanged(f));
   } else if (kind === 'unlinkDir') {
-    const gone = ws.index.all().filter((f) => f.path.startsWith(file + path.sep)).map((f) => f.path);
-    ws.index.removeUnder(file);
-    schedulePublish(gone.flatMap((f) => ws.invalidate(f)));
-  } else if (!ws.textOf(file)) schedulePublish(ws.fileChanged(file));
+    republish(ws.folderRemoved(file));
+  } else if (!ws.textOf(file)) republish(ws.fileChanged(file));
   else ws.invalidate(file); // an open buffer wins over the disk; its dependents are unchanged
   refreshLenses();
 }
 
-// ---- navigation ----
+// ---- features ----
 
 connection.onDefinition(
-  safe('definition', null, (p) => {
-    const file = configFile(p.textDocument.uri);
-    if (!file) return null;
-    const a = ws.analyze(file);
-    const t = targetAt(a.result.unit, { line: p.position.line, col: p.position.character }, ws.index.get(file)?.bases);
-    const loc = t && definitionOf(a.result, t, a.lastGood);
-    return loc ? ({ uri: pathToUri(loc.file), range: toLspRange(loc.range) } satisfies Location) : null;
+  safe('definition', null as Definition | null, (p) => {
+    const file = uriToPath(p.textDocument.uri);
+    const loc = file && features.definition(ws, file, pos(p.position));
+    return loc ? toLocation(loc) : null;
   }),
 );
 
 connection.onReferences(
-  safe('references', [] as Location[], (p) => {
-    const file = configFile(p.textDocument.uri);
+  safe('references', [] as Location[], async (p, token) => {
+    const file = uriToPath(p.textDocument.uri);
     if (!file) return [];
-    const a = ws.analyze(file);
-    const t = targetAt(a.result.unit, { line: p.position.line, col: p.position.character }, ws.index.get(file)?.bases);
-    const keyPath = t?.kind === 'key' ? t.keyPath : t?.kind === 'name' ? [t.name] : undefined;
-    if (!t || !keyPath) return [];
-    const refs = referencesOf(ws, file, keyPath).map((l) => ({ uri: pathToUri(l.file), range: toLspRange(l.range) }));
-    if (p.context.includeDeclaration) refs.unshift({ uri: p.textDocument.uri, range: toLspRange(t.range) });
-    return refs;
+    const refs = await features.references(ws, file, pos(p.position), p.context.includeDeclaration, { cancelled: () => !!token?.isCancellationRequested });
+    return refs.map(toLocation);
   }),
 );
 
 connection.onHover(
-  safe('hover', null, (p) => {
-    const file = configFile(p.textDocument.uri);
-    if (!file) return null;
-    const a = ws.analyze(file);
-    const t = targetAt(a.result.unit, { line: p.position.line, col: p.position.character }, ws.index.get(file)?.bases);
-    const text = t && hoverText(a.result, t, a.lastGood);
-    return text ? { contents: { kind: MarkupKind.Markdown, value: text }, range: toLspRange(t.range) } : null;
+  safe('hover', null as Hover | null, (p) => {
+    const file = uriToPath(p.textDocument.uri);
+    const h = file && features.hover(ws, file, pos(p.position));
+    return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: toLspRange(h.range) } : null;
   }),
 );
 
 connection.onCompletion(
   safe('completion', [] as CompletionItem[], (p) => {
-    const file = configFile(p.textDocument.uri);
-    const doc = documents.get(p.textDocument.uri);
-    if (!file || !doc) return [];
-    const a = ws.analyze(file);
-    const result = a.result.unit.mergedBase ? a.result : a.lastGood;
-    return completions(doc.getText(), doc.offsetAt(p.position), result).map((c) => ({
+    const file = uriToPath(p.textDocument.uri);
+    if (!file) return [];
+    return features.completion(ws, file, pos(p.position)).map((c) => ({
       label: c.label,
       kind: c.kind === 'type' ? CompletionItemKind.Class : CompletionItemKind.Property,
       detail: c.detail,
@@ -261,8 +226,6 @@ connection.onCompletion(
     }));
   }),
 );
-
-// ---- outline ----
 
 function toSymbol(s: ConfigSymbol): DocumentSymbol {
   return {
@@ -276,126 +239,66 @@ function toSymbol(s: ConfigSymbol): DocumentSymbol {
 
 connection.onDocumentSymbol(
   safe('documentSymbol', [] as DocumentSymbol[], (p) => {
-    const file = configFile(p.textDocument.uri);
-    if (!file) return [];
-    const a = ws.analyze(file);
-    const r = a.result.unit.own ? a.result : a.lastGood;
-    return r ? configSymbols(r, file).map(toSymbol) : [];
+    const file = uriToPath(p.textDocument.uri);
+    return file ? features.documentSymbols(ws, file).map(toSymbol) : [];
   }),
 );
 
 connection.onCodeLens(
-  safe('codeLens', [], (p) => {
-    const file = configFile(p.textDocument.uri);
+  safe('codeLens', [] as CodeLens[], (p) => {
+    const file = uriToPath(p.textDocument.uri);
     if (!file) return [];
-    const a = ws.analyze(file);
-    return lensFacts(a.result, file, ws.index).map((l) => ({ range: toLspRange(l.range), command: { title: l.title, command: '', arguments: [l.files.map(pathToUri)] } }));
+    return features.codeLenses(ws, file).map((l) => ({ range: toLspRange(l.range), command: { title: l.title, command: '', arguments: [l.files.map(pathToUri)] } }));
   }),
 );
-
-// ---- quick fixes ----
-
-interface FixData {
-  fix?: string;
-  valueRange?: Range;
-  keys?: { path: (string | number)[]; expr: string }[];
-  newName?: string;
-}
 
 connection.onCodeAction(
   safe('codeAction', [] as CodeAction[], (p) => {
-    const file = configFile(p.textDocument.uri);
+    const file = uriToPath(p.textDocument.uri);
     if (!file) return [];
-    const unit = ws.analyze(file).result.unit;
-    const uri = p.textDocument.uri;
-    const actions: CodeAction[] = [];
-    for (const d of p.context.diagnostics) {
-      const data = d.data as FixData | undefined;
-      if (!data?.fix) continue;
-      let edit: WorkspaceEdit | undefined;
-      let title = '';
-      if (data.fix === 'add-delete' && data.valueRange) {
-        const e = addDeleteEdit(unit, data.valueRange);
-        if (e) (edit = { changes: { [uri]: [{ range: toLspRange(e.range), newText: e.newText }] } }), (title = 'Add _delete_=True (replace the base dict)');
-      } else if (data.fix === 'rebind' && data.keys) {
-        const edits = rebindEdits(unit, data.keys);
-        if (edits.length) (edit = { changes: { [uri]: edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText })) } }), (title = `Write the ${data.keys.length} stale key${data.keys.length === 1 ? '' : 's'} again here`);
-      } else if (data.fix === 'rename' && data.newName) {
-        const to = path.join(path.dirname(file), data.newName);
-        edit = renameEdit([{ from: file, to }], true);
-        title = `Rename to ${data.newName} (and update _base_ references)`;
-      }
-      if (edit) actions.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit, isPreferred: true });
-    }
-    return actions;
+    const diags = p.context.diagnostics;
+    const version = (uri: string) => documents.get(uri)?.version ?? null;
+    return features.codeActions(ws, file, diags).map((a) => ({
+      title: a.title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diags[a.diagnostic]],
+      edit: toWorkspaceEdit(a.edits, a.moves, version),
+      isPreferred: true,
+    }));
   }),
 );
-
-/** `_base_` updates for moves, and (for a quick fix) the file renames themselves after them. */
-function renameEdit(moves: FileMove[], withRename: boolean): WorkspaceEdit {
-  const edits = baseRenameEdits(ws.index, moves, (f) => ws.textOf(f));
-  const byUri = new Map<string, TextEdit[]>();
-  for (const e of edits) {
-    const uri = pathToUri(e.file);
-    if (!byUri.has(uri)) byUri.set(uri, []);
-    byUri.get(uri)!.push({ range: toLspRange(e.range), newText: e.newText });
-  }
-  if (!withRename) return { changes: Object.fromEntries(byUri) };
-  return {
-    documentChanges: [
-      ...[...byUri].map(([uri, es]) => ({ textDocument: { uri, version: documents.get(uri)?.version ?? null }, edits: es })),
-      ...moves.map((m) => ({ kind: 'rename' as const, oldUri: pathToUri(m.from), newUri: pathToUri(m.to) })),
-    ],
-  };
-}
 
 connection.workspace.onWillRenameFiles(
-  safe('willRenameFiles', null, (p) => {
+  safe('willRenameFiles', null as WorkspaceEdit | null, (p) => {
     const moves = p.files.map((f) => ({ from: uriToPath(f.oldUri), to: uriToPath(f.newUri) })).filter((m): m is FileMove => !!m.from && !!m.to);
-    for (const m of moves) {
-      if (!m.to.endsWith('.py') || !ws.isConfig(m.from)) continue;
-      const problems = filenameProblems(m.to);
-      if (problems.length) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `${path.basename(m.to)} breaks the config naming convention: ${problems.join('; ')}` });
-    }
-    const edit = renameEdit(moves, false);
-    return Object.keys(edit.changes ?? {}).length ? edit : null;
+    const r = features.willRenameFiles(ws, moves);
+    for (const message of r.warnings) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message });
+    return r.edits.length ? toWorkspaceEdit(r.edits) : null;
   }),
 );
-
-// ---- merged preview ----
-
-interface MergedConfig {
-  text: string;
-  lines: ({ uri: string; line: number; character: number } | null)[];
-  diagnostics: { message: string; uri: string; line: number; character: number }[];
-}
 
 connection.onRequest(
   MERGED_CONFIG_REQUEST,
-  safe('mergedConfig', { text: '', lines: [], diagnostics: [] } as MergedConfig, (p: { uri: string }): MergedConfig => {
+  safe('mergedConfig', { text: '', lines: [], diagnostics: [] } as MergedConfigResult, (p: MergedConfigParams): MergedConfigResult => {
     const file = uriToPath(p.uri);
-    if (!file || !ws.isConfig(file)) {
-      return { text: '', lines: [], diagnostics: [{ message: `not a config file: ${p.uri}`, uri: p.uri, line: 0, character: 0 }] };
-    }
-    const a = ws.analyze(file);
-    const diag = (d: Diagnostic) => ({ message: `${d.severity}: ${d.message} [${d.code}]`, uri: pathToUri(d.file), line: d.range.start.line, character: d.range.start.col });
-    const shown = a.result.ok ? a.result : a.lastGood;
-    const diagnostics = a.result.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').map(diag);
-    if (!shown?.config) return { text: '', lines: [], diagnostics };
-    if (!a.result.ok) diagnostics.unshift({ message: 'showing the last version that loaded', uri: p.uri, line: 0, character: 0 });
-    const py = toPythonText(shown.config);
-    return {
-      text: py.text,
-      lines: py.lines.map((prov) => (prov && !prov.file.startsWith('<') ? { uri: pathToUri(prov.file), line: prov.range.start.line, character: prov.range.start.col } : null)),
-      diagnostics,
-    };
+    if (!file) return { text: '', lines: [], diagnostics: [{ message: `not a config file: ${p.uri}`, uri: p.uri, line: 0, character: 0 }] };
+    const m = features.mergedPreview(ws, file);
+    const link = (x: { file: string; line: number; col: number }) => ({ uri: pathToUri(x.file), line: x.line, character: x.col });
+    return { text: m.text, lines: m.lines.map((l) => l && link(l)), diagnostics: m.diagnostics.map((d) => ({ ...link(d), message: d.message })) };
   }),
 );
 
+// Answered within a second whatever is pending: the watcher gets half a second to close, then is left to exit with the process.
 connection.onShutdown(async () => {
-  await watcher?.close();
+  queue.clear();
+  const closing = watcher?.close();
   watcher = undefined;
+  await Promise.race([closing, new Promise((r) => setTimeout(r, 500).unref())]);
 });
+
+// The client went away without `exit` (its process was killed): over stdio the connection ends the
+// process when stdin closes, and it polls the client's process id; over IPC the channel closing says so.
+process.on('disconnect', () => process.exit(1));
 
 documents.listen(connection);
 connection.listen();

@@ -45,7 +45,7 @@ export class MergedPreview implements vscode.TextDocumentContentProvider, vscode
     const source = vscode.Uri.parse(uri.query);
     let reply: unknown;
     try {
-      reply = await this.server.sendRequest('yololab/mergedConfig', { uri: source.toString() });
+      reply = await this.server.mergedConfig(source.toString());
     } catch (e) {
       this.results.delete(uri.toString());
       return `# YOLO Lab could not merge ${source.fsPath}:\n# ${e instanceof Error ? e.message : String(e)}\n`;

@@ -61,6 +61,8 @@ export interface LoadOptions {
   /** Unsaved editor text by absolute path. */
   overlay?: (file: string) => string | undefined;
   env?: Record<string, string | undefined>;
+  /** Read no environment variable: `{{$NAME:default}}` becomes a placeholder (untrusted workspaces). */
+  envPlaceholders?: boolean;
 }
 
 const RESERVED_KEYS = ['filename', 'text', 'pretty_text', 'env_variables'];
@@ -197,7 +199,7 @@ export class ConfigLoader {
     let t: string;
     try {
       const pre = substitutePredefined(text, file);
-      const env = substituteEnv(pre.text, pre.map, opts.env ?? process.env);
+      const env = substituteEnv(pre.text, pre.map, opts.env ?? process.env, opts.envPlaceholders);
       u.envUsed = env.used;
       const bv = substituteBaseVars(env.text, env.map);
       u.baseVars = bv.vars;

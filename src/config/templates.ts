@@ -82,12 +82,21 @@ export class TemplateError extends Error {
   }
 }
 
-/** Returns the substituted text and the environment variables it read. */
-export function substituteEnv(text: string, inner: TextMap, env: Record<string, string | undefined>): { text: string; map: TextMap; used: Record<string, string> } {
+/**
+ * Returns the substituted text and the environment variables it read. With
+ * `placeholders` (the editor in an untrusted workspace) no variable is read:
+ * inside a string the template becomes `${NAME}`; written bare
+ * (`{{'$NAME:80'}}`) it becomes its default, or the string '${NAME}'.
+ */
+export function substituteEnv(text: string, inner: TextMap, env: Record<string, string | undefined>, placeholders = false): { text: string; map: TextMap; used: Record<string, string> } {
   const used: Record<string, string> = {};
   const result = substitute(text, ENV, (m) => {
     const name = m[1];
     let value = m[2];
+    if (placeholders) {
+      const bare = m[0][2] === "'" || m[0][2] === '"';
+      return !bare ? `\${${name}}` : value || `'\${${name}}'`;
+    }
     if (env[name] !== undefined) {
       value = env[name]!;
       used[name] = value;

@@ -77,14 +77,30 @@ function request(url: string, headers: Record<string, string>, timeoutMs: number
   });
 }
 
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export interface DownloadFileOptions {
+  log?: (s: string) => void;
+  timeoutMs?: number;
+  /** Called as bytes arrive (a progress bar); replaces the 5% log lines. */
+  onProgress?: (got: number, total: number) => void;
+}
+
 /**
  * Downloads `url` to `dest`, resuming from `dest.part` when a previous run was cut off,
- * then checks the MD5. A mismatch removes the partial file so the next run starts clean.
+ * then checks the MD5 (datasets) or the SHA-256 prefix (torch hub's check for names like
+ * `name-1a2b3c4d.pth`). A mismatch removes the partial file so the next run starts clean.
  */
-export async function downloadFile(url: string, dest: string, spec: { md5?: string; size?: number }, opts: { log?: (s: string) => void; timeoutMs?: number } = {}): Promise<void> {
+export async function downloadFile(url: string, dest: string, spec: { md5?: string; size?: number; sha256Prefix?: string }, opts: DownloadFileOptions = {}): Promise<void> {
   const log = opts.log ?? (() => {});
   const part = dest + '.part';
   let current = url;
+  // Before any request: an await between receiving a response and listening to it would miss its events.
+  await mkdir(join(dest, '..'), { recursive: true });
   for (let redirects = 0; ; redirects++) {
     const have = (await stat(part).catch(() => null))?.size ?? 0;
     if (spec.size !== undefined && have === spec.size) break; // complete; only verification left
@@ -120,7 +136,6 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
       log(`resuming ${fileNameOf(url)} at ${(have / 1e6).toFixed(1)} MB`);
     } else if (have) log(`server does not support resuming; restarting ${fileNameOf(url)}`);
     const total = code === 206 ? have + Number(res.headers['content-length'] ?? NaN) : Number(res.headers['content-length'] ?? NaN);
-    await mkdir(join(dest, '..'), { recursive: true });
     const out = createWriteStream(part, { flags: code === 206 ? 'a' : 'w' });
     let got = start;
     let nextReport = 0.05;
@@ -128,13 +143,18 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
       await new Promise<void>((resolve, reject) => {
         res.on('data', (c: Buffer) => {
           got += c.length;
-          if (Number.isFinite(total) && got / total >= nextReport) {
+          if (opts.onProgress) opts.onProgress(got, total);
+          else if (Number.isFinite(total) && got / total >= nextReport) {
             log(`  ${fileNameOf(url)}: ${Math.floor((got / total) * 100)}% of ${(total / 1e6).toFixed(1)} MB`);
             nextReport += 0.05;
           }
         });
         res.on('error', reject);
         res.on('aborted', () => reject(new Error('connection closed early')));
+        res.on('close', () => {
+          if (!res.complete) reject(new Error('connection closed early'));
+        });
+        if (res.destroyed && !res.complete) reject(new Error('connection closed early'));
         out.on('error', reject);
         out.on('finish', resolve);
         res.pipe(out);
@@ -153,6 +173,13 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
     if (actual !== spec.md5) {
       await rm(part, { force: true });
       throw new DataError(`${dest}: error: checksum mismatch (md5 ${actual}, expected ${spec.md5}); the partial file was removed, run again to download it afresh`, dest);
+    }
+  }
+  if (spec.sha256Prefix) {
+    const actual = await sha256File(part);
+    if (!actual.startsWith(spec.sha256Prefix)) {
+      await rm(part, { force: true });
+      throw new DataError(`${dest}: error: invalid hash value (sha256 ${actual.slice(0, 16)}…, the file name says ${spec.sha256Prefix}); the partial file was removed, run again to download it afresh`, dest);
     }
   }
   await rename(part, dest);

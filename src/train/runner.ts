@@ -101,7 +101,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     hooks: new HookList([]),
   };
   run.hooks = buildHooks(run);
-  loadOrResume(run, opts.resume ?? undefined);
+  await loadOrResume(run, opts.resume ?? undefined);
 
   const onAbort = () => log.warn(`${run.signal.reason === 'SIGINT' ? 'SIGINT' : 'stop requested'}: finishing this step, then writing a checkpoint${run.signal.reason === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}`);
   run.signal.addEventListener('abort', onAbort, { once: true });

@@ -6,11 +6,12 @@ import { buildDataset } from '../data/dataset';
 import { createLoader } from '../data/loader';
 import { decodeImage, encodePng } from '../data/image';
 import { Detections, DetSample } from '../data/types';
-import { readCheckpoint } from './checkpoint';
+import { resolveCheckpointPath } from './checkpoint-cache';
+import { openCheckpoint } from './checkpoint';
 import { drawDetections } from '../data/draw';
 import { evaluate } from './evaluate';
 import { buildModel, datasetCtx, prepareRun } from './prepare';
-import { loadPartial } from './state';
+import { loadForInference } from './state';
 import { expandTtaPipeline, mergeViews, ttaCfgOf } from './tta';
 import { buildEvaluator } from '../metrics';
 
@@ -29,10 +30,14 @@ export interface TestOptions {
 export async function runTest(opts: TestOptions): Promise<{ metrics: Record<string, number>; withoutTta?: Record<string, number>; runDir: string }> {
   const { loaded, cfg, log } = await prepareRun({ ...opts, tty: false });
   const { store, det } = buildModel(loaded, 0);
-  const ck = readCheckpoint(opts.checkpoint);
-  const r = loadPartial(ck, store);
-  if (r.skipped.length) throw new Error(`${opts.checkpoint}: does not fit this config: ${r.skipped.slice(0, 5).join(', ')}${r.skipped.length > 5 ? ` and ${r.skipped.length - 5} more` : ''}`);
-  log.info(`checkpoint: ${opts.checkpoint} (epoch ${ck.meta.epoch ?? '?'}, EMA weights ${[...ck.tensors.keys()].some((k) => k.startsWith('ema.')) ? 'used' : 'absent'})`);
+  // As MMEngine's load_checkpoint: state_dict, which holds the EMA weights of a run with EMAHook.
+  const ck = await openCheckpoint(await resolveCheckpointPath(opts.checkpoint, { log: (s) => log.info(s) }));
+  try {
+    await loadForInference(ck, store);
+  } finally {
+    await ck.close();
+  }
+  log.info(`checkpoint: ${opts.checkpoint} (${ck.format === 'pth' ? 'PyTorch' : 'YOLO Lab .ckpt'}, epoch ${ck.meta.epoch ?? '?'}${ck.resumeEma ? ', EMA weights' : ''})`);
   const dl = cfg.test_dataloader ?? cfg.val_dataloader;
   const root = cfg.test_dataloader ? 'test_dataloader' : 'val_dataloader';
   const evaluatorCfg = cfg.test_evaluator ?? cfg.val_evaluator;

@@ -1,72 +1,67 @@
-// Which Python files are configs, and finding them on disk. A file is a config
-// when a config glob matches it (default: anything under a `configs/` folder)
-// or its text mentions `_base_`; ordinary Python modules are left alone.
+// Which Python files are configs (the shared rule of protocol/, applied to this
+// workspace's roots and globs), finding them on disk, and reading them without
+// ever blocking on a special file.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { compileGlobs, DEFAULT_CONFIG_GLOBS, matchesConfigGlob, textLooksLikeConfig } from '../../protocol/config-file-rule';
 
-export const DEFAULT_CONFIG_GLOBS = ['**/configs/**/*.py'];
+export { DEFAULT_CONFIG_GLOBS, globToRegExp } from '../../protocol/config-file-rule';
 
 /** Folders never worth scanning for configs. */
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', 'dist', 'work_dirs', '.vscode-test']);
 
-/** A glob (`**`, `*`, `?`, `{a,b}`) as a RegExp over '/'-separated paths relative to a root. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        i++;
-        if (glob[i + 1] === '/') {
-          i++;
-          re += '(?:.*/)?';
-        } else re += '.*';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      const close = glob.indexOf('}', i);
-      if (close < 0) re += '\\{';
-      else {
-        re += '(?:' + glob.slice(i + 1, close).split(',').map((s) => s.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')).join('|') + ')';
-        i = close;
-      }
-    } else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
+/** Bigger files are not read for the index (the loader has its own cap and says so). */
+export const MAX_INDEXED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A file's text when it is a regular file no bigger than `maxBytes`; undefined
+ * otherwise. Opened non-blocking and checked after opening, so a FIFO or a
+ * device named `x.py` (or a symlink to one) never blocks or floods the server.
+ */
+export function readRegularFile(file: string, maxBytes = MAX_INDEXED_BYTES): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size > maxBytes) return undefined;
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = fs.readSync(fd, buf, got, st.size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    const text = buf.toString('utf8', 0, got);
+    return text.startsWith('\uFEFF') ? text.slice(1) : text;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  return new RegExp('^' + re + '$');
 }
 
+/** The config-file rule of protocol/config-file-rule.ts over this workspace's roots and globs. */
 export class ConfigMatcher {
   private readonly globs: RegExp[];
   constructor(
     private readonly roots: string[],
-    globs: string[] = DEFAULT_CONFIG_GLOBS,
+    globs: readonly string[] = DEFAULT_CONFIG_GLOBS,
   ) {
-    this.globs = globs.map(globToRegExp);
+    this.globs = compileGlobs(globs);
   }
 
   /** Whether a glob names this file (relative to any workspace root, or absolute). */
   matchesGlob(file: string): boolean {
-    const candidates = [file.split(path.sep).join('/')];
-    for (const r of this.roots) {
-      const rel = path.relative(r, file);
-      if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) candidates.push(rel.split(path.sep).join('/'));
-    }
-    return this.globs.some((g) => candidates.some((c) => g.test(c)));
+    return matchesConfigGlob(file, this.roots, this.globs);
   }
 
-  /** `text` is the file's content when known (cheap check for `_base_`). */
+  /** `text` is the file's content when known; otherwise it is read (regular files only). */
   isConfig(file: string, text?: string): boolean {
     if (path.extname(file) !== '.py') return false;
     if (this.matchesGlob(file)) return true;
-    if (text === undefined) {
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        return false;
-      }
-    }
-    return text.includes('_base_');
+    text ??= readRegularFile(file);
+    return text !== undefined && textLooksLikeConfig(text);
   }
 }
 

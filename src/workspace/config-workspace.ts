@@ -4,13 +4,14 @@
 
 import * as path from 'node:path';
 import { ConfigLoader, loadConfig, type Diagnostic, type LoadResult } from '../config/index';
-import { ConfigMatcher, DEFAULT_CONFIG_GLOBS } from './config-files';
+import { chainSize, DEFAULT_MAX_CHAIN_BYTES, overBudgetDiagnostic, overBudgetResult } from './analysis-budget';
+import { ConfigMatcher, DEFAULT_CONFIG_GLOBS, isUnder } from './config-files';
 import { lintDiagnostics } from './lint-bridge';
 import { WorkspaceIndex } from './workspace-index';
 
 export interface WorkspaceSettings {
   scopes: Record<string, string>;
-  configGlobs: string[];
+  configGlobs: readonly string[];
 }
 
 export interface Analysis {
@@ -19,6 +20,15 @@ export interface Analysis {
   diagnostics: Diagnostic[];
   /** The last load of this file that succeeded (for answers while the text is broken). */
   lastGood?: LoadResult;
+  /** Set when the config with its bases is over the analysis budget: nothing was evaluated. */
+  overBudget?: boolean;
+}
+
+export interface WorkspaceOptions {
+  /** False in an untrusted workspace: environment variables are never read, `{{$NAME:default}}` shows a placeholder. */
+  trusted?: boolean;
+  /** Configs whose text with all their bases is bigger are not evaluated (see analysis-budget.ts). */
+  maxChainBytes?: number;
 }
 
 export class ConfigWorkspace {
@@ -29,8 +39,20 @@ export class ConfigWorkspace {
   private readonly lastGood = new Map<string, LoadResult>();
   private settings: WorkspaceSettings = { scopes: {}, configGlobs: DEFAULT_CONFIG_GLOBS };
 
-  constructor(public roots: string[]) {
+  readonly trusted: boolean;
+  readonly maxChainBytes: number;
+
+  constructor(
+    public roots: string[],
+    opts: WorkspaceOptions = {},
+  ) {
     this.index = new WorkspaceIndex(new ConfigMatcher(roots));
+    this.trusted = opts.trusted ?? true;
+    this.maxChainBytes = opts.maxChainBytes ?? DEFAULT_MAX_CHAIN_BYTES;
+  }
+
+  private loadOptions() {
+    return { loader: this.loader, scopes: this.settings.scopes, overlay: (f: string) => this.buffers.get(f), envPlaceholders: !this.trusted };
   }
 
   /** Scope roots resolved against the first workspace folder. */
@@ -79,6 +101,18 @@ export class ConfigWorkspace {
     return this.invalidate(file);
   }
 
+  /** A folder was deleted or renamed away: its configs leave the index. Returns the configs whose answers changed. */
+  folderRemoved(dir: string): string[] {
+    const gone = this.index.all().filter((f) => isUnder(f.path, dir)).map((f) => f.path);
+    this.index.removeUnder(dir);
+    return gone.flatMap((f) => this.invalidate(f));
+  }
+
+  /** Drops the engine's cached units of files loaded for a one-off question (not open, no answer kept for them). */
+  release(files: string[]): void {
+    for (const f of files) if (!this.buffers.has(f) && !this.analyses.has(f)) this.loader.invalidate(f);
+  }
+
   /** Forget answers for `file` and everything that inherits from it. */
   invalidate(file: string): string[] {
     const affected = [file, ...this.index.dependents(file)];
@@ -90,15 +124,31 @@ export class ConfigWorkspace {
     this.analyses.clear();
   }
 
-  /** The engine's load result alone (no lint), for reading other configs' values. */
+  /** The engine's load result alone (no lint), for reading other configs' values; over the budget, an empty one. */
   load(file: string): LoadResult {
-    return this.analyses.get(file)?.result ?? loadConfig(file, { loader: this.loader, scopes: this.settings.scopes, overlay: (f) => this.buffers.get(f) });
+    const cached = this.analyses.get(file)?.result;
+    if (cached) return cached;
+    const over = this.overBudget(file);
+    return over ? over.result : loadConfig(file, this.loadOptions());
+  }
+
+  /** An analysis that evaluated nothing, when the config with its bases is over the budget. */
+  private overBudget(file: string): Analysis | undefined {
+    const size = chainSize(file, this.index, (f) => this.buffers.get(f));
+    if (size.bytes <= this.maxChainBytes) return undefined;
+    const d = overBudgetDiagnostic(file, size, this.maxChainBytes);
+    return { result: overBudgetResult(file, d), diagnostics: [d], overBudget: true };
   }
 
   analyze(file: string): Analysis {
     const cached = this.analyses.get(file);
     if (cached) return cached;
-    const result = loadConfig(file, { loader: this.loader, scopes: this.settings.scopes, overlay: (f) => this.buffers.get(f) });
+    const over = this.overBudget(file);
+    if (over) {
+      if (this.buffers.has(file)) this.analyses.set(file, over);
+      return over;
+    }
+    const result = loadConfig(file, this.loadOptions());
     // Answers are kept for open files only: a references search may load thousands of dependents once.
     const open = this.buffers.has(file);
     if (result.ok && open) this.lastGood.set(file, result);

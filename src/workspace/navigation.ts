@@ -4,7 +4,9 @@
 // the downstream configs that set the same key again.
 
 import { entryAt, type LoadResult, type Provenance, type Range } from '../config/index';
+import type { Position } from '../config/source';
 import type { ConfigWorkspace } from './config-workspace';
+import { cursorAt } from './cursor';
 import type { Target } from './targets';
 
 export interface SourceLocation {
@@ -13,6 +15,34 @@ export interface SourceLocation {
 }
 
 const FILE_START: Range = { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } };
+
+/** Go to definition at a position of a config. */
+export function definition(ws: ConfigWorkspace, file: string, pos: Position): SourceLocation | undefined {
+  const c = cursorAt(ws, file, pos);
+  return c && definitionOf(c.analysis.result, c.target, c.analysis.lastGood);
+}
+
+export interface LongWork {
+  /** Checked between files: true stops the search (the request was cancelled). */
+  cancelled?: () => boolean;
+  /** Give other work the thread after this many ms of loading (default 10). */
+  sliceMs?: number;
+}
+
+/**
+ * Find references at a position: the downstream configs that set the key under
+ * the cursor again. A root base may have thousands of dependents to load, so
+ * the search yields to the event loop between slices (other requests are
+ * answered meanwhile) and stops when cancelled.
+ */
+export async function references(ws: ConfigWorkspace, file: string, pos: Position, includeDeclaration: boolean, work: LongWork = {}): Promise<SourceLocation[]> {
+  const c = cursorAt(ws, file, pos);
+  const t = c?.target;
+  const keyPath = t?.kind === 'key' ? t.keyPath : t?.kind === 'name' ? [t.name] : undefined;
+  if (!t || !keyPath) return [];
+  const refs = await referencesOf(ws, file, keyPath, work);
+  return includeDeclaration ? [{ file, range: t.range }, ...refs] : refs;
+}
 
 export function definitionOf(result: LoadResult, target: Target, fallback?: LoadResult): SourceLocation | undefined {
   const unit = result.unit;
@@ -50,20 +80,32 @@ export function provenanceChain(p: Provenance | undefined): Provenance[] {
 }
 
 /** Where configs inheriting from `file` set the key at `keyPath` again. */
-export function referencesOf(ws: ConfigWorkspace, file: string, keyPath: (string | number)[]): SourceLocation[] {
+export async function referencesOf(ws: ConfigWorkspace, file: string, keyPath: (string | number)[], work: LongWork = {}): Promise<SourceLocation[]> {
   const out: SourceLocation[] = [];
-  for (const dep of ws.index.dependents(file)) {
-    const r = ws.load(dep);
-    const top = r.unit.result;
-    if (!top) continue;
-    const seen = new Set<string>();
-    for (const p of provenanceChain(entryAt(top, keyPath)?.prov)) {
-      const key = `${p.file}:${p.range.start.line}:${p.range.start.col}`;
-      if (p.file === dep && !seen.has(key)) {
-        seen.add(key);
-        out.push({ file: p.file, range: p.range });
+  // Configs loaded only for this search are not kept: a root base's thousands of dependents would stay in memory.
+  const loadedHere: string[] = [];
+  let slice = performance.now();
+  try {
+    for (const dep of ws.index.dependents(file)) {
+      if (performance.now() - slice > (work.sliceMs ?? 10)) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+      }
+      if (work.cancelled?.()) return [];
+      if (!ws.loader.cached(dep)) loadedHere.push(dep);
+      const top = ws.load(dep).unit.result;
+      if (!top) continue;
+      const seen = new Set<string>();
+      for (const p of provenanceChain(entryAt(top, keyPath)?.prov)) {
+        const key = `${p.file}:${p.range.start.line}:${p.range.start.col}`;
+        if (p.file === dep && !seen.has(key)) {
+          seen.add(key);
+          out.push({ file: p.file, range: p.range });
+        }
       }
     }
+    return out;
+  } finally {
+    ws.release(loadedHere);
   }
-  return out;
 }

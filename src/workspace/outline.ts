@@ -3,7 +3,22 @@
 
 import * as path from 'node:path';
 import { PyDict, type LoadResult, type Range } from '../config/index';
+import type { ConfigWorkspace } from './config-workspace';
 import type { WorkspaceIndex } from './workspace-index';
+
+/** The outline of a config: its own keys (from the last version that loaded while the text is broken). */
+export function documentSymbols(ws: ConfigWorkspace, file: string): ConfigSymbol[] {
+  if (!ws.isConfig(file)) return [];
+  const a = ws.analyze(file);
+  const r = a.result.unit.own ? a.result : a.lastGood;
+  return r ? configSymbols(r, file) : [];
+}
+
+/** Code lenses of a config: what it overrides of each base, and who inherits from it. */
+export function codeLenses(ws: ConfigWorkspace, file: string): LensFact[] {
+  if (!ws.isConfig(file)) return [];
+  return lensFacts(ws.analyze(file).result, file, ws.index);
+}
 
 export interface ConfigSymbol {
   name: string;

@@ -126,7 +126,18 @@ export function targetAt(unit: FileUnit, pos: Position, fallbackBases: BaseSpec[
         return undefined;
     }
   };
-  return first(unit.module.body, inStmt);
+  // Top-level statements are in source order: find the one under the cursor by bisection, so a
+  // config of thousands of statements (each span mapped back through its templates) costs log n.
+  const body = unit.module.body;
+  let lo = 0;
+  let hi = body.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (orig(body[mid].span).start <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  // The statement starting at the cursor, or the one before it (the cursor at a statement's end).
+  return first(body.slice(Math.max(0, lo - 1), lo + 2), inStmt);
 }
 
 /** `_base_.a.b` as ['a', 'b']; undefined when the chain does not start at `_base_`. */

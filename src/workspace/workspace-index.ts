@@ -2,9 +2,8 @@
 // `update`/`remove` calls (editor edits and the file watcher); answers
 // "which configs depend on this base" without loading them.
 
-import * as fs from 'node:fs';
 import { readBaseSpecs, type BaseSpec } from './base-refs';
-import { ConfigMatcher, isUnder, listPythonFiles } from './config-files';
+import { ConfigMatcher, isUnder, listPythonFiles, readRegularFile } from './config-files';
 
 export interface IndexedFile {
   path: string;
@@ -52,13 +51,10 @@ export class WorkspaceIndex {
 
   /** (Re)reads one file, from `text` when given (an editor buffer), else from disk. Returns whether it is a config. */
   update(file: string, text?: string): boolean {
+    text ??= readRegularFile(file);
     if (text === undefined) {
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        this.remove(file);
-        return false;
-      }
+      this.remove(file);
+      return false;
     }
     if (!this.matcher.isConfig(file, text)) {
       this.remove(file);

@@ -24,7 +24,7 @@ const rules: Rule[] = [
   { area: 'src/registry', mayImport: [], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
   { area: 'src/boxes', mayImport: [], forbiddenPackages: EDITOR_PACKAGES },
   { area: 'src/lint', mayImport: ['src/config', 'src/registry'], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
-  { area: 'src/workspace', mayImport: ['src/config', 'src/lint', 'src/registry'], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
+  { area: 'src/workspace', mayImport: ['src/config', 'src/lint', 'src/registry', 'protocol'], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
   { area: 'src/data', mayImport: ['src/boxes', 'src/errors', 'src/registry'], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
   { area: 'src/metrics', mayImport: ['src/boxes', 'src/data', 'src/errors', 'src/registry'], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
   { area: 'src/checkpoint', mayImport: ['src/errors'], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
@@ -39,9 +39,7 @@ const rules: Rule[] = [
 const CONFIG_GATE = 'src/train/config.ts';
 
 /** Known violations being removed on other branches; each entry must still be a violation (so the list shrinks). */
-const pending: Record<string, string> = {
-  'src/workspace/registry-types.ts': 'lists type= names by importing src/train and src/data; a dependency-free table replaces it',
-};
+const pending: Record<string, string> = {};
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type LspClient, type Pos } from './lsp-harness';
+import { MERGED_CONFIG_REQUEST } from '../../protocol/index';
 
 const BASE = 'configs/_base_/yolov8_base.py';
 const S = 'configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py';
@@ -46,7 +47,7 @@ describe('changes on disk', () => {
 
   test('a base rewritten by another process updates the preview and the dependents\' diagnostics', async () => {
     writeElsewhere(c.ws.file(BASE), baseText.replace('momentum=0.937', 'momentum=0.9'));
-    const m = await c.eventually('the preview to show the new base value', () => c.request<Merged>('yololab/mergedConfig', { uri: c.ws.uri(S) }), (x) => /momentum=0\.9,/.test(x.text));
+    const m = await c.eventually('the preview to show the new base value', () => c.request<Merged>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(S) }), (x) => /momentum=0\.9,/.test(x.text));
     assert.match(m.text, /lr=0\.02/);
     writeElsewhere(c.ws.file(BASE), baseText.replace("type='YOLODetector',", "type='YOLODetector'"));
     const d = await c.diagsWhere(S, 'base-error after the base broke', (x) => x.some((y) => y.code === 'base-error'));
@@ -61,7 +62,7 @@ describe('changes on disk', () => {
     assert.match(d[0].message, /No such file|does not exist|cannot be loaded/);
     const h = await c.request<{ contents: { value: string } } | null>('textDocument/hover', c.at(S, 0));
     assert.match(h!.contents.value, /not found/);
-    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>('yololab/mergedConfig', { uri: c.ws.uri(S) });
+    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(S) });
     assert.ok(m.diagnostics.length > 0);
     writeElsewhere(c.ws.file(BASE), baseText);
     await c.diagsWhere(S, 'clean after restore', (x) => x.length === 0);
@@ -95,7 +96,7 @@ describe('a burst of changes on disk', () => {
       const d = await c.diags(first);
       assert.deepEqual(d.map((x) => x.code), ['filename-size-mismatch']);
       assert.match(d[0].message, /0\.25/);
-      const m = await c.request<Merged>('yololab/mergedConfig', { uri: c.ws.uri(first) });
+      const m = await c.request<Merged>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(first) });
       assert.match(m.text, /widen_factor=0\.25/);
     } finally {
       await c.stop();

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type LspClient } from './lsp-harness';
+import { MERGED_CONFIG_REQUEST } from '../../protocol/index';
 
 const BASE = 'configs/_base_/yolov8_base.py';
 const S = 'configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py';
@@ -24,7 +25,7 @@ interface Item {
 describe('unsaved edits', () => {
   let c: LspClient;
   let sText: string;
-  const merged = (rel: string) => c.request<Merged>('yololab/mergedConfig', { uri: c.ws.uri(rel) });
+  const merged = (rel: string) => c.request<Merged>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(rel) });
   before(async () => {
     c = await startServer('workspace');
     sText = c.ws.text(S);
@@ -83,7 +84,7 @@ describe('unsaved edits', () => {
     assert.match(m.diagnostics[0].message, /last version that loaded/);
     assert.ok(m.diagnostics.some((x) => /error/.test(x.message)));
     const h = await c.request<{ contents: { value: string } } | null>('textDocument/hover', c.at(S, 4));
-    assert.match(h!.contents.value, /scaled_lr/);
+    assert.match(h!.contents.value, /scaled\\_lr/);
     const def = await c.request<{ uri: string } | null>('textDocument/definition', c.at(S, 0));
     assert.equal(def?.uri, c.ws.uri(BASE));
     c.change(S, sText);
@@ -113,7 +114,7 @@ describe('unsaved edits', () => {
     assert.match(ds[0].message, /cycle|cannot be loaded/);
     const h = await c.request<{ contents: { value: string } } | null>('textDocument/hover', c.at(S, 1));
     assert.match(h!.contents.value, /lr/);
-    await c.request('yololab/mergedConfig', { uri: c.ws.uri(S) });
+    await c.request(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(S) });
     c.change(BASE, baseText);
     assert.deepEqual(await c.diags(BASE), []);
     await c.diagsWhere(S, 'none', (x) => x.length === 0);

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { INDEXED_NOTIFICATION, type IndexedParams } from '../../protocol/index';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const SERVER = path.join(REPO, 'dist/server.js');
@@ -76,7 +77,9 @@ export class LspClient {
   readonly progress: unknown[] = [];
   private waiters: (() => void)[] = [];
   private versions = new Map<string, number>();
-  indexed: { configs: number; ms: number; scanMs: number } | undefined;
+  indexed: IndexedParams | undefined;
+  /** Called with every publishDiagnostics (a second handler on the connection would replace the client's own). */
+  readonly publishListeners = new Set<(p: { uri: string; version?: number; diagnostics: Diag[] }) => void>();
   stderr = '';
 
   constructor(
@@ -96,6 +99,7 @@ export class LspClient {
     }
     this.proc.stderr!.on('data', (d) => (this.stderr += d));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: Diag[] }) => {
+      for (const l of this.publishListeners) l(p);
       // A late publish for an older version of a buffer is not the answer a test waits for.
       const want = this.versions.get(p.uri);
       if (want !== undefined && p.version !== undefined && p.version < want) return;
@@ -111,7 +115,7 @@ export class LspClient {
       this.progress.push(p);
       this.wake();
     });
-    this.conn.onNotification('yololab/indexed', (p: { configs: number; ms: number; scanMs: number }) => {
+    this.conn.onNotification(INDEXED_NOTIFICATION, (p: IndexedParams) => {
       this.indexed = p;
       this.wake();
     });
@@ -230,13 +234,16 @@ export class LspClient {
   }
 
   async stop(): Promise<void> {
-    try {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => (timer = setTimeout(r, 2000)))]);
-      clearTimeout(timer);
-      void this.conn.sendNotification('exit');
-    } catch {
-      // already gone
+    const gone = this.proc.exitCode !== null || this.proc.signalCode !== null;
+    if (!gone) {
+      try {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+        clearTimeout(timer);
+        void this.conn.sendNotification('exit');
+      } catch {
+        // already gone
+      }
     }
     await new Promise<void>((res) => {
       if (this.proc.exitCode !== null) return res();

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type LspClient } from './lsp-harness';
+import { MERGED_CONFIG_REQUEST } from '../../protocol/index';
 
 const BASE = 'configs/_base_/yolov8_base.py';
 const S = 'configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py';
@@ -82,8 +83,8 @@ describe('navigation', () => {
     const h = await c.request<Hover>('textDocument/hover', c.at(S, 1));
     assert.equal(h.contents.kind, 'markdown');
     assert.match(h.contents.value, /0\.02/);
-    assert.match(h.contents.value, /set in \[yolov8_s_syncbn_fast_8xb16-500e_coco\.py:2\]/);
-    assert.match(h.contents.value, /overrides \[yolov8_base\.py:14\]\(file:\/\/.*yolov8_base\.py#L14\)/);
+    assert.match(h.contents.value, /set in \[yolov8\\_s\\_syncbn\\_fast\\_8xb16-500e\\_coco\.py:2\]/);
+    assert.match(h.contents.value, /- `0\.01` in \[yolov8\\_base\.py:14\]\(file:\/\/.*yolov8_base\.py#L14\)/);
   });
 
   test('hover on a computed name lists what it was computed from', async () => {
@@ -115,7 +116,7 @@ describe('navigation', () => {
     assert.equal(await c.request('textDocument/hover', { textDocument: { uri: 'untitled:Untitled-1' }, position: { line: 0, character: 0 } }), null);
     assert.equal(await c.request('textDocument/definition', { textDocument: { uri: c.ws.uri('configs/nope.py') }, position: { line: 0, character: 0 } }), null);
     assert.equal(await c.request('textDocument/hover', { textDocument: { uri: c.ws.uri(S) }, position: { line: 9999, character: 9999 } }), null);
-    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>('yololab/mergedConfig', { uri: 'untitled:Untitled-1' });
+    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>(MERGED_CONFIG_REQUEST, { uri: 'untitled:Untitled-1' });
     assert.equal(m.text, '');
     assert.match(m.diagnostics[0].message, /not a config/);
     const h = await c.request<Hover>('textDocument/hover', c.at(S, 1));

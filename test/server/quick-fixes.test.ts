@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type Diag, type LspClient, type Pos } from './lsp-harness';
+import { MERGED_CONFIG_REQUEST } from '../../protocol/index';
 
 const CHILD = 'configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py';
 const MISSPELT = 'configs/yolov8/yolov8_n_syncbn_fast_8x16b-500e_coco.py';
@@ -65,7 +66,7 @@ describe('quick fixes', () => {
     c.change(CHILD, fixed);
     const after = await c.diags(CHILD);
     assert.ok(!after.some((x) => x.code === 'propagation-trap'), JSON.stringify(after));
-    const merged = await c.request<{ text: string }>('yololab/mergedConfig', { uri: c.ws.uri(CHILD) });
+    const merged = await c.request<{ text: string }>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(CHILD) });
     assert.match(merged.text, /num_classes=20/);
     assert.match(merged.text, /deepen_factor=0\.33/); // the backbone still merges with the base
     c.change(CHILD, c.ws.text(CHILD));

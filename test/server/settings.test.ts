@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type LspClient } from './lsp-harness';
+import { MERGED_CONFIG_REQUEST } from '../../protocol/index';
 
 const CUSTOM = 'project/my_configs/retinanet_r50_fpn_1x_voc.py';
 const VENDOR = 'vendor/mmdet/configs/_base_/models/retinanet_r50_fpn.py';
@@ -21,14 +22,14 @@ describe('settings', () => {
     assert.deepEqual(await c.diags(CUSTOM), []);
     const loc = await c.request<{ uri: string }>('textDocument/definition', c.at(CUSTOM, 0));
     assert.equal(loc.uri, c.ws.uri(VENDOR));
-    const m = await c.request<{ text: string }>('yololab/mergedConfig', { uri: c.ws.uri(CUSTOM) });
+    const m = await c.request<{ text: string }>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(CUSTOM) });
     assert.match(m.text, /_scope_='mmdet'/);
     assert.match(m.text, /num_classes=20/);
   });
 
   test('a file outside configs/ without _base_ is not a config, until a glob names it', async () => {
     c.open(EXPERIMENT);
-    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>('yololab/mergedConfig', { uri: c.ws.uri(EXPERIMENT) });
+    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(EXPERIMENT) });
     assert.equal(m.text, '');
     assert.match(m.diagnostics[0].message, /not a config/);
     c.settings = { scopes: { mmdet: 'vendor/mmdet/configs' }, configGlobs: ['**/experiments/*.py'] };
@@ -57,6 +58,24 @@ describe('transport', () => {
       assert.match(h.contents.value, /retinanet_r50_fpn\.py/);
     } finally {
       await c.stop();
+    }
+  });
+});
+
+describe('workspace trust', () => {
+  test('in Restricted Mode (workspaceTrusted: false) hover and preview show ${NAME}, never the environment value', async () => {
+    process.env.YOLOLAB_TEST_SECRET = 'hunter2';
+    // The server inherits this process's environment, as it would the editor's.
+    const untrusted = await startServer('workspace-scopes', null, 'stdio', { settings: { configGlobs: ['**/experiments/*.py'] }, workspaceTrusted: false }).finally(() => delete process.env.YOLOLAB_TEST_SECRET);
+    try {
+      untrusted.open(EXPERIMENT, "lr = 0.1\nsecret = '{{$YOLOLAB_TEST_SECRET:none}}'\n");
+      const h = await untrusted.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: untrusted.ws.uri(EXPERIMENT) }, position: { line: 1, character: 2 } });
+      assert.match(h.contents.value, /'\$\{YOLOLAB_TEST_SECRET\}'/);
+      assert.doesNotMatch(h.contents.value, /hunter2/);
+      const m = await untrusted.request<{ text: string }>(MERGED_CONFIG_REQUEST, { uri: untrusted.ws.uri(EXPERIMENT) });
+      assert.match(m.text, /secret = '\$\{YOLOLAB_TEST_SECRET\}'/);
+    } finally {
+      await untrusted.stop();
     }
   });
 });

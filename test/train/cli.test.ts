@@ -51,7 +51,7 @@ test('a corrupt or foreign checkpoint is named in a one-line error', () => {
   const r = cli('test', cfg, bad, '--work-dir', join(dir, 'wd2'), '--backend', 'wasm');
   assert.equal(r.code, 1);
   assert.equal(r.err.length, 1, r.err.join('\n'));
-  assert.match(r.err[0], /bad\.ckpt: not a YOLO Lab checkpoint \(this looks like a PyTorch \.pth zip/);
+  assert.match(r.err[0], /bad\.ckpt: error: not a readable PyTorch checkpoint, or truncated \(zip: /);
 });
 
 test('usage errors exit 2; unknown backend is named', () => {
@@ -83,7 +83,7 @@ test('SIGINT finishes the step, writes a checkpoint and exits 0; --resume contin
   assert.ok(existsSync(last), last);
   const r = cli('train', cfg, '--work-dir', wd, '--backend', 'wasm', '--resume');
   assert.equal(r.code, 0, r.err.join('\n'));
-  assert.match(r.out, /resumed from .*(iter_\d+|epoch_\d+)\.ckpt/);
+  assert.match(r.out, /resumed from .*(iter_\d+|epoch_\d+)\.pth/);
 });
 
 test('out-of-memory errors get a hint about batch size and image scale', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
 import { train } from '../../src/train/runner';
-import { readCheckpoint } from '../../src/train/checkpoint';
+import { checkpointTensors } from '../helpers/checkpoint-tensors';
 import { tinyConfig } from './fixtures/tiny-config';
 
 const dir = mkdtempSync(join(tmpdir(), 'yololab-e2e-'));
@@ -48,10 +48,10 @@ test('tiny model trains: loss falls, scalars.json/log/checkpoints in MMEngine la
   assert.match(text, /seed: 3/);
   assert.match(text, /parameters: \d+ total, \d+ trainable, 0 frozen/);
   const wd = join(dir, 'wd-full');
-  assert.ok(existsSync(join(wd, 'epoch_4.ckpt')) && existsSync(join(wd, 'epoch_8.ckpt')));
-  assert.equal(readFileSync(join(wd, 'last_checkpoint'), 'utf8'), join(wd, 'epoch_8.ckpt'));
+  assert.ok(existsSync(join(wd, 'epoch_4.pth')) && existsSync(join(wd, 'epoch_8.pth')));
+  assert.equal(readFileSync(join(wd, 'last_checkpoint'), 'utf8'), join(wd, 'epoch_8.pth'));
   assert.ok(r.bestCheckpoint && existsSync(r.bestCheckpoint));
-  const ck = readCheckpoint(join(wd, 'epoch_8.ckpt'));
+  const ck = await checkpointTensors(join(wd, 'epoch_8.pth'));
   assert.equal(ck.meta.epoch, 8);
   assert.equal(ck.meta.iter, 32);
 });
@@ -60,13 +60,13 @@ test('stop mid-epoch, resume: the curve continues and the final weights equal th
   const wd = join(dir, 'wd-resume');
   const a = await train({ config: cfgFile, workDir: wd, echo: quiet, tty: false, backend: 'wasm', maxIters: 6 });
   assert.equal(a.losses.length, 6);
-  assert.ok(a.lastCheckpoint?.endsWith('iter_6.ckpt'));
+  assert.ok(a.lastCheckpoint?.endsWith('iter_6.pth'));
   const b = await train({ config: cfgFile, workDir: wd, echo: quiet, tty: false, backend: 'wasm', resume: true });
   assert.equal(b.losses.length, 26);
   const steps = scalars(b.runDir).filter((l) => 'loss' in l).map((l) => l.step);
   assert.deepEqual(steps, Array.from({ length: 26 }, (_, i) => i + 7));
-  const full = readCheckpoint(join(dir, 'wd-full', 'epoch_8.ckpt'));
-  const resumed = readCheckpoint(join(wd, 'epoch_8.ckpt'));
+  const full = await checkpointTensors(join(dir, 'wd-full', 'epoch_8.pth'));
+  const resumed = await checkpointTensors(join(wd, 'epoch_8.pth'));
   let differing = 0;
   for (const [name, t] of full.tensors) {
     const u = resumed.tensors.get(name)!;

@@ -1,10 +1,10 @@
 // EMAHook (mmengine/hooks/ema_hook.py): keeps an averaged copy of the model, validates on it
 // (swapped in for the validation epoch), and carries it in checkpoints.
 import type { TrainRun } from '../train-run';
-import type { Checkpoint } from '../checkpoint';
+import type { LoadedCheckpoint, SaveOptions } from '../checkpoint';
 import { ExpMomentumEMA } from '../ema';
 import { baseType, checkType } from '../registry';
-import { emaFromCheckpoint, emaIntoCheckpoint } from '../state';
+import { restoreEma } from '../state';
 import type { StepResult } from '../train-step';
 import { Hook, priorityOf, priorities } from './hook';
 
@@ -31,16 +31,13 @@ export class EMAHook implements Hook {
     this.ema.swap();
   }
 
-  beforeSaveCheckpoint(_run: TrainRun, checkpoint: Checkpoint): void {
-    emaIntoCheckpoint(this.ema, checkpoint);
+  /** before_save_checkpoint: the checkpoint carries the EMA (swapped into state_dict, as MMEngine). */
+  beforeSaveCheckpoint(_run: TrainRun, draft: SaveOptions): void {
+    draft.ema = this.ema;
   }
 
-  afterLoadCheckpoint(run: TrainRun, checkpoint: Checkpoint, resumed: boolean): void {
-    if (resumed) emaFromCheckpoint(checkpoint, this.ema);
-    else {
-      // load_from: the EMA starts from the loaded weights (EMAHook.after_load_checkpoint).
-      const state = run.store.stateDict();
-      this.ema.shadow.forEach((v, n) => v.assign(state.get(n)!));
-    }
+  /** after_load_checkpoint: resume restores the EMA; load_from starts it from the loaded weights. */
+  async afterLoadCheckpoint(run: TrainRun, ck: LoadedCheckpoint, resumed: boolean): Promise<void> {
+    for (const w of await restoreEma(ck, this.ema, run.store, resumed)) run.log.warn(w);
   }
 }

@@ -2,7 +2,7 @@
 // behaviour around the loop (lr schedule, EMA, checkpoints, pipeline switch, logging) is one
 // hook in this folder, so the loop itself stays a loop.
 import type { DetSample } from '../../data/types';
-import type { Checkpoint } from '../checkpoint';
+import type { LoadedCheckpoint, SaveOptions } from '../checkpoint';
 import type { TrainRun } from '../train-run';
 import type { StepResult } from '../train-step';
 
@@ -34,9 +34,10 @@ export interface Hook {
   /** After the loop ends, normally, at max_iters, or stopped by the run's AbortSignal. */
   afterTrain?(run: TrainRun): void | Promise<void>;
   afterRun?(run: TrainRun): void | Promise<void>;
-  beforeSaveCheckpoint?(run: TrainRun, checkpoint: Checkpoint): void;
-  /** `resumed` is true for --resume / resume=True, false for load_from. */
-  afterLoadCheckpoint?(run: TrainRun, checkpoint: Checkpoint, resumed: boolean): void;
+  /** Hooks add what they own to the checkpoint being written (the EMA hook its copy). */
+  beforeSaveCheckpoint?(run: TrainRun, draft: SaveOptions): void;
+  /** `resumed` is true for --resume / resume=True, false for load_from; tensors are read on demand. */
+  afterLoadCheckpoint?(run: TrainRun, checkpoint: LoadedCheckpoint, resumed: boolean): void | Promise<void>;
 }
 
 /** A hook config's `priority` (an int or one of MMEngine's names), else the hook's default. */
@@ -62,7 +63,7 @@ export class HookList {
   }
 
   /** The synchronous points (iteration and checkpoint hooks run inside the hot loop). */
-  callSync<K extends 'beforeTrainIter' | 'afterTrainIter' | 'beforeValEpoch' | 'beforeSaveCheckpoint' | 'afterLoadCheckpoint'>(point: K, ...args: Parameters<NonNullable<Hook[K]>>): void {
+  callSync<K extends 'beforeTrainIter' | 'afterTrainIter' | 'beforeValEpoch' | 'beforeSaveCheckpoint'>(point: K, ...args: Parameters<NonNullable<Hook[K]>>): void {
     for (const h of this.hooks) {
       const f = h[point] as ((...a: unknown[]) => unknown) | undefined;
       if (typeof f === 'function') f.apply(h, args);
