@@ -201,9 +201,10 @@ def main():
     for kind, size, batch in cases:
         imgs, gb, gl = data(batch, size, gen)
         pts, st = priors(size, size)
-        times = []
+        times, cpu = [], []
         for i in range(reps + 1):
             t = time.perf_counter()
+            c = time.process_time()
             if kind == 'train':
                 model.train()
                 cls, reg = model(imgs)
@@ -217,7 +218,8 @@ def main():
                     model(imgs)
             if i > 0:
                 times.append(time.perf_counter() - t)
-        print(json.dumps({'kind': kind, 'size': size, 'batch': batch, 'threads': torch.get_num_threads(), 'torch': torch.__version__, 'seconds': med(times)}), flush=True)
+                cpu.append(time.process_time() - c)
+        print(json.dumps({'kind': kind, 'size': size, 'batch': batch, 'threads': torch.get_num_threads(), 'torch': torch.__version__, 'seconds': med(times), 'cpu_seconds': med(cpu)}), flush=True)
 
 
 if __name__ == '__main__':
