@@ -8,6 +8,8 @@ import { prepareSharedWasm, sharedWasmMemory } from './shared-memory';
 
 const MR = 4; // kernels.c tile rows
 const NR = 8; // kernels.c tile columns
+/** kernels.c PACKED: filter gradients with fewer input channels work on copied patches. */
+const usesPatches = (ci: number) => ci < 8;
 
 type Info = tf.TensorInfo;
 interface WasmBackend {
@@ -153,7 +155,8 @@ function convForward(backend: WasmBackend, x: Info, w: Info, g: Geometry, y: Inf
   const rows = g.n * g.ho * g.wo;
   const chunk = gemmChunk(rows);
   const ntasks = Math.ceil(rows / chunk);
-  checkScratch((chunk * g.kh * g.kw + g.kh * g.kw) * 4, 'conv_forward');
+  const taps = g.kh * g.kw;
+  checkScratch((chunk * taps + taps) * 4, 'conv_forward');
   const packed = packWeights(r, g, ptr(backend, w), false);
   convArgs(r, g, {
     ntasks,
@@ -315,15 +318,17 @@ function registerAll(): void {
     const g = geometry(x.shape, [kh, kw, ci, co], stride, pad);
     const rows = g.n * g.ho * g.wo;
     const taps = kh * kw;
-    // Tasks: row chunks x taps, at least 16 tasks where rows allow (>= 64 rows a chunk).
-    const nchunks = Math.max(1, Math.min(Math.ceil(16 / taps), Math.floor(rows / 64)));
+    // Tasks: row chunks x taps (one "tap" of patches when packed), at least 16 tasks where
+    // rows allow (>= 64 rows a chunk).
+    const gt = usesPatches(ci) ? 1 : taps;
+    const nchunks = Math.max(1, Math.min(Math.ceil(16 / gt), Math.floor(rows / 64)));
     const chunk = Math.ceil(rows / nchunks);
     const len = taps * ci * co;
     // Partials get slack: a tile reloads whole vectors past its last row and column.
     const partial = r.heap.malloc((nchunks * len + MR * co + NR) * 4);
     void n, h, w;
-    convArgs(r, g, { ntasks: nchunks * taps, chunk, x: ptr(backend, x), wp: 0, y: 0, dy: ptr(backend, dy), partial });
-    r.run('conv_filter_grad', nchunks * taps);
+    convArgs(r, g, { ntasks: nchunks * gt, chunk, x: ptr(backend, x), wp: 0, y: 0, dy: ptr(backend, dy), partial });
+    r.run('conv_filter_grad', nchunks * gt);
     const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
     reducePartials(r, partial, nchunks, len, ptr(backend, dw));
     r.heap.free(partial);
@@ -520,10 +525,26 @@ function overrideElementwise(): void {
         if (n < ELEMENTWISE_MIN || periods.some((p) => p === 0)) return stock.kernelFunc(args as any);
         const r = rt();
         const out = args.backend.makeOutput(outShape, 'float32');
+        // A short period that is not a multiple of 4 (an image's 3 channels) is repeated up to
+        // one that is, so the kernel stays on vectors.
+        const temps: number[] = [];
+        const ptrs = operands.map((t, i) => {
+          const p = periods[i];
+          if (p === n || p === 1 || p % 4 === 0 || p > 1024) return ptr(args.backend, t);
+          const q = p * (p % 2 ? 4 : 2);
+          const tmp = r.heap.malloc(q * 4);
+          const view = new Float32Array(r.memory.buffer, tmp, q);
+          const src = new Float32Array(r.memory.buffer, ptr(args.backend, t), p);
+          for (let j = 0; j < q; j++) view[j] = src[j % p];
+          periods[i] = q;
+          temps.push(tmp);
+          return tmp;
+        });
         const chunk = 16384; // a multiple of 4: each task starts on a vector of both operands
         const ntasks = Math.ceil(n / chunk);
-        r.setArgs([r.counter, ntasks, chunk, n, op, ptr(args.backend, operands[0]), operands[1] ? ptr(args.backend, operands[1]) : 0, ptr(args.backend, out), periods[0], periods[1] ?? n]);
+        r.setArgs([r.counter, ntasks, chunk, n, op, ptrs[0], ptrs[1] ?? 0, ptr(args.backend, out), periods[0], periods[1] ?? n]);
         r.run('elementwise', ntasks);
+        for (const t of temps) r.heap.free(t);
         return out;
       }) as unknown as tf.KernelFunc,
     });
