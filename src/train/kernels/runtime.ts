@@ -118,8 +118,9 @@ export class KernelRuntime {
     this.counter = this.args + 256 * 4;
     this.scratch = heap.malloc(SCRATCH_BYTES * threads);
     parallelKernels.forEach((n, i) => this.fnIndex.set(n, i));
-    // Spinning helps only when every thread has a core; with fewer cores it steals time.
-    const spin = Number(process.env.YOLOLAB_KERNEL_SPIN ?? 2000);
+    // A short spin before sleeping: kernels come back to back within a step, and a longer
+    // spin would take the core from the loader threads and other processes.
+    const spin = 2000;
     for (let tid = 1; tid < threads; tid++) {
       const w = new Worker(workerSource, {
         eval: true,

@@ -313,7 +313,7 @@ function registerAll(): void {
 
   reg(K.convFilterGrad, (backend, { x, dy }, { stride, pad, kh, kw }) => {
     const r = rt();
-    const [n, h, w, ci] = x.shape;
+    const ci = x.shape[3];
     const co = dy.shape[3];
     const g = geometry(x.shape, [kh, kw, ci, co], stride, pad);
     const rows = g.n * g.ho * g.wo;
@@ -326,7 +326,6 @@ function registerAll(): void {
     const len = taps * ci * co;
     // Partials get slack: a tile reloads whole vectors past its last row and column.
     const partial = r.heap.malloc((nchunks * len + MR * co + NR) * 4);
-    void n, h, w;
     convArgs(r, g, { ntasks: nchunks * gt, chunk, x: ptr(backend, x), wp: 0, y: 0, dy: ptr(backend, dy), partial });
     r.run('conv_filter_grad', nchunks * gt);
     const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
