@@ -101,6 +101,7 @@ export class KernelRuntime {
   readonly counter: number;
   /** Per-thread scratch: scratch + tid * SCRATCH_BYTES. */
   readonly scratch: number;
+  private argsView: Int32Array;
   private zeroPtr = 0;
   private zeroFloats = 0;
   /** Milliseconds per kernel name while profiling (bench/train.ts). */
@@ -116,6 +117,8 @@ export class KernelRuntime {
     this.ctl.fill(0);
     this.args = this.control + CONTROL_WORDS * 4;
     this.counter = this.args + 256 * 4;
+    // Views made once: a shared memory's buffer is never detached, growing or not.
+    this.argsView = new Int32Array(memory.buffer, this.args, 256 + 1);
     this.scratch = heap.malloc(SCRATCH_BYTES * threads);
     parallelKernels.forEach((n, i) => this.fnIndex.set(n, i));
     // A short spin before sleeping: kernels come back to back within a step, and a longer
@@ -154,7 +157,7 @@ export class KernelRuntime {
   /** Writes the argument struct (32-bit words) of the next kernel; word 0 is the counter. */
   setArgs(words: number[]): number {
     if (words.length > 256) throw new Error('internal: kernel argument struct too long');
-    const view = new Int32Array(this.memory.buffer, this.args, words.length);
+    const view = this.argsView;
     for (let i = 0; i < words.length; i++) view[i] = words[i];
     return this.args;
   }
@@ -162,7 +165,7 @@ export class KernelRuntime {
   /** Runs a parallel kernel over `tasks` tasks with the arguments set by setArgs. */
   run(kernel: ParallelKernel, tasks: number): void {
     const t0 = this.profile ? performance.now() : 0;
-    new Int32Array(this.memory.buffer, this.counter, 1)[0] = 0;
+    this.argsView[256] = 0; // the task counter follows the argument struct
     const fn = this.exports[kernel];
     if (this.workers.length === 0 || tasks < 2) {
       fn(this.args, 0);
