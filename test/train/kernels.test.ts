@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -101,6 +101,18 @@ test('the kernel module imports one shared memory and has no memory, data or sta
   // The import is shared, with the 4 GiB maximum tfjs's memory gets.
   assert.doesNotThrow(() => new WebAssembly.Instance(mod, { env: { memory: new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true }) } }));
   assert.throws(() => new WebAssembly.Instance(mod, { env: { memory: new WebAssembly.Memory({ initial: 16, maximum: 65536 }) } }), /shared/);
+});
+
+test('the bundled CLI (dist/cli.js) finds the module; YOLOLAB_KERNELS=0 turns the kernels off and says so', (t) => {
+  const root = join(__dirname, '..', '..');
+  if (!existsSync(join(root, 'dist', 'cli.js'))) {
+    t.skip('dist/ is not built (npm run build; npm test builds it)');
+    return;
+  }
+  assert.ok(existsSync(join(root, 'dist', 'yololab-kernels.wasm')), 'the build copies the module next to dist/cli.js');
+  const doctor = (env: Record<string, string>) => execFileSync(process.execPath, [join(root, 'bin', 'yololab.js'), 'doctor'], { encoding: 'utf8', env: { ...process.env, ...env } });
+  assert.match(doctor({ YOLOLAB_THREADS: '2' }), /wasm +loads: wasm \(tfjs-backend-wasm \+ YOLO Lab kernels, 2 threads\)/);
+  assert.match(doctor({ YOLOLAB_KERNELS: '0' }), /wasm +loads: wasm \(tfjs-backend-wasm, XNNPACK, single thread; YOLO Lab kernels off \(YOLOLAB_KERNELS=0\)\)/);
 });
 
 test('importSharedMemory: a module that defines its memory imports it shared; others are left alone', () => {
