@@ -5,7 +5,8 @@
 // On the wasm backend with YOLO Lab's kernels running (kernels/), convolution, batch norm,
 // channel concat/split and upsampling go to those kernels instead.
 import * as tf from '@tensorflow/tfjs';
-import * as kernels from './kernels/tf-kernels';
+import * as kernels from './kernels/differentiable';
+import { kernelRuntime } from './kernels/tf-kernels';
 
 /** Inserts (s-1) zeros between rows and columns: the transpose of a stride-s sampling. */
 function dilateSpatial(dy: tf.Tensor4D, s: number): tf.Tensor4D {
@@ -87,7 +88,7 @@ function countFlops(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number)
 
 /** True when YOLO Lab's kernels compute the layers (wasm backend, kernels started). */
 export function kernelsActive(): boolean {
-  return !stock && kernels.kernelRuntime() !== null;
+  return !stock && kernelRuntime() !== null;
 }
 
 /** Square convolution, NHWC input, HWIO kernel, symmetric zero padding, optional bias. */

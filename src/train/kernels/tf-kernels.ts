@@ -1,29 +1,24 @@
-// YOLO Lab's kernels as TensorFlow.js kernels of the 'wasm' backend (so tf.profile sees
-// them and tfjs owns every tensor), and the differentiable ops the layers use on that
-// backend: convolution (+ bias), convolution + batch norm + SiLU in training mode,
-// channel concat/split and 2x upsampling. The argument structs mirror kernels.c.
+// YOLO Lab's kernels as TensorFlow.js kernels of the 'wasm' backend (so tfjs owns every
+// tensor and tf.profile sees them): convolution forward and gradients, batch norm,
+// upsampling and max-pooling; and starting/stopping them with the wasm backend. The
+// argument structs mirror kernels.c.
 import * as tf from '@tensorflow/tfjs';
+import { activeRuntime, Info, ptr, rowChunk, rt, setActiveRuntime, sizeOf, WasmBackend } from './active';
 import { KernelRuntime, SCRATCH_BYTES } from './runtime';
 import { prepareSharedWasm, sharedWasmMemory } from './shared-memory';
+import { overrideTfjsKernels } from './tfjs-overrides';
 
 const MR = 4; // kernels.c tile rows
 const NR = 8; // kernels.c tile columns
 /** kernels.c PACKED: filter gradients with fewer input channels work on copied patches. */
 const usesPatches = (ci: number) => ci < 8;
 
-type Info = tf.TensorInfo;
-interface WasmBackend {
-  dataIdMap: { get(id: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: 'float32'): Info;
-  wasm: { _malloc(n: number): number; _free(p: number): void };
-}
-
-let runtime: KernelRuntime | null = null;
 let whyNot = 'not started';
 
 /** The running kernel runtime, or null when the layers use tfjs's own ops. */
 export function kernelRuntime(): KernelRuntime | null {
-  return runtime && tf.getBackend() === 'wasm' ? runtime : null;
+  const r = activeRuntime();
+  return r && tf.getBackend() === 'wasm' ? r : null;
 }
 
 /** Call before tfjs's wasm backend starts (backend.ts): its memory must be shared. */
@@ -37,7 +32,7 @@ export function prepareKernels(): void {
  * Returns null on success, else why they do not run: the layers then use tfjs's own ops.
  */
 export function startKernels(threads?: number): string | null {
-  if (runtime) return null;
+  if (activeRuntime()) return null;
   whyNot = tryStart(threads) ?? '';
   return whyNot || null;
 }
@@ -49,7 +44,7 @@ function tryStart(threads?: number): string | null {
   if (!memory) return 'tfjs-backend-wasm was started before its memory could be made shared';
   const backend = tf.backend() as unknown as WasmBackend;
   try {
-    runtime = KernelRuntime.start(memory, { malloc: (n) => backend.wasm._malloc(n), free: (p) => backend.wasm._free(p) }, threads);
+    setActiveRuntime(KernelRuntime.start(memory, { malloc: (n) => backend.wasm._malloc(n), free: (p) => backend.wasm._free(p) }, threads));
   } catch (e) {
     return (e as Error).message;
   }
@@ -59,23 +54,17 @@ function tryStart(threads?: number): string | null {
 
 /** What the run log says about the wasm backend. */
 export function kernelsLabel(): string {
-  if (runtime) return `wasm (tfjs-backend-wasm + YOLO Lab kernels, ${runtime.threads} thread${runtime.threads > 1 ? 's' : ''})`;
+  const r = activeRuntime();
+  if (r) return `wasm (tfjs-backend-wasm + YOLO Lab kernels, ${r.threads} thread${r.threads > 1 ? 's' : ''})`;
   return `wasm (tfjs-backend-wasm, XNNPACK, single thread; YOLO Lab kernels ${whyNot.startsWith('off') ? whyNot : `not used: ${whyNot}`})`;
 }
 
 /** Stops the worker threads (tests; a process may simply exit). */
 export async function stopKernels(): Promise<void> {
-  const r = runtime;
-  runtime = null;
+  const r = activeRuntime();
+  setActiveRuntime(null);
   await r?.close();
 }
-
-function rt(): KernelRuntime {
-  if (!runtime) throw new Error('internal: YOLO Lab kernels are not started');
-  return runtime;
-}
-
-const ptr = (backend: WasmBackend, t: Info) => backend.dataIdMap.get(t.dataId).memoryOffset;
 
 // ---------------------------------------------------------------------------------------
 // Convolution geometry and argument structs (kernels.c conv_args).
@@ -182,15 +171,11 @@ function reducePartials(r: KernelRuntime, partial: number, parts: number, len: n
   r.run('reduce_partials', ntasks);
 }
 
-/** Rows per task of the elementwise kernels: about 16k floats. */
-function rowChunk(rows: number, width: number): number {
-  return Math.max(1, Math.min(rows, Math.ceil(16384 / Math.max(1, width))));
-}
 
 // ---------------------------------------------------------------------------------------
 // Registered kernels.
 
-const K = {
+export const K = {
   conv: 'YoloConv2D',
   convStats: 'YoloConv2DBatchStats',
   bnApply: 'YoloBatchNormApply',
@@ -349,8 +334,7 @@ function registerAll(): void {
     return out;
   });
 
-  overrideDataMovement();
-  overrideElementwise();
+  overrideTfjsKernels();
 
   const upsample = (grad: boolean) => (backend: WasmBackend, { x }: Record<string, Info>) => {
     const r = rt();
@@ -392,278 +376,3 @@ function registerAll(): void {
   tf.registerGradient({ kernelName: K.upsample, gradFunc: ((dy: tf.Tensor) => ({ x: () => tf.engine().runKernel(K.upsampleGrad, { x: dy }, {}) as tf.Tensor })) as unknown as tf.GradFunc });
 }
 
-/**
- * tfjs's own Concat and SplitV on wasm copy in JavaScript, one typed-array call per pixel
- * and input on a channel concat; they are replaced by the threaded copy kernel for 4-byte
- * types (float32, int32: copied bit for bit) and kept for the rest. Their gradients stay
- * tfjs's (a split, a concat).
- */
-function overrideDataMovement(): void {
-  // tfjs clones every tensor it saves for a gradient; the wasm backend's Identity copies the
-  // data for that, where sharing it (as the cpu backend and Reshape do) is enough: tfjs never
-  // writes into a tensor's memory after the kernel that made it.
-  const stockIdentity = tf.getKernel('Identity', 'wasm')!;
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: ((args: { inputs: { x: Info }; backend: WasmBackend & { incRef(id: object): void } }) => {
-      const { x } = args.inputs;
-      if (!runtime || x.dtype === 'string') return stockIdentity.kernelFunc(args as any);
-      args.backend.incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    }) as unknown as tf.KernelFunc,
-  });
-  const stockConcat = tf.getKernel('Concat', 'wasm')!;
-  const stockSplit = tf.getKernel('SplitV', 'wasm')!;
-  tf.unregisterKernel('Concat', 'wasm');
-  tf.unregisterKernel('SplitV', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Concat',
-    backendName: 'wasm',
-    kernelFunc: ((args: { inputs: Info[] | Record<string, Info>; backend: WasmBackend; attrs: { axis: number | number[] } }) => {
-      const all = Object.values(args.inputs) as Info[];
-      const xs = all.filter((t) => sizeOf(t.shape) > 0);
-      if (!runtime || xs.length < 2 || xs.some((t) => t.dtype !== 'float32' && t.dtype !== 'int32') || new Set(xs.map((t) => t.dtype)).size > 1)
-        return stockConcat.kernelFunc(args as any);
-      const rank = xs[0].shape.length;
-      const axisRaw = Array.isArray(args.attrs.axis) ? args.attrs.axis[0] : args.attrs.axis;
-      const axis = axisRaw < 0 ? axisRaw + rank : axisRaw;
-      const shape = xs[0].shape.slice();
-      shape[axis] = xs.reduce((s, t) => s + t.shape[axis], 0);
-      const out = args.backend.makeOutput(shape, xs[0].dtype as 'float32');
-      const rows = sizeOf(shape.slice(0, axis));
-      const width = sizeOf(shape.slice(axis));
-      let off = 0;
-      copyChannels(
-        rows,
-        width,
-        xs.map((t) => {
-          const c = sizeOf(t.shape.slice(axis));
-          const spec = { src: ptr(args.backend, t), dst: ptr(args.backend, out), srcStride: c, srcOff: 0, dstStride: width, dstOff: off, width: c };
-          off += c;
-          return spec;
-        }),
-      );
-      return out;
-    }) as unknown as tf.KernelFunc,
-  });
-  tf.registerKernel({
-    kernelName: 'SplitV',
-    backendName: 'wasm',
-    kernelFunc: ((args: { inputs: { x: Info }; backend: WasmBackend; attrs: { numOrSizeSplits: number | number[]; axis: number | number[] } }) => {
-      const { x } = args.inputs;
-      if (!runtime || (x.dtype !== 'float32' && x.dtype !== 'int32') || sizeOf(x.shape) === 0) return stockSplit.kernelFunc(args as any);
-      const rank = x.shape.length;
-      const axisRaw = Array.isArray(args.attrs.axis) ? args.attrs.axis[0] : args.attrs.axis;
-      const axis = axisRaw < 0 ? axisRaw + rank : axisRaw;
-      const n = args.attrs.numOrSizeSplits;
-      let sizes = Array.isArray(n) ? n.slice() : new Array(n).fill(x.shape[axis] / n);
-      const free = sizes.indexOf(-1);
-      if (free >= 0) sizes[free] = x.shape[axis] - sizes.reduce((s, v, i) => (i === free ? s : s + v), 0);
-      sizes = sizes.map(Number);
-      const rows = sizeOf(x.shape.slice(0, axis));
-      const inner = sizeOf(x.shape.slice(axis + 1));
-      const width = x.shape[axis] * inner;
-      let off = 0;
-      const outs = sizes.map((c) => {
-        const shape = x.shape.slice();
-        shape[axis] = c;
-        return args.backend.makeOutput(shape, x.dtype as 'float32');
-      });
-      copyChannels(
-        rows,
-        width,
-        outs.map((o, i) => {
-          const c = sizes[i] * inner;
-          const spec = { src: ptr(args.backend, x), dst: ptr(args.backend, o), srcStride: width, srcOff: off, dstStride: c, dstOff: 0, width: c };
-          off += c;
-          return spec;
-        }),
-      );
-      return outs;
-    }) as unknown as tf.KernelFunc,
-  });
-}
-
-/** Elementwise ops the kernel computes (kernels.c OP_*), by tfjs kernel name. */
-const elementwiseOps: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, Exp: 6, Sigmoid: 7, Softplus: 8 };
-/** Below this many elements tfjs's own kernel is faster than waking the threads. */
-const ELEMENTWISE_MIN = 16384;
-
-/** The period of an operand broadcast to `out` by repeating it (its shape, left-padded with
- * 1s, equals the trailing dimensions of out), or 0 when it broadcasts otherwise. */
-function periodOf(shape: number[], out: number[]): number {
-  const padded = [...new Array(out.length - shape.length).fill(1), ...shape];
-  let i = 0;
-  while (i < padded.length && padded[i] === 1 && out[i] !== 1) i++;
-  for (let j = i; j < padded.length; j++) if (padded[j] !== out[j]) return 0;
-  return sizeOf(out.slice(i));
-}
-
-/**
- * tfjs-backend-wasm's elementwise kernels run on one thread (and exp, softplus without
- * SIMD); for large float32 tensors whose operands repeat along leading dimensions, the
- * threaded kernel replaces them. Anything else goes to tfjs's own kernel. Gradients stay
- * tfjs's.
- */
-function overrideElementwise(): void {
-  for (const [name, op] of Object.entries(elementwiseOps)) {
-    const stock = tf.getKernel(name, 'wasm')!;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({
-      kernelName: name,
-      backendName: 'wasm',
-      kernelFunc: ((args: { inputs: Record<string, Info>; backend: WasmBackend; attrs: Record<string, unknown> }) => {
-        const { a, b, x } = args.inputs;
-        const operands = x ? [x] : [a, b];
-        if (!runtime || operands.some((t) => t.dtype !== 'float32')) return stock.kernelFunc(args as any);
-        const outShape = x ? x.shape : tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-        const n = sizeOf(outShape);
-        const periods = operands.map((t) => periodOf(t.shape, outShape));
-        if (n < ELEMENTWISE_MIN || periods.some((p) => p === 0)) return stock.kernelFunc(args as any);
-        const r = rt();
-        const out = args.backend.makeOutput(outShape, 'float32');
-        // A short period that is not a multiple of 4 (an image's 3 channels) is repeated up to
-        // one that is, so the kernel stays on vectors.
-        const temps: number[] = [];
-        const ptrs = operands.map((t, i) => {
-          const p = periods[i];
-          if (p === n || p === 1 || p % 4 === 0 || p > 1024) return ptr(args.backend, t);
-          const q = p * (p % 2 ? 4 : 2);
-          const tmp = r.heap.malloc(q * 4);
-          const view = new Float32Array(r.memory.buffer, tmp, q);
-          const src = new Float32Array(r.memory.buffer, ptr(args.backend, t), p);
-          for (let j = 0; j < q; j++) view[j] = src[j % p];
-          periods[i] = q;
-          temps.push(tmp);
-          return tmp;
-        });
-        const chunk = 16384; // a multiple of 4: each task starts on a vector of both operands
-        const ntasks = Math.ceil(n / chunk);
-        r.setArgs([r.counter, ntasks, chunk, n, op, ptrs[0], ptrs[1] ?? 0, ptr(args.backend, out), periods[0], periods[1] ?? n]);
-        r.run('elementwise', ntasks);
-        for (const t of temps) r.heap.free(t);
-        return out;
-      }) as unknown as tf.KernelFunc,
-    });
-  }
-}
-
-function copyChannels(rows: number, width: number, specs: Array<{ src: number; dst: number; srcStride: number; srcOff: number; dstStride: number; dstOff: number; width: number }>): void {
-  const r = rt();
-  const table = r.heap.malloc(specs.length * 7 * 4);
-  const words = new Int32Array(r.memory.buffer, table, specs.length * 7);
-  specs.forEach((s, i) => words.set([s.src, s.dst, s.srcStride, s.srcOff, s.dstStride, s.dstOff, s.width], i * 7));
-  const chunk = rowChunk(rows, width);
-  const ntasks = Math.ceil(rows / chunk);
-  r.setArgs([r.counter, ntasks, chunk, rows, specs.length, table]);
-  r.run('copy_channels', ntasks);
-  r.heap.free(table);
-}
-
-const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-// ---------------------------------------------------------------------------------------
-// Differentiable ops.
-
-const constants = new WeakSet<tf.Tensor>();
-/** Marks a tensor that needs no gradient (the input images): convolutions skip its gradient. */
-export function markConstant<T extends tf.Tensor>(t: T): T {
-  constants.add(t);
-  return t;
-}
-
-/** conv(x, w) + bias, NHWC/HWIO, symmetric zero padding; gradients for x, w and bias. */
-export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number, bias?: tf.Tensor1D): tf.Tensor4D {
-  const skipX = constants.has(x);
-  const attrs = { stride, pad, act: 0 };
-  const run = (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor | undefined, save: tf.GradSaveFunc) => {
-    save([xi, wi]);
-    const inputs: Record<string, tf.Tensor> = { x: xi, w: wi };
-    if (bi) inputs.bias = bi;
-    return {
-      value: tf.engine().runKernel(K.conv, inputs as any, attrs) as tf.Tensor4D,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sw] = saved as tf.Tensor4D[];
-        const dx = skipX ? tf.zeros([1]) : (tf.engine().runKernel(K.convInputGrad, { dy, w: sw }, { stride, pad, inShape: sx.shape }) as tf.Tensor);
-        const dw = tf.engine().runKernel(K.convFilterGrad, { x: sx, dy }, { stride, pad, kh: sw.shape[0], kw: sw.shape[1] }) as tf.Tensor;
-        return bi ? [dx, dw, tf.engine().runKernel(K.columnSums, { dy }, {}) as tf.Tensor] : [dx, dw];
-      },
-    };
-  };
-  if (bias) return tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => run(xi, wi, bi, save)) as any)(x, w, bias) as tf.Tensor4D;
-  return tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => run(xi, wi, undefined, save)) as any)(x, w) as tf.Tensor4D;
-}
-
-/** Inference: act(conv(x, w) * scale + shift) in one pass (batch norm folded). No gradient. */
-export function convAffine(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number, scale: tf.Tensor1D, shift: tf.Tensor1D, act: boolean): tf.Tensor4D {
-  return tf.engine().runKernel(K.conv, { x, w, scale, shift }, { stride, pad, act: act ? 1 : 0 }) as tf.Tensor4D;
-}
-
-/** A BN layer's running averages and the momentum that updates them (PyTorch convention). */
-export interface RunningStats {
-  mean: tf.Tensor1D;
-  variance: tf.Tensor1D;
-  momentum: number;
-}
-
-/**
- * Training-mode conv + batch norm (+ SiLU). Returns the output and, from the same kernel,
- * the batch mean and biased variance, or with `running` the updated running averages
- * (kept; the caller disposes them). Gradients for x, w, gamma, beta.
- */
-export function convBatchNormTrain(
-  x: tf.Tensor4D, w: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, stride: number, pad: number, eps: number, act: boolean, running?: RunningStats,
-): { y: tf.Tensor4D; mean?: tf.Tensor1D; variance?: tf.Tensor1D; runningMean?: tf.Tensor1D; runningVar?: tf.Tensor1D } {
-  const skipX = constants.has(x);
-  let side: tf.Tensor[] = [];
-  const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const inputs: Record<string, tf.Tensor> = { x: xi, w: wi, gamma: gi, beta: bi };
-    const attrs: Record<string, number> = { stride, pad, eps };
-    if (running) {
-      const ho = Math.floor((xi.shape[1]! + 2 * pad - wi.shape[0]!) / stride) + 1;
-      const wo = Math.floor((xi.shape[2]! + 2 * pad - wi.shape[1]!) / stride) + 1;
-      const n = xi.shape[0]! * ho * wo;
-      Object.assign(inputs, { runMean: running.mean, runVar: running.variance });
-      Object.assign(attrs, { momentum: running.momentum, varFactor: (running.momentum * n) / Math.max(n - 1, 1) });
-    }
-    const [y, st, ...rest] = tf.engine().runKernel(K.convStats, inputs as any, attrs) as tf.Tensor[];
-    side = running ? rest.map((t) => tf.keep(t)) : [tf.keep(st)];
-    const out = tf.engine().runKernel(K.bnApply, { y, stats: st }, { act }) as tf.Tensor;
-    save([xi, wi, gi, y, st]);
-    return {
-      value: out,
-      gradFunc: (dout: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sw] = saved as tf.Tensor4D[];
-        const [, , sg, sy, sst] = saved;
-        const [dyc, sums] = tf.engine().runKernel(K.bnGrad, { dout, y: sy, stats: sst, gamma: sg }, { act }) as tf.Tensor[];
-        const dx = skipX ? tf.zeros([1]) : (tf.engine().runKernel(K.convInputGrad, { dy: dyc, w: sw }, { stride, pad, inShape: sx.shape }) as tf.Tensor);
-        const dw = tf.engine().runKernel(K.convFilterGrad, { x: sx, dy: dyc }, { stride, pad, kh: sw.shape[0], kw: sw.shape[1] }) as tf.Tensor;
-        const [dbeta, dgamma] = tf.unstack(sums);
-        return [dx, dw, dgamma, dbeta];
-      },
-    };
-  }) as any);
-  const y = f(x, w, gamma, beta) as tf.Tensor4D;
-  if (running) return { y, runningMean: side[0] as tf.Tensor1D, runningVar: side[1] as tf.Tensor1D };
-  const [mean, variance] = tf.tidy(() => tf.unstack(side[0]).slice(0, 2));
-  side[0].dispose();
-  return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
-}
-
-/** k x k max-pooling, stride 1, 'same' padding; the gradient goes to the first maximum of
- * each window in row-major order (as PyTorch). */
-export function maxPoolSame(x: tf.Tensor4D, k: number): tf.Tensor4D {
-  const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [out, arg] = tf.engine().runKernel(K.maxPool, { x: xi }, { k }) as tf.Tensor[];
-    save([arg]);
-    return { value: out, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.engine().runKernel(K.maxPoolGrad, { dy, arg: saved[0] }, { k }) as tf.Tensor] };
-  }) as any);
-  return f(x) as tf.Tensor4D;
-}
-
-/** Nearest-neighbour 2x upsampling. */
-export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.engine().runKernel(K.upsample, { x }, {}) as tf.Tensor4D;
-}

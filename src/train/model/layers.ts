@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain, concatChannels, conv2d, convAffine, convBatchNormTrain, isStockOps, kernelsActive, maxPoolSame, silu, splitChannels } from '../ops';
 import { ForwardCtx, ParamStore } from '../params';
-import type { RunningStats } from '../kernels/tf-kernels';
+import type { RunningStats } from '../kernels/differentiable';
 
 export interface Module {
   forward(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D;
