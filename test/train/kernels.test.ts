@@ -312,6 +312,7 @@ test('large elementwise ops (threaded replacements) and their gradients match cp
     [[8, 50, 40], [50, 40]],
     [[8, 50, 40], []], // scalar
     [[8, 40, 40, 3], [3]], // an image's channels: a period that is not a multiple of 4
+    [[1, 64, 64, 3], [3]], // batch 1: leading 1s on both sides
     [[8, 30, 5, 6], [5, 6]],
     [[1, 50, 40], [8, 50, 40]], // the first operand repeats
     [[8, 50, 4, 1], [8, 50, 4, 16]], // inner broadcast: tfjs's own kernel

@@ -294,8 +294,10 @@ INLINE void epilogue_row(int epi, const panel_epi *e, const exp_consts *k, float
     lo = vmadd(lo, e->s0, e->t0);
     hi = vmadd(hi, e->s1, e->t1);
     if (epi == 2) {
-      lo = vmul(lo, vsigmoid(lo, k));
-      hi = vmul(hi, vsigmoid(hi, k));
+      v4 s0 = lo, s1 = hi;
+      vsigmoid2(&s0, &s1, k);
+      lo = vmul(lo, s0);
+      hi = vmul(hi, s1);
     }
   }
   store_row(dst, lo, hi, nr);

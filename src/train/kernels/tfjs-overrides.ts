@@ -115,7 +115,7 @@ const ELEMENTWISE_MIN = 16384;
 function periodOf(shape: number[], out: number[]): number {
   const padded = [...new Array(out.length - shape.length).fill(1), ...shape];
   let i = 0;
-  while (i < padded.length && padded[i] === 1 && out[i] !== 1) i++;
+  while (i < padded.length && padded[i] === 1) i++;
   for (let j = i; j < padded.length; j++) if (padded[j] !== out[j]) return 0;
   return sizeOf(out.slice(i));
 }
