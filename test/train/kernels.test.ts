@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/train/backend';
 import { concatChannels, conv2d, convAffine, convBatchNormTrain, maxPoolSame, splitChannels, upsample2x, useStockOps } from '../../src/train/ops';
 import { importSharedMemory } from '../../src/train/kernels/shared-memory';
-import { kernelRuntime, startKernels, stopKernels } from '../../src/train/kernels/tf-kernels';
+import { kernelRuntime, startKernels, stopKernels, usesWinograd, useWinograd } from '../../src/train/kernels/tf-kernels';
 import { Rng } from '../../src/data/rng';
 
 const dir = join(__dirname, '..', '..', 'src', 'train', 'kernels');
@@ -141,6 +141,8 @@ test('tfjs-backend-wasm runs on the shared memory the kernels use', () => {
 });
 
 const convCases = [
+  { b: 2, h: 11, w: 9, ci: 18, co: 20, k: 3, s: 1, p: 1 }, // Winograd F(2x2, 3x3), odd sizes
+  { b: 1, h: 6, w: 8, ci: 32, co: 16, k: 3, s: 1, p: 1 }, // Winograd
   { b: 2, h: 7, w: 6, ci: 3, co: 4, k: 3, s: 1, p: 1 },
   { b: 2, h: 8, w: 8, ci: 3, co: 5, k: 3, s: 2, p: 1 },
   { b: 2, h: 7, w: 9, ci: 4, co: 2, k: 3, s: 2, p: 1 },
@@ -209,6 +211,30 @@ test('conv + training batch norm (+ SiLU): output, batch statistics and gradient
       const name = `${JSON.stringify(c)} act=${act}`;
       ['y', 'mean', 'variance', 'dx', 'dw', 'dgamma', 'dbeta', 'y (with running)', 'running mean', 'running var'].forEach((what, i) => close(got[i], ref[i], 2e-5, `${name} ${what}`));
     }
+  }
+});
+
+test('Winograd F(2x2, 3x3) runs the 3x3 stride-1 convolutions with 16+ channels and agrees with the direct kernel', async () => {
+  assert.ok(usesWinograd({ kh: 3, kw: 3, stride: 1, pad: 1, ci: 18, co: 20 }));
+  assert.ok(!usesWinograd({ kh: 3, kw: 3, stride: 2, pad: 1, ci: 64, co: 64 }) && !usesWinograd({ kh: 3, kw: 3, stride: 1, pad: 1, ci: 8, co: 64 }));
+  await tf.setBackend('wasm');
+  const c = { b: 3, h: 13, w: 10, ci: 24, co: 36 };
+  const xs = rand(c.b * c.h * c.w * c.ci, 23);
+  const ws = rand(9 * c.ci * c.co, 24, 0.2);
+  const run = () =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(xs, [c.b, c.h, c.w, c.ci]);
+      const w = tf.tensor4d(ws, [3, 3, c.ci, c.co]);
+      return read([conv2d(x, w, 1, 1), ...tf.grads((a: tf.Tensor, k: tf.Tensor) => weighted(conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 1, 1)))([x, w])]);
+    });
+  const wino = run();
+  useWinograd(false);
+  try {
+    const direct = run();
+    ['y', 'dx', 'dw'].forEach((what, i) => close(wino[i], direct[i], 2e-6, `Winograd vs direct ${what}`));
+    assert.ok(wino[0].some((v, i) => v !== direct[0][i]), 'the two paths are different computations');
+  } finally {
+    useWinograd(true);
   }
 });
 

@@ -275,16 +275,18 @@ typedef struct {
   v4 s0, s1, t0, t1;
 } panel_epi;
 
-INLINE panel_epi epilogue_of(const conv_args *a, int n0, int nr) {
+INLINE panel_epi make_epi(int epi, const float *bias, const float *scale, const float *shift, int n0, int nr) {
   panel_epi e;
   float s[NR], t[NR];
   for (int j = 0; j < NR; j++) {
-    s[j] = a->epi && j < nr ? a->scale[n0 + j] : 0.0f;
-    t[j] = j >= nr ? 0.0f : a->epi ? a->shift[n0 + j] : a->bias ? a->bias[n0 + j] : 0.0f;
+    s[j] = epi && j < nr ? scale[n0 + j] : 0.0f;
+    t[j] = j >= nr ? 0.0f : epi ? shift[n0 + j] : bias ? bias[n0 + j] : 0.0f;
   }
   e.s0 = ld(s), e.s1 = ld(s + 4), e.t0 = ld(t), e.t1 = ld(t + 4);
   return e;
 }
+
+INLINE panel_epi epilogue_of(const conv_args *a, int n0, int nr) { return make_epi(a->epi, a->bias, a->scale, a->shift, n0, nr); }
 
 INLINE void epilogue_row(int epi, const panel_epi *e, const exp_consts *k, float *dst, v4 lo, v4 hi, int nr) {
   if (epi == 0) {
@@ -1055,5 +1057,196 @@ EXPORT(elementwise) void elementwise(const elementwise_args *a, int tid) {
     case OP_SIGMOID: elementwise_range(OP_SIGMOID, a, i0, i1, &k); break;
     default: elementwise_range(OP_SOFTPLUS, a, i0, i1, &k); break;
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 3x3 stride-1 convolution by Winograd's F(2x2, 3x3): each 2x2 output tile costs 16
+// products per channel pair instead of 36. Inputs d (4x4 patches) become V = B^T d B,
+// weights g become U = G g G^T (done once per call, packed per transform position xi), the
+// 16 positions are 16 GEMMs M = V U over the channels, and the outputs are Y = A^T M A.
+// A task is a block of tiles whose V and M stay in the thread's scratch. Used for the
+// forward convolution and, with the kernel flipped and transposed, the input gradient.
+
+typedef struct {
+  int32_t *counter;   // 0
+  int ntasks;         // 1
+  int tb;             // 2 tiles per task (a multiple of MR)
+  const float *x;     // 3 input [n][h][w][ci]
+  const float *up;    // 4 transformed, packed weights: [16][panel][ci][8]
+  float *y;           // 5 output [n][h][w][co]
+  const float *bias;  // 6
+  char *scratch;      // 7
+  int scratch_bytes;  // 8
+  int n, h, w, ci, co; // 9..13
+  int epi;            // 14 as conv_args
+  const float *scale; // 15
+  const float *shift; // 16
+  const float *wsrc;  // 17 weights HWIO [3][3][ci0][co0] (winograd_weights)
+  int flip;           // 18 winograd_weights: the input gradient's kernel (rot180, ci/co swapped)
+} wino_args;
+
+// U[xi][c][o] = (G g G^T)[xi] for the 3x3 kernel g of input channel c, output channel o,
+// packed as [xi][panel][c][8]. With flip, g[ky][kx] = w[2-ky][2-kx][o][c]. Tasks: panels.
+EXPORT(winograd_weights) void winograd_weights(const wino_args *a, int tid) {
+  (void)tid;
+  int ci = a->ci, co = a->co, np = (co + NR - 1) / NR;
+  // source layout [3][3][ci0][co0]: ci0 = flip ? co : ci
+  int sci = a->flip ? co : ci, sco = a->flip ? ci : co;
+  for (int p; (p = next_task(a->counter)) < np;) {
+    for (int c = 0; c < ci; c++)
+      for (int j = 0; j < NR; j++) {
+        int o = p * NR + j;
+        float g[3][3], t[4][3], u[4][4];
+        for (int ky = 0; ky < 3; ky++)
+          for (int kx = 0; kx < 3; kx++)
+            g[ky][kx] = o >= co ? 0.0f : a->flip ? a->wsrc[(((2 - ky) * 3 + (2 - kx)) * sci + o) * sco + c] : a->wsrc[((ky * 3 + kx) * sci + c) * sco + o];
+        for (int k = 0; k < 3; k++) { // t = G g
+          t[0][k] = g[0][k];
+          t[1][k] = 0.5f * (g[0][k] + g[1][k] + g[2][k]);
+          t[2][k] = 0.5f * (g[0][k] - g[1][k] + g[2][k]);
+          t[3][k] = g[2][k];
+        }
+        for (int i = 0; i < 4; i++) { // u = t G^T
+          u[i][0] = t[i][0];
+          u[i][1] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+          u[i][2] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+          u[i][3] = t[i][2];
+        }
+        for (int xi = 0; xi < 16; xi++) ((float *)a->up)[(((long)xi * np + p) * ci + c) * NR + j] = u[xi / 4][xi % 4];
+      }
+  }
+}
+
+// One tile-block: input transform, 16 GEMMs, output transform (+ epilogue).
+EXPORT(conv3x3_winograd) void conv3x3_winograd(const wino_args *a, int tid) {
+  const exp_consts k = exp_consts_make();
+  int h = a->h, w = a->w, ci = a->ci, co = a->co, tb = a->tb;
+  int th = (h + 1) / 2, tw = (w + 1) / 2, T = a->n * th * tw;
+  int np = (co + NR - 1) / NR, cop = np * NR; // M rows padded to whole panels
+  float *V = (float *)(a->scratch + (long)tid * a->scratch_bytes); // [16][tb][ci]
+  float *M = V + 16 * tb * ci;                                      // [16][tb][cop]
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int t0 = task * tb, nt = imin(tb, T - t0);
+    // Input transform, 4 channels at a time (the tail zero-padded on the fly).
+    for (int r = 0; r < nt; r++) {
+      int t = t0 + r, tx = t % tw, q = t / tw, ty = q % th, n = q / th;
+      int y0 = 2 * ty - 1, x0 = 2 * tx - 1;
+      for (int c = 0; c < ci; c += 4) {
+        int lanes = imin(4, ci - c);
+        v4 d[4][4];
+        for (int i = 0; i < 4; i++)
+          for (int j = 0; j < 4; j++) {
+            int yy = y0 + i, xx = x0 + j;
+            if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
+              d[i][j] = splat(0);
+              continue;
+            }
+            const float *src = a->x + (((long)n * h + yy) * w + xx) * ci + c;
+            if (lanes == 4) d[i][j] = ld(src);
+            else {
+              float tmp[4] = {0, 0, 0, 0};
+              for (int l = 0; l < lanes; l++) tmp[l] = src[l];
+              d[i][j] = ld(tmp);
+            }
+          }
+        v4 tt[4][4];
+        for (int j = 0; j < 4; j++) { // B^T d
+          tt[0][j] = vsub(d[0][j], d[2][j]);
+          tt[1][j] = vadd(d[1][j], d[2][j]);
+          tt[2][j] = vsub(d[2][j], d[1][j]);
+          tt[3][j] = vsub(d[1][j], d[3][j]);
+        }
+        for (int i = 0; i < 4; i++) { // (B^T d) B
+          v4 v0 = vsub(tt[i][0], tt[i][2]), v1 = vadd(tt[i][1], tt[i][2]), v2 = vsub(tt[i][2], tt[i][1]), v3 = vsub(tt[i][1], tt[i][3]);
+          float *base = V + ((long)(i * 4) * tb + r) * ci + c;
+          if (lanes == 4) {
+            st(base, v0);
+            st(base + (long)tb * ci, v1);
+            st(base + 2L * tb * ci, v2);
+            st(base + 3L * tb * ci, v3);
+          } else {
+            float tmp[4];
+            v4 vs[4] = {v0, v1, v2, v3};
+            for (int xj = 0; xj < 4; xj++) {
+              st(tmp, vs[xj]);
+              for (int l = 0; l < lanes; l++) base[(long)xj * tb * ci + l] = tmp[l];
+            }
+          }
+        }
+      }
+    }
+    // 16 GEMMs: M[xi][r][:] = V[xi][r][:] . U[xi]
+    const float *bt[1];
+    for (int xi = 0; xi < 16; xi++) {
+      const float *vx = V + (long)xi * tb * ci;
+      for (int p = 0; p < np; p++) {
+        bt[0] = a->up + ((long)xi * np + p) * ci * NR;
+        for (int r0 = 0; r0 < nt; r0 += MR) {
+          int mr = imin(MR, nt - r0);
+          const float *rowp[MR];
+          const float *const *rows[MR];
+          for (int i = 0; i < MR; i++) {
+            rowp[i] = vx + (long)(r0 + imin(i, mr - 1)) * ci;
+            rows[i] = &rowp[i];
+          }
+          tile o;
+          igemm_tile(&o, 1, ci, rows, bt);
+          for (int i = 0; i < mr; i++) {
+            float *dst = M + ((long)xi * tb + r0 + i) * cop + p * NR;
+            st(dst, o.c[i][0]);
+            st(dst + 4, o.c[i][1]);
+          }
+        }
+      }
+    }
+    // Output transform Y = A^T M A with the epilogue, 8 output channels (two vectors) at a time.
+    for (int r = 0; r < nt; r++) {
+      int t = t0 + r, tx = t % tw, q = t / tw, ty = q % th, n = q / th;
+      for (int p = 0; p < np; p++) {
+        int n0 = p * NR, nr = imin(NR, co - n0);
+        panel_epi e = make_epi(a->epi, a->bias, a->scale, a->shift, n0, nr);
+        v4 out[2][2][2]; // [half][i][j]
+        for (int half = 0; half < 2; half++) {
+          const float *mp = M + (long)r * cop + n0 + half * 4;
+          v4 m[16];
+          for (int xi = 0; xi < 16; xi++) m[xi] = ld(mp + (long)xi * tb * cop);
+          for (int i = 0; i < 2; i++) {
+            v4 s0, s1, s2, s3; // row i of A^T m
+            if (i == 0) s0 = vadd(vadd(m[0], m[4]), m[8]), s1 = vadd(vadd(m[1], m[5]), m[9]), s2 = vadd(vadd(m[2], m[6]), m[10]), s3 = vadd(vadd(m[3], m[7]), m[11]);
+            else s0 = vsub(vsub(m[4], m[8]), m[12]), s1 = vsub(vsub(m[5], m[9]), m[13]), s2 = vsub(vsub(m[6], m[10]), m[14]), s3 = vsub(vsub(m[7], m[11]), m[15]);
+            out[half][i][0] = vadd(vadd(s0, s1), s2);
+            out[half][i][1] = vsub(vsub(s1, s2), s3);
+          }
+        }
+        for (int i = 0; i < 2; i++)
+          for (int j = 0; j < 2; j++) {
+            int yy = 2 * ty + i, xx = 2 * tx + j;
+            if (yy >= h || xx >= w) continue;
+            epilogue_row(a->epi, &e, &k, a->y + (((long)n * h + yy) * w + xx) * co + n0, out[0][i][j], out[1][i][j], nr);
+          }
+      }
+    }
+  }
+}
+
+// Per-chunk batch statistics of y's rows (after a convolution that did not compute them):
+// stats[task] = (co means, co M2), as conv_forward writes them. Tasks: chunks of rows.
+typedef struct {
+  int32_t *counter; // 0
+  int ntasks;       // 1
+  int chunk;        // 2
+  int rows;         // 3
+  int co;           // 4
+  const float *y;   // 5
+  float *stats;     // 6
+} stats_args;
+
+EXPORT(conv_stats) void conv_stats(const stats_args *a, int tid) {
+  (void)tid;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int m0 = task * a->chunk, m1 = imin(a->rows, m0 + a->chunk);
+    float *mean = a->stats + (long)task * 2 * a->co;
+    chunk_stats(a->y + (long)m0 * a->co, m1 - m0, a->co, mean, mean + a->co);
   }
 }

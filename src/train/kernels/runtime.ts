@@ -26,6 +26,9 @@ export const parallelKernels = [
   'maxpool_same',
   'maxpool_same_grad',
   'elementwise',
+  'winograd_weights',
+  'conv3x3_winograd',
+  'conv_stats',
 ] as const;
 export type ParallelKernel = (typeof parallelKernels)[number];
 
