@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/train/backend';
-import { concatChannels, conv2d, convAffine, convBatchNormTrain, maxPoolSame, splitChannels, upsample2x, useStockOps } from '../../src/train/ops';
+import { concatChannels, conv2d, convAffine, convBatchNormTrain, markConstant, maxPoolSame, splitChannels, upsample2x, useStockOps } from '../../src/train/ops';
 import { importSharedMemory } from '../../src/train/kernels/shared-memory';
 import { kernelRuntime, startKernels, stopKernels, usesWinograd, useWinograd } from '../../src/train/kernels/tf-kernels';
 import { Rng } from '../../src/data/rng';
+import { ParamStore } from '../../src/train/params';
+import { YOLODetector } from '../../src/train/model/detector';
 
 const dir = join(__dirname, '..', '..', 'src', 'train', 'kernels');
 const BUILT_WITH = 'Debian clang version 14.0.6';
@@ -141,8 +143,8 @@ test('tfjs-backend-wasm runs on the shared memory the kernels use', () => {
 });
 
 const convCases = [
-  { b: 2, h: 11, w: 9, ci: 18, co: 20, k: 3, s: 1, p: 1 }, // Winograd F(2x2, 3x3), odd sizes
-  { b: 1, h: 6, w: 8, ci: 32, co: 16, k: 3, s: 1, p: 1 }, // Winograd
+  { b: 2, h: 11, w: 9, ci: 34, co: 36, k: 3, s: 1, p: 1 }, // Winograd F(2x2, 3x3), odd sizes
+  { b: 1, h: 6, w: 8, ci: 32, co: 41, k: 3, s: 1, p: 1 }, // Winograd, co not a multiple of 8
   { b: 2, h: 7, w: 6, ci: 3, co: 4, k: 3, s: 1, p: 1 },
   { b: 2, h: 8, w: 8, ci: 3, co: 5, k: 3, s: 2, p: 1 },
   { b: 2, h: 7, w: 9, ci: 4, co: 2, k: 3, s: 2, p: 1 },
@@ -214,11 +216,15 @@ test('conv + training batch norm (+ SiLU): output, batch statistics and gradient
   }
 });
 
-test('Winograd F(2x2, 3x3) runs the 3x3 stride-1 convolutions with 16+ channels and agrees with the direct kernel', async () => {
-  assert.ok(usesWinograd({ kh: 3, kw: 3, stride: 1, pad: 1, ci: 18, co: 20 }));
-  assert.ok(!usesWinograd({ kh: 3, kw: 3, stride: 2, pad: 1, ci: 64, co: 64 }) && !usesWinograd({ kh: 3, kw: 3, stride: 1, pad: 1, ci: 8, co: 64 }));
+test('Winograd F(2x2, 3x3) runs the 3x3 stride-1 convolutions with 32+ channels (input gradient 16+) and agrees with the direct kernel', async () => {
+  const g3 = { kh: 3, kw: 3, stride: 1, pad: 1 };
+  for (const pass of ['forward', 'inputGrad', 'filterGrad'] as const) {
+    assert.ok(usesWinograd({ ...g3, ci: 34, co: 36 }, pass), pass);
+    assert.ok(!usesWinograd({ ...g3, stride: 2, ci: 64, co: 64 }, pass) && !usesWinograd({ ...g3, ci: 8, co: 64 }, pass), pass);
+    assert.equal(usesWinograd({ ...g3, ci: 16, co: 24 }, pass), pass === 'inputGrad', pass);
+  }
   await tf.setBackend('wasm');
-  const c = { b: 3, h: 13, w: 10, ci: 24, co: 36 };
+  const c = { b: 3, h: 13, w: 10, ci: 33, co: 36 };
   const xs = rand(c.b * c.h * c.w * c.ci, 23);
   const ws = rand(9 * c.ci * c.co, 24, 0.2);
   const run = () =>
@@ -236,6 +242,40 @@ test('Winograd F(2x2, 3x3) runs the 3x3 stride-1 convolutions with 16+ channels 
   } finally {
     useWinograd(true);
   }
+});
+
+test('whole YOLOv8-n (widen 0.25): loss gradients with Winograd equal those of the direct kernels', async () => {
+  await tf.setBackend('wasm');
+  const model = {
+    type: 'YOLODetector',
+    backbone: { type: 'YOLOv8CSPDarknet', deepen_factor: 0.33, widen_factor: 0.25 },
+    neck: { type: 'YOLOv8PAFPN', deepen_factor: 0.33, widen_factor: 0.25, in_channels: [256, 512, 1024], out_channels: [256, 512, 1024], num_csp_blocks: 3 },
+    bbox_head: { type: 'YOLOv8Head', head_module: { type: 'YOLOv8HeadModule', num_classes: 3, in_channels: [256, 512, 1024], widen_factor: 0.25, reg_max: 16 } },
+  };
+  const grads = () => {
+    const store = new ParamStore(new Rng(0));
+    const det = new YOLODetector(store, model);
+    const r = new Rng(1);
+    const imgs = new Float32Array(2 * 64 * 64 * 3).map(() => r.next() * 255);
+    const targets = { boxes: [Float32Array.from([4, 6, 40, 30]), Float32Array.from([10, 10, 60, 60])], labels: [Int32Array.from([0]), Int32Array.from([2])] };
+    const params = [...store.params.values()];
+    const { value, grads: g } = tf.variableGrads(() => det.loss(markConstant(det.preprocess(imgs, 2, 64, 64)), targets, { training: true, bnUpdates: [] }).loss, params.map((p) => p.variable));
+    const out = new Map(params.map((p) => [p.name, Float32Array.from(g[p.variable.name].dataSync() as Float32Array)]));
+    const loss = value.dataSync()[0];
+    tf.dispose([value, ...Object.values(g)]);
+    store.dispose();
+    return { loss, out };
+  };
+  const wino = grads();
+  useWinograd(false);
+  let direct;
+  try {
+    direct = grads();
+  } finally {
+    useWinograd(true);
+  }
+  assert.ok(Math.abs(wino.loss - direct.loss) < 1e-5 * Math.abs(direct.loss), `loss ${wino.loss} vs ${direct.loss}`);
+  for (const [name, d] of direct.out) close(wino.out.get(name)!, d, 1e-4, `gradient of ${name}`);
 });
 
 test('inference conv with batch norm folded into scale and shift (+ SiLU) matches conv, affine, SiLU', async () => {
@@ -369,21 +409,27 @@ test('large elementwise ops (threaded replacements) and their gradients match cp
 
 test('results are bit-identical with 1, 2 and 3 threads', async () => {
   await tf.setBackend('wasm');
-  const c = { b: 3, h: 24, w: 20, ci: 12, co: 20, k: 3, s: 2, p: 1 };
+  // A strided conv (direct kernels), then a 3x3 stride-1 one with 40 channels (Winograd in
+  // all three passes; 360 tiles, so the filter gradient sums several chunks).
+  const c = { b: 3, h: 48, w: 40, ci: 12, co: 40, k: 3, s: 2, p: 1 };
+  const c2 = 36;
   const xs = rand(c.b * c.h * c.w * c.ci, 15);
   const ws = rand(c.k * c.k * c.ci * c.co, 16, 0.3);
+  const ws2 = rand(9 * c.co * c2, 17, 0.1);
   const run = () =>
     tf.tidy(() => {
       const x = tf.tensor4d(xs, [c.b, c.h, c.w, c.ci]);
       const w = tf.tensor4d(ws, [c.k, c.k, c.ci, c.co]);
+      const w2 = tf.tensor4d(ws2, [3, 3, c.co, c2]);
       const g = tf.ones([c.co]);
       const b = tf.zeros([c.co]);
-      const f = (a: tf.Tensor, k: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+      const f = (a: tf.Tensor, k: tf.Tensor, k2: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
         const r = convBatchNormTrain(a as tf.Tensor4D, k as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D, c.s, c.p, 1e-3, true);
         tf.dispose([r.mean, r.variance]);
-        return weighted(concatChannels([r.y, upsample2x(r.y.slice([0, 0, 0, 0], [c.b, 6, 5, c.co]))].map((t) => t.slice([0, 0, 0, 0], [c.b, 12, 10, c.co]) as tf.Tensor4D)));
+        const y2 = conv2d(r.y, k2 as tf.Tensor4D, 1, 1);
+        return tf.add(weighted(y2), weighted(concatChannels([r.y, upsample2x(r.y.slice([0, 0, 0, 0], [c.b, 6, 5, c.co]))].map((t) => t.slice([0, 0, 0, 0], [c.b, 12, 10, c.co]) as tf.Tensor4D))));
       };
-      return read(tf.grads(f)([x, w, g, b]));
+      return read(tf.grads(f)([x, w, w2, g, b]));
     });
   const results: Float32Array[][] = [];
   for (const threads of [1, 2, 3]) {

@@ -1250,3 +1250,164 @@ EXPORT(conv_stats) void conv_stats(const stats_args *a, int tid) {
     chunk_stats(a->y + (long)m0 * a->co, m1 - m0, a->co, mean, mean + a->co);
   }
 }
+
+// Winograd filter gradient for the same convolutions: dU[xi][c][o] = sum over the tiles of
+// V[xi][tile][c] * Z[xi][tile][o], with V = B^T d B (input patches, as the forward) and
+// Z = A dY A^T (the 2x2 output-gradient tiles); then dW = G^T dU G (winograd_filter_out).
+// Tasks: chunks of tiles, each summing into its own partial dU (tiles in order); blocks of
+// tb tiles are transformed into the thread's scratch.
+typedef struct {
+  int32_t *counter;   // 0
+  int ntasks;         // 1
+  int chunk;          // 2 tiles per task
+  int tb;             // 3 tiles per block (a multiple of MR)
+  const float *x;     // 4 forward input [n][h][w][ci]
+  const float *dy;    // 5 output gradient [n][h][w][co]
+  float *partial;     // 6 [task][16][ci][cop]; winograd_filter_out: the summed dU [16][ci][cop]
+  char *scratch;      // 7
+  int scratch_bytes;  // 8
+  int n, h, w, ci, co; // 9..13
+  float *dw;          // 14 winograd_filter_out: HWIO [3][3][ci][co]
+} wino_grad_args;
+
+EXPORT(winograd_filter_grad) void winograd_filter_grad(const wino_grad_args *a, int tid) {
+  int h = a->h, w = a->w, ci = a->ci, co = a->co, tb = a->tb;
+  int th = (h + 1) / 2, tw = (w + 1) / 2, T = a->n * th * tw;
+  int np = (co + NR - 1) / NR, cop = np * NR;
+  float *V = (float *)(a->scratch + (long)tid * a->scratch_bytes); // [16][tb][ci]
+  float *Z = V + 16 * tb * ci;                                      // [16][tb][cop]
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    int c0 = task * a->chunk, c1 = imin(T, c0 + a->chunk);
+    float *dst = a->partial + (long)task * 16 * ci * cop;
+    for (int b0 = c0; b0 < c1; b0 += tb) {
+      int nt = imin(tb, c1 - b0), first = b0 == c0;
+      for (int r = 0; r < nt; r++) {
+        int t = b0 + r, tx = t % tw, q = t / tw, ty = q % th, n = q / th;
+        int y0 = 2 * ty - 1, x0 = 2 * tx - 1;
+        for (int c = 0; c < ci; c += 4) { // V = B^T d B
+          int lanes = imin(4, ci - c);
+          v4 d[4][4];
+          for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) {
+              int yy = y0 + i, xx = x0 + j;
+              if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
+                d[i][j] = splat(0);
+                continue;
+              }
+              const float *src = a->x + (((long)n * h + yy) * w + xx) * ci + c;
+              if (lanes == 4) d[i][j] = ld(src);
+              else {
+                float tmp[4] = {0, 0, 0, 0};
+                for (int l = 0; l < lanes; l++) tmp[l] = src[l];
+                d[i][j] = ld(tmp);
+              }
+            }
+          v4 tt[4][4];
+          for (int j = 0; j < 4; j++) {
+            tt[0][j] = vsub(d[0][j], d[2][j]);
+            tt[1][j] = vadd(d[1][j], d[2][j]);
+            tt[2][j] = vsub(d[2][j], d[1][j]);
+            tt[3][j] = vsub(d[1][j], d[3][j]);
+          }
+          for (int i = 0; i < 4; i++) {
+            v4 vs[4] = {vsub(tt[i][0], tt[i][2]), vadd(tt[i][1], tt[i][2]), vsub(tt[i][2], tt[i][1]), vsub(tt[i][1], tt[i][3])};
+            for (int xj = 0; xj < 4; xj++) {
+              float *base = V + ((long)(i * 4 + xj) * tb + r) * ci + c;
+              if (lanes == 4) st(base, vs[xj]);
+              else {
+                float tmp[4];
+                st(tmp, vs[xj]);
+                for (int l = 0; l < lanes; l++) base[l] = tmp[l];
+              }
+            }
+          }
+        }
+        for (int c = 0; c < cop; c += 4) { // Z = A dY A^T, zero past co
+          v4 g[2][2];
+          for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 2; j++) {
+              int yy = 2 * ty + i, xx = 2 * tx + j;
+              if (yy >= h || xx >= w || c >= co) {
+                g[i][j] = splat(0);
+                continue;
+              }
+              const float *src = a->dy + (((long)n * h + yy) * w + xx) * co + c;
+              if (c + 4 <= co) g[i][j] = ld(src);
+              else {
+                float tmp[4] = {0, 0, 0, 0};
+                for (int l = 0; l < co - c; l++) tmp[l] = src[l];
+                g[i][j] = ld(tmp);
+              }
+            }
+          v4 z[4][2]; // A dY: rows
+          for (int j = 0; j < 2; j++) {
+            z[0][j] = g[0][j];
+            z[1][j] = vadd(g[0][j], g[1][j]);
+            z[2][j] = vsub(g[0][j], g[1][j]);
+            z[3][j] = wasm_f32x4_neg(g[1][j]);
+          }
+          for (int i = 0; i < 4; i++) { // (A dY) A^T: columns
+            v4 zs[4] = {z[i][0], vadd(z[i][0], z[i][1]), vsub(z[i][0], z[i][1]), wasm_f32x4_neg(z[i][1])};
+            for (int xj = 0; xj < 4; xj++) st(Z + ((long)(i * 4 + xj) * tb + r) * cop + c, zs[xj]);
+          }
+        }
+      }
+      // dU[xi][k0..k0+4][panel] += sum over the block's tiles of V[xi][r][k] * Z[xi][r][panel]
+      for (int xi = 0; xi < 16; xi++) {
+        const float *vx = V + (long)xi * tb * ci, *zx = Z + (long)xi * tb * cop;
+        for (int p = 0; p < np; p++) {
+          for (int k0 = 0; k0 < ci; k0 += MR) {
+            int kr = imin(MR, ci - k0);
+#define OFF(i) int o##i = k0 + imin(i, kr - 1);
+            FOR_ROWS(OFF)
+#undef OFF
+            float *d = dst + ((long)xi * ci + k0) * cop + p * NR;
+#define INIT(i) v4 c##i##0 = first ? splat(0) : ld(d + i * cop), c##i##1 = first ? splat(0) : ld(d + i * cop + 4);
+            FOR_ROWS(INIT)
+#undef INIT
+            const float *zb = zx + p * NR;
+            for (int r = 0; r < nt; r++) {
+              const float *px = vx + (long)r * ci;
+              v4 b0 = ld(zb), b1 = ld(zb + 4);
+              zb += cop;
+#define FMA(i)                                                                                                         \
+  {                                                                                                                    \
+    v4 xv = ldsplat(px + o##i);                                                                                        \
+    c##i##0 = vmadd(xv, b0, c##i##0);                                                                                  \
+    c##i##1 = vmadd(xv, b1, c##i##1);                                                                                  \
+  }
+              FOR_ROWS(FMA)
+#undef FMA
+            }
+#define STORE(i)                                                                                                       \
+  if (i < kr) st(d + i * cop, c##i##0), st(d + i * cop + 4, c##i##1);
+            FOR_ROWS(STORE)
+#undef STORE
+          }
+        }
+      }
+    }
+  }
+}
+
+// dW[ky][kx][c][o] = (G^T dU[.][c][o] G)[ky][kx] from the summed dU. Tasks: input channels.
+EXPORT(winograd_filter_out) void winograd_filter_out(const wino_grad_args *a, int tid) {
+  (void)tid;
+  int ci = a->ci, co = a->co, cop = (co + NR - 1) / NR * NR;
+  for (int c; (c = next_task(a->counter)) < ci;) {
+    for (int o = 0; o < co; o++) {
+      float u[4][4], t[3][4];
+      for (int xi = 0; xi < 16; xi++) u[xi / 4][xi % 4] = a->partial[((long)xi * ci + c) * cop + o];
+      for (int j = 0; j < 4; j++) { // G^T u: rows
+        t[0][j] = u[0][j] + 0.5f * (u[1][j] + u[2][j]);
+        t[1][j] = 0.5f * (u[1][j] - u[2][j]);
+        t[2][j] = 0.5f * (u[1][j] + u[2][j]) + u[3][j];
+      }
+      for (int i = 0; i < 3; i++) { // (G^T u) G: columns
+        a->dw[((i * 3 + 0) * ci + c) * co + o] = t[i][0] + 0.5f * (t[i][1] + t[i][2]);
+        a->dw[((i * 3 + 1) * ci + c) * co + o] = 0.5f * (t[i][1] - t[i][2]);
+        a->dw[((i * 3 + 2) * ci + c) * co + o] = 0.5f * (t[i][1] + t[i][2]) + t[i][3];
+      }
+    }
+  }
+}

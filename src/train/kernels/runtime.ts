@@ -29,6 +29,8 @@ export const parallelKernels = [
   'winograd_weights',
   'conv3x3_winograd',
   'conv_stats',
+  'winograd_filter_grad',
+  'winograd_filter_out',
 ] as const;
 export type ParallelKernel = (typeof parallelKernels)[number];
 
