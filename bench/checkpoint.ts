@@ -23,7 +23,7 @@ export async function run(): Promise<void> {
     const loaded = loadTrainConfig(CONFIG);
     const { store } = buildModel(loaded, 0);
     const ema = new ExpMomentumEMA(store.stateDict(), 0.0001, 2000, true, new Set(store.buffers.keys()));
-    const opt = new Optimizer(store, loaded.cfg.optim_wrapper, 16);
+    const opt = new Optimizer(store, loaded.cfg.optim_wrapper!);
     opt.state.step = 1;
     const file = join(dir, 'epoch_1.pth');
     let t = Date.now();

@@ -233,9 +233,9 @@ export async function run(): Promise<void> {
 
     // The demo config's own pipeline and loader: data time per batch next to a training step.
     const loaded = loadTrainConfig(DEMO_CONFIG, [`train_dataloader.dataset.data_root=${join(dir, 'demo')}/`]);
-    const tdl = loaded.cfg.train_dataloader;
+    const tdl = loaded.cfg.train_dataloader!; // the demo config has one
     const demo = buildDataset(tdl.dataset, { cwd: '/' });
-    const bs = tdl.batch_size;
+    const bs = tdl.batch_size ?? 16;
     const cfgWorkers = Math.max(0, Math.min(Number(tdl.num_workers ?? 0), cores - 1));
     console.log(`demo config (${DEMO_CONFIG.split('/').slice(-2).join('/')}, batch ${bs}, num_workers ${tdl.num_workers} -> ${cfgWorkers} on ${cores} cores):`);
     let epoch = 0;

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const parts = ['config', 'server', 'data', 'train', 'checkpoint'];
+const parts = ['config', 'server', 'editor', 'data', 'train', 'checkpoint'];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

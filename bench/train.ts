@@ -11,6 +11,7 @@
 // YOLOLAB_PYTHON (default /usr/bin/python3, then python3), MMYOLO_SRC (default /tmp/src),
 // YOLOLAB_BENCH_QUICK=1 (one repetition, no demo runs).
 import * as tf from '@tensorflow/tfjs';
+import type { ModelCfg } from '../src/train/config-types';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -41,7 +42,7 @@ const INFER_CASES = [
 const DEMO_CONFIG = join(root, 'configs', 'demo', 'yolov8_n-tiny_1xb8-10e_demo.py');
 const DEMO_ITERS = 40; // four logging windows of 10; the first (warm-up) is not counted
 
-function yolov8n(): Record<string, any> {
+function yolov8n(): ModelCfg {
   const w = 0.25;
   const d = 0.33;
   return {
@@ -112,7 +113,7 @@ async function measureOurs(): Promise<Ours> {
   let kernels: Array<{ name: string; ms: number }> = [];
   let profiledStepMs = 0;
   for (const c of TRAIN_CASES) {
-    const opt = new Optimizer(store, { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 }, constructor: 'YOLOv5OptimizerConstructor' }, c.batch);
+    const opt = new Optimizer(store, { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 }, constructor: 'YOLOv5OptimizerConstructor' });
     const batch = samples(c.batch, c.size, rng);
     const times: number[] = [];
     let fwdFlops = 0;
@@ -154,7 +155,7 @@ async function measureOurs(): Promise<Ours> {
       const t = performance.now();
       const outs = tf.tidy(() => {
         const o = det.forward(det.preprocess(images, c.batch, h, w), { training: false, bnUpdates: [] });
-        return [o.cls, o.reg];
+        return Object.values(o as Record<string, unknown>).filter((t): t is tf.Tensor => t instanceof tf.Tensor);
       });
       for (const o of outs) o.dataSync();
       tf.dispose(outs);
@@ -168,7 +169,7 @@ async function measureOurs(): Promise<Ours> {
     const threads = kernelRuntime()!.threads;
     await stopKernels();
     startKernels(1);
-    const opt = new Optimizer(store, { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 }, constructor: 'YOLOv5OptimizerConstructor' }, 8);
+    const opt = new Optimizer(store, { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 }, constructor: 'YOLOv5OptimizerConstructor' });
     const batch = samples(8, 320, rng);
     const cpu: number[] = [];
     for (let i = 0; i < REPS + 1; i++) {

@@ -1,6 +1,7 @@
 // YOLO Lab extension entry: wires the language client, the merged-config preview, training runs and
 // the metrics panel to VS Code commands. Logic lives in the modules it imports.
 import * as vscode from 'vscode';
+import { IndexStatus } from './index-status';
 import { configFileRule, ServerConnection } from './language-client';
 import { MergedPreview } from './preview/merged-preview';
 import { MetricsHub } from './runs/metrics-hub';
@@ -12,7 +13,8 @@ let training: TrainingManager | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<{ training: TrainingManager; hub: MetricsHub }> {
   const log = vscode.window.createOutputChannel('YOLO Lab');
-  const server = new ServerConnection(context, log);
+  const status = new IndexStatus(log);
+  const server = new ServerConnection(context, log, (client) => status.follow(client));
   const preview = new MergedPreview(server);
   const hub = new MetricsHub();
   let panel: MetricsPanel;
@@ -22,6 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ trai
 
   context.subscriptions.push(
     log,
+    status,
     server,
     preview,
     panel,
@@ -38,7 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ trai
       }
       await preview.show(target);
     }),
-    vscode.commands.registerCommand('yololab.restartServer', () => server.restart()),
+    vscode.commands.registerCommand('yololab.restartServer', () => server.restart().then(() => server.unavailable && status.failed(server.unavailable))),
   );
   // If the extension host goes away without deactivate() (the server shutting down sends it SIGTERM),
   // still Ctrl-C the trainers; SIGTERM is re-raised so the host exits exactly as it would have.
@@ -62,9 +65,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ trai
   context.subscriptions.push(
     vscode.window.onDidChangeActiveTextEditor(updateContext),
     vscode.workspace.onDidSaveTextDocument((d) => d === vscode.window.activeTextEditor?.document && updateContext(vscode.window.activeTextEditor)),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('yololab.configGlobs') && updateContext(vscode.window.activeTextEditor)),
   );
   // Hover and diagnostics need the server; the training commands do not wait for it
-  void server.start();
+  void server.start().then(() => server.unavailable && status.failed(server.unavailable));
   return { training: manager, hub };
 }
 

@@ -22,7 +22,12 @@ export class ServerConnection implements vscode.Disposable {
   private budget = new CrashBudget();
   private readonly trustListener: vscode.Disposable;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.OutputChannel,
+    /** Called with each new client before it starts (the index status follows it). */
+    private readonly onClient?: (client: LanguageClient) => void,
+  ) {
     // In Restricted Mode the server does not read environment variables; once trusted, it starts again reading them.
     this.trustListener = vscode.workspace.onDidGrantWorkspaceTrust(() => {
       if (this.client) void this.restart();
@@ -66,6 +71,7 @@ export class ServerConnection implements vscode.Disposable {
       },
     };
     this.client = new LanguageClient('yololab', 'YOLO Lab', serverOptions, clientOptions);
+    this.onClient?.(this.client);
     try {
       await this.client.start();
       this.unavailable = undefined;

@@ -1,18 +1,17 @@
 // The `yololab.*` settings as one typed object, with defaults and sanity checks applied.
 // Pure: it reads through a getter so tests feed plain objects and the extension feeds workspace configuration.
+import { DEFAULT_CONFIG_GLOBS } from '../protocol/config-file-rule';
 import type { Launcher, RunnerKind } from './runs/command-line';
 
 export interface YololabSettings {
   scopes: Record<string, string>;
-  configGlobs: string[];
+  configGlobs: readonly string[];
   runner: RunnerKind;
   python: string;
   workDirRoot: string;
   mmyolo: { root: string; gpus: number; launcher: Launcher; partition: string };
   stopGraceSeconds: number;
 }
-
-export const DEFAULT_CONFIG_GLOBS = ['**/configs/**/*.py'];
 
 export function readSettings(get: (key: string) => unknown): YololabSettings {
   const str = (k: string, d: string) => (typeof get(k) === 'string' ? (get(k) as string) : d);

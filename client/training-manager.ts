@@ -5,10 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
-import { buildTrainCommand, Runner, RunnerSetupError, TrainRequest } from './runs/command-line';
+import { buildTrainCommand, renderCommandLine, Runner, RunnerSetupError, TrainRequest } from './runs/command-line';
 import { formatProgress, statusText } from './runs/progress';
 import { RunFollower } from './runs/run-follower';
-import { RunLocation, runsUnder } from './runs/run-dirs';
+import { RunLocation, runKey, runsUnder } from './runs/run-dirs';
+import { outcomeLogLine, outcomeText } from './runs/outcome';
+import { checkpointReport, lastCheckpointOnDisk, savedByRun } from './runs/checkpoints';
+import { BackendWatch, runDoctor } from './runs/backend-check';
+import { RunChannel } from './run-channel';
 import { TrainingRun } from './runs/training-run';
 import { MetricsHub } from './runs/metrics-hub';
 import { MetricsPanel } from './metrics-panel';
@@ -31,7 +35,7 @@ const BACKENDS = [
 ];
 
 export class TrainingManager implements vscode.Disposable {
-  private runs = new Map<number, { run: TrainingRun; channel: vscode.OutputChannel; hubId: string }>();
+  private runs = new Map<number, { run: TrainingRun; channel: RunChannel; hubId: string }>();
   private opened = new Map<string, RunFollower>(); // runs opened from disk, still followed in case they grow
   private status: vscode.StatusBarItem;
   private lastActive: number | undefined;
@@ -53,6 +57,15 @@ export class TrainingManager implements vscode.Disposable {
   }
 
   private editorWatch: vscode.Disposable;
+
+  // What the user sees of a run: its output channel's last lines, and the status bar (for the tests)
+  outputOf(runId: number): string[] {
+    return this.runs.get(runId)?.channel.tail() ?? [];
+  }
+
+  get statusBarText(): string {
+    return this.status.text;
+  }
 
   get activeRuns(): TrainingRun[] {
     return [...this.runs.values()].map((r) => r.run).filter((r) => r.running);
@@ -115,21 +128,34 @@ export class TrainingManager implements vscode.Disposable {
       throw e;
     }
     const name = configName(config);
-    const channel = vscode.window.createOutputChannel(`YOLO Lab: ${name} #${this.runs.size + 1}`);
+    const channel = new RunChannel(`YOLO Lab: ${name} #${this.runs.size + 1}`);
     let hubId = '';
     let runRef: TrainingRun | undefined;
     let run: TrainingRun;
+    const backendWatch = new BackendWatch(runner.kind === 'builtin' ? req.backend : undefined);
+    const resumeCommand = (ckpt: string) => renderCommandLine(buildTrainCommand(runner, { ...req, resume: ckpt }));
     try {
       run = new TrainingRun(
         name,
         cmd,
         req.workDir,
         {
-          output: (t) => channel.append(t),
-          progress: () => runRef && this.showStatus(runRef),
+          output: (t) => {
+            channel.append(t);
+            for (const line of t.split('\n')) {
+              const why = backendWatch.feed(line);
+              if (why && runner.kind === 'builtin') void this.showDoctor(channel, req.backend!, why, runner, env);
+            }
+          },
+          progress: (p) => {
+            if (runRef) this.showStatus(runRef);
+            if (hubId) this.hub.setProgress(hubId, { epoch: p.epoch, maxEpochs: p.maxEpochs, itersPerEpoch: p.itersPerEpoch, eta: p.eta });
+          },
           records: (loc: RunLocation, read) => {
-            if (hubId !== `live:${loc.scalarsFile}`) {
-              hubId = `live:${loc.scalarsFile}`;
+            // The same key as Open Run… gives this scalars.json, so opening the live run adds nothing
+            const key = runKey(loc.scalarsFile);
+            if (hubId !== key) {
+              hubId = key;
               this.hub.addRun(hubId, path.basename(loc.workDir) === name ? loc.label : `${loc.label} (${name})`, true);
             }
             this.hub.addRecords(hubId, read.records, read.reset);
@@ -137,14 +163,15 @@ export class TrainingManager implements vscode.Disposable {
             const entry = runRef && this.runs.get(runRef.id);
             if (entry) entry.hubId = hubId;
           },
-          exit: (code, signal) => {
-            channel.appendLine(`[yololab] training ${signal ? `ended by ${signal}` : `exited with code ${code}`}`);
-            if (hubId) this.hub.endRun(hubId, code);
+          exit: (code, signal, outcome) => {
+            channel.appendLine(`[yololab] ${outcomeLogLine(outcome, code, signal)}`);
+            if (outcome.kind !== 'done') for (const l of checkpointReport(req.workDir, runRef?.startedAt ?? new Date(), resumeCommand)) channel.appendLine(`[yololab] ${l}`);
+            if (hubId) this.hub.endRun(hubId, outcomeText(outcome));
             if (runRef) this.showStatus(runRef);
-            if (code !== 0 && !runRef?.stopping) {
+            if (outcome.kind === 'failed') {
               const why = runRef?.failureLine();
               void vscode.window
-                .showErrorMessage(`YOLO Lab: training ${name} failed (exit ${code ?? signal})${why ? ': ' + why : '; see its output'}`, 'Show Output')
+                .showErrorMessage(`YOLO Lab: training ${name} ${outcomeText(outcome)}${why ? ': ' + why : '; see its output'}`, 'Show Output')
                 .then((a) => a && channel.show());
             }
           },
@@ -182,9 +209,20 @@ export class TrainingManager implements vscode.Disposable {
     }
     if (!chosen) return;
     const outcome = await chosen.stop();
+    const ckpt = lastCheckpointOnDisk(chosen.workDir);
+    const saved = ckpt && savedByRun(ckpt, chosen.startedAt) ? `last checkpoint ${path.basename(ckpt.file)}` : 'this run saved no checkpoint';
     void vscode.window.showInformationMessage(
-      outcome === 'killed' ? `YOLO Lab: ${chosen.name} did not stop in time and was killed.` : `YOLO Lab: ${chosen.name} stopped.`,
+      outcome === 'killed' ? `YOLO Lab: ${chosen.name} did not stop in time and was killed; ${saved}.` : `YOLO Lab: ${chosen.name} stopped; ${saved}.`,
     );
+  }
+
+  // The user picked a backend and the run is not on it: say why, with what `yololab doctor` finds here.
+  private async showDoctor(channel: RunChannel, requested: string, why: string, runner: Runner & { kind: 'builtin' }, env: NodeJS.ProcessEnv | undefined): Promise<void> {
+    channel.appendLine(`[yololab] you asked for the '${requested}' backend and this run cannot use it: ${why}`);
+    const report = await runDoctor(runner.node, runner.cli, { env, cwd: runner.cwd });
+    // header and report in one piece: the run's own last lines may arrive while doctor runs
+    channel.append(['[yololab] yololab doctor says:', ...report.split('\n').map((l) => `    ${l}`)].join('\n') + '\n');
+    channel.show(true);
   }
 
   async openRun(picked?: vscode.Uri): Promise<void> {
@@ -216,8 +254,9 @@ export class TrainingManager implements vscode.Disposable {
 
   private followOpened(runs: RunLocation[]): void {
     for (const run of runs) {
-      const id = `file:${run.scalarsFile}`;
-      if (this.opened.has(id)) continue;
+      const id = runKey(run.scalarsFile);
+      // already shown: a live run of this session, or opened before
+      if (this.hub.has(id)) continue;
       this.hub.addRun(id, run.label, false);
       const f = new RunFollower({ kind: 'fixed', run }, (_loc, read) => this.hub.addRecords(id, read.records, read.reset), { safetyMs: 10000 });
       f.start();
@@ -231,7 +270,7 @@ export class TrainingManager implements vscode.Disposable {
     const shown = this.runs.get(this.lastActive ?? run.id)?.run ?? run;
     const others = this.activeRuns.length - (shown.running ? 1 : 0);
     this.status.text = statusText(shown) + (others > 0 ? ` (+${others})` : '');
-    this.status.tooltip = `YOLO Lab training ${shown.name} (pid ${shown.pid ?? '?'})${shown.running ? '' : `, exited with ${shown.exitCode}`}\nClick to show the metrics.`;
+    this.status.tooltip = `YOLO Lab training ${shown.name} (pid ${shown.pid ?? '?'})${shown.outcome ? `: ${outcomeText(shown.outcome)}` : ''}\nClick to show the metrics.`;
     this.status.show();
   }
 

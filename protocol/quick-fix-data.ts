@@ -10,8 +10,12 @@ export interface DataRange {
 export type QuickFixData =
   /** `type` changed without `_delete_`: put `_delete_=True` first in the dict at `valueRange`. */
   | { fix: 'add-delete'; valueRange: DataRange }
-  /** Propagation trap: write each stale key again in the child, `path = expr`. */
-  | { fix: 'rebind'; keys: { path: (string | number)[]; expr: string }[] }
+  /**
+   * Propagation trap of the top-level `name`: the fix is computed from the loaded
+   * config (src/workspace/trap-fix.ts); `keys` (the stale key paths and where the
+   * base sets them) are for display only.
+   */
+  | { fix: 'rebind'; name: string; keys: { path: (string | number)[]; file: string; line: number }[] }
   /** The file name breaks the convention: rename the file to `newName` (same folder). */
   | { fix: 'rename'; newName: string };
 
@@ -26,12 +30,12 @@ export function parseQuickFixData(x: unknown): QuickFixData | undefined {
     case 'add-delete':
       return isRange(d.valueRange) ? { fix: 'add-delete', valueRange: d.valueRange } : undefined;
     case 'rebind': {
-      if (!Array.isArray(d.keys)) return undefined;
-      const keys = d.keys.filter(
-        (k): k is { path: (string | number)[]; expr: string } =>
-          !!k && typeof k === 'object' && typeof k.expr === 'string' && Array.isArray(k.path) && k.path.length > 0 && k.path.every((p: unknown) => typeof p === 'string' || Number.isInteger(p)),
+      if (typeof d.name !== 'string' || !/^[A-Za-z_]\w*$/.test(d.name)) return undefined;
+      const keys = (Array.isArray(d.keys) ? d.keys : []).filter(
+        (k): k is { path: (string | number)[]; file: string; line: number } =>
+          !!k && typeof k === 'object' && typeof k.file === 'string' && Number.isInteger(k.line) && Array.isArray(k.path) && k.path.length > 0 && k.path.every((p: unknown) => typeof p === 'string' || Number.isInteger(p)),
       );
-      return keys.length ? { fix: 'rebind', keys } : undefined;
+      return { fix: 'rebind', name: d.name, keys };
     }
     case 'rename':
       return typeof d.newName === 'string' && /^[^/\\]+\.py$/.test(d.newName) ? { fix: 'rename', newName: d.newName } : undefined;

@@ -17,10 +17,17 @@ export interface SourceLink {
 }
 
 export interface MergedConfigResult {
-  /** Python text, as `yololab print-config` prints it. */
+  /**
+   * Python text: first what the config sets or changes (`key = new  # was old (file:line)`,
+   * `focusLines` lines), then the whole merged config as MMEngine prints it.
+   */
   text: string;
-  /** For each line of `text`, where its key was set (null: no single source). */
+  /** For each line of `text`, where "go to source" leads: the line that set its key (null: nowhere). */
   lines: (SourceLink | null)[];
+  /** The spans shown as links (the `file:line` of old values); 0-based line and columns of `text`. */
+  links?: { line: number; start: number; end: number; target: SourceLink }[];
+  /** How many lines at the top are the focused part. */
+  focusLines?: number;
   /** Errors and warnings of the load, and a note when the text shown is the last version that loaded. */
   diagnostics: (SourceLink & { message: string })[];
 }
@@ -35,6 +42,12 @@ export interface IndexedParams {
   ms: number;
   /** The scan alone. */
   scanMs: number;
+  /** The `scope::` roots in use: from yololab.scopes or the checkout itself, whether the folder exists, how many bases use it. */
+  scopes?: { scope: string; configs: string; source: 'setting' | 'workspace'; exists: boolean; uses: number }[];
+  /** Scopes that configs name but nothing resolves. */
+  unresolved?: { scope: string; uses: number; example: string }[];
+  /** Set when indexing failed. */
+  error?: string;
 }
 
 /** What the extension sends in `initializationOptions`. */

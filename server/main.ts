@@ -7,13 +7,14 @@
 import {
   CancellationToken, CodeActionKind, CodeLensRefreshRequest, CompletionItemKind, createConnection, DidChangeConfigurationNotification, MarkupKind, MessageType,
   ProposedFeatures, ShowMessageNotification, SymbolKind, TextDocuments, TextDocumentSyncKind,
-  type CodeAction, type CodeLens, type CompletionItem, type Connection, type Definition, type DocumentSymbol, type Hover, type Location, type WorkspaceEdit,
+  type CodeAction, type CodeLens, type CompletionItem, type Connection, type Definition, type DocumentSymbol, type Hover, type InlayHint, type Location, type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { INDEXED_NOTIFICATION, MERGED_CONFIG_REQUEST, type IndexedParams, type InitializationOptions, type MergedConfigParams, type MergedConfigResult } from '../protocol/index';
 import { listPythonFiles } from '../src/workspace/config-files';
 import { ConfigWorkspace, type WorkspaceSettings } from '../src/workspace/config-workspace';
 import { features } from '../src/workspace/features';
+import { indexReport, reportLines } from '../src/workspace/index-report';
 import type { ConfigSymbol } from '../src/workspace/outline';
 import type { FileMove } from '../src/workspace/rename-edits';
 import { pathToUri, toLocation, toLspDiagnostic, toLspRange, toWorkspaceEdit, uriToPath } from './convert';
@@ -29,6 +30,8 @@ let watcher: Watcher | undefined;
 let canConfigure = false;
 let canReportProgress = false;
 let canRefreshLenses = false;
+/** `yololab.inlayHints.enabled` (on unless set to false). */
+let hintsEnabled = true;
 const published = new Set<string>();
 
 /**
@@ -56,6 +59,7 @@ connection.onInitialize((params) => {
   const init = (params.initializationOptions ?? {}) as InitializationOptions & Partial<WorkspaceSettings>;
   ws = new ConfigWorkspace(folders?.length ? folders : root ? [root] : [], { trusted: init.workspaceTrusted !== false });
   ws.configure((init.settings as Partial<WorkspaceSettings> | undefined) ?? init);
+  readHintSetting(init.settings ?? init);
   canConfigure = !!params.capabilities.workspace?.configuration;
   canReportProgress = !!params.capabilities.window?.workDoneProgress;
   canRefreshLenses = !!params.capabilities.workspace?.codeLens?.refreshSupport;
@@ -66,10 +70,11 @@ connection.onInitialize((params) => {
       definitionProvider: true,
       referencesProvider: true,
       hoverProvider: true,
-      completionProvider: { triggerCharacters: ['(', ',', '=', "'", '"'], resolveProvider: false },
+      completionProvider: { triggerCharacters: ['(', ',', '=', "'", '"', '.'], resolveProvider: false },
       documentSymbolProvider: true,
       codeLensProvider: { resolveProvider: false },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      inlayHintProvider: true,
       workspace: { fileOperations: { willRename: py }, workspaceFolders: { supported: false } },
     },
     serverInfo: { name: 'yololab', version: '0.1.0' },
@@ -77,6 +82,7 @@ connection.onInitialize((params) => {
 });
 
 connection.onInitialized(async () => {
+  connection.console.info(`yololab: language server 0.1.0 started (Node ${process.version}, pid ${process.pid}) for ${ws.roots.join(', ') || 'no workspace folder'}`);
   if (canConfigure) {
     await readSettings();
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'yololab' });
@@ -86,11 +92,19 @@ connection.onInitialized(async () => {
   await buildIndex(watcher?.ready);
 });
 
+function readHintSetting(section: unknown): void {
+  const hints = (section as { inlayHints?: { enabled?: unknown } } | undefined)?.inlayHints;
+  hintsEnabled = hints?.enabled !== false;
+}
+
 async function readSettings(): Promise<void> {
   try {
     const s = (await connection.workspace.getConfiguration('yololab')) as Partial<WorkspaceSettings> | null | undefined;
     // A client with no answer for the section keeps what initializationOptions gave.
-    if (s) ws.configure(s);
+    if (s) {
+      ws.configure(s);
+      readHintSetting(s);
+    }
   } catch (e) {
     connection.console.warn(`yololab: cannot read settings: ${String(e)}`);
   }
@@ -100,22 +114,48 @@ async function buildIndex(watching?: Promise<void>): Promise<void> {
   const t0 = performance.now();
   const progress = canReportProgress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
   progress?.begin('YOLO Lab: indexing configs', 0, undefined, false);
-  await ws.scan((done, total) => progress?.report(total ? Math.round((100 * done) / total) : 100, `${done}/${total} Python files`));
+  try {
+    await ws.scan((done, total) => progress?.report(total ? Math.round((100 * done) / total) : 100, `${done}/${total} Python files`));
+  } catch (e) {
+    const error = `indexing failed: ${e instanceof Error ? e.message : String(e)}`;
+    connection.console.error(`yololab: ${error}`);
+    progress?.done();
+    void connection.sendNotification(INDEXED_NOTIFICATION, { configs: ws.index.size, ms: Math.round(performance.now() - t0), scanMs: 0, error } satisfies IndexedParams);
+    return;
+  }
   const scanMs = Math.round(performance.now() - t0);
   await watching;
   progress?.done();
-  void connection.sendNotification(INDEXED_NOTIFICATION, { configs: ws.index.size, ms: Math.round(performance.now() - t0), scanMs } satisfies IndexedParams);
+  announceIndex(performance.now() - t0, scanMs);
   ws.invalidateAll();
   queue.add(openFiles());
   refreshLenses();
+}
+
+let lastReport = '';
+
+/** Says in the output channel (once per change: settings arrive more than once at start) and to the status bar what the index holds. */
+function announceIndex(ms: number, scanMs: number): void {
+  const report = indexReport(ws, ms);
+  const lines = reportLines(report);
+  const key = JSON.stringify([report.configs, lines.slice(1)]);
+  if (key !== lastReport) for (const line of lines) connection.console.info(`yololab: ${line}`);
+  lastReport = key;
+  void connection.sendNotification(INDEXED_NOTIFICATION, { configs: report.configs, ms: report.ms, scanMs, scopes: report.scopes, unresolved: report.unresolved } satisfies IndexedParams);
 }
 
 connection.onDidChangeConfiguration(
   safe('configuration', undefined, async (change) => {
     const s = (change.settings as { yololab?: Partial<WorkspaceSettings> } | undefined)?.yololab;
     if (canConfigure) await readSettings();
-    else if (s) ws.configure(s);
+    else if (s) {
+      ws.configure(s);
+      readHintSetting(s);
+    }
+    void connection.languages.inlayHint.refresh().catch(() => undefined);
+    const t0 = performance.now();
     await ws.scan();
+    announceIndex(performance.now() - t0, Math.round(performance.now() - t0));
     queue.add(openFiles());
     refreshLenses();
   }),
@@ -213,6 +253,15 @@ connection.onHover(
   }),
 );
 
+connection.languages.inlayHint.on(
+  safe('inlayHint', [] as InlayHint[], (p) => {
+    const file = uriToPath(p.textDocument.uri);
+    if (!file || !hintsEnabled) return [];
+    const range = { start: pos(p.range.start), end: pos(p.range.end) };
+    return features.inlayHints(ws, file, range).map((h) => ({ position: { line: h.position.line, character: h.position.col }, label: h.label, tooltip: h.tooltip, paddingLeft: true }));
+  }),
+);
+
 connection.onCompletion(
   safe('completion', [] as CompletionItem[], (p) => {
     const file = uriToPath(p.textDocument.uri);
@@ -262,8 +311,7 @@ connection.onCodeAction(
       title: a.title,
       kind: CodeActionKind.QuickFix,
       diagnostics: [diags[a.diagnostic]],
-      edit: toWorkspaceEdit(a.edits, a.moves, version),
-      isPreferred: true,
+      ...(a.disabled ? { disabled: { reason: a.disabled } } : { edit: toWorkspaceEdit(a.edits, a.moves, version), isPreferred: true }),
     }));
   }),
 );
@@ -284,7 +332,13 @@ connection.onRequest(
     if (!file) return { text: '', lines: [], diagnostics: [{ message: `not a config file: ${p.uri}`, uri: p.uri, line: 0, character: 0 }] };
     const m = features.mergedPreview(ws, file);
     const link = (x: { file: string; line: number; col: number }) => ({ uri: pathToUri(x.file), line: x.line, character: x.col });
-    return { text: m.text, lines: m.lines.map((l) => l && link(l)), diagnostics: m.diagnostics.map((d) => ({ ...link(d), message: d.message })) };
+    return {
+      text: m.text,
+      lines: m.lines.map((l) => l && link(l)),
+      diagnostics: m.diagnostics.map((d) => ({ ...link(d), message: d.message })),
+      links: m.links.map((l) => ({ line: l.line, start: l.start, end: l.end, target: link(l.target) })),
+      focusLines: m.focusLines,
+    };
   }),
 );
 

@@ -1,5 +1,7 @@
-// The merged-config preview's links back to the source: which span of each preview line is a link
-// and where it goes. Pure; the extension turns these into DocumentLinks and definitions.
+// The merged-config preview's links back to the source. Every line has a place "go to source" opens
+// (definition, the Go to Where This Is Set command); only the `file:line` of old values in the
+// focused part are shown as links, so the text does not drown in underlines. Pure; the extension turns
+// these into DocumentLinks and definitions.
 
 export interface SourceLocation {
   uri: string;
@@ -11,6 +13,9 @@ export interface MergedConfigResult {
   text: string;
   lines: (SourceLocation | null)[];
   diagnostics: { message: string; uri: string; line: number; character: number }[];
+  links: PreviewLink[];
+  /** How many lines at the top say what the config changes. */
+  focusLines: number;
 }
 
 export interface PreviewLink {
@@ -20,21 +25,10 @@ export interface PreviewLink {
   target: SourceLocation;
 }
 
-// The link covers the key of 'key=value' / 'key: value' / "'key': value" lines, else the line's text.
+/** The spans shown as links, as the server chose them (only those on lines of the text). */
 export function previewLinks(result: MergedConfigResult): PreviewLink[] {
   const lines = result.text.split('\n');
-  const links: PreviewLink[] = [];
-  lines.forEach((text, i) => {
-    const target = result.lines[i];
-    if (!target) return;
-    const indent = text.length - text.trimStart().length;
-    const trimmedEnd = text.trimEnd().length;
-    if (trimmedEnd <= indent) return;
-    const key = /^\s*(?:(['"])([^'"]+)\1|([A-Za-z_][\w.]*))\s*[=:]/.exec(text);
-    const end = key ? indent + (key[1] ? key[2].length + 2 : key[3].length) : trimmedEnd;
-    links.push({ line: i, start: indent, end, target });
-  });
-  return links;
+  return result.links.filter((l) => l.line < lines.length && l.start >= 0 && l.end <= lines[l.line].length && l.start < l.end);
 }
 
 // "file:///ws/configs/a.py#L12" style fragment used by document links (VS Code opens the line)
@@ -50,9 +44,12 @@ export function validateMergedResult(x: unknown): MergedConfigResult | string {
   const lines = Array.isArray(r.lines) ? r.lines : [];
   const diagnostics = Array.isArray(r.diagnostics) ? r.diagnostics : [];
   const okLoc = (l: any) => l && typeof l.uri === 'string' && Number.isInteger(l.line) && Number.isInteger(l.character);
+  const okLink = (l: any) => l && Number.isInteger(l.line) && Number.isInteger(l.start) && Number.isInteger(l.end) && okLoc(l.target);
   return {
     text: r.text,
     lines: lines.map((l) => (okLoc(l) ? (l as SourceLocation) : null)),
     diagnostics: diagnostics.filter(okLoc) as MergedConfigResult['diagnostics'],
+    links: (Array.isArray(r.links) ? r.links : []).filter(okLink) as PreviewLink[],
+    focusLines: Number.isInteger(r.focusLines) ? (r.focusLines as number) : 0,
   };
 }

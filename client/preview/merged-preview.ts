@@ -1,6 +1,7 @@
-// "Show Merged Config": a read-only virtual document (scheme yololab-merged) with the config as MMEngine
-// would merge it, refreshed as the source is edited (unsaved text counts: the server has it), and each
-// line linked back to the file and line that set it.
+// "Show Merged Config": a read-only virtual document (scheme yololab-merged): what the config changes
+// over its bases, then the whole config as MMEngine prints it, refreshed as the source is edited (unsaved
+// text counts: the server has it). Each line leads back to the line that set it (Go to Definition, or
+// "YOLO Lab: Go to Where This Is Set"); only the file:line of old values are shown as links.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServerConnection } from '../language-client';
@@ -26,6 +27,7 @@ export class MergedPreview implements vscode.TextDocumentContentProvider, vscode
       vscode.workspace.registerTextDocumentContentProvider(MERGED_SCHEME, this),
       vscode.languages.registerDocumentLinkProvider({ scheme: MERGED_SCHEME }, this),
       vscode.languages.registerDefinitionProvider({ scheme: MERGED_SCHEME }, this),
+      vscode.commands.registerCommand('yololab.goToSource', () => this.goToSource()),
       vscode.workspace.onDidChangeTextDocument((e) => this.sourceChanged(e.document)),
       vscode.workspace.onDidSaveTextDocument((d) => this.sourceChanged(d)),
       vscode.workspace.onDidCloseTextDocument((d) => {
@@ -67,9 +69,28 @@ export class MergedPreview implements vscode.TextDocumentContentProvider, vscode
     if (!result) return [];
     return previewLinks(result).map((l) => {
       const link = new vscode.DocumentLink(new vscode.Range(l.line, l.start, l.line, l.end), vscode.Uri.parse(linkTargetUri(l.target)));
-      link.tooltip = `set in ${path.basename(vscode.Uri.parse(l.target.uri).fsPath)}:${l.target.line + 1}`;
+      link.tooltip = `the old value, set in ${path.basename(vscode.Uri.parse(l.target.uri).fsPath)}:${l.target.line + 1}`;
       return link;
     });
+  }
+
+  /** From the cursor's line in a preview to the line of the config (or base) that set it. */
+  async goToSource(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.document.uri.scheme !== MERGED_SCHEME) {
+      void vscode.window.showInformationMessage('YOLO Lab: put the cursor on a line of a merged preview (YOLO Lab: Show Merged Config) first.');
+      return;
+    }
+    const loc = this.results.get(editor.document.uri.toString())?.lines[editor.selection.active.line];
+    if (!loc) {
+      void vscode.window.showInformationMessage('YOLO Lab: this line of the preview was not set by a file (a heading, or a value made up by MMEngine).');
+      return;
+    }
+    const uri = vscode.Uri.parse(loc.uri);
+    const pos = new vscode.Position(loc.line, loc.character);
+    // Where the source is already shown, else the first column (the preview is beside it).
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos), viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One });
   }
 
   provideDefinition(doc: vscode.TextDocument, pos: vscode.Position): vscode.Location | undefined {

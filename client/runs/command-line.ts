@@ -11,6 +11,7 @@ export interface TrainRequest {
   amp: boolean;
   seed?: number;
   backend?: string; // builtin only: 'wasm' | 'cpu' | 'tensorflow' ...; undefined = the trainer's own choice
+  resume?: string; // a checkpoint to continue from (both runners take `--resume CKPT`)
 }
 
 export interface BuiltinRunner {
@@ -38,7 +39,16 @@ export interface CommandLine {
   cwd: string;
   // Which signals stop this process gracefully; see stop.ts
   stopStyle: 'interrupt' | 'slurm';
+  // What the stop signals make this runner do, said to the user when they press Stop
+  stopNotice: string;
 }
+
+// The built-in trainer handles SIGINT (src/train/runner.ts): it finishes the step and saves.
+const BUILTIN_STOP = 'the built-in trainer finishes its step, saves a checkpoint and exits';
+// MMEngine installs no SIGINT handler: Python raises KeyboardInterrupt wherever the main process is
+// (often mid-backward), the CheckpointHook never runs, and the dataloader workers get the signal too.
+const MMENGINE_STOP =
+  "MMEngine has no handler for it, so tools/train.py stops at once with a KeyboardInterrupt and saves nothing; what is on disk is what its CheckpointHook saved at the last interval";
 
 export class RunnerSetupError extends Error {}
 
@@ -54,7 +64,8 @@ function builtinCommand(r: BuiltinRunner, req: TrainRequest): CommandLine {
   if (req.amp) args.push('--amp');
   if (req.seed !== undefined) args.push('--seed', String(req.seed));
   if (req.backend) args.push('--backend', req.backend);
-  return { command: r.node, args, cwd: r.cwd, stopStyle: 'interrupt' };
+  if (req.resume) args.push('--resume', req.resume);
+  return { command: r.node, args, cwd: r.cwd, stopStyle: 'interrupt', stopNotice: `sending SIGINT: ${BUILTIN_STOP}` };
 }
 
 function mmyoloCommand(r: MmyoloRunner, req: TrainRequest): CommandLine {
@@ -64,6 +75,8 @@ function mmyoloCommand(r: MmyoloRunner, req: TrainRequest): CommandLine {
   // tools/train.py has no --seed: MMEngine reads the seed from the config's randomness dict
   const trainArgs = [req.config, '--work-dir', req.workDir];
   if (req.amp) trainArgs.push('--amp');
+  if (req.resume) trainArgs.push('--resume', req.resume);
+  // --cfg-options last: it takes every argument up to the next option
   if (req.seed !== undefined) trainArgs.push('--cfg-options', `randomness.seed=${req.seed}`);
 
   if (r.launcher === 'slurm') {
@@ -79,16 +92,16 @@ function mmyoloCommand(r: MmyoloRunner, req: TrainRequest): CommandLine {
       '--kill-on-bad-exit=1',
       r.python, '-u', trainPy, ...trainArgs, '--launcher', 'slurm',
     ];
-    return { command: 'srun', args, cwd: r.root, stopStyle: 'slurm' };
+    return { command: 'srun', args, cwd: r.root, stopStyle: 'slurm', stopNotice: `sending SIGINT twice (srun then cancels the job step): ${MMENGINE_STOP}` };
   }
   if (r.launcher === 'pytorch' || r.gpus > 1) {
     const args = [`--nproc_per_node=${r.gpus}`];
     if (r.masterPort !== undefined) args.push(`--master_port=${r.masterPort}`);
     args.push(trainPy, ...trainArgs, '--launcher', 'pytorch');
-    return { command: torchrunBeside(r.python), args, cwd: r.root, stopStyle: 'interrupt' };
+    return { command: torchrunBeside(r.python), args, cwd: r.root, stopStyle: 'interrupt', stopNotice: `sending SIGINT to torchrun and its workers: ${MMENGINE_STOP}` };
   }
   if (r.launcher !== 'none') throw new RunnerSetupError(`unknown yololab.mmyolo.launcher '${r.launcher}' (expected none, pytorch or slurm)`);
-  return { command: r.python, args: [trainPy, ...trainArgs], cwd: r.root, stopStyle: 'interrupt' };
+  return { command: r.python, args: [trainPy, ...trainArgs], cwd: r.root, stopStyle: 'interrupt', stopNotice: `sending SIGINT: ${MMENGINE_STOP}` };
 }
 
 // torchrun is installed next to the python that has torch; a bare 'python' means PATH decides for both.

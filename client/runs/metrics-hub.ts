@@ -1,14 +1,15 @@
 // Everything the metrics webview shows, kept by the extension host so training (and its curves)
 // survives closing the panel: a reopened panel is replayed the whole history.
 import type { ScalarRecord } from './scalars-tail';
-import type { ToWebview } from '../webview/series';
+import type { LiveProgress, ToWebview } from '../webview/series';
 
 interface HubRun {
   id: string;
   label: string;
   live: boolean;
   records: ScalarRecord[];
-  exitCode?: number | null;
+  ended?: string; // how it ended, as outcome.ts words it
+  progress?: LiveProgress;
 }
 
 export class MetricsHub {
@@ -39,12 +40,20 @@ export class MetricsHub {
     if (records.length || reset) this.emit({ type: 'records', id, records, reset });
   }
 
-  endRun(id: string, exitCode: number | null): void {
+  // What the log says that scalars.json does not: the ETA, and the epoch length for the epoch marks
+  setProgress(id: string, progress: LiveProgress): void {
+    const r = this.runs.get(id);
+    if (!r) return;
+    r.progress = progress;
+    this.emit({ type: 'progress', id, progress });
+  }
+
+  endRun(id: string, outcome: string): void {
     const r = this.runs.get(id);
     if (!r) return;
     r.live = false;
-    r.exitCode = exitCode;
-    this.emit({ type: 'runEnded', id, exitCode });
+    r.ended = outcome;
+    this.emit({ type: 'runEnded', id, outcome });
   }
 
   removeRun(id: string): void {
@@ -57,7 +66,8 @@ export class MetricsHub {
     for (const r of this.runs.values()) {
       out.push({ type: 'run', id: r.id, label: r.label, live: r.live });
       if (r.records.length) out.push({ type: 'records', id: r.id, records: r.records, reset: true });
-      if (!r.live && r.exitCode !== undefined) out.push({ type: 'runEnded', id: r.id, exitCode: r.exitCode });
+      if (r.progress) out.push({ type: 'progress', id: r.id, progress: r.progress });
+      if (!r.live && r.ended !== undefined) out.push({ type: 'runEnded', id: r.id, outcome: r.ended });
     }
     return out;
   }

@@ -2,6 +2,7 @@
 // lines (MMEngine's "Epoch(train) [e][i/n] ... eta: ... loss: ..." and the built-in trainer's plain
 // progress lines) and from its scalars.json records.
 import type { ScalarRecord } from './scalars-tail';
+import { outcomeText, RunOutcome } from './outcome';
 
 export interface Progress {
   epoch?: number;
@@ -85,10 +86,10 @@ export function formatNumber(x: number): string {
   return a >= 1e4 || a < 1e-3 ? x.toExponential(2) : x.toPrecision(4).replace(/\.?0+$/, '');
 }
 
-// '$(sync~spin) cfg: e3/12 it 20/30 · loss 1.2 · ETA 0:01:00' while running; the ETA goes once it has ended
-export function statusText(run: { name: string; running: boolean; exitCode: number | null | undefined; stopping: boolean; progress: Progress }): string {
-  if (run.running) return `$(sync~spin) ${run.name}: ${formatProgress(run.progress) || 'starting…'}`;
-  const how = run.exitCode === 0 ? (run.stopping ? 'stopped' : 'done') : `failed (exit ${run.exitCode})`;
+// '$(sync~spin) cfg: e3/12 it 20/30 · loss 1.2 · ETA 0:01:00' while running; how it ended (outcome.ts), without the ETA, afterwards
+export function statusText(run: { name: string; running: boolean; outcome: RunOutcome | undefined; progress: Progress }): string {
+  if (run.running || !run.outcome) return `$(sync~spin) ${run.name}: ${formatProgress(run.progress) || 'starting…'}`;
+  const icon = run.outcome.kind === 'done' ? '$(check)' : run.outcome.kind === 'stopped' ? '$(debug-stop)' : '$(error)';
   const p = formatProgress({ ...run.progress, eta: undefined });
-  return `${run.exitCode === 0 ? '$(check)' : '$(error)'} ${run.name}: ${how}${p ? ' · ' + p : ''}`;
+  return `${icon} ${run.name}: ${outcomeText(run.outcome)}${p ? ' · ' + p : ''}`;
 }

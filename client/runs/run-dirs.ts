@@ -25,6 +25,25 @@ export function runAt(workDir: string, timestamp: string): RunLocation {
   };
 }
 
+// One run, one key: the run a training writes and the same run picked in Open Run… (through another
+// spelling of its path, a symlink, or while it is still being written) must be one entry in the view.
+export function runKey(scalarsFile: string): string {
+  const abs = path.resolve(scalarsFile);
+  // realpath the deepest part that exists (scalars.json itself may not be there yet)
+  let head = abs;
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return `run:${path.join(fs.realpathSync.native(head), ...tail)}`;
+    } catch {
+      const up = path.dirname(head);
+      if (up === head) return `run:${abs}`;
+      tail.unshift(path.basename(head));
+      head = up;
+    }
+  }
+}
+
 // The runs of one work dir, oldest first (timestamps sort as strings).
 export function listRuns(workDir: string): RunLocation[] {
   let names: string[];
@@ -50,6 +69,8 @@ export function runsUnder(picked: string, depth = 2): RunLocation[] {
     if (path.basename(abs).endsWith('.json') && path.basename(vis) === 'vis_data' && isTimestamp(path.basename(ts))) {
       return [runAt(path.dirname(ts), path.basename(ts))];
     }
+    // A checkpoint (epoch_N.pth, .ckpt) or log picked in a work dir: the runs of that work dir.
+    if (/\.(pth|ckpt|log)$/.test(abs)) return runsUnder(path.dirname(abs), 0);
     return [];
   }
   if (path.basename(abs) === 'vis_data' && isTimestamp(path.basename(path.dirname(abs)))) {

@@ -3,18 +3,21 @@
 // No vscode import: the extension wires these callbacks to an output channel, the status bar and the webview.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { stripVTControlCharacters } from 'node:util';
 import { CommandLine, renderCommandLine } from './command-line';
 import { Progress, progressFromLogLine, progressFromRecord } from './progress';
 import { RunFollower } from './run-follower';
 import { RunLocation } from './run-dirs';
 import { signalGroup, stopProcess, StopOutcome } from './stop';
 import { TailRead } from './scalars-tail';
+import { RunOutcome, runOutcome } from './outcome';
 
 export interface TrainingRunEvents {
   output(text: string): void; // log text, newline-terminated lines
   progress(p: Progress): void;
   records(run: RunLocation, read: TailRead): void;
-  exit(code: number | null, signal: NodeJS.Signals | null): void;
+  exit(code: number | null, signal: NodeJS.Signals | null, outcome: RunOutcome): void;
 }
 
 export interface TrainingRunOptions {
@@ -30,8 +33,11 @@ export class TrainingRun {
   readonly id = nextId++;
   readonly startedAt = new Date();
   progress: Progress = {};
-  exitCode: number | null | undefined; // undefined while running
-  stopping = false;
+  exitCode: number | null | undefined; // undefined while running; 128 + n when ended by signal n, as a shell reports it
+  exitSignal: NodeJS.Signals | null = null;
+  outcome: RunOutcome | undefined; // undefined while running
+  stopping = false; // the user asked it to stop (Stop, or the editor closing)
+  private killed = false;
   private child: ChildProcess;
   private follower: RunFollower;
   private exited: Promise<void>;
@@ -113,12 +119,12 @@ export class TrainingRun {
       this.commandLine.stopStyle,
       graceMs,
       undefined,
-      (step) =>
-        this.events.output(
-          step.signal === 'SIGKILL'
-            ? `[yololab] still running after ${Math.round(graceMs / 1000)} s: killing it\n`
-            : `[yololab] sending ${step.signal} (the trainer finishes its step and saves a checkpoint)\n`,
-        ),
+      (step) => {
+        if (step.signal === 'SIGKILL') this.killed = true;
+        // the second SIGINT of a slurm stop needs no second notice
+        if (step.signal === 'SIGKILL') this.events.output(`[yololab] still running after ${Math.round(graceMs / 1000)} s: killing it (nothing more is saved)\n`);
+        else if (step.afterMs === 0) this.events.output(`[yololab] ${this.commandLine.stopNotice}\n`);
+      },
     );
   }
 
@@ -131,7 +137,9 @@ export class TrainingRun {
   }
 
   private onData(stream: 'stdout' | 'stderr', chunk: string): void {
-    const text = this.partial[stream] + chunk;
+    // MMEngine's logger colours its level names (ESC[4mESC[37mINFO ESC[0m): an output channel shows
+    // those escapes as boxes, and they would split the words the progress parser looks for
+    const text = stripVTControlCharacters(this.partial[stream] + chunk); // an escape cut between chunks is whole again here
     const cut = text.lastIndexOf('\n');
     if (cut === -1) {
       this.partial[stream] = text;
@@ -160,8 +168,10 @@ export class TrainingRun {
     }
     this.follower.check(); // the last lines written before exit
     this.follower.dispose();
-    this.exitCode = code ?? (signal ? 128 : 1);
-    this.events.exit(code, signal);
+    this.exitCode = code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1);
+    this.exitSignal = signal;
+    this.outcome = runOutcome(code, signal, { requested: this.stopping, killed: this.killed });
+    this.events.exit(code, signal, this.outcome);
     resolve();
   }
 }

@@ -1,5 +1,7 @@
 // Browser entry of the metrics webview (bundled with chart.js into dist/webview-metrics.js).
-// Holds a MetricsModel fed by messages from the extension and draws one chart per scalar.
+// Holds a MetricsModel fed by messages from the extension and draws its grouped charts: one canvas
+// per group (losses, learning rate, validation per epoch, each other scalar), axis titles, dashed
+// epoch boundaries on the iteration axis, and a summary line per run.
 import {
   Chart,
   LineController,
@@ -8,12 +10,12 @@ import {
   LinearScale,
   LogarithmicScale,
   Tooltip,
-  Legend,
   Decimation,
+  Plugin,
 } from 'chart.js';
-import { ChartSpec, FromWebview, MetricsModel, ToWebview } from './series';
+import { ChartSpec, DASHES, EpochMarks, FromWebview, MetricsModel, summaryText, ToWebview } from './series';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, Decimation);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Decimation);
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; setState(s: unknown): void; getState(): any };
 const vscode = acquireVsCodeApi();
@@ -23,33 +25,108 @@ const saved = vscode.getState();
 if (saved && typeof saved.smoothing === 'number') model.smoothing = saved.smoothing;
 if (saved && typeof saved.logScale === 'boolean') model.logScale = saved.logScale;
 
-const charts = new Map<string, { chart: Chart; box: HTMLElement }>();
+interface Drawn {
+  chart: Chart;
+  box: HTMLElement;
+  legend: HTMLElement;
+  marks: { current?: EpochMarks };
+}
+const charts = new Map<string, Drawn>();
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const live = new Set<string>();
 
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
-function makeChart(spec: ChartSpec): { chart: Chart; box: HTMLElement } {
+// Dashed vertical lines where epochs end, and the epoch numbers along the top, under the curves.
+function epochMarksPlugin(marks: { current?: EpochMarks }): Plugin<'line'> {
+  return {
+    id: 'epochMarks',
+    beforeDatasetsDraw(chart) {
+      const m = marks.current;
+      const x = chart.scales.x;
+      if (!m || !x) return;
+      const { top, bottom, left, right } = chart.chartArea;
+      const ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = cssVar('--vscode-editorLineNumber-foreground', '#858585');
+      ctx.globalAlpha = 0.6;
+      ctx.lineWidth = 1;
+      ctx.setLineDash([3, 3]);
+      for (const b of m.boundaries) {
+        const px = Math.round(x.getPixelForValue(b)) + 0.5;
+        if (px < left || px > right) continue;
+        ctx.beginPath();
+        ctx.moveTo(px, top);
+        ctx.lineTo(px, bottom);
+        ctx.stroke();
+      }
+      // as many labels as fit without overlapping
+      ctx.setLineDash([]);
+      ctx.globalAlpha = 0.85;
+      ctx.fillStyle = cssVar('--vscode-descriptionForeground', '#999');
+      ctx.font = '10px sans-serif';
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'top';
+      let lastPx = -Infinity;
+      for (const l of m.labels) {
+        const px = x.getPixelForValue(l.x);
+        if (px < left + 8 || px > right - 8 || px - lastPx < 28) continue;
+        ctx.fillText(l.text, px, top + 2);
+        lastPx = px;
+      }
+      ctx.restore();
+    },
+  };
+}
+
+// Where the plot area lies in the chart's box, for the e2e test's pixel checks; after every draw,
+// since a resize (a scrollbar appearing) redraws without going through render()
+function plotAreaPlugin(box: HTMLElement): Plugin<'line'> {
+  return {
+    id: 'plotArea',
+    afterRender(chart) {
+      const area = chart.chartArea;
+      const off = chart.canvas.getBoundingClientRect();
+      const outer = box.getBoundingClientRect();
+      if (area) box.dataset.plot = [area.left + off.left - outer.left, area.top + off.top - outer.top, area.right + off.left - outer.left, area.bottom + off.top - outer.top].map(Math.round).join(',');
+    },
+  };
+}
+
+function sectionFor(spec: ChartSpec): HTMLElement {
+  // losses, lr and validation first; every other scalar below them in smaller charts
+  return spec.id === 'losses' || spec.id === 'lr' || spec.id === 'val' ? $('charts') : $('other-charts');
+}
+
+function makeChart(spec: ChartSpec): Drawn {
   const box = document.createElement('section');
-  box.className = 'chart';
-  box.dataset.scalar = spec.name;
+  box.className = `chart${spec.id === 'losses' ? ' wide' : ''}`;
+  box.dataset.chart = spec.id;
   const head = document.createElement('header');
   const title = document.createElement('span');
-  title.textContent = `${spec.name} (per ${spec.axis === 'iter' ? 'iteration' : 'epoch'})`;
+  title.className = 'title';
+  title.textContent = spec.title;
+  const legend = document.createElement('span');
+  legend.className = 'legend';
   const png = document.createElement('button');
   png.textContent = 'PNG';
-  png.title = `Save ${spec.name} as PNG`;
-  head.append(title, png);
+  png.title = `Save ${spec.title} as PNG`;
+  head.append(title, legend, png);
+  const holder = document.createElement('div');
+  holder.className = 'canvas-holder';
   const canvas = document.createElement('canvas');
-  box.append(head, canvas);
-  $('charts').append(box);
+  holder.append(canvas);
+  box.append(head, holder);
+  sectionFor(spec).append(box);
   const fg = cssVar('--vscode-foreground', '#ccc');
   const grid = cssVar('--vscode-panel-border', 'rgba(128,128,128,.3)');
+  const marks: { current?: EpochMarks } = {};
+  const axisTitle = (text: string) => ({ display: true, text, color: fg, font: { size: 11 } });
   const chart = new Chart(canvas, {
     type: 'line',
     data: { datasets: [] },
+    plugins: [epochMarksPlugin(marks), plotAreaPlugin(box)],
     options: {
       animation: false,
       parsing: false,
@@ -58,26 +135,24 @@ function makeChart(spec: ChartSpec): { chart: Chart; box: HTMLElement } {
       maintainAspectRatio: false,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       plugins: {
-        legend: { display: false },
         // A long MMYOLO run logs ~10k points per scalar; draw a shape-preserving sample of them
         decimation: { enabled: true, algorithm: 'lttb', samples: 1000, threshold: 2000 },
         tooltip: {
           callbacks: {
-            title: (items) => `${spec.axis === 'iter' ? 'iter' : 'epoch'} ${items[0]?.parsed.x}`,
+            title: (items) => `${spec.axis === 'iter' ? 'iteration' : 'epoch'} ${items[0]?.parsed.x}`,
           },
         },
       },
       scales: {
-        x: { type: 'linear', ticks: { color: fg }, grid: { color: grid } },
-        y: { type: model.logScale ? 'logarithmic' : 'linear', ticks: { color: fg }, grid: { color: grid } },
+        x: { type: 'linear', title: axisTitle(spec.xTitle), ticks: { color: fg }, grid: { color: grid } },
+        y: { type: model.logScale ? 'logarithmic' : 'linear', title: axisTitle(spec.yTitle), ticks: { color: fg }, grid: { color: grid } },
       },
     },
   });
-  box.style.height = '260px';
   png.addEventListener('click', () => {
-    vscode.postMessage({ type: 'exportPng', name: spec.name, dataUrl: withBackground(canvas) });
+    vscode.postMessage({ type: 'exportPng', name: spec.id.replace(/^scalar:/, ''), dataUrl: withBackground(canvas) });
   });
-  return { chart, box };
+  return { chart, box, legend, marks };
 }
 
 // Canvas pixels are transparent where nothing is drawn; a PNG should look like the panel.
@@ -90,6 +165,28 @@ function withBackground(canvas: HTMLCanvasElement): string {
   ctx.fillRect(0, 0, c.width, c.height);
   ctx.drawImage(canvas, 0, 0);
   return c.toDataURL('image/png');
+}
+
+// The scalars of a grouped chart, each with its dash pattern (the runs are told apart by colour above)
+function renderLegend(el: HTMLElement, spec: ChartSpec): void {
+  el.replaceChildren();
+  if (spec.scalars.length < 2) return;
+  spec.scalars.forEach((name, k) => {
+    const item = document.createElement('span');
+    item.className = 'legend-item';
+    const svgNs = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(svgNs, 'svg');
+    svg.setAttribute('width', '22');
+    svg.setAttribute('height', '8');
+    const line = document.createElementNS(svgNs, 'line');
+    for (const [a, v] of [['x1', '0'], ['y1', '4'], ['x2', '22'], ['y2', '4'], ['stroke-width', k === 0 ? '2' : '1.5']]) line.setAttribute(a, v);
+    line.setAttribute('stroke', 'currentColor');
+    const dash = DASHES[k % DASHES.length];
+    if (dash.length) line.setAttribute('stroke-dasharray', dash.join(' '));
+    svg.append(line);
+    item.append(svg, document.createTextNode(name));
+    el.append(item);
+  });
 }
 
 function fmt(x: number): string {
@@ -112,17 +209,24 @@ function render(): void {
   const specs = model.charts();
   const seen = new Set<string>();
   for (const spec of specs) {
-    seen.add(spec.name);
-    let c = charts.get(spec.name);
-    if (!c) charts.set(spec.name, (c = makeChart(spec)));
+    seen.add(spec.id);
+    let c = charts.get(spec.id);
+    if (!c) charts.set(spec.id, (c = makeChart(spec)));
     const yType = model.logScale ? 'logarithmic' : 'linear';
-    if (c.chart.options.scales!.y!.type !== yType) c.chart.options.scales!.y!.type = yType;
+    const scales = c.chart.options.scales as any;
+    if (scales.y.type !== yType) scales.y.type = yType;
+    scales.y.title.text = spec.yTitle;
+    const runLabels = new Set(spec.datasets.map((d) => d.runId));
+    // With several runs the marks are one run's: say whose
+    scales.x.title.text = spec.epochMarks && runLabels.size > 1 ? `${spec.xTitle} (epoch marks: ${spec.epochMarks.runLabel})` : spec.xTitle;
+    c.marks.current = spec.epochMarks;
     c.chart.data.datasets = spec.datasets.map((d) => ({
       label: d.label,
       data: d.points,
       borderColor: d.color,
       backgroundColor: d.color,
-      borderWidth: 1.5,
+      borderWidth: d.width,
+      borderDash: d.dash,
       // dense curves read better without markers; a series of a few points would be invisible without them
       pointRadius: spec.axis === 'epoch' || d.points.length < 20 ? 3 : 0,
       tension: 0,
@@ -133,29 +237,47 @@ function render(): void {
       const raw = ds?.raw[item.dataIndex]?.y;
       return `${item.dataset.label}: ${fmt(item.parsed.y)}${raw !== undefined && raw !== item.parsed.y ? ` (raw ${fmt(raw)})` : ''}`;
     };
-    c.box.dataset.points = String(spec.datasets.reduce((n, d) => n + d.points.length, 0));
+    renderLegend(c.legend, spec);
+    // What the e2e test reads besides the pixels
+    Object.assign(c.box.dataset, {
+      points: String(spec.datasets.reduce((n, d) => n + d.points.length, 0)),
+      runs: String(runLabels.size),
+      scalars: spec.scalars.join(' '),
+      xTitle: spec.xTitle,
+      yTitle: spec.yTitle,
+      epochBoundaries: String(spec.epochMarks?.boundaries.length ?? 0),
+    });
+    // the epoch marks stand in for the vertical grid lines (the two would be confused)
+    scales.x.grid.display = !spec.epochMarks?.boundaries.length;
     c.chart.update('none');
   }
-  for (const [name, c] of charts) {
-    if (!seen.has(name)) {
+  for (const [id, c] of charts) {
+    if (!seen.has(id)) {
       c.chart.destroy();
       c.box.remove();
-      charts.delete(name);
+      charts.delete(id);
     }
   }
   $('empty').style.display = specs.length ? 'none' : '';
+  $('other-title').style.display = $('other-charts').childElementCount ? '' : 'none';
   renderRuns();
 }
 
 function renderRuns(): void {
   const box = $('runs');
   box.replaceChildren();
-  for (const r of model.runs.values()) {
-    const label = document.createElement('label');
-    label.dataset.run = r.id;
+  const summary = $('summary');
+  summary.replaceChildren();
+  for (const s of model.summaries()) {
+    const r = model.runs.get(s.runId)!;
+    const row = document.createElement('div');
+    row.className = 'run';
+    row.dataset.run = r.id;
+    row.dataset.state = s.state;
     const cb = document.createElement('input');
     cb.type = 'checkbox';
     cb.checked = r.visible;
+    cb.title = 'show this run in the charts';
     cb.addEventListener('change', () => {
       model.setVisible(r.id, cb.checked);
       scheduleRender();
@@ -163,29 +285,33 @@ function renderRuns(): void {
     const sw = document.createElement('span');
     sw.className = 'swatch';
     sw.style.background = r.color;
-    label.append(cb, sw, document.createTextNode(`${r.label}${live.has(r.id) ? ' (running)' : ''}`));
-    box.append(label);
+    const text = document.createElement('span');
+    text.className = 'summary-text';
+    text.textContent = summaryText(s);
+    if (s.best) Object.assign(row.dataset, { bestMetric: s.best.metric, bestValue: String(s.best.value), bestEpoch: String(s.best.epoch) });
+    row.append(cb, sw, text);
+    box.append(row);
   }
-  const total = [...model.runs.values()].reduce((n, r) => n + r.data.count, 0);
-  $('summary').textContent = `${model.runs.size} run${model.runs.size === 1 ? '' : 's'}, ${total} records`;
+  summary.textContent = `${model.runs.size} run${model.runs.size === 1 ? '' : 's'}, ${[...model.runs.values()].reduce((n, r) => n + r.data.count, 0)} records`;
 }
 
 window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   const m = e.data;
   switch (m.type) {
     case 'run':
-      model.addRun(m.id, m.label);
-      if (m.live) live.add(m.id);
+      model.addRun(m.id, m.label, m.live);
       break;
     case 'records':
       model.addRecords(m.id, m.records, m.reset);
       break;
+    case 'progress':
+      model.setProgress(m.id, m.progress);
+      break;
     case 'runEnded':
-      live.delete(m.id);
+      model.endRun(m.id, m.outcome);
       break;
     case 'remove':
       model.removeRun(m.id);
-      live.delete(m.id);
       break;
   }
   scheduleRender();

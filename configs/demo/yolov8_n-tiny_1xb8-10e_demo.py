@@ -132,6 +132,8 @@ train_dataloader = dict(
     num_workers=1,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
+    # YOLOv5DetDataPreprocessor asserts on anything but this collate function in training.
+    collate_fn=dict(type='yolov5_collate'),
     dataset=dict(
         type='YOLOv5VOCDataset',
         data_root=data_root,

@@ -8,7 +8,9 @@
 #      extensionTestsPath (the suite @vscode/test-electron runs on machines that can download VS Code).
 # Each part gets a fresh copy of test/e2e/fixtures/workspace (+ the repo's _base_ and demo configs and the
 # demo data). Screenshots and logs: .vscode-test/e2e-artifacts/. Nothing outside .vscode-test/ is written.
-#   E2E_ONLY=ui|exthost  run one part;  E2E_KEEP=1  leave code-server of part A running (prints its URL)
+#   D. Editor features on an MMYOLO-like checkout (test/e2e/editor.e2e.ts, the packaged .vsix): index status,
+#      output channel, inlay hints, the propagation-trap fix, the merged preview, completion, renames.
+#   E2E_ONLY=ui|exthost|untrusted|editor  run one part;  E2E_KEEP=1  leave code-server of part A running (prints its URL)
 set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 C=$ROOT/.vscode-test
@@ -16,7 +18,7 @@ ART=$C/e2e-artifacts
 cd "$ROOT"
 ORIG_PATH=$PATH
 bash scripts/e2e/provision.sh || exit 1
-bash scripts/e2e/package.sh "$C/yololab-e2e.vsix" >/dev/null || { echo "e2e: packaging failed (run npm run package to see why)"; exit 1; }
+node scripts/package-vsix.mjs "$C/yololab-e2e.vsix" >/dev/null || { echo "e2e: packaging failed (run npm run package to see why)"; exit 1; }
 node scripts/e2e/build-suite.mjs || exit 1
 rm -rf "$ART"; mkdir -p "$ART"
 . scripts/e2e/env.sh
@@ -111,6 +113,22 @@ if [ "${E2E_ONLY:-untrusted}" = untrusted ] || [ -z "${E2E_ONLY:-}" ]; then
     env -u NODE24 -u npm_config_nodedir PATH="$ORIG_PATH" E2E_PORT=$PORT E2E_WS="$R/ws" node --import tsx test/e2e/ext-host.e2e.ts || rc=1
     stop_cs "$R" || rc=1
   else rc=1; fi
+fi
+if [ "${E2E_ONLY:-editor}" = editor ] || [ -z "${E2E_ONLY:-}" ]; then
+  echo "== D: editor features on an MMYOLO-like checkout =="
+  R=$C/run-editor
+  rm -rf "$R"; mkdir -p "$R/ud/User" "$R/exts"
+  printf 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n' > "$R/config.yaml"
+  cp scripts/e2e/user-settings.json "$R/ud/User/settings.json"
+  cp -r test/fixtures/workspace-checkout "$R/ws" && cp -r test/fixtures/workspace-traps/configs/. "$R/ws/configs/"
+  XDG_DATA_HOME=$R/xdg-data XDG_CONFIG_HOME=$R/xdg-config EXTENSIONS_GALLERY='{}' \
+    "$CS" --config "$R/config.yaml" --user-data-dir "$R/ud" --extensions-dir "$R/exts" --install-extension "$C/yololab-e2e.vsix" > "$R/install.log" 2>&1 \
+    || { echo "e2e: code-server could not install the vsix:"; tail -5 "$R/install.log"; exit 1; }
+  if start_cs "$R"; then
+    env -u NODE24 -u npm_config_nodedir PATH="$ORIG_PATH" E2E_PORT=$PORT E2E_WS="$R/ws" E2E_ART="$ART" node --import tsx test/e2e/editor.e2e.ts || rc=1
+    kill "$CS_PID" 2>/dev/null
+  else rc=1; fi
+  cp "$R/code-server.log" "$ART/editor-code-server.log" 2>/dev/null
 fi
 echo "e2e artifacts: $ART"
 [ $rc = 0 ] && echo "e2e: ALL PASSED" || echo "e2e: FAILED"

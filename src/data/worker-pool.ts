@@ -76,6 +76,8 @@ export class WorkerPool {
   /** A pool, or null when workers cannot be used here (no worker script found). */
   static create(init: WorkerInit, n: number, events: PoolEvents): WorkerPool | null {
     const script = workerScript();
+    // Said out loud: a package that forgot dist/data-worker.js must not load data slowly in silence
+    if (!script && n > 0) process.emitWarning(`no loader worker script (${join(__dirname, 'data-worker.js')}): ${n} loader worker thread${n > 1 ? 's' : ''} asked for, loading on the main thread instead`, 'YololabWarning');
     return script && n > 0 ? new WorkerPool(init, n, script, events) : null;
   }
 

@@ -7,6 +7,7 @@ import type { Diagnostic, LoadResult } from '../config';
 import { isFilenameExempt, parseFilename } from './filename';
 import { lintNameAgainstContent } from './filename-content';
 import { deleteWithoutEffect, inheritanceDepth, propagationTrap, staleTypeKeys } from './inheritance';
+import { MMYOLO_RULES, mmyoloRequirements } from './mmyolo-requirements';
 
 export { parseFilename, isFilenameExempt, type FilenameParts, type FilenameIssue } from './filename';
 
@@ -38,6 +39,7 @@ export const RULES: Record<string, string> = {
   'filename-norm-mismatch': 'the name\'s norm differs from the model\'s norm layers',
   'filename-dataset-mismatch': 'the name\'s dataset differs from the dataset type',
   'filename-size-mismatch': 'the size letter differs from deepen/widen factors',
+  ...MMYOLO_RULES,
 };
 
 /** The file-name findings for one path, anchored on line 1 (where the editor shows file-level issues). */
@@ -66,7 +68,7 @@ export function lintConfig(result: LoadResult, opts: { filename?: boolean } = {}
   const out: Diagnostic[] = [];
   if (opts.filename !== false) out.push(...lintFilename(u.path, result));
   if (!u.failed) {
-    out.push(...propagationTrap(u), ...staleTypeKeys(u), ...deleteWithoutEffect(u), ...inheritanceDepth(u));
+    out.push(...propagationTrap(u), ...staleTypeKeys(u), ...deleteWithoutEffect(u), ...inheritanceDepth(u), ...mmyoloRequirements(u));
   }
   return out;
 }

@@ -31,6 +31,43 @@ function* walk(v: PyValue, at: KeyPath = []): Generator<{ path: KeyPath; key: Py
   }
 }
 
+/** A base value the child's re-bound names do not reach. */
+export interface StaleKey {
+  path: KeyPath;
+  value: PyValue;
+  prov: Provenance;
+}
+
+/**
+ * The values the bases computed from `name` (which this child re-binds), directly
+ * or through other top-level names the bases computed from it (`close = max_epochs - 10`
+ * makes everything computed from `close` stale too). Empty when the child writes them.
+ */
+export function staleKeysOf(unit: FileUnit, name: string): StaleKey[] {
+  const { result } = unit;
+  if (!result) return [];
+  const fromBase = (p: Provenance | undefined): p is Provenance => !!p && p.file !== unit.path;
+  const reads = (p: Provenance, names: Set<string>) => !!p.deps?.some((d) => names.has(d));
+  // Top-level names of the bases that carry the old value on, to a fixed point.
+  const names = new Set([name]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const e of result) {
+      const k = e.key as string;
+      if (!names.has(k) && fromBase(e.prov) && reads(e.prov, names)) {
+        names.add(k);
+        grew = true;
+      }
+    }
+  }
+  const stale: StaleKey[] = [];
+  for (const x of walk(result)) {
+    if ((x.path.length === 1 && x.path[0] === name) || !fromBase(x.prov)) continue;
+    if (reads(x.prov, names)) stale.push({ path: x.path, value: x.value, prov: x.prov });
+  }
+  return stale;
+}
+
 /**
  * A child that reassigns a top-level name the base computed other values from:
  * those values keep the old one (MMEngine evaluated the base on its own).
@@ -42,11 +79,7 @@ export function propagationTrap(unit: FileUnit): Diagnostic[] {
   for (const e of own) {
     const name = e.key as string;
     if (!mergedBase.has(name) || pyEquals(mergedBase.get(name)!, e.value)) continue;
-    const stale: { path: KeyPath; value: PyValue; prov: Provenance }[] = [];
-    for (const x of walk(result)) {
-      if ((x.path.length === 1 && x.path[0] === name) || !x.prov || x.prov.file === unit.path) continue;
-      if (x.prov.deps?.includes(name)) stale.push({ path: x.path, value: x.value, prov: x.prov });
-    }
+    const stale = staleKeysOf(unit, name);
     if (!stale.length) continue;
     const list = stale.slice(0, 6).map((s) => `${showPath(s.path)} (still ${short(s.value)}, ${path.basename(s.prov.file)}:${s.prov.range.start.line + 1})`).join(', ');
     out.push({
@@ -55,7 +88,8 @@ export function propagationTrap(unit: FileUnit): Diagnostic[] {
       severity: 'warning',
       code: 'propagation-trap',
       message: `${name} = ${short(e.value)} does not reach what the base computed from ${name}: ${list}${stale.length > 6 ? `, and ${stale.length - 6} more` : ''}. Bases are evaluated on their own; write those keys again here.`,
-      data: { fix: 'rebind', name, keys: stale.map((s) => ({ path: s.path, expr: name })) },
+      // The fix is computed from the loaded config when asked for (src/workspace/trap-fix.ts); the keys are for display.
+      data: { fix: 'rebind', name, keys: stale.map((s) => ({ path: s.path, file: s.prov.file, line: s.prov.range.start.line })) },
     });
   }
   return out;

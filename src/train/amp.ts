@@ -1,6 +1,7 @@
 // Dynamic loss scaling (PyTorch GradScaler semantics, as MMEngine's AmpOptimWrapper
 // uses): multiply the loss by `scale`, unscale the gradients, skip the step and halve
 // the scale when a gradient is inf/NaN, double it after `growthInterval` clean steps.
+import type { OptimWrapperCfg } from './config-types';
 import * as tf from '@tensorflow/tfjs';
 
 export class LossScaler {
@@ -45,7 +46,7 @@ export class LossScaler {
 }
 
 /** Reads optim_wrapper.loss_scale: 'dynamic', a number (static) or a dict of GradScaler args. */
-export function lossScalerFrom(wrapper: Record<string, any>): LossScaler {
+export function lossScalerFrom(wrapper: OptimWrapperCfg): LossScaler {
   const ls = wrapper.loss_scale ?? 'dynamic';
   if (ls === 'dynamic') return new LossScaler();
   if (typeof ls === 'number') return new LossScaler(ls, false);

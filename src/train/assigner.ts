@@ -49,6 +49,7 @@ export function assignTaskAligned(
   const overlaps = new Float32Array(G * A);
   const metric = new Float32Array(G * A);
   const pos = new Uint8Array(G * A);
+  const computed = new Uint8Array(G * A);
   for (let g = 0; g < G; g++) {
     const [x1, y1, x2, y2] = [gtBoxes[g * 4], gtBoxes[g * 4 + 1], gtBoxes[g * 4 + 2], gtBoxes[g * 4 + 3]];
     const cand: number[] = [];
@@ -59,28 +60,40 @@ export function assignTaskAligned(
       const ov = Math.max(0, cfg.use_ciou ? ciouAt(gtBoxes as any, g, predBoxes as any, a) : iou(gtBoxes, g, predBoxes, a));
       overlaps[g * A + a] = ov;
       metric[g * A + a] = Math.pow(predScores[a * numClasses + gtLabels[g]], cfg.alpha) * Math.pow(ov, cfg.beta);
+      computed[g * A + a] = 1;
       cand.push(a);
     }
     // Top-k candidates by alignment metric (stable: ties keep the lower index).
     cand.sort((p, q) => metric[g * A + q] - metric[g * A + p] || p - q);
     for (let k = 0; k < Math.min(cfg.topk, cand.length); k++) pos[g * A + cand[k]] = 1;
   }
-  // An anchor claimed by several gts goes to the one it overlaps most.
-  for (let a = 0; a < A; a++) {
-    let best = -1;
-    let bestOv = -1;
-    let n = 0;
-    for (let g = 0; g < G; g++)
-      if (pos[g * A + a]) {
-        n++;
-        if (overlaps[g * A + a] > bestOv) (bestOv = overlaps[g * A + a]), (best = g);
-      }
-    if (n > 1) for (let g = 0; g < G; g++) pos[g * A + a] = g === best ? 1 : 0;
-    if (best >= 0) {
-      out.fg[a] = 1;
-      out.gtIndex[a] = best;
-      for (let k = 0; k < 4; k++) out.boxes[a * 4 + k] = gtBoxes[best * 4 + k];
+  // A prior claimed by several gts goes to the gt it overlaps most among ALL gts of the image,
+  // claimant or not: select_highest_overlaps takes overlaps.argmax over every gt (first on ties)
+  // and makes that the only positive (mmyolo/models/task_modules/assigners/utils.py L61-75).
+  // Overlaps and metrics of pairs never computed above (prior outside the gt) are computed here.
+  const overlapAt = (g: number, a: number): number => {
+    if (!computed[g * A + a]) {
+      const ov = Math.max(0, cfg.use_ciou ? ciouAt(gtBoxes as any, g, predBoxes as any, a) : iou(gtBoxes, g, predBoxes, a));
+      overlaps[g * A + a] = ov;
+      metric[g * A + a] = Math.pow(predScores[a * numClasses + gtLabels[g]], cfg.alpha) * Math.pow(ov, cfg.beta);
+      computed[g * A + a] = 1;
     }
+    return overlaps[g * A + a];
+  };
+  for (let a = 0; a < A; a++) {
+    let n = 0;
+    let claimant = -1;
+    for (let g = 0; g < G; g++) if (pos[g * A + a]) (n++, (claimant = g));
+    if (n === 0) continue;
+    let best = claimant;
+    if (n > 1) {
+      best = 0;
+      for (let g = 1; g < G; g++) if (overlapAt(g, a) > overlapAt(best, a)) best = g;
+      for (let g = 0; g < G; g++) pos[g * A + a] = g === best ? 1 : 0;
+    }
+    out.fg[a] = 1;
+    out.gtIndex[a] = best;
+    for (let k = 0; k < 4; k++) out.boxes[a * 4 + k] = gtBoxes[best * 4 + k];
   }
   // Soft targets: metric normalised per gt so its best anchor gets the gt's best IoU.
   const norm = new Float32Array(A);

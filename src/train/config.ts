@@ -3,10 +3,11 @@
 // function that turns a key path into file:line:col for error messages.
 import { readFileSync } from 'node:fs';
 import { formatDiagnostic, loadConfig, locate, toPlain } from '../config';
+import type { TrainConfig } from './config-types';
 
 export interface LoadedConfig {
   file: string;
-  cfg: Record<string, any>;
+  cfg: TrainConfig;
   where: (path: (string | number)[]) => string | undefined;
 }
 
@@ -21,7 +22,8 @@ export function loadTrainConfig(file: string, cfgOptions: string[] = [], scopes?
       throw new ConfigLoadError(`${file}: ${(e as Error).message}`);
     }
     for (const opt of cfgOptions) applyJsonOption(cfg, opt);
-    return { file, cfg, where: () => file };
+    const where = () => file;
+    return { file, cfg: checkSections(cfg, where), where };
   }
   const r = loadConfig(file, { cfgOptions, scopes });
   if (!r.ok || !r.config) {
@@ -29,14 +31,32 @@ export function loadTrainConfig(file: string, cfgOptions: string[] = [], scopes?
     throw new ConfigLoadError((errs.length ? errs : r.diagnostics).map((d) => formatDiagnostic(d)).join('\n') || `${file}: error: the config could not be loaded`);
   }
   const config = r.config;
-  return {
-    file,
-    cfg: toPlain(config) as Record<string, any>,
-    where: (path) => {
-      const l = locate(config, path);
-      return l ? `${l.file}:${l.line}:${l.col}` : undefined;
-    },
+  const where = (path: (string | number)[]) => {
+    const l = locate(config, path);
+    return l ? `${l.file}:${l.line}:${l.col}` : undefined;
   };
+  return { file, cfg: checkSections(toPlain(config) as Record<string, unknown>, where), where };
+}
+
+const DICT_SECTIONS = ['model', 'train_cfg', 'optim_wrapper', 'default_hooks', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator', 'randomness', 'tta_model'];
+
+/** The boundary where a config becomes a TrainConfig: each section the trainer reads has the
+ * shape MMEngine needs (a dict; custom_hooks a list of dicts; param_scheduler a dict or list).
+ * Keys inside are checked where they are read, with their defaults. */
+function checkSections(cfg: Record<string, unknown>, where: (p: (string | number)[]) => string | undefined): TrainConfig {
+  const isDict = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v);
+  const fail = (path: (string | number)[], msg: string): never => {
+    throw new ConfigLoadError(`${where(path) ?? '?'}: error: ${path.join('.')} ${msg}`);
+  };
+  for (const k of DICT_SECTIONS) if (cfg[k] !== undefined && cfg[k] !== null && !isDict(cfg[k])) fail([k], `must be a dict, got ${JSON.stringify(cfg[k])}`);
+  const hooks = cfg.custom_hooks;
+  if (hooks !== undefined && hooks !== null) {
+    if (!Array.isArray(hooks)) fail(['custom_hooks'], 'must be a list of hook dicts');
+    (hooks as unknown[]).forEach((h, i) => isDict(h) || fail(['custom_hooks', i], 'must be a hook dict'));
+  }
+  const ps = cfg.param_scheduler;
+  if (ps !== undefined && ps !== null && !isDict(ps) && !(Array.isArray(ps) && ps.every(isDict))) fail(['param_scheduler'], 'must be a scheduler dict or a list of them');
+  return cfg as TrainConfig;
 }
 
 /** Minimal KEY=VALUE for JSON configs (tests); .py configs get MMEngine's DictAction. */

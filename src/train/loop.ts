@@ -15,22 +15,24 @@ import { trainStep } from './train-step';
 export function validationDue(run: Pick<TrainRun, 'cfg' | 'maxEpochs' | 'valSet'>, epochsDone: number): boolean {
   const loop = run.cfg.train_cfg ?? {};
   if (!run.valSet || !run.cfg.val_evaluator) return false;
-  if (epochsDone < (loop.val_begin ?? 1)) return false;
+  // All three settings are read on every call (the not-applied report counts reads).
+  const begin = loop.val_begin ?? 1;
   let interval: number = loop.val_interval ?? 1;
-  for (const [milestone, value] of (loop.dynamic_intervals ?? []) as Array<[number, number]>) if (milestone <= epochsDone + 1) interval = value;
+  const dynamic = loop.dynamic_intervals ?? [];
+  if (epochsDone < begin) return false;
+  for (const [milestone, value] of dynamic) if (milestone <= epochsDone + 1) interval = value;
   return epochsDone % interval === 0 || epochsDone === run.maxEpochs;
 }
 
 export async function runTrainLoop(run: TrainRun): Promise<void> {
   const { hooks } = run;
-  const tdl = run.cfg.train_dataloader;
   await hooks.call('beforeTrain', run);
   while (run.epoch < run.maxEpochs && !run.stopped) {
     await hooks.call('beforeTrainEpoch', run);
     run.innerIter = 0;
     let batches = 0;
     let tData = Date.now();
-    const loader = createLoader(run.trainSet, { batchSize: run.batchSize, shuffle: tdl.sampler?.shuffle ?? true, seed: run.seed, epoch: run.epoch, dropLast: true, workers: run.loaderWorkers });
+    const loader = createLoader(run.trainSet, { batchSize: run.batchSize, shuffle: run.shuffle, seed: run.seed, epoch: run.epoch, dropLast: run.dropLast, workers: run.loaderWorkers });
     for await (const batch of loader) {
       batches++;
       if (run.innerIter < run.skipInEpoch) {
@@ -47,6 +49,11 @@ export async function runTrainLoop(run: TrainRun): Promise<void> {
       run.iter++;
       run.innerIter++;
       run.result.losses.push(out.loss);
+      // With the next batches already loaded, `for await` resumes through microtasks only and the
+      // event loop never reaches its poll phase, where the CLI's SIGINT handler (which aborts
+      // run.signal) runs: a Ctrl-C would wait for the end of the epoch, and a Stop from the editor
+      // ran into its kill timeout. Yield to the event loop once per step.
+      await new Promise<void>((r) => setImmediate(r));
       tData = Date.now();
       if (run.signal.aborted) run.stopped = 'signal';
       else if (run.iter >= run.maxIters) run.stopped = 'max-iters';
@@ -69,7 +76,7 @@ export async function runValidation(run: TrainRun): Promise<Record<string, numbe
   const vdl = run.cfg.val_dataloader;
   // val_dataloader's own num_workers, under the same one-core-for-the-model cap as training.
   const workers = Math.min(Number(vdl?.num_workers ?? 0), availableParallelism() - 1);
-  const metrics = await evaluate(run.det, run.valSet!, run.cfg.val_evaluator, vdl?.batch_size ?? 1, undefined, Math.max(0, workers));
+  const metrics = await evaluate(run.det, run.valSet!, run.cfg.val_evaluator, run.valBatchSize, undefined, Math.max(0, workers));
   run.result.metrics = metrics;
   await run.hooks.call('afterValEpoch', run, metrics);
   return metrics;

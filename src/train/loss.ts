@@ -4,7 +4,7 @@
 // assigner (plain JS); the differentiable part uses dense masks instead of gathers
 // (gather's gradient needs UnsortedSegmentSum, which wasm lacks).
 import * as tf from '@tensorflow/tfjs';
-import { stopGradient } from './ops';
+import { bboxOverlaps, IoULossCfg } from './iou-loss';
 import { assignTaskAligned, AssignerCfg, defaultAssigner } from './assigner';
 import { HeadOutputs, Priors, decodeBoxes, distToSides } from './model/head';
 
@@ -35,25 +35,10 @@ export function bceWithLogits(x: tf.Tensor, z: tf.Tensor): tf.Tensor {
 
 /** Elementwise CIoU of [...,4] x1y1x2y2 boxes (MMYOLO bbox_overlaps, mode 'ciou'). */
 export function ciou(pred: tf.Tensor, target: tf.Tensor, eps = 1e-7): tf.Tensor {
-  const [px1, py1, px2, py2] = tf.split(pred, 4, -1);
-  const [tx1, ty1, tx2, ty2] = tf.split(target, 4, -1);
-  const iw = tf.relu(tf.sub(tf.minimum(px2, tx2), tf.maximum(px1, tx1)));
-  const ih = tf.relu(tf.sub(tf.minimum(py2, ty2), tf.maximum(py1, ty1)));
-  const inter = tf.mul(iw, ih);
-  const w1 = tf.sub(px2, px1);
-  const h1 = tf.add(tf.sub(py2, py1), eps);
-  const w2 = tf.sub(tx2, tx1);
-  const h2 = tf.add(tf.sub(ty2, ty1), eps);
-  const union = tf.add(tf.sub(tf.add(tf.mul(w1, h1), tf.mul(w2, h2)), inter), eps);
-  const iouv = tf.div(inter, union);
-  const cw = tf.sub(tf.maximum(px2, tx2), tf.minimum(px1, tx1));
-  const ch = tf.sub(tf.maximum(py2, ty2), tf.minimum(py1, ty1));
-  const c2 = tf.add(tf.add(tf.square(cw), tf.square(ch)), eps);
-  const rho2 = tf.div(tf.add(tf.square(tf.sub(tf.add(tx1, tx2), tf.add(px1, px2))), tf.square(tf.sub(tf.add(ty1, ty2), tf.add(py1, py2)))), 4);
-  const v = tf.mul(4 / (Math.PI * Math.PI), tf.square(tf.sub(tf.atan(tf.div(w2, h2)), tf.atan(tf.div(w1, h1)))));
-  const alpha = stopGradient(tf.div(v, tf.add(tf.add(tf.sub(v, iouv), 1), eps)));
-  return tf.clipByValue(tf.sub(iouv, tf.add(tf.div(rho2, c2), tf.mul(alpha, v))), -1, 1).squeeze([-1]);
+  return bboxOverlaps(pred, target, { mode: 'ciou', format: 'xyxy', eps });
 }
+
+const yolov8Iou: IoULossCfg = { mode: 'ciou', format: 'xyxy', eps: 1e-7 };
 
 export interface PreparedTargets {
   scores: tf.Tensor3D; // [B,A,C]
@@ -120,13 +105,13 @@ export function prepareTargets(out: HeadOutputs, priors: Priors, targets: BatchT
 }
 
 /** The differentiable loss given prepared targets. */
-export function detectionLoss(out: HeadOutputs, priors: Priors, t: PreparedTargets, w: LossWeights = yolov8LossWeights): LossTerms {
+export function detectionLoss(out: HeadOutputs, priors: Priors, t: PreparedTargets, w: LossWeights = yolov8LossWeights, iou: IoULossCfg = yolov8Iou): LossTerms {
   const B = out.cls.shape[0];
   const lossCls = tf.mul(tf.div(tf.sum(bceWithLogits(out.cls, t.scores)), t.scoresSum), w.cls * B) as tf.Scalar;
   // Predicted boxes in stride units, like the targets.
   const st = tf.tensor(priors.stride, [1, priors.count, 1]);
   const predBoxes = tf.div(decodeBoxes(distToSides(out.reg), priors), st);
-  const iouLoss = tf.sub(1, ciou(predBoxes, t.boxes));
+  const iouLoss = tf.sub(1, bboxOverlaps(predBoxes, t.boxes, iou));
   const lossBbox = tf.mul(tf.div(tf.sum(tf.mul(iouLoss, t.weight)), t.scoresSum), w.bbox * B) as tf.Scalar;
   const dflPer = tf.neg(tf.sum(tf.mul(tf.logSoftmax(out.reg, -1), t.dfl), -1)); // [B,A,4]
   const lossDfl = tf.mul(tf.div(tf.sum(tf.mul(dflPer, t.weight.expandDims(-1))), t.scoresSum), w.dfl * B) as tf.Scalar;

@@ -3,8 +3,11 @@
 // 1 = norm weights, 2 = biases. Groups carry their own lr and momentum so the
 // YOLOv5ParamSchedulerHook can warm the bias group up from warmup_bias_lr.
 import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../data/errors';
+import type { OptimizerCfg, OptimWrapperCfg } from './config-types';
 import { ParamInfo, ParamStore } from './params';
-import { baseType, checkType } from './registry';
+import { pyRound } from './py-math';
+import { baseType, checkType, where } from './registry';
 
 export interface ParamGroup {
   params: ParamInfo[];
@@ -13,6 +16,8 @@ export interface ParamGroup {
   momentum: number;
   weightDecay: number;
   lrMult: number;
+  /** YOLOv5OptimizerConstructor's group: 0 conv weights, 1 norm weights, 2 biases (0 otherwise). */
+  index: number;
 }
 
 export interface OptimizerState {
@@ -32,10 +37,10 @@ export class Optimizer {
   /** optim_wrapper.clip_grad.max_norm (MMYOLO's YOLOv8 uses 10), or undefined. */
   readonly clipNorm?: number;
 
-  constructor(store: ParamStore, wrapper: Record<string, any>, batchSize: number) {
-    const opt = wrapper.optimizer ?? {};
+  constructor(store: ParamStore, wrapper: OptimWrapperCfg) {
+    const opt: OptimizerCfg = wrapper.optimizer ?? {};
     if (wrapper.clip_grad) {
-      if ((wrapper.clip_grad.norm_type ?? 2) !== 2) throw new Error(`optim_wrapper.clip_grad: only norm_type=2 is supported`);
+      if ((wrapper.clip_grad.norm_type ?? 2) !== 2) throw new ConfigError(`optim_wrapper.clip_grad: only norm_type=2 is supported`, where(['optim_wrapper', 'clip_grad', 'norm_type']));
       this.clipNorm = wrapper.clip_grad.max_norm;
     }
     this.type = checkType(opt, ['optim_wrapper', 'optimizer'], 'SGD', 'AdamW') as 'SGD' | 'AdamW';
@@ -45,19 +50,30 @@ export class Optimizer {
     this.eps = opt.eps ?? 1e-8;
     const momentum = this.type === 'SGD' ? opt.momentum ?? 0 : this.betas[0];
     let wd = opt.weight_decay ?? (this.type === 'AdamW' ? 0.01 : 0);
-    // `constructor` is a config key here; a plain object's inherited .constructor must not count.
-    const ctorType = Object.prototype.hasOwnProperty.call(wrapper, 'constructor') && wrapper.constructor ? checkType({ type: wrapper.constructor }, ['optim_wrapper', 'constructor'], 'YOLOv5OptimizerConstructor', 'DefaultOptimWrapperConstructor') : 'DefaultOptimWrapperConstructor';
+    // `constructor` is a config key here; an absent one reads as the inherited Object function.
+    const ctorKey: unknown = wrapper.constructor;
+    const ctorType = typeof ctorKey === 'string' ? checkType({ type: ctorKey }, ['optim_wrapper', 'constructor'], 'YOLOv5OptimizerConstructor', 'DefaultOptimWrapperConstructor') : 'DefaultOptimWrapperConstructor';
     const yolo = ctorType === 'YOLOv5OptimizerConstructor';
+    // YOLOv5OptimizerConstructor reads only base_total_batch_size from paramwise_cfg (and asserts
+    // it is there when paramwise_cfg is given); custom_keys are never read (yolov5_optim_constructor.py L86-94).
+    const paramwise = wrapper.paramwise_cfg;
+    let custom: Record<string, { lr_mult?: number; decay_mult?: number }> = {};
     if (yolo) {
-      // Weight decay follows the nominal batch size of 64 (YOLOv5OptimizerConstructor).
-      const bs = opt.batch_size_per_gpu ?? batchSize;
-      const accumulate = Math.max(Math.round(64 / bs), 1);
-      wd *= (bs * accumulate) / 64;
-    }
-    const custom: Record<string, { lr_mult?: number; decay_mult?: number }> = wrapper.paramwise_cfg?.custom_keys ?? {};
+      if (paramwise && paramwise.base_total_batch_size === undefined)
+        throw new ConfigError(`optim_wrapper.paramwise_cfg: YOLOv5OptimizerConstructor needs base_total_batch_size in it (MMYOLO asserts this)`, where(['optim_wrapper', 'paramwise_cfg']));
+      const base = paramwise?.base_total_batch_size ?? 64;
+      // Weight decay is scaled only when the optimizer names its batch size (L103-113): no
+      // scaling below the base total batch size, linear above it. One process: world size 1.
+      if (opt.batch_size_per_gpu !== undefined) {
+        const total = opt.batch_size_per_gpu;
+        const accumulate = Math.max(pyRound(base / total), 1);
+        const scale = (total * accumulate) / base;
+        if (scale !== 1) wd *= scale;
+      }
+    } else custom = paramwise?.custom_keys ?? {};
     const multFor = (name: string) => {
-      // MMEngine: the longest matching key wins.
-      const keys = Object.keys(custom).filter((k) => name.includes(k)).sort((a, b) => b.length - a.length);
+      // MMEngine: the longest matching key wins, equal lengths in alphabetical order.
+      const keys = Object.keys(custom).filter((k) => name.includes(k)).sort().sort((a, b) => b.length - a.length);
       return keys.length ? custom[keys[0]] : {};
     };
     const kinds = yolo ? (['conv', 'norm', 'bias'] as const) : null;
@@ -74,13 +90,12 @@ export class Optimizer {
       const key = `${gi}/${lrMult}/${decay}`;
       let g = byKey.get(key);
       if (!g) {
-        g = { params: [], lr: lr * lrMult, initialLr: lr * lrMult, momentum, weightDecay: decay, lrMult };
-        (g as any).index = gi;
+        g = { params: [], lr: lr * lrMult, initialLr: lr * lrMult, momentum, weightDecay: decay, lrMult, index: gi };
         byKey.set(key, g);
       }
       g.params.push(p);
     }
-    this.groups = [...byKey.values()].sort((a, b) => (a as any).index - (b as any).index);
+    this.groups = [...byKey.values()].sort((a, b) => a.index - b.index);
     this.state = { type: this.type, step: 0, slots: new Map() };
     for (const g of this.groups)
       for (const p of g.params) {
@@ -91,7 +106,7 @@ export class Optimizer {
 
   /** Index of the YOLOv5 group (0 conv, 1 norm, 2 bias) a group belongs to. */
   groupIndex(g: ParamGroup): number {
-    return (g as any).index;
+    return g.index;
   }
 
   trainableNames(): string[] {
@@ -146,6 +161,6 @@ export class Optimizer {
   }
 }
 
-export function optimizerTypeOf(wrapper: Record<string, any>): string {
+export function optimizerTypeOf(wrapper: OptimWrapperCfg | undefined): string {
   return baseType(wrapper?.optimizer?.type);
 }

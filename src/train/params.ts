@@ -38,6 +38,23 @@ export class ParamStore {
     return this.add(name, tf.tensor4d(data, [k, k, ci, co]), 'conv');
   }
 
+  /**
+   * Re-draws a conv weight as MMCV's ConvModule initialises its conv (cnn/bricks/conv_module.py
+   * init_weights: kaiming_init(conv, a=0, nonlinearity='relu'), i.e. normal with mode 'fan_out'):
+   * N(0, sqrt(2 / (out_channels * k * k))). MMYOLO's backbones and necks reset their convs to
+   * PyTorch's default afterwards; heads do not, so their ConvModules keep this.
+   */
+  kaimingNormalFanOut(name: string): void {
+    const v = this.params.get(name)?.variable;
+    if (!v) throw new Error(`internal: no parameter ${name}`);
+    const [k, , , co] = v.shape;
+    const std = Math.sqrt(2 / (co * k * k));
+    const r = this.rng.fork(`${name}#kaiming`);
+    const data = new Float32Array(v.size);
+    for (let i = 0; i < data.length; i++) data[i] = r.normal() * std;
+    v.assign(tf.tensor(data, v.shape));
+  }
+
   bias(name: string, n: number, fanIn: number, fill?: number): tf.Variable {
     const data = new Float32Array(n);
     if (fill !== undefined) data.fill(fill);

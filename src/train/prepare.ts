@@ -1,7 +1,10 @@
 // What `yololab train` and `yololab test` both do before their own work: read the config,
 // open the run's log in the work dir, pick the backend, and build the model.
 import { basename, join, resolve } from 'node:path';
+import { buildDataset, type DatasetContext, type DetDataset } from '../data/dataset';
 import { Rng } from '../data/rng';
+import type { ModelCfg, TrainConfig } from './config-types';
+import { unwrapDeep } from './not-applied';
 import { BackendChoice, selectBackend } from './backend';
 import { loadTrainConfig, LoadedConfig } from './config';
 import { RunLog } from './logging';
@@ -22,7 +25,7 @@ export interface PrepareOptions {
 
 export interface PreparedRun {
   loaded: LoadedConfig;
-  cfg: Record<string, any>;
+  cfg: TrainConfig;
   workDir: string;
   log: RunLog;
   backend: BackendChoice;
@@ -50,9 +53,19 @@ export function datasetCtx(loaded: LoadedConfig, root: (string | number)[]) {
   return { cwd: process.cwd(), where: (p: (string | number)[]) => loaded.where([...root, ...p]) };
 }
 
-/** Builds the model (and marks frozen parameters) for a loaded config. */
-export function buildModel(loaded: LoadedConfig, seed: number): { store: ParamStore; det: YOLODetector } {
+/** Builds the model (and marks frozen parameters) for a loaded config; `model` is the model
+ * section as the caller sees it (the training run passes its recording view). */
+export function buildModel(loaded: LoadedConfig, seed: number, model: ModelCfg = loaded.cfg.model): { store: ParamStore; det: YOLODetector } {
   const store = new ParamStore(new Rng(seed).fork('init'));
-  const det = new YOLODetector(store, loaded.cfg.model);
+  const det = new YOLODetector(store, model);
   return { store, det };
+}
+
+/** buildDataset for a dataset section that may be a recording view (not-applied.ts): the
+ * dataset reads its settings through the view, and keeps the plain dict for its loader
+ * worker threads, which cannot receive a proxy. */
+export function datasetFromConfig(cfg: unknown, ctx: DatasetContext): DetDataset {
+  const ds = buildDataset(cfg, ctx);
+  if (ds.spec) ds.spec = { ...ds.spec, cfg: unwrapDeep(ds.spec.cfg) };
+  return ds;
 }

@@ -39,7 +39,8 @@ export function baseType(t: unknown): string {
   return String(t ?? '').replace(/^[a-z_]+(\.|::)/, '');
 }
 
-export function checkType(cfg: any, path: (string | number)[], ...known: string[]): string {
+export function checkType(raw: unknown, path: (string | number)[], ...known: string[]): string {
+  const cfg = raw as { type?: unknown } | null | undefined;
   if (!cfg || typeof cfg !== 'object') throw new ConfigError(`${path.join('.')}: expected a dict with a 'type' key`, where(path));
   const t = baseType(cfg.type);
   if (!known.includes(t))

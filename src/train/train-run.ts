@@ -4,6 +4,7 @@ import type { DetDataset } from '../data/dataset';
 import type { LossScaler } from './amp';
 import type { BackendChoice } from './backend';
 import type { LoadedConfig } from './config';
+import type { TrainConfig } from './config-types';
 import type { HookList } from './hooks/hook';
 import type { RunLog } from './logging';
 import type { YOLODetector } from './model/detector';
@@ -22,7 +23,7 @@ export interface TrainResult {
 
 export interface TrainRun {
   readonly loaded: LoadedConfig;
-  readonly cfg: Record<string, any>;
+  readonly cfg: TrainConfig;
   readonly workDir: string;
   readonly log: RunLog;
   readonly backend: BackendChoice;
@@ -35,6 +36,11 @@ export interface TrainRun {
   trainSet: DetDataset;
   readonly valSet?: DetDataset;
   readonly batchSize: number;
+  /** train_dataloader.sampler.shuffle and drop_last (MMEngine's DataLoader: False unless set). */
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  /** val_dataloader.batch_size. */
+  readonly valBatchSize: number;
   readonly maxEpochs: number;
   readonly itersPerEpoch: number;
   /** Loader worker threads for the training set. */

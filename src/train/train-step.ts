@@ -21,9 +21,8 @@ export function targetsOf(samples: DetSample[]) {
 
 export interface StepResult {
   loss: number;
-  loss_cls: number;
-  loss_bbox: number;
-  loss_dfl: number;
+  /** The head's named loss terms, in the order MMYOLO logs them (loss_cls, loss_bbox, loss_dfl / loss_obj). */
+  terms: Record<string, number>;
   skipped: boolean;
   grad_norm?: number;
 }
@@ -36,11 +35,11 @@ export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[
   const byVar = new Map<string, string>();
   const vars: tf.Variable[] = [];
   for (const g of opt.groups) for (const p of g.params) (byVar.set(p.variable.name, p.name), vars.push(p.variable));
-  let kept: tf.Tensor[] = [];
+  let kept: Array<[string, tf.Tensor]> = [];
   const { value, grads } = tf.variableGrads(() => {
     const x = markConstant(det.preprocess(images, samples.length, h, w));
     const t = det.loss(x, targets, ctx);
-    kept = [tf.keep(t.loss_cls), tf.keep(t.loss_bbox), tf.keep(t.loss_dfl)];
+    kept = Object.entries(t.terms).map(([k, v]) => [k, tf.keep(v)]);
     return scaler ? (tf.mul(t.loss, scaler.scale) as tf.Scalar) : t.loss;
   }, vars);
   const named: Record<string, tf.Tensor> = {};
@@ -54,9 +53,9 @@ export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[
     opt.apply(named);
     for (const u of ctx.bnUpdates) u.variable.assign(u.value);
   }
-  const [c, b, d] = kept.map((t) => t.dataSync()[0]);
+  const terms = Object.fromEntries(kept.map(([k, t]) => [k, t.dataSync()[0]]));
   const lossV = value.dataSync()[0] / (scaler ? scaler.scale * (ok ? 1 : 2) : 1);
-  tf.dispose([value, ...Object.values(named), ...kept, ...ctx.bnUpdates.map((u) => u.value)]);
-  return { loss: scaler ? c + b + d : lossV, loss_cls: c, loss_bbox: b, loss_dfl: d, skipped: !ok, grad_norm: gradNorm };
+  tf.dispose([value, ...Object.values(named), ...kept.map(([, t]) => t), ...ctx.bnUpdates.map((u) => u.value)]);
+  return { loss: scaler ? Object.values(terms).reduce((a, b) => a + b, 0) : lossV, terms, skipped: !ok, grad_norm: gradNorm };
 }
 

@@ -4,19 +4,23 @@
 // class-aware NMS.
 import { batchedNms } from '../boxes';
 import { Detections } from '../data/types';
+import type { TypedCfg } from './config-types';
 import { baseType, checkType } from './registry';
 
+type TransformCfg = TypedCfg & { transforms?: unknown; [k: string]: unknown };
+
 /** Expands [Load, TestTimeAug(transforms=[[a,b],[c,d],...])] into the list of linear pipelines. */
-export function expandTtaPipeline(ttaPipeline: any[]): any[][] {
+export function expandTtaPipeline(ttaPipeline: unknown): TransformCfg[][] {
   if (!Array.isArray(ttaPipeline)) throw new Error('tta_pipeline must be a list of transforms');
-  const idx = ttaPipeline.findIndex((t) => baseType(t?.type) === 'TestTimeAug');
-  if (idx < 0) return [ttaPipeline];
-  const before = ttaPipeline.slice(0, idx);
-  const after = ttaPipeline.slice(idx + 1);
-  const lists: any[][] = ttaPipeline[idx].transforms ?? [];
-  const flatten = (t: any): any[] => (baseType(t?.type) === 'Compose' ? (t.transforms ?? []).flatMap(flatten) : [t]);
-  let views: any[][] = [[]];
-  for (const choices of lists) views = views.flatMap((v) => (choices as any[]).map((c) => [...v, ...flatten(c)]));
+  const steps = ttaPipeline as TransformCfg[];
+  const idx = steps.findIndex((t) => baseType(t?.type) === 'TestTimeAug');
+  if (idx < 0) return [steps];
+  const before = steps.slice(0, idx);
+  const after = steps.slice(idx + 1);
+  const lists = (steps[idx].transforms ?? []) as TransformCfg[][];
+  const flatten = (t: TransformCfg): TransformCfg[] => (baseType(t?.type) === 'Compose' ? ((t.transforms ?? []) as TransformCfg[]).flatMap(flatten) : [t]);
+  let views: TransformCfg[][] = [[]];
+  for (const choices of lists) views = views.flatMap((v) => choices.map((c) => [...v, ...flatten(c)]));
   return views.map((v) => [...before, ...v, ...after]);
 }
 
@@ -25,8 +29,9 @@ export interface TtaCfg {
   maxPerImg: number;
 }
 
-export function ttaCfgOf(ttaModel: any): TtaCfg {
-  checkType(ttaModel, ['tta_model'], 'DetTTAModel');
+export function ttaCfgOf(raw: unknown): TtaCfg {
+  checkType(raw, ['tta_model'], 'DetTTAModel');
+  const ttaModel = raw as { tta_cfg?: { nms?: TypedCfg & { iou_threshold?: number }; max_per_img?: number } };
   const nms = ttaModel.tta_cfg?.nms ?? {};
   if (nms.type && baseType(nms.type) !== 'nms') throw new Error(`tta_model.tta_cfg.nms.type '${nms.type}' is not supported (known: nms)`);
   return { iouThr: nms.iou_threshold ?? 0.5, maxPerImg: ttaModel.tta_cfg?.max_per_img ?? 100 };

@@ -4,9 +4,12 @@
 
 import * as path from 'node:path';
 import { parseQuickFixData } from '../../protocol/quick-fix-data';
+import { ConfigLoader, loadConfig } from '../config/index';
 import type { ConfigWorkspace } from './config-workspace';
-import { addDeleteEdit, rebindEdits } from './quick-fixes';
+import { documentRenameEdits } from './doc-rename-edits';
+import { addDeleteEdit } from './quick-fixes';
 import { baseRenameEdits, type FileMove, type TextEdit } from './rename-edits';
+import { propagationFix } from './trap-fix';
 
 export interface CodeActionAnswer {
   title: string;
@@ -15,6 +18,8 @@ export interface CodeActionAnswer {
   /** Text edits, applied before the moves (so they address the files as they are now). */
   edits: TextEdit[];
   moves: FileMove[];
+  /** Set when there is no safe edit: the action is shown greyed out with this reason. */
+  disabled?: string;
 }
 
 export function codeActions(ws: ConfigWorkspace, file: string, diagnostics: { data?: unknown }[]): CodeActionAnswer[] {
@@ -28,12 +33,16 @@ export function codeActions(ws: ConfigWorkspace, file: string, diagnostics: { da
       const e = addDeleteEdit(unit, data.valueRange);
       if (e) out.push({ title: 'Add _delete_=True (replace the base dict)', diagnostic: i, edits: [{ file, ...e }], moves: [] });
     } else if (data.fix === 'rebind') {
-      const edits = rebindEdits(unit, data.keys);
-      const n = data.keys.length;
-      if (edits.length) out.push({ title: `Write the ${n} stale key${n === 1 ? '' : 's'} again here`, diagnostic: i, edits: edits.map((e) => ({ file, ...e })), moves: [] });
+      // Checked by loading the edited text (bases as the editor has them) with a loader of its own.
+      const reload = (text: string) => loadConfig(file, { loader: new ConfigLoader(), scopes: ws.scopes, overlay: (f) => (f === file ? text : ws.textOf(f)) });
+      const r = propagationFix(unit, data.name, reload);
+      if ('fix' in r) out.push({ title: r.fix.title, diagnostic: i, edits: r.fix.edits.map((e) => ({ file, ...e })), moves: [] });
+      else out.push({ title: `Recompute what the base computed from ${data.name} here`, diagnostic: i, edits: [], moves: [], disabled: `no safe edit: ${r.error}` });
     } else {
       const moves = [{ from: file, to: path.join(path.dirname(file), data.newName) }];
-      out.push({ title: `Rename to ${data.newName} (and update _base_ references)`, diagnostic: i, edits: baseRenameEdits(ws.index, moves, (f) => ws.textOf(f)), moves });
+      const textOf = (f: string) => ws.textOf(f);
+      const edits = [...baseRenameEdits(ws.index, moves, textOf), ...documentRenameEdits(ws.roots, moves, textOf)];
+      out.push({ title: `Rename to ${data.newName} (and update its references)`, diagnostic: i, edits, moves });
     }
   });
   return out;

@@ -1,11 +1,19 @@
 // Where the cursor sits in config text that is usually mid-edit and does not
 // parse: a forward scan (strings and comments skipped) tracks open brackets
-// and the key each `dict(` / `{` was opened for, giving the key path of the
-// enclosing dict and whether the cursor is at a key or after `type=`.
+// and the key each `dict(` / `{` / `[` was opened for, giving the key path of
+// the enclosing dict and whether the cursor is at a key, after `type=`, or
+// after `_base_.`.
 
 export type CompletionContext =
   | { kind: 'key'; keyPath: string[]; prefix: string; /** Keys already written in this dict (or at the top level). */ written: string[] }
-  | { kind: 'type-value'; prefix: string; quote: string | undefined }
+  | {
+      kind: 'type-value';
+      prefix: string;
+      quote: string | undefined;
+      /** The keys the enclosing brackets were opened for, outermost first (`['model', 'backbone']`, `['train_pipeline']` in a list). */
+      owners: string[];
+    }
+  | { kind: 'base-attr'; /** `_base_.model.` → ['model'] */ path: string[]; prefix: string }
   | { kind: 'none' };
 
 interface Frame {
@@ -23,14 +31,18 @@ interface Frame {
 
 export function completionContext(text: string, offset: number): CompletionContext {
   const before = text.slice(0, offset);
-  const typeValue = /\btype\s*=\s*(['"]?)([\w.:]*)$/.exec(before);
+  const typeValue = /(?:\btype\s*=|(['"])type\1\s*:)\s*(['"]?)([\w.:]*)$/.exec(before);
+  const baseAttr = /(?<![\w.])_base_((?:\.\w+)*)\.(\w*)$/.exec(before);
   const stack: Frame[] = [{ bracket: '(', isDict: true, key: undefined, pendingKey: undefined, itemStart: 0, written: [] }];
   const top = () => stack[stack.length - 1];
   let i = 0;
+  /** The cursor is inside a string or a comment. */
+  let inText = false;
   while (i < offset) {
     const c = text[i];
     if (c === '#') {
       while (i < offset && text[i] !== '\n') i++;
+      if (i >= offset) inText = true;
       continue;
     }
     if (c === '"' || c === "'") {
@@ -39,6 +51,7 @@ export function completionContext(text: string, offset: number): CompletionConte
       const startStr = i;
       i += q.length;
       while (i < offset && !text.startsWith(q, i) && (triple || text[i] !== '\n')) i += text[i] === '\\' ? 2 : 1;
+      if (i >= offset) inText = true;
       const value = text.slice(startStr + q.length, i);
       i += q.length;
       // `'key':` inside a `{` literal names a key.
@@ -87,7 +100,12 @@ export function completionContext(text: string, offset: number): CompletionConte
     }
     i++;
   }
-  if (typeValue && stack.length > 1) return { kind: 'type-value', prefix: typeValue[2], quote: typeValue[1] || undefined };
+  if (typeValue && stack.length > 1) {
+    const owners = stack.slice(1).map((f) => f.key).filter((k): k is string => k !== undefined);
+    return { kind: 'type-value', prefix: typeValue[3], quote: typeValue[2] || undefined, owners };
+  }
+  if (inText) return { kind: 'none' };
+  if (baseAttr) return { kind: 'base-attr', path: baseAttr[1].split('.').filter(Boolean), prefix: baseAttr[2] };
   const frame = top();
   const item = text.slice(frame.itemStart, offset);
   if (!/^\s*\w*$/.test(item)) return { kind: 'none' };

@@ -7,6 +7,7 @@ import { ConfigLoader, loadConfig, type Diagnostic, type LoadResult } from '../c
 import { chainSize, DEFAULT_MAX_CHAIN_BYTES, overBudgetDiagnostic, overBudgetResult } from './analysis-budget';
 import { ConfigMatcher, DEFAULT_CONFIG_GLOBS, isUnder } from './config-files';
 import { lintDiagnostics } from './lint-bridge';
+import { scopeRoots, type ScopeRoot } from './own-scope';
 import { WorkspaceIndex } from './workspace-index';
 
 export interface WorkspaceSettings {
@@ -38,6 +39,8 @@ export class ConfigWorkspace {
   private readonly analyses = new Map<string, Analysis>();
   private readonly lastGood = new Map<string, LoadResult>();
   private settings: WorkspaceSettings = { scopes: {}, configGlobs: DEFAULT_CONFIG_GLOBS };
+  /** Every scope root in use, from the settings or a package checked out in the workspace (own-scope.ts). */
+  scopeRoots: ScopeRoot[] = [];
 
   readonly trusted: boolean;
   readonly maxChainBytes: number;
@@ -61,6 +64,8 @@ export class ConfigWorkspace {
     const scopes: Record<string, string> = {};
     for (const [k, v] of Object.entries(settings.scopes ?? {})) if (typeof v === 'string') scopes[k] = path.resolve(base, v);
     const globs = Array.isArray(settings.configGlobs) && settings.configGlobs.every((g) => typeof g === 'string') ? settings.configGlobs : DEFAULT_CONFIG_GLOBS;
+    this.scopeRoots = scopeRoots(scopes, this.roots);
+    for (const s of this.scopeRoots) scopes[s.scope] ??= s.configs;
     this.settings = { scopes, configGlobs: globs };
     this.index.scopes = scopes;
     this.index.matcher = new ConfigMatcher(this.roots, globs);

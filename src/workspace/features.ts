@@ -11,6 +11,7 @@ import { completions, type CompletionCandidate } from './completion';
 import type { ConfigWorkspace } from './config-workspace';
 import { willRenameFiles } from './file-renames';
 import { hover } from './hover';
+import { inlayHints } from './inlay-hints';
 import { mergedPreview } from './merged-preview';
 import { definition, references } from './navigation';
 import { codeLenses, documentSymbols } from './outline';
@@ -41,6 +42,7 @@ export const features = {
   codeActions,
   mergedPreview,
   willRenameFiles,
+  inlayHints,
 };
 
 export type FeatureName = keyof typeof features;

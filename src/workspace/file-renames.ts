@@ -1,10 +1,12 @@
 // Files and folders about to be renamed in the editor: the `_base_` edits that
-// keep every reference valid, and a warning for each config whose new name
-// breaks the naming convention.
+// keep every reference valid (and the metafile entries and Markdown links,
+// doc-rename-edits.ts), and a warning for each config whose new name breaks
+// the naming convention.
 
 import * as path from 'node:path';
 import type { ConfigWorkspace } from './config-workspace';
 import { filenameProblems } from './lint-bridge';
+import { documentRenameEdits } from './doc-rename-edits';
 import { baseRenameEdits, type FileMove, type TextEdit } from './rename-edits';
 
 export interface RenameAnswer {
@@ -20,5 +22,6 @@ export function willRenameFiles(ws: ConfigWorkspace, moves: FileMove[]): RenameA
     const problems = filenameProblems(m.to);
     if (problems.length) warnings.push(`${path.basename(m.to)} breaks the config naming convention: ${problems.join('; ')}`);
   }
-  return { edits: baseRenameEdits(ws.index, moves, (f) => ws.textOf(f)), warnings };
+  const textOf = (f: string) => ws.textOf(f);
+  return { edits: [...baseRenameEdits(ws.index, moves, textOf), ...documentRenameEdits(ws.roots, moves, textOf)], warnings };
 }

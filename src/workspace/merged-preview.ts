@@ -1,9 +1,11 @@
-// The merged config of one file as Python text (what `yololab print-config`
-// prints), each line linked to where its key was set, with the load's errors
-// and warnings; while the text is broken, the last version that loaded.
+// The merged config of one file (merged-view.ts: what it changes, then the
+// whole config as MMEngine prints it), each line linked to where its key was
+// set, with the load's errors and warnings; while the text is broken, the last
+// version that loaded.
 
-import { toPythonText, type Diagnostic } from '../config/index';
+import type { Diagnostic } from '../config/index';
 import type { ConfigWorkspace } from './config-workspace';
+import { mergedView, type ViewLink } from './merged-view';
 
 export interface PreviewPlace {
   file: string;
@@ -16,21 +18,20 @@ export interface MergedPreview {
   /** Per line of `text`: where its key was set (null: no single source). */
   lines: (PreviewPlace | null)[];
   diagnostics: (PreviewPlace & { message: string })[];
+  /** The spans shown as links. */
+  links: ViewLink[];
+  /** How many lines at the top say what the config changes. */
+  focusLines: number;
 }
 
 export function mergedPreview(ws: ConfigWorkspace, file: string): MergedPreview {
-  if (!ws.isConfig(file)) return { text: '', lines: [], diagnostics: [{ message: `not a config file: ${file}`, file, line: 0, col: 0 }] };
+  if (!ws.isConfig(file)) return { text: '', lines: [], diagnostics: [{ message: `not a config file: ${file}`, file, line: 0, col: 0 }], links: [], focusLines: 0 };
   const a = ws.analyze(file);
   const place = (d: Diagnostic) => ({ message: `${d.severity}: ${d.message} [${d.code}]`, file: d.file, line: d.range.start.line, col: d.range.start.col });
   const shown = a.result.ok ? a.result : a.lastGood;
   const diagnostics = a.result.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').map(place);
-  if (!shown?.config) return { text: '', lines: [], diagnostics };
+  if (!shown?.config) return { text: '', lines: [], diagnostics, links: [], focusLines: 0 };
   if (!a.result.ok) diagnostics.unshift({ message: 'showing the last version that loaded', file, line: 0, col: 0 });
-  const py = toPythonText(shown.config);
-  return {
-    text: py.text,
-    // Values made up by the engine (`<cfg-options>` and the like) have no file to link to.
-    lines: py.lines.map((prov) => (prov && !prov.file.startsWith('<') ? { file: prov.file, line: prov.range.start.line, col: prov.range.start.col } : null)),
-    diagnostics,
-  };
+  const view = mergedView(shown);
+  return { text: view.text, lines: view.lines, diagnostics, links: view.links, focusLines: view.focusLines };
 }

@@ -45,7 +45,7 @@ test('a training checkpoint written by the real MMEngine: weights, EMA, optimize
     assert.deepEqual(ck.optimizerRaw!.groups.map((g) => g.params.length), [63, 57, 63]);
     const { loaded, store } = tinyModel(dir);
     await loadForInference(ck, store);
-    const opt = new Optimizer(store, loaded.cfg.optim_wrapper, 4);
+    const opt = new Optimizer(store, loaded.cfg.optim_wrapper!);
     const at = await restoreTraining(ck, { store, opt, optimWrapper: loaded.cfg.optim_wrapper });
     assert.deepEqual([at.epoch, at.iter, at.warnings], [1, 30, []]);
     // The momentum of the stem conv came from MMYOLO's optimizer state (id 0 in group 0), OIHW -> HWIO.

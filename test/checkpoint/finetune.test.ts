@@ -44,12 +44,12 @@ function config(name: string, extra: string): string {
  * (score_thr 0: after a few iterations the new classes still score below the config's 0.001). */
 async function perClassAP(cfgFile: string, ckFile: string): Promise<number[]> {
   const loaded = loadTrainConfig(cfgFile);
-  loaded.cfg.model.test_cfg.score_thr = 0;
+  loaded.cfg.model.test_cfg!.score_thr = 0;
   const { store, det } = buildModel(loaded, 0);
   const ck = await openCheckpoint(ckFile);
   await loadForInference(ck, store);
   await ck.close();
-  const ds = buildDataset(loaded.cfg.val_dataloader.dataset, { ...datasetCtx(loaded, ['val_dataloader', 'dataset']), onWarning: quiet });
+  const ds = buildDataset(loaded.cfg.val_dataloader!.dataset, { ...datasetCtx(loaded, ['val_dataloader', 'dataset']), onWarning: quiet });
   const ev = new VocEvaluator(ds.classes.length, [0.5], 'area');
   const index = new Map<string, number>();
   for (let i = 0; i < ds.length; i++) index.set(ds.groundTruth(i).imageId, i);

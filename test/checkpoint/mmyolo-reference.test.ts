@@ -10,7 +10,7 @@ import { stateDictOrder, torchShape } from '../../src/checkpoint/mmyolo-params';
 import { loadTrainConfig } from '../../src/train/config';
 import { buildModel } from '../../src/train/prepare';
 import { loadWeights, WeightMap } from '../../src/train/state';
-import { distToSides } from '../../src/train/model/head';
+import { distToSides, type HeadOutputs } from '../../src/train/model/head';
 import { PyDict } from '../../src/checkpoint/pickle-read';
 
 const REF = 'test/fixtures/mmyolo-reference';
@@ -88,7 +88,7 @@ test('MMYOLO YOLOv8 checkpoint loads completely and reproduces the head outputs 
   const root = io.root as PyDict;
   const input = root.get('input') as TorchTensor;
   const inp = tf.transpose(tf.tensor4d(await io.readFloat32(input), input.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D;
-  const out = det.forward(inp, { training: false, bnUpdates: [] });
+  const out = det.forward(inp, { training: false, bnUpdates: [] }) as HeadOutputs;
   const cls = out.cls.dataSync() as Float32Array;
   const sides = distToSides(out.reg).dataSync() as Float32Array;
   const [refCls, refBox] = root.get('outputs') as TorchTensor[][];

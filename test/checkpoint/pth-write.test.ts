@@ -26,7 +26,7 @@ function trainer(seed: number) {
   const loaded = loadTrainConfig(DEMO, w0125);
   const { store, det } = buildModel(loaded, seed);
   const ema = new ExpMomentumEMA(store.stateDict(), 0.0001, 2000, true, new Set(store.buffers.keys()));
-  const opt = new Optimizer(store, loaded.cfg.optim_wrapper, 8);
+  const opt = new Optimizer(store, loaded.cfg.optim_wrapper!);
   return { loaded, store, det, ema, opt, scaler: new LossScaler(), counts: new BatchCounts(store) };
 }
 

@@ -59,3 +59,21 @@ test('mmyolo runner refuses incomplete settings with a message naming the settin
 test('rendered command line quotes only what a shell would split', () => {
   assert.equal(renderCommandLine({ command: 'python', args: ['tools/train.py', '/a b/c.py', "it's"] }), `python tools/train.py '/a b/c.py' 'it'\\''s'`);
 });
+
+test('resume: both runners take --resume CKPT; MMYOLO gets it before --cfg-options, which takes the rest', () => {
+  const b = buildTrainCommand({ kind: 'builtin', node: 'node', cli: '/ext/bin/yololab.js', cwd: '/ws' }, { ...req, resume: '/w/iter_4.ckpt' });
+  assert.deepEqual(b.args.slice(-2), ['--resume', '/w/iter_4.ckpt']);
+  const m = buildTrainCommand({ kind: 'mmyolo', python: 'python', root: '/src/mmyolo', gpus: 1, launcher: 'none' }, { ...req, seed: 1, resume: '/w/epoch_3.pth' });
+  assert.deepEqual(m.args.slice(2), ['--work-dir', req.workDir, '--resume', '/w/epoch_3.pth', '--cfg-options', 'randomness.seed=1']);
+});
+
+test('the stop notice says what each runner does on Ctrl-C: the built-in trainer saves, MMEngine does not', () => {
+  const builtin = buildTrainCommand({ kind: 'builtin', node: 'node', cli: '/ext/bin/yololab.js', cwd: '/ws' }, req);
+  assert.match(builtin.stopNotice, /^sending SIGINT: .*finishes its step, saves a checkpoint/);
+  const base = { kind: 'mmyolo' as const, python: 'python', root: '/src/mmyolo', gpus: 1, launcher: 'none' as const };
+  for (const c of [buildTrainCommand(base, req), buildTrainCommand({ ...base, gpus: 2 }, req), buildTrainCommand({ ...base, launcher: 'slurm', partition: 'p' }, req)]) {
+    assert.match(c.stopNotice, /KeyboardInterrupt and saves nothing/, c.command);
+    assert.doesNotMatch(c.stopNotice, /saves a checkpoint/, c.command);
+  }
+  assert.match(buildTrainCommand({ ...base, launcher: 'slurm', partition: 'p' }, req).stopNotice, /^sending SIGINT twice/);
+});

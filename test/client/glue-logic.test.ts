@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readSettings, resolveSettingPath } from '../../client/settings';
 import { configName, looksLikeConfig } from '../../client/config-detect';
-import { linkTargetUri, previewLinks, validateMergedResult } from '../../client/preview/merged-links';
 import { contentSecurityPolicy, makeNonce, metricsHtml } from '../../client/webview/html';
 import { MetricsHub } from '../../client/runs/metrics-hub';
 import { CrashBudget } from '../../client/restart-policy';
@@ -41,22 +40,6 @@ test('config detection: files under configs/ or using _base_, not ordinary Pytho
   assert.equal(configName('/ws/configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py'), 'yolov8_s_syncbn_fast_8xb16-500e_coco');
 });
 
-test('preview links cover each line\'s key and point at where it was set', () => {
-  const src = { uri: 'file:///ws/configs/base.py', line: 11, character: 4 };
-  const r = validateMergedResult({
-    text: "max_epochs = 300\nmodel = dict(\n    type='YOLODetector',\n    'data_root': 'x',\n)\n",
-    lines: [src, null, { uri: 'file:///ws/configs/child.py', line: 2, character: 0 }, src, 'garbage'],
-    diagnostics: [],
-  });
-  assert.ok(typeof r !== 'string');
-  const links = previewLinks(r);
-  assert.deepEqual(links.map((l) => [l.line, l.start, l.end]), [[0, 0, 10], [2, 4, 8], [3, 4, 15]]);
-  assert.equal(links[1].target.uri, 'file:///ws/configs/child.py');
-  assert.equal(linkTargetUri(src), 'file:///ws/configs/base.py#L12,5');
-  assert.equal(validateMergedResult(null), 'the language server sent no merged config');
-  assert.equal(validateMergedResult({ lines: [] }), 'the merged config reply has no text');
-});
-
 test('webview HTML: strict CSP, only the nonce-bearing bundle may run, no remote origins', () => {
   const nonce = makeNonce();
   assert.notEqual(nonce, makeNonce());
@@ -78,7 +61,7 @@ test('metrics hub: a panel opened late is replayed every run and record; live up
   hub.addRun('a', 'demo/1', true);
   hub.addRecords('a', [{ loss: 3, iter: 1, step: 1 }]);
   hub.addRecords('a', [{ loss: 2, iter: 2, step: 2 }]);
-  hub.endRun('a', 0);
+  hub.endRun('a', 'stopped');
   hub.addRun('b', 'mmyolo/2', false);
   const replay = hub.replay();
   assert.deepEqual(replay.map((m) => m.type), ['run', 'records', 'runEnded', 'run']);

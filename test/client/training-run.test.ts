@@ -17,7 +17,7 @@ function start(iters: number, extra: string[] = [], graceMs = 5000) {
   let exit: { code: number | null } | undefined;
   const run = new TrainingRun(
     'scripted',
-    { command: process.execPath, args: [trainer, workDir, String(iters), ...extra], cwd: os.tmpdir(), stopStyle: 'interrupt' },
+    { command: process.execPath, args: [trainer, workDir, String(iters), ...extra], cwd: os.tmpdir(), stopStyle: 'interrupt', stopNotice: 'sending SIGINT: the scripted trainer saves and exits' },
     workDir,
     {
       output: (t) => (log += t),
@@ -67,7 +67,7 @@ test('a command that does not exist ends the run with a clear message, not a cra
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-run-'));
   let log = '';
   let code: number | null | undefined;
-  const run = new TrainingRun('missing', { command: 'yololab-no-such-python', args: [], cwd: workDir, stopStyle: 'interrupt' }, workDir, {
+  const run = new TrainingRun('missing', { command: 'yololab-no-such-python', args: [], cwd: workDir, stopStyle: 'interrupt', stopNotice: 'sending SIGINT: the scripted trainer saves and exits' }, workDir, {
     output: (t) => (log += t),
     progress: () => {},
     records: () => {},
@@ -91,7 +91,7 @@ test('interruptNow sends Ctrl-C without waiting, and the trainer still saves and
 test('a failed run names the line that says why it failed', async () => {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-run-'));
   const script = "console.log('loading'); console.error('cfg.py:3:7: error: no such base'); console.log('bye'); process.exit(1)";
-  const run = new TrainingRun('failing', { command: process.execPath, args: ['-e', script], cwd: workDir, stopStyle: 'interrupt' }, workDir, {
+  const run = new TrainingRun('failing', { command: process.execPath, args: ['-e', script], cwd: workDir, stopStyle: 'interrupt', stopNotice: 'sending SIGINT: the scripted trainer saves and exits' }, workDir, {
     output: () => {},
     progress: () => {},
     records: () => {},

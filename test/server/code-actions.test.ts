@@ -66,7 +66,7 @@ test('propagation trap: the fix writes the stale keys again inside the dict the 
     BASE + "#- configs/yolov8/yolov8_s_syncbn_fast_8xb16-100e_voc.py$0\n_base_ = '../_base_/base.py'\nnum_classes = 20\nmodel = dict(backbone=dict(deepen_factor=0.5))\n",
     'propagation-trap',
     expect`
-      # Write the 1 stale key again here
+      # Recompute model.bbox_head.head_module.num_classes here, as the base does
       #- configs/yolov8/yolov8_s_syncbn_fast_8xb16-100e_voc.py
       _base_ = '../_base_/base.py'
       num_classes = 20
@@ -82,7 +82,7 @@ test('a misspelt file name: rename it and update the configs that inherit from i
     BASE + "#- configs/yolov8/yolov8_n_syncbn_fast_8x16b-500e_coco.py$0\n_base_ = '../_base_/base.py'\n#- configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py\n_base_ = './yolov8_n_syncbn_fast_8x16b-500e_coco.py'\n",
     'filename-misspelling',
     expect`
-      # Rename to yolov8_n_syncbn_fast_8xb16-500e_coco.py (and update _base_ references)
+      # Rename to yolov8_n_syncbn_fast_8xb16-500e_coco.py (and update its references)
       #- configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py
       _base_ = './yolov8_n_syncbn_fast_8xb16-500e_coco.py'
       # move configs/yolov8/yolov8_n_syncbn_fast_8x16b-500e_coco.py -> configs/yolov8/yolov8_n_syncbn_fast_8xb16-500e_coco.py

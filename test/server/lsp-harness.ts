@@ -74,6 +74,8 @@ export class LspClient {
   /** Latest diagnostics per URI. */
   readonly diagnostics = new Map<string, Diag[]>();
   readonly messages: { type: number; message: string }[] = [];
+  /** window/logMessage: what the "YOLO Lab" output channel shows. */
+  readonly logs: { type: number; message: string }[] = [];
   readonly progress: unknown[] = [];
   private waiters: (() => void)[] = [];
   private versions = new Map<string, number>();
@@ -110,7 +112,10 @@ export class LspClient {
       this.messages.push(p);
       this.wake();
     });
-    this.conn.onNotification('window/logMessage', () => undefined);
+    this.conn.onNotification('window/logMessage', (p: { type: number; message: string }) => {
+      this.logs.push(p);
+      this.wake();
+    });
     this.conn.onNotification('$/progress', (p: unknown) => {
       this.progress.push(p);
       this.wake();

@@ -29,15 +29,19 @@ optim_wrapper = dict(optimizer=dict(lr=0.02))
 
 test('the merged config, each line linked to the file and line that set it', async () => {
   check(renderPreview(await workspaceFrom(FAMILY)), expect`
+    # s.py sets 2 keys: 2 changed  # <- configs/s.py:1
+    deepen_factor = 0.5  # was 0.33 (base.py:1)  # <- configs/s.py:2
+    optim_wrapper.optimizer.lr = 0.02  # was 0.01 (base.py:3)  # <- configs/s.py:3
+    #
+    # Still computed by the bases from the old deepen_factor (propagation trap):
+    #   model.backbone.deepen_factor = 0.33 (base.py:2)  # <- configs/_base_/base.py:2
+
+    # ---- the merged config, as MMEngine prints it (keys sorted) ----
     deepen_factor = 0.5  # <- configs/s.py:2
     model = dict(  # <- configs/_base_/base.py:2
-        type='YOLODetector',  # <- configs/_base_/base.py:2
-        backbone=dict(type='YOLOv8CSPDarknet', deepen_factor=0.33),  # <- configs/_base_/base.py:2
-    )
-    optim_wrapper = dict(  # <- configs/s.py:3
-        type='OptimWrapper',  # <- configs/_base_/base.py:3
-        optimizer=dict(type='SGD', lr=0.02),  # <- configs/s.py:3
-    )
+        backbone=dict(deepen_factor=0.33, type='YOLOv8CSPDarknet'),  # <- configs/_base_/base.py:2
+        type='YOLODetector')  # <- configs/_base_/base.py:2
+    optim_wrapper = dict(optimizer=dict(lr=0.02, type='SGD'), type='OptimWrapper')  # <- configs/s.py:3
   `);
 });
 
@@ -46,15 +50,19 @@ test('while the text is broken: the last version that loaded, and the error', as
   features.diagnostics(f.ws, f.file);
   f.ws.setBuffer(f.file, f.text('configs/s.py').replace('lr=0.02))', 'lr=0.02'));
   check(renderPreview(f), expect`
+    # s.py sets 2 keys: 2 changed  # <- configs/s.py:1
+    deepen_factor = 0.5  # was 0.33 (base.py:1)  # <- configs/s.py:2
+    optim_wrapper.optimizer.lr = 0.02  # was 0.01 (base.py:3)  # <- configs/s.py:3
+    #
+    # Still computed by the bases from the old deepen_factor (propagation trap):
+    #   model.backbone.deepen_factor = 0.33 (base.py:2)  # <- configs/_base_/base.py:2
+
+    # ---- the merged config, as MMEngine prints it (keys sorted) ----
     deepen_factor = 0.5  # <- configs/s.py:2
     model = dict(  # <- configs/_base_/base.py:2
-        type='YOLODetector',  # <- configs/_base_/base.py:2
-        backbone=dict(type='YOLOv8CSPDarknet', deepen_factor=0.33),  # <- configs/_base_/base.py:2
-    )
-    optim_wrapper = dict(  # <- configs/s.py:3
-        type='OptimWrapper',  # <- configs/_base_/base.py:3
-        optimizer=dict(type='SGD', lr=0.02),  # <- configs/s.py:3
-    )
+        backbone=dict(deepen_factor=0.33, type='YOLOv8CSPDarknet'),  # <- configs/_base_/base.py:2
+        type='YOLODetector')  # <- configs/_base_/base.py:2
+    optim_wrapper = dict(optimizer=dict(lr=0.02, type='SGD'), type='OptimWrapper')  # <- configs/s.py:3
     ! showing the last version that loaded (configs/s.py:1)
     ! error: '(' was never closed [syntax-error] (configs/s.py:3)
     ! error: '(' was never closed [syntax-error] (configs/s.py:3)
@@ -73,9 +81,12 @@ test('Restricted Mode: environment variables show as placeholders in the preview
   try {
     const fixture = "data_root = '{{$YOLOLAB_TEST_SECRET:data/coco/}}'\nworkers = {{'$YOLOLAB_TEST_SECRET:4'}}\nkey = '{{$YOLOLAB_TEST_SECRET:}}'\n";
     check(renderPreview(await workspaceFrom(fixture, { trusted: false })), expect`
+      # main.py has no _base_: everything below is set here
+
+      # ---- the merged config, as MMEngine prints it (keys sorted) ----
       data_root = '\${YOLOLAB_TEST_SECRET}'  # <- configs/main.py:1
-      workers = 4  # <- configs/main.py:2
       key = '\${YOLOLAB_TEST_SECRET}'  # <- configs/main.py:3
+      workers = 4  # <- configs/main.py:2
     `);
   } finally {
     delete process.env.YOLOLAB_TEST_SECRET;

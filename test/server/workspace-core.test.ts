@@ -12,7 +12,8 @@ import { completionContext } from '../../src/workspace/completion-context';
 import { ConfigMatcher, globToRegExp } from '../../src/workspace/config-files';
 import { formatValue } from '../../src/workspace/hover';
 import { countOverrides } from '../../src/workspace/outline';
-import { addDeleteEdit, rebindEdits } from '../../src/workspace/quick-fixes';
+import { addDeleteEdit } from '../../src/workspace/quick-fixes';
+import { propagationFix } from '../../src/workspace/trap-fix';
 import { movedPath, specFor } from '../../src/workspace/rename-edits';
 import { WorkspaceIndex } from '../../src/workspace/workspace-index';
 
@@ -35,7 +36,7 @@ describe('completion context', () => {
   });
   test('the top level completes names; type= completes types', () => {
     assert.deepEqual(ctx('x = 1\nmax_|'), { kind: 'key', keyPath: [], prefix: 'max_', written: ['x'] });
-    assert.deepEqual(ctx("model = dict(type='YOLO|"), { kind: 'type-value', prefix: 'YOLO', quote: "'" });
+    assert.deepEqual(ctx("model = dict(type='YOLO|"), { kind: 'type-value', prefix: 'YOLO', quote: "'", owners: ['model'] });
   });
 });
 
@@ -116,7 +117,7 @@ describe('values and fixes', () => {
     assert.deepEqual(countOverrides(mk({ e: { _delete_: true, g: 1 } }), base), { overridden: 1, added: 0 });
   });
 
-  test('rebind edits append a new top-level dict when the child has none, and use quoted keys in literals', () => {
+  test('the trap fix writes a new top-level dict when the child has none, and uses quoted keys in literals', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-fix-'));
     try {
       fs.writeFileSync(path.join(dir, 'base.py'), 'n = 1\nmodel = dict(head=dict(n=n))\n');
@@ -124,12 +125,16 @@ describe('values and fixes', () => {
       fs.writeFileSync(path.join(dir, 'b.py'), "_base_ = './base.py'\nn = 2\nmodel = {'head': {}}\n");
       const loader = new ConfigLoader();
       const a = loadConfig(path.join(dir, 'a.py'), { loader }).unit;
-      const ea = rebindEdits(a, [{ path: ['model', 'head', 'n'], expr: 'n' }]);
+      const fa = propagationFix(a, 'n');
+      assert.ok('fix' in fa);
+      const ea = fa.fix.edits;
       assert.equal(ea.length, 1);
-      assert.equal(ea[0].newText, 'model = dict(head=dict(n=n))\n');
-      assert.deepEqual(ea[0].range.start, { line: 2, col: 0 });
+      assert.equal(ea[0].newText, '\nmodel = dict(head=dict(n=n))');
+      assert.deepEqual(ea[0].range.start, { line: 1, col: 5 });
       const b = loadConfig(path.join(dir, 'b.py'), { loader }).unit;
-      const eb = rebindEdits(b, [{ path: ['model', 'head', 'n'], expr: 'n' }]);
+      const fb = propagationFix(b, 'n');
+      assert.ok('fix' in fb);
+      const eb = fb.fix.edits;
       assert.equal(eb[0].newText, "'n': n");
       assert.deepEqual(eb[0].range.start, { line: 2, col: 18 });
       const del = addDeleteEdit(b, { start: { line: 2, col: 8 }, end: { line: 2, col: 20 } });

@@ -55,6 +55,21 @@ test('an anchor claimed by two gts goes to the one it overlaps most', () => {
   assert.equal(a.gtIndex[3], 0);
 });
 
+test('a prior claimed by two gts goes to the gt it overlaps most of all, even one that did not claim it', () => {
+  // select_highest_overlaps (mmyolo/models/task_modules/assigners/utils.py L61-75) takes
+  // overlaps.argmax over every gt: gts A [0,0,16,16] and B [0,0,10,10] contain anchor 0 (4,4)
+  // and claim it; gt C [5,0,16,8] does not contain (4,4), but anchor 0 predicts exactly C's box.
+  const gts = [0, 0, 16, 16, 0, 0, 10, 10, 5, 0, 16, 8];
+  const predBoxes = new Float32Array([5, 0, 16, 8, 0, 0, 16, 16, 0, 0, 16, 16, 0, 0, 16, 16]);
+  const scores = new Float32Array(4 * 3).fill(0.5);
+  const a = assignTaskAligned(scores, predBoxes, priors, gts, [0, 1, 2], 3, iouCfg);
+  assert.equal(a.gtIndex[0], 2, 'anchor 0 goes to C');
+  assert.deepEqual([...a.boxes.subarray(0, 4)], [5, 0, 16, 8]);
+  // Its soft target is C's normalised metric: C's only positive, so metric / metric * IoU 1 = 1.
+  assert.ok(Math.abs(a.scores[0 * 3 + 2] - 1) < 1e-6, `${a.scores[2]}`);
+  assert.equal(a.scores[0 * 3 + 0] + a.scores[0 * 3 + 1], 0);
+});
+
 test('no ground truth: every anchor is negative with zero targets', () => {
   const a = assignTaskAligned(new Float32Array(8).fill(0.5), new Float32Array(16), priors, [], [], 2, iouCfg);
   assert.equal(a.fg.reduce((s, v) => s + v, 0), 0);

@@ -72,6 +72,8 @@ test('freezing: frozen_stages, norm_eval, freeze_all and lr_mult=0 keep those te
   const cfg = config(
     "model['backbone']['frozen_stages'] = 1\n" +
       "model['backbone']['norm_eval'] = True\n" +
+      // custom_keys are read by MMEngine's default constructor (YOLOv5OptimizerConstructor ignores them).
+      "optim_wrapper['constructor'] = 'DefaultOptimWrapperConstructor'\n" +
       "optim_wrapper['paramwise_cfg'] = dict(custom_keys={'bbox_head.head_module.cls_preds.0': dict(lr_mult=0.0)})\n",
   );
   const init = await initialWeights(cfg, 5);
@@ -102,7 +104,7 @@ test('freeze_all on the neck; nothing left to train is an error', async () => {
   const ck = await checkpointTensors(r.lastCheckpoint!);
   for (const k of init.keys()) if (k.startsWith('neck.')) assert.ok(same(ck.tensors.get(k)!.data, init.get(k)!), `${k} must stay bit-identical`);
   assert.ok(!same(ck.tensors.get('backbone.stem.conv.weight')!.data, init.get('backbone.stem.conv.weight')!));
-  const all = config("model['backbone']['frozen_stages'] = 4\nmodel['neck']['freeze_all'] = True\noptim_wrapper['paramwise_cfg'] = dict(custom_keys={'bbox_head': dict(lr_mult=0.0)})\n");
+  const all = config("model['backbone']['frozen_stages'] = 4\nmodel['neck']['freeze_all'] = True\noptim_wrapper['constructor'] = 'DefaultOptimWrapperConstructor'\noptim_wrapper['paramwise_cfg'] = dict(custom_keys={'bbox_head': dict(lr_mult=0.0)})\n");
   await assert.rejects(() => train({ config: all, workDir: join(dir, 'f-c'), echo: quiet, tty: false, backend: 'wasm', maxIters: 1 }), /nothing left to train/);
 });
 

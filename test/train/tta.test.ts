@@ -18,7 +18,7 @@ test('TestTimeAug expands into scale x flip linear pipelines', () => {
   ]);
   assert.equal(views.length, 6);
   assert.deepEqual(views[0].map((t) => t.type), ['LoadImageFromFile', 'YOLOv5KeepRatioResize', 'LetterResize', 'mmdet.RandomFlip', 'mmdet.LoadAnnotations', 'mmdet.PackDetInputs']);
-  assert.deepEqual(views.map((v) => [v[1].scale[0], v[3].prob]), [[640, 1], [640, 0], [320, 1], [320, 0], [960, 1], [960, 0]]);
+  assert.deepEqual(views.map((v) => [(v[1].scale as number[])[0], v[3].prob]), [[640, 1], [640, 0], [320, 1], [320, 0], [960, 1], [960, 0]]);
   assert.deepEqual(ttaCfgOf({ type: 'mmdet.DetTTAModel', tta_cfg: { nms: { type: 'nms', iou_threshold: 0.65 }, max_per_img: 300 } }), { iouThr: 0.65, maxPerImg: 300 });
   assert.throws(() => ttaCfgOf({ type: 'SegTTAModel' }), /unsupported type 'SegTTAModel'/);
 });
@@ -65,4 +65,32 @@ test('views are merged by class-aware NMS with max_per_img', () => {
   // [1,0,10,10] (IoU 0.9 with the 0.9 box, same class) is suppressed; the class-1 box at the same place is kept.
   assert.deepEqual(Array.from(merged.scores).map((s) => +s.toFixed(2)), [0.9, 0.7]);
   assert.deepEqual(Array.from(merged.labels), [0, 1]);
+});
+
+test('a flipped view is flipped back about the original width after un-padding, as DetTTAModel does', async () => {
+  await tf.setBackend('cpu');
+  const det = detector();
+  // 134x200 original letterboxed to 64x64 with 10 px left and 11 px right padding. MMYOLO
+  // un-pads with the view's pad_param and rescales (yolov5_head.py L420-427), clips (L436-437),
+  // then DetTTAModel flips about ori_shape (mmdet/models/test_time_augs/det_tta.py L67-75,
+  // bbox_flip: x1' = W - x2): the asymmetric padding is not mirrored.
+  const s = sample(true);
+  s.meta = { ...s.meta, oriWidth: 134, oriHeight: 200, pad: [0, 0, 10, 11] };
+  const scores = Float32Array.from([0, 0.9]);
+  const out = det.postprocess(scores, Float32Array.from([20, 8, 40, 24]), 0, 1, s);
+  const want = [134 - (40 - 10) / 0.32, 8 / 0.32, 134 - (20 - 10) / 0.32, 24 / 0.32].map(Math.fround);
+  Array.from(out.bboxes).forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-3, `${out.bboxes} vs ${want}`));
+});
+
+test('boxes are clipped to the image after NMS, not before (predict_by_feat, yolov5_head.py L430-437)', async () => {
+  await tf.setBackend('cpu');
+  const det = detector();
+  // Two same-class boxes reaching past the right edge of a 200x100 image (scale 1, no padding):
+  // unclipped their IoU is 0.5 < 0.7, so both survive NMS; clipped first they would be identical.
+  const s = sample(false);
+  s.meta = { ...s.meta, oriWidth: 200, oriHeight: 100, scaleFactor: [1, 1], pad: [0, 0, 0, 0] };
+  const scores = Float32Array.from([0.9, 0, 0.8, 0]);
+  const out = det.postprocess(scores, Float32Array.from([180, 0, 260, 50, 180, 0, 340, 50]), 0, 2, s);
+  assert.deepEqual(Array.from(out.scores).map((v) => +v.toFixed(2)), [0.9, 0.8]);
+  assert.deepEqual(Array.from(out.bboxes), [180, 0, 200, 50, 180, 0, 200, 50]);
 });

@@ -13,6 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import { isBatchCount } from '../../checkpoint/mmyolo-params';
 import { cleanStaleTemps, LoadedCheckpoint, savePthCheckpoint, SaveOptions } from '../checkpoint';
 import { BatchCounts } from '../state';
+import type { HookCfg } from '../config-types';
 import type { TrainRun } from '../train-run';
 import { Hook, priorityOf, priorities } from './hook';
 import { validationDue } from '../loop';
@@ -23,9 +24,16 @@ export class CheckpointHook implements Hook {
   private pendingEpoch?: number;
   private counts?: BatchCounts;
   private bestFile?: string;
+  private readonly interval: number;
+  private readonly saveBest?: string;
+  private readonly maxKeep: number;
 
-  constructor(private cfg: Record<string, any>) {
+  // Settings are read here, at the start of the run, so the not-applied report sees them used.
+  constructor(cfg: HookCfg) {
     this.priority = priorityOf(cfg, priorities.VERY_LOW);
+    this.interval = (cfg.interval as number | undefined) ?? 1;
+    this.saveBest = cfg.save_best ? String(cfg.save_best) : undefined;
+    this.maxKeep = (cfg.max_keep_ckpts as number | undefined) ?? -1;
   }
 
   private batchCounts(run: TrainRun): BatchCounts {
@@ -78,14 +86,14 @@ export class CheckpointHook implements Hook {
 
   afterTrainEpoch(run: TrainRun): void {
     const done = run.epoch + 1;
-    if (done % (this.cfg.interval ?? 1) !== 0 && done !== run.maxEpochs && !run.stopped) return;
+    if (done % this.interval !== 0 && done !== run.maxEpochs && !run.stopped) return;
     if (validationDue(run, done)) this.pendingEpoch = done;
     else this.saveEpoch(run, done);
   }
 
   afterValEpoch(run: TrainRun, metrics: Record<string, number>): void {
-    const key = this.cfg.save_best && this.cfg.save_best !== 'auto' ? String(this.cfg.save_best) : Object.keys(metrics)[0];
-    if (this.cfg.save_best && key in metrics && metrics[key] > run.bestMetric) {
+    const key = this.saveBest && this.saveBest !== 'auto' ? this.saveBest : Object.keys(metrics)[0];
+    if (this.saveBest && key in metrics && metrics[key] > run.bestMetric) {
       run.bestMetric = metrics[key];
       const file = join(run.workDir, `best_${key.replace(/\//g, '_')}_epoch_${run.epoch}.pth`);
       for (const old of readdirSync(run.workDir)) if (old.startsWith('best_') && /\.(pth|ckpt)$/.test(old) && old !== basename(file)) unlinkSync(join(run.workDir, old));
@@ -110,7 +118,7 @@ export class CheckpointHook implements Hook {
   private saveEpoch(run: TrainRun, epoch: number): void {
     this.save(run, join(run.workDir, `epoch_${epoch}.pth`), epoch, 0);
     cleanStaleTemps(run.workDir);
-    const keep = this.cfg.max_keep_ckpts ?? -1;
+    const keep = this.maxKeep;
     if (keep <= 0) return;
     const olds = readdirSync(run.workDir)
       .filter((n) => /^epoch_\d+\.(pth|ckpt)$/.test(n))

@@ -2,21 +2,13 @@
 // stage plugins (ContextBlock / NonLocal2d) appended after the chosen stages.
 import * as tf from '@tensorflow/tfjs';
 import { ForwardCtx, ParamStore } from '../params';
-import { ConvModule, CSPLayer, CSPLayerWithTwoConv, Module, NormCfg, SPPFBottleneck, defaultNorm, makeDivisible, makeRound } from './layers';
+import type { BackboneCfg } from '../config-types';
+import { notApplied } from '../not-applied';
+import { ConvModule, CSPLayer, CSPLayerWithTwoConv, Module, NormCfg, SPPFBottleneck, makeDivisible, makeRound } from './layers';
+import { checkAct, normOf } from './norm-act';
 import { buildPlugin } from './plugins';
 
-export interface BackboneCfg {
-  type: string;
-  deepen_factor?: number;
-  widen_factor?: number;
-  last_stage_out_channels?: number;
-  out_indices?: number[];
-  frozen_stages?: number;
-  norm_eval?: boolean;
-  norm_cfg?: { momentum?: number; eps?: number };
-  plugins?: Array<{ cfg: Record<string, any>; stages?: boolean[] }>;
-  [k: string]: unknown;
-}
+export type { BackboneCfg };
 
 export class CSPDarknet {
   readonly outChannels: number[] = [];
@@ -24,10 +16,13 @@ export class CSPDarknet {
   private outIndices: number[];
 
   constructor(store: ParamStore, cfg: BackboneCfg, prefix = 'backbone') {
-    const v8 = cfg.type === 'YOLOv8CSPDarknet';
+    const v8 = String(cfg.type).endsWith('YOLOv8CSPDarknet');
     const deepen = cfg.deepen_factor ?? 1;
     const widen = cfg.widen_factor ?? 1;
-    const norm: NormCfg = { momentum: cfg.norm_cfg?.momentum ?? defaultNorm.momentum, eps: cfg.norm_cfg?.eps ?? defaultNorm.eps };
+    const norm: NormCfg = normOf(cfg.norm_cfg);
+    checkAct(cfg.act_cfg);
+    if ((cfg.arch ?? 'P5') !== 'P5') notApplied(cfg, 'arch', 'the P5 architecture is built');
+    if ((cfg.input_channels ?? 3) !== 3) notApplied(cfg, 'input_channels', 'images have 3 channels');
     const last = cfg.last_stage_out_channels ?? 1024;
     const arch: Array<[number, number, number, boolean, boolean]> = v8
       ? [[64, 128, 3, true, false], [128, 256, 6, true, false], [256, 512, 6, true, false], [512, last, 3, true, true]]

@@ -1,15 +1,17 @@
-// YOLODetector: data preprocessor + backbone + neck + YOLOv8 head, built from the
-// model dict of a config; training loss and inference (decode, score threshold, NMS).
+// YOLODetector: data preprocessor + backbone + neck + a YOLOv8 or YOLOv5 head, built from the
+// model dict of a config; training loss and inference (decode, score threshold, NMS) as
+// MMYOLO's YOLOv5Head.predict_by_feat, which YOLOv8Head inherits.
 import * as tf from '@tensorflow/tfjs';
 import { batchedNms } from '../../boxes';
 import { DetSample, Detections } from '../../data/types';
-import { AssignerCfg, defaultAssigner } from '../assigner';
-import { BatchTargets, LossTerms, LossWeights, detectionLoss, prepareTargets, yolov8LossWeights } from '../loss';
+import type { ModelCfg } from '../config-types';
+import { BatchTargets } from '../loss';
+import { honour, notApplied } from '../not-applied';
 import { ForwardCtx, ParamStore } from '../params';
-import { CSPDarknet } from './backbone';
-import { HeadOutputs, YOLOv8HeadModule, decodeBoxes, distToSides, makePriors, Priors } from './head';
-import { PAFPN } from './neck';
 import { checkType } from '../registry';
+import { CSPDarknet } from './backbone';
+import { DetectionHead, HeadLoss, buildHead } from './heads';
+import { PAFPN } from './neck';
 
 export interface TestCfg {
   multi_label: boolean;
@@ -22,64 +24,37 @@ export interface TestCfg {
 export class YOLODetector {
   readonly backbone: CSPDarknet;
   readonly neck: PAFPN;
-  readonly head: YOLOv8HeadModule;
+  readonly head: DetectionHead;
   readonly numClasses: number;
   readonly testCfg: TestCfg;
-  readonly assigner: AssignerCfg;
-  readonly lossWeights: LossWeights;
   private mean: number[];
   private std: number[];
-  private priorCache = new Map<string, Priors>();
 
-  constructor(readonly store: ParamStore, model: Record<string, any>) {
+  constructor(readonly store: ParamStore, model: ModelCfg) {
     checkType(model, ['model'], 'YOLODetector');
     const dp = model.data_preprocessor ?? { type: 'YOLOv5DetDataPreprocessor', mean: [0, 0, 0], std: [255, 255, 255] };
     checkType(dp, ['model', 'data_preprocessor'], 'YOLOv5DetDataPreprocessor', 'DetDataPreprocessor');
     this.mean = dp.mean ?? [0, 0, 0];
     this.std = dp.std ?? [255, 255, 255];
+    // Images are decoded as RGB; MMCV reads BGR and bgr_to_rgb=True swaps it back.
+    if (dp.bgr_to_rgb === false) notApplied(dp, 'bgr_to_rgb', 'the network sees RGB');
+    else honour(dp);
     checkType(model.backbone, ['model', 'backbone'], 'YOLOv8CSPDarknet', 'YOLOv5CSPDarknet');
     checkType(model.neck, ['model', 'neck'], 'YOLOv8PAFPN', 'YOLOv5PAFPN');
-    const head = model.bbox_head;
-    checkType(head, ['model', 'bbox_head'], 'YOLOv8Head');
-    checkType(head.head_module, ['model', 'bbox_head', 'head_module'], 'YOLOv8HeadModule');
     this.backbone = new CSPDarknet(store, model.backbone);
     this.neck = new PAFPN(store, model.neck);
-    this.head = new YOLOv8HeadModule(store, head.head_module);
+    this.head = buildHead(store, model.bbox_head, model.train_cfg?.assigner);
     this.numClasses = this.head.numClasses;
     const tc = model.test_cfg ?? {};
+    if (tc.nms) checkType(tc.nms, ['model', 'test_cfg', 'nms'], 'nms');
     this.testCfg = {
-      multi_label: tc.multi_label ?? true,
+      // predict_by_feat: multi_label &= num_classes > 1
+      multi_label: (tc.multi_label ?? true) && this.numClasses > 1,
       nms_pre: tc.nms_pre ?? 30000,
       score_thr: tc.score_thr ?? 0.001,
       iou_threshold: tc.nms?.iou_threshold ?? 0.7,
       max_per_img: tc.max_per_img ?? 300,
     };
-    const asg = model.train_cfg?.assigner ?? {};
-    if (model.train_cfg?.assigner) checkType(asg, ['model', 'train_cfg', 'assigner'], 'BatchTaskAlignedAssigner');
-    this.assigner = {
-      topk: asg.topk ?? defaultAssigner.topk,
-      alpha: asg.alpha ?? defaultAssigner.alpha,
-      beta: asg.beta ?? defaultAssigner.beta,
-      eps: asg.eps ?? defaultAssigner.eps,
-      use_ciou: asg.use_ciou ?? defaultAssigner.use_ciou,
-    };
-    const lw = (k: string, types: string[], d: number) => {
-      if (!head[k]) return d;
-      checkType(head[k], ['model', 'bbox_head', k], ...types);
-      return head[k].loss_weight ?? d;
-    };
-    this.lossWeights = {
-      cls: lw('loss_cls', ['CrossEntropyLoss'], yolov8LossWeights.cls),
-      bbox: lw('loss_bbox', ['IoULoss'], yolov8LossWeights.bbox),
-      dfl: lw('loss_dfl', ['DistributionFocalLoss'], yolov8LossWeights.dfl),
-    };
-  }
-
-  priors(h: number, w: number): Priors {
-    const key = `${h}x${w}`;
-    let p = this.priorCache.get(key);
-    if (!p) this.priorCache.set(key, (p = makePriors(h, w, this.head.strides)));
-    return p;
   }
 
   /** Collates samples into one NHWC float batch, padding to a multiple of 32 (pad value 114, as LetterResize). */
@@ -90,7 +65,7 @@ export class YOLODetector {
     samples.forEach((s, n) => {
       for (let y = 0; y < s.height; y++) {
         const src = y * s.width * 3;
-        images.set(s.img.subarray(src, src + s.width * 3), ((n * h + y) * w) * 3);
+        images.set(s.img.subarray(src, src + s.width * 3), (n * h + y) * w * 3);
       }
     });
     return { images, h, w };
@@ -101,37 +76,34 @@ export class YOLODetector {
     return tf.div(tf.sub(x, tf.tensor1d(this.mean)), tf.tensor1d(this.std));
   }
 
-  forward(x: tf.Tensor4D, ctx: ForwardCtx): HeadOutputs {
-    return this.head.forward(this.neck.forward(this.backbone.forward(x, ctx), ctx), ctx);
+  features(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D[] {
+    return this.neck.forward(this.backbone.forward(x, ctx), ctx);
+  }
+
+  /** The head's raw outputs (for tests). */
+  forward(x: tf.Tensor4D, ctx: ForwardCtx): ReturnType<DetectionHead['forward']> {
+    return this.head.forward(this.features(x, ctx), ctx);
   }
 
   /** Training loss of a batch; call inside tf.variableGrads / tidy. */
-  loss(x: tf.Tensor4D, targets: BatchTargets, ctx: ForwardCtx): LossTerms & { numPos: number } {
-    const out = this.forward(x, ctx);
-    const priors = this.priors(x.shape[1], x.shape[2]);
-    const t = prepareTargets(out, priors, targets, this.assigner);
-    const terms = detectionLoss(out, priors, t, this.lossWeights);
-    return { ...terms, numPos: t.numPos };
+  loss(x: tf.Tensor4D, targets: BatchTargets, ctx: ForwardCtx): HeadLoss {
+    return this.head.loss(this.features(x, ctx), targets, x.shape[1], x.shape[2], ctx);
   }
 
   /** Inference on a batch; boxes mapped back to each sample's original image. */
   predict(samples: DetSample[]): Detections[] {
     const { images, h, w } = YOLODetector.collate(samples);
-    const priors = this.priors(h, w);
-    // Read outside tidy: tidy walks a returned typed array element by element.
-    const outs = tf.tidy(() => {
-      const out = this.forward(this.preprocess(images, samples.length, h, w), { training: false, bnUpdates: [] });
-      return [tf.sigmoid(out.cls), decodeBoxes(distToSides(out.reg), priors)];
+    let p!: ReturnType<DetectionHead['predict']>;
+    tf.tidy(() => {
+      p = this.head.predict(this.features(this.preprocess(images, samples.length, h, w), { training: false, bnUpdates: [] }), h, w, this.testCfg.score_thr);
     });
-    const [scores, boxes] = outs.map((t) => t.dataSync() as Float32Array);
-    tf.dispose(outs);
-    return samples.map((s, n) => this.postprocess(scores as Float32Array, boxes as Float32Array, n, priors.count, s));
+    return samples.map((s, n) => this.postprocess(p.scores, p.boxes, n, p.count, s));
   }
 
   postprocess(scores: Float32Array, boxes: Float32Array, n: number, A: number, s: DetSample): Detections {
     const C = this.numClasses;
     const tc = this.testCfg;
-    const cand: Array<[number, number, number]> = []; // anchor, class, score
+    const cand: Array<[number, number, number]> = []; // prior, class, score
     for (let a = 0; a < A; a++) {
       const base = (n * A + a) * C;
       if (tc.multi_label) {
@@ -151,21 +123,31 @@ export class YOLODetector {
     const [top, , left] = s.meta.pad;
     cand.forEach(([a, c, score], i) => {
       const o = (n * A + a) * 4;
-      let [x1, y1, x2, y2] = [boxes[o], boxes[o + 1], boxes[o + 2], boxes[o + 3]];
-      // A flip (TTA) was applied last, on the padded image of width s.width: undo it first.
-      if (s.meta.flip) [x1, x2] = [s.width - x2, s.width - x1];
-      // Undo LetterResize padding and the resize, then clip to the original image.
-      bb[i * 4] = Math.min(Math.max((x1 - left) / sx, 0), s.meta.oriWidth);
-      bb[i * 4 + 1] = Math.min(Math.max((y1 - top) / sy, 0), s.meta.oriHeight);
-      bb[i * 4 + 2] = Math.min(Math.max((x2 - left) / sx, 0), s.meta.oriWidth);
-      bb[i * 4 + 3] = Math.min(Math.max((y2 - top) / sy, 0), s.meta.oriHeight);
+      // Undo the LetterResize padding, then the resize (predict_by_feat, rescale=True).
+      bb[i * 4] = (boxes[o] - left) / sx;
+      bb[i * 4 + 1] = (boxes[o + 1] - top) / sy;
+      bb[i * 4 + 2] = (boxes[o + 2] - left) / sx;
+      bb[i * 4 + 3] = (boxes[o + 3] - top) / sy;
       sc[i] = score;
       lb[i] = c;
     });
     const keep = batchedNms(bb, sc, lb, tc.iou_threshold, tc.max_per_img);
+    // Clipped to the original image after NMS, as predict_by_feat does (yolov5_head.py L436-437).
+    const W = s.meta.oriWidth;
+    const H = s.meta.oriHeight;
+    const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
+    const out = new Float32Array(keep.length * 4);
+    keep.forEach((k, i) => {
+      let x1 = clip(bb[k * 4], W);
+      let x2 = clip(bb[k * 4 + 2], W);
+      // A TTA view flipped after resizing: mmdet's DetTTAModel flips its boxes back about the
+      // original image width (det_tta.py merge_aug_bboxes, bbox_flip with ori_shape).
+      if (s.meta.flip) [x1, x2] = [W - x2, W - x1];
+      out.set([x1, clip(bb[k * 4 + 1], H), x2, clip(bb[k * 4 + 3], H)], i * 4);
+    });
     return {
       imageId: s.meta.imageId,
-      bboxes: Float32Array.from(keep.flatMap((k) => [bb[k * 4], bb[k * 4 + 1], bb[k * 4 + 2], bb[k * 4 + 3]])),
+      bboxes: out,
       scores: Float32Array.from(keep.map((k) => sc[k])),
       labels: Int32Array.from(keep.map((k) => lb[k])),
     };

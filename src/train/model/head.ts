@@ -2,18 +2,12 @@
 // reg_max-bin distribution per box side (DFL), with MMYOLO's bias initialisation.
 import * as tf from '@tensorflow/tfjs';
 import { ForwardCtx, ParamStore } from '../params';
-import { Conv2d, ConvModule, NormCfg, defaultNorm, makeDivisible } from './layers';
+import type { HeadModuleCfg } from '../config-types';
+import { notApplied } from '../not-applied';
+import { Conv2d, ConvModule, NormCfg, makeDivisible } from './layers';
+import { checkAct, normOf } from './norm-act';
 
-export interface HeadModuleCfg {
-  type?: string;
-  num_classes: number;
-  in_channels: number[] | number;
-  widen_factor?: number;
-  reg_max?: number;
-  featmap_strides?: number[];
-  norm_cfg?: { momentum?: number; eps?: number };
-  [k: string]: unknown;
-}
+export type { HeadModuleCfg };
 
 export interface HeadOutputs {
   cls: tf.Tensor3D; // [B, A, num_classes] logits, levels concatenated (row-major per level)
@@ -28,7 +22,9 @@ export class YOLOv8HeadModule {
 
   constructor(store: ParamStore, cfg: HeadModuleCfg, prefix = 'bbox_head.head_module') {
     const w = cfg.widen_factor ?? 1;
-    const norm: NormCfg = { momentum: cfg.norm_cfg?.momentum ?? defaultNorm.momentum, eps: cfg.norm_cfg?.eps ?? defaultNorm.eps };
+    const norm: NormCfg = normOf(cfg.norm_cfg);
+    checkAct(cfg.act_cfg);
+    if ((cfg.num_base_priors ?? 1) !== 1) notApplied(cfg, 'num_base_priors', 'YOLOv8 has one prior per cell');
     this.strides = cfg.featmap_strides ?? [8, 16, 32];
     const inRaw = Array.isArray(cfg.in_channels) ? cfg.in_channels : this.strides.map(() => cfg.in_channels as number);
     const inC = inRaw.map((c) => makeDivisible(c, w));
@@ -44,6 +40,9 @@ export class YOLOv8HeadModule {
       const reg0 = new ConvModule(store, `${prefix}.reg_preds.${i}.0`, inC[i], regOut, 3, 1, 1, norm);
       const reg1 = new ConvModule(store, `${prefix}.reg_preds.${i}.1`, regOut, regOut, 3, 1, 1, norm);
       const reg2 = new Conv2d(store, `${prefix}.reg_preds.${i}.2`, regOut, 4 * this.regMax, 1, 1.0);
+      // The head's ConvModules keep MMCV's Kaiming init: YOLOv8HeadModule.init_weights only sets
+      // the prediction biases (yolov8_head.py L76-84) and, unlike the backbone and neck, resets no conv.
+      for (const m of ['cls_preds', 'reg_preds']) for (const j of [0, 1]) store.kaimingNormalFanOut(`${prefix}.${m}.${i}.${j}.conv.weight`);
       this.branches.push({ cls: [cls0, cls1, cls2], reg: [reg0, reg1, reg2] });
     });
   }

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain, concatChannels, conv2d, convAffine, convBatchNormTrain, isStockOps, kernelsActive, maxPoolSame, silu, splitChannels } from '../ops';
 import { ForwardCtx, ParamStore } from '../params';
 import type { RunningStats } from '../kernels/differentiable';
+import { pyRound } from '../py-math';
 
 export interface Module {
   forward(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D;
@@ -21,7 +22,8 @@ export function makeDivisible(x: number, widen: number, divisor = 8): number {
   return Math.ceil((x * widen) / divisor) * divisor;
 }
 export function makeRound(x: number, deepen: number): number {
-  return x > 1 ? Math.max(Math.round(x * deepen), 1) : x;
+  // Python's round(): 4.5 -> 4 (mmyolo/models/utils/misc.py make_round).
+  return x > 1 ? Math.max(pyRound(x * deepen), 1) : x;
 }
 
 export class BatchNorm implements Module {

@@ -2,19 +2,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { upsample2x } from '../ops';
 import { ForwardCtx, ParamStore } from '../params';
-import { ConvModule, CSPLayer, CSPLayerWithTwoConv, Module, NormCfg, defaultNorm, makeDivisible, makeRound } from './layers';
+import type { NeckCfg } from '../config-types';
+import { ConvModule, CSPLayer, CSPLayerWithTwoConv, Module, NormCfg, makeDivisible, makeRound } from './layers';
+import { checkAct, normOf } from './norm-act';
 
-export interface NeckCfg {
-  type: string;
-  in_channels: number[];
-  out_channels: number[] | number;
-  deepen_factor?: number;
-  widen_factor?: number;
-  num_csp_blocks?: number;
-  freeze_all?: boolean;
-  norm_cfg?: { momentum?: number; eps?: number };
-  [k: string]: unknown;
-}
+export type { NeckCfg };
 
 export class PAFPN {
   readonly outChannels: number[];
@@ -24,10 +16,11 @@ export class PAFPN {
   private bottomUp: Module[] = [];
 
   constructor(store: ParamStore, cfg: NeckCfg, prefix = 'neck') {
-    const v8 = cfg.type === 'YOLOv8PAFPN';
+    const v8 = String(cfg.type).endsWith('YOLOv8PAFPN');
     const d = cfg.deepen_factor ?? 1;
     const w = cfg.widen_factor ?? 1;
-    const norm: NormCfg = { momentum: cfg.norm_cfg?.momentum ?? defaultNorm.momentum, eps: cfg.norm_cfg?.eps ?? defaultNorm.eps };
+    const norm: NormCfg = normOf(cfg.norm_cfg);
+    checkAct(cfg.act_cfg);
     const inC = cfg.in_channels;
     const outC = Array.isArray(cfg.out_channels) ? cfg.out_channels : inC.map(() => cfg.out_channels as number);
     const nb = makeRound(cfg.num_csp_blocks ?? 3, d);

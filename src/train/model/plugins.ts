@@ -1,20 +1,17 @@
-// Backbone plugins from MMCV: ContextBlock (GCNet) and NonLocal2d. Both end in a
-// zero-initialised layer (MMCV's last_zero_init), so a fresh block is an identity; with
-// channel_mul fusion that zero goes through a sigmoid, so a fresh block halves x, as in MMCV.
+// Backbone plugins from MMCV: ContextBlock (GCNet) and NonLocal2d. MMCV initialises their last
+// layer to zero (a fresh block would be an identity), but in MMYOLO they sit inside the backbone,
+// whose init_weights then resets every nn.Conv2d to PyTorch's default (csp_darknet.py L145-154,
+// L290-299): so every conv weight and bias here starts as PyTorch's default init, and a fresh
+// plugin is not an identity. The LayerNorm of ContextBlock keeps weight 1, bias 0.
 import * as tf from '@tensorflow/tfjs';
 import { conv2d } from '../ops';
 import { ForwardCtx, ParamStore } from '../params';
+import type { PluginCfg } from '../config-types';
 import { Module } from './layers';
 
 function conv1x1(x: tf.Tensor4D, w: tf.Variable, b?: tf.Variable): tf.Tensor4D {
   const y = conv2d(x, w as tf.Tensor4D, 1, 0);
   return b ? tf.add(y, b) : y;
-}
-
-function zeroWeight(store: ParamStore, name: string, ci: number, co: number): tf.Variable {
-  const v = store.convWeight(name, 1, ci, co);
-  v.assign(tf.zerosLike(v));
-  return v;
 }
 
 export class ContextBlock implements Module {
@@ -28,14 +25,14 @@ export class ContextBlock implements Module {
     const fusions = cfg.fusion_types ?? ['channel_add'];
     if (!fusions.length || fusions.some((f) => f !== 'channel_add' && f !== 'channel_mul'))
       throw new Error(`ContextBlock: fusion_types must be a non-empty list of 'channel_add'/'channel_mul', got ${JSON.stringify(fusions)}`);
-    if (pooling === 'att') this.mask = { w: store.convWeight(`${name}.conv_mask.weight`, 1, channels, 1), b: store.bias(`${name}.conv_mask.bias`, 1, channels, 0) };
+    if (pooling === 'att') this.mask = { w: store.convWeight(`${name}.conv_mask.weight`, 1, channels, 1), b: store.bias(`${name}.conv_mask.bias`, 1, channels) };
     const branch = (key: string) => [
       store.convWeight(`${name}.${key}.0.weight`, 1, channels, planes),
       store.bias(`${name}.${key}.0.bias`, planes, channels),
       store.norm(`${name}.${key}.1.weight`, planes, 1, 'conv'), // LayerNorm is no _NormBase: decayed like conv weights
       store.norm(`${name}.${key}.1.bias`, planes, 0, 'bias'),
-      zeroWeight(store, `${name}.${key}.3.weight`, planes, channels),
-      store.bias(`${name}.${key}.3.bias`, channels, planes, 0),
+      store.convWeight(`${name}.${key}.3.weight`, 1, planes, channels),
+      store.bias(`${name}.${key}.3.bias`, channels, planes),
     ];
     if (fusions.includes('channel_add')) this.add = branch('channel_add_conv');
     if (fusions.includes('channel_mul')) this.mul = branch('channel_mul_conv');
@@ -85,21 +82,18 @@ export class NonLocal2d implements Module {
     if (!modes.includes(this.mode)) throw new Error(`NonLocal2d: mode must be one of ${modes.join(', ')}, got '${this.mode}'`);
     this.useScale = cfg.use_scale ?? true;
     this.subSample = cfg.sub_sample ?? false;
-    const small = (n: string, ci: number, co: number) => {
-      // MMCV: normal_init(std=0.01) for g/theta/phi.
-      const w = store.convWeight(`${name}.${n}.conv.weight`, 1, ci, co);
-      w.assign(tf.mul(w, 0.01 * Math.sqrt(3 * ci)));
-      this.p[`${n}.w`] = w;
-      this.p[`${n}.b`] = store.bias(`${name}.${n}.conv.bias`, co, ci, 0);
+    const conv = (n: string, ci: number, co: number) => {
+      this.p[`${n}.w`] = store.convWeight(`${name}.${n}.conv.weight`, 1, ci, co);
+      this.p[`${n}.b`] = store.bias(`${name}.${n}.conv.bias`, co, ci);
     };
-    small('g', channels, this.inter);
+    conv('g', channels, this.inter);
     if (this.mode !== 'gaussian') {
-      small('theta', channels, this.inter);
-      small('phi', channels, this.inter);
+      conv('theta', channels, this.inter);
+      conv('phi', channels, this.inter);
     }
     if (this.mode === 'concatenation') this.p['concat.w'] = store.convWeight(`${name}.concat_project.conv.weight`, 1, this.inter * 2, 1);
-    this.p['out.w'] = zeroWeight(store, `${name}.conv_out.conv.weight`, this.inter, channels);
-    this.p['out.b'] = store.bias(`${name}.conv_out.conv.bias`, channels, this.inter, 0);
+    this.p['out.w'] = store.convWeight(`${name}.conv_out.conv.weight`, 1, this.inter, channels);
+    this.p['out.b'] = store.bias(`${name}.conv_out.conv.bias`, channels, this.inter);
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
@@ -140,7 +134,7 @@ export class NonLocal2d implements Module {
 
 export const pluginTypes = ['ContextBlock', 'NonLocal2d'];
 
-export function buildPlugin(store: ParamStore, name: string, channels: number, cfg: Record<string, any>): Module {
+export function buildPlugin(store: ParamStore, name: string, channels: number, cfg: PluginCfg['cfg']): Module {
   const type = String(cfg.type ?? '').replace(/^mmcv\.|^mmdet\./, '');
   if (type === 'ContextBlock') return wrap(new ContextBlock(store, name, channels, cfg));
   if (type === 'NonLocal2d') return wrap(new NonLocal2d(store, name, channels, cfg));

@@ -1,4 +1,5 @@
-// What the extension does inside a real VS Code, checked through the public vscode API.
+// What the extension does inside a real VS Code, checked through the public vscode API: activation,
+// the language features, the server's restart, and Restricted Mode. Training: training.checks.ts.
 // The workspace is scripts/e2e's copy of test/e2e/fixtures/workspace (repo configs and demo data included);
 // YOLOLAB_E2E_FIXTURES points at test/client/fixtures (a run in real MMYOLO's format).
 import * as assert from 'node:assert/strict';
@@ -7,34 +8,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { MetricsHub } from '../../../client/runs/metrics-hub';
-import type { TrainingRun } from '../../../client/runs/training-run';
+import { Check, extensionApi, poll, ws } from './helpers';
 
-type Api = { training: unknown; hub: MetricsHub };
-
-async function poll<T>(what: string, fn: () => Promise<T> | T, ms = 30000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const ws = () => vscode.workspace.workspaceFolders![0].uri;
 const child = () => vscode.Uri.joinPath(ws(), 'configs/e2e/tiny_child.py');
-let api: Api;
 
 // In a workspace that is not trusted (Restricted Mode) reading configs still works; training is refused.
-export const untrustedChecks: [string, () => Promise<string | void>][] = [
+export const untrustedChecks: Check[] = [
   [
     'restricted mode: the workspace is not trusted and the extension still activates',
     async () => {
       assert.equal(vscode.workspace.isTrusted, false);
       const doc = await vscode.workspace.openTextDocument(child());
       await vscode.window.showTextDocument(doc);
-      api = await vscode.extensions.getExtension<Api>('yololab.yololab')!.activate();
+      await extensionApi();
     },
   ],
   [
@@ -61,15 +47,13 @@ export const untrustedChecks: [string, () => Promise<string | void>][] = [
   ],
 ];
 
-export const checks: [string, () => Promise<string | void>][] = [
+export const checks: Check[] = [
   [
     'the extension activates on a config and registers its commands',
     async () => {
       const doc = await vscode.workspace.openTextDocument(child());
       await vscode.window.showTextDocument(doc);
-      const ext = vscode.extensions.getExtension<Api>('yololab.yololab');
-      assert.ok(ext, 'extension yololab.yololab is installed');
-      api = await ext.activate();
+      await extensionApi();
       const all = await vscode.commands.getCommands(true);
       const ours = ['startTraining', 'stopTraining', 'showMergedConfig', 'showMetrics', 'openRun', 'restartServer'].map((c) => `yololab.${c}`);
       for (const c of ours) assert.ok(all.includes(c), `command ${c}`);
@@ -91,19 +75,26 @@ export const checks: [string, () => Promise<string | void>][] = [
     },
   ],
   [
-    'the merged preview is a read-only document whose lines link to the files that set them',
+    'the merged preview is a read-only document whose lines lead to the files that set them',
     async () => {
       await vscode.commands.executeCommand('yololab.showMergedConfig', child());
       const doc = await poll('the merged preview', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'yololab-merged'));
       assert.match(doc.getText(), /deepen_factor=0\.33/);
       assert.match(doc.getText(), /widen_factor=0\.5/);
+      // Shown as links: only the file:line of the values the child replaced (they are in the base).
       const links = await poll('document links', async () => {
         const l = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri);
         return l.length ? l : undefined;
       });
       const targets = new Set(links.map((l) => path.basename(l.target!.path)));
-      assert.ok(targets.has('tiny_base.py') && targets.has('tiny_child.py'), `link targets: ${[...targets]}`);
-      return `${doc.lineCount} lines, ${links.length} links to ${[...targets].join(', ')}`;
+      assert.deepEqual([...targets], ['tiny_base.py']);
+      // Every line leads to where it was set: the child's own change to the child.
+      const line = doc.getText().split('\n').findIndex((l) => l.startsWith('model.backbone.widen_factor = 0.5'));
+      assert.ok(line > 0, doc.getText().slice(0, 300));
+      const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', doc.uri, new vscode.Position(line, 2));
+      const to = defs.map((d) => path.basename(('targetUri' in d ? d.targetUri : d.uri).path));
+      assert.deepEqual(to, ['tiny_child.py']);
+      return `${doc.lineCount} lines, ${links.length} links to ${[...targets].join(', ')}; line ${line + 1} leads to ${to.join(', ')}`;
     },
   ],
   [
@@ -124,56 +115,6 @@ export const checks: [string, () => Promise<string | void>][] = [
         return hovers.some((h) => h.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('0.33')));
       });
       return `server pid ${before} killed, ${after} answers`;
-    },
-  ],
-  [
-    'a training started by command streams scalars to the metrics hub and stops on SIGINT',
-    async () => {
-      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-exthost-'));
-      const config = vscode.Uri.joinPath(ws(), 'configs/e2e/train_tiny.py');
-      const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', config, { prompt: false, workDir, seed: 1 });
-      assert.ok(run, 'the command returns the run');
-      const n = await poll('2 loss records', () => {
-        const recs = api.hub.replay().filter((m) => m.type === 'records' && m.id.includes(workDir)).flatMap((m) => (m.type === 'records' ? m.records : []));
-        return recs.filter((r) => 'loss' in r).length >= 2 ? recs.length : 0;
-      }, 180000);
-      await vscode.commands.executeCommand('yololab.stopTraining', run.id);
-      await poll('the run to exit', () => !run.running, 60000);
-      assert.equal(run.exitCode, 0);
-      return `${n} records before stop; progress ${JSON.stringify(run.progress)}`;
-    },
-  ],
-  [
-    'a config the trainer rejects ends the run with its one-line error, and a bad work dir is refused',
-    async () => {
-      const broken = vscode.Uri.joinPath(ws(), 'configs/e2e/broken_missing_base.py');
-      fs.writeFileSync(broken.fsPath, "_base_ = '../nowhere/missing.py'\n");
-      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-broken-'));
-      const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', broken, { prompt: false, workDir });
-      await poll('the failed run to exit', () => !run.running, 60000);
-      assert.equal(run.exitCode, 1);
-      const why = run.failureLine() ?? '';
-      assert.match(why, /broken_missing_base\.py:1:\d+: error: .*missing\.py/);
-      // a file where the work dir should be: refused with a message, no exception out of the command
-      const file = path.join(workDir, 'not-a-dir');
-      fs.writeFileSync(file, '');
-      const none = await vscode.commands.executeCommand('yololab.startTraining', broken, { prompt: false, workDir: path.join(file, 'sub') });
-      assert.equal(none, undefined);
-      return `exit ${run.exitCode}: ${why}`;
-    },
-  ],
-  [
-    'Open Run reads a run in real MMYOLO format',
-    async () => {
-      const fixtures = process.env.YOLOLAB_E2E_FIXTURES;
-      assert.ok(fixtures, 'YOLOLAB_E2E_FIXTURES is set');
-      await vscode.commands.executeCommand('yololab.openRun', vscode.Uri.file(path.join(fixtures, 'work_dirs')));
-      const recs = await poll('the MMYOLO run in the hub', () => {
-        const m = api.hub.replay().find((x) => x.type === 'records' && x.id.includes('20230115_093012'));
-        return m && m.type === 'records' ? m.records : undefined;
-      });
-      assert.equal(recs.length, 82);
-      return `${recs.length} records`;
     },
   ],
 ];

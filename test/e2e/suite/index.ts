@@ -1,11 +1,17 @@
 // Extension-host test suite: runs inside VS Code with the same `run()` contract as @vscode/test-electron's
-// extensionTestsPath, so one suite serves both launchers (electron/run.ts where VS Code can be downloaded,
+// extensionTestsPath, so one suite serves both launchers (electron.ts where VS Code can be downloaded,
 // scripts/e2e/run.sh's code-server route here). A tiny sequential runner instead of mocha: no extra dependency.
-import { checks as trustedChecks, untrustedChecks } from './extension.checks';
+// Each *.checks.ts exports `checks` (trusted workspace, run in order) and may export `untrustedChecks`
+// (Restricted Mode, scripts/e2e/run.sh's part C). A new area adds its file to this list.
+import * as core from './extension.checks';
+import * as training from './training.checks';
+import type { Check } from './helpers';
+
+const areas: { checks: Check[]; untrustedChecks?: Check[] }[] = [core, training];
 
 export async function run(): Promise<void> {
-  // scripts/e2e/run.sh's part C opens the workspace without trusting it
-  const checks = process.env.YOLOLAB_E2E_UNTRUSTED === '1' ? untrustedChecks : trustedChecks;
+  const untrusted = process.env.YOLOLAB_E2E_UNTRUSTED === '1';
+  const checks = areas.flatMap((a) => (untrusted ? a.untrustedChecks ?? [] : a.checks));
   let failed = 0;
   for (const [name, fn] of checks) {
     const t = Date.now();
