@@ -49,8 +49,7 @@ export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[
   else ok = tf.tidy(() => !tf.any(tf.logicalNot(tf.isFinite(value))).dataSync()[0]);
   let gradNorm: number | undefined;
   if (ok) {
-    if (opt.clipNorm !== undefined) gradNorm = opt.clip(named);
-    opt.apply(named);
+    gradNorm = opt.step(named);
     for (const u of ctx.bnUpdates) u.variable.assign(u.value);
   }
   const terms = Object.fromEntries(kept.map(([k, t]) => [k, t.dataSync()[0]]));

@@ -1411,3 +1411,73 @@ EXPORT(winograd_filter_out) void winograd_filter_out(const wino_grad_args *a, in
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// The optimizer: PyTorch's SGD (momentum, Nesterov, weight decay) over every parameter in
+// one call, and the gradients' sums of squares for clip_grad. Each value is rounded to
+// float32 after every operation, in the order tfjs's ops computed them before (optim.ts),
+// so the fused step gives the same bits as the per-parameter ops.
+
+typedef struct {
+  int32_t *counter;       // 0
+  int ntasks;             // 1
+  const int32_t *tasks;   // 2 [ntasks][3]: tensor, first element, end
+  const int32_t *tensors; // 3 [tensor][6]: param in, param out, grad, buf in, buf out, group
+  const float *groups;    // 4 [group][3]: lr, momentum, weight decay
+  int first;              // 5 the first step: buf = grad
+  int nesterov;           // 6
+  const float *scale;     // 7 the gradients' scale (clip_grad), or 0 for none
+} sgd_args;
+
+#define SGD_ELEMENT(LD, ST, SPLAT, ADD, MUL, SUB, I)                                                                  \
+  {                                                                                                                    \
+    __typeof__(LD(g + I)) gv = LD(g + I), pv = LD(pin + I), nb;                                                       \
+    if (scale) gv = MUL(gv, SPLAT(*scale));                                                                            \
+    if (wd != 0) gv = ADD(gv, MUL(pv, SPLAT(wd)));                                                                     \
+    nb = a->first ? gv : ADD(MUL(LD(bin + I), SPLAT(mom)), gv);                                                        \
+    ST(bout + I, nb);                                                                                                  \
+    __typeof__(nb) step = a->nesterov ? ADD(gv, MUL(nb, SPLAT(mom))) : nb;                                             \
+    ST(pout + I, SUB(pv, MUL(step, SPLAT(lr))));                                                                       \
+  }
+
+INLINE float sld(const float *p) { return *p; }
+INLINE void sst(float *p, float x) { *p = x; }
+INLINE float ssplat(float x) { return x; }
+INLINE float sadd(float a, float b) { return a + b; }
+INLINE float smul(float a, float b) { return a * b; }
+INLINE float ssub(float a, float b) { return a - b; }
+
+EXPORT(sgd_step) void sgd_step(const sgd_args *a, int tid) {
+  (void)tid;
+  const float *scale = a->scale;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    const int32_t *t = a->tasks + 3 * task;
+    const int32_t *d = a->tensors + 6 * t[0];
+    const float *pin = (const float *)(intptr_t)d[0], *g = (const float *)(intptr_t)d[2], *bin = (const float *)(intptr_t)d[3];
+    float *pout = (float *)(intptr_t)d[1], *bout = (float *)(intptr_t)d[4];
+    const float *gc = a->groups + 3 * d[5];
+    float lr = gc[0], mom = gc[1], wd = gc[2];
+    int i = t[1], end = t[2];
+    for (; i + 4 <= end; i += 4) SGD_ELEMENT(ld, st, splat, vadd, vmul, vsub, i)
+    for (; i < end; i++) SGD_ELEMENT(sld, sst, ssplat, sadd, smul, ssub, i)
+  }
+}
+
+typedef struct {
+  int32_t *counter;       // 0
+  int ntasks;             // 1 tensors
+  const int32_t *tensors; // 2 [tensor][2]: data, elements
+  float *out;             // 3 [tensor] sum of squares
+} sum_squares_args;
+
+// One task per tensor, summed element by element in order (as tfjs's Square + Sum).
+EXPORT(sum_squares) void sum_squares(const sum_squares_args *a, int tid) {
+  (void)tid;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    const float *x = (const float *)(intptr_t)a->tensors[2 * task];
+    int n = a->tensors[2 * task + 1];
+    float s = 0;
+    for (int i = 0; i < n; i++) s += x[i] * x[i];
+    a->out[task] = s;
+  }
+}

@@ -31,6 +31,8 @@ export const parallelKernels = [
   'conv_stats',
   'winograd_filter_grad',
   'winograd_filter_out',
+  'sgd_step',
+  'sum_squares',
 ] as const;
 export type ParallelKernel = (typeof parallelKernels)[number];
 
