@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../data/errors';
 import type { OptimizerCfg, OptimWrapperCfg } from './config-types';
-import { fusedOptimizerRuns, fusedSgdStep, fusedSumSquares, SgdEntry } from './kernels/fused-optim';
+import { fusedUpdatesRun, fusedSgdStep, fusedSumSquares, SgdEntry } from './kernels/fused-updates';
 import { ParamInfo, ParamStore } from './params';
 import { pyRound } from './py-math';
 import { baseType, checkType, where } from './registry';
@@ -131,7 +131,7 @@ export class Optimizer {
    * (each tensor's sum of squares in float32, added in order, then the square root). */
   gradNorm(grads: Record<string, tf.Tensor>): number {
     const gs = Object.values(grads);
-    if (fusedOptimizerRuns(gs)) {
+    if (fusedUpdatesRun(gs)) {
       let total = 0;
       for (const s of fusedSumSquares(gs)) total = Math.fround(total + s);
       return Math.sqrt(total);
@@ -199,7 +199,7 @@ export class Optimizer {
         if (grad) entries.push({ param: p.variable, grad, buf: this.state.slots.get(p.name)![0], group: gi });
       }
     });
-    if (!fusedOptimizerRuns(entries.flatMap((e) => [e.param, e.grad, e.buf]))) return false;
+    if (!fusedUpdatesRun(entries.flatMap((e) => [e.param, e.grad, e.buf]))) return false;
     fusedSgdStep(entries, this.groups.map((g) => ({ lr: g.lr, momentum: g.momentum, weightDecay: g.weightDecay })), { first, nesterov: this.nesterov, scale });
     return true;
   }

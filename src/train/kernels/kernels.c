@@ -1481,3 +1481,30 @@ EXPORT(sum_squares) void sum_squares(const sum_squares_args *a, int tid) {
     a->out[task] = s;
   }
 }
+
+// ExpMomentumEMA's update of every averaged tensor in one call: avg += (src - avg) * m, each
+// operation rounded to float32 in the order of ema.ts's tfjs ops.
+typedef struct {
+  int32_t *counter;       // 0
+  int ntasks;             // 1
+  const int32_t *tasks;   // 2 [ntasks][3]: tensor, first element, end
+  const int32_t *tensors; // 3 [tensor][3]: source, average in, average out
+  const float *m;         // 4 the momentum
+} ema_args;
+
+EXPORT(ema_update) void ema_update(const ema_args *a, int tid) {
+  (void)tid;
+  float m = *a->m;
+  for (int task; (task = next_task(a->counter)) < a->ntasks;) {
+    const int32_t *t = a->tasks + 3 * task;
+    const int32_t *d = a->tensors + 3 * t[0];
+    const float *src = (const float *)(intptr_t)d[0], *avg = (const float *)(intptr_t)d[1];
+    float *out = (float *)(intptr_t)d[2];
+    int i = t[1], end = t[2];
+    for (; i + 4 <= end; i += 4) {
+      v4 s = ld(avg + i);
+      st(out + i, vadd(s, vmul(vsub(ld(src + i), s), splat(m))));
+    }
+    for (; i < end; i++) out[i] = avg[i] + (src[i] - avg[i]) * m;
+  }
+}

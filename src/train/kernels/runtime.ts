@@ -33,6 +33,7 @@ export const parallelKernels = [
   'winograd_filter_out',
   'sgd_step',
   'sum_squares',
+  'ema_update',
 ] as const;
 export type ParallelKernel = (typeof parallelKernels)[number];
 

@@ -1,5 +1,5 @@
-// The fused optimizer step on wasm (src/train/kernels/fused-optim.ts: SGD over every parameter
-// in one kernel call, the gradients' sums of squares for clip_grad) gives the same bits as the
+// The fused updates on wasm (src/train/kernels/fused-updates.ts: SGD over every parameter in
+// one kernel call, the gradients' sums of squares for clip_grad, the EMA) give the same bits as the
 // per-parameter tfjs ops it replaces (tfjs's own wasm kernels, YOLO Lab's stopped, are the
 // reference: the cpu backend sums in double precision); and it never
 // changes a tensor that shares a parameter's data (a clone, an EMA copy).
@@ -134,3 +134,44 @@ test('AdamW keeps the per-parameter ops on wasm and still updates', async () => 
   for (const slots of opt.state.slots.values()) tf.dispose(slots);
   s.dispose();
 });
+
+/** EMA over a store whose parameters move between updates; the averaged values after each. */
+function emaRun(updateBuffers: boolean): Buffer[][] {
+  const s = makeStore();
+  s.buffer('a.bn.running_mean', 5, 0);
+  const ema = new ExpMomentumEMA(s.stateDict(), 0.0001, 2000, updateBuffers, new Set(s.buffers.keys()));
+  const out: Buffer[][] = [];
+  for (let i = 0; i < 4; i++) {
+    const grads = gradsFor(s, 40 + i);
+    for (const [name, v] of s.stateDict()) v.assign(tf.tidy(() => tf.add(v, grads[name] ?? tf.onesLike(v))));
+    tf.dispose(Object.values(grads));
+    ema.update();
+    out.push([...ema.shadow.values()].map(bits));
+  }
+  ema.dispose();
+  s.dispose();
+  return out;
+}
+
+for (const updateBuffers of [true, false])
+  test(`fused EMA update equals tfjs's ops, bit for bit; the first update copies (update_buffers=${updateBuffers})`, async () => {
+    await tf.setBackend('wasm');
+    await stopKernels();
+    let ref;
+    try {
+      ref = emaRun(updateBuffers);
+    } finally {
+      assert.equal(startKernels(), null);
+    }
+    const got = emaRun(updateBuffers);
+    got.forEach((step, i) => step.forEach((b, k) => assert.ok(b.equals(ref[i][k]), `update ${i + 1}, tensor ${k} differs`)));
+    // The first update copies the model exactly (BaseAveragedModel: steps == 0).
+    const s = makeStore();
+    const ema = new ExpMomentumEMA(s.stateDict(), 0.0001, 2000);
+    const w = s.params.get('b.conv.weight')!.variable;
+    w.assign(tf.tidy(() => tf.mul(w, 1.37)));
+    ema.update();
+    assert.ok(bits(ema.shadow.get('b.conv.weight')!).equals(bits(w)));
+    ema.dispose();
+    s.dispose();
+  });

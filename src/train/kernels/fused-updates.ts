@@ -1,7 +1,8 @@
-// The optimizer's work on the wasm backend in two kernel calls instead of ~8 tfjs ops per
-// parameter: SGD's update of every parameter and momentum buffer (kernels.c sgd_step), and
-// the gradients' sums of squares for clip_grad (sum_squares). Both round every operation to
-// float32 in the order optim.ts's tfjs ops do, so they give the same bits.
+// The per-iteration updates of every parameter on the wasm backend, each in one kernel call
+// instead of several tfjs ops per tensor: SGD's update of the parameters and momentum buffers
+// (kernels.c sgd_step), the gradients' sums of squares for clip_grad (sum_squares), and
+// ExpMomentumEMA's update of the averaged copy (ema_update). Each rounds every operation to
+// float32 in the order the tfjs ops of optim.ts and ema.ts do, so they give the same bits.
 import * as tf from '@tensorflow/tfjs';
 import { ptr, sizeOf, WasmBackend } from './active';
 import { kernelRuntime } from './tf-kernels';
@@ -27,7 +28,7 @@ export interface SgdEntry {
 type RefCounted = WasmBackend & { refCount(id: object): number };
 
 /** Whether the fused kernels can run on these tensors: wasm with YOLO Lab's kernels, float32. */
-export function fusedOptimizerRuns(tensors: tf.Tensor[]): boolean {
+export function fusedUpdatesRun(tensors: tf.Tensor[]): boolean {
   return kernelRuntime() !== null && tensors.every((t) => t.dtype === 'float32');
 }
 
@@ -48,6 +49,15 @@ function target(backend: RefCounted, v: tf.Variable, commits: Array<() => void>)
   return { from, to: ptr(backend, info) };
 }
 
+/** Tasks of at most CHUNK elements of one tensor: [tensor, first element, end] each. */
+function elementTasks(sizes: number[]): number[] {
+  const tasks: number[] = [];
+  sizes.forEach((n, i) => {
+    for (let s = 0; s < n; s += CHUNK) tasks.push(i, s, Math.min(n, s + CHUNK));
+  });
+  return tasks;
+}
+
 /**
  * One SGD step over all entries (optim.ts's formula): g = grad * scale; g += wd * param;
  * buf = first ? g : momentum * buf + g; step = nesterov ? g + momentum * buf : buf;
@@ -59,15 +69,14 @@ export function fusedSgdStep(entries: SgdEntry[], groups: SgdCoefficients[], o: 
   const backend = tf.backend() as unknown as RefCounted;
   const commits: Array<() => void> = [];
   const rows: number[][] = [];
-  const tasks: number[] = [];
-  entries.forEach((e, i) => {
+  entries.forEach((e) => {
     const n = sizeOf(e.param.shape);
     if (sizeOf(e.grad.shape) !== n || sizeOf(e.buf.shape) !== n) throw new Error(`internal: fused SGD: shapes of ${e.param.name} differ`);
     const p = target(backend, e.param, commits);
     const b = target(backend, e.buf, commits);
     rows.push([p.from, p.to, ptr(backend, e.grad), b.from, b.to, e.group]);
-    for (let s = 0; s < n; s += CHUNK) tasks.push(i, s, Math.min(n, s + CHUNK));
   });
+  const tasks = elementTasks(entries.map((e) => e.param.size));
   const ntasks = tasks.length / 3;
   const words = tasks.length + rows.length * 6 + groups.length * 3 + 1;
   const block = r.heap.malloc(words * 4);
@@ -107,4 +116,34 @@ export function fusedSumSquares(tensors: tf.Tensor[]): Float32Array {
   } finally {
     r.heap.free(block);
   }
+}
+
+/** avg += (src - avg) * m for every pair (ExpMomentumEMA.update, ema.ts's formula). */
+export function fusedEmaUpdate(pairs: Array<{ src: tf.Tensor; avg: tf.Variable }>, m: number): void {
+  const r = kernelRuntime();
+  if (!r) throw new Error('internal: fused EMA without the kernels');
+  if (pairs.length === 0) return;
+  const backend = tf.backend() as unknown as RefCounted;
+  const commits: Array<() => void> = [];
+  const rows = pairs.map(({ src, avg }) => {
+    if (src.size !== avg.size) throw new Error(`internal: fused EMA: sizes of ${avg.name} differ`);
+    const a = target(backend, avg, commits);
+    return [ptr(backend, src), a.from, a.to];
+  });
+  const tasks = elementTasks(pairs.map((p) => p.avg.size));
+  const ntasks = tasks.length / 3;
+  const words = tasks.length + rows.length * 3 + 1;
+  const block = r.heap.malloc(words * 4);
+  const i32 = new Int32Array(r.memory.buffer, block, words);
+  i32.set(tasks, 0);
+  rows.forEach((row, i) => i32.set(row, tasks.length + 3 * i));
+  const mAt = words - 1;
+  new Float32Array(r.memory.buffer, block, words)[mAt] = m;
+  r.setArgs([r.counter, ntasks, block, block + 4 * tasks.length, block + 4 * mAt]);
+  try {
+    r.run('ema_update', ntasks);
+  } finally {
+    r.heap.free(block);
+  }
+  for (const c of commits) c();
 }
