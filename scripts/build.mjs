@@ -11,6 +11,8 @@ const entries = [
   { in: 'client/webview/metrics.ts', out: 'webview-metrics', external: [], platform: 'browser' },
   // Loader worker threads (src/data/worker-pool.ts looks for dist/data-worker.js next to dist/cli.js).
   { in: 'src/data/load-worker.ts', out: 'data-worker', external: ['sharp'] },
+  // The config engine's raw syntax pass, run beside the evaluation on large configs (src/config/raw-syntax.ts).
+  { in: 'src/config/raw-syntax-worker.ts', out: 'config-worker', external: [] },
 ];
 
 const missing = entries.filter((e) => !existsSync(e.in)).map((e) => e.in);

@@ -2,27 +2,9 @@
 // each entry is read on demand (a checkpoint's tensors one at a time, never the whole file),
 // and every entry's CRC-32 is checked, so flipped bytes are an error, not silent damage.
 import * as yauzl from 'yauzl';
-import * as zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { crc32 } from '../crc32';
 
-// zlib.crc32 (incremental, native) arrived in Node 20.15; older Node 20s get the table version.
-const CRC_TABLE = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-const crc32: (data: Uint8Array, value?: number) => number =
-  typeof (zlib as any).crc32 === 'function'
-    ? (zlib as any).crc32
-    : (data, value = 0) => {
-        let c = ~value;
-        for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-        return ~c >>> 0;
-      };
 
 export interface ZipEntryInfo {
   name: string;
@@ -102,4 +84,3 @@ export class ZipReader {
   }
 }
 
-export { crc32 };

@@ -6,7 +6,7 @@ import { buildDict, builtinFunction, iterate, sortedList, type Kwargs, type PyCa
 import { formatSpec } from './format';
 import {
   PyDict, PyError, PyList, PyObject, PyTuple, type PyValue,
-  cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName,
+  appendAll, BYTES_PER_ITEM, charge, checkStringLength, cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName, work,
 } from './values';
 
 const DICT_METHODS = new Set(['keys', 'values', 'items', 'get', 'pop', 'update', 'copy', 'setdefault', 'clear', 'popitem', 'fromkeys', 'to_dict', 'merge']);
@@ -102,7 +102,7 @@ function dictMethod(d: PyDict, name: string, call: (f: PyValue, a: PyValue[], kw
       });
     case 'clear':
       return method(owner, name, () => {
-        d.entries.clear();
+        d.clear();
         return null;
       });
     case 'popitem':
@@ -141,24 +141,27 @@ function view(type: string, items: () => PyValue[]): PyObject {
 function seqMethod(items: PyValue[], owner: string, name: string): PyObject {
   if (name === 'index') {
     return method(owner, name, (args) => {
+      work(items.length);
       const i = items.findIndex((x) => pyEquals(x, args[0]));
       if (i < 0) throw new PyError('ValueError', `${repr(args[0])} is not in ${owner}`);
       return BigInt(i);
     });
   }
-  return method(owner, name, (args) => BigInt(items.filter((x) => pyEquals(x, args[0])).length));
+  return method(owner, name, (args) => (work(items.length), BigInt(items.filter((x) => pyEquals(x, args[0])).length)));
 }
 
 function listMethod(l: PyList, name: string, call: (f: PyValue, a: PyValue[], kw?: Kwargs) => PyValue): PyObject {
   switch (name) {
     case 'append':
-      return method('list', name, (args) => (l.items.push(args[0]), null));
+      return method('list', name, (args) => (charge(BYTES_PER_ITEM), l.items.push(args[0]), null));
     case 'extend':
-      return method('list', name, (args) => (l.items.push(...iterate(args[0])), null));
+      return method('list', name, (args) => (appendAll(l.items, iterate(args[0])), null));
     case 'insert':
       return method('list', name, (args) => {
         let i = Number(toInt(args[0] as bigint));
         if (i < 0) i = Math.max(0, l.items.length + i);
+        work(l.items.length);
+        charge(BYTES_PER_ITEM);
         l.items.splice(i, 0, args[1]);
         return null;
       });
@@ -168,10 +171,12 @@ function listMethod(l: PyList, name: string, call: (f: PyValue, a: PyValue[], kw
         let i = args.length ? Number(toInt(args[0] as bigint)) : l.items.length - 1;
         if (i < 0) i += l.items.length;
         if (i < 0 || i >= l.items.length) throw new PyError('IndexError', 'pop index out of range');
+        if (i < l.items.length - 1) work(l.items.length);
         return l.items.splice(i, 1)[0];
       });
     case 'remove':
       return method('list', name, (args) => {
+        work(l.items.length);
         const i = l.items.findIndex((x) => pyEquals(x, args[0]));
         if (i < 0) throw new PyError('ValueError', 'list.remove(x): x not in list');
         l.items.splice(i, 1);
@@ -203,7 +208,8 @@ function strArg(v: PyValue, fn: string): string {
 }
 
 function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?: Kwargs) => PyValue): PyObject {
-  const m = (fn: PyCallable) => method('str', name, fn);
+  // Most str methods scan the string (natively: a unit of work per 16 characters).
+  const m = (fn: PyCallable) => method('str', name, (args, kwargs) => (work(s.length >>> 4), fn(args, kwargs)));
   const strip = (chars: PyValue | undefined, left: boolean, right: boolean) => {
     const set = chars === undefined || chars === null ? ' \t\n\r\x0b\x0c' : strArg(chars, name);
     let a = 0;
@@ -216,14 +222,16 @@ function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?
     case 'format':
       return m((args, kwargs) => strFormat(s, args, kwargs, call));
     case 'join':
-      return m((args) =>
-        iterate(args[0])
-          .map((x, i) => {
-            if (typeof x !== 'string') throw new PyError('TypeError', `sequence item ${i}: expected str instance, ${typeName(x)} found`);
-            return x;
-          })
-          .join(s),
-      );
+      return m((args) => {
+        const items = iterate(args[0]);
+        let length = s.length * Math.max(0, items.length - 1);
+        items.forEach((x, i) => {
+          if (typeof x !== 'string') throw new PyError('TypeError', `sequence item ${i}: expected str instance, ${typeName(x)} found`);
+          length += x.length;
+        });
+        checkStringLength(length);
+        return (items as string[]).join(s);
+      });
     case 'split':
     case 'rsplit':
       return m((args, kwargs) => {
@@ -242,6 +250,12 @@ function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?
       return m((args) => {
         const count = args[2] === undefined ? -1 : Number(toInt(args[2] as bigint));
         const [a, b] = [strArg(args[0], name), strArg(args[1], name)];
+        if (b.length > a.length) {
+          // Count what would be replaced first: `s.replace('a', 'x' * 10**6)` must not be built to be refused.
+          let n = 0;
+          for (let at = s.indexOf(a); at >= 0 && (count < 0 || n < count); at = s.indexOf(a, at + Math.max(1, a.length))) n++;
+          checkStringLength(s.length + n * (b.length - a.length));
+        }
         if (count < 0) return s.split(a).join(b);
         let out = s;
         let from = 0;
@@ -271,6 +285,7 @@ function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?
     case 'count': return m((args) => BigInt(s.split(strArg(args[0], name)).length - 1));
     case 'zfill': return m((args) => {
       const w = Number(toInt(args[0] as bigint));
+      checkStringLength(w);
       const sign = /^[+-]/.test(s) ? s[0] : '';
       return sign + s.slice(sign.length).padStart(w - sign.length, '0');
     });

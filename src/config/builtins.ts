@@ -6,7 +6,7 @@ import { formatSpec } from './format';
 import { binaryOp, sortKeyCompare } from './operators';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  isNumber, repr, str, toFloat, toInt, truthy, typeName,
+  BYTES_PER_ITEM, charge, isNumber, work, repr, str, toFloat, toInt, truthy, typeName,
 } from './values';
 
 export type Kwargs = [string, PyValue][];
@@ -32,15 +32,36 @@ const MAX_ITER = 10_000_000;
 
 /** Materialises anything iterable the way `list(x)` would. */
 export function iterate(v: PyValue): PyValue[] {
-  if (v instanceof PyList || v instanceof PyTuple) return v.items;
-  if (typeof v === 'string') return [...v];
-  if (v instanceof PyDict) return v.keys();
-  if (v instanceof PySet) return v.items;
-  if (v instanceof PyBytes) return [...v.latin1].map((c) => BigInt(c.charCodeAt(0)));
+  // Whoever iterates visits every item: counted as work (sum(a) in a loop is quadratic).
+  if (v instanceof PyList || v instanceof PyTuple) {
+    work(v.items.length);
+    return v.items;
+  }
+  if (typeof v === 'string') {
+    charge(BYTES_PER_ITEM * v.length);
+    work(v.length);
+    return [...v];
+  }
+  if (v instanceof PyDict) {
+    work(v.size);
+    return v.keys();
+  }
+  if (v instanceof PySet) {
+    work(v.map.size);
+    return v.items;
+  }
+  if (v instanceof PyBytes) {
+    charge(BYTES_PER_ITEM * 2 * v.latin1.length);
+    work(v.latin1.length);
+    return [...v.latin1].map((c) => BigInt(c.charCodeAt(0)));
+  }
   if (v instanceof PyObject) {
     if (v.type === 'builtins.range') {
       const r = v.impl as RangeImpl;
       if (r.len > MAX_ITER) throw new PyError('MemoryError', `range of ${r.len} items is too large for a config`);
+      // A bigint and a slot per item.
+      charge(BYTES_PER_ITEM * 3 * r.len);
+      work(r.len);
       const out: PyValue[] = [];
       for (let i = 0, x = r.start; i < r.len; i++, x += r.step) out.push(x);
       return out;
@@ -49,6 +70,19 @@ export function iterate(v: PyValue): PyValue[] {
     if (items) return items();
   }
   throw new PyError('TypeError', `'${typeName(v)}' object is not iterable`);
+}
+
+/** A range's items one at a time (no list of them): what `for i in range(10**7)` needs. Throws past the iteration limit. */
+export function rangeItems(v: PyValue): Iterable<bigint> | undefined {
+  if (!(v instanceof PyObject && v.type === 'builtins.range')) return undefined;
+  const r = v.impl as RangeImpl;
+  if (r.len > MAX_ITER) throw new PyError('MemoryError', `range of ${r.len} items is too large for a config`);
+  work(r.len);
+  return {
+    *[Symbol.iterator]() {
+      for (let i = 0, x = r.start; i < r.len; i++, x += r.step) yield x;
+    },
+  };
 }
 
 function arity(name: string, args: PyValue[], min: number, max: number): void {

@@ -2,16 +2,16 @@
 // only the subset of docs/config-semantics.md §7 (plus what MMEngine tolerates, with a warning)
 // is understood. Every dict entry and top-level name gets its provenance here.
 
-import type { Expr, FPart, Param, Stmt } from './ast';
+import type { Arg, Expr, FPart, Param, Stmt } from './ast';
 import { getAttr, isStdlibModule, makeModule, setAttr } from './attributes';
-import { buildDict, callableOf, iterate, makeBuiltins, type Kwargs, type PyCallable } from './builtins';
+import { buildDict, callableOf, iterate, makeBuiltins, rangeItems, type Kwargs, type PyCallable } from './builtins';
 import { formatSpec } from './format';
 import { binaryOp, compare, unaryOp } from './operators';
-import type { Provenance } from './provenance';
+import { SourceProvenance, SpanTable, type Provenance, type SpanLocator } from './provenance';
 import type { Range, Span } from './source';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  hashKey, repr, str, toInt, truthy, typeName,
+  appendAll, BYTES_PER_ENTRY, BYTES_PER_ITEM, charge, checkStringLength, hashKey, repr, str, toInt, truthy, typeName,
 } from './values';
 
 /** An error raised while evaluating, located at the innermost expression. */
@@ -30,6 +30,19 @@ export interface EvalHost {
   rangeOf(span: Span): Range;
   /** A construct docs/config-semantics.md §7 says to diagnose; evaluation goes on as MMEngine would. */
   unsupported(span: Span, what: string): void;
+  /** The source text of a span, as written (for messages). */
+  sourceOf?(span: Span): string;
+  /** When given, provenance keeps offsets and computes ranges on demand through it (large configs). */
+  locator?: SpanLocator;
+  /** Polled every few thousand steps; true stops the evaluation with LoadCancelled. */
+  cancelled?: () => boolean;
+}
+
+/** Thrown when the caller's `cancelled()` check says stop (LoadOptions.cancelled). */
+export class LoadCancelled extends Error {
+  constructor() {
+    super('loading was cancelled');
+  }
 }
 
 class ReturnSignal {
@@ -46,13 +59,19 @@ class Scope {
 }
 
 const STEP_LIMIT = 20_000_000;
+/** A boxed number or a string's header. */
+const BYTES_PER_PRIMITIVE = 24;
+/** A SourceProvenance and its four spans. */
+const BYTES_PER_PROVENANCE = 64;
+/** Shared by every value computed from nothing; never mutated. */
+const NO_DEPS: string[] = Object.freeze([]) as unknown as string[];
 
 /** `type(item) in (dict, OrderedDict)` conversion that ConfigDict applies to values assigned into it. */
 export function hookValue(v: PyValue): PyValue {
   if (v instanceof PyDict) {
     if (v.configDict) return v;
     const d = new PyDict(true);
-    for (const e of v) d.entries.set(hashKey(e.key), { key: e.key, value: hookValue(e.value), prov: e.prov });
+    for (const e of v) d.append(e.key, hookValue(e.value), e.prov);
     return d;
   }
   if (v instanceof PyList) return new PyList(v.items.map(hookValue));
@@ -66,12 +85,19 @@ export class Evaluator {
   private readonly builtins: Map<string, PyValue>;
   private steps = 0;
   private readonly depsCache = new WeakMap<Expr, string[]>();
+  private readonly spans: SpanTable | undefined;
+  private readonly keyNames = new Map<string, string>();
+  /** Builtin names the module namespace has bound (those lookups must search it first). */
+  private readonly shadowed = new Set<string>();
+  private readonly dictType: PyValue | undefined;
 
   constructor(
     private readonly host: EvalHost,
     base: PyDict,
   ) {
     this.builtins = makeBuiltins((f, a, kw) => this.call(f, a, kw ?? []));
+    this.spans = host.locator && new SpanTable(host.locator);
+    this.dictType = this.builtins.get('dict');
     this.globals.set('_base_', base);
   }
 
@@ -101,7 +127,7 @@ export class Evaluator {
         const rhs = this.eval(s.value, scope);
         let value: PyValue;
         if (s.op === '+' && cur instanceof PyList) {
-          cur.items.push(...iterate(rhs));
+          appendAll(cur.items, iterate(rhs));
           value = cur;
         } else value = this.located(s.span, () => binaryOp(s.op, cur, rhs));
         this.assign(s.target, value, scope, s.value);
@@ -140,7 +166,11 @@ export class Evaluator {
         throw new ReturnSignal(s.value ? this.eval(s.value, scope) : null);
       case 'Assert':
         if (!truthy(this.eval(s.test, scope))) {
-          throw new EvalError('AssertionError', s.msg ? str(this.eval(s.msg, scope)) : '', s.span);
+          // Python's bare AssertionError has no text; name the assertion instead.
+          const msg = s.msg ? str(this.eval(s.msg, scope)) : '';
+          const written = this.host.sourceOf?.(s.test.span);
+          const what = written ? `\`assert ${written.length > 80 ? written.slice(0, 77) + '...' : written}\`` : 'an assert statement';
+          throw new EvalError('AssertionError', msg ? `AssertionError: ${msg}` : `AssertionError: ${what} failed`, s.span);
         }
         return;
       case 'If':
@@ -150,8 +180,8 @@ export class Evaluator {
         return;
       case 'For': {
         if (!scope) this.host.unsupported({ start: s.span.start, end: s.span.start + 3 }, "'for' statement");
-        const items = this.located(s.iter.span, () => iterate(this.eval(s.iter, scope)));
-        for (const item of items) {
+        const src = this.eval(s.iter, scope);
+        for (const item of this.located(s.iter.span, () => rangeItems(src) ?? iterate(src))) {
           this.assign(s.target, item, scope, s.iter);
           this.execBlock(s.body, scope);
         }
@@ -182,21 +212,25 @@ export class Evaluator {
 
   private tick(span: Span): void {
     if (++this.steps > STEP_LIMIT) throw new EvalError('NotSupported', 'unsupported in configs: evaluation takes too long (loop too large?)', span);
+    if ((this.steps & 4095) === 0 && this.host.cancelled?.()) throw new LoadCancelled();
   }
 
   private provenance(target: Span, value: Expr | undefined): Provenance {
-    return {
-      file: this.host.file,
-      range: this.host.rangeOf(target),
-      valueRange: value ? this.host.rangeOf(value.span) : undefined,
-      deps: value ? this.deps(value) : undefined,
-      via: 'assign',
-    };
+    const spans = this.spans;
+    if (!spans) {
+      return { file: this.host.file, range: this.host.rangeOf(target), valueRange: value ? this.host.rangeOf(value.span) : undefined, deps: value ? this.deps(value) : undefined, via: 'assign' };
+    }
+    charge(BYTES_PER_PROVENANCE);
+    const i = spans.add(target.start, target.end, value ? value.span.start : -1, value ? value.span.end : -1);
+    return new SourceProvenance(spans, i, value ? this.deps(value) : undefined);
   }
 
   private bind(name: string, value: PyValue, scope: Scope | undefined, span: Span, valueExpr?: Expr): void {
     if (scope) scope.vars.set(name, value);
-    else this.globals.set(name, value, this.provenance(span, valueExpr));
+    else {
+      if (this.builtins.has(name)) this.shadowed.add(name);
+      this.globals.set(name, value, this.provenance(span, valueExpr));
+    }
   }
 
   private assign(target: Expr, value: PyValue, scope: Scope | undefined, valueExpr: Expr): void {
@@ -244,7 +278,9 @@ export class Evaluator {
     if (obj instanceof PyList) {
       if (key instanceof PyObject && key.type === 'builtins.slice') {
         const [start, stop] = sliceBounds(key.impl as SliceImpl, obj.items.length);
-        obj.items.splice(start, Math.max(0, stop - start), ...iterate(value));
+        const items = iterate(value);
+        charge(BYTES_PER_ITEM * items.length);
+        obj.items = [...obj.items.slice(0, start), ...items, ...obj.items.slice(Math.max(start, stop))];
         return;
       }
       const i = index(key, obj.items.length, 'list assignment');
@@ -288,7 +324,8 @@ export class Evaluator {
           ai = args.length;
         } else if (p.star === '**') {
           const d = new PyDict(false);
-          for (const [k, v] of kwargs) if (!params.some((q) => q.name === k)) d.set(k, v);
+          const named = new Set(params.map((q) => q.name));
+          for (const [k, v] of kwargs) if (!named.has(k)) d.set(k, v);
           sc.vars.set(p.name, d);
         } else if (ai < args.length) sc.vars.set(p.name, args[ai++]);
         else {
@@ -318,7 +355,17 @@ export class Evaluator {
 
   eval(e: Expr, scope: Scope | undefined): PyValue {
     try {
-      return this.evalInner(e, scope);
+      const v = this.evalInner(e, scope);
+      // A computed number or string is new memory (`'a' * 10**7`, joins, f-strings, arithmetic): count it.
+      // Containers count themselves when built.
+      if (e.kind === 'BinOp' || e.kind === 'UnaryOp' || e.kind === 'Call' || e.kind === 'FStr' || e.kind === 'JoinedStr') {
+        if (typeof v === 'string') {
+          checkStringLength(v.length);
+          charge(BYTES_PER_PRIMITIVE + v.length);
+        }
+        else if (typeof v === 'bigint' || typeof v === 'number') charge(BYTES_PER_PRIMITIVE);
+      }
+      return v;
     } catch (err) {
       if (err instanceof PyError) throw new EvalError(err.pyType, err.message, e.span);
       throw err;
@@ -328,6 +375,12 @@ export class Evaluator {
   private lookup(name: string, span: Span, scope: Scope | undefined): PyValue {
     const local = scope?.lookup(name);
     if (local !== undefined) return local;
+    // A builtin (`dict`, in every line of a config) the file never rebound: skip the search of a
+    // namespace that may hold a million names.
+    if (!this.shadowed.has(name)) {
+      const b = this.builtins.get(name);
+      if (b !== undefined) return b;
+    }
     const g = this.globals.entry(name);
     if (g) return g.value;
     const b = this.builtins.get(name);
@@ -347,7 +400,8 @@ export class Evaluator {
           this.host.unsupported(e.span, 'bytes literal');
           return new PyBytes(e.value);
         }
-        return e.value;
+        // Short literals repeat (type names): one string each instead of one per occurrence.
+        return e.value.length <= 64 ? this.key(e.value) : e.value;
       case 'FStr':
         return this.fstring(e.parts, scope);
       case 'JoinedStr':
@@ -424,18 +478,26 @@ export class Evaluator {
         return truthy(this.eval(e.test, scope)) ? this.eval(e.body, scope) : this.eval(e.orelse, scope);
       case 'Lambda':
         this.host.unsupported({ start: e.span.start, end: e.span.start + 6 }, 'lambda');
-        return this.makeFunction('<lambda>', e.params, (sc) => this.eval(e.body, sc), scope);
+        return this.makeFunction('<lambda>', e.params, (sc) => (this.tick(e.span), this.eval(e.body, sc)), scope);
       case 'Comp':
         return this.comprehension(e, scope);
     }
   }
 
   private elements(elts: Expr[], scope: Scope | undefined): PyValue[] {
+    // Without unpacking the size is known: an exact array (one grown by push keeps 17 slots for 2 items).
+    let starred = false;
+    for (const x of elts) if (x.kind === 'Starred') starred = true;
+    if (!starred) {
+      const exact = new Array<PyValue>(elts.length);
+      for (let i = 0; i < elts.length; i++) exact[i] = this.eval(elts[i], scope);
+      return exact;
+    }
     const out: PyValue[] = [];
     for (const x of elts) {
       if (x.kind === 'Starred') {
         const v = this.eval(x.value, scope);
-        out.push(...this.located(x.span, () => iterate(v)));
+        appendAll(out, this.located(x.span, () => iterate(v)));
       } else out.push(this.eval(x, scope));
     }
     return out;
@@ -459,26 +521,44 @@ export class Evaluator {
     return out;
   }
 
+  /** One string per distinct key name, so a million `type=` keys share one string. */
+  private key(name: string): string {
+    const known = this.keyNames.get(name);
+    if (known !== undefined) return known;
+    this.keyNames.set(name, name);
+    return name;
+  }
+
   private evalCall(e: Extract<Expr, { kind: 'Call' }>, scope: Scope | undefined): PyValue {
     const f = this.eval(e.func, scope);
+    if (f === this.dictType && plainKeywords(e.args)) {
+      // `dict(a=1, b=2)`, how config values are born: straight into a dict, each key with its provenance.
+      const d = new PyDict(false);
+      for (const a of e.args) d.set(this.key(a.name!), this.eval(a.value, scope), this.provenance(a.nameSpan ?? a.span, a.value));
+      return d;
+    }
     const args: PyValue[] = [];
     const kwargs: Kwargs = [];
     const kwProvs: (Provenance | undefined)[] = [];
-    const fname = callableName(f);
+    const fname = () => callableName(f);
     const isDict = f instanceof PyObject && f.type === 'builtins.type' && (f.impl as { name: string }).name === 'dict';
+    // Keyword names seen so far: a Set, so a call with a million keywords stays linear.
+    const seen = new Set<string>();
     for (const a of e.args) {
-      if (a.star === '*') args.push(...this.located(a.span, () => iterate(this.eval(a.value, scope))));
+      if (a.star === '*') appendAll(args, this.located(a.span, () => iterate(this.eval(a.value, scope))));
       else if (a.star === '**') {
         const d = this.eval(a.value, scope);
-        if (!(d instanceof PyDict)) throw new EvalError('TypeError', `${fname}() argument after ** must be a mapping, not ${typeName(d)}`, a.span);
+        if (!(d instanceof PyDict)) throw new EvalError('TypeError', `${fname()}() argument after ** must be a mapping, not ${typeName(d)}`, a.span);
         for (const x of d) {
           if (typeof x.key !== 'string') throw new EvalError('TypeError', 'keywords must be strings', a.span);
-          if (kwargs.some(([k]) => k === x.key)) throw new EvalError('TypeError', `${fname}() got multiple values for keyword argument '${x.key}'`, a.span);
+          if (seen.has(x.key)) throw new EvalError('TypeError', `${fname()}() got multiple values for keyword argument '${x.key}'`, a.span);
+          seen.add(x.key);
           kwargs.push([x.key, x.value]);
           kwProvs.push(x.prov);
         }
       } else if (a.name !== undefined) {
-        if (kwargs.some(([k]) => k === a.name)) throw new EvalError('TypeError', `${fname}() got multiple values for keyword argument '${a.name}'`, a.nameSpan ?? a.span);
+        if (seen.has(a.name)) throw new EvalError('TypeError', `${fname()}() got multiple values for keyword argument '${a.name}'`, a.nameSpan ?? a.span);
+        seen.add(a.name);
         kwargs.push([a.name, this.eval(a.value, scope)]);
         kwProvs.push(isDict ? this.provenance(a.nameSpan ?? a.span, a.value) : undefined);
       } else args.push(this.eval(a.value, scope));
@@ -504,18 +584,23 @@ export class Evaluator {
     const dict = e.type === 'dict' ? new PyDict(false) : undefined;
     const loop = (gi: number): void => {
       if (gi === e.generators.length) {
-        this.tick(e.span);
         if (dict) {
           const k = this.eval(e.elt, inner);
           const v = this.eval(e.value!, inner);
           this.located(e.elt.span, () => dict.set(k, v, this.provenance(e.elt.span, e.value)));
-        } else out.push(this.eval(e.elt, inner));
+        } else {
+          // Charged as it grows, not only when the list is made at the end.
+          charge(BYTES_PER_ITEM);
+          out.push(this.eval(e.elt, inner));
+        }
         return;
       }
       const g = e.generators[gi];
       // The first iterable is evaluated in the enclosing scope, as Python does.
       const src = this.eval(g.iter, gi === 0 ? scope : inner);
-      for (const item of this.located(g.iter.span, () => iterate(src))) {
+      for (const item of this.located(g.iter.span, () => rangeItems(src) ?? iterate(src))) {
+        // A step per item of every generator, kept or filtered out (`for j in ... if 0` loops too).
+        this.tick(e.span);
         this.assign(g.target, item, inner, g.iter);
         if (g.ifs.every((c) => truthy(this.eval(c, inner)))) loop(gi + 1);
       }
@@ -532,6 +617,12 @@ export class Evaluator {
 
   /** The names and `_base_.a.b` paths a value expression reads (not descending into nested dicts). */
   deps(e: Expr): string[] {
+    // Literals and dict displays (not descended into) read nothing: one shared empty list.
+    switch (e.kind) {
+      case 'Num': case 'Str': case 'Const': case 'Dict': return NO_DEPS;
+      case 'Call': if (e.func.kind === 'Name' && e.func.id === 'dict') return NO_DEPS; break;
+      case 'Tuple': case 'List': if (e.elts.every((x) => x.kind === 'Num' || x.kind === 'Str' || x.kind === 'Const')) return NO_DEPS; break;
+    }
     const cached = this.depsCache.get(e);
     if (cached) return cached;
     const out = new Set<string>();
@@ -586,6 +677,12 @@ export class Evaluator {
     this.depsCache.set(e, list);
     return list;
   }
+}
+
+/** Only `name=value` arguments (no positional, no unpacking). */
+function plainKeywords(args: Arg[]): boolean {
+  for (const a of args) if (a.name === undefined || a.star) return false;
+  return true;
 }
 
 function collectTargets(t: Expr, into: Set<string>): void {

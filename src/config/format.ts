@@ -1,7 +1,7 @@
 // String formatting as Python does it: the format-spec mini-language used by
 // f-strings, str.format and format(), and printf-style `'%d' % x`.
 
-import { PyDict, PyError, PyTuple, type PyValue, floatRepr, isNumber, repr, str, toFloat, toInt, typeName } from './values';
+import { PyDict, PyError, PyTuple, type PyValue, checkStringLength, floatRepr, isNumber, repr, str, toFloat, toInt, typeName } from './values';
 
 const SPEC_RE = /^(?:(.)?([<>=^]))?([+\- ])?(z)?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/s;
 
@@ -11,6 +11,7 @@ export function formatSpec(v: PyValue, spec: string): string {
   if (!m) throw new PyError('ValueError', `Invalid format specifier '${spec}' for object of type '${typeName(v)}'`);
   const [, fillCh, alignCh, sign, , alt, zero, widthText, group, precText, typeCh] = m;
   const width = widthText ? Number(widthText) : 0;
+  checkStringLength(width);
   const prec = precText !== undefined ? Number(precText) : undefined;
   let type = typeCh;
   let body: string;

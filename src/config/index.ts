@@ -9,10 +9,11 @@ import { ConfigLoader, reservedKeyError, type FileUnit, type LoadOptions } from 
 import type { Provenance } from './provenance';
 import { PyDict, PyError, PyList, PyTuple, type PyValue } from './values';
 
-export { formatDiagnostic, type Diagnostic, type Severity } from './diagnostic';
+export { escapeControl, formatDiagnostic, type Diagnostic, type Severity } from './diagnostic';
 export { toPlain, toTaggedJson, type Plain } from './json-format';
 export { toPythonText, type PythonText } from './python-format';
 export { ConfigLoader, type FileUnit, type LoadOptions, type BaseRef } from './loader';
+export { DEFAULT_MAX_CONFIG_BYTES, readConfigFile, readTextFileSafely, type ConfigFileText } from './config-file';
 export type { Provenance } from './provenance';
 export type { Range, Position } from './source';
 export { PyDict, PyList, PyTuple, type PyValue } from './values';

@@ -6,8 +6,16 @@
 import { PyBytes, PyDict, PyList, PyObject, PySet, PyTuple, type PyValue, floatRepr } from './values';
 
 export function toTaggedJson(v: PyValue, indent = 2): string {
-  const pad = (n: number) => (indent ? '\n' + ' '.repeat(indent * n) : '');
-  const enc = (x: PyValue, d: number): string => {
+  const out: string[] = [];
+  writeTaggedJson(v, (piece) => out.push(piece), indent);
+  return out.join('');
+}
+
+/** Writes the tagged JSON piece by piece, for writing a large config without holding its text. */
+export function writeTaggedJson(v: PyValue, write: (piece: string) => void, indent = 2): void {
+  const pads: string[] = [];
+  const pad = (n: number) => (indent ? (pads[n] ??= '\n' + ' '.repeat(indent * n)) : '');
+  const scalar = (x: PyValue): string | undefined => {
     if (x === null) return 'null';
     switch (typeof x) {
       case 'boolean': return String(x);
@@ -17,17 +25,51 @@ export function toTaggedJson(v: PyValue, indent = 2): string {
         return floatRepr(x);
       case 'string': return JSON.stringify(x);
     }
-    const list = (items: string[], open: string, close: string) => (items.length ? open + items.map((s) => pad(d + 1) + s).join(',') + pad(d) + close : open + close);
-    if (x instanceof PyList) return list(x.items.map((y) => enc(y, d + 1)), '[', ']');
-    if (x instanceof PyTuple) return `{"__tuple__": ${list(x.items.map((y) => enc(y, d + 1)), '[', ']')}}`;
-    if (x instanceof PySet) return `{"__set__": ${list(x.items.map((y) => enc(y, d + 1)), '[', ']')}}`;
     if (x instanceof PyBytes) return `{"__bytes__": ${JSON.stringify(x.latin1)}}`;
     if (x instanceof PyObject) return `{"__pyobj__": {"type": ${JSON.stringify(x.type)}, "repr": ${JSON.stringify(x.repr)}}}`;
-    const entries = [...x];
-    if (entries.every((e) => typeof e.key === 'string')) return list(entries.map((e) => `${JSON.stringify(e.key)}: ${enc(e.value, d + 1)}`), '{', '}');
-    return `{"__dict_items__": ${list(entries.map((e) => `[${enc(e.key, d + 2)}, ${enc(e.value, d + 2)}]`), '[', ']')}}`;
+    return undefined;
   };
-  return enc(v, 0);
+  const items = (xs: PyValue[], d: number) => {
+    if (!xs.length) return write('[]');
+    for (let i = 0; i < xs.length; i++) {
+      write((i ? ',' : '[') + pad(d + 1));
+      enc(xs[i], d + 1);
+    }
+    write(pad(d) + ']');
+  };
+  const enc = (x: PyValue, d: number): void => {
+    const s = scalar(x);
+    if (s !== undefined) return write(s);
+    if (x instanceof PyList) return items(x.items, d);
+    if (x instanceof PyTuple || x instanceof PySet) {
+      write(x instanceof PyTuple ? '{"__tuple__": ' : '{"__set__": ');
+      items(x.items, d);
+      return write('}');
+    }
+    const dict = x as PyDict;
+    let stringKeys = true;
+    for (const e of dict) if (typeof e.key !== 'string') stringKeys = false;
+    let first = true;
+    if (stringKeys) {
+      for (const e of dict) {
+        write((first ? '{' : ',') + pad(d + 1) + JSON.stringify(e.key) + ': ');
+        first = false;
+        enc(e.value, d + 1);
+      }
+      return write(first ? '{}' : pad(d) + '}');
+    }
+    write('{"__dict_items__": ');
+    for (const e of dict) {
+      write((first ? '[' : ',') + pad(d + 1) + '[');
+      first = false;
+      enc(e.key, d + 2);
+      write(', ');
+      enc(e.value, d + 2);
+      write(']');
+    }
+    write(first ? '[]}' : pad(d) + ']}');
+  };
+  enc(v, 0);
 }
 
 export type Plain = null | boolean | number | string | Plain[] | { [k: string]: Plain };

@@ -5,7 +5,7 @@
 import { printfFormat } from './format';
 import {
   PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  hashKey, isNumber, pyEquals, toFloat, toInt, truthy, typeName,
+  appendAll, checkStringLength, hashKey, isNumber, pyEquals, toFloat, toInt, truthy, typeName, work,
 } from './values';
 
 /** Guards against configs that would allocate without bound (`'a' * 10**12`). */
@@ -39,7 +39,7 @@ function repeat(items: PyValue[], n: PyValue): PyValue[] {
   if (k <= 0) return [];
   if (items.length * k > MAX_ITEMS) throw new PyError('MemoryError', `sequence repetition too large (${items.length} x ${k})`);
   const out: PyValue[] = [];
-  for (let i = 0; i < k; i++) out.push(...items);
+  for (let i = 0; i < k; i++) appendAll(out, items);
   return out;
 }
 
@@ -52,7 +52,7 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
   switch (op) {
     case '+':
       if (typeof a === 'string' && typeof b === 'string') {
-        if (a.length + b.length > MAX_ITEMS * 10) throw new PyError('MemoryError', 'string too large');
+        checkStringLength(a.length + b.length);
         return a + b;
       }
       if (a instanceof PyList && b instanceof PyList) return new PyList([...a.items, ...b.items]);
@@ -67,7 +67,7 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
       if (seq !== undefined && n !== undefined) {
         if (typeof seq === 'string') {
           const k = Number(toInt(n));
-          if (k * seq.length > MAX_ITEMS * 10) throw new PyError('MemoryError', 'string repetition too large');
+          checkStringLength(k * seq.length);
           return k > 0 ? seq.repeat(k) : '';
         }
         if (seq instanceof PyList) return new PyList(repeat(seq.items, n));
@@ -228,6 +228,7 @@ function order(a: PyValue, b: PyValue, op: string): number {
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if ((a instanceof PyList && b instanceof PyList) || (a instanceof PyTuple && b instanceof PyTuple)) {
     const n = Math.min(a.items.length, b.items.length);
+    work(n);
     for (let i = 0; i < n; i++) {
       if (!pyEquals(a.items[i], b.items[i])) return order(a.items[i], b.items[i], op);
     }
@@ -243,9 +244,13 @@ export function sortKeyCompare(a: PyValue, b: PyValue): number {
 export function contains(container: PyValue, item: PyValue): boolean {
   if (typeof container === 'string') {
     if (typeof item !== 'string') throw new PyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`);
+    work(container.length >>> 4);
     return container.includes(item);
   }
-  if (container instanceof PyList || container instanceof PyTuple) return container.items.some((x) => pyEquals(x, item));
+  if (container instanceof PyList || container instanceof PyTuple) {
+    work(container.items.length);
+    return container.items.some((x) => pyEquals(x, item));
+  }
   if (container instanceof PyDict) return container.has(item);
   if (container instanceof PySet) return container.map.has(hashKey(item));
   if (container instanceof PyObject && container.type === 'builtins.range') {

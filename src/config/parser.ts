@@ -5,7 +5,7 @@
 import type { Arg, CompFor, DictItem, Expr, FPart, ImportName, Module, Param, Stmt } from './ast';
 import type { Span } from './source';
 import { decodeEscapes, splitStringToken } from './string-literal';
-import { tokenize, type SyntaxIssue, type Token } from './tokenizer';
+import { MAX_ISSUES, Tokenizer, tokenize, type SyntaxIssue, type Token } from './tokenizer';
 
 export interface ParseResult {
   module: Module;
@@ -24,34 +24,70 @@ const KEYWORDS = new Set([
   'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
 ]);
 
+/** Binary operators from `|` (loosest) to `*` (tightest), as Python's grammar orders them. */
+const BINARY_PRECEDENCE = new Map<string, number>([
+  ['|', 1], ['^', 2], ['&', 3], ['<<', 4], ['>>', 4], ['+', 5], ['-', 5], ['*', 6], ['/', 6], ['//', 6], ['%', 6], ['@', 6],
+]);
+
+/** A decimal int without underscores or leading zeros: most numbers in configs. */
+const PLAIN_INT = /^(?:[1-9][0-9]{0,14}|0)$/;
+
+/** Small ints are shared: `640` written a million times is one bigint, not a million. */
+const SMALL_INTS: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+function smallInt(text: string): bigint {
+  // Up to 15 digits a double is exact, and BigInt(number) is much faster than parsing the text.
+  const n = +text;
+  return n < 4096 ? SMALL_INTS[n] : BigInt(n);
+}
+
 const AUG_OPS = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=', '<<=', '>>=', '&=', '|=', '^=', '@=']);
 const COMPARE_OPS = new Set(['<', '>', '==', '>=', '<=', '!=']);
 
 export function parse(text: string, offset = 0): ParseResult {
-  const { tokens, issues } = tokenize(text);
-  if (offset) for (const t of tokens) (t.start += offset), (t.end += offset);
-  const tokIssues = [...issues];
-  const p = new Parser(tokens, issues);
-  const body = p.parseModule();
+  const body: Stmt[] = [];
+  const issues = parseEach(text, (s) => body.push(s), offset);
+  return { module: { body }, issues };
+}
+
+/**
+ * Parses statement by statement, handing each top-level statement to `each` and
+ * keeping none, so memory stays flat whatever the file's size. Returns the syntax
+ * issues (as `parse` does). An exception thrown by `each` stops the parse.
+ */
+export function parseEach(text: string, each: (s: Stmt) => void, offset = 0): SyntaxIssue[] {
+  const tokens = new Tokenizer(text);
+  const p = new Parser(tokens, offset);
+  p.parseModule(each);
   // An unclosed bracket or string also derails the parser at the end of the file:
   // report the cause, not the echoes after it.
-  const first = tokIssues.length ? Math.min(...tokIssues.map((i) => i.span.start)) : Infinity;
-  const kept = p.issues.filter((i) => tokIssues.includes(i) || i.span.start < first);
-  return { module: { body }, issues: kept };
+  const tokIssues = tokens.issues.map((i) => (offset ? { message: i.message, span: { start: i.span.start + offset, end: i.span.end + offset } } : i));
+  let first = Infinity;
+  for (const i of tokIssues) first = Math.min(first, i.span.start);
+  const kept = p.issues.filter((i) => i.span.start < first);
+  return [...tokIssues, ...kept].slice(0, MAX_ISSUES);
 }
 
 /** Parses a single expression (used for f-string fields). */
 export function parseExpression(text: string, offset: number, issues: SyntaxIssue[]): Expr | undefined {
+  // A field is short: tokenize it whole so its token errors come first, as for a module.
   const { tokens, issues: tokIssues } = tokenize('(' + text + ')');
-  for (const t of tokens) (t.start += offset - 1), (t.end += offset - 1);
   for (const i of tokIssues) issues.push({ message: i.message, span: { start: i.span.start + offset - 1, end: i.span.end + offset - 1 } });
-  const p = new Parser(tokens, issues);
+  let at = 0;
+  const p = new Parser({ next: () => tokens[Math.min(at++, tokens.length - 1)] }, offset - 1, issues);
   try {
-    const e = p.expression();
-    return e;
+    return p.expression();
   } catch (err) {
-    if (err instanceof ParseError) issues.push(err.issue);
+    if (!(err instanceof ParseError)) throw err;
+    issues.push(err.issue);
     return undefined;
+  }
+}
+
+/** Issues past the cap are dropped: a broken 20 MB file must not hold a million of them. */
+class IssueList extends Array<SyntaxIssue> {
+  override push(...items: SyntaxIssue[]): number {
+    for (const i of items) if (this.length < MAX_ISSUES) super.push(i);
+    return this.length;
   }
 }
 
@@ -59,32 +95,48 @@ export function parseExpression(text: string, offset: number, issues: SyntaxIssu
 const MAX_DEPTH = 200;
 
 class Parser {
-  private pos = 0;
   private depth = 0;
+  /** The current token, the one after it once peeked, and the one before it. */
+  private cur: Token;
+  private ahead: Token | undefined;
+  private prev: Token | undefined;
   constructor(
-    private readonly toks: Token[],
-    readonly issues: SyntaxIssue[],
-  ) {}
+    private readonly source: { next(): Token },
+    private readonly offset = 0,
+    readonly issues: SyntaxIssue[] = new IssueList(),
+  ) {
+    this.cur = this.pull();
+  }
 
+  private pull(): Token {
+    const t = this.source.next();
+    if (this.offset) (t.start += this.offset), (t.end += this.offset);
+    return t;
+  }
   private get tok(): Token {
-    return this.toks[this.pos];
+    return this.cur;
   }
   private kind(): Token['kind'] {
-    return this.toks[this.pos].kind;
+    return this.cur.kind;
   }
-  private peek(k = 1): Token {
-    return this.toks[Math.min(this.pos + k, this.toks.length - 1)];
+  /** The token after the current one. */
+  private peek(): Token {
+    return (this.ahead ??= this.cur.kind === 'EOF' ? this.cur : this.pull());
   }
   private next(): Token {
-    const t = this.toks[this.pos];
-    if (this.pos < this.toks.length - 1) this.pos++;
+    const t = this.cur;
+    if (t.kind === 'EOF') return t;
+    this.prev = t;
+    this.cur = this.ahead ?? this.pull();
+    this.ahead = undefined;
     return t;
   }
   private isOp(text: string, t = this.tok): boolean {
     return t.kind === 'OP' && t.text === text;
   }
+  /** A keyword as written: a name that only NFKC turns into `if` is a name (as in CPython). */
   private isKw(text: string, t = this.tok): boolean {
-    return t.kind === 'NAME' && t.text === text;
+    return t.kind === 'NAME' && t.text === text && !t.normalized;
   }
   private fail(message: string, t: Token = this.tok): never {
     const span = t.kind === 'EOF' || t.kind === 'NEWLINE' ? { start: t.start, end: t.start } : { start: t.start, end: t.end };
@@ -99,12 +151,14 @@ class Parser {
     return this.next();
   }
   private prevEnd(): number {
-    return this.toks[Math.max(0, this.pos - 1)].end;
+    return (this.prev ?? this.cur).end;
   }
 
-  parseModule(): Stmt[] {
+  parseModule(each: (s: Stmt) => void): void {
     const body: Stmt[] = [];
     while (this.kind() !== 'EOF') {
+      for (const s of body) each(s);
+      body.length = 0;
       if (this.kind() === 'NEWLINE') {
         this.next();
         continue;
@@ -120,7 +174,7 @@ class Parser {
       }
       this.statementInto(body);
     }
-    return body;
+    for (const s of body) each(s);
   }
 
   private skipBlock(): void {
@@ -458,6 +512,7 @@ class Parser {
 
   /** expression list: `a, b` becomes a tuple without parentheses. */
   exprList(allowStar = false): Expr {
+    const start = this.tok.start;
     const first = allowStar && this.isOp('*') ? this.starred() : this.namedExpr();
     if (!this.isOp(',')) return first;
     const elts = [first];
@@ -466,7 +521,7 @@ class Parser {
       if (this.atExprEnd()) break;
       elts.push(allowStar && this.isOp('*') ? this.starred() : this.namedExpr());
     }
-    return { kind: 'Tuple', span: { start: first.span.start, end: this.prevEnd() }, elts, parens: false };
+    return { kind: 'Tuple', span: { start, end: this.prevEnd() }, elts, parens: false };
   }
 
   private atExprEnd(): boolean {
@@ -475,6 +530,7 @@ class Parser {
   }
 
   private targetList(): Expr {
+    const start = this.tok.start;
     const first = this.isOp('*') ? this.starred() : this.bitOr();
     if (!this.isOp(',')) return first;
     const elts = [first];
@@ -483,13 +539,13 @@ class Parser {
       if (this.isKw('in') || this.isOp('=')) break;
       elts.push(this.isOp('*') ? this.starred() : this.bitOr());
     }
-    return { kind: 'Tuple', span: { start: first.span.start, end: this.prevEnd() }, elts, parens: false };
+    return { kind: 'Tuple', span: { start, end: this.prevEnd() }, elts, parens: false };
   }
 
   private starred(): Expr {
     const t = this.next();
     const value = this.bitOr();
-    return { kind: 'Starred', span: { start: t.start, end: value.span.end }, value };
+    return { kind: 'Starred', span: { start: t.start, end: this.prevEnd() }, value };
   }
 
   private namedExpr(): Expr {
@@ -499,6 +555,12 @@ class Parser {
   }
 
   expression(): Expr {
+    // Most expressions in a config are one literal or name before `,` `)` `]` `}`: parse it as an
+    // atom at once instead of descending through a dozen precedence levels that all decline.
+    const t = this.tok;
+    if ((t.kind === 'NUMBER' || t.kind === 'STRING' || (t.kind === 'NAME' && (t.normalized || !KEYWORDS.has(t.text) || t.text === 'True' || t.text === 'False' || t.text === 'None'))) && this.endsExpression(this.peek())) {
+      return this.atom();
+    }
     if (++this.depth > MAX_DEPTH) this.fail('too many nested parentheses');
     try {
       return this.expressionInner();
@@ -507,15 +569,24 @@ class Parser {
     }
   }
 
+  /** A token no operator, call, subscript or attribute can start: what follows a complete atom. */
+  private endsExpression(t: Token): boolean {
+    if (t.kind === 'NEWLINE' || t.kind === 'EOF') return true;
+    if (t.kind !== 'OP') return false;
+    const c = t.text;
+    return c === ',' || c === ')' || c === ']' || c === '}' || c === ':' || c === '=' || c === ';';
+  }
+
   private expressionInner(): Expr {
     if (this.isKw('lambda')) return this.lambda();
+    const start = this.tok.start;
     const body = this.orTest();
     if (this.isKw('if') ) {
       this.next();
       const test = this.orTest();
       this.expectKw('else');
       const orelse = this.expression();
-      return { kind: 'IfExp', span: { start: body.span.start, end: orelse.span.end }, test, body, orelse };
+      return { kind: 'IfExp', span: { start, end: this.prevEnd() }, test, body, orelse };
     }
     return body;
   }
@@ -525,10 +596,11 @@ class Parser {
     const params = this.params(':');
     this.expectOp(':');
     const body = this.expression();
-    return { kind: 'Lambda', span: { start, end: body.span.end }, params, body };
+    return { kind: 'Lambda', span: { start, end: this.prevEnd() }, params, body };
   }
 
   private orTest(): Expr {
+    const start = this.tok.start;
     const first = this.andTest();
     if (!this.isKw('or')) return first;
     const values = [first];
@@ -536,10 +608,11 @@ class Parser {
       this.next();
       values.push(this.andTest());
     }
-    return { kind: 'BoolOp', span: { start: first.span.start, end: this.prevEnd() }, op: 'or', values };
+    return { kind: 'BoolOp', span: { start, end: this.prevEnd() }, op: 'or', values };
   }
 
   private andTest(): Expr {
+    const start = this.tok.start;
     const first = this.notTest();
     if (!this.isKw('and')) return first;
     const values = [first];
@@ -547,7 +620,7 @@ class Parser {
       this.next();
       values.push(this.notTest());
     }
-    return { kind: 'BoolOp', span: { start: first.span.start, end: this.prevEnd() }, op: 'and', values };
+    return { kind: 'BoolOp', span: { start, end: this.prevEnd() }, op: 'and', values };
   }
 
   private notTest(): Expr {
@@ -560,13 +633,17 @@ class Parser {
       } finally {
         this.depth--;
       }
-      return { kind: 'UnaryOp', span: { start: t.start, end: operand.span.end }, op: 'not', operand };
+      return { kind: 'UnaryOp', span: { start: t.start, end: this.prevEnd() }, op: 'not', operand };
     }
     return this.comparison();
   }
 
   private comparison(): Expr {
+    const start = this.tok.start;
     const left = this.bitOr();
+    const next = this.tok;
+    // Most expressions end at ',' or ')': no comparison follows.
+    if (next.kind !== 'NAME' && !(next.kind === 'OP' && COMPARE_OPS.has(next.text))) return left;
     const ops: string[] = [];
     const comparators: Expr[] = [];
     for (;;) {
@@ -583,25 +660,25 @@ class Parser {
       comparators.push(this.bitOr());
     }
     if (!ops.length) return left;
-    return { kind: 'Compare', span: { start: left.span.start, end: this.prevEnd() }, left, ops, comparators };
+    return { kind: 'Compare', span: { start, end: this.prevEnd() }, left, ops, comparators };
   }
 
-  private binary(next: () => Expr, ops: string[]): Expr {
-    let left = next();
-    while (this.kind() === 'OP' && ops.includes(this.tok.text)) {
-      const op = this.next().text;
-      const right = next();
-      left = { kind: 'BinOp', span: { start: left.span.start, end: right.span.end }, op, left, right };
+  /** `|` down to `*`: precedence climbing over BINARY_PRECEDENCE, left-associative (the tree a rule per level would build). */
+  private binary(minPrec: number): Expr {
+    const start = this.tok.start;
+    let left = this.factor();
+    for (;;) {
+      const t = this.tok;
+      if (t.kind !== 'OP') return left;
+      const prec = BINARY_PRECEDENCE.get(t.text);
+      if (prec === undefined || prec < minPrec) return left;
+      this.next();
+      const right = this.binary(prec + 1);
+      left = { kind: 'BinOp', span: { start, end: this.prevEnd() }, op: t.text, left, right };
     }
-    return left;
   }
 
-  private bitOr = (): Expr => this.binary(this.bitXor, ['|']);
-  private bitXor = (): Expr => this.binary(this.bitAnd, ['^']);
-  private bitAnd = (): Expr => this.binary(this.shift, ['&']);
-  private shift = (): Expr => this.binary(this.arith, ['<<', '>>']);
-  private arith = (): Expr => this.binary(this.term, ['+', '-']);
-  private term = (): Expr => this.binary(this.factor, ['*', '/', '//', '%', '@']);
+  private bitOr = (): Expr => this.binary(1);
 
   private factor = (): Expr => {
     const t = this.tok;
@@ -614,23 +691,25 @@ class Parser {
       } finally {
         this.depth--;
       }
-      return { kind: 'UnaryOp', span: { start: t.start, end: operand.span.end }, op: t.text, operand };
+      return { kind: 'UnaryOp', span: { start: t.start, end: this.prevEnd() }, op: t.text, operand };
     }
     return this.power();
   };
 
   private power(): Expr {
+    const start = this.tok.start;
     const base = this.primary();
     if (this.isOp('**')) {
       this.next();
       const exp = this.factor();
-      return { kind: 'BinOp', span: { start: base.span.start, end: exp.span.end }, op: '**', left: base, right: exp };
+      return { kind: 'BinOp', span: { start, end: this.prevEnd() }, op: '**', left: base, right: exp };
     }
     return base;
   }
 
   private primary(): Expr {
     if (this.isKw('await')) this.fail("'await' is not supported in configs");
+    const start = this.tok.start;
     let e = this.atom();
     for (;;) {
       if (this.isOp('.')) {
@@ -638,22 +717,23 @@ class Parser {
         const t = this.tok;
         if (t.kind !== 'NAME') this.fail('invalid syntax');
         this.next();
-        e = { kind: 'Attribute', span: { start: e.span.start, end: t.end }, value: e, attr: t.text, attrSpan: { start: t.start, end: t.end } };
+        e = { kind: 'Attribute', span: { start, end: t.end }, value: e, attr: t.text, attrSpan: { start: t.start, end: t.end } };
       } else if (this.isOp('(')) {
         this.next();
         const args = this.isOp(')') ? [] : this.callArgs();
         const end = this.expectOp(')').end;
-        e = { kind: 'Call', span: { start: e.span.start, end }, func: e, args };
+        e = { kind: 'Call', span: { start, end }, func: e, args };
       } else if (this.isOp('[')) {
         this.next();
         const index = this.subscriptList();
         const end = this.expectOp(']').end;
-        e = { kind: 'Subscript', span: { start: e.span.start, end }, value: e, index };
+        e = { kind: 'Subscript', span: { start, end }, value: e, index };
       } else return e;
     }
   }
 
   private subscriptList(): Expr {
+    const start = this.tok.start;
     const first = this.subscript();
     if (!this.isOp(',')) return first;
     const elts = [first];
@@ -662,7 +742,7 @@ class Parser {
       if (this.isOp(']')) break;
       elts.push(this.subscript());
     }
-    return { kind: 'Tuple', span: { start: first.span.start, end: this.prevEnd() }, elts, parens: false };
+    return { kind: 'Tuple', span: { start, end: this.prevEnd() }, elts, parens: false };
   }
 
   private subscript(): Expr {
@@ -686,34 +766,43 @@ class Parser {
   private callArgs(): Arg[] {
     const args: Arg[] = [];
     let sawKeyword = false;
+    let sawDoubleStar = false;
+    // Keyword names so far: scanned while few, a Set past 16 (a call with a million keywords stays linear).
+    let names: Set<string> | undefined;
+    const repeated = (name: string): boolean => {
+      if (names) return names.has(name);
+      let n = 0;
+      for (const a of args) if (a.name !== undefined && ++n && a.name === name) return true;
+      if (n >= 16) names = new Set(args.flatMap((a) => (a.name === undefined ? [] : [a.name])));
+      return false;
+    };
     while (!this.isOp(')')) {
       const t = this.tok;
       if (this.isOp('*') || this.isOp('**')) {
         const star = this.next().text as '*' | '**';
         const value = this.expression();
-        if (star === '*' && sawKeyword && args.some((a) => a.star === '**')) this.fail('iterable argument unpacking follows keyword argument unpacking', t);
-        if (star === '**') sawKeyword = true;
-        args.push({ span: { start: t.start, end: value.span.end }, value, star });
+        if (star === '*' && sawKeyword && sawDoubleStar) this.fail('iterable argument unpacking follows keyword argument unpacking', t);
+        if (star === '**') sawKeyword = sawDoubleStar = true;
+        args.push({ span: { start: t.start, end: this.prevEnd() }, value, star });
       } else if (t.kind === 'NAME' && this.isOp('=', this.peek())) {
         if (KEYWORDS.has(t.text)) this.fail('expression cannot contain assignment, perhaps you meant "=="?');
         this.next();
         this.next();
         const value = this.expression();
-        if (args.some((a) => a.name === t.text)) {
-          throw new ParseError({ message: `keyword argument repeated: ${t.text}`, span: { start: t.start, end: t.end } });
-        }
+        if (repeated(t.text)) throw new ParseError({ message: `keyword argument repeated: ${t.text}`, span: { start: t.start, end: t.end } });
+        names?.add(t.text);
         sawKeyword = true;
-        args.push({ span: { start: t.start, end: value.span.end }, name: t.text, nameSpan: { start: t.start, end: t.end }, value });
+        args.push({ span: { start: t.start, end: this.prevEnd() }, name: t.text, nameSpan: { start: t.start, end: t.end }, value });
       } else {
         let value = this.namedExpr();
-        if (this.isKw('for')) value = this.comprehension('gen', value, undefined, value.span.start);
+        if (this.isKw('for')) value = this.comprehension('gen', value, undefined, t.start);
         else if (sawKeyword) {
           throw new ParseError({
-            message: args.some((a) => a.star === '**') ? 'positional argument follows keyword argument unpacking' : 'positional argument follows keyword argument',
+            message: sawDoubleStar ? 'positional argument follows keyword argument unpacking' : 'positional argument follows keyword argument',
             span: value.span,
           });
         }
-        args.push({ span: value.span, value });
+        args.push({ span: { start: t.start, end: this.prevEnd() }, value });
       }
       if (!this.isOp(',')) break;
       this.next();
@@ -749,10 +838,12 @@ class Parser {
       case 'NAME': {
         this.next();
         const span = { start: t.start, end: t.end };
-        if (t.text === 'True') return { kind: 'Const', span, value: true };
-        if (t.text === 'False') return { kind: 'Const', span, value: false };
-        if (t.text === 'None') return { kind: 'Const', span, value: null };
-        if (KEYWORDS.has(t.text)) this.fail('invalid syntax', t);
+        if (!t.normalized) {
+          if (t.text === 'True') return { kind: 'Const', span, value: true };
+          if (t.text === 'False') return { kind: 'Const', span, value: false };
+          if (t.text === 'None') return { kind: 'Const', span, value: null };
+          if (KEYWORDS.has(t.text)) this.fail('invalid syntax', t);
+        }
         return { kind: 'Name', span, id: t.text };
       }
       case 'NUMBER':
@@ -775,6 +866,7 @@ class Parser {
 
   private number(t: Token): Expr {
     const span = { start: t.start, end: t.end };
+    if (PLAIN_INT.test(t.text)) return { kind: 'Num', span, value: smallInt(t.text) };
     let s = t.text.replace(/_/g, '');
     if (!/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[jJ]?)$/.test(s)) this.fail('invalid decimal literal', t);
     if (/[jJ]$/.test(s)) return { kind: 'Num', span, value: Number(s.slice(0, -1)), imaginary: true };
@@ -955,6 +1047,7 @@ class Parser {
       return { kind: 'Dict', span: { start: open.start, end: close.end }, items: [] };
     }
     if (this.isOp('**')) return this.dictRest(open, []);
+    const firstStart = this.tok.start;
     const first = this.isOp('*') ? this.starred() : this.namedExpr();
     if (this.isOp(':')) {
       this.next();
@@ -964,7 +1057,7 @@ class Parser {
         const close = this.expectOp('}');
         return { ...comp, span: { start: open.start, end: close.end } };
       }
-      const items: DictItem[] = [{ key: first, value, span: { start: first.span.start, end: value.span.end } }];
+      const items: DictItem[] = [{ key: first, value, span: { start: firstStart, end: this.prevEnd() } }];
       if (this.isOp(',')) {
         this.next();
         return this.dictRest(open, items);
@@ -992,12 +1085,13 @@ class Parser {
       if (this.isOp('**')) {
         const t = this.next();
         const value = this.bitOr();
-        items.push({ unpack: value, span: { start: t.start, end: value.span.end } });
+        items.push({ unpack: value, span: { start: t.start, end: this.prevEnd() } });
       } else {
+        const start = this.tok.start;
         const key = this.expression();
         this.expectOp(':');
         const value = this.expression();
-        items.push({ key, value, span: { start: key.span.start, end: value.span.end } });
+        items.push({ key, value, span: { start, end: this.prevEnd() } });
       }
       if (!this.isOp(',')) break;
       this.next();

@@ -36,28 +36,64 @@ function scalar(v: PyValue): string | undefined {
   return undefined;
 }
 
-export function toPythonText(config: PyDict): PythonText {
-  const out: string[] = [];
-  const lines: (Provenance | undefined)[] = [];
-  const keys: (string | undefined)[] = [];
-  const emit = (s: string, prov?: Provenance, key?: string) => {
-    out.push(s);
-    lines.push(prov);
-    keys.push(key);
+/** A flat rendering of a list/tuple/set if it fits on one line (stops early: a list may hold millions). */
+function inlineItems(items: PyValue[], limit: number): string | undefined {
+  const parts: string[] = [];
+  let len = 0;
+  for (const x of items) {
+    const s = scalar(x);
+    if (s === undefined || s.includes('  # ')) return undefined;
+    len += s.length + 2;
+    if (len >= limit + 2) return undefined;
+    parts.push(s);
+  }
+  return parts.join(', ');
+}
+
+/** `dict(a=1, b=2)` / `{1: 2}` on one line, if it fits (stops early for large dicts). */
+function inlineDict(v: PyDict, call: boolean, limit: number): string | undefined {
+  const parts: string[] = [];
+  let len = 0;
+  for (const e of v) {
+    const s = scalar(e.value);
+    if (s === undefined || s.includes('  # ')) return undefined;
+    const part = call ? `${e.key as string}=${s}` : `${keyText(e.key)}: ${s}`;
+    len += part.length + 2;
+    if (len >= limit + 2) return undefined;
+    parts.push(part);
+  }
+  return parts.join(', ');
+}
+
+/**
+ * Writes the config as Python line by line: `line(text, prov, key)` gets each finished
+ * line. Only the line being built is held, so a config of millions of values prints in
+ * constant memory (the CLI streams the lines to stdout; toPythonText collects them).
+ */
+export function writePythonLines(config: PyDict, line: (text: string, prov: Provenance | undefined, key: string | undefined) => void): void {
+  let cur: string | undefined;
+  let curProv: Provenance | undefined;
+  let curKey: string | undefined;
+  /** Starts a new line, handing out the finished one. */
+  const emit = (text: string, prov?: Provenance, key?: string) => {
+    if (cur !== undefined) line(cur, curProv, curKey);
+    cur = text;
+    curProv = prov;
+    curKey = key;
+  };
+  const append = (t: string): void => {
+    cur += t;
   };
 
   /** Writes `value` starting on the current (last) line, appending to it. */
   const write = (v: PyValue, indent: string, keyPath: string): void => {
     const s = scalar(v);
-    const append = (t: string): void => {
-      out[out.length - 1] += t;
-    };
     if (s !== undefined) {
       if (s.includes('  # ')) {
         // A comment must end the line: put the value on its own line.
         append('(');
-        emit(indent + '    ' + s, lines[lines.length - 1], keyPath);
-        emit(indent + ')', lines[lines.length - 1], keyPath);
+        emit(indent + '    ' + s, curProv, keyPath);
+        emit(indent + ')', curProv, keyPath);
         return;
       }
       append(s);
@@ -65,13 +101,11 @@ export function toPythonText(config: PyDict): PythonText {
     }
     if (v instanceof PyDict) {
       if (!v.size) return append('dict()');
-      const call = v.keys().every(isIdentifier);
+      let call = true;
+      for (const e of v) if (!isIdentifier(e.key)) call = false;
       // Small flat dicts stay on one line: `dict(type='nms', iou_threshold=0.7)`.
-      const flat = [...v].map((e) => [e.key, scalar(e.value)] as const);
-      if (flat.every(([, s]) => s !== undefined && !s.includes('  # '))) {
-        const inner = flat.map(([k, s]) => (call ? `${k as string}=${s}` : `${keyText(k)}: ${s}`)).join(', ');
-        if (inner.length + indent.length < 72) return append(call ? `dict(${inner})` : `{${inner}}`);
-      }
+      const inner = inlineDict(v, call, 72 - indent.length);
+      if (inner !== undefined) return append(call ? `dict(${inner})` : `{${inner}}`);
       append(call ? 'dict(' : '{');
       for (const e of v) {
         const child = `${keyPath}.${typeof e.key === 'string' ? e.key : repr(e.key)}`;
@@ -86,19 +120,17 @@ export function toPythonText(config: PyDict): PythonText {
       const [open, close] = v instanceof PyList ? ['[', ']'] : v instanceof PyTuple ? ['(', ')'] : ['{', '}'];
       const items = v.items;
       if (v instanceof PySet && !items.length) return append('set()');
-      const flat = items.map(scalar);
-      const inline = flat.every((x) => x !== undefined && !x.includes('  # ')) && flat.join(', ').length < 80;
-      if (inline) {
-        const body = flat.join(', ');
+      const body = inlineItems(items, 80);
+      if (body !== undefined) {
         append(open + body + (v instanceof PyTuple && items.length === 1 ? ',' : '') + close);
         return;
       }
       append(open);
-      items.forEach((x, i) => {
-        emit(indent + '    ', lines[lines.length - 1], `${keyPath}[${i}]`);
-        write(x, indent + '    ', `${keyPath}[${i}]`);
+      for (let i = 0; i < items.length; i++) {
+        emit(indent + '    ', curProv, `${keyPath}[${i}]`);
+        write(items[i], indent + '    ', `${keyPath}[${i}]`);
         append(',');
-      });
+      }
       emit(indent + close, undefined, keyPath);
       return;
     }
@@ -110,6 +142,18 @@ export function toPythonText(config: PyDict): PythonText {
     emit(`${k} = `, e.prov, k);
     write(e.value, '', k);
   }
+  if (cur !== undefined) line(cur, curProv, curKey);
+}
+
+export function toPythonText(config: PyDict): PythonText {
+  const out: string[] = [];
+  const lines: (Provenance | undefined)[] = [];
+  const keys: (string | undefined)[] = [];
+  writePythonLines(config, (text, prov, key) => {
+    out.push(text);
+    lines.push(prov);
+    keys.push(key);
+  });
   return { text: out.join('\n') + '\n', lines, keys };
 }
 

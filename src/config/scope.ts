@@ -3,6 +3,7 @@
 // with a `type` in whatever comes from such a base.
 
 import * as path from 'node:path';
+import { withProvenance } from './provenance';
 import { PyDict, PyError, PyList, PyTuple, type PyValue } from './values';
 
 /** MMEngine's PKG2PROJECT: scope name -> pip package. */
@@ -22,8 +23,9 @@ export interface ResolvedBase {
 
 export function resolveBase(spec: string, fromFile: string, scopes: Record<string, string>): ResolvedBase {
   if (!spec.includes('::')) {
-    const joined = path.join(path.dirname(fromFile), spec);
-    return { path: path.resolve(joined), display: spec.startsWith('/') ? spec : `${path.dirname(fromFile)}/${spec}` };
+    // os.path.join(dirname, spec): an absolute spec (as `{{ fileDirname }}/..` builds) stays absolute.
+    const absolute = path.isAbsolute(spec);
+    return { path: path.resolve(path.dirname(fromFile), spec), display: absolute ? spec : `${path.dirname(fromFile)}/${spec}` };
   }
   if (!/^\w*::\w*\/\w*/.test(spec)) {
     throw new PyError('ValueError', '`_get_package_and_cfg_path` is used for get external package, please specify the package name and relative config path, just like `mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py`');
@@ -47,7 +49,7 @@ export function applyScope(v: PyValue, scope: string | undefined, hasScope = tru
       const cur = v.get('_scope_');
       if (scope !== undefined && (cur === undefined || cur === null)) {
         const typeProv = v.entry('type')?.prov;
-        v.set('_scope_', scope, typeProv && { ...typeProv, via: 'scope', overridden: undefined });
+        v.set('_scope_', scope, typeProv && withProvenance(typeProv, { via: 'scope', overridden: undefined }));
       }
     }
     for (const e of v) e.value = applyScope(e.value, scope, hasScope);

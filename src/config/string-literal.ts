@@ -12,12 +12,17 @@ export interface StringToken {
 
 export function splitStringToken(text: string, start: number): StringToken {
   let p = 0;
-  while (text[p] !== "'" && text[p] !== '"') p++;
-  const prefix = text.slice(0, p).toLowerCase();
-  const quote = text[p];
-  const q = text.startsWith(quote.repeat(3), p) ? 3 : 1;
-  let endQ = text.length;
-  if (text.length - p >= 2 * q && text.endsWith(quote.repeat(q))) endQ = text.length - q;
+  while (text.charCodeAt(p) !== 39 && text.charCodeAt(p) !== 34) p++;
+  const prefix = p ? text.slice(0, p).toLowerCase() : '';
+  const quote = text.charCodeAt(p);
+  const q = text.charCodeAt(p + 1) === quote && text.charCodeAt(p + 2) === quote ? 3 : 1;
+  const n = text.length;
+  let endQ = n;
+  if (n - p >= 2 * q) {
+    let closed = true;
+    for (let k = 1; k <= q; k++) if (text.charCodeAt(n - k) !== quote) closed = false;
+    if (closed) endQ = n - q;
+  }
   return { prefix, body: text.slice(p + q, endQ), bodyStart: start + p + q };
 }
 

@@ -13,24 +13,38 @@ interface Edit {
 }
 
 export class TextMap {
+  /** Sum of (newLen - oldLen) over the edits before each one: lookups are a binary search, not a scan. */
+  private readonly shiftBefore: number[] = [];
   constructor(
     private readonly edits: Edit[] = [],
     private readonly inner?: TextMap,
-  ) {}
+  ) {
+    let shift = 0;
+    for (const e of edits) {
+      this.shiftBefore.push(shift);
+      shift += e.newLen - e.oldLen;
+    }
+  }
 
   /** Offset in the substituted text -> offset in the original text. */
   toOriginal(off: number): number {
-    let delta = 0;
-    let out: number | undefined;
-    for (const e of this.edits) {
-      if (off < e.newStart) break;
-      if (off < e.newStart + e.newLen) {
-        out = e.oldStart + Math.min(off - e.newStart, e.oldLen);
-        break;
-      }
-      delta += e.newLen - e.oldLen;
+    const edits = this.edits;
+    // The last edit starting at or before off.
+    let lo = 0;
+    let hi = edits.length - 1;
+    let k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (edits[mid].newStart <= off) {
+        k = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
-    const o = out ?? off - delta;
+    let o = off;
+    if (k >= 0) {
+      const e = edits[k];
+      o = off < e.newStart + e.newLen ? e.oldStart + Math.min(off - e.newStart, e.oldLen) : off - this.shiftBefore[k] - (e.newLen - e.oldLen);
+    }
     return this.inner ? this.inner.toOriginal(o) : o;
   }
 
@@ -130,4 +144,12 @@ function stableHex(s: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
   return h.toString(16).padStart(8, '0').slice(0, 6);
+}
+
+/** The three substitutions MMEngine makes before parsing, in its order. Throws TemplateError. */
+export function substituteTemplates(text: string, file: string, env: Record<string, string | undefined>, envPlaceholders = false): { text: string; map: TextMap; envUsed: Record<string, string>; baseVars: Map<string, string> } {
+  const pre = substitutePredefined(text, file);
+  const envSub = substituteEnv(pre.text, pre.map, env, envPlaceholders);
+  const bv = substituteBaseVars(envSub.text, envSub.map);
+  return { text: bv.text, map: bv.map, envUsed: envSub.used, baseVars: bv.vars };
 }

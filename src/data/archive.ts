@@ -9,10 +9,10 @@ import { mkdir, open } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as zlib from 'node:zlib';
 import * as tar from 'tar';
 import * as yauzl from 'yauzl';
 import { DataError } from './errors';
+import { crc32 } from '../crc32';
 
 /** Where an archive entry goes, or an error when its name escapes `dest`. */
 function safeTarget(dest: string, name: string, archive: string): string {
@@ -78,20 +78,6 @@ async function untar(file: string, dest: string, log?: (s: string) => void): Pro
 
 // ---------------------------------------------------------------- zip
 
-// zlib.crc32 (incremental, native) arrived in Node 20.15; older Node 20s get the table version.
-const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c;
-});
-const crc32: (data: Uint8Array, value?: number) => number =
-  typeof (zlib as any).crc32 === 'function'
-    ? (zlib as any).crc32
-    : (data, value = 0) => {
-        let c = ~value;
-        for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-        return ~c >>> 0;
-      };
 
 function crcCheck(): Transform & { crc: number } {
   const t = new Transform({

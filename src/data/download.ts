@@ -160,7 +160,10 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
         res.pipe(out);
       });
     } catch (e) {
-      out.destroy();
+      // Keep every byte received so far: destroying the stream would drop what it still buffers,
+      // and the next run could not resume from there.
+      res.unpipe(out);
+      if (!out.destroyed) await new Promise<void>((r) => out.end(() => r()));
       throw new DataError(`${current}: error: download interrupted at ${(got / 1e6).toFixed(1)} MB (${e instanceof Error ? e.message : String(e)}); run again to resume`, dest);
     }
     if (Number.isFinite(total) && got < total) {

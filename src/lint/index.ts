@@ -13,6 +13,7 @@ export { parseFilename, isFilenameExempt, type FilenameParts, type FilenameIssue
 
 export const RULES: Record<string, string> = {
   'syntax-error': 'Python syntax error (MMEngine would raise SyntaxError)',
+  'read-error': 'the file cannot be read as a config: not .py, not a regular file (a FIFO, a device), over the size limit, or not UTF-8 text',
   'python-error': 'evaluating the config fails as it would in MMEngine',
   'unsupported-syntax': 'Python beyond the config subset (docs/config-semantics.md §7): reproduced where MMEngine would, but worth removing',
   'base-missing': 'a `_base_` file does not exist',

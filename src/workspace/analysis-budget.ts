@@ -3,7 +3,9 @@
 // anything is read. A config over the budget gets a reduced service (go to its
 // `_base_` files, the outline of who inherits it) and one diagnostic saying
 // so, instead of holding up the server: evaluation runs on the thread that
-// answers every other request.
+// answers every other request. What the size cannot tell (a short loop that
+// runs for minutes, a base the index does not know) is bounded per load: a
+// time limit, a cap on what it builds, and each file's size.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,6 +16,15 @@ import type { WorkspaceIndex } from './workspace-index';
 
 /** Real configs are tens of KB with all their bases (the biggest MMDetection chains about 100 KB). */
 export const DEFAULT_MAX_CHAIN_BYTES = 256_000;
+
+/**
+ * How long one load may hold the server's thread: a few lines can loop for minutes
+ * (`for i in range(10**9)`) whatever their size. Real configs load in milliseconds.
+ */
+export const DEFAULT_MAX_LOAD_MS = 1000;
+
+/** What one load in the editor may build (LoadOptions.maxValueBytes): a config within the chain budget builds a few MB. */
+export const DEFAULT_EDITOR_VALUE_BYTES = 64 * 1024 * 1024;
 
 export interface ChainSize {
   bytes: number;
@@ -63,6 +74,17 @@ export function overBudgetDiagnostic(file: string, size: ChainSize, limit: numbe
     severity: 'warning',
     message: `${what}, over the ${mb(limit)} the editor evaluates: hover, lint, completion and the merged preview are off for it (go to its _base_ files still works); check it with \`yololab lint ${path.basename(file)}\``,
     code: 'too-large-for-editor',
+  };
+}
+
+/** The one diagnostic of a config whose load was stopped at the time limit. */
+export function tooSlowDiagnostic(file: string, limitMs: number): Diagnostic {
+  return {
+    file,
+    range: { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } },
+    severity: 'warning',
+    message: `${path.basename(file)} took more than ${limitMs} ms to evaluate, the longest the editor waits: hover, lint, completion and the merged preview are off for it until it changes (go to its _base_ files still works); check it with \`yololab lint ${path.basename(file)}\``,
+    code: 'too-slow-for-editor',
   };
 }
 

@@ -9,7 +9,7 @@ import { compileGlobs, DEFAULT_CONFIG_GLOBS, matchesConfigGlob, textLooksLikeCon
 export { DEFAULT_CONFIG_GLOBS, globToRegExp } from '../../protocol/config-file-rule';
 
 /** Folders never worth scanning for configs. */
-const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', 'dist', 'work_dirs', '.vscode-test']);
+export const SKIP_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', 'dist', 'work_dirs', '.vscode-test']);
 
 /** Bigger files are not read for the index (the loader has its own cap and says so). */
 export const MAX_INDEXED_BYTES = 64 * 1024 * 1024;
@@ -65,8 +65,8 @@ export class ConfigMatcher {
   }
 }
 
-/** Every .py file under the roots (skipping vendored and build folders). */
-export function listPythonFiles(roots: string[]): string[] {
+/** Every regular file under the roots whose name `accept`s (vendored and build folders skipped), sorted. */
+export function listFiles(roots: string[], accept: (name: string) => boolean, skipDirs: ReadonlySet<string> = SKIP_DIRS): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     let entries: fs.Dirent[];
@@ -78,12 +78,17 @@ export function listPythonFiles(roots: string[]): string[] {
     for (const e of entries) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) walk(p);
-      } else if (e.isFile() && e.name.endsWith('.py')) out.push(p);
+        if (!skipDirs.has(e.name)) walk(p);
+      } else if (e.isFile() && accept(e.name)) out.push(p);
     }
   };
   roots.forEach(walk);
   return out.sort();
+}
+
+/** Every .py file under the roots. */
+export function listPythonFiles(roots: string[]): string[] {
+  return listFiles(roots, (name) => name.endsWith('.py'));
 }
 
 export function isUnder(file: string, dir: string): boolean {

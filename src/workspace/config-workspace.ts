@@ -3,8 +3,8 @@
 // of each config, recomputed only when the file or one of its bases changed.
 
 import * as path from 'node:path';
-import { ConfigLoader, loadConfig, type Diagnostic, type LoadResult } from '../config/index';
-import { chainSize, DEFAULT_MAX_CHAIN_BYTES, overBudgetDiagnostic, overBudgetResult } from './analysis-budget';
+import { ConfigLoader, loadConfig, type Diagnostic, type LoadConfigOptions, type LoadResult } from '../config/index';
+import { chainSize, DEFAULT_EDITOR_VALUE_BYTES, DEFAULT_MAX_CHAIN_BYTES, DEFAULT_MAX_LOAD_MS, overBudgetDiagnostic, overBudgetResult, tooSlowDiagnostic } from './analysis-budget';
 import { ConfigMatcher, DEFAULT_CONFIG_GLOBS, isUnder } from './config-files';
 import { lintDiagnostics } from './lint-bridge';
 import { scopeRoots, type ScopeRoot } from './own-scope';
@@ -21,15 +21,19 @@ export interface Analysis {
   diagnostics: Diagnostic[];
   /** The last load of this file that succeeded (for answers while the text is broken). */
   lastGood?: LoadResult;
-  /** Set when the config with its bases is over the analysis budget: nothing was evaluated. */
+  /** Set when the config with its bases is over the analysis budget, or its load ran past the time limit: no result. */
   overBudget?: boolean;
 }
 
 export interface WorkspaceOptions {
   /** False in an untrusted workspace: environment variables are never read, `{{$NAME:default}}` shows a placeholder. */
   trusted?: boolean;
-  /** Configs whose text with all their bases is bigger are not evaluated (see analysis-budget.ts). */
+  /** Configs whose text with all their bases is bigger are not evaluated (see analysis-budget.ts); no one file bigger is read. */
   maxChainBytes?: number;
+  /** A load still running after this many milliseconds is stopped (LoadOptions.cancelled). */
+  maxLoadMs?: number;
+  /** A load that builds more is stopped with a MemoryError (LoadOptions.maxValueBytes). */
+  maxValueBytes?: number;
 }
 
 export class ConfigWorkspace {
@@ -44,6 +48,8 @@ export class ConfigWorkspace {
 
   readonly trusted: boolean;
   readonly maxChainBytes: number;
+  readonly maxLoadMs: number;
+  readonly maxValueBytes: number;
 
   constructor(
     public roots: string[],
@@ -52,10 +58,35 @@ export class ConfigWorkspace {
     this.index = new WorkspaceIndex(new ConfigMatcher(roots));
     this.trusted = opts.trusted ?? true;
     this.maxChainBytes = opts.maxChainBytes ?? DEFAULT_MAX_CHAIN_BYTES;
+    this.maxLoadMs = opts.maxLoadMs ?? DEFAULT_MAX_LOAD_MS;
+    this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_EDITOR_VALUE_BYTES;
   }
 
-  private loadOptions() {
-    return { loader: this.loader, scopes: this.settings.scopes, overlay: (f: string) => this.buffers.get(f), envPlaceholders: !this.trusted };
+  /**
+   * The options of one load in the editor (call it just before loading: the time limit starts
+   * now): the workspace's loader, scopes and buffers, and the limits that keep one load from
+   * holding up the server. `with` replaces some (a quick fix checks its edit with its own loader).
+   */
+  loadOptions(with_: Partial<LoadConfigOptions> = {}): LoadConfigOptions {
+    const deadline = performance.now() + this.maxLoadMs;
+    return {
+      loader: this.loader,
+      scopes: this.settings.scopes,
+      overlay: (f: string) => this.buffers.get(f),
+      envPlaceholders: !this.trusted,
+      maxFileBytes: this.maxChainBytes,
+      maxValueBytes: this.maxValueBytes,
+      cancelled: () => performance.now() > deadline,
+      ...with_,
+    };
+  }
+
+  /** Loads `file` in the editor's bounds; a load stopped at the time limit comes back as the reduced service's analysis. */
+  private loadBounded(file: string): { result: LoadResult; stopped?: undefined } | { stopped: Analysis } {
+    const result = loadConfig(file, this.loadOptions());
+    if (!result.diagnostics.some((d) => d.code === 'cancelled')) return { result };
+    const d = tooSlowDiagnostic(file, this.maxLoadMs);
+    return { stopped: { result: overBudgetResult(file, d), diagnostics: [d], overBudget: true } };
   }
 
   /** Scope roots resolved against the first workspace folder. */
@@ -134,7 +165,9 @@ export class ConfigWorkspace {
     const cached = this.analyses.get(file)?.result;
     if (cached) return cached;
     const over = this.overBudget(file);
-    return over ? over.result : loadConfig(file, this.loadOptions());
+    if (over) return over.result;
+    const loaded = this.loadBounded(file);
+    return loaded.stopped ? loaded.stopped.result : loaded.result;
   }
 
   /** An analysis that evaluated nothing, when the config with its bases is over the budget. */
@@ -153,9 +186,15 @@ export class ConfigWorkspace {
       if (this.buffers.has(file)) this.analyses.set(file, over);
       return over;
     }
-    const result = loadConfig(file, this.loadOptions());
+    const loaded = this.loadBounded(file);
     // Answers are kept for open files only: a references search may load thousands of dependents once.
     const open = this.buffers.has(file);
+    if (loaded.stopped) {
+      // Kept until the file or a base changes, so each hover does not wait the time limit again.
+      if (open) this.analyses.set(file, loaded.stopped);
+      return loaded.stopped;
+    }
+    const result = loaded.result;
     if (result.ok && open) this.lastGood.set(file, result);
     const own = result.diagnostics.filter((d) => d.file === file);
     const analysis: Analysis = { result, diagnostics: [...own, ...lintDiagnostics(result, file)], lastGood: this.lastGood.get(file) ?? (result.ok ? result : undefined) };

@@ -8,35 +8,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineIndex } from '../config/source';
-import { isUnder } from './config-files';
+import { isUnder, listFiles, SKIP_DIRS } from './config-files';
 import { movedPath, type FileMove, type TextEdit } from './rename-edits';
-
-const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', 'dist', 'work_dirs', '.vscode-test', 'data']);
 
 /** Markdown files and metafiles under the roots. */
 export function listDocuments(roots: string[]): { markdown: string[]; metafiles: string[] } {
-  const markdown: string[] = [];
-  const metafiles: string[] = [];
-  const walk = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) walk(p);
-      } else if (e.isFile()) {
-        if (/\.(md|markdown)$/i.test(e.name)) markdown.push(p);
-        else if (/^(metafile|model-index)\.ya?ml$/i.test(e.name)) metafiles.push(p);
-      }
-    }
-  };
-  roots.forEach(walk);
-  return { markdown: markdown.sort(), metafiles: metafiles.sort() };
+  const isMarkdown = (name: string) => /\.(md|markdown)$/i.test(name);
+  const isMetafile = (name: string) => /^(metafile|model-index)\.ya?ml$/i.test(name);
+  // One walk; dataset folders (images by the thousand) hold no documents worth rewriting.
+  const all = listFiles(roots, (name) => isMarkdown(name) || isMetafile(name), DOC_SKIP_DIRS);
+  return { markdown: all.filter((f) => isMarkdown(path.basename(f))), metafiles: all.filter((f) => isMetafile(path.basename(f))) };
 }
+
+const DOC_SKIP_DIRS = new Set([...SKIP_DIRS, 'data']);
 
 /** The repository a file belongs to: the nearest folder up with `.git` or `model-index.yml`, else its workspace root. */
 export function repositoryRoot(file: string, roots: string[]): string {

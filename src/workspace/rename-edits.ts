@@ -2,8 +2,8 @@
 // move: every reference into a moved path is rewritten, and the references of
 // moved configs to files that stay are recomputed from their new folder.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readTextFileSafely } from '../config/config-file';
 import { LineIndex, type Range } from '../config/source';
 import { isUnder } from './config-files';
 import type { WorkspaceIndex } from './workspace-index';
@@ -64,9 +64,5 @@ export function baseRenameEdits(index: WorkspaceIndex, moves: FileMove[], textOf
 }
 
 function readText(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextFileSafely(file);
 }

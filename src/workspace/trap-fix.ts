@@ -112,9 +112,7 @@ function basePath(e: Expr): string[] | undefined {
 }
 
 function rewriteExpression(from: FileUnit, prov: Provenance, child: FileUnit, bound: Set<string>): Rewritten | { error: string } {
-  const range = balanced(from.text, from.lines.offset(prov.valueRange!.start), from.lines.offset(prov.valueRange!.end));
-  if (!range) return { error: 'its expression cannot be read from its file' };
-  const raw = from.text.slice(range.start, range.end);
+  const raw = from.text.slice(from.lines.offset(prov.valueRange!.start), from.lines.offset(prov.valueRange!.end));
   const text = raw.replace(BASE_TEMPLATE, '_base_.$1');
   if (text.includes('{{')) return { error: 'its expression uses a {{ }} template that would mean something else here' };
   // Wrapped in parentheses so a multi-line expression parses as one.
@@ -186,37 +184,6 @@ function rewriteExpression(from: FileUnit, prov: Provenance, child: FileUnit, bo
   let out = src;
   for (const r of replace.sort((a, b) => b.start - a.start)) out = out.slice(0, r.start) + r.text + out.slice(r.end);
   return { text: out.slice(1, -2), needs, imports: importsNeeded };
-}
-
-/**
- * The span widened to the brackets it leaves open: a parenthesised operand's
- * span excludes its parentheses, so `a * (b + c)` can end before the `)`.
- */
-function balanced(text: string, start: number, end: number): { start: number; end: number } | undefined {
-  let depth = 0;
-  let low = 0;
-  for (let i = start; i < end; i++) {
-    const c = text[i];
-    if (c === '#') {
-      while (i < end && text[i] !== '\n') i++;
-    } else if (c === '"' || c === "'") {
-      const q = text.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
-      for (i += q.length; i < end && !text.startsWith(q, i); i++) if (text[i] === '\\') i++;
-      i += q.length - 1;
-    } else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) low = Math.min(low, --depth);
-  }
-  for (; low < 0; low++, depth++) {
-    while (start > 0 && /\s/.test(text[start - 1])) start--;
-    if (!'([{'.includes(text[start - 1] ?? '')) return undefined;
-    start--;
-  }
-  for (; depth > 0; depth--) {
-    while (end < text.length && /\s/.test(text[end])) end++;
-    if (!')]}'.includes(text[end] ?? '')) return undefined;
-    end++;
-  }
-  return { start, end };
 }
 
 function subExprs(e: Expr): (Expr | undefined)[] {

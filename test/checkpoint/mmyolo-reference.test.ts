@@ -102,21 +102,21 @@ test('MMYOLO YOLOv8 checkpoint loads completely and reproduces the head outputs 
   store.dispose();
 });
 
-test('YOLOv5 backbone and neck entries come in MMYOLO order and shapes (the head waits for the YOLOv5 head)', async () => {
-  const { ParamStore } = await import('../../src/train/params');
-  const { CSPDarknet } = await import('../../src/train/model/backbone');
-  const { PAFPN } = await import('../../src/train/model/neck');
-  const { Rng } = await import('../../src/data/rng');
+test('the YOLOv5-s model writes its state_dict in MMYOLO order and shapes, head included, and MMYOLO\'s YOLOv5 .pth loads completely', async () => {
   await tf.setBackend('cpu');
-  const store = new ParamStore(new Rng(0));
-  new CSPDarknet(store, { type: 'YOLOv5CSPDarknet', deepen_factor: 0.33, widen_factor: 0.125 });
-  new PAFPN(store, { type: 'YOLOv5PAFPN', deepen_factor: 0.33, widen_factor: 0.125, in_channels: [256, 512, 1024], out_channels: [256, 512, 1024], num_csp_blocks: 3 });
-  const ref = keysTsv(`${REF}/yolov5_s_w0125_c4.keys.tsv`).filter((r) => !r.name.startsWith('bbox_head.'));
+  const v5 = ['model.backbone.widen_factor=0.125', 'model.neck.widen_factor=0.125', 'model.bbox_head.head_module.widen_factor=0.125', 'model.bbox_head.head_module.num_classes=4'];
+  const { store } = buildModel(loadTrainConfig('configs/yolov5/yolov5_s-v61_syncbn_fast_8xb16-300e_coco.py', v5), 0);
+  const ref = keysTsv(`${REF}/yolov5_s_w0125_c4.keys.tsv`);
   const ours = stateDictOrder(store.params.keys(), store.buffers.keys()).map((e) => {
     const v = store.params.get(e.name)?.variable ?? store.buffers.get(e.name);
     return { name: e.name, shape: v ? torchShape(e.name, v.shape) : [], dtype: e.kind === 'count' ? 'int64' : 'float32' };
   });
   assert.equal(ours.length, ref.length);
   ref.forEach((r, i) => assert.deepEqual(ours[i], r, `entry ${i}`));
+  const { f, weights } = await weightsOf(`${REF}/yolov5_s_w0125_c4.pth`);
+  const r = await loadWeights(weights, store.stateDict(), new Map());
+  assert.deepEqual([r.missing, r.unexpected, r.mismatched], [[], [], []]);
+  assert.equal(r.loaded.length, store.stateDict().size);
+  await f.close();
   store.dispose();
 });

@@ -1,5 +1,6 @@
 // The 77 golden cases: each config tree loaded by MMEngine v0.10.7, and our result
-// compared key by key, with order and int/float/tuple kinds (test/fixtures/config-cases).
+// compared key by key, with order and int/float/tuple kinds (test/fixtures/config-cases),
+// in both evaluation modes of the loader.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,10 +19,11 @@ test('the golden cases are present', () => {
   assert.equal(cases.length, 77, `expected 77 cases in ${CASES}`);
 });
 
-for (const name of cases) {
+// Each case twice: with the syntax tree kept (the editor) and streamed statement by statement (the CLI).
+for (const name of cases) for (const keepSyntaxTree of [true, false]) {
   const dir = path.join(CASES, name);
-  test(`golden ${name}`, () => {
-    const r = loadConfig(path.join(dir, 'main.py'), { scopes, env, loader: new ConfigLoader() });
+  test(`golden ${name}${keepSyntaxTree ? '' : ' (streamed)'}`, () => {
+    const r = loadConfig(path.join(dir, 'main.py'), { scopes, env, loader: new ConfigLoader(), keepSyntaxTree });
     const errorFile = path.join(dir, 'expected.error.txt');
     if (fs.existsSync(errorFile)) {
       const [pyType, ...rest] = fs.readFileSync(errorFile, 'utf8').split('\n');

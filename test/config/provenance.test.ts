@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigLoader, entryAt, loadConfig, locate } from '../../src/config';
 
@@ -47,4 +48,36 @@ test('the cache re-evaluates only what changed', () => {
   assert.notEqual(c, a);
   assert.equal(c.baseUnits[0], a.baseUnits[0], 'the unchanged base is not evaluated again');
   assert.equal(c.result!.get('lr'), 1.0);
+});
+
+test('a value range covers the whole expression, brackets around its operands included', () => {
+  // Branch editor found `a * (b)` ending before `)`: the propagation-trap fix reads its text from these ranges.
+  const file = path.join(DIR, 'brackets.py');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const textOf = (range: { start: { line: number; col: number }; end: { line: number; col: number } }) => {
+    assert.equal(range.start.line, range.end.line);
+    return lines[range.start.line].slice(range.start.col, range.end.col);
+  };
+  const expected: [string[], string][] = [
+    [['lr'], '0.01 * (scale)'],
+    [['size'], '(640) * scale'],
+    [['neg'], '-(scale)'],
+    [['power'], '(scale) ** (2)'],
+    [['picked'], '(1) if scale else (2)'],
+    [['both'], '(scale) and (lr)'],
+    [['compared'], '(scale) < (3)'],
+    [['indexed'], '(scale, 3)[(0)]'],
+    [['called'], '(dict)(a=1)'],
+    // Parentheses around a whole value are not part of it, as in Python's ast.
+    [['model', 'inner'], 'scale'],
+    [['model', 'mix'], '[scale][0] * (2 + 1)'],
+  ];
+  for (const keepSyntaxTree of [true, false]) {
+    const loaded = loadConfig(file, { loader: new ConfigLoader(), keepSyntaxTree });
+    assert.ok(loaded.ok, loaded.diagnostics.map((d) => d.message).join('|'));
+    for (const [key, text] of expected) {
+      const prov = entryAt(loaded.config!, key)!.prov!;
+      assert.equal(textOf(prov.valueRange!), text, `brackets.py ${key.join('.')} (keepSyntaxTree ${keepSyntaxTree})`);
+    }
+  }
 });

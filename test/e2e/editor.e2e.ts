@@ -8,6 +8,7 @@ import { chromium, type Page } from 'playwright-core';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { poll } from './ui/driver';
 
 const PORT = process.env.E2E_PORT;
 const WS = process.env.E2E_WS;
@@ -37,17 +38,8 @@ async function step(name: string, fn: () => Promise<string | void>): Promise<boo
   }
 }
 
-async function poll<T>(what: string, fn: () => Promise<T>, ms = 30000, every = 250): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  let last: T | undefined;
-  for (;;) {
-    last = await fn().catch(() => undefined);
-    if (last) return last as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}${last !== undefined ? ` (last: ${JSON.stringify(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
-
+// Editor steps keep their own quick-input gesture: the shared one first clicks into the editor
+// to take focus back from webviews, which would move the cursor these steps place with Go to Line.
 async function withQuickInput(page: Page, open: () => Promise<void>, text: string, pick: string | RegExp): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {

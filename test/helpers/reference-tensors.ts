@@ -1,9 +1,11 @@
-// Reads the MMYOLO reference tensors (test/fixtures/mmyolo-reference/NAME.tensors.{json,bin},
-// converted once from MMYOLO's own .pth/.io.pt by convert_to_raw.py there) and loads their
-// state_dict into a ParamStore by MMYOLO's parameter names.
-import { readFileSync } from 'node:fs';
+// Reads the MMYOLO reference files (test/fixtures/mmyolo-reference/NAME.pth and NAME.io.pt,
+// written by MMYOLO v0.6.0 itself) through the trainer's own PyTorch checkpoint reader, and
+// loads their state_dict into a ParamStore by MMYOLO's parameter names.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { readMMEngineCheckpoint } from '../../src/checkpoint/mmengine-read';
+import { PyDict } from '../../src/checkpoint/pickle-read';
+import { openTorchFile, TorchTensor } from '../../src/checkpoint/torch-read';
 import { ParamStore } from '../../src/train/params';
 
 export const REFERENCE_DIR = join(__dirname, '..', 'fixtures', 'mmyolo-reference');
@@ -14,20 +16,47 @@ export interface RefTensor {
 }
 
 export interface ReferenceCase {
+  /** `state_dict.NAME` (float32 entries), `input`, `gt`, `outputs.KIND.LEVEL`. */
   tensors: Map<string, RefTensor>;
   losses: Record<string, number>;
 }
 
-export function readReference(name: string): ReferenceCase {
-  const index = JSON.parse(readFileSync(join(REFERENCE_DIR, `${name}.tensors.json`), 'utf8'));
-  const bin = readFileSync(join(REFERENCE_DIR, `${name}.tensors.bin`));
-  const all = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+/** The head's raw output lists in the order the .io.pt holds them. */
+const OUTPUT_KINDS: Record<string, string[]> = {
+  yolov5_s_w0125_c4: ['cls_scores', 'bbox_preds', 'objectnesses'],
+  demo_yolov8_w0125: ['cls_scores', 'bbox_preds'],
+};
+
+export async function readReference(name: string): Promise<ReferenceCase> {
   const tensors = new Map<string, RefTensor>();
-  for (const t of index.tensors as Array<{ name: string; shape: number[]; offset: number }>) {
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    tensors.set(t.name, { shape: t.shape, data: all.subarray(t.offset / 4, t.offset / 4 + n) });
+  const pth = await openTorchFile(join(REFERENCE_DIR, `${name}.pth`));
+  for (const [k, t] of (await readMMEngineCheckpoint(pth)).stateDict) {
+    if (t.dtype === 'float32') tensors.set(`state_dict.${k}`, { shape: t.shape, data: await pth.readFloat32(t) });
   }
-  return { tensors, losses: index.losses };
+  await pth.close();
+  const io = await openTorchFile(join(REFERENCE_DIR, `${name}.io.pt`));
+  const root = io.root as PyDict;
+  const read = async (t: TorchTensor): Promise<RefTensor> => ({ shape: t.shape, data: await io.readFloat32(t) });
+  tensors.set('input', await read(root.get('input') as TorchTensor));
+  tensors.set('gt', gtAsXyxy(name, await read(root.get('gt') as TorchTensor)));
+  const outputs = root.get('outputs') as TorchTensor[][];
+  for (const [i, kind] of OUTPUT_KINDS[name].entries()) for (const [lv, t] of outputs[i].entries()) tensors.set(`outputs.${kind}.${lv}`, await read(t));
+  const losses = Object.fromEntries([...(root.get('losses') as PyDict)].map(([k, v]) => [String(k), Number(v)]));
+  await io.close();
+  return { tensors, losses };
+}
+
+/** gt rows (image, label, x1, y1, x2, y2) in input pixels. MMYOLO's YOLOv5 fast loss path
+ * (_convert_gt_to_norm_format) rewrites the gt tensor in place to normalised (cx, cy, w, h) and the
+ * dump was taken after the loss ran: undo that for the YOLOv5 case (160-pixel input). */
+function gtAsXyxy(name: string, gt: RefTensor): RefTensor {
+  if (!name.startsWith('yolov5')) return gt;
+  const d = Float32Array.from(gt.data);
+  for (let i = 0; i < d.length; i += 6) {
+    const [cx, cy, w, h] = [d[i + 2] * 160, d[i + 3] * 160, d[i + 4] * 160, d[i + 5] * 160];
+    [d[i + 2], d[i + 3], d[i + 4], d[i + 5]] = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+  }
+  return { shape: gt.shape, data: d };
 }
 
 /** Copies every state_dict entry into the store (OIHW conv weights become HWIO); returns the

@@ -22,6 +22,10 @@ export interface FixtureOptions {
   copy?: string[];
   /** The analysis budget (see src/workspace/analysis-budget.ts), small to test what happens over it. */
   maxChainBytes?: number;
+  /** The time limit of one load (WorkspaceOptions.maxLoadMs). */
+  maxLoadMs?: number;
+  /** What one load may build (WorkspaceOptions.maxValueBytes). */
+  maxValueBytes?: number;
 }
 
 export interface FixtureWorkspace {
@@ -62,7 +66,7 @@ export async function workspaceFrom(fixture: string, opts: FixtureOptions = {}):
       pos = { line: before.length - 1, col: before[before.length - 1].length };
     }
   }
-  const ws = new ConfigWorkspace([root], { trusted: opts.trusted, maxChainBytes: opts.maxChainBytes });
+  const ws = new ConfigWorkspace([root], { trusted: opts.trusted, maxChainBytes: opts.maxChainBytes, maxLoadMs: opts.maxLoadMs, maxValueBytes: opts.maxValueBytes });
   ws.configure(opts.settings ?? {});
   await ws.scan();
   const main = file ?? path.join(root, files.keys().next().value ?? 'configs/main.py');

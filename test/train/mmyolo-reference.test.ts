@@ -75,7 +75,7 @@ const yolov8Options = ['model.backbone.widen_factor=0.125', 'model.neck.widen_fa
 
 test('YOLOv5-s (w0.125, 4 classes): MMYOLO weights load by name, raw outputs and losses match MMYOLO to 1e-4', async () => {
   await tf.setBackend('cpu');
-  const ref = readReference('yolov5_s_w0125_c4');
+  const ref = await readReference('yolov5_s_w0125_c4');
   const det = build('configs/yolov5/yolov5_s-v61_syncbn_fast_8xb16-300e_coco.py', yolov5Options);
   assert.deepEqual(loadReferenceState(det.store, ref), { missingInModel: [], missingInReference: [] });
   const out = tf.tidy(() => {
@@ -92,7 +92,7 @@ test('YOLOv5-s (w0.125, 4 classes): MMYOLO weights load by name, raw outputs and
 
 test('YOLOv8 demo model (w0.125): MMYOLO weights load by name, raw outputs and losses match MMYOLO to 1e-4', async () => {
   await tf.setBackend('cpu');
-  const ref = readReference('demo_yolov8_w0125');
+  const ref = await readReference('demo_yolov8_w0125');
   const det = build('configs/demo/yolov8_n-tiny_1xb8-10e_demo.py', yolov8Options);
   assert.deepEqual(loadReferenceState(det.store, ref), { missingInModel: [], missingInReference: [] });
   const out = tf.tidy(() => {
