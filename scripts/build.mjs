@@ -1,7 +1,7 @@
 // Bundles the CLI, the language server and the extension into dist/ with esbuild.
 // A missing entry point fails the build: a bundle silently left out breaks the packaged extension.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const entries = [
   { in: 'src/cli/main.ts', out: 'cli', external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs', 'sharp'] },
@@ -37,3 +37,7 @@ await Promise.all(
       }),
     ),
 );
+
+// The trainer's wasm kernels: src/train/kernels/runtime.ts looks for them next to dist/cli.js.
+mkdirSync('dist', { recursive: true });
+copyFileSync('src/train/kernels/yololab-kernels.wasm', 'dist/yololab-kernels.wasm');

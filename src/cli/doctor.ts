@@ -87,7 +87,8 @@ export async function report(): Promise<string> {
   lines.push('');
   const cores = availableParallelism();
   const pool = process.env.UV_THREADPOOL_SIZE;
-  lines.push(`threads: ${cores} cores available (${cpus()[0]?.model?.trim() ?? 'unknown CPU'}); a run computes on one and decodes/augments in min(num_workers, ${Math.max(0, cores - 1)}) loader worker threads; libuv pool ${pool ?? '4 (UV_THREADPOOL_SIZE unset)'}; tfjs-backend-wasm runs single-threaded in Node`);
+  const { defaultThreads } = await import('../train/kernels/runtime');
+  lines.push(`threads: ${cores} cores available (${cpus()[0]?.model?.trim() ?? 'unknown CPU'}); on the wasm backend a run computes on ${defaultThreads()} (YOLO Lab's kernels; YOLOLAB_THREADS) and decodes/augments in min(num_workers, ${Math.max(0, cores - 1)}) loader worker threads; libuv pool ${pool ?? '4 (UV_THREADPOOL_SIZE unset)'}`);
   const limit = cgroupLimit();
   lines.push(`memory: ${gb(totalmem())} total, ${gb(freemem())} available${limit ? `, container limit ${gb(limit)}` : ''}; the wasm backend's heap is capped at 4 GB`);
   const { describeImageDecoder } = await import('../data/image-decoder');

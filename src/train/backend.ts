@@ -2,6 +2,7 @@
 // unless the user names one. The optional native packages are often absent (their
 // install downloads libtensorflow), so a failed require is normal, not an error.
 import * as tf from '@tensorflow/tfjs';
+import { kernelsLabel, prepareKernels, startKernels } from './kernels/tf-kernels';
 import { describeNotFound, locateNative, nativeLabel, requireNative, type NativeLocation, type NativePackage } from './native-backend';
 
 // Production mode: no per-op debug checks, and no console banner advertising tfjs-node
@@ -47,8 +48,11 @@ async function activate(name: BackendName): Promise<string | null> {
       // Both native packages register under the name 'tensorflow'.
       if (!(await tf.setBackend('tensorflow'))) return `${name}: failed to initialise`;
     } else if (name === 'wasm') {
+      // YOLO Lab's kernels (kernels/) need tfjs's wasm memory shared: set up before it starts.
+      prepareKernels();
       require('@tensorflow/tfjs-backend-wasm');
       if (!(await tf.setBackend('wasm'))) return 'wasm: failed to initialise';
+      startKernels();
     } else {
       if (!(await tf.setBackend('cpu'))) return 'cpu: failed to initialise';
     }
@@ -85,7 +89,7 @@ function describe(name: BackendName): string {
     case 'tensorflow':
       return `tensorflow (tfjs-node, native CPU${nativeLabel(loadedNative.get('@tensorflow/tfjs-node'), tf.backend())})`;
     case 'wasm':
-      return 'wasm (tfjs-backend-wasm, XNNPACK, single thread)';
+      return kernelsLabel();
     default:
       return 'cpu (tfjs-backend-cpu, plain JavaScript)';
   }

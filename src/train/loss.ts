@@ -53,11 +53,10 @@ export interface PreparedTargets {
 export function prepareTargets(out: HeadOutputs, priors: Priors, targets: BatchTargets, cfg: AssignerCfg = defaultAssigner): PreparedTargets {
   const [B, A, C] = out.cls.shape;
   const R = out.reg.shape[3];
-  const [scoresArr, boxesArr] = tf.tidy(() => {
-    const s = tf.sigmoid(out.cls);
-    const b = decodeBoxes(distToSides(out.reg), priors);
-    return [s.dataSync(), b.dataSync()];
-  });
+  // Read outside tidy: tidy walks a returned typed array element by element (seconds per step).
+  const detached = tf.tidy(() => [tf.sigmoid(out.cls), decodeBoxes(distToSides(out.reg), priors)]);
+  const [scoresArr, boxesArr] = detached.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(detached);
   const scores = new Float32Array(B * A * C);
   const boxes = new Float32Array(B * A * 4);
   const weight = new Float32Array(B * A);

@@ -2,7 +2,11 @@
 // wasm has no Conv2DBackpropFilter and a wrong MaxPoolGrad, and cpu's nearest-resize
 // gradient is wrong for batch > 1 (docs/trainer.md), so convolution, max-pooling and
 // upsampling are written here from ops whose gradients are correct everywhere.
+// On the wasm backend with YOLO Lab's kernels running (kernels/), convolution, batch norm,
+// channel concat/split and upsampling go to those kernels instead.
 import * as tf from '@tensorflow/tfjs';
+import * as kernels from './kernels/differentiable';
+import { kernelRuntime } from './kernels/tf-kernels';
 
 /** Inserts (s-1) zeros between rows and columns: the transpose of a stride-s sampling. */
 function dilateSpatial(dy: tf.Tensor4D, s: number): tf.Tensor4D {
@@ -74,15 +78,28 @@ export function useStockOps(on: boolean): void {
   stock = on;
 }
 
-/** Square convolution, NHWC input, HWIO kernel, symmetric zero padding. */
-export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
-  {
-    const [b, h, wd] = x.shape;
-    const [k, , ci, co] = w.shape;
-    const ho = Math.floor((h + 2 * pad - k) / stride) + 1;
-    const wo = Math.floor((wd + 2 * pad - k) / stride) + 1;
-    flopCounter.flops += 2 * b * ho * wo * k * k * ci * co;
-  }
+function countFlops(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): void {
+  const [b, h, wd] = x.shape;
+  const [k, , ci, co] = w.shape;
+  const ho = Math.floor((h + 2 * pad - k) / stride) + 1;
+  const wo = Math.floor((wd + 2 * pad - k) / stride) + 1;
+  flopCounter.flops += 2 * b * ho * wo * k * k * ci * co;
+}
+
+/** True when YOLO Lab's kernels compute the layers (wasm backend, kernels started). */
+export function kernelsActive(): boolean {
+  return !stock && kernelRuntime() !== null;
+}
+
+/** Square convolution, NHWC input, HWIO kernel, symmetric zero padding, optional bias. */
+export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number, bias?: tf.Tensor1D): tf.Tensor4D {
+  countFlops(x, w, stride, pad);
+  if (kernelsActive()) return kernels.conv2d(x, w, stride, pad, bias);
+  const y = convNoBias(x, w, stride, pad);
+  return bias ? tf.add(y, bias) : y;
+}
+
+function convNoBias(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
   if (stock) return tf.conv2d(x, w, stride, pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
   const kernel = w.shape[0];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -103,10 +120,60 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
   return f(x, w) as tf.Tensor4D;
 }
 
+/**
+ * Convolution followed by training-mode batch norm (statistics of this batch) and SiLU
+ * when `act`: the ConvModule of a training step. Returns the output and the batch mean and
+ * biased variance, or, given the layer's running averages, their updated values (PyTorch:
+ * (1-m)*running + m*batch, the variance unbiased). The caller disposes what is returned
+ * besides y.
+ */
+export function convBatchNormTrain(
+  x: tf.Tensor4D, w: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, stride: number, pad: number, eps: number, act: boolean, running?: kernels.RunningStats,
+): { y: tf.Tensor4D; mean?: tf.Tensor1D; variance?: tf.Tensor1D; runningMean?: tf.Tensor1D; runningVar?: tf.Tensor1D } {
+  if (kernelsActive()) {
+    countFlops(x, w, stride, pad);
+    return kernels.convBatchNormTrain(x, w, gamma, beta, stride, pad, eps, act, running);
+  }
+  const r = batchNormTrain(conv2d(x, w, stride, pad), gamma, beta, eps, act);
+  if (!running) return r;
+  const m = running.momentum;
+  const n = r.y.size / r.y.shape[3];
+  const runningMean = tf.keep(tf.add(tf.mul(running.mean, 1 - m), tf.mul(r.mean, m))) as tf.Tensor1D;
+  const runningVar = tf.keep(tf.add(tf.mul(running.variance, 1 - m), tf.mul(r.variance, (m * n) / Math.max(n - 1, 1)))) as tf.Tensor1D;
+  if (!stock) tf.dispose([r.mean, r.variance]); // kept by the fused op for this read only
+  return { y: r.y, runningMean, runningVar };
+}
+
+/** Inference: act(conv(x, w) * scale + shift), batch norm folded into scale and shift. */
+export function convAffine(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number, scale: tf.Tensor1D, shift: tf.Tensor1D, act: boolean): tf.Tensor4D {
+  if (kernelsActive()) {
+    countFlops(x, w, stride, pad);
+    return kernels.convAffine(x, w, stride, pad, scale, shift, act);
+  }
+  const y = tf.add(tf.mul(conv2d(x, w, stride, pad), scale), shift) as tf.Tensor4D;
+  return act ? (silu(y) as tf.Tensor4D) : y;
+}
+
+/** Concatenation along channels (NHWC). */
+export function concatChannels(xs: tf.Tensor4D[]): tf.Tensor4D {
+  return tf.concat(xs, 3);
+}
+
+/** Split along channels into parts of the given sizes (a new array: the tape may keep it). */
+export function splitChannels(x: tf.Tensor4D, sizes: number[]): tf.Tensor4D[] {
+  return [...(tf.split(x, sizes, 3) as tf.Tensor4D[])];
+}
+
+/** Marks the network's input (no gradient needed): the first convolution skips it. */
+export function markConstant<T extends tf.Tensor>(t: T): T {
+  return kernels.markConstant(t);
+}
+
 /** k x k max-pool, stride 1, 'same' padding (SPPF), as a running maximum over shifted
  * views: tf.maximum's gradient sends each output's gradient to exactly one input. */
 export function maxPoolSame(x: tf.Tensor4D, k: number): tf.Tensor4D {
   if (stock) return tf.maxPool(x, k, 1, 'same');
+  if (kernelsActive()) return kernels.maxPoolSame(x, k);
   const p = Math.floor(k / 2);
   const [b, h, w, c] = x.shape;
   const xp = tf.pad(x, [[0, 0], [0, 0], [p, p], [0, 0]], -3.4e38);
@@ -120,6 +187,7 @@ export function maxPoolSame(x: tf.Tensor4D, k: number): tf.Tensor4D {
 
 /** Nearest-neighbour 2x upsampling by broadcasting; its gradient is a plain sum. */
 export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  if (kernelsActive()) return kernels.upsample2x(x);
   const [b, h, w, c] = x.shape;
   const ones = tf.ones([1, 1, 2, 1, 2, 1]);
   return tf.mul(x.reshape([b, h, 1, w, 1, c]), ones).reshape([b, h * 2, w * 2, c]);

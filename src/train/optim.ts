@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../data/errors';
 import type { OptimizerCfg, OptimWrapperCfg } from './config-types';
+import { fusedUpdatesRun, fusedSgdStep, fusedSumSquares, SgdEntry } from './kernels/fused-updates';
 import { ParamInfo, ParamStore } from './params';
 import { pyRound } from './py-math';
 import { baseType, checkType, where } from './registry';
@@ -113,10 +114,35 @@ export class Optimizer {
     return this.groups.flatMap((g) => g.params.map((p) => p.name));
   }
 
+  /** clip_grad (when configured) and the update: returns the gradients' norm before clipping
+   * (undefined without clip_grad). The clipping scale goes into the update, as in clip(). */
+  step(grads: Record<string, tf.Tensor>): number | undefined {
+    if (this.clipNorm === undefined) {
+      this.apply(grads);
+      return undefined;
+    }
+    const norm = this.gradNorm(grads);
+    const coef = this.clipNorm / (norm + 1e-6);
+    this.apply(grads, coef < 1 ? coef : undefined);
+    return norm;
+  }
+
+  /** The global L2 norm of the gradients, as torch.nn.utils.clip_grad_norm_ computes it
+   * (each tensor's sum of squares in float32, added in order, then the square root). */
+  gradNorm(grads: Record<string, tf.Tensor>): number {
+    const gs = Object.values(grads);
+    if (fusedUpdatesRun(gs)) {
+      let total = 0;
+      for (const s of fusedSumSquares(gs)) total = Math.fround(total + s);
+      return Math.sqrt(total);
+    }
+    return tf.tidy(() => Math.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+  }
+
   /** torch.nn.utils.clip_grad_norm_: scales grads in place so the global L2 norm is at most
    * clipNorm; returns the norm before clipping. */
   clip(grads: Record<string, tf.Tensor>): number {
-    const norm = tf.tidy(() => Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+    const norm = this.gradNorm(grads);
     if (this.clipNorm === undefined) return norm;
     const coef = this.clipNorm / (norm + 1e-6);
     if (coef < 1)
@@ -127,15 +153,18 @@ export class Optimizer {
     return norm;
   }
 
-  /** Applies one update; grads are float32 and already unscaled. */
-  apply(grads: Record<string, tf.Tensor>): void {
+  /** Applies one update; grads are float32 and already unscaled. With `scale`, every gradient
+   * is first multiplied by it (clip_grad's coefficient). */
+  apply(grads: Record<string, tf.Tensor>, scale?: number): void {
     this.state.step++;
     const t = this.state.step;
+    if (this.type === 'SGD' && this.applyFusedSgd(grads, t === 1, scale)) return;
     tf.tidy(() => {
       for (const g of this.groups)
         for (const p of g.params) {
           let grad = grads[p.name];
           if (!grad) continue;
+          if (scale !== undefined) grad = tf.mul(grad, scale);
           const v = p.variable;
           const slots = this.state.slots.get(p.name)!;
           if (this.type === 'SGD') {
@@ -158,6 +187,21 @@ export class Optimizer {
           }
         }
     });
+  }
+
+  /** The SGD update of every parameter in one kernel call (wasm with YOLO Lab's kernels);
+   * false where it does not run. Same formula and float32 roundings as the ops above. */
+  private applyFusedSgd(grads: Record<string, tf.Tensor>, first: boolean, scale: number | undefined): boolean {
+    const entries: SgdEntry[] = [];
+    this.groups.forEach((g, gi) => {
+      for (const p of g.params) {
+        const grad = grads[p.name];
+        if (grad) entries.push({ param: p.variable, grad, buf: this.state.slots.get(p.name)![0], group: gi });
+      }
+    });
+    if (!fusedUpdatesRun(entries.flatMap((e) => [e.param, e.grad, e.buf]))) return false;
+    fusedSgdStep(entries, this.groups.map((g) => ({ lr: g.lr, momentum: g.momentum, weightDecay: g.weightDecay })), { first, nesterov: this.nesterov, scale });
+    return true;
   }
 }
 

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DetSample } from '../data/types';
 import { LossScaler } from './amp';
 import { YOLODetector } from './model/detector';
+import { markConstant } from './ops';
 import { Optimizer } from './optim';
 
 export function targetsOf(samples: DetSample[]) {
@@ -36,7 +37,7 @@ export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[
   for (const g of opt.groups) for (const p of g.params) (byVar.set(p.variable.name, p.name), vars.push(p.variable));
   let kept: Array<[string, tf.Tensor]> = [];
   const { value, grads } = tf.variableGrads(() => {
-    const x = det.preprocess(images, samples.length, h, w);
+    const x = markConstant(det.preprocess(images, samples.length, h, w));
     const t = det.loss(x, targets, ctx);
     kept = Object.entries(t.terms).map(([k, v]) => [k, tf.keep(v)]);
     return scaler ? (tf.mul(t.loss, scaler.scale) as tf.Scalar) : t.loss;
@@ -48,8 +49,7 @@ export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[
   else ok = tf.tidy(() => !tf.any(tf.logicalNot(tf.isFinite(value))).dataSync()[0]);
   let gradNorm: number | undefined;
   if (ok) {
-    if (opt.clipNorm !== undefined) gradNorm = opt.clip(named);
-    opt.apply(named);
+    gradNorm = opt.step(named);
     for (const u of ctx.bnUpdates) u.variable.assign(u.value);
   }
   const terms = Object.fromEntries(kept.map(([k, t]) => [k, t.dataSync()[0]]));

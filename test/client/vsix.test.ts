@@ -52,7 +52,7 @@ before(async () => {
 });
 
 test('the .vsix carries the bundles the extension, the server and the CLI run, the data worker and the wasm binaries', () => {
-  for (const f of ['bin/yololab.js', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/webview-metrics.js', 'dist/data-worker.js', 'package.json']) {
+  for (const f of ['bin/yololab.js', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/webview-metrics.js', 'dist/data-worker.js', 'dist/yololab-kernels.wasm', 'package.json']) {
     assert.ok(entries.includes(`extension/${f}`), `extension/${f} is in the .vsix`);
   }
   assert.ok(entries.some((e) => /^extension\/node_modules\/@tensorflow\/tfjs-backend-wasm\/dist\/.*\.wasm$/.test(e)), 'the wasm binaries');
@@ -75,6 +75,8 @@ test('the CLI from the unpacked .vsix trains one iteration with its loader worke
   const log = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, log.slice(-3000));
   assert.match(log, /backend: wasm/);
+  // the CLI finds YOLO Lab's kernel module next to it (without it training falls back to tfjs's kernels, several times slower)
+  assert.match(log, /backend: wasm \(tfjs-backend-wasm \+ YOLO Lab kernels, \d+ threads?\)/);
   assert.match(log, /data: .*\b1 loader worker thread\b/);
   assert.doesNotMatch(log, /no loader worker script/, 'the data worker of the .vsix was not found');
   assert.match(log, /done: 1 iterations/);

@@ -142,7 +142,8 @@ export class YOLOv8Head implements DetectionHead {
    * (DistancePointBBoxCoder.decode with MlvlPointGenerator's priors). */
   decode(cls: tf.Tensor3D, sides: tf.Tensor3D, inputH: number, inputW: number): HeadPrediction {
     const priors = this.priors(inputH, inputW);
-    const [scores, boxes] = tf.tidy(() => [tf.sigmoid(cls).dataSync() as Float32Array, decodeBoxes(sides, priors).dataSync() as Float32Array]);
+    // Read outside tidy: tidy walks a returned typed array element by element.
+    const [scores, boxes] = readAndDispose(tf.tidy(() => [tf.sigmoid(cls), decodeBoxes(sides, priors)]));
     return { scores, boxes, count: priors.count };
   }
 }
@@ -221,7 +222,7 @@ export class YOLOv5Head implements DetectionHead {
   /** Raw outputs -> final scores and pixel boxes (YOLOv5BBoxCoder.decode on the anchors). */
   decode(out: YOLOv5HeadOutputs, inputH: number, inputW: number, scoreThr: number): HeadPrediction {
     const priors = this.priors(inputH, inputW);
-    const [cls, obj, boxes] = tf.tidy(() => [tf.sigmoid(out.cls).dataSync() as Float32Array, tf.sigmoid(out.obj).dataSync() as Float32Array, decodeYOLOv5Boxes(out.box, priors).dataSync() as Float32Array]);
+    const [cls, obj, boxes] = readAndDispose(tf.tidy(() => [tf.sigmoid(out.cls), tf.sigmoid(out.obj), decodeYOLOv5Boxes(out.box, priors)]));
     const C = this.numClasses;
     for (let i = 0; i < obj.length; i++) {
       const keep = !(scoreThr > 0) || obj[i] > scoreThr;
@@ -229,6 +230,13 @@ export class YOLOv5Head implements DetectionHead {
     }
     return { scores: cls, boxes, count: priors.count };
   }
+}
+
+/** The tensors' values (float32), the tensors disposed. */
+function readAndDispose(ts: tf.Tensor[]): Float32Array[] {
+  const out = ts.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(ts);
+  return out;
 }
 
 export function buildHead(store: ParamStore, cfg: HeadCfg, assigner: AssignerCfgDict | undefined): DetectionHead {

@@ -1,8 +1,9 @@
 // MMCV/MMYOLO building blocks: ConvModule (conv + BN + SiLU), DarknetBottleneck,
 // CSPLayerWithTwoConv (YOLOv8 C2f), CSPLayer (YOLOv5 C3), SPPFBottleneck.
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTrain, conv2d, isStockOps, maxPoolSame, silu } from '../ops';
+import { batchNormTrain, concatChannels, conv2d, convAffine, convBatchNormTrain, isStockOps, kernelsActive, maxPoolSame, silu, splitChannels } from '../ops';
 import { ForwardCtx, ParamStore } from '../params';
+import type { RunningStats } from '../kernels/differentiable';
 import { pyRound } from '../py-math';
 
 export interface Module {
@@ -30,31 +31,58 @@ export class BatchNorm implements Module {
   private beta: tf.Variable;
   private mean: tf.Variable;
   private variance: tf.Variable;
-  constructor(private store: ParamStore, readonly name: string, channels: number, private cfg: NormCfg) {
+  constructor(private store: ParamStore, readonly name: string, channels: number, readonly cfg: NormCfg) {
     this.gamma = store.norm(`${name}.weight`, channels, 1);
     this.beta = store.norm(`${name}.bias`, channels, 0, 'bias');
     this.mean = store.buffer(`${name}.running_mean`, channels, 0);
     this.variance = store.buffer(`${name}.running_var`, channels, 1);
   }
-  forward(x: tf.Tensor4D, ctx: ForwardCtx, act = false): tf.Tensor4D {
+  /** Whether this layer normalises with the batch's statistics (training, not frozen). */
+  usesBatchStats(ctx: ForwardCtx): boolean {
     // Frozen BN (norm_eval, frozen stages) normalises with its running statistics even in training.
-    const useBatch = ctx.training && !this.store.frozen.has(`${this.name}.running_mean`);
-    if (!useBatch) {
+    return ctx.training && !this.store.frozen.has(`${this.name}.running_mean`);
+  }
+  get weight(): tf.Tensor1D {
+    return this.gamma as tf.Tensor1D;
+  }
+  get bias(): tf.Tensor1D {
+    return this.beta as tf.Tensor1D;
+  }
+  /** The running statistics folded into y = x * scale + shift (eval mode). */
+  folded(): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
+    return tf.tidy(() => {
+      const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.variance, this.cfg.eps))) as tf.Tensor1D;
+      return { scale, shift: tf.sub(this.beta, tf.mul(this.mean, scale)) as tf.Tensor1D };
+    });
+  }
+  forward(x: tf.Tensor4D, ctx: ForwardCtx, act = false): tf.Tensor4D {
+    if (!this.usesBatchStats(ctx)) {
       const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.variance, this.cfg.eps)));
       const y = tf.add(tf.mul(tf.sub(x, this.mean), scale), this.beta) as tf.Tensor4D;
       return act ? (silu(y) as tf.Tensor4D) : y;
     }
     const { y, mean, variance } = batchNormTrain(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, this.cfg.eps, act);
-    const n = x.size / x.shape[3];
+    this.recordBatchStats(mean, variance, x.size / x.shape[3], ctx);
+    return y;
+  }
+  /** Queues the running-average update from a batch's mean and biased variance over n values. */
+  recordBatchStats(mean: tf.Tensor1D, variance: tf.Tensor1D, n: number, ctx: ForwardCtx): void {
     const m = this.cfg.momentum;
     // Running variance uses the unbiased estimate, as PyTorch does.
-    ctx.bnUpdates.push({ variable: this.mean, value: tf.keep(tf.add(tf.mul(this.mean, 1 - m), tf.mul(mean, m))) });
-    ctx.bnUpdates.push({
-      variable: this.variance,
-      value: tf.keep(tf.add(tf.mul(this.variance, 1 - m), tf.mul(variance, (m * n) / Math.max(n - 1, 1)))),
-    });
+    this.queueRunning(
+      tf.keep(tf.add(tf.mul(this.mean, 1 - m), tf.mul(mean, m))) as tf.Tensor1D,
+      tf.keep(tf.add(tf.mul(this.variance, 1 - m), tf.mul(variance, (m * n) / Math.max(n - 1, 1)))) as tf.Tensor1D,
+      ctx,
+    );
     if (!isStockOps()) tf.dispose([mean, variance]); // kept by the fused op for this read only
-    return y;
+  }
+  /** The running averages and momentum, for ops that update them themselves. */
+  running(): RunningStats {
+    return { mean: this.mean as tf.Tensor1D, variance: this.variance as tf.Tensor1D, momentum: this.cfg.momentum };
+  }
+  /** Queues new running averages (kept tensors): assigned after the step's update. */
+  queueRunning(mean: tf.Tensor1D, variance: tf.Tensor1D, ctx: ForwardCtx): void {
+    ctx.bnUpdates.push({ variable: this.mean, value: mean }, { variable: this.variance, value: variance });
   }
 }
 
@@ -68,7 +96,22 @@ export class ConvModule implements Module {
     this.bn = new BatchNorm(store, `${name}.bn`, co, norm);
   }
   forward(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D {
-    return this.bn.forward(conv2d(x, this.weight as tf.Tensor4D, this.stride, this.pad), ctx, this.act);
+    const w = this.weight as tf.Tensor4D;
+    if (this.bn.usesBatchStats(ctx)) {
+      // conv + BN + SiLU as one differentiable op (one kernel chain on the wasm kernels),
+      // which also updates the running averages.
+      const r = convBatchNormTrain(x, w, this.bn.weight, this.bn.bias, this.stride, this.pad, this.bn.cfg.eps, this.act, this.bn.running());
+      this.bn.queueRunning(r.runningMean!, r.runningVar!, ctx);
+      return r.y;
+    }
+    if (!ctx.training && kernelsActive()) {
+      // Inference: batch norm folded into the convolution's epilogue.
+      const { scale, shift } = this.bn.folded();
+      const y = convAffine(x, w, this.stride, this.pad, scale, shift, this.act);
+      tf.dispose([scale, shift]);
+      return y;
+    }
+    return this.bn.forward(conv2d(x, w, this.stride, this.pad), ctx, this.act);
   }
 }
 
@@ -81,7 +124,7 @@ export class Conv2d implements Module {
     this.bias = store.bias(`${name}.bias`, co, ci * k * k, biasFill);
   }
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.add(conv2d(x, this.weight as tf.Tensor4D, 1, Math.floor(this.weight.shape[0] / 2)), this.bias);
+    return conv2d(x, this.weight as tf.Tensor4D, 1, Math.floor(this.weight.shape[0] / 2), this.bias as tf.Tensor1D);
   }
 }
 
@@ -115,9 +158,9 @@ export class CSPLayerWithTwoConv implements Module {
   }
   forward(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D {
     const main = this.main.forward(x, ctx);
-    const parts = [...(tf.split(main, 2, 3) as tf.Tensor4D[])]; // a copy: the tape keeps the returned array
+    const parts = splitChannels(main, [this.mid, this.mid]);
     for (const b of this.blocks) parts.push(b.forward(parts[parts.length - 1], ctx));
-    return this.final.forward(tf.concat(parts, 3), ctx);
+    return this.final.forward(concatChannels(parts), ctx);
   }
 }
 
@@ -138,7 +181,7 @@ export class CSPLayer implements Module {
   forward(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D {
     let main = this.main.forward(x, ctx);
     for (const b of this.blocks) main = b.forward(main, ctx);
-    return this.final.forward(tf.concat([main, this.short.forward(x, ctx)], 3), ctx);
+    return this.final.forward(concatChannels([main, this.short.forward(x, ctx)]), ctx);
   }
 }
 
@@ -155,6 +198,6 @@ export class SPPFBottleneck implements Module {
     const y1 = maxPoolSame(a, this.kernel);
     const y2 = maxPoolSame(y1, this.kernel);
     const y3 = maxPoolSame(y2, this.kernel);
-    return this.conv2.forward(tf.concat([a, y1, y2, y3], 3), ctx);
+    return this.conv2.forward(concatChannels([a, y1, y2, y3]), ctx);
   }
 }
