@@ -288,7 +288,7 @@ export async function run(): Promise<void> {
   const ours = await measureOurs();
 
   const py = findPython();
-  let refThreads = 0;
+  let refThreads: number | undefined;
   let refCpu1 = NaN;
   if ('why' in py) console.log(`PyTorch: not available (${py.why}): absolute figures only (apt-get install python3-torch)`);
   else {

@@ -101,6 +101,7 @@ export async function report(): Promise<string> {
   lines.push(`data: ${decoder}`);
   const tfjs = (() => {
     try {
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- read where it is installed, outside the bundle
       return require('@tensorflow/tfjs/package.json').version;
     } catch {
       return '?';

@@ -50,6 +50,7 @@ async function activate(name: BackendName): Promise<string | null> {
     } else if (name === 'wasm') {
       // YOLO Lab's kernels (kernels/) need tfjs's wasm memory shared: set up before it starts.
       prepareKernels();
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- registers the backend only when it is chosen
       require('@tensorflow/tfjs-backend-wasm');
       if (!(await tf.setBackend('wasm'))) return 'wasm: failed to initialise';
       startKernels();

@@ -34,7 +34,11 @@ export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[
   const ctx = { training: true, bnUpdates: [] as Array<{ variable: tf.Variable; value: tf.Tensor }> };
   const byVar = new Map<string, string>();
   const vars: tf.Variable[] = [];
-  for (const g of opt.groups) for (const p of g.params) (byVar.set(p.variable.name, p.name), vars.push(p.variable));
+  for (const g of opt.groups)
+    for (const p of g.params) {
+      byVar.set(p.variable.name, p.name);
+      vars.push(p.variable);
+    }
   let kept: Array<[string, tf.Tensor]> = [];
   const { value, grads } = tf.variableGrads(() => {
     const x = markConstant(det.preprocess(images, samples.length, h, w));
@@ -44,9 +48,9 @@ export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[
   }, vars);
   const named: Record<string, tf.Tensor> = {};
   for (const [k, g] of Object.entries(grads)) named[byVar.get(k)!] = g;
-  let ok = true;
-  if (scaler) ok = scaler.unscale(named);
-  else ok = tf.tidy(() => !tf.any(tf.logicalNot(tf.isFinite(value))).dataSync()[0]);
+  const ok = scaler
+    ? scaler.unscale(named)
+    : tf.tidy(() => !tf.any(tf.logicalNot(tf.isFinite(value))).dataSync()[0]);
   let gradNorm: number | undefined;
   if (ok) {
     gradNorm = opt.step(named);

@@ -51,8 +51,8 @@ before(async () => {
   entries = await unzip(vsix, unpacked);
 });
 
-test('the .vsix carries the bundles the extension, the server and the CLI run, the data worker and the wasm binaries', () => {
-  for (const f of ['bin/yololab.js', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/webview-metrics.js', 'dist/data-worker.js', 'dist/yololab-kernels.wasm', 'package.json']) {
+test('the .vsix carries the bundles the extension, the server and the CLI run, the data and config workers and the wasm binaries', () => {
+  for (const f of ['bin/yololab.js', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/webview-metrics.js', 'dist/data-worker.js', 'dist/config-worker.js', 'dist/yololab-kernels.wasm', 'package.json']) {
     assert.ok(entries.includes(`extension/${f}`), `extension/${f} is in the .vsix`);
   }
   assert.ok(entries.some((e) => /^extension\/node_modules\/@tensorflow\/tfjs-backend-wasm\/dist\/.*\.wasm$/.test(e)), 'the wasm binaries');

@@ -59,7 +59,7 @@ before(async () => {
 after(() => stopKernels());
 
 test(`the committed yololab-kernels.wasm is what build.sh makes from kernels.c (${BUILT_WITH})`, (t) => {
-  let version = '';
+  let version: string;
   try {
     version = execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   } catch {
@@ -355,7 +355,10 @@ test("max-pool (SPPF): value and gradient match a loop that, as PyTorch, gives a
                 const ii = i + di - p;
                 const jj = j + dj - p;
                 if (ii < 0 || jj < 0 || ii >= h || jj >= w) continue;
-                if (xs[at(n, ii, jj, ch)] > best) (best = xs[at(n, ii, jj, ch)]), (arg = at(n, ii, jj, ch));
+                if (xs[at(n, ii, jj, ch)] > best) {
+                  best = xs[at(n, ii, jj, ch)];
+                  arg = at(n, ii, jj, ch);
+                }
               }
             refY[at(n, i, j, ch)] = best;
             refDx[arg] += dys[at(n, i, j, ch)];

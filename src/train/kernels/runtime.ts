@@ -193,7 +193,7 @@ export class KernelRuntime {
         failure = e;
       }
       // Close the job: workers that have not joined yet will not.
-      let joined = 0;
+      let joined: number;
       for (;;) {
         const cur = Atomics.load(ctl, JOB);
         if (Atomics.compareExchange(ctl, JOB, cur, cur | 0x80) === cur) {

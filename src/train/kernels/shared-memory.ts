@@ -106,6 +106,7 @@ let wrapped = false;
  */
 export function prepareSharedWasm(): boolean {
   if (wrapped) return true;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- registers the backend only when it is chosen
   require('@tensorflow/tfjs-backend-wasm');
   const engine = tf.engine() as unknown as { registry: Record<string, unknown> };
   if (engine.registry.wasm) return false;

@@ -354,7 +354,6 @@ function registerAll(): void {
     }
     const taps = g.kh * g.kw;
     let ntasks = 0;
-    let chunk = MR;
     const s = g.stride;
     const classRows: number[] = [];
     for (let cls = 0; cls < s * s; cls++) {
@@ -364,7 +363,7 @@ function registerAll(): void {
       const nx = px < g.w ? Math.ceil((g.w - px) / s) : 0;
       classRows.push(g.n * ny * nx);
     }
-    chunk = gemmChunk(Math.max(...classRows));
+    const chunk = gemmChunk(Math.max(...classRows));
     for (const rows of classRows) ntasks += Math.ceil(rows / chunk);
     checkScratch((chunk * taps + taps + chunk + taps) * 4, 'conv_input_grad');
     // Pixels of a class that no tap reaches (a 1x1 kernel with stride 2) keep zeros.

@@ -87,7 +87,10 @@ export class YOLOv8Head implements DetectionHead {
       if ((pg.offset ?? 0.5) !== 0.5) notApplied(pg, 'offset', 'priors sit at cell centres (offset 0.5)');
       if (!sameList(pg.strides, this.strides)) notApplied(pg, 'strides', `the head's featmap_strides ${JSON.stringify(this.strides)} are used`);
     }
-    if (cfg.bbox_coder) checkType(cfg.bbox_coder, path('bbox_coder'), 'DistancePointBBoxCoder'), honour(cfg.bbox_coder);
+    if (cfg.bbox_coder) {
+      checkType(cfg.bbox_coder, path('bbox_coder'), 'DistancePointBBoxCoder');
+      honour(cfg.bbox_coder);
+    }
     if (assigner) checkType(assigner, ['model', 'train_cfg', 'assigner'], 'BatchTaskAlignedAssigner');
     if (assigner?.num_classes !== undefined && assigner.num_classes !== this.numClasses) notApplied(assigner, 'num_classes', `the head's num_classes ${this.numClasses} is used`);
     this.assigner = {
@@ -171,7 +174,10 @@ export class YOLOv5Head implements DetectionHead {
     if (this.anchors.length !== L || this.anchors.some((l) => l.length !== this.module.numBasePriors))
       throw new ConfigError(`model.bbox_head.prior_generator.base_sizes: expected ${L} levels of ${this.module.numBasePriors} (w, h) anchors (num_base_priors), got ${JSON.stringify(this.anchors)}`, where(path('prior_generator', 'base_sizes')));
     if (pg && !sameList(pg.strides, this.strides)) notApplied(pg, 'strides', `the head's featmap_strides ${JSON.stringify(this.strides)} are used`);
-    if (cfg.bbox_coder) checkType(cfg.bbox_coder, path('bbox_coder'), 'YOLOv5BBoxCoder'), honour(cfg.bbox_coder);
+    if (cfg.bbox_coder) {
+      checkType(cfg.bbox_coder, path('bbox_coder'), 'YOLOv5BBoxCoder');
+      honour(cfg.bbox_coder);
+    }
     const d = defaultYOLOv5Loss;
     expect(cfg.loss_cls, 'use_sigmoid', true, 'sigmoid BCE is used');
     expect(cfg.loss_obj, 'use_sigmoid', true, 'sigmoid BCE is used');
