@@ -17,7 +17,10 @@ export interface BigConfig {
 export function bigConfig(dir: string, bytes: number, name = 'big_config.py'): BigConfig {
   fs.mkdirSync(dir, { recursive: true });
   const base = path.join(dir, 'big_base.py');
-  fs.writeFileSync(base, "data_root = 'data/coco/'\nmodel = dict(type='YOLODetector', backbone=dict(deepen_factor=0.33))\n");
+  fs.writeFileSync(
+    base,
+    "data_root = 'data/coco/'\nmodel = dict(type='YOLODetector', backbone=dict(deepen_factor=0.33))\n",
+  );
   const parts: string[] = ["_base_ = './big_base.py'\n"];
   let size = parts[0].length;
   let i = 0;

@@ -27,10 +27,18 @@ export async function run(): Promise<void> {
     opt.state.step = 1;
     const file = join(dir, 'epoch_1.pth');
     let t = Date.now();
-    savePthCheckpoint(file, { store, ema, opt, optimWrapper: loaded.cfg.optim_wrapper, meta: { epoch: 1, iter: 1, seed: 0, experimentName: 'bench', classes: ['x'], yololab: {} } });
+    savePthCheckpoint(file, {
+      store,
+      ema,
+      opt,
+      optimWrapper: loaded.cfg.optim_wrapper,
+      meta: { epoch: 1, iter: 1, seed: 0, experimentName: 'bench', classes: ['x'], yololab: {} },
+    });
     const writeS = (Date.now() - t) / 1000;
     const mb = statSync(file).size / 2 ** 20;
-    console.log(`write ${CONFIG.split('/').pop()} training checkpoint: ${mb.toFixed(0)} MB in ${writeS.toFixed(1)} s (${(mb / writeS).toFixed(0)} MB/s)`);
+    console.log(
+      `write ${CONFIG.split('/').pop()} training checkpoint: ${mb.toFixed(0)} MB in ${writeS.toFixed(1)} s (${(mb / writeS).toFixed(0)} MB/s)`,
+    );
     if (global.gc) global.gc();
     const base = process.memoryUsage().rss;
     let peak = base;
@@ -44,7 +52,9 @@ export async function run(): Promise<void> {
     peak = Math.max(peak, process.memoryUsage().rss);
     const readS = (Date.now() - t) / 1000;
     const growth = (peak - base) / 2 ** 20;
-    console.log(`read model + EMA (${r.loaded.length} + ${ema.shadow.size} tensors): ${readS.toFixed(1)} s; peak RSS growth ${growth.toFixed(0)} MB vs file ${mb.toFixed(0)} MB (ratio ${(growth / mb).toFixed(2)}; reading the file whole would be >= 1.00)`);
+    console.log(
+      `read model + EMA (${r.loaded.length} + ${ema.shadow.size} tensors): ${readS.toFixed(1)} s; peak RSS growth ${growth.toFixed(0)} MB vs file ${mb.toFixed(0)} MB (ratio ${(growth / mb).toFixed(2)}; reading the file whole would be >= 1.00)`,
+    );
     store.dispose();
     ema.dispose();
   } finally {

@@ -27,7 +27,13 @@ export async function run(): Promise<void> {
   const root = path.resolve(__dirname, '..');
   const { files } = collectConfigFiles([path.join(root, 'configs')]);
   console.log('## config engine');
-  console.log('config'.padEnd(52), 'cold ms'.padStart(9), 'warm ms'.padStart(9), 'cached ms'.padStart(10), 'depth'.padStart(6));
+  console.log(
+    'config'.padEnd(52),
+    'cold ms'.padStart(9),
+    'warm ms'.padStart(9),
+    'cached ms'.padStart(10),
+    'depth'.padStart(6),
+  );
   let deepest = { file: '', depth: -1, warm: 0 };
   for (const f of files) {
     const cold = time(() => loadConfig(f, { loader: new ConfigLoader() }));
@@ -40,9 +46,17 @@ export async function run(): Promise<void> {
     const depthOf = (u: typeof r.unit): number => (u.baseUnits.length ? 1 + Math.max(...u.baseUnits.map(depthOf)) : 0);
     const depth = depthOf(r.unit);
     if (depth > deepest.depth || (depth === deepest.depth && warm > deepest.warm)) deepest = { file: f, depth, warm };
-    console.log(path.relative(root, f).padEnd(52), cold.toFixed(2).padStart(9), warm.toFixed(2).padStart(9), cached.toFixed(3).padStart(10), String(depth).padStart(6));
+    console.log(
+      path.relative(root, f).padEnd(52),
+      cold.toFixed(2).padStart(9),
+      warm.toFixed(2).padStart(9),
+      cached.toFixed(3).padStart(10),
+      String(depth).padStart(6),
+    );
   }
-  console.log(`deepest real config: ${path.relative(root, deepest.file)} (${deepest.depth} hops) warm ${deepest.warm.toFixed(2)} ms; target < 5 ms: ${(deepest.warm / 5).toFixed(2)}x of budget`);
+  console.log(
+    `deepest real config: ${path.relative(root, deepest.file)} (${deepest.depth} hops) warm ${deepest.warm.toFixed(2)} ms; target < 5 ms: ${(deepest.warm / 5).toFixed(2)}x of budget`,
+  );
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-bench-'));
   const gen = generateConfigTree(dir, 2000);
@@ -62,8 +76,12 @@ export async function run(): Promise<void> {
   const t1 = performance.now();
   for (const f of gen.files) loadConfig(f, { loader });
   const reload = performance.now() - t1;
-  console.log(`generated tree: ${gen.files.length} configs, chains ${gen.depth} deep, ${gen.basesPerFile} bases per file: ${ok} loaded in ${cold.toFixed(0)} ms cold (${(cold / gen.files.length).toFixed(2)} ms/config); target < 5000 ms: ${(cold / 5000).toFixed(2)}x of budget`);
-  console.log(`after editing one root base, re-loading all ${gen.files.length}: ${reload.toFixed(0)} ms (cache keyed by content; ${gen.dependentsOfRoot} configs depend on that base)`);
+  console.log(
+    `generated tree: ${gen.files.length} configs, chains ${gen.depth} deep, ${gen.basesPerFile} bases per file: ${ok} loaded in ${cold.toFixed(0)} ms cold (${(cold / gen.files.length).toFixed(2)} ms/config); target < 5000 ms: ${(cold / 5000).toFixed(2)}x of budget`,
+  );
+  console.log(
+    `after editing one root base, re-loading all ${gen.files.length}: ${reload.toFixed(0)} ms (cache keyed by content; ${gen.dependentsOfRoot} configs depend on that base)`,
+  );
   console.log(`peak RSS ${(peak / 2 ** 20).toFixed(0)} MB (start ${(rss0 / 2 ** 20).toFixed(0)} MB)`);
   fs.rmSync(dir, { recursive: true, force: true });
   largeConfigs(root);
@@ -73,11 +91,15 @@ export async function run(): Promise<void> {
 function cliRun(root: string, args: string[]): { wallMs: number; cpuMs: number; rssMb: number; status: number | null } {
   const usage = path.join(os.tmpdir(), `yololab-usage-${process.pid}.json`);
   const t = performance.now();
-  const r = spawnSync(process.execPath, ['--require', path.join(__dirname, 'child-usage.cjs'), path.join(root, 'bin/yololab.js'), ...args], {
-    env: { ...process.env, YOLOLAB_USAGE_FILE: usage },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    timeout: 600_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--require', path.join(__dirname, 'child-usage.cjs'), path.join(root, 'bin/yololab.js'), ...args],
+    {
+      env: { ...process.env, YOLOLAB_USAGE_FILE: usage },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 600_000,
+    },
+  );
   const wallMs = performance.now() - t;
   const u = JSON.parse(fs.readFileSync(usage, 'utf8')) as { cpuMs: number; maxRssKb: number };
   fs.rmSync(usage, { force: true });
@@ -93,7 +115,13 @@ function cliRun(root: string, args: string[]): { wallMs: number; cpuMs: number; 
 function largeConfigs(root: string): void {
   console.log('');
   console.log('### large configs through the CLI (issue 14; reference: 14 MB took 10-13 s to lint before)');
-  console.log('config'.padEnd(14), 'command'.padEnd(22), 'wall s'.padStart(8), 'cpu s'.padStart(8), 'peak RSS MB'.padStart(12));
+  console.log(
+    'config'.padEnd(14),
+    'command'.padEnd(22),
+    'wall s'.padStart(8),
+    'cpu s'.padStart(8),
+    'peak RSS MB'.padStart(12),
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-bench-big-'));
   let worst = { wall: 0, rss: 0 };
   for (const mb of [14, 20]) {
@@ -110,11 +138,21 @@ function largeConfigs(root: string): void {
       const cpu = median(runs.map((r) => r.cpuMs)) / 1000;
       const rss = Math.max(...runs.map((r) => r.rssMb));
       if (mb === 20) worst = { wall: Math.max(worst.wall, wall), rss: Math.max(worst.rss, rss) };
-      console.log(`${mb} MB`.padEnd(14), name.padEnd(22), wall.toFixed(2).padStart(8), cpu.toFixed(2).padStart(8), rss.toFixed(0).padStart(12));
+      console.log(
+        `${mb} MB`.padEnd(14),
+        name.padEnd(22),
+        wall.toFixed(2).padStart(8),
+        cpu.toFixed(2).padStart(8),
+        rss.toFixed(0).padStart(12),
+      );
     }
   }
-  console.log(`20 MB, slowest command: ${worst.wall.toFixed(2)} s wall; target < 5 s: ${(worst.wall / 5).toFixed(2)}x of budget`);
-  console.log(`largest peak RSS: ${worst.rss.toFixed(0)} MB; target < 500 MB: ${(worst.rss / 500).toFixed(2)}x of budget`);
+  console.log(
+    `20 MB, slowest command: ${worst.wall.toFixed(2)} s wall; target < 5 s: ${(worst.wall / 5).toFixed(2)}x of budget`,
+  );
+  console.log(
+    `largest peak RSS: ${worst.rss.toFixed(0)} MB; target < 500 MB: ${(worst.rss / 500).toFixed(2)}x of budget`,
+  );
 
   // Small inputs that would take unbounded memory or time if nothing bounded them.
   console.log('');
@@ -144,8 +182,15 @@ function largeConfigs(root: string): void {
     fs.writeFileSync(file, text + '\n');
     const r = cliRun(root, ['print-config', file]);
     peak = Math.max(peak, r.rssMb);
-    console.log(name.padEnd(22), String(r.status).padStart(5), (r.wallMs / 1000).toFixed(2).padStart(8), r.rssMb.toFixed(0).padStart(12));
+    console.log(
+      name.padEnd(22),
+      String(r.status).padStart(5),
+      (r.wallMs / 1000).toFixed(2).padStart(8),
+      r.rssMb.toFixed(0).padStart(12),
+    );
   }
-  console.log(`hostile configs: largest peak RSS ${peak.toFixed(0)} MB; target < 500 MB: ${(peak / 500).toFixed(2)}x of budget`);
+  console.log(
+    `hostile configs: largest peak RSS ${peak.toFixed(0)} MB; target < 500 MB: ${(peak / 500).toFixed(2)}x of budget`,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -57,7 +57,14 @@ function sharpLoads(): boolean {
 function photoLike(w: number, h: number, seed: number): Uint8Array {
   const rng = new Rng(seed);
   const img = new Uint8Array(w * h * 3);
-  const discs = Array.from({ length: 25 }, () => [rng.uniform(0, w), rng.uniform(0, h), rng.uniform(5, 60), rng.int(256), rng.int(256), rng.int(256)]);
+  const discs = Array.from({ length: 25 }, () => [
+    rng.uniform(0, w),
+    rng.uniform(0, h),
+    rng.uniform(5, 60),
+    rng.int(256),
+    rng.int(256),
+    rng.int(256),
+  ]);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const o = (y * w + x) * 3;
@@ -73,7 +80,9 @@ function photoLike(w: number, h: number, seed: number): Uint8Array {
 async function encodeTestJpeg(rgb: Uint8Array, w: number, h: number, withSharp: boolean): Promise<Buffer> {
   if (withSharp) {
     const sharp = require('sharp');
-    return sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90, chromaSubsampling: '4:2:0' }).toBuffer();
+    return sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 90, chromaSubsampling: '4:2:0' })
+      .toBuffer();
   }
   return encodeJpeg(rgb, w, h, 90);
 }
@@ -98,8 +107,21 @@ function trainPipeline(scale: number) {
   return [
     { type: 'LoadImageFromFile' },
     { type: 'LoadAnnotations', with_bbox: true },
-    { type: 'Mosaic', img_scale: [scale, scale], pad_val: 114.0, pre_transform: [{ type: 'LoadImageFromFile' }, { type: 'LoadAnnotations', with_bbox: true }] },
-    { type: 'YOLOv5RandomAffine', max_rotate_degree: 0.0, max_shear_degree: 0.0, scaling_ratio_range: [0.5, 1.5], max_aspect_ratio: 100, border: [-scale / 2, -scale / 2], border_val: [114, 114, 114] },
+    {
+      type: 'Mosaic',
+      img_scale: [scale, scale],
+      pad_val: 114.0,
+      pre_transform: [{ type: 'LoadImageFromFile' }, { type: 'LoadAnnotations', with_bbox: true }],
+    },
+    {
+      type: 'YOLOv5RandomAffine',
+      max_rotate_degree: 0.0,
+      max_shear_degree: 0.0,
+      scaling_ratio_range: [0.5, 1.5],
+      max_aspect_ratio: 100,
+      border: [-scale / 2, -scale / 2],
+      border_val: [114, 114, 114],
+    },
     { type: 'YOLOv5HSVRandomAug' },
     { type: 'mmdet.RandomFlip', prob: 0.5 },
     { type: 'mmdet.PackDetInputs' },
@@ -109,21 +131,39 @@ function trainPipeline(scale: number) {
 /** A VOC tree of `n` photo-like JPEGs of one size, one box each. */
 async function writePhotoVoc(root: string, n: number, w: number, h: number, withSharp: boolean): Promise<void> {
   const base = join(root, 'VOC2007');
-  for (const d of ['JPEGImages', 'Annotations', join('ImageSets', 'Main')]) await mkdir(join(base, d), { recursive: true });
+  for (const d of ['JPEGImages', 'Annotations', join('ImageSets', 'Main')])
+    await mkdir(join(base, d), { recursive: true });
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = String(i).padStart(6, '0');
     ids.push(id);
     await writeFile(join(base, 'JPEGImages', `${id}.jpg`), await encodeTestJpeg(photoLike(w, h, i), w, h, withSharp));
-    const obj = { name: 'thing', difficult: false, xmin: Math.round(w * 0.2), ymin: Math.round(h * 0.2), xmax: Math.round(w * 0.6), ymax: Math.round(h * 0.7) };
-    await writeFile(join(base, 'Annotations', `${id}.xml`), voc2xml({ filename: `${id}.jpg`, width: w, height: h, objects: [obj] }));
+    const obj = {
+      name: 'thing',
+      difficult: false,
+      xmin: Math.round(w * 0.2),
+      ymin: Math.round(h * 0.2),
+      xmax: Math.round(w * 0.6),
+      ymax: Math.round(h * 0.7),
+    };
+    await writeFile(
+      join(base, 'Annotations', `${id}.xml`),
+      voc2xml({ filename: `${id}.jpg`, width: w, height: h, objects: [obj] }),
+    );
   }
   await writeFile(join(base, 'ImageSets', 'Main', 'train.txt'), ids.join('\n') + '\n');
 }
 
 function vocDataset(root: string, pipeline: unknown[]): DetDataset {
   return buildDataset(
-    { type: 'YOLOv5VOCDataset', data_root: root, ann_file: 'VOC2007/ImageSets/Main/train.txt', data_prefix: { sub_data_root: 'VOC2007/' }, metainfo: { classes: ['thing'] }, pipeline },
+    {
+      type: 'YOLOv5VOCDataset',
+      data_root: root,
+      ann_file: 'VOC2007/ImageSets/Main/train.txt',
+      data_prefix: { sub_data_root: 'VOC2007/' },
+      metainfo: { classes: ['thing'] },
+      pipeline,
+    },
     { cwd: '/' },
   );
 }
@@ -135,10 +175,21 @@ async function loadAll(ds: DetDataset, decoder: DecoderName): Promise<number> {
 }
 
 /** One epoch of the loader with a busy training step of `stepMs` on the main thread; data_time per batch as MMEngine logs it. */
-async function dataTimePerBatch(ds: DetDataset, opts: { workers: number; prefetch?: number; stepMs: number; epoch: number; batchSize: number }): Promise<number> {
+async function dataTimePerBatch(
+  ds: DetDataset,
+  opts: { workers: number; prefetch?: number; stepMs: number; epoch: number; batchSize: number },
+): Promise<number> {
   const waits: number[] = [];
   let t = performance.now();
-  for await (const _ of createLoader(ds, { batchSize: opts.batchSize, shuffle: true, seed: 0, epoch: opts.epoch, dropLast: true, workers: opts.workers, prefetch: opts.prefetch })) {
+  for await (const _ of createLoader(ds, {
+    batchSize: opts.batchSize,
+    shuffle: true,
+    seed: 0,
+    epoch: opts.epoch,
+    dropLast: true,
+    workers: opts.workers,
+    prefetch: opts.prefetch,
+  })) {
     waits.push(performance.now() - t);
     const end = performance.now() + opts.stepMs;
     while (performance.now() < end) {
@@ -152,12 +203,20 @@ async function dataTimePerBatch(ds: DetDataset, opts: { workers: number; prefetc
 
 function syntheticEval(nImages: number, nClasses: number): { gts: GroundTruth[]; dets: Detections[] } {
   const rng = new Rng(1);
-  const gts: GroundTruth[] = [], dets: Detections[] = [];
+  const gts: GroundTruth[] = [],
+    dets: Detections[] = [];
   for (let i = 0; i < nImages; i++) {
     const n = 1 + rng.int(8);
-    const gb: number[] = [], gl: number[] = [], db: number[] = [], ds: number[] = [], dl: number[] = [];
+    const gb: number[] = [],
+      gl: number[] = [],
+      db: number[] = [],
+      ds: number[] = [],
+      dl: number[] = [];
     for (let k = 0; k < n; k++) {
-      const w = rng.uniform(10, 200), h = rng.uniform(10, 200), x = rng.uniform(0, 440), y = rng.uniform(0, 280);
+      const w = rng.uniform(10, 200),
+        h = rng.uniform(10, 200),
+        x = rng.uniform(0, 440),
+        y = rng.uniform(0, 280);
       gb.push(x, y, x + w, y + h);
       gl.push(rng.int(nClasses));
       for (let d = 0; d < 3; d++) {
@@ -168,13 +227,26 @@ function syntheticEval(nImages: number, nClasses: number): { gts: GroundTruth[];
       }
     }
     for (let k = 0; k < 20; k++) {
-      const x = rng.uniform(0, 600), y = rng.uniform(0, 440);
+      const x = rng.uniform(0, 600),
+        y = rng.uniform(0, 440);
       db.push(x, y, x + rng.uniform(5, 40), y + rng.uniform(5, 40));
       ds.push(rng.next() * 0.3);
       dl.push(rng.int(nClasses));
     }
-    gts.push({ imageId: String(i), width: 640, height: 480, bboxes: Float32Array.from(gb), labels: Int32Array.from(gl), ignore: new Uint8Array(gl.length) });
-    dets.push({ imageId: String(i), bboxes: Float32Array.from(db), scores: Float32Array.from(ds), labels: Int32Array.from(dl) });
+    gts.push({
+      imageId: String(i),
+      width: 640,
+      height: 480,
+      bboxes: Float32Array.from(gb),
+      labels: Int32Array.from(gl),
+      ignore: new Uint8Array(gl.length),
+    });
+    dets.push({
+      imageId: String(i),
+      bboxes: Float32Array.from(db),
+      scores: Float32Array.from(ds),
+      labels: Int32Array.from(dl),
+    });
   }
   return { gts, dets };
 }
@@ -191,9 +263,14 @@ export async function run(): Promise<void> {
     await makeDemoDataset(join(dir, 'demo'), { seed: 0, train: 64, val: 0, size: 160 });
     console.log(`make-demo (160x160 JPEG + XML): ${((64 * 1000) / (performance.now() - t0)).toFixed(0)} images/s`);
 
-    const header = (what: string) => console.log(`${what.padEnd(44)}${'jpeg-js'.padStart(8)}${withSharp ? `${'sharp'.padStart(8)}   jpeg-js/sharp` : '   (sharp not installed)'}`);
+    const header = (what: string) =>
+      console.log(
+        `${what.padEnd(44)}${'jpeg-js'.padStart(8)}${withSharp ? `${'sharp'.padStart(8)}   jpeg-js/sharp` : '   (sharp not installed)'}`,
+      );
     const row = (label: string, figures: number[]) =>
-      console.log(`  ${label.padEnd(42)}${figures.map((f) => ms(f).padStart(8)).join('')}${figures.length === 2 ? `   ${(figures[0] / figures[1]).toFixed(1)}x`.padStart(10) : ''}`);
+      console.log(
+        `  ${label.padEnd(42)}${figures.map((f) => ms(f).padStart(8)).join('')}${figures.length === 2 ? `   ${(figures[0] / figures[1]).toFixed(1)}x`.padStart(10) : ''}`,
+      );
 
     // Decode alone, in memory.
     header('decode (ms per image)');
@@ -236,21 +313,33 @@ export async function run(): Promise<void> {
     const demo = buildDataset(tdl.dataset, { cwd: '/' });
     const bs = tdl.batch_size ?? 16;
     const cfgWorkers = Math.max(0, Math.min(Number(tdl.num_workers ?? 0), cores - 1));
-    console.log(`demo config (${DEMO_CONFIG.split('/').slice(-2).join('/')}, batch ${bs}, num_workers ${tdl.num_workers} -> ${cfgWorkers} on ${cores} cores):`);
+    console.log(
+      `demo config (${DEMO_CONFIG.split('/').slice(-2).join('/')}, batch ${bs}, num_workers ${tdl.num_workers} -> ${cfgWorkers} on ${cores} cores):`,
+    );
     let epoch = 0;
     for (const d of decoders) {
       setImageDecoder(d);
       const perSample = await loadAll(demo, d);
-      console.log(`  [${d === 'js' ? 'jpeg-js' : 'sharp'}] one core loads a batch in ${ms(perSample * bs).trim()} ms (${ms(perSample).trim()} ms per sample)`);
+      console.log(
+        `  [${d === 'js' ? 'jpeg-js' : 'sharp'}] one core loads a batch in ${ms(perSample * bs).trim()} ms (${ms(perSample).trim()} ms per sample)`,
+      );
       for (const stepMs of STEP_MS) {
         const cells: string[] = [];
-        for (const [workers, prefetch] of [[0, 2], [1, 2], [1, 4]] as const) {
+        for (const [workers, prefetch] of [
+          [0, 2],
+          [1, 2],
+          [1, 4],
+        ] as const) {
           // Warm-up epoch starts the worker threads; the next one is measured.
           if (workers) await dataTimePerBatch(demo, { workers, prefetch, stepMs: 0, epoch: epoch++, batchSize: bs });
           const wait = await dataTimePerBatch(demo, { workers, prefetch, stepMs, epoch: epoch++, batchSize: bs });
-          cells.push(`${workers} worker${workers === 1 ? '' : 's'}, prefetch ${prefetch}: ${ms(wait).trim()} ms (${((100 * wait) / stepMs).toFixed(0)}% of the step)`);
+          cells.push(
+            `${workers} worker${workers === 1 ? '' : 's'}, prefetch ${prefetch}: ${ms(wait).trim()} ms (${((100 * wait) / stepMs).toFixed(0)}% of the step)`,
+          );
         }
-        console.log(`  [${d === 'js' ? 'jpeg-js' : 'sharp'}] data_time per batch with a ${stepMs} ms step (target <= ${DATA_TIME_TARGET * 100}%): ${cells.join('; ')}`);
+        console.log(
+          `  [${d === 'js' ? 'jpeg-js' : 'sharp'}] data_time per batch with a ${stepMs} ms step (target <= ${DATA_TIME_TARGET * 100}%): ${cells.join('; ')}`,
+        );
       }
       await closeLoaderWorkers(demo);
     }
@@ -259,10 +348,20 @@ export async function run(): Promise<void> {
     const { gts, dets } = syntheticEval(500, 20);
     for (const cfg of [{ type: 'mmdet.VOCMetric', eval_mode: 'area' }, { type: 'mmdet.CocoMetric' }]) {
       t0 = performance.now();
-      const ev = buildEvaluator(cfg, Array.from({ length: 20 }, (_, k) => `c${k}`));
+      const ev = buildEvaluator(
+        cfg,
+        Array.from({ length: 20 }, (_, k) => `c${k}`),
+      );
       gts.forEach((g, k) => ev.process(g, dets[k]));
       const out = ev.compute();
-      console.log(`${cfg.type} on 500 images, ${dets.reduce((s, d) => s + d.labels.length, 0)} dets: ${(performance.now() - t0).toFixed(0)} ms (${Object.entries(out).slice(0, 2).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(', ')})`);
+      console.log(
+        `${cfg.type} on 500 images, ${dets.reduce((s, d) => s + d.labels.length, 0)} dets: ${(performance.now() - t0).toFixed(0)} ms (${Object.entries(
+          out,
+        )
+          .slice(0, 2)
+          .map(([k, v]) => `${k}=${v.toFixed(3)}`)
+          .join(', ')})`,
+      );
     }
   } finally {
     setImageDecoder('auto');

@@ -34,7 +34,9 @@ function time(n: number, fn: () => void): number {
 }
 
 function report(what: string, ms: number, targetMs: number): void {
-  console.log(`${what.padEnd(64)} ${ms.toFixed(2).padStart(8)} ms   target ${String(targetMs).padStart(4)} ms   ratio ${(ms / targetMs).toFixed(2)}`);
+  console.log(
+    `${what.padEnd(64)} ${ms.toFixed(2).padStart(8)} ms   target ${String(targetMs).padStart(4)} ms   ratio ${(ms / targetMs).toFixed(2)}`,
+  );
 }
 
 /** A checkout of `folders` model folders with 5 chained configs, a metafile and a README each. */
@@ -48,8 +50,16 @@ export function generateCheckout(folders: number): string {
     const dir = path.join(root, `configs/algo${f}`);
     fs.mkdirSync(dir);
     const names = ['s', 'm', 'l', 'x', 'xx'].map((s) => `algo${f}_${s}_syncbn_fast_8xb16-300e_coco.py`);
-    names.forEach((n, i) => fs.writeFileSync(path.join(dir, n), `_base_ = '${i ? './' + names[i - 1] : '../_base_/runtime.py'}'\nmax_epochs = ${300 + i}\n`));
-    fs.writeFileSync(path.join(dir, 'metafile.yml'), 'Models:\n' + names.map((n) => `  - Name: ${n.slice(0, -3)}\n    Config: configs/algo${f}/${n}\n`).join(''));
+    names.forEach((n, i) =>
+      fs.writeFileSync(
+        path.join(dir, n),
+        `_base_ = '${i ? './' + names[i - 1] : '../_base_/runtime.py'}'\nmax_epochs = ${300 + i}\n`,
+      ),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'metafile.yml'),
+      'Models:\n' + names.map((n) => `  - Name: ${n.slice(0, -3)}\n    Config: configs/algo${f}/${n}\n`).join(''),
+    );
     fs.writeFileSync(path.join(dir, 'README.md'), `# algo${f}\n\n` + names.map((n) => `- [config](./${n})\n`).join(''));
   }
   return root;
@@ -62,11 +72,24 @@ export async function run(): Promise<void> {
   const loader = new ConfigLoader();
   const r = loadConfig(cat, { loader });
   const names = propagationTrap(r.unit).map((d) => (d.data as { name: string }).name);
-  const reload = (text: string) => loadConfig(cat, { loader: new ConfigLoader(), overlay: (f) => (f === cat ? text : undefined) });
-  report(`trap fix with its reload check, ${names.length} traps of the cat fixture (each)`, time(20, () => names.forEach((n) => propagationFix(r.unit, n, reload))) / names.length, 100);
-  report('merged preview text (focused part + MMEngine layout), cat fixture', time(50, () => mergedView(r)), 50);
+  const reload = (text: string) =>
+    loadConfig(cat, { loader: new ConfigLoader(), overlay: (f) => (f === cat ? text : undefined) });
+  report(
+    `trap fix with its reload check, ${names.length} traps of the cat fixture (each)`,
+    time(20, () => names.forEach((n) => propagationFix(r.unit, n, reload))) / names.length,
+    100,
+  );
+  report(
+    'merged preview text (focused part + MMEngine layout), cat fixture',
+    time(50, () => mergedView(r)),
+    50,
+  );
   const b = loadConfig(base, { loader });
-  report(`inlay hints of a ${b.unit.text.split('\n').length}-line base config`, time(200, () => valueHints(b)), 10);
+  report(
+    `inlay hints of a ${b.unit.text.split('\n').length}-line base config`,
+    time(200, () => valueHints(b)),
+    10,
+  );
 
   const root = generateCheckout(400);
   try {

@@ -48,7 +48,12 @@ export function generateConfigTree(dir: string, count: number, depth = 4, basesP
       const bases = Array.from({ length: basesPerFile }, (_, i) => make(level - 1, `${id}${i}`, treeDir));
       text += `_base_ = [${bases.map((b) => `'./${path.basename(b)}'`).join(', ')}]\n`;
       // Override a nested key of each base, as child configs do.
-      text += bases.map((_, i) => `model_${id}${i} = dict(backbone=dict(deepen_factor=0.67), bbox_head=dict(head_module=dict(num_classes=20)))\n`).join('');
+      text += bases
+        .map(
+          (_, i) =>
+            `model_${id}${i} = dict(backbone=dict(deepen_factor=0.67), bbox_head=dict(head_module=dict(num_classes=20)))\n`,
+        )
+        .join('');
       text += `lr_${id} = _base_.level_${id}0 * 0.01\n`;
     } else roots.push(file);
     text += body(id, level);

@@ -48,8 +48,24 @@ function yolov8n(): ModelCfg {
   return {
     type: 'YOLODetector',
     backbone: { type: 'YOLOv8CSPDarknet', deepen_factor: d, widen_factor: w, last_stage_out_channels: 1024 },
-    neck: { type: 'YOLOv8PAFPN', deepen_factor: d, widen_factor: w, in_channels: [256, 512, 1024], out_channels: [256, 512, 1024], num_csp_blocks: 3 },
-    bbox_head: { type: 'YOLOv8Head', head_module: { type: 'YOLOv8HeadModule', num_classes: 80, in_channels: [256, 512, 1024], widen_factor: w, reg_max: 16 } },
+    neck: {
+      type: 'YOLOv8PAFPN',
+      deepen_factor: d,
+      widen_factor: w,
+      in_channels: [256, 512, 1024],
+      out_channels: [256, 512, 1024],
+      num_csp_blocks: 3,
+    },
+    bbox_head: {
+      type: 'YOLOv8Head',
+      head_module: {
+        type: 'YOLOv8HeadModule',
+        num_classes: 80,
+        in_channels: [256, 512, 1024],
+        widen_factor: w,
+        reg_max: 16,
+      },
+    },
   };
 }
 
@@ -68,8 +84,21 @@ function samples(n: number, size: number, rng: Rng): DetSample[] {
       labels.push(rng.int(80));
     }
     return {
-      img, height: size, width: size, bboxes: Float32Array.from(boxes), labels: Int32Array.from(labels), ignore: new Uint8Array(3),
-      meta: { file: `bench${i}`, imageId: `bench${i}`, oriHeight: size, oriWidth: size, scaleFactor: [1, 1], pad: [0, 0, 0, 0], flip: false },
+      img,
+      height: size,
+      width: size,
+      bboxes: Float32Array.from(boxes),
+      labels: Int32Array.from(labels),
+      ignore: new Uint8Array(3),
+      meta: {
+        file: `bench${i}`,
+        imageId: `bench${i}`,
+        oriHeight: size,
+        oriWidth: size,
+        scaleFactor: [1, 1],
+        pad: [0, 0, 0, 0],
+        flip: false,
+      },
     } as unknown as DetSample;
   });
 }
@@ -113,7 +142,10 @@ async function measureOurs(): Promise<Ours> {
   let kernels: Array<{ name: string; ms: number }> = [];
   let profiledStepMs = 0;
   for (const c of TRAIN_CASES) {
-    const opt = new Optimizer(store, { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 }, constructor: 'YOLOv5OptimizerConstructor' });
+    const opt = new Optimizer(store, {
+      optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 },
+      constructor: 'YOLOv5OptimizerConstructor',
+    });
     const batch = samples(c.batch, c.size, rng);
     const times: number[] = [];
     let fwdFlops = 0;
@@ -125,7 +157,11 @@ async function measureOurs(): Promise<Ours> {
       fwdFlops = flopCounter.flops; // the convolutions of one forward pass
     }
     const s = median(times) / 1000;
-    figures.push({ name: `train step ${c.size}x${c.size}x${c.batch}`, ours: s, extra: `${((3 * fwdFlops) / 1e9 / s).toFixed(1)} GFLOP/s (conv, 3x forward)` });
+    figures.push({
+      name: `train step ${c.size}x${c.size}x${c.batch}`,
+      ours: s,
+      extra: `${((3 * fwdFlops) / 1e9 / s).toFixed(1)} GFLOP/s (conv, 3x forward)`,
+    });
     if (c.size === 320 && c.batch === 8) {
       peak320 = peakRss();
       // Where the time goes: the kernels of one profiled step (tfjs's and YOLO Lab's).
@@ -161,7 +197,11 @@ async function measureOurs(): Promise<Ours> {
       tf.dispose(outs);
       if (i > 0 || REPS === 1) times.push(performance.now() - t);
     }
-    figures.push({ name: `inference ${c.size}x${c.size}x${c.batch}`, ours: median(times) / 1000, extra: 'network forward' });
+    figures.push({
+      name: `inference ${c.size}x${c.size}x${c.batch}`,
+      ours: median(times) / 1000,
+      extra: 'network forward',
+    });
   }
   // One thread: CPU time, the figure that other processes on the machine distort least.
   let cpu1 = NaN;
@@ -169,7 +209,10 @@ async function measureOurs(): Promise<Ours> {
     const threads = kernelRuntime()!.threads;
     await stopKernels();
     startKernels(1);
-    const opt = new Optimizer(store, { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 }, constructor: 'YOLOv5OptimizerConstructor' });
+    const opt = new Optimizer(store, {
+      optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4 },
+      constructor: 'YOLOv5OptimizerConstructor',
+    });
     const batch = samples(8, 320, rng);
     const cpu: number[] = [];
     for (let i = 0; i < REPS + 1; i++) {
@@ -199,10 +242,23 @@ function findPython(): { python: string; torch: string } | { why: string } {
 }
 
 /** PyTorch reference figures by name with 2 threads, and the 320x320x8 step's CPU seconds on one. */
-function measurePyTorch(python: string): { byName: Map<string, number>; threads: number; cpu1: number } | { why: string } {
-  const run = (threads: number, cases: string) => spawnSync(python, [join(__dirname, 'train_reference.py'), String(threads), cases, String(REPS)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const r = run(2, [...TRAIN_CASES.map((c) => `train:${c.size}x${c.batch}`), ...INFER_CASES.map((c) => `infer:${c.size}x${c.batch}`)].join(','));
-  if (r.status !== 0) return { why: `bench/train_reference.py failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
+function measurePyTorch(
+  python: string,
+): { byName: Map<string, number>; threads: number; cpu1: number } | { why: string } {
+  const run = (threads: number, cases: string) =>
+    spawnSync(python, [join(__dirname, 'train_reference.py'), String(threads), cases, String(REPS)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+  const r = run(
+    2,
+    [
+      ...TRAIN_CASES.map((c) => `train:${c.size}x${c.batch}`),
+      ...INFER_CASES.map((c) => `infer:${c.size}x${c.batch}`),
+    ].join(','),
+  );
+  if (r.status !== 0)
+    return { why: `bench/train_reference.py failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
   const byName = new Map<string, number>();
   let threads = 0;
   for (const line of r.stdout.split('\n').filter((l) => l.startsWith('{'))) {
@@ -223,7 +279,10 @@ async function demoData(tmp: string): Promise<string> {
 }
 
 /** Our demo-config iteration: median over logging windows after the first. */
-async function measureOurDemo(dataDir: string, tmp: string): Promise<{ time: number; dataTime: number; workers: string }> {
+async function measureOurDemo(
+  dataDir: string,
+  tmp: string,
+): Promise<{ time: number; dataTime: number; workers: string }> {
   const lines: string[] = [];
   const r = await train({
     config: DEMO_CONFIG,
@@ -232,7 +291,11 @@ async function measureOurDemo(dataDir: string, tmp: string): Promise<{ time: num
     echo: (s) => lines.push(s),
     tty: false,
     maxIters: DEMO_ITERS,
-    cfgOptions: [`train_dataloader.dataset.data_root=${dataDir}/`, `val_dataloader.dataset.data_root=${dataDir}/`, `test_dataloader.dataset.data_root=${dataDir}/`],
+    cfgOptions: [
+      `train_dataloader.dataset.data_root=${dataDir}/`,
+      `val_dataloader.dataset.data_root=${dataDir}/`,
+      `test_dataloader.dataset.data_root=${dataDir}/`,
+    ],
   });
   const scalars = readFileSync(join(r.runDir, 'vis_data', 'scalars.json'), 'utf8')
     .split('\n')
@@ -244,7 +307,11 @@ async function measureOurDemo(dataDir: string, tmp: string): Promise<{ time: num
 }
 
 /** The real MMYOLO on the same config and data (2 torch threads): median iteration time of epoch 2. */
-function measureMmyoloDemo(python: string, dataDir: string, tmp: string): { time: number; dataTime: number } | { why: string } {
+function measureMmyoloDemo(
+  python: string,
+  dataDir: string,
+  tmp: string,
+): { time: number; dataTime: number } | { why: string } {
   const src = process.env.MMYOLO_SRC ?? '/tmp/src';
   const trainPy = join(src, 'mmyolo', 'tools', 'train.py');
   if (!existsSync(trainPy)) return { why: `MMYOLO not found (${trainPy}; set MMYOLO_SRC)` };
@@ -273,7 +340,8 @@ function measureMmyoloDemo(python: string, dataDir: string, tmp: string): { time
   });
   const out = `${r.stdout}\n${r.stderr}`;
   const epoch2 = [...out.matchAll(/Epoch\(train\)\s+\[2\]\[\s*\d+\/\d+\].*?\btime: ([\d.]+)\s+data_time: ([\d.]+)/g)];
-  if (!epoch2.length) return { why: `MMYOLO's run gave no epoch-2 timings (exit ${r.status}): ${out.trim().split('\n').slice(-1)[0]}` };
+  if (!epoch2.length)
+    return { why: `MMYOLO's run gave no epoch-2 timings (exit ${r.status}): ${out.trim().split('\n').slice(-1)[0]}` };
   return { time: median(epoch2.map((m) => Number(m[1]))), dataTime: median(epoch2.map((m) => Number(m[2]))) };
 }
 
@@ -290,7 +358,8 @@ export async function run(): Promise<void> {
   const py = findPython();
   let refThreads: number | undefined;
   let refCpu1 = NaN;
-  if ('why' in py) console.log(`PyTorch: not available (${py.why}): absolute figures only (apt-get install python3-torch)`);
+  if ('why' in py)
+    console.log(`PyTorch: not available (${py.why}): absolute figures only (apt-get install python3-torch)`);
   else {
     const ref = measurePyTorch(py.python);
     if ('why' in ref) console.log(`PyTorch ${py.torch}: ${ref.why}`);
@@ -298,7 +367,9 @@ export async function run(): Promise<void> {
       refThreads = ref.threads;
       refCpu1 = ref.cpu1;
       for (const f of ours.figures) f.ref = ref.byName.get(f.name);
-      console.log(`reference: PyTorch ${py.torch} fp32, ${refThreads} threads, same network/batch/resolution (bench/train_reference.py)`);
+      console.log(
+        `reference: PyTorch ${py.torch} fp32, ${refThreads} threads, same network/batch/resolution (bench/train_reference.py)`,
+      );
     }
   }
 
@@ -326,11 +397,18 @@ export async function run(): Promise<void> {
 
   const rows = [['figure', 'reference', 'YOLO Lab', 'speed ratio (target >= 0.5x)', 'notes']];
   for (const f of ours.figures) {
-    const ratio = f.ref !== undefined ? `${(f.ref / f.ours).toFixed(2)}x${f.ref / f.ours >= 0.5 ? '' : ' (below)'}` : '-';
-    rows.push([f.name, f.ref !== undefined ? fmtS(f.ref) : f.refWhat ?? 'n/a', fmtS(f.ours), ratio, f.extra ?? '']);
+    const ratio =
+      f.ref !== undefined ? `${(f.ref / f.ours).toFixed(2)}x${f.ref / f.ours >= 0.5 ? '' : ' (below)'}` : '-';
+    rows.push([f.name, f.ref !== undefined ? fmtS(f.ref) : (f.refWhat ?? 'n/a'), fmtS(f.ours), ratio, f.extra ?? '']);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
 
   if (Number.isFinite(ours.cpu1))
     console.log(
@@ -341,17 +419,26 @@ export async function run(): Promise<void> {
   const cores = availableParallelism();
   console.log(
     `load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end, ${cores} cores` +
-      (Math.max(load0, load1) > cores ? ': other processes competed for the cores, wall times are inflated (PyTorch\'s OpenMP threads most)' : ''),
+      (Math.max(load0, load1) > cores
+        ? ": other processes competed for the cores, wall times are inflated (PyTorch's OpenMP threads most)"
+        : ''),
   );
   const gib = ours.peakRss320 / 2 ** 30;
-  console.log(`peak RSS training 320x320x8: ${(ours.peakRss320 / 2 ** 20).toFixed(0)} MiB (target <= 1536 MiB${gib <= 1.5 ? '' : ', above'})`);
+  console.log(
+    `peak RSS training 320x320x8: ${(ours.peakRss320 / 2 ** 20).toFixed(0)} MiB (target <= 1536 MiB${gib <= 1.5 ? '' : ', above'})`,
+  );
   if (demo)
     console.log(
       `data vs compute (demo config, ${demo.workers} loader worker thread${demo.workers === '1' ? '' : 's'}): waiting for data ${fmtS(demo.dataTime)} of ${fmtS(demo.time)} per iteration; compute ${fmtS(demo.time - demo.dataTime)}`,
     );
   const total = ours.kernels.reduce((s, k) => s + k.ms, 0);
-  console.log(`ten most expensive kernels of one 320x320x8 training step (${fmtS(ours.profiledStepMs / 1000)} profiled; kernels ${fmtS(total / 1000)}, the rest is JavaScript, the assigner and tfjs bookkeeping):`);
-  for (const k of ours.kernels.slice(0, 10)) console.log(`  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${((k.ms / ours.profiledStepMs) * 100).toFixed(1).padStart(5)}%`);
+  console.log(
+    `ten most expensive kernels of one 320x320x8 training step (${fmtS(ours.profiledStepMs / 1000)} profiled; kernels ${fmtS(total / 1000)}, the rest is JavaScript, the assigner and tfjs bookkeeping):`,
+  );
+  for (const k of ours.kernels.slice(0, 10))
+    console.log(
+      `  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${((k.ms / ours.profiledStepMs) * 100).toFixed(1).padStart(5)}%`,
+    );
   console.log(`(trainer bench: ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
 

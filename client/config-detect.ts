@@ -3,7 +3,11 @@
 // (protocol/config-file-rule.ts), with the `yololab.configGlobs` setting.
 import { DEFAULT_CONFIG_GLOBS, isConfigFile, type ConfigFileRule } from '../protocol/config-file-rule';
 
-export function looksLikeConfig(filePath: string, text: string, rule: ConfigFileRule = { roots: [], globs: DEFAULT_CONFIG_GLOBS }): boolean {
+export function looksLikeConfig(
+  filePath: string,
+  text: string,
+  rule: ConfigFileRule = { roots: [], globs: DEFAULT_CONFIG_GLOBS },
+): boolean {
   return isConfigFile(filePath, text, rule);
 }
 

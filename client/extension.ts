@@ -11,7 +11,9 @@ import { looksLikeConfig } from './config-detect';
 
 let training: TrainingManager | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<{ training: TrainingManager; hub: MetricsHub }> {
+export async function activate(
+  context: vscode.ExtensionContext,
+): Promise<{ training: TrainingManager; hub: MetricsHub }> {
   const log = vscode.window.createOutputChannel('YOLO Lab');
   const status = new IndexStatus(log);
   const server = new ServerConnection(context, log, (client) => status.follow(client));
@@ -29,10 +31,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ trai
     preview,
     panel,
     manager,
-    vscode.commands.registerCommand('yololab.startTraining', (uri?: vscode.Uri, opts?: StartOptions) => manager.start(uri instanceof vscode.Uri ? uri : undefined, opts)),
-    vscode.commands.registerCommand('yololab.stopTraining', (runId?: number) => manager.stop(typeof runId === 'number' ? runId : undefined)),
+    vscode.commands.registerCommand('yololab.startTraining', (uri?: vscode.Uri, opts?: StartOptions) =>
+      manager.start(uri instanceof vscode.Uri ? uri : undefined, opts),
+    ),
+    vscode.commands.registerCommand('yololab.stopTraining', (runId?: number) =>
+      manager.stop(typeof runId === 'number' ? runId : undefined),
+    ),
     vscode.commands.registerCommand('yololab.showMetrics', () => panel.show()),
-    vscode.commands.registerCommand('yololab.openRun', (uri?: vscode.Uri) => manager.openRun(uri instanceof vscode.Uri ? uri : undefined)),
+    vscode.commands.registerCommand('yololab.openRun', (uri?: vscode.Uri) =>
+      manager.openRun(uri instanceof vscode.Uri ? uri : undefined),
+    ),
     vscode.commands.registerCommand('yololab.showMergedConfig', async (uri?: vscode.Uri) => {
       const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
       if (!target || target.scheme !== 'file' || !target.path.endsWith('.py')) {
@@ -41,7 +49,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ trai
       }
       await preview.show(target);
     }),
-    vscode.commands.registerCommand('yololab.restartServer', () => server.restart().then(() => server.unavailable && status.failed(server.unavailable))),
+    vscode.commands.registerCommand('yololab.restartServer', () =>
+      server.restart().then(() => server.unavailable && status.failed(server.unavailable)),
+    ),
   );
   // If the extension host goes away without deactivate() (the server shutting down sends it SIGTERM),
   // still Ctrl-C the trainers; SIGTERM is re-raised so the host exits exactly as it would have.
@@ -60,12 +70,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ trai
   });
   // Menus offer the config commands only on configs (yololab.isConfig), not on every Python file
   const updateContext = (e: vscode.TextEditor | undefined) =>
-    void vscode.commands.executeCommand('setContext', 'yololab.isConfig', !!e && e.document.uri.scheme === 'file' && looksLikeConfig(e.document.fileName, e.document.getText(), configFileRule()));
+    void vscode.commands.executeCommand(
+      'setContext',
+      'yololab.isConfig',
+      !!e &&
+        e.document.uri.scheme === 'file' &&
+        looksLikeConfig(e.document.fileName, e.document.getText(), configFileRule()),
+    );
   updateContext(vscode.window.activeTextEditor);
   context.subscriptions.push(
     vscode.window.onDidChangeActiveTextEditor(updateContext),
-    vscode.workspace.onDidSaveTextDocument((d) => d === vscode.window.activeTextEditor?.document && updateContext(vscode.window.activeTextEditor)),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('yololab.configGlobs') && updateContext(vscode.window.activeTextEditor)),
+    vscode.workspace.onDidSaveTextDocument(
+      (d) => d === vscode.window.activeTextEditor?.document && updateContext(vscode.window.activeTextEditor),
+    ),
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => e.affectsConfiguration('yololab.configGlobs') && updateContext(vscode.window.activeTextEditor),
+    ),
   );
   // Hover and diagnostics need the server; the training commands do not wait for it
   void server.start().then(() => server.unavailable && status.failed(server.unavailable));

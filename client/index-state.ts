@@ -25,19 +25,39 @@ export function statusView(s: IndexState): StatusView {
     case 'starting':
       return { text: '$(sync~spin) YOLO Lab', tooltip: 'YOLO Lab: starting the language server', severity: 'none' };
     case 'indexing':
-      return { text: '$(sync~spin) YOLO Lab: indexing', tooltip: 'YOLO Lab: reading the configs of the workspace', severity: 'none' };
+      return {
+        text: '$(sync~spin) YOLO Lab: indexing',
+        tooltip: 'YOLO Lab: reading the configs of the workspace',
+        severity: 'none',
+      };
     case 'failed':
-      return { text: '$(error) YOLO Lab', tooltip: `YOLO Lab: ${s.message}\n\nClick for the "YOLO Lab" output.`, severity: 'error' };
+      return {
+        text: '$(error) YOLO Lab',
+        tooltip: `YOLO Lab: ${s.message}\n\nClick for the "YOLO Lab" output.`,
+        severity: 'error',
+      };
     case 'stopped':
-      return { text: '$(circle-slash) YOLO Lab: stopped', tooltip: 'YOLO Lab: the language server is not running. Run "YOLO Lab: Restart Language Server".', severity: 'error' };
+      return {
+        text: '$(circle-slash) YOLO Lab: stopped',
+        tooltip: 'YOLO Lab: the language server is not running. Run "YOLO Lab: Restart Language Server".',
+        severity: 'error',
+      };
     case 'ready': {
       const r = s.report;
-      if (r.error) return { text: '$(error) YOLO Lab', tooltip: `YOLO Lab: ${r.error}\n\nClick for the "YOLO Lab" output.`, severity: 'error' };
+      if (r.error)
+        return {
+          text: '$(error) YOLO Lab',
+          tooltip: `YOLO Lab: ${r.error}\n\nClick for the "YOLO Lab" output.`,
+          severity: 'error',
+        };
       const scopes = r.scopes ?? [];
       const unresolved = r.unresolved ?? [];
       const missing = scopes.filter((x) => !x.exists);
       const lines = [`YOLO Lab: ${plural(r.configs, 'config')} indexed in ${r.ms} ms`];
-      for (const x of scopes) lines.push(`${x.scope}:: → ${x.configs} (${x.source === 'setting' ? 'yololab.scopes' : 'this checkout'})${x.exists ? '' : ' — folder not found'}`);
+      for (const x of scopes)
+        lines.push(
+          `${x.scope}:: → ${x.configs} (${x.source === 'setting' ? 'yololab.scopes' : 'this checkout'})${x.exists ? '' : ' — folder not found'}`,
+        );
       for (const u of unresolved) lines.push(`${u.scope}:: not set: ${plural(u.uses, 'base')} cannot resolve`);
       lines.push('', 'Click for the "YOLO Lab" output.');
       const trouble = missing.length + unresolved.length;

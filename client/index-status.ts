@@ -44,7 +44,12 @@ export class IndexStatus implements vscode.Disposable {
     const v = statusView(s);
     this.item.text = v.text;
     this.item.tooltip = v.tooltip;
-    this.item.backgroundColor = v.severity === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : v.severity === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor =
+      v.severity === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : v.severity === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
   }
 
   dispose(): void {

@@ -3,8 +3,20 @@
 // itself ignores the ones that are not configs.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { MERGED_CONFIG_REQUEST, type ConfigFileRule, type InitializationOptions, type MergedConfigParams } from '../protocol/index';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  LanguageClientOptions,
+  ServerOptions,
+  TransportKind,
+} from 'vscode-languageclient/node';
+import {
+  MERGED_CONFIG_REQUEST,
+  type ConfigFileRule,
+  type InitializationOptions,
+  type MergedConfigParams,
+} from '../protocol/index';
 import { CrashBudget } from './restart-policy';
 
 /** The config-file rule as the settings and workspace folders give it now (for the extension's own menus). */
@@ -39,12 +51,18 @@ export class ServerConnection implements vscode.Disposable {
     if (!fs.existsSync(serverModule)) {
       this.unavailable = `the language server is missing (${serverModule}); build it with 'npm run build'`;
       this.log.appendLine(`YOLO Lab: ${this.unavailable}`);
-      void vscode.window.showErrorMessage(`YOLO Lab: ${this.unavailable}. Hover, diagnostics and the merged preview are off.`);
+      void vscode.window.showErrorMessage(
+        `YOLO Lab: ${this.unavailable}. Hover, diagnostics and the merged preview are off.`,
+      );
       return;
     }
     const serverOptions: ServerOptions = {
       run: { module: serverModule, transport: TransportKind.ipc },
-      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+      debug: {
+        module: serverModule,
+        transport: TransportKind.ipc,
+        options: { execArgv: ['--nolazy', '--inspect=6019'] },
+      },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'python' }],
@@ -60,7 +78,9 @@ export class ServerConnection implements vscode.Disposable {
         closed: () => {
           const { restart, recent } = this.budget.recordCrash();
           if (restart) {
-            void vscode.window.showWarningMessage(`YOLO Lab language server stopped unexpectedly; restarting it (${recent} in the last 3 minutes).`);
+            void vscode.window.showWarningMessage(
+              `YOLO Lab language server stopped unexpectedly; restarting it (${recent} in the last 3 minutes).`,
+            );
             return { action: CloseAction.Restart, handled: true };
           }
           void vscode.window.showErrorMessage(

@@ -15,7 +15,8 @@ export interface YololabSettings {
 
 export function readSettings(get: (key: string) => unknown): YololabSettings {
   const str = (k: string, d: string) => (typeof get(k) === 'string' ? (get(k) as string) : d);
-  const num = (k: string, d: number) => (typeof get(k) === 'number' && Number.isFinite(get(k)) ? (get(k) as number) : d);
+  const num = (k: string, d: number) =>
+    typeof get(k) === 'number' && Number.isFinite(get(k)) ? (get(k) as number) : d;
   const scopesRaw = get('scopes');
   const scopes: Record<string, string> = {};
   if (scopesRaw && typeof scopesRaw === 'object' && !Array.isArray(scopesRaw)) {

@@ -78,13 +78,19 @@ export class TrainingManager implements vscode.Disposable {
 
   async start(target?: vscode.Uri, opts: StartOptions = {}): Promise<TrainingRun | undefined> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showErrorMessage('YOLO Lab: training runs the code in your config; trust this workspace first (Workspaces: Manage Workspace Trust).');
+      void vscode.window.showErrorMessage(
+        'YOLO Lab: training runs the code in your config; trust this workspace first (Workspaces: Manage Workspace Trust).',
+      );
       return;
     }
     // With the metrics panel focused there is no active text editor: use the config last edited
-    const doc = target ? await vscode.workspace.openTextDocument(target) : pythonFile(vscode.window.activeTextEditor?.document) ?? this.lastConfig;
+    const doc = target
+      ? await vscode.workspace.openTextDocument(target)
+      : (pythonFile(vscode.window.activeTextEditor?.document) ?? this.lastConfig);
     if (!doc || doc.uri.scheme !== 'file' || !doc.fileName.endsWith('.py')) {
-      void vscode.window.showErrorMessage('YOLO Lab: open a config (.py) to train, or run the command from a config file’s context menu.');
+      void vscode.window.showErrorMessage(
+        'YOLO Lab: open a config (.py) to train, or run the command from a config file’s context menu.',
+      );
       return;
     }
     if (doc.isDirty) await doc.save();
@@ -93,18 +99,27 @@ export class TrainingManager implements vscode.Disposable {
     const wsFolder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(config);
     const defaultWorkDir = path.join(resolveSettingPath(s.workDirRoot, wsFolder, os.homedir()), configName(config));
 
-    const req = opts.prompt === false ? fromOptions(config, defaultWorkDir, opts) : await this.ask(config, defaultWorkDir, s, opts);
+    const req =
+      opts.prompt === false
+        ? fromOptions(config, defaultWorkDir, opts)
+        : await this.ask(config, defaultWorkDir, s, opts);
     if (!req) return;
 
     let runner: Runner;
     let env: NodeJS.ProcessEnv | undefined;
     if (s.runner === 'builtin') {
       // In desktop VS Code process.execPath is Electron; ELECTRON_RUN_AS_NODE makes it a plain node
-      runner = { kind: 'builtin', node: process.execPath, cli: this.context.asAbsolutePath(path.join('bin', 'yololab.js')), cwd: wsFolder };
+      runner = {
+        kind: 'builtin',
+        node: process.execPath,
+        cli: this.context.asAbsolutePath(path.join('bin', 'yololab.js')),
+        cwd: wsFolder,
+      };
       if (process.versions.electron) env = { ELECTRON_RUN_AS_NODE: '1' };
       // A user-installed tfjs-node(-gpu) for the trainer to find (src/train/native-backend.ts).
       const tfjsNodePath = vscode.workspace.getConfiguration('yololab', doc.uri).get<string>('tfjsNodePath', '');
-      if (tfjsNodePath) env = { ...env, YOLOLAB_TFJS_NODE_PATH: resolveSettingPath(tfjsNodePath, wsFolder, os.homedir()) };
+      if (tfjsNodePath)
+        env = { ...env, YOLOLAB_TFJS_NODE_PATH: resolveSettingPath(tfjsNodePath, wsFolder, os.homedir()) };
     } else {
       runner = {
         kind: 'mmyolo',
@@ -149,7 +164,13 @@ export class TrainingManager implements vscode.Disposable {
           },
           progress: (p) => {
             if (runRef) this.showStatus(runRef);
-            if (hubId) this.hub.setProgress(hubId, { epoch: p.epoch, maxEpochs: p.maxEpochs, itersPerEpoch: p.itersPerEpoch, eta: p.eta });
+            if (hubId)
+              this.hub.setProgress(hubId, {
+                epoch: p.epoch,
+                maxEpochs: p.maxEpochs,
+                itersPerEpoch: p.itersPerEpoch,
+                eta: p.eta,
+              });
           },
           records: (loc: RunLocation, read) => {
             // The same key as Open Run… gives this scalars.json, so opening the live run adds nothing
@@ -165,13 +186,18 @@ export class TrainingManager implements vscode.Disposable {
           },
           exit: (code, signal, outcome) => {
             channel.appendLine(`[yololab] ${outcomeLogLine(outcome, code, signal)}`);
-            if (outcome.kind !== 'done') for (const l of checkpointReport(req.workDir, runRef?.startedAt ?? new Date(), resumeCommand)) channel.appendLine(`[yololab] ${l}`);
+            if (outcome.kind !== 'done')
+              for (const l of checkpointReport(req.workDir, runRef?.startedAt ?? new Date(), resumeCommand))
+                channel.appendLine(`[yololab] ${l}`);
             if (hubId) this.hub.endRun(hubId, outcomeText(outcome));
             if (runRef) this.showStatus(runRef);
             if (outcome.kind === 'failed') {
               const why = runRef?.failureLine();
               void vscode.window
-                .showErrorMessage(`YOLO Lab: training ${name} ${outcomeText(outcome)}${why ? ': ' + why : '; see its output'}`, 'Show Output')
+                .showErrorMessage(
+                  `YOLO Lab: training ${name} ${outcomeText(outcome)}${why ? ': ' + why : '; see its output'}`,
+                  'Show Output',
+                )
                 .then((a) => a && channel.show());
             }
           },
@@ -181,7 +207,9 @@ export class TrainingManager implements vscode.Disposable {
     } catch (e) {
       // e.g. the work dir cannot be created
       channel.dispose();
-      void vscode.window.showErrorMessage(`YOLO Lab: cannot start training ${name}: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(
+        `YOLO Lab: cannot start training ${name}: ${e instanceof Error ? e.message : String(e)}`,
+      );
       return;
     }
     runRef = run;
@@ -210,14 +238,25 @@ export class TrainingManager implements vscode.Disposable {
     if (!chosen) return;
     const outcome = await chosen.stop();
     const ckpt = lastCheckpointOnDisk(chosen.workDir);
-    const saved = ckpt && savedByRun(ckpt, chosen.startedAt) ? `last checkpoint ${path.basename(ckpt.file)}` : 'this run saved no checkpoint';
+    const saved =
+      ckpt && savedByRun(ckpt, chosen.startedAt)
+        ? `last checkpoint ${path.basename(ckpt.file)}`
+        : 'this run saved no checkpoint';
     void vscode.window.showInformationMessage(
-      outcome === 'killed' ? `YOLO Lab: ${chosen.name} did not stop in time and was killed; ${saved}.` : `YOLO Lab: ${chosen.name} stopped; ${saved}.`,
+      outcome === 'killed'
+        ? `YOLO Lab: ${chosen.name} did not stop in time and was killed; ${saved}.`
+        : `YOLO Lab: ${chosen.name} stopped; ${saved}.`,
     );
   }
 
   // The user picked a backend and the run is not on it: say why, with what `yololab doctor` finds here.
-  private async showDoctor(channel: RunChannel, requested: string, why: string, runner: Runner & { kind: 'builtin' }, env: NodeJS.ProcessEnv | undefined): Promise<void> {
+  private async showDoctor(
+    channel: RunChannel,
+    requested: string,
+    why: string,
+    runner: Runner & { kind: 'builtin' },
+    env: NodeJS.ProcessEnv | undefined,
+  ): Promise<void> {
     channel.appendLine(`[yololab] you asked for the '${requested}' backend and this run cannot use it: ${why}`);
     const report = await runDoctor(runner.node, runner.cli, { env, cwd: runner.cwd });
     // header and report in one piece: the run's own last lines may arrive while doctor runs
@@ -232,21 +271,38 @@ export class TrainingManager implements vscode.Disposable {
       const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
       const root = ws ? resolveSettingPath(s.workDirRoot, ws, os.homedir()) : undefined;
       const found = root ? runsUnder(root, 2) : [];
-      const browse = { label: '$(folder-opened) Browse…', description: 'a work_dir, TIMESTAMP folder or scalars.json (MMYOLO runs too)', run: undefined as RunLocation | undefined };
-      const items = [browse, ...found.reverse().map((r) => ({ label: r.label, description: r.workDir, run: r as RunLocation | undefined }))];
-      const choice = await vscode.window.showQuickPick(items, { title: 'Open Run…', placeHolder: root ? `runs under ${root}` : undefined });
+      const browse = {
+        label: '$(folder-opened) Browse…',
+        description: 'a work_dir, TIMESTAMP folder or scalars.json (MMYOLO runs too)',
+        run: undefined as RunLocation | undefined,
+      };
+      const items = [
+        browse,
+        ...found.reverse().map((r) => ({ label: r.label, description: r.workDir, run: r as RunLocation | undefined })),
+      ];
+      const choice = await vscode.window.showQuickPick(items, {
+        title: 'Open Run…',
+        placeHolder: root ? `runs under ${root}` : undefined,
+      });
       if (!choice) return;
       if (choice.run) {
         this.followOpened([choice.run]);
         return;
       }
-      const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: true, canSelectMany: false, openLabel: 'Open Run' });
+      const uris = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: true,
+        canSelectMany: false,
+        openLabel: 'Open Run',
+      });
       folder = uris?.[0];
       if (!folder) return;
     }
     const runs = runsUnder(folder.fsPath, 2);
     if (!runs.length) {
-      void vscode.window.showErrorMessage(`YOLO Lab: no run found in ${folder.fsPath} (expected WORK_DIR/TIMESTAMP/vis_data/scalars.json).`);
+      void vscode.window.showErrorMessage(
+        `YOLO Lab: no run found in ${folder.fsPath} (expected WORK_DIR/TIMESTAMP/vis_data/scalars.json).`,
+      );
       return;
     }
     this.followOpened(runs);
@@ -258,7 +314,11 @@ export class TrainingManager implements vscode.Disposable {
       // already shown: a live run of this session, or opened before
       if (this.hub.has(id)) continue;
       this.hub.addRun(id, run.label, false);
-      const f = new RunFollower({ kind: 'fixed', run }, (_loc, read) => this.hub.addRecords(id, read.records, read.reset), { safetyMs: 10000 });
+      const f = new RunFollower(
+        { kind: 'fixed', run },
+        (_loc, read) => this.hub.addRecords(id, read.records, read.reset),
+        { safetyMs: 10000 },
+      );
       f.start();
       this.opened.set(id, f);
     }
@@ -292,7 +352,12 @@ export class TrainingManager implements vscode.Disposable {
     for (const { channel } of this.runs.values()) channel.dispose();
   }
 
-  private async ask(config: string, defaultWorkDir: string, s: YololabSettings, opts: StartOptions): Promise<TrainRequest | undefined> {
+  private async ask(
+    config: string,
+    defaultWorkDir: string,
+    s: YololabSettings,
+    opts: StartOptions,
+  ): Promise<TrainRequest | undefined> {
     const title = (n: number, total: number) => `Start Training ${configName(config)} (${n}/${total})`;
     const total = s.runner === 'builtin' ? 4 : 3;
     const wdPick = await vscode.window.showQuickPick(
@@ -305,7 +370,11 @@ export class TrainingManager implements vscode.Disposable {
     if (!wdPick) return;
     let workDir = opts.workDir ?? defaultWorkDir;
     if (wdPick.value === 'browse') {
-      const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use as work dir' });
+      const uris = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        openLabel: 'Use as work dir',
+      });
       if (!uris?.[0]) return;
       workDir = uris[0].fsPath;
     }
@@ -339,7 +408,10 @@ export class TrainingManager implements vscode.Disposable {
     }
     let backend: string | undefined;
     if (s.runner === 'builtin') {
-      const b = await vscode.window.showQuickPick(BACKENDS, { title: title(4, total), placeHolder: 'TensorFlow.js backend' });
+      const b = await vscode.window.showQuickPick(BACKENDS, {
+        title: title(4, total),
+        placeHolder: 'TensorFlow.js backend',
+      });
       if (!b) return;
       backend = b.label === 'auto' ? undefined : b.label;
     }
@@ -352,7 +424,13 @@ function pythonFile(doc: vscode.TextDocument | undefined): vscode.TextDocument |
 }
 
 function fromOptions(config: string, defaultWorkDir: string, o: StartOptions): TrainRequest {
-  return { config, workDir: o.workDir ?? defaultWorkDir, amp: !!o.amp, seed: o.seed ?? undefined, backend: o.backend ?? undefined };
+  return {
+    config,
+    workDir: o.workDir ?? defaultWorkDir,
+    amp: !!o.amp,
+    seed: o.seed ?? undefined,
+    backend: o.backend ?? undefined,
+  };
 }
 
 // torchrun's default rendezvous port would collide between two runs on one machine

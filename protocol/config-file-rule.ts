@@ -31,7 +31,14 @@ export function globToRegExp(glob: string): RegExp {
       const close = glob.indexOf('}', i);
       if (close < 0) re += '\\{';
       else {
-        re += '(?:' + glob.slice(i + 1, close).split(',').map((s) => s.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')).join('|') + ')';
+        re +=
+          '(?:' +
+          glob
+            .slice(i + 1, close)
+            .split(',')
+            .map((s) => s.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+            .join('|') +
+          ')';
         i = close;
       }
     } else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
@@ -43,7 +50,10 @@ const slashes = (p: string) => p.replace(/\\/g, '/');
 
 /** The globs of a rule, compiled once; invalid settings (not a list of strings) fall back to the defaults. */
 export function compileGlobs(globs: readonly unknown[] | undefined): RegExp[] {
-  const valid = Array.isArray(globs) && globs.length > 0 && globs.every((g) => typeof g === 'string') ? (globs as string[]) : DEFAULT_CONFIG_GLOBS;
+  const valid =
+    Array.isArray(globs) && globs.length > 0 && globs.every((g) => typeof g === 'string')
+      ? (globs as string[])
+      : DEFAULT_CONFIG_GLOBS;
   return valid.map(globToRegExp);
 }
 

@@ -19,8 +19,13 @@ export type QuickFixData =
   /** The file name breaks the convention: rename the file to `newName` (same folder). */
   | { fix: 'rename'; newName: string };
 
-const isPos = (p: unknown): boolean => !!p && typeof p === 'object' && Number.isInteger((p as { line: unknown }).line) && Number.isInteger((p as { col: unknown }).col);
-const isRange = (r: unknown): r is DataRange => !!r && typeof r === 'object' && isPos((r as DataRange).start) && isPos((r as DataRange).end);
+const isPos = (p: unknown): boolean =>
+  !!p &&
+  typeof p === 'object' &&
+  Number.isInteger((p as { line: unknown }).line) &&
+  Number.isInteger((p as { col: unknown }).col);
+const isRange = (r: unknown): r is DataRange =>
+  !!r && typeof r === 'object' && isPos((r as DataRange).start) && isPos((r as DataRange).end);
 
 /** Checks what came back from the client: anything malformed is no fix, never an exception. */
 export function parseQuickFixData(x: unknown): QuickFixData | undefined {
@@ -33,12 +38,20 @@ export function parseQuickFixData(x: unknown): QuickFixData | undefined {
       if (typeof d.name !== 'string' || !/^[A-Za-z_]\w*$/.test(d.name)) return undefined;
       const keys = (Array.isArray(d.keys) ? d.keys : []).filter(
         (k): k is { path: (string | number)[]; file: string; line: number } =>
-          !!k && typeof k === 'object' && typeof k.file === 'string' && Number.isInteger(k.line) && Array.isArray(k.path) && k.path.length > 0 && k.path.every((p: unknown) => typeof p === 'string' || Number.isInteger(p)),
+          !!k &&
+          typeof k === 'object' &&
+          typeof k.file === 'string' &&
+          Number.isInteger(k.line) &&
+          Array.isArray(k.path) &&
+          k.path.length > 0 &&
+          k.path.every((p: unknown) => typeof p === 'string' || Number.isInteger(p)),
       );
       return { fix: 'rebind', name: d.name, keys };
     }
     case 'rename':
-      return typeof d.newName === 'string' && /^[^/\\]+\.py$/.test(d.newName) ? { fix: 'rename', newName: d.newName } : undefined;
+      return typeof d.newName === 'string' && /^[^/\\]+\.py$/.test(d.newName)
+        ? { fix: 'rename', newName: d.newName }
+        : undefined;
     default:
       return undefined;
   }

@@ -4,7 +4,17 @@ import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const entries = [
-  { in: 'src/cli/main.ts', out: 'cli', external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs', 'sharp'] },
+  {
+    in: 'src/cli/main.ts',
+    out: 'cli',
+    external: [
+      '@tensorflow/tfjs-node',
+      '@tensorflow/tfjs-node-gpu',
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs',
+      'sharp',
+    ],
+  },
   // The server reaches src/data only for type names (registry-types.ts); it never decodes images.
   { in: 'server/main.ts', out: 'server', external: ['sharp'] },
   { in: 'client/extension.ts', out: 'extension', external: ['vscode'] },
@@ -22,20 +32,19 @@ if (missing.length) {
 }
 
 await Promise.all(
-  entries
-    .map((e) =>
-      build({
-        entryPoints: [e.in],
-        outfile: `dist/${e.out}.js`,
-        bundle: true,
-        platform: e.platform ?? 'node',
-        target: e.platform === 'browser' ? 'es2020' : 'node20',
-        format: e.platform === 'browser' ? 'iife' : 'cjs',
-        sourcemap: true,
-        external: e.external,
-        logLevel: 'warning',
-      }),
-    ),
+  entries.map((e) =>
+    build({
+      entryPoints: [e.in],
+      outfile: `dist/${e.out}.js`,
+      bundle: true,
+      platform: e.platform ?? 'node',
+      target: e.platform === 'browser' ? 'es2020' : 'node20',
+      format: e.platform === 'browser' ? 'iife' : 'cjs',
+      sourcemap: true,
+      external: e.external,
+      logLevel: 'warning',
+    }),
+  ),
 );
 
 // The trainer's wasm kernels: src/train/kernels/runtime.ts looks for them next to dist/cli.js.

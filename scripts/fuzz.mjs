@@ -24,11 +24,17 @@ let loaded = 0;
 for (let b = 0; b < batches; b++) {
   const seed = first + b;
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/fuzz/config-fuzz.ts', String(seed), String(cases), keep], { encoding: 'utf8', timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'test/fuzz/config-fuzz.ts', String(seed), String(cases), keep],
+    { encoding: 'utf8', timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 },
+  );
   const secs = ((Date.now() - t0) / 1000).toFixed(0);
   if (r.status === null) {
     failures++;
-    console.log(`seed ${seed}: killed after ${secs} s (${r.signal}): an input ran without bound; rerun: node --import tsx test/fuzz/config-fuzz.ts ${seed} ${cases} ${keep}`);
+    console.log(
+      `seed ${seed}: killed after ${secs} s (${r.signal}): an input ran without bound; rerun: node --import tsx test/fuzz/config-fuzz.ts ${seed} ${cases} ${keep}`,
+    );
     continue;
   }
   const last = r.stdout.trim().split('\n').pop() ?? '';
@@ -42,11 +48,15 @@ for (let b = 0; b < batches; b++) {
   }
   total += report.cases;
   loaded += report.loaded;
-  console.log(`seed ${seed}: ${report.cases} cases, ${report.loaded} loaded, ${report.failed.length} failed, slowest ${report.slowest.ms.toFixed(0)} ms (${report.slowest.file}), ${secs} s`);
+  console.log(
+    `seed ${seed}: ${report.cases} cases, ${report.loaded} loaded, ${report.failed.length} failed, slowest ${report.slowest.ms.toFixed(0)} ms (${report.slowest.file}), ${secs} s`,
+  );
   for (const f of report.failed) {
     failures++;
     console.log(`  case ${f.index}: ${f.problem}\n    input kept at ${f.file}`);
   }
 }
-console.log(`${total} cases (${loaded} loaded), ${failures} failure${failures === 1 ? '' : 's'}; seeds ${first}..${first + batches - 1}`);
+console.log(
+  `${total} cases (${loaded} loaded), ${failures} failure${failures === 1 ? '' : 's'}; seeds ${first}..${first + batches - 1}`,
+);
 process.exit(failures ? 1 : 0);

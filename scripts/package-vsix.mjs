@@ -40,7 +40,11 @@ try {
     if (name === '.git' || name === '.vscode-test' || name.endsWith('.vsix')) continue;
     symlinkSync(join(root, name), join(stage, name));
   }
-  run(process.execPath, [vsce, 'package', '--allow-missing-repository', '--skip-license', '--follow-symlinks', '--out', out], stage);
+  run(
+    process.execPath,
+    [vsce, 'package', '--allow-missing-repository', '--skip-license', '--follow-symlinks', '--out', out],
+    stage,
+  );
 } finally {
   rmSync(stage, { recursive: true, force: true });
 }

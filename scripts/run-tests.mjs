@@ -16,5 +16,7 @@ function collect(dir, out) {
 
 const only = process.argv.slice(2);
 const files = only.length ? only : collect('test', []);
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);

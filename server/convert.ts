@@ -3,7 +3,14 @@
 
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DiagnosticSeverity, type Diagnostic as LspDiagnostic, type Location, type Range as LspRange, type TextEdit as LspTextEdit, type WorkspaceEdit } from 'vscode-languageserver';
+import {
+  DiagnosticSeverity,
+  type Diagnostic as LspDiagnostic,
+  type Location,
+  type Range as LspRange,
+  type TextEdit as LspTextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver';
 import type { Diagnostic, Range } from '../src/config/index';
 import type { SourceLocation } from '../src/workspace/navigation';
 import type { FileMove, TextEdit } from '../src/workspace/rename-edits';
@@ -41,7 +48,14 @@ const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
 };
 
 export function toLspDiagnostic(d: Diagnostic): LspDiagnostic {
-  return { range: toLspRange(d.range), severity: SEVERITY[d.severity], message: d.message, code: d.code, source: 'yololab', data: d.data };
+  return {
+    range: toLspRange(d.range),
+    severity: SEVERITY[d.severity],
+    message: d.message,
+    code: d.code,
+    source: 'yololab',
+    data: d.data,
+  };
 }
 
 /**
@@ -49,7 +63,11 @@ export function toLspDiagnostic(d: Diagnostic): LspDiagnostic {
  * the text edits first (they address the files as they are now, at the
  * editor's current `version` of each), then the renames.
  */
-export function toWorkspaceEdit(edits: TextEdit[], moves: FileMove[] = [], version: (uri: string) => number | null = () => null): WorkspaceEdit {
+export function toWorkspaceEdit(
+  edits: TextEdit[],
+  moves: FileMove[] = [],
+  version: (uri: string) => number | null = () => null,
+): WorkspaceEdit {
   const byUri = new Map<string, LspTextEdit[]>();
   for (const e of edits) {
     const uri = pathToUri(e.file);

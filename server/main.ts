@@ -5,12 +5,39 @@
 // (createConnection handles both).
 
 import {
-  CancellationToken, CodeActionKind, CodeLensRefreshRequest, CompletionItemKind, createConnection, DidChangeConfigurationNotification, MarkupKind, MessageType,
-  ProposedFeatures, ShowMessageNotification, SymbolKind, TextDocuments, TextDocumentSyncKind,
-  type CodeAction, type CodeLens, type CompletionItem, type Connection, type Definition, type DocumentSymbol, type Hover, type InlayHint, type Location, type WorkspaceEdit,
+  CancellationToken,
+  CodeActionKind,
+  CodeLensRefreshRequest,
+  CompletionItemKind,
+  createConnection,
+  DidChangeConfigurationNotification,
+  MarkupKind,
+  MessageType,
+  ProposedFeatures,
+  ShowMessageNotification,
+  SymbolKind,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CodeAction,
+  type CodeLens,
+  type CompletionItem,
+  type Connection,
+  type Definition,
+  type DocumentSymbol,
+  type Hover,
+  type InlayHint,
+  type Location,
+  type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { INDEXED_NOTIFICATION, MERGED_CONFIG_REQUEST, type IndexedParams, type InitializationOptions, type MergedConfigParams, type MergedConfigResult } from '../protocol/index';
+import {
+  INDEXED_NOTIFICATION,
+  MERGED_CONFIG_REQUEST,
+  type IndexedParams,
+  type InitializationOptions,
+  type MergedConfigParams,
+  type MergedConfigResult,
+} from '../protocol/index';
 import { listPythonFiles } from '../src/workspace/config-files';
 import { ConfigWorkspace, type WorkspaceSettings } from '../src/workspace/config-workspace';
 import { features } from '../src/workspace/features';
@@ -23,7 +50,9 @@ import { startWatcher, type ChangeKind, type Watcher } from './watcher';
 
 const connection: Connection = createConnection(ProposedFeatures.all);
 // A failed message to the client (e.g. a request it does not implement) must not end the server.
-process.on('unhandledRejection', (e) => connection.console.error(`yololab: ${e instanceof Error ? e.message : String(e)}`));
+process.on('unhandledRejection', (e) =>
+  connection.console.error(`yololab: ${e instanceof Error ? e.message : String(e)}`),
+);
 const documents = new TextDocuments(TextDocument);
 let ws = new ConfigWorkspace([]);
 let watcher: Watcher | undefined;
@@ -38,13 +67,17 @@ const published = new Set<string>();
  * Runs a handler: a request the client already cancelled is not worked on, and
  * a bug in one answer is logged, never fatal to the server.
  */
-function safe<P, R>(name: string, fallback: R, fn: (p: P, token?: CancellationToken) => R | Promise<R>): (p: P, token?: CancellationToken) => Promise<R> {
+function safe<P, R>(
+  name: string,
+  fallback: R,
+  fn: (p: P, token?: CancellationToken) => R | Promise<R>,
+): (p: P, token?: CancellationToken) => Promise<R> {
   return async (p, token) => {
     if (token?.isCancellationRequested) return fallback;
     try {
       return await fn(p, token);
     } catch (e) {
-      connection.console.error(`yololab: ${name} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      connection.console.error(`yololab: ${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return fallback;
     }
   };
@@ -54,16 +87,23 @@ const pos = (p: { line: number; character: number }) => ({ line: p.line, col: p.
 
 connection.onInitialize((params) => {
   const folders = params.workspaceFolders?.map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
-  const root = params.rootUri ? uriToPath(params.rootUri) : params.rootPath ?? undefined;
+  const root = params.rootUri ? uriToPath(params.rootUri) : (params.rootPath ?? undefined);
   // The extension sends { settings: <yololab section>, workspaceTrusted }; a bare section is accepted too.
   const init = (params.initializationOptions ?? {}) as InitializationOptions & Partial<WorkspaceSettings>;
-  ws = new ConfigWorkspace(folders?.length ? folders : root ? [root] : [], { trusted: init.workspaceTrusted !== false });
+  ws = new ConfigWorkspace(folders?.length ? folders : root ? [root] : [], {
+    trusted: init.workspaceTrusted !== false,
+  });
   ws.configure((init.settings as Partial<WorkspaceSettings> | undefined) ?? init);
   readHintSetting(init.settings ?? init);
   canConfigure = !!params.capabilities.workspace?.configuration;
   canReportProgress = !!params.capabilities.window?.workDoneProgress;
   canRefreshLenses = !!params.capabilities.workspace?.codeLens?.refreshSupport;
-  const py = { filters: [{ scheme: 'file', pattern: { glob: '**/*.py', matches: 'file' as const } }, { scheme: 'file', pattern: { glob: '**/*', matches: 'folder' as const } }] };
+  const py = {
+    filters: [
+      { scheme: 'file', pattern: { glob: '**/*.py', matches: 'file' as const } },
+      { scheme: 'file', pattern: { glob: '**/*', matches: 'folder' as const } },
+    ],
+  };
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -82,7 +122,9 @@ connection.onInitialize((params) => {
 });
 
 connection.onInitialized(async () => {
-  connection.console.info(`yololab: language server 0.1.0 started (Node ${process.version}, pid ${process.pid}) for ${ws.roots.join(', ') || 'no workspace folder'}`);
+  connection.console.info(
+    `yololab: language server 0.1.0 started (Node ${process.version}, pid ${process.pid}) for ${ws.roots.join(', ') || 'no workspace folder'}`,
+  );
   if (canConfigure) {
     await readSettings();
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'yololab' });
@@ -112,15 +154,24 @@ async function readSettings(): Promise<void> {
 
 async function buildIndex(watching?: Promise<void>): Promise<void> {
   const t0 = performance.now();
-  const progress = canReportProgress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+  const progress = canReportProgress
+    ? await connection.window.createWorkDoneProgress().catch(() => undefined)
+    : undefined;
   progress?.begin('YOLO Lab: indexing configs', 0, undefined, false);
   try {
-    await ws.scan((done, total) => progress?.report(total ? Math.round((100 * done) / total) : 100, `${done}/${total} Python files`));
+    await ws.scan((done, total) =>
+      progress?.report(total ? Math.round((100 * done) / total) : 100, `${done}/${total} Python files`),
+    );
   } catch (e) {
     const error = `indexing failed: ${e instanceof Error ? e.message : String(e)}`;
     connection.console.error(`yololab: ${error}`);
     progress?.done();
-    void connection.sendNotification(INDEXED_NOTIFICATION, { configs: ws.index.size, ms: Math.round(performance.now() - t0), scanMs: 0, error } satisfies IndexedParams);
+    void connection.sendNotification(INDEXED_NOTIFICATION, {
+      configs: ws.index.size,
+      ms: Math.round(performance.now() - t0),
+      scanMs: 0,
+      error,
+    } satisfies IndexedParams);
     return;
   }
   const scanMs = Math.round(performance.now() - t0);
@@ -141,7 +192,13 @@ function announceIndex(ms: number, scanMs: number): void {
   const key = JSON.stringify([report.configs, lines.slice(1)]);
   if (key !== lastReport) for (const line of lines) connection.console.info(`yololab: ${line}`);
   lastReport = key;
-  void connection.sendNotification(INDEXED_NOTIFICATION, { configs: report.configs, ms: report.ms, scanMs, scopes: report.scopes, unresolved: report.unresolved } satisfies IndexedParams);
+  void connection.sendNotification(INDEXED_NOTIFICATION, {
+    configs: report.configs,
+    ms: report.ms,
+    scanMs,
+    scopes: report.scopes,
+    unresolved: report.unresolved,
+  } satisfies IndexedParams);
 }
 
 connection.onDidChangeConfiguration(
@@ -173,7 +230,10 @@ function refreshLenses(): void {
 }
 
 function openFiles(): string[] {
-  return documents.keys().map((u) => uriToPath(u)).filter((p): p is string => !!p);
+  return documents
+    .keys()
+    .map((u) => uriToPath(u))
+    .filter((p): p is string => !!p);
 }
 
 // ---- diagnostics: published for open configs, re-published for open dependents after a base changes ----
@@ -193,7 +253,17 @@ const queue = new PublishQueue((file) => {
   } catch (e) {
     connection.console.error(`yololab: diagnostics for ${file} failed: ${e instanceof Error ? e.stack : String(e)}`);
     const message = `YOLO Lab could not analyse this file (internal error: ${e instanceof Error ? e.message : String(e)})`;
-    void connection.sendDiagnostics({ uri, diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 1, message, source: 'yololab' }] });
+    void connection.sendDiagnostics({
+      uri,
+      diagnostics: [
+        {
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+          severity: 1,
+          message,
+          source: 'yololab',
+        },
+      ],
+    });
   }
 });
 
@@ -240,7 +310,9 @@ connection.onReferences(
   safe('references', [] as Location[], async (p, token) => {
     const file = uriToPath(p.textDocument.uri);
     if (!file) return [];
-    const refs = await features.references(ws, file, pos(p.position), p.context.includeDeclaration, { cancelled: () => !!token?.isCancellationRequested });
+    const refs = await features.references(ws, file, pos(p.position), p.context.includeDeclaration, {
+      cancelled: () => !!token?.isCancellationRequested,
+    });
     return refs.map(toLocation);
   }),
 );
@@ -258,7 +330,12 @@ connection.languages.inlayHint.on(
     const file = uriToPath(p.textDocument.uri);
     if (!file || !hintsEnabled) return [];
     const range = { start: pos(p.range.start), end: pos(p.range.end) };
-    return features.inlayHints(ws, file, range).map((h) => ({ position: { line: h.position.line, character: h.position.col }, label: h.label, tooltip: h.tooltip, paddingLeft: true }));
+    return features.inlayHints(ws, file, range).map((h) => ({
+      position: { line: h.position.line, character: h.position.col },
+      label: h.label,
+      tooltip: h.tooltip,
+      paddingLeft: true,
+    }));
   }),
 );
 
@@ -297,7 +374,10 @@ connection.onCodeLens(
   safe('codeLens', [] as CodeLens[], (p) => {
     const file = uriToPath(p.textDocument.uri);
     if (!file) return [];
-    return features.codeLenses(ws, file).map((l) => ({ range: toLspRange(l.range), command: { title: l.title, command: '', arguments: [l.files.map(pathToUri)] } }));
+    return features.codeLenses(ws, file).map((l) => ({
+      range: toLspRange(l.range),
+      command: { title: l.title, command: '', arguments: [l.files.map(pathToUri)] },
+    }));
   }),
 );
 
@@ -311,35 +391,53 @@ connection.onCodeAction(
       title: a.title,
       kind: CodeActionKind.QuickFix,
       diagnostics: [diags[a.diagnostic]],
-      ...(a.disabled ? { disabled: { reason: a.disabled } } : { edit: toWorkspaceEdit(a.edits, a.moves, version), isPreferred: true }),
+      ...(a.disabled
+        ? { disabled: { reason: a.disabled } }
+        : { edit: toWorkspaceEdit(a.edits, a.moves, version), isPreferred: true }),
     }));
   }),
 );
 
 connection.workspace.onWillRenameFiles(
   safe('willRenameFiles', null as WorkspaceEdit | null, (p) => {
-    const moves = p.files.map((f) => ({ from: uriToPath(f.oldUri), to: uriToPath(f.newUri) })).filter((m): m is FileMove => !!m.from && !!m.to);
+    const moves = p.files
+      .map((f) => ({ from: uriToPath(f.oldUri), to: uriToPath(f.newUri) }))
+      .filter((m): m is FileMove => !!m.from && !!m.to);
     const r = features.willRenameFiles(ws, moves);
-    for (const message of r.warnings) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message });
+    for (const message of r.warnings)
+      void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message });
     return r.edits.length ? toWorkspaceEdit(r.edits) : null;
   }),
 );
 
 connection.onRequest(
   MERGED_CONFIG_REQUEST,
-  safe('mergedConfig', { text: '', lines: [], diagnostics: [] } as MergedConfigResult, (p: MergedConfigParams): MergedConfigResult => {
-    const file = uriToPath(p.uri);
-    if (!file) return { text: '', lines: [], diagnostics: [{ message: `not a config file: ${p.uri}`, uri: p.uri, line: 0, character: 0 }] };
-    const m = features.mergedPreview(ws, file);
-    const link = (x: { file: string; line: number; col: number }) => ({ uri: pathToUri(x.file), line: x.line, character: x.col });
-    return {
-      text: m.text,
-      lines: m.lines.map((l) => l && link(l)),
-      diagnostics: m.diagnostics.map((d) => ({ ...link(d), message: d.message })),
-      links: m.links.map((l) => ({ line: l.line, start: l.start, end: l.end, target: link(l.target) })),
-      focusLines: m.focusLines,
-    };
-  }),
+  safe(
+    'mergedConfig',
+    { text: '', lines: [], diagnostics: [] } as MergedConfigResult,
+    (p: MergedConfigParams): MergedConfigResult => {
+      const file = uriToPath(p.uri);
+      if (!file)
+        return {
+          text: '',
+          lines: [],
+          diagnostics: [{ message: `not a config file: ${p.uri}`, uri: p.uri, line: 0, character: 0 }],
+        };
+      const m = features.mergedPreview(ws, file);
+      const link = (x: { file: string; line: number; col: number }) => ({
+        uri: pathToUri(x.file),
+        line: x.line,
+        character: x.col,
+      });
+      return {
+        text: m.text,
+        lines: m.lines.map((l) => l && link(l)),
+        diagnostics: m.diagnostics.map((d) => ({ ...link(d), message: d.message })),
+        links: m.links.map((l) => ({ line: l.line, start: l.start, end: l.end, target: link(l.target) })),
+        focusLines: m.focusLines,
+      };
+    },
+  ),
 );
 
 // Answered within a second whatever is pending: the watcher gets half a second to close, then is left to exit with the process.

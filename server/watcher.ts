@@ -26,10 +26,13 @@ export function startWatcher(roots: string[], onChange: (file: string, kind: Cha
   const timers = new Map<string, NodeJS.Timeout>();
   const settle = (file: string, kind: ChangeKind) => {
     clearTimeout(timers.get(file));
-    timers.set(file, setTimeout(() => {
-      timers.delete(file);
-      onChange(file, kind);
-    }, SETTLE_MS));
+    timers.set(
+      file,
+      setTimeout(() => {
+        timers.delete(file);
+        onChange(file, kind);
+      }, SETTLE_MS),
+    );
   };
   const py = (f: string) => f.endsWith('.py') && settle(path.resolve(f), 'change');
   w.on('add', py).on('change', py).on('unlink', py);

@@ -7,7 +7,10 @@
  * The message is left as given so callers format `where: error: message` once.
  */
 export class ConfigError extends Error {
-  constructor(message: string, public where?: string) {
+  constructor(
+    message: string,
+    public where?: string,
+  ) {
     super(message);
     this.name = 'ConfigError';
   }

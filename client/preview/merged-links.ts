@@ -28,7 +28,9 @@ export interface PreviewLink {
 /** The spans shown as links, as the server chose them (only those on lines of the text). */
 export function previewLinks(result: MergedConfigResult): PreviewLink[] {
   const lines = result.text.split('\n');
-  return result.links.filter((l) => l.line < lines.length && l.start >= 0 && l.end <= lines[l.line].length && l.start < l.end);
+  return result.links.filter(
+    (l) => l.line < lines.length && l.start >= 0 && l.end <= lines[l.line].length && l.start < l.end,
+  );
 }
 
 // "file:///ws/configs/a.py#L12" style fragment used by document links (VS Code opens the line)
@@ -44,7 +46,8 @@ export function validateMergedResult(x: unknown): MergedConfigResult | string {
   const lines = Array.isArray(r.lines) ? r.lines : [];
   const diagnostics = Array.isArray(r.diagnostics) ? r.diagnostics : [];
   const okLoc = (l: any) => l && typeof l.uri === 'string' && Number.isInteger(l.line) && Number.isInteger(l.character);
-  const okLink = (l: any) => l && Number.isInteger(l.line) && Number.isInteger(l.start) && Number.isInteger(l.end) && okLoc(l.target);
+  const okLink = (l: any) =>
+    l && Number.isInteger(l.line) && Number.isInteger(l.start) && Number.isInteger(l.end) && okLoc(l.target);
   return {
     text: r.text,
     lines: lines.map((l) => (okLoc(l) ? (l as SourceLocation) : null)),

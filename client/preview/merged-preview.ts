@@ -15,14 +15,23 @@ export function previewUriFor(source: vscode.Uri): vscode.Uri {
   return vscode.Uri.from({ scheme: MERGED_SCHEME, path: `${dir}/${name} (merged).py`, query: source.toString() });
 }
 
-export class MergedPreview implements vscode.TextDocumentContentProvider, vscode.DocumentLinkProvider, vscode.DefinitionProvider, vscode.Disposable {
+export class MergedPreview
+  implements
+    vscode.TextDocumentContentProvider,
+    vscode.DocumentLinkProvider,
+    vscode.DefinitionProvider,
+    vscode.Disposable
+{
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   private results = new Map<string, MergedConfigResult>(); // preview uri -> last reply
   private timers = new Map<string, NodeJS.Timeout>();
   private subs: vscode.Disposable[] = [];
 
-  constructor(private readonly server: ServerConnection, private readonly debounceMs = 300) {
+  constructor(
+    private readonly server: ServerConnection,
+    private readonly debounceMs = 300,
+  ) {
     this.subs.push(
       vscode.workspace.registerTextDocumentContentProvider(MERGED_SCHEME, this),
       vscode.languages.registerDocumentLinkProvider({ scheme: MERGED_SCHEME }, this),
@@ -39,8 +48,13 @@ export class MergedPreview implements vscode.TextDocumentContentProvider, vscode
   async show(source: vscode.Uri): Promise<void> {
     const uri = previewUriFor(source);
     const doc = await vscode.workspace.openTextDocument(uri);
-    if (doc.languageId !== 'python') await vscode.languages.setTextDocumentLanguage(doc, 'python').then(undefined, () => undefined);
-    await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: false });
+    if (doc.languageId !== 'python')
+      await vscode.languages.setTextDocumentLanguage(doc, 'python').then(undefined, () => undefined);
+    await vscode.window.showTextDocument(uri, {
+      viewColumn: vscode.ViewColumn.Beside,
+      preserveFocus: true,
+      preview: false,
+    });
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
@@ -59,7 +73,11 @@ export class MergedPreview implements vscode.TextDocumentContentProvider, vscode
     }
     this.results.set(uri.toString(), result);
     if (result.diagnostics.length && !result.text.trim()) {
-      return result.diagnostics.map((d) => `# ${vscode.Uri.parse(d.uri).fsPath}:${d.line + 1}:${d.character + 1}: ${d.message}`).join('\n') + '\n';
+      return (
+        result.diagnostics
+          .map((d) => `# ${vscode.Uri.parse(d.uri).fsPath}:${d.line + 1}:${d.character + 1}: ${d.message}`)
+          .join('\n') + '\n'
+      );
     }
     return result.text;
   }
@@ -68,7 +86,10 @@ export class MergedPreview implements vscode.TextDocumentContentProvider, vscode
     const result = this.results.get(doc.uri.toString());
     if (!result) return [];
     return previewLinks(result).map((l) => {
-      const link = new vscode.DocumentLink(new vscode.Range(l.line, l.start, l.line, l.end), vscode.Uri.parse(linkTargetUri(l.target)));
+      const link = new vscode.DocumentLink(
+        new vscode.Range(l.line, l.start, l.line, l.end),
+        vscode.Uri.parse(linkTargetUri(l.target)),
+      );
       link.tooltip = `the old value, set in ${path.basename(vscode.Uri.parse(l.target.uri).fsPath)}:${l.target.line + 1}`;
       return link;
     });
@@ -78,24 +99,33 @@ export class MergedPreview implements vscode.TextDocumentContentProvider, vscode
   async goToSource(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.document.uri.scheme !== MERGED_SCHEME) {
-      void vscode.window.showInformationMessage('YOLO Lab: put the cursor on a line of a merged preview (YOLO Lab: Show Merged Config) first.');
+      void vscode.window.showInformationMessage(
+        'YOLO Lab: put the cursor on a line of a merged preview (YOLO Lab: Show Merged Config) first.',
+      );
       return;
     }
     const loc = this.results.get(editor.document.uri.toString())?.lines[editor.selection.active.line];
     if (!loc) {
-      void vscode.window.showInformationMessage('YOLO Lab: this line of the preview was not set by a file (a heading, or a value made up by MMEngine).');
+      void vscode.window.showInformationMessage(
+        'YOLO Lab: this line of the preview was not set by a file (a heading, or a value made up by MMEngine).',
+      );
       return;
     }
     const uri = vscode.Uri.parse(loc.uri);
     const pos = new vscode.Position(loc.line, loc.character);
     // Where the source is already shown, else the first column (the preview is beside it).
     const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
-    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos), viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One });
+    await vscode.window.showTextDocument(uri, {
+      selection: new vscode.Range(pos, pos),
+      viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One,
+    });
   }
 
   provideDefinition(doc: vscode.TextDocument, pos: vscode.Position): vscode.Location | undefined {
     const loc = this.results.get(doc.uri.toString())?.lines[pos.line];
-    return loc ? new vscode.Location(vscode.Uri.parse(loc.uri), new vscode.Position(loc.line, loc.character)) : undefined;
+    return loc
+      ? new vscode.Location(vscode.Uri.parse(loc.uri), new vscode.Position(loc.line, loc.character))
+      : undefined;
   }
 
   // Any open preview whose source (or one of its bases, which the server tracks) changed refreshes, debounced.

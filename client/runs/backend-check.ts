@@ -17,7 +17,8 @@ const EXPECTED_LABEL: Record<string, RegExp> = {
   cpu: /^cpu\b/,
 };
 
-const REFUSED = /(?:backend '[^']*' is not usable|unknown backend '[^']*'|no TensorFlow\.js backend could be initialised).*/;
+const REFUSED =
+  /(?:backend '[^']*' is not usable|unknown backend '[^']*'|no TensorFlow\.js backend could be initialised).*/;
 const CHOSEN = /\bbackend: (.+)$/;
 
 // Fed the run's log line by line; says once, with the line that shows it, that the asked-for backend is not in use.
@@ -44,10 +45,18 @@ export class BackendWatch {
 
 // Runs `yololab doctor` with the same node, CLI, environment and folder as the run (doctor looks for a
 // user-installed tfjs-node in the workspace); its whole output, or why there is none.
-export function runDoctor(node: string, cli: string, opts: { env?: NodeJS.ProcessEnv; cwd: string; timeoutMs?: number }): Promise<string> {
+export function runDoctor(
+  node: string,
+  cli: string,
+  opts: { env?: NodeJS.ProcessEnv; cwd: string; timeoutMs?: number },
+): Promise<string> {
   return new Promise((resolve) => {
     let out = '';
-    const child = spawn(node, [cli, 'doctor'], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [cli, 'doctor'], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60000);
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));

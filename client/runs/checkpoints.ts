@@ -36,7 +36,8 @@ export function lastCheckpointOnDisk(workDir: string): CheckpointOnDisk | undefi
     if (!CHECKPOINT_FILE.test(n)) continue;
     try {
       const st = fs.statSync(path.join(workDir, n));
-      if (st.isFile() && (!newest || st.mtimeMs > newest.mtimeMs)) newest = { file: path.join(workDir, n), mtimeMs: st.mtimeMs, via: 'newest file' };
+      if (st.isFile() && (!newest || st.mtimeMs > newest.mtimeMs))
+        newest = { file: path.join(workDir, n), mtimeMs: st.mtimeMs, via: 'newest file' };
     } catch {
       // removed while we looked (max_keep_ckpts)
     }

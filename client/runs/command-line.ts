@@ -48,7 +48,7 @@ const BUILTIN_STOP = 'the built-in trainer finishes its step, saves a checkpoint
 // MMEngine installs no SIGINT handler: Python raises KeyboardInterrupt wherever the main process is
 // (often mid-backward), the CheckpointHook never runs, and the dataloader workers get the signal too.
 const MMENGINE_STOP =
-  "MMEngine has no handler for it, so tools/train.py stops at once with a KeyboardInterrupt and saves nothing; what is on disk is what its CheckpointHook saved at the last interval";
+  'MMEngine has no handler for it, so tools/train.py stops at once with a KeyboardInterrupt and saves nothing; what is on disk is what its CheckpointHook saved at the last interval';
 
 export class RunnerSetupError extends Error {}
 
@@ -69,8 +69,12 @@ function builtinCommand(r: BuiltinRunner, req: TrainRequest): CommandLine {
 }
 
 function mmyoloCommand(r: MmyoloRunner, req: TrainRequest): CommandLine {
-  if (!r.root) throw new RunnerSetupError('yololab.mmyolo.root is not set: point it at your MMYOLO checkout (the folder with tools/train.py)');
-  if (!Number.isInteger(r.gpus) || r.gpus < 1) throw new RunnerSetupError(`yololab.mmyolo.gpus must be a positive integer, got ${r.gpus}`);
+  if (!r.root)
+    throw new RunnerSetupError(
+      'yololab.mmyolo.root is not set: point it at your MMYOLO checkout (the folder with tools/train.py)',
+    );
+  if (!Number.isInteger(r.gpus) || r.gpus < 1)
+    throw new RunnerSetupError(`yololab.mmyolo.gpus must be a positive integer, got ${r.gpus}`);
   const trainPy = path.join('tools', 'train.py');
   // tools/train.py has no --seed: MMEngine reads the seed from the config's randomness dict
   const trainArgs = [req.config, '--work-dir', req.workDir];
@@ -83,25 +87,50 @@ function mmyoloCommand(r: MmyoloRunner, req: TrainRequest): CommandLine {
     if (!r.partition) throw new RunnerSetupError('yololab.mmyolo.partition is required with the slurm launcher');
     // Mirrors MMYOLO's tools/slurm_train.sh: one task per GPU, at most 8 per node
     const args = [
-      '-p', r.partition,
+      '-p',
+      r.partition,
       `--job-name=${path.basename(req.config, '.py')}`,
       `--gres=gpu:${Math.min(r.gpus, 8)}`,
       `--ntasks=${r.gpus}`,
       `--ntasks-per-node=${Math.min(r.gpus, 8)}`,
       '--cpus-per-task=5',
       '--kill-on-bad-exit=1',
-      r.python, '-u', trainPy, ...trainArgs, '--launcher', 'slurm',
+      r.python,
+      '-u',
+      trainPy,
+      ...trainArgs,
+      '--launcher',
+      'slurm',
     ];
-    return { command: 'srun', args, cwd: r.root, stopStyle: 'slurm', stopNotice: `sending SIGINT twice (srun then cancels the job step): ${MMENGINE_STOP}` };
+    return {
+      command: 'srun',
+      args,
+      cwd: r.root,
+      stopStyle: 'slurm',
+      stopNotice: `sending SIGINT twice (srun then cancels the job step): ${MMENGINE_STOP}`,
+    };
   }
   if (r.launcher === 'pytorch' || r.gpus > 1) {
     const args = [`--nproc_per_node=${r.gpus}`];
     if (r.masterPort !== undefined) args.push(`--master_port=${r.masterPort}`);
     args.push(trainPy, ...trainArgs, '--launcher', 'pytorch');
-    return { command: torchrunBeside(r.python), args, cwd: r.root, stopStyle: 'interrupt', stopNotice: `sending SIGINT to torchrun and its workers: ${MMENGINE_STOP}` };
+    return {
+      command: torchrunBeside(r.python),
+      args,
+      cwd: r.root,
+      stopStyle: 'interrupt',
+      stopNotice: `sending SIGINT to torchrun and its workers: ${MMENGINE_STOP}`,
+    };
   }
-  if (r.launcher !== 'none') throw new RunnerSetupError(`unknown yololab.mmyolo.launcher '${r.launcher}' (expected none, pytorch or slurm)`);
-  return { command: r.python, args: [trainPy, ...trainArgs], cwd: r.root, stopStyle: 'interrupt', stopNotice: `sending SIGINT: ${MMENGINE_STOP}` };
+  if (r.launcher !== 'none')
+    throw new RunnerSetupError(`unknown yololab.mmyolo.launcher '${r.launcher}' (expected none, pytorch or slurm)`);
+  return {
+    command: r.python,
+    args: [trainPy, ...trainArgs],
+    cwd: r.root,
+    stopStyle: 'interrupt',
+    stopNotice: `sending SIGINT: ${MMENGINE_STOP}`,
+  };
 }
 
 // torchrun is installed next to the python that has torch; a bare 'python' means PATH decides for both.

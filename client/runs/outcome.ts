@@ -38,7 +38,9 @@ export function outcomeLogLine(o: RunOutcome, code: number | null, signal: NodeJ
     case 'done':
       return `training finished (${how})`;
     case 'stopped':
-      return o.killed ? `training stopped: it did not stop in time and was killed (${how})` : `training stopped by the user (the process ${how})`;
+      return o.killed
+        ? `training stopped: it did not stop in time and was killed (${how})`
+        : `training stopped by the user (the process ${how})`;
     case 'failed':
       return `training failed: the process ${how}`;
   }

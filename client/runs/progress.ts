@@ -87,7 +87,12 @@ export function formatNumber(x: number): string {
 }
 
 // '$(sync~spin) cfg: e3/12 it 20/30 · loss 1.2 · ETA 0:01:00' while running; how it ended (outcome.ts), without the ETA, afterwards
-export function statusText(run: { name: string; running: boolean; outcome: RunOutcome | undefined; progress: Progress }): string {
+export function statusText(run: {
+  name: string;
+  running: boolean;
+  outcome: RunOutcome | undefined;
+  progress: Progress;
+}): string {
   if (run.running || !run.outcome) return `$(sync~spin) ${run.name}: ${formatProgress(run.progress) || 'starting…'}`;
   const icon = run.outcome.kind === 'done' ? '$(check)' : run.outcome.kind === 'stopped' ? '$(debug-stop)' : '$(error)';
   const p = formatProgress({ ...run.progress, eta: undefined });

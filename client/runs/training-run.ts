@@ -122,7 +122,10 @@ export class TrainingRun {
       (step) => {
         if (step.signal === 'SIGKILL') this.killed = true;
         // the second SIGINT of a slurm stop needs no second notice
-        if (step.signal === 'SIGKILL') this.events.output(`[yololab] still running after ${Math.round(graceMs / 1000)} s: killing it (nothing more is saved)\n`);
+        if (step.signal === 'SIGKILL')
+          this.events.output(
+            `[yololab] still running after ${Math.round(graceMs / 1000)} s: killing it (nothing more is saved)\n`,
+          );
         else if (step.afterMs === 0) this.events.output(`[yololab] ${this.commandLine.stopNotice}\n`);
       },
     );

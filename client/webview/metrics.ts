@@ -89,7 +89,15 @@ function plotAreaPlugin(box: HTMLElement): Plugin<'line'> {
       const area = chart.chartArea;
       const off = chart.canvas.getBoundingClientRect();
       const outer = box.getBoundingClientRect();
-      if (area) box.dataset.plot = [area.left + off.left - outer.left, area.top + off.top - outer.top, area.right + off.left - outer.left, area.bottom + off.top - outer.top].map(Math.round).join(',');
+      if (area)
+        box.dataset.plot = [
+          area.left + off.left - outer.left,
+          area.top + off.top - outer.top,
+          area.right + off.left - outer.left,
+          area.bottom + off.top - outer.top,
+        ]
+          .map(Math.round)
+          .join(',');
     },
   };
 }
@@ -145,7 +153,12 @@ function makeChart(spec: ChartSpec): Drawn {
       },
       scales: {
         x: { type: 'linear', title: axisTitle(spec.xTitle), ticks: { color: fg }, grid: { color: grid } },
-        y: { type: model.logScale ? 'logarithmic' : 'linear', title: axisTitle(spec.yTitle), ticks: { color: fg }, grid: { color: grid } },
+        y: {
+          type: model.logScale ? 'logarithmic' : 'linear',
+          title: axisTitle(spec.yTitle),
+          ticks: { color: fg },
+          grid: { color: grid },
+        },
       },
     },
   });
@@ -179,7 +192,14 @@ function renderLegend(el: HTMLElement, spec: ChartSpec): void {
     svg.setAttribute('width', '22');
     svg.setAttribute('height', '8');
     const line = document.createElementNS(svgNs, 'line');
-    for (const [a, v] of [['x1', '0'], ['y1', '4'], ['x2', '22'], ['y2', '4'], ['stroke-width', k === 0 ? '2' : '1.5']]) line.setAttribute(a, v);
+    for (const [a, v] of [
+      ['x1', '0'],
+      ['y1', '4'],
+      ['x2', '22'],
+      ['y2', '4'],
+      ['stroke-width', k === 0 ? '2' : '1.5'],
+    ])
+      line.setAttribute(a, v);
     line.setAttribute('stroke', 'currentColor');
     const dash = DASHES[k % DASHES.length];
     if (dash.length) line.setAttribute('stroke-dasharray', dash.join(' '));
@@ -218,7 +238,8 @@ function render(): void {
     scales.y.title.text = spec.yTitle;
     const runLabels = new Set(spec.datasets.map((d) => d.runId));
     // With several runs the marks are one run's: say whose
-    scales.x.title.text = spec.epochMarks && runLabels.size > 1 ? `${spec.xTitle} (epoch marks: ${spec.epochMarks.runLabel})` : spec.xTitle;
+    scales.x.title.text =
+      spec.epochMarks && runLabels.size > 1 ? `${spec.xTitle} (epoch marks: ${spec.epochMarks.runLabel})` : spec.xTitle;
     c.marks.current = spec.epochMarks;
     c.chart.data.datasets = spec.datasets.map((d) => ({
       label: d.label,
@@ -288,7 +309,12 @@ function renderRuns(): void {
     const text = document.createElement('span');
     text.className = 'summary-text';
     text.textContent = summaryText(s);
-    if (s.best) Object.assign(row.dataset, { bestMetric: s.best.metric, bestValue: String(s.best.value), bestEpoch: String(s.best.epoch) });
+    if (s.best)
+      Object.assign(row.dataset, {
+        bestMetric: s.best.metric,
+        bestValue: String(s.best.value),
+        bestEpoch: String(s.best.epoch),
+      });
     row.append(cb, sw, text);
     box.append(row);
   }

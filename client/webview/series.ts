@@ -67,7 +67,18 @@ const INDEX_KEYS = new Set(['step', 'iter', 'epoch']);
 // Validation lines also carry these; prefixed so they do not mix with the training ones
 const SHARED_KEYS = new Set(['time', 'data_time', 'memory']);
 
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+export const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 // One dash pattern per scalar of a grouped chart: the first (the total loss, or lr) solid
 export const DASHES: number[][] = [[], [6, 3], [2, 2], [10, 3, 2, 3], [14, 5], [10, 2, 2, 2, 2, 2]];
 
@@ -104,7 +115,7 @@ export class RunSeries {
     for (const r of records) {
       this.count++;
       const val = isValidationRecord(r);
-      const x = val ? r.step ?? r.epoch : r.step ?? r.iter;
+      const x = val ? (r.step ?? r.epoch) : (r.step ?? r.iter);
       if (x === undefined) continue;
       if (!val && r.epoch !== undefined) {
         const e = this.epochIters.get(r.epoch);
@@ -201,8 +212,10 @@ interface Group {
 
 function groupOf(name: string, axis: Axis): Group {
   if (axis === 'iter' && isLoss(name)) return { id: 'losses', title: 'Losses', axis, yTitle: 'loss', rank: 0 };
-  if (axis === 'iter' && (name === 'lr' || name === 'base_lr')) return { id: 'lr', title: 'Learning rate', axis, yTitle: 'learning rate', rank: 1 };
-  if (axis === 'epoch' && !name.startsWith('val/')) return { id: 'val', title: 'Validation (per epoch)', axis, yTitle: 'metric', rank: 2 };
+  if (axis === 'iter' && (name === 'lr' || name === 'base_lr'))
+    return { id: 'lr', title: 'Learning rate', axis, yTitle: 'learning rate', rank: 1 };
+  if (axis === 'epoch' && !name.startsWith('val/'))
+    return { id: 'val', title: 'Validation (per epoch)', axis, yTitle: 'metric', rank: 2 };
   return { id: `scalar:${name}`, title: name, axis, yTitle: UNITS[name] ?? name, rank: axis === 'iter' ? 3 : 4 };
 }
 
@@ -313,7 +326,12 @@ export class MetricsModel {
 
   summaries(): RunSummary[] {
     return [...this.runs.values()].map((r) => {
-      const out: RunSummary = { runId: r.id, label: r.label, color: r.color, state: r.live ? 'running' : r.ended ?? '' };
+      const out: RunSummary = {
+        runId: r.id,
+        label: r.label,
+        color: r.color,
+        state: r.live ? 'running' : (r.ended ?? ''),
+      };
       const epoch = r.progress?.epoch ?? r.data.lastEpoch();
       if (epoch !== undefined) out.epoch = epoch;
       if (r.progress?.maxEpochs) out.maxEpochs = r.progress.maxEpochs;
@@ -349,6 +367,4 @@ export type ToWebview =
   | { type: 'remove'; id: string };
 
 export type FromWebview =
-  | { type: 'ready' }
-  | { type: 'exportPng'; name: string; dataUrl: string }
-  | { type: 'openRun' };
+  { type: 'ready' } | { type: 'exportPng'; name: string; dataUrl: string } | { type: 'openRun' };

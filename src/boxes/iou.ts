@@ -56,14 +56,23 @@ export function boxIoU(a: BoxArray, b: BoxArray, mode: 'iou' | 'iof' = 'iou'): F
  * smallest enclosing box, v the aspect-ratio consistency term and alpha = v/(1-IoU+v).
  */
 export function ciouAt(a: BoxArray, i: number, b: BoxArray, j: number, eps = 1e-7): number {
-  const ax1 = a[i * 4], ay1 = a[i * 4 + 1], ax2 = a[i * 4 + 2], ay2 = a[i * 4 + 3];
-  const bx1 = b[j * 4], by1 = b[j * 4 + 1], bx2 = b[j * 4 + 2], by2 = b[j * 4 + 3];
+  const ax1 = a[i * 4],
+    ay1 = a[i * 4 + 1],
+    ax2 = a[i * 4 + 2],
+    ay2 = a[i * 4 + 3];
+  const bx1 = b[j * 4],
+    by1 = b[j * 4 + 1],
+    bx2 = b[j * 4 + 2],
+    by2 = b[j * 4 + 3];
   const iou = iouAt(a, i, b, j);
   const cw = Math.max(ax2, bx2) - Math.min(ax1, bx1);
   const ch = Math.max(ay2, by2) - Math.min(ay1, by1);
   const c2 = cw * cw + ch * ch + eps;
   const rho2 = ((bx1 + bx2 - ax1 - ax2) ** 2 + (by1 + by2 - ay1 - ay2) ** 2) / 4;
-  const wa = ax2 - ax1, ha = ay2 - ay1 + eps, wb = bx2 - bx1, hb = by2 - by1 + eps;
+  const wa = ax2 - ax1,
+    ha = ay2 - ay1 + eps,
+    wb = bx2 - bx1,
+    hb = by2 - by1 + eps;
   const v = (4 / (Math.PI * Math.PI)) * (Math.atan(wb / hb) - Math.atan(wa / ha)) ** 2;
   const alpha = v / (1 - iou + v + eps);
   return iou - rho2 / c2 - alpha * v;

@@ -2,7 +2,10 @@
 
 /** `where` is the checkpoint file (or URL); the CLI prints `where: error: message`. */
 export class CheckpointError extends Error {
-  constructor(public where: string, message: string) {
+  constructor(
+    public where: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'CheckpointError';
   }

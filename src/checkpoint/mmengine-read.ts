@@ -12,7 +12,11 @@ export interface MMEngineCheckpoint {
   emaStateDict?: Map<string, TorchTensor>;
   emaSteps?: number;
   /** torch Optimizer.state_dict(): param_groups (hyper-parameters, integer param ids) and state per id. */
-  optimizer?: { groups: Array<{ params: number[]; settings: Record<string, any> }>; state: Map<number, Map<string, TorchTensor | number>>; lossScaler?: Record<string, any> };
+  optimizer?: {
+    groups: Array<{ params: number[]; settings: Record<string, any> }>;
+    state: Map<number, Map<string, TorchTensor | number>>;
+    lossScaler?: Record<string, any>;
+  };
   messageHub?: Record<string, any>;
 }
 
@@ -38,7 +42,8 @@ function tensorDict(where: string, what: string, v: PyValue, stripModule = false
   if (!(v instanceof PyDict)) throw new CheckpointError(where, `${what} is a ${describe(v)}, not a dict of tensors`);
   const out = new Map<string, TorchTensor>();
   for (const [k, t] of v) {
-    if (typeof k !== 'string') throw new CheckpointError(where, `${what} has a key that is not a string (${describe(k)})`);
+    if (typeof k !== 'string')
+      throw new CheckpointError(where, `${what} has a key that is not a string (${describe(k)})`);
     if (!(t instanceof TorchTensor)) {
       if (stripModule && k === 'steps') continue;
       throw new CheckpointError(where, `${what}['${k}'] is a ${describe(t)}, not a tensor`);
@@ -54,7 +59,8 @@ export async function readMMEngineCheckpoint(tf: TorchFile): Promise<MMEngineChe
   const root = tf.root;
   if (!(root instanceof PyDict)) throw new CheckpointError(where, `holds a ${describe(root)}, not a checkpoint dict`);
   const has = (k: string) => root.has(k);
-  const isStateDict = !has('state_dict') && [...root.values()].length > 0 && [...root.values()].every((x) => x instanceof TorchTensor);
+  const isStateDict =
+    !has('state_dict') && [...root.values()].length > 0 && [...root.values()].every((x) => x instanceof TorchTensor);
   if (!has('state_dict') && !isStateDict) {
     const keys = [...root.keys()].slice(0, 6).map(String).join(', ');
     throw new CheckpointError(where, `has no 'state_dict' (its keys: ${keys || 'none'})`);
@@ -76,7 +82,8 @@ export async function readMMEngineCheckpoint(tf: TorchFile): Promise<MMEngineChe
       const settings: Record<string, any> = {};
       for (const [k, x] of g) if (k !== 'params') settings[String(k)] = toPlain(x);
       const params = g.get('params');
-      if (!Array.isArray(params) || params.some((p) => typeof p !== 'number')) throw new CheckpointError(where, 'optimizer.param_groups[].params is not a list of integer ids');
+      if (!Array.isArray(params) || params.some((p) => typeof p !== 'number'))
+        throw new CheckpointError(where, 'optimizer.param_groups[].params is not a list of integer ids');
       return { params: params as number[], settings };
     });
     const state = new Map<number, Map<string, TorchTensor | number>>();
@@ -93,4 +100,3 @@ export async function readMMEngineCheckpoint(tf: TorchFile): Promise<MMEngineChe
   if (hub instanceof PyDict) ck.messageHub = toPlain(hub);
   return ck;
 }
-

@@ -53,7 +53,17 @@ export interface StateEntry {
 // MMYOLO registers whole per-level lists in this order (YOLOBaseNeck; YOLOv8HeadModule's
 // cls_preds before reg_preds); the trainer builds one level at a time, so these are re-sorted.
 const LIST_ORDER: Array<{ prefix: string; order: string[] }> = [
-  { prefix: 'neck.', order: ['reduce_layers', 'upsample_layers', 'top_down_layers', 'downsample_layers', 'bottom_up_layers', 'out_layers'] },
+  {
+    prefix: 'neck.',
+    order: [
+      'reduce_layers',
+      'upsample_layers',
+      'top_down_layers',
+      'downsample_layers',
+      'bottom_up_layers',
+      'out_layers',
+    ],
+  },
   { prefix: 'bbox_head.head_module.', order: ['cls_preds', 'reg_preds'] },
 ];
 
@@ -81,7 +91,9 @@ export function stateDictOrder(params: Iterable<string>, buffers: Iterable<strin
     sorted = sorted.map((x) => (rank(x.e[0]) >= 0 ? inside[k++] : x)).map((x, i) => ({ e: x.e, i }));
   }
   const out: StateEntry[] = [];
-  for (const { e: [m, s] } of sorted) {
+  for (const {
+    e: [m, s],
+  } of sorted) {
     for (const p of s.params) out.push({ name: p, kind: 'param' });
     for (const b of s.buffers) out.push({ name: b, kind: 'buffer' });
     if (s.buffers.includes(`${m}.running_mean`)) out.push({ name: `${m}.num_batches_tracked`, kind: 'count' });

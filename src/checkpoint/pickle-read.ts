@@ -18,7 +18,10 @@ export class PyDict extends Map<PyKey, PyValue> {
 
 /** A global named by the pickle and not rebuilt (a reference only; never imported). */
 export class PyGlobal {
-  constructor(readonly module: string, readonly name: string) {}
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
   get qualified(): string {
     return `${this.module}.${this.name}`;
   }
@@ -27,7 +30,10 @@ export class PyGlobal {
 /** An object of an inert data class: what would have been built, recorded, not built. */
 export class PyObject {
   state?: PyValue;
-  constructor(readonly cls: PyGlobal | string, readonly args: PyValue[]) {}
+  constructor(
+    readonly cls: PyGlobal | string,
+    readonly args: PyValue[],
+  ) {}
   get className(): string {
     return typeof this.cls === 'string' ? this.cls : this.cls.qualified;
   }
@@ -50,7 +56,19 @@ const MAX_DEPTH = 1000;
 const MAX_STACK = 50_000_000;
 
 /** Globals that name storage classes: kept as references and resolved by the persistent loader. */
-export const STORAGE_TYPES = new Set(['FloatStorage', 'HalfStorage', 'BFloat16Storage', 'DoubleStorage', 'LongStorage', 'IntStorage', 'ShortStorage', 'CharStorage', 'ByteStorage', 'BoolStorage', 'UntypedStorage']);
+export const STORAGE_TYPES = new Set([
+  'FloatStorage',
+  'HalfStorage',
+  'BFloat16Storage',
+  'DoubleStorage',
+  'LongStorage',
+  'IntStorage',
+  'ShortStorage',
+  'CharStorage',
+  'ByteStorage',
+  'BoolStorage',
+  'UntypedStorage',
+]);
 
 /** Data classes MMEngine/numpy put in training checkpoints: kept as placeholders. */
 function isInertClass(g: PyGlobal): boolean {
@@ -87,7 +105,8 @@ export function readPickle(buf: Uint8Array, opts: PickleOptions): { value: PyVal
   const depth = new WeakMap<object, number>();
 
   const need = (n: number, what: string) => {
-    if (!Number.isSafeInteger(n) || n < 0 || pos + n > buf.length) fail(`pickle is truncated or corrupt (${what} of ${n} bytes at offset ${pos}, ${buf.length - pos} left)`);
+    if (!Number.isSafeInteger(n) || n < 0 || pos + n > buf.length)
+      fail(`pickle is truncated or corrupt (${what} of ${n} bytes at offset ${pos}, ${buf.length - pos} left)`);
   };
   const u8 = () => (need(1, 'byte'), buf[pos++]);
   const u16 = () => (need(2, 'uint16'), (pos += 2), view.getUint16(pos - 2, true));
@@ -119,7 +138,7 @@ export function readPickle(buf: Uint8Array, opts: PickleOptions): { value: PyVal
       return fail(`pickle has a string that is not valid UTF-8 at offset ${pos - b.length}`);
     }
   };
-  const depthOf = (v: unknown) => (v !== null && typeof v === 'object' ? depth.get(v as object) ?? 1 : 0);
+  const depthOf = (v: unknown) => (v !== null && typeof v === 'object' ? (depth.get(v as object) ?? 1) : 0);
   const contains = (parent: object, child: unknown) => {
     const d = depthOf(child) + 1;
     if (d > MAX_DEPTH) fail(`pickle nests containers deeper than ${MAX_DEPTH} levels`);
@@ -130,11 +149,13 @@ export function readPickle(buf: Uint8Array, opts: PickleOptions): { value: PyVal
     stack.push(v);
   };
   const pop = () => {
-    if (stack.length === 0 || stack[stack.length - 1] === MARK) fail(`pickle is corrupt (stack underflow at offset ${pos - 1})`);
+    if (stack.length === 0 || stack[stack.length - 1] === MARK)
+      fail(`pickle is corrupt (stack underflow at offset ${pos - 1})`);
     return stack.pop();
   };
   const top = () => {
-    if (stack.length === 0 || stack[stack.length - 1] === MARK) fail(`pickle is corrupt (empty stack at offset ${pos - 1})`);
+    if (stack.length === 0 || stack[stack.length - 1] === MARK)
+      fail(`pickle is corrupt (empty stack at offset ${pos - 1})`);
     return stack[stack.length - 1];
   };
   const popMark = (): any[] => {
@@ -158,7 +179,8 @@ export function readPickle(buf: Uint8Array, opts: PickleOptions): { value: PyVal
   };
   const setItem = (d: unknown, k: unknown, v: unknown) => {
     if (!(d instanceof PyDict)) fail(`pickle sets an item on a ${describe(d)}, not a dict`);
-    if (k !== null && typeof k === 'object' && !(k instanceof PyTuple) && !(k instanceof PyObject)) fail(`pickle uses an unhashable ${describe(k)} as a dict key`);
+    if (k !== null && typeof k === 'object' && !(k instanceof PyTuple) && !(k instanceof PyObject))
+      fail(`pickle uses an unhashable ${describe(k)} as a dict key`);
     (d as PyDict).set(k as PyKey, v as PyValue);
     contains(d as PyDict, v);
   };
@@ -168,11 +190,14 @@ export function readPickle(buf: Uint8Array, opts: PickleOptions): { value: PyVal
     contains(l as object, v);
   };
   const refused = (what: string, g: unknown): never =>
-    fail(`pickle ${what} ${g instanceof PyGlobal ? g.qualified : describe(g)}, which is not allowed in a checkpoint (nothing was run)`);
+    fail(
+      `pickle ${what} ${g instanceof PyGlobal ? g.qualified : describe(g)}, which is not allowed in a checkpoint (nothing was run)`,
+    );
 
   /** REDUCE: callable(*args). Only the allow-list is rebuilt; inert classes become placeholders. */
   const call = (fn: unknown, args: unknown): unknown => {
-    if (!(args instanceof PyTuple)) fail(`pickle calls ${describe(fn)} with ${describe(args)} instead of an argument tuple`);
+    if (!(args instanceof PyTuple))
+      fail(`pickle calls ${describe(fn)} with ${describe(args)} instead of an argument tuple`);
     const a = args as PyTuple;
     if (!(fn instanceof PyGlobal)) return refused('calls', fn);
     const q = fn.qualified;
@@ -181,7 +206,8 @@ export function readPickle(buf: Uint8Array, opts: PickleOptions): { value: PyVal
       if (a.length > 0) {
         if (!Array.isArray(a[0])) fail(`pickle builds an OrderedDict from a ${describe(a[0])}`);
         for (const kv of a[0] as unknown[]) {
-          if (!Array.isArray(kv) || kv.length !== 2) fail('pickle builds an OrderedDict from something that is not (key, value) pairs');
+          if (!Array.isArray(kv) || kv.length !== 2)
+            fail('pickle builds an OrderedDict from something that is not (key, value) pairs');
           setItem(d, (kv as unknown[])[0], (kv as unknown[])[1]);
         }
       }
@@ -211,14 +237,23 @@ export function readPickle(buf: Uint8Array, opts: PickleOptions): { value: PyVal
     }
     if (q === '_codecs.encode') {
       // How Python 3 writes bytes at protocol 2: _codecs.encode(text, 'latin1').
-      if (typeof a[0] !== 'string' || (a[1] !== 'latin1' && a[1] !== 'latin-1')) fail(`pickle calls _codecs.encode with arguments other than (text, 'latin1')`);
+      if (typeof a[0] !== 'string' || (a[1] !== 'latin1' && a[1] !== 'latin-1'))
+        fail(`pickle calls _codecs.encode with arguments other than (text, 'latin1')`);
       return Uint8Array.from(Buffer.from(a[0] as string, 'latin1'));
     }
     if (isBuiltins(fn.module) && fn.name === 'getattr') {
       // MMEngine pickles HistoryBuffer's statistics methods as getattr(HistoryBuffer, 'mean').
       const [obj, name] = a;
-      if (obj instanceof PyGlobal && isInertClass(obj) && typeof name === 'string' && /^[A-Za-z][A-Za-z0-9_]*$/.test(name)) return new PyGlobal(obj.qualified, name);
-      return fail(`pickle calls builtins.getattr on ${obj instanceof PyGlobal ? obj.qualified : describe(obj)}${typeof name === 'string' ? ` for '${name}'` : ''}, which is not allowed in a checkpoint (nothing was run)`);
+      if (
+        obj instanceof PyGlobal &&
+        isInertClass(obj) &&
+        typeof name === 'string' &&
+        /^[A-Za-z][A-Za-z0-9_]*$/.test(name)
+      )
+        return new PyGlobal(obj.qualified, name);
+      return fail(
+        `pickle calls builtins.getattr on ${obj instanceof PyGlobal ? obj.qualified : describe(obj)}${typeof name === 'string' ? ` for '${name}'` : ''}, which is not allowed in a checkpoint (nothing was run)`,
+      );
     }
     if (isInertClass(fn)) {
       const o = new PyObject(fn, [...a]);
@@ -243,7 +278,8 @@ export function readPickle(buf: Uint8Array, opts: PickleOptions): { value: PyVal
   };
 
   const globalRef = (module: string, name: string): PyGlobal => {
-    if (!/^[A-Za-z_][\w.]*$/.test(module) || !/^[A-Za-z_][\w.]*$/.test(name)) fail(`pickle names a malformed global '${module} ${name}'`);
+    if (!/^[A-Za-z_][\w.]*$/.test(module) || !/^[A-Za-z_][\w.]*$/.test(name))
+      fail(`pickle names a malformed global '${module} ${name}'`);
     return new PyGlobal(module, name);
   };
 
@@ -479,7 +515,8 @@ export function readPickle(buf: Uint8Array, opts: PickleOptions): { value: PyVal
         // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') fail(`pickle names a global with non-string parts at offset ${at}`);
+        if (typeof module !== 'string' || typeof name !== 'string')
+          fail(`pickle names a global with non-string parts at offset ${at}`);
         push(globalRef(module, name));
         break;
       }
@@ -533,7 +570,9 @@ export function readPickle(buf: Uint8Array, opts: PickleOptions): { value: PyVal
       case 0x82:
       case 0x83:
       case 0x84:
-        fail(`pickle uses the copyreg extension registry (opcode 0x${op.toString(16)} at offset ${at}), which a checkpoint never needs`);
+        fail(
+          `pickle uses the copyreg extension registry (opcode 0x${op.toString(16)} at offset ${at}), which a checkpoint never needs`,
+        );
         break;
       case 0x51: {
         // BINPERSID
@@ -592,7 +631,8 @@ export function describe(v: unknown): string {
 export function numpyScalarValue(v: unknown): number | boolean | undefined {
   if (!(v instanceof PyObject) || !/^numpy\.(_?core)\.multiarray\.scalar$/.test(v.className)) return undefined;
   const [dtype, raw] = v.args;
-  if (!(dtype instanceof PyObject) || dtype.className !== 'numpy.dtype' || !(raw instanceof Uint8Array)) return undefined;
+  if (!(dtype instanceof PyObject) || dtype.className !== 'numpy.dtype' || !(raw instanceof Uint8Array))
+    return undefined;
   const code = dtype.args[0];
   const order = dtype.state instanceof PyTuple ? dtype.state[1] : '<';
   const le = order !== '>';

@@ -20,15 +20,40 @@ export class OutOrderedDict {
 
 /** A tensor stored as storage `key` of the archive (contiguous, offset 0). */
 export class OutTensor {
-  constructor(readonly key: string, readonly dtype: DType, readonly shape: number[]) {}
+  constructor(
+    readonly key: string,
+    readonly dtype: DType,
+    readonly shape: number[],
+  ) {}
   get numel(): number {
     return this.shape.reduce((a, b) => a * b, 1);
   }
 }
 
-export type OutValue = null | boolean | number | bigint | string | PyFloat | OutTuple | OutOrderedDict | OutTensor | OutValue[] | Map<string | number, OutValue> | { [k: string]: OutValue };
+export type OutValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | PyFloat
+  | OutTuple
+  | OutOrderedDict
+  | OutTensor
+  | OutValue[]
+  | Map<string | number, OutValue>
+  | { [k: string]: OutValue };
 
-const STORAGE_CLASS: Partial<Record<DType, string>> = { float32: 'FloatStorage', float16: 'HalfStorage', bfloat16: 'BFloat16Storage', float64: 'DoubleStorage', int64: 'LongStorage', int32: 'IntStorage', uint8: 'ByteStorage', bool: 'BoolStorage' };
+const STORAGE_CLASS: Partial<Record<DType, string>> = {
+  float32: 'FloatStorage',
+  float16: 'HalfStorage',
+  bfloat16: 'BFloat16Storage',
+  float64: 'DoubleStorage',
+  int64: 'LongStorage',
+  int32: 'IntStorage',
+  uint8: 'ByteStorage',
+  bool: 'BoolStorage',
+};
 
 class Out {
   private chunks: Buffer[] = [];
@@ -77,8 +102,7 @@ export function writePickle(value: OutValue): Buffer {
     if (typeof v === 'number' && v >= 0 && v < 256) {
       o.byte(0x4b);
       o.byte(v);
-    }
-    else if (typeof v === 'number' && v >= 0 && v < 65536) {
+    } else if (typeof v === 'number' && v >= 0 && v < 65536) {
       o.byte(0x4d);
       o.bytes(Buffer.from([v & 0xff, v >> 8]));
     } else if (typeof v === 'number' && v >= -(2 ** 31) && v < 2 ** 31) {
@@ -135,8 +159,7 @@ export function writePickle(value: OutValue): Buffer {
     else if (typeof v === 'number') {
       if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER) int(v);
       else float(v);
-    }
-    else if (typeof v === 'string') str(v);
+    } else if (typeof v === 'string') str(v);
     else if (v instanceof PyFloat) float(v.value);
     else if (v instanceof OutTuple) tupleOf(v.items);
     else if (v instanceof OutTensor) {

@@ -7,7 +7,8 @@ import { CheckpointError } from './errors';
 import { describe, PyGlobal, PyTuple, PyValue, readPickle, STORAGE_TYPES } from './pickle-read';
 import { ZipEntryInfo, ZipError, ZipReader } from './zip-read';
 
-export type DType = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type DType =
+  'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
 const STORAGE_DTYPE: Record<string, DType> = {
   FloatStorage: 'float32',
@@ -23,7 +24,18 @@ const STORAGE_DTYPE: Record<string, DType> = {
   UntypedStorage: 'uint8',
 };
 
-export const DTYPE_SIZE: Record<DType, number> = { float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1 };
+export const DTYPE_SIZE: Record<DType, number> = {
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+};
 
 export interface StorageRef {
   key: string;
@@ -34,7 +46,13 @@ export interface StorageRef {
 /** A tensor in the pickle: where its numbers are, not the numbers. */
 export class TorchTensor {
   readonly __tensor__ = true;
-  constructor(readonly storage: StorageRef, readonly offset: number, readonly shape: number[], readonly stride: number[], readonly requiresGrad: boolean) {}
+  constructor(
+    readonly storage: StorageRef,
+    readonly offset: number,
+    readonly shape: number[],
+    readonly stride: number[],
+    readonly requiresGrad: boolean,
+  ) {}
   get dtype(): DType {
     return this.storage.dtype;
   }
@@ -73,7 +91,8 @@ export async function sniffFormat(file: string): Promise<'zip' | 'legacy' | 'ckp
 }
 
 function int(v: PyValue, what: string, fail: (m: string) => never): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(`${what} is ${typeof v === 'number' ? v : `a ${describe(v)}`}, not a non-negative integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    fail(`${what} is ${typeof v === 'number' ? v : `a ${describe(v)}`}, not a non-negative integer`);
   return v as number;
 }
 
@@ -83,14 +102,19 @@ function tensorBuilders(where: string, storages: Map<string, StorageRef>) {
     throw new CheckpointError(where, m);
   };
   const persistentLoad = (pid: PyValue): PyValue => {
-    if (!(pid instanceof PyTuple) || pid[0] !== 'storage') fail(`pickle has a persistent id that is not a storage (${describe(pid)})`);
+    if (!(pid instanceof PyTuple) || pid[0] !== 'storage')
+      fail(`pickle has a persistent id that is not a storage (${describe(pid)})`);
     const t = pid as PyTuple;
     const type = t[1];
-    if (!(type instanceof PyGlobal) || type.module !== 'torch' || !STORAGE_TYPES.has(type.name)) fail(`pickle names storage type ${type instanceof PyGlobal ? type.qualified : describe(type)}, which is not a torch storage`);
+    if (!(type instanceof PyGlobal) || type.module !== 'torch' || !STORAGE_TYPES.has(type.name))
+      fail(
+        `pickle names storage type ${type instanceof PyGlobal ? type.qualified : describe(type)}, which is not a torch storage`,
+      );
     const key = t[2];
     if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) fail(`pickle has a malformed storage key ${describe(key)}`);
     const numel = int(t[4], `storage ${key}'s element count`, fail);
-    if (t.length >= 6 && t[5] !== null) fail(`storage ${key} is a view into another storage (old torch.save), which is not supported`);
+    if (t.length >= 6 && t[5] !== null)
+      fail(`storage ${key} is a view into another storage (old torch.save), which is not supported`);
     const existing = storages.get(key as string);
     if (existing) return existing;
     const ref: StorageRef = { key: key as string, dtype: STORAGE_DTYPE[(type as PyGlobal).name], numel };
@@ -103,15 +127,23 @@ function tensorBuilders(where: string, storages: Map<string, StorageRef>) {
       return args[0];
     }
     const [storage, offset, size, stride] = args;
-    if (!storage || typeof storage !== 'object' || !('key' in (storage as object)) || !storages.has((storage as StorageRef).key)) fail(`pickle rebuilds a tensor from a ${describe(storage)}, not a storage`);
+    if (
+      !storage ||
+      typeof storage !== 'object' ||
+      !('key' in (storage as object)) ||
+      !storages.has((storage as StorageRef).key)
+    )
+      fail(`pickle rebuilds a tensor from a ${describe(storage)}, not a storage`);
     const ref = storage as StorageRef;
-    if (!(size instanceof PyTuple) || !(stride instanceof PyTuple) || size.length !== stride.length) fail(`pickle rebuilds a tensor with a malformed shape or stride`);
+    if (!(size instanceof PyTuple) || !(stride instanceof PyTuple) || size.length !== stride.length)
+      fail(`pickle rebuilds a tensor with a malformed shape or stride`);
     const shape = Array.from(size as PyTuple, (d, i) => int(d, `tensor dimension ${i}`, fail));
     const strides = Array.from(stride as PyTuple, (d, i) => int(d, `tensor stride ${i}`, fail));
     const off = int(offset, 'tensor storage offset', fail);
     const numel = shape.reduce((a, b) => a * b, 1);
     const last = numel === 0 ? off : off + shape.reduce((s, d, i) => s + (d - 1) * strides[i], 0);
-    if (numel > 0 && last >= ref.numel) fail(`a tensor of shape [${shape}] reaches element ${last} of storage ${ref.key}, which holds ${ref.numel}`);
+    if (numel > 0 && last >= ref.numel)
+      fail(`a tensor of shape [${shape}] reaches element ${last} of storage ${ref.key}, which holds ${ref.numel}`);
     return new TorchTensor(ref, off, shape, strides, args[4] === true);
   };
   return { persistentLoad, rebuildTensor };
@@ -170,7 +202,9 @@ function halfToFloat(h: number): number {
 /** Gathers a (possibly strided) tensor's elements out of its storage's elements. */
 function gather(all: Float32Array, t: TorchTensor): Float32Array {
   const n = t.numel;
-  const contiguous = t.shape.every((_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1) === t.stride[i] || t.shape[i] === 1);
+  const contiguous = t.shape.every(
+    (_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1) === t.stride[i] || t.shape[i] === 1,
+  );
   if (contiguous) return t.offset === 0 && n === all.length ? all : all.slice(t.offset, t.offset + n);
   const out = new Float32Array(n);
   const idx = new Array(t.shape.length).fill(0);
@@ -206,7 +240,12 @@ export async function openTorchFile(file: string): Promise<TorchFile> {
   }
   if (format === 'zip') return openZip(file);
   if (format === 'legacy') return openLegacy(file);
-  throw new CheckpointError(file, format === 'ckpt' ? 'this is a YOLO Lab .ckpt file, not a PyTorch checkpoint' : 'not a PyTorch checkpoint (neither the zip format of torch.save nor its older format)');
+  throw new CheckpointError(
+    file,
+    format === 'ckpt'
+      ? 'this is a YOLO Lab .ckpt file, not a PyTorch checkpoint'
+      : 'not a PyTorch checkpoint (neither the zip format of torch.save nor its older format)',
+  );
 }
 
 async function openZip(file: string): Promise<TorchFile> {
@@ -214,18 +253,27 @@ async function openZip(file: string): Promise<TorchFile> {
   try {
     zip = await ZipReader.open(file);
   } catch (e) {
-    throw new CheckpointError(file, `not a readable PyTorch checkpoint, or truncated (zip: ${e instanceof Error ? e.message : String(e)})`);
+    throw new CheckpointError(
+      file,
+      `not a readable PyTorch checkpoint, or truncated (zip: ${e instanceof Error ? e.message : String(e)})`,
+    );
   }
   try {
     // torch names every record <archive>/...; the archive folder is whatever holds data.pkl.
     const pkl = zip.order.find((e) => /^[^/]+\/data\.pkl$/.test(e.name));
-    if (!pkl) throw new CheckpointError(file, 'a zip file, but not a PyTorch checkpoint (no <archive>/data.pkl inside)');
+    if (!pkl)
+      throw new CheckpointError(file, 'a zip file, but not a PyTorch checkpoint (no <archive>/data.pkl inside)');
     const prefix = pkl.name.slice(0, -'data.pkl'.length);
     const readEntry = async (e: ZipEntryInfo, max?: number) => {
       try {
         return await zip.read(e, max);
       } catch (err) {
-        throw new CheckpointError(file, err instanceof ZipError ? `${err.message}; the file is damaged` : `cannot read '${e.name}' (${(err as Error).message})`);
+        throw new CheckpointError(
+          file,
+          err instanceof ZipError
+            ? `${err.message}; the file is damaged`
+            : `cannot read '${e.name}' (${(err as Error).message})`,
+        );
       }
     };
     const bo = zip.entries.get(prefix + 'byteorder');
@@ -241,8 +289,16 @@ async function openZip(file: string): Promise<TorchFile> {
     }
     for (const s of storages.values()) {
       const entry = zip.entries.get(`${prefix}data/${s.key}`);
-      if (!entry) throw new CheckpointError(file, `storage '${s.key}' named by data.pkl is missing from the archive; the file is damaged`);
-      if (entry.size < s.numel * DTYPE_SIZE[s.dtype]) throw new CheckpointError(file, `storage '${s.key}' holds ${entry.size} bytes but data.pkl declares ${s.numel} ${s.dtype} elements; the file is damaged`);
+      if (!entry)
+        throw new CheckpointError(
+          file,
+          `storage '${s.key}' named by data.pkl is missing from the archive; the file is damaged`,
+        );
+      if (entry.size < s.numel * DTYPE_SIZE[s.dtype])
+        throw new CheckpointError(
+          file,
+          `storage '${s.key}' holds ${entry.size} bytes but data.pkl declares ${s.numel} ${s.dtype} elements; the file is damaged`,
+        );
     }
     let cached: { key: string; data: Float32Array } | undefined;
     const storageFloats = async (s: StorageRef) => {
@@ -290,7 +346,8 @@ async function openLegacy(file: string): Promise<TorchFile> {
         const proto = next();
         if (proto !== 1001) throw new CheckpointError(file, `unsupported legacy torch.save protocol ${String(proto)}`);
         const sys = next();
-        if (sys && typeof sys === 'object' && (sys as Map<string, PyValue>).get?.('little_endian') === false) throw new CheckpointError(file, 'big-endian legacy checkpoints are not supported');
+        if (sys && typeof sys === 'object' && (sys as Map<string, PyValue>).get?.('little_endian') === false)
+          throw new CheckpointError(file, 'big-endian legacy checkpoints are not supported');
         storages.clear();
         const root = next(true);
         const keys = next();
@@ -311,10 +368,16 @@ async function openLegacy(file: string): Promise<TorchFile> {
     const num = Buffer.alloc(8);
     for (const k of parsed.keys as PyValue[]) {
       const ref = storages.get(String(k));
-      if (!ref) throw new CheckpointError(file, `legacy checkpoint lists storage '${String(k)}' that its pickle never uses`);
-      if ((await fh.read(num, 0, 8, at)).bytesRead < 8) throw new CheckpointError(file, 'checkpoint is truncated (storage records end early)');
+      if (!ref)
+        throw new CheckpointError(file, `legacy checkpoint lists storage '${String(k)}' that its pickle never uses`);
+      if ((await fh.read(num, 0, 8, at)).bytesRead < 8)
+        throw new CheckpointError(file, 'checkpoint is truncated (storage records end early)');
       const n = Number(num.readBigInt64LE(0));
-      if (n !== ref.numel) throw new CheckpointError(file, `storage '${ref.key}' has ${n} elements, the pickle declares ${ref.numel}; the file is damaged`);
+      if (n !== ref.numel)
+        throw new CheckpointError(
+          file,
+          `storage '${ref.key}' has ${n} elements, the pickle declares ${ref.numel}; the file is damaged`,
+        );
       offsets.set(ref.key, at + 8);
       at += 8 + n * DTYPE_SIZE[ref.dtype];
     }
@@ -325,7 +388,14 @@ async function openLegacy(file: string): Promise<TorchFile> {
       await fh.read(raw, 0, raw.length, offsets.get(s.key)!);
       return gather(toFloat32(raw, s.dtype, s.numel, false), t);
     };
-    return { file, format: 'legacy', root: parsed.root, readFloat32: read, readNumbers: async (t) => Array.from(await read(t)), close: () => fh.close() };
+    return {
+      file,
+      format: 'legacy',
+      root: parsed.root,
+      readFloat32: read,
+      readNumbers: async (t) => Array.from(await read(t)),
+      close: () => fh.close(),
+    };
   } catch (e) {
     await fh.close();
     throw e instanceof CheckpointError ? e : fileError(file, e);

@@ -25,7 +25,12 @@ export function tempPathFor(file: string): string {
   return `${file}.tmp-${process.pid}`;
 }
 
-export function writeTorchFileAtomic(file: string, root: OutValue, storages: StorageRecord[], archive = 'archive'): void {
+export function writeTorchFileAtomic(
+  file: string,
+  root: OutValue,
+  storages: StorageRecord[],
+  archive = 'archive',
+): void {
   const pickle = writePickle(root);
   const records: Array<{ name: string; size: number; bytes: () => Uint8Array }> = [
     { name: `${archive}/data.pkl`, size: pickle.length, bytes: () => pickle },
@@ -34,7 +39,11 @@ export function writeTorchFileAtomic(file: string, root: OutValue, storages: Sto
     { name: `${archive}/version`, size: 2, bytes: () => Buffer.from('3\n') },
   ];
   const estimate = records.reduce((s, r) => s + r.size + 30 + 46 + 2 * r.name.length + ALIGN + 16, 22);
-  if (estimate > MAX_ZIP) throw new CheckpointError(file, `checkpoint would be ${(estimate / 2 ** 30).toFixed(1)} GiB; the writer supports up to 4 GiB`);
+  if (estimate > MAX_ZIP)
+    throw new CheckpointError(
+      file,
+      `checkpoint would be ${(estimate / 2 ** 30).toFixed(1)} GiB; the writer supports up to 4 GiB`,
+    );
   const tmp = tempPathFor(file);
   let fd: number | undefined;
   try {
@@ -46,7 +55,7 @@ export function writeTorchFileAtomic(file: string, root: OutValue, storages: Sto
       if (err) failure = err;
       else
         try {
-          for (let at = 0; at < chunk.length; ) at += writeSync(fd!, chunk, at, chunk.length - at);
+          for (let at = 0; at < chunk.length;) at += writeSync(fd!, chunk, at, chunk.length - at);
           offset += chunk.length;
         } catch (e) {
           failure = e;
@@ -78,7 +87,7 @@ export function writeTorchFileAtomic(file: string, root: OutValue, storages: Sto
     }
     if (e instanceof CheckpointError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOSPC' ? 'ENOSPC: no space left on device' : code ?? (e as Error).message;
+    const why = code === 'ENOSPC' ? 'ENOSPC: no space left on device' : (code ?? (e as Error).message);
     throw new CheckpointError(file, `cannot write checkpoint (${why}); the previous file, if any, is unchanged`);
   }
 }

@@ -5,7 +5,6 @@ import * as yauzl from 'yauzl';
 import type { Readable } from 'node:stream';
 import { crc32 } from '../crc32';
 
-
 export interface ZipEntryInfo {
   name: string;
   size: number;
@@ -20,19 +19,40 @@ export class ZipError extends Error {}
 const zipMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export class ZipReader {
-  private constructor(private zip: yauzl.ZipFile, readonly entries: Map<string, ZipEntryInfo>, readonly order: ZipEntryInfo[]) {}
+  private constructor(
+    private zip: yauzl.ZipFile,
+    readonly entries: Map<string, ZipEntryInfo>,
+    readonly order: ZipEntryInfo[],
+  ) {}
 
   /** Opens `file` and reads its central directory (zip64 included). */
   static async open(file: string, opts: { strictFileNames?: boolean } = {}): Promise<ZipReader> {
     const zip = await new Promise<yauzl.ZipFile>((res, rej) =>
-      yauzl.open(file, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true, strictFileNames: opts.strictFileNames ?? false }, (err, z) => (err ? rej(new ZipError(zipMessage(err))) : res(z!))),
+      yauzl.open(
+        file,
+        {
+          lazyEntries: true,
+          autoClose: false,
+          decodeStrings: true,
+          validateEntrySizes: true,
+          strictFileNames: opts.strictFileNames ?? false,
+        },
+        (err, z) => (err ? rej(new ZipError(zipMessage(err))) : res(z!)),
+      ),
     );
     const entries = new Map<string, ZipEntryInfo>();
     const order: ZipEntryInfo[] = [];
     try {
       await new Promise<void>((res, rej) => {
         zip.on('entry', (e: yauzl.Entry) => {
-          const info: ZipEntryInfo = { name: e.fileName, size: e.uncompressedSize, compressedSize: e.compressedSize, crc32: e.crc32, isDirectory: e.fileName.endsWith('/'), entry: e };
+          const info: ZipEntryInfo = {
+            name: e.fileName,
+            size: e.uncompressedSize,
+            compressedSize: e.compressedSize,
+            crc32: e.crc32,
+            isDirectory: e.fileName.endsWith('/'),
+            entry: e,
+          };
           entries.set(e.fileName, info);
           order.push(info);
           zip.readEntry();
@@ -50,12 +70,15 @@ export class ZipReader {
 
   /** A decompressing stream of one entry (yauzl checks the sizes; CRC is the caller's, see `read`). */
   stream(info: ZipEntryInfo): Promise<Readable> {
-    return new Promise((res, rej) => this.zip.openReadStream(info.entry, (err, s) => (err ? rej(new ZipError(zipMessage(err))) : res(s!))));
+    return new Promise((res, rej) =>
+      this.zip.openReadStream(info.entry, (err, s) => (err ? rej(new ZipError(zipMessage(err))) : res(s!))),
+    );
   }
 
   /** Reads one entry into memory (at most `maxBytes`), checking its CRC-32. */
   async read(info: ZipEntryInfo, maxBytes = 2 ** 31): Promise<Buffer> {
-    if (info.size > maxBytes) throw new ZipError(`entry '${info.name}' declares ${info.size} bytes, more than the ${maxBytes} allowed`);
+    if (info.size > maxBytes)
+      throw new ZipError(`entry '${info.name}' declares ${info.size} bytes, more than the ${maxBytes} allowed`);
     const out = Buffer.allocUnsafe(info.size);
     let at = 0;
     let crc = 0;
@@ -83,4 +106,3 @@ export class ZipReader {
     this.zip.close();
   }
 }
-

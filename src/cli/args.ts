@@ -33,7 +33,13 @@ export interface ParsedArgs {
 }
 
 export function parseArgs(argv: string[], spec: ArgSpec): ParsedArgs {
-  const out: ParsedArgs = { positional: [], values: new Map(), repeated: new Map(), flags: new Set(), lists: new Map() };
+  const out: ParsedArgs = {
+    positional: [],
+    values: new Map(),
+    repeated: new Map(),
+    flags: new Set(),
+    lists: new Map(),
+  };
   const isOption = (w: string | undefined) => w !== undefined && w.startsWith('--') && w !== '--';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -62,8 +68,16 @@ export function parseArgs(argv: string[], spec: ArgSpec): ParsedArgs {
       if (spec.repeat?.includes(name)) out.repeated.set(name, [...(out.repeated.get(name) ?? []), v]);
       else out.values.set(name, v);
     } else {
-      const known = [...(spec.flags ?? []), ...(spec.values ?? []), ...(spec.repeat ?? []), ...(spec.lists ?? []), ...(spec.optional ?? [])];
-      throw new UsageError(`unknown option --${name}${known.length ? ` (known: ${known.map((k) => '--' + k).join(', ')})` : ''}`);
+      const known = [
+        ...(spec.flags ?? []),
+        ...(spec.values ?? []),
+        ...(spec.repeat ?? []),
+        ...(spec.lists ?? []),
+        ...(spec.optional ?? []),
+      ];
+      throw new UsageError(
+        `unknown option --${name}${known.length ? ` (known: ${known.map((k) => '--' + k).join(', ')})` : ''}`,
+      );
     }
   }
   return out;
@@ -74,7 +88,8 @@ export function intValue(a: ParsedArgs, name: string, min = -Infinity): number |
   const v = a.values.get(name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v === '' || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer${min > -Infinity ? ` >= ${min}` : ''}, got '${v}'`);
+  if (v === '' || !Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer${min > -Infinity ? ` >= ${min}` : ''}, got '${v}'`);
   return n;
 }
 

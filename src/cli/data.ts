@@ -4,7 +4,8 @@ import { makeDemoDataset } from '../data/demo-dataset';
 import { DataError } from '../data/errors';
 import { intValue, parseArgs, ParsedArgs, UsageError } from './args';
 
-export const summary = 'dataset tools: make-demo DIR, split DIR --val 0.2 --seed N, download voc2012|voc2007|coco2017 DIR';
+export const summary =
+  'dataset tools: make-demo DIR, split DIR --val 0.2 --seed N, download voc2012|voc2007|coco2017 DIR';
 
 const USAGE = `usage:
   yololab data make-demo DIR [--seed N] [--train N] [--val N] [--size PX]
@@ -43,7 +44,11 @@ async function split(argv: string[]): Promise<number> {
     throw new UsageError(`--val must be a fraction in [0,1) or a count, got '${given}'`);
   }
   const { splitVocDataset } = await import('../data/split');
-  const r = await splitVocDataset(resolve(a.positional[0]), { val, seed: intOpt(a, 'seed', 0), from: a.values.get('from') });
+  const r = await splitVocDataset(resolve(a.positional[0]), {
+    val,
+    seed: intOpt(a, 'seed', 0),
+    from: a.values.get('from'),
+  });
   process.stdout.write(`${r.dir}: ${r.train} train, ${r.val} val (from ${r.source})\n`);
   for (const w of r.warnings) process.stderr.write(w + '\n');
   return 0;
@@ -53,7 +58,10 @@ async function download(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { values: ['url-base'] });
   if (a.positional.length !== 2) throw new UsageError('download takes a dataset name and a DIR');
   const { downloadDataset } = await import('../data/download');
-  await downloadDataset(a.positional[0], resolve(a.positional[1]), { urlBase: a.values.get('url-base'), log: (s) => process.stderr.write(s + '\n') });
+  await downloadDataset(a.positional[0], resolve(a.positional[1]), {
+    urlBase: a.values.get('url-base'),
+    log: (s) => process.stderr.write(s + '\n'),
+  });
   return 0;
 }
 

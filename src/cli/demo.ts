@@ -8,11 +8,16 @@ import { stopOnSigint } from './stop-on-sigint';
 
 export const summary = 'generate the demo shapes dataset (if absent) and train the demo config on it';
 
-const usage = 'usage: yololab demo [--data DIR] [--work-dir DIR] [--seed N] [--backend NAME] [--cfg-options KEY=VALUE ...]';
+const usage =
+  'usage: yololab demo [--data DIR] [--work-dir DIR] [--seed N] [--backend NAME] [--cfg-options KEY=VALUE ...]';
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    const p = parseArgs(argv, { values: ['data', 'work-dir', 'seed', 'backend', 'max-iters'], flags: ['help'], lists: ['cfg-options'] });
+    const p = parseArgs(argv, {
+      values: ['data', 'work-dir', 'seed', 'backend', 'max-iters'],
+      flags: ['help'],
+      lists: ['cfg-options'],
+    });
     if (p.flags.has('help')) {
       process.stdout.write(usage + '\n');
       return 0;
@@ -20,11 +25,19 @@ export async function run(argv: string[]): Promise<number> {
     if (p.positional.length) throw new UsageError(usage);
     const configDir = resolve('configs', 'demo');
     const configs = existsSync(configDir) ? readdirSync(configDir).filter((f) => f.endsWith('.py')) : [];
-    if (configs.length !== 1) throw new Error(`expected exactly one demo config in ${configDir}, found ${configs.length} (run from the repository root)`);
+    if (configs.length !== 1)
+      throw new Error(
+        `expected exactly one demo config in ${configDir}, found ${configs.length} (run from the repository root)`,
+      );
     const config = join(configDir, configs[0]);
     const dataDir = p.values.get('data') ?? 'data/demo';
     const cfgOptions = [...(p.lists.get('cfg-options') ?? [])];
-    if (p.values.get('data')) cfgOptions.push(`train_dataloader.dataset.data_root=${dataDir}/`, `val_dataloader.dataset.data_root=${dataDir}/`, `test_dataloader.dataset.data_root=${dataDir}/`);
+    if (p.values.get('data'))
+      cfgOptions.push(
+        `train_dataloader.dataset.data_root=${dataDir}/`,
+        `val_dataloader.dataset.data_root=${dataDir}/`,
+        `test_dataloader.dataset.data_root=${dataDir}/`,
+      );
     if (!existsSync(join(dataDir, 'VOC2007', 'ImageSets', 'Main', 'train.txt'))) {
       process.stdout.write(`demo: generating the shapes dataset in ${resolve(dataDir)} ...\n`);
       const { makeDemoDataset } = await import('../data/demo-dataset');
@@ -35,7 +48,15 @@ export async function run(argv: string[]): Promise<number> {
     const t0 = Date.now();
     const workDir = p.values.get('work-dir') ?? join('work_dirs', 'demo');
     const stop = stopOnSigint();
-    const r = await train({ config, workDir, seed: intValue(p, 'seed'), backend: p.values.get('backend'), cfgOptions, maxIters: intValue(p, 'max-iters', 1), signal: stop.signal }).finally(stop.dispose);
+    const r = await train({
+      config,
+      workDir,
+      seed: intValue(p, 'seed'),
+      backend: p.values.get('backend'),
+      cfgOptions,
+      maxIters: intValue(p, 'max-iters', 1),
+      signal: stop.signal,
+    }).finally(stop.dispose);
     const minutes = ((Date.now() - t0) / 60000).toFixed(1);
     const map = r.metrics['pascal_voc/mAP'];
     process.stdout.write(

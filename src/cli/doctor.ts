@@ -32,7 +32,11 @@ export async function backendStatuses(): Promise<BackendStatus[]> {
     if (name === 'tensorflow' && nativeTaken) {
       // Both native packages register the backend 'tensorflow': a second one cannot be loaded beside the first.
       const s = locateNative('@tensorflow/tfjs-node');
-      out.push({ name, ok: false, detail: `not tried: ${nativeTaken} already provides the 'tensorflow' backend in this process${s.found ? `; ${describeLocation(s.found)} is installed` : ''}` });
+      out.push({
+        name,
+        ok: false,
+        detail: `not tried: ${nativeTaken} already provides the 'tensorflow' backend in this process${s.found ? `; ${describeLocation(s.found)} is installed` : ''}`,
+      });
       continue;
     }
     try {
@@ -50,11 +54,16 @@ export async function backendStatuses(): Promise<BackendStatus[]> {
 export async function gpuLines(): Promise<string[]> {
   const nb = await import('../train/native-backend');
   const req = nb.GPU_REQUIREMENTS;
-  const lines = [`libtensorflow ${req.libtensorflow} (tfjs-node-gpu 4.x) needs CUDA ${req.cuda} and cuDNN ${req.cudnn}; the loader's search (LD_LIBRARY_PATH, ld.so.conf, /etc/ld.so.cache) finds:`];
-  if (process.platform !== 'linux' && process.platform !== 'win32') return [`tfjs-node-gpu has no build for ${process.platform}`];
+  const lines = [
+    `libtensorflow ${req.libtensorflow} (tfjs-node-gpu 4.x) needs CUDA ${req.cuda} and cuDNN ${req.cudnn}; the loader's search (LD_LIBRARY_PATH, ld.so.conf, /etc/ld.so.cache) finds:`,
+  ];
+  if (process.platform !== 'linux' && process.platform !== 'win32')
+    return [`tfjs-node-gpu has no build for ${process.platform}`];
   const driver = nb.nvidiaDriverVersion();
   for (const c of nb.findCudaLibraries()) {
-    lines.push(`  ${c.what.padEnd(16)} ${c.lib.padEnd(20)} ${c.path ?? 'not found'}${c.lib === 'libcuda.so.1' && driver ? ` (kernel module ${driver})` : ''}`);
+    lines.push(
+      `  ${c.what.padEnd(16)} ${c.lib.padEnd(20)} ${c.path ?? 'not found'}${c.lib === 'libcuda.so.1' && driver ? ` (kernel module ${driver})` : ''}`,
+    );
   }
   return lines;
 }
@@ -83,14 +92,20 @@ export async function report(): Promise<string> {
   lines.push('');
   lines.push('GPU (tfjs-node-gpu):');
   for (const l of await gpuLines()) lines.push(`  ${l}`);
-  lines.push('  to use it: npm install @tensorflow/tfjs-node-gpu@4.22.0 in the workspace, globally (-g), or anywhere and set yololab.tfjsNodePath (YOLOLAB_TFJS_NODE_PATH) to that folder');
+  lines.push(
+    '  to use it: npm install @tensorflow/tfjs-node-gpu@4.22.0 in the workspace, globally (-g), or anywhere and set yololab.tfjsNodePath (YOLOLAB_TFJS_NODE_PATH) to that folder',
+  );
   lines.push('');
   const cores = availableParallelism();
   const pool = process.env.UV_THREADPOOL_SIZE;
   const { defaultThreads } = await import('../train/kernels/runtime');
-  lines.push(`threads: ${cores} cores available (${cpus()[0]?.model?.trim() ?? 'unknown CPU'}); on the wasm backend a run computes on ${defaultThreads()} (YOLO Lab's kernels; YOLOLAB_THREADS) and decodes/augments in min(num_workers, ${Math.max(0, cores - 1)}) loader worker threads; libuv pool ${pool ?? '4 (UV_THREADPOOL_SIZE unset)'}`);
+  lines.push(
+    `threads: ${cores} cores available (${cpus()[0]?.model?.trim() ?? 'unknown CPU'}); on the wasm backend a run computes on ${defaultThreads()} (YOLO Lab's kernels; YOLOLAB_THREADS) and decodes/augments in min(num_workers, ${Math.max(0, cores - 1)}) loader worker threads; libuv pool ${pool ?? '4 (UV_THREADPOOL_SIZE unset)'}`,
+  );
   const limit = cgroupLimit();
-  lines.push(`memory: ${gb(totalmem())} total, ${gb(freemem())} available${limit ? `, container limit ${gb(limit)}` : ''}; the wasm backend's heap is capped at 4 GB`);
+  lines.push(
+    `memory: ${gb(totalmem())} total, ${gb(freemem())} available${limit ? `, container limit ${gb(limit)}` : ''}; the wasm backend's heap is capped at 4 GB`,
+  );
   const { describeImageDecoder } = await import('../data/image-decoder');
   let decoder: string;
   try {
@@ -101,7 +116,7 @@ export async function report(): Promise<string> {
   lines.push(`data: ${decoder}`);
   const tfjs = (() => {
     try {
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- read where it is installed, outside the bundle
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- read where it is installed, outside the bundle
       return require('@tensorflow/tfjs/package.json').version;
     } catch {
       return '?';

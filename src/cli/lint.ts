@@ -5,7 +5,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { ConfigLoader, escapeControl, formatDiagnostic, loadConfig, unitsOf, type Diagnostic, type FileUnit } from '../config';
+import {
+  ConfigLoader,
+  escapeControl,
+  formatDiagnostic,
+  loadConfig,
+  unitsOf,
+  type Diagnostic,
+  type FileUnit,
+} from '../config';
 import { lintConfig } from '../lint';
 import { parseArgs, parseScopes, UsageError } from './args';
 
@@ -108,14 +116,18 @@ export function lintFiles(files: string[], scopes: Record<string, string>): Diag
       collectGarbage();
     }
   }
-  return all.sort((a, b) => a.file.localeCompare(b.file) || a.range.start.line - b.range.start.line || a.range.start.col - b.range.start.col);
+  return all.sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) || a.range.start.line - b.range.start.line || a.range.start.col - b.range.start.col,
+  );
 }
 
 export async function run(argv: string[]): Promise<number> {
   let a;
   try {
     a = parseArgs(argv, { values: ['format'], repeat: ['scope'] });
-    if (!a.positional.length) throw new UsageError('usage: yololab lint PATH... [--format text|json] [--scope NAME=DIR]...');
+    if (!a.positional.length)
+      throw new UsageError('usage: yololab lint PATH... [--format text|json] [--scope NAME=DIR]...');
     const fmt = a.values.get('format') ?? 'text';
     if (fmt !== 'text' && fmt !== 'json') throw new UsageError(`--format must be text or json, not '${fmt}'`);
   } catch (e) {
@@ -125,18 +137,34 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const scopes = Object.fromEntries(Object.entries(parseScopes(a.repeated.get('scope') ?? [])).map(([k, v]) => [k, path.resolve(v)]));
+  const scopes = Object.fromEntries(
+    Object.entries(parseScopes(a.repeated.get('scope') ?? [])).map(([k, v]) => [k, path.resolve(v)]),
+  );
   const { files, missing, unreadable } = collectConfigFiles(a.positional);
-  for (const m of missing) process.stderr.write(`${escapeControl(m)}:1:1: error: no such file or directory [read-error]\n`);
-  for (const m of unreadable) process.stderr.write(`${escapeControl(m)}:1:1: error: cannot list this folder [read-error]\n`);
+  for (const m of missing)
+    process.stderr.write(`${escapeControl(m)}:1:1: error: no such file or directory [read-error]\n`);
+  for (const m of unreadable)
+    process.stderr.write(`${escapeControl(m)}:1:1: error: cannot list this folder [read-error]\n`);
   const found = lintFiles(files, scopes);
   if (a.values.get('format') === 'json') {
-    const rows = found.map((d) => ({ file: d.file, line: d.range.start.line + 1, column: d.range.start.col + 1, endLine: d.range.end.line + 1, endColumn: d.range.end.col + 1, severity: d.severity, message: d.message, rule: d.code, ...(d.data ? { data: d.data } : {}) }));
+    const rows = found.map((d) => ({
+      file: d.file,
+      line: d.range.start.line + 1,
+      column: d.range.start.col + 1,
+      endLine: d.range.end.line + 1,
+      endColumn: d.range.end.col + 1,
+      severity: d.severity,
+      message: d.message,
+      rule: d.code,
+      ...(d.data ? { data: d.data } : {}),
+    }));
     process.stdout.write(JSON.stringify({ files: files.length, findings: rows }, null, 2) + '\n');
   } else {
     for (const d of found) process.stdout.write(formatDiagnostic(d) + '\n');
     const errors = found.filter((d) => d.severity === 'error').length;
-    process.stderr.write(`${files.length} config${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${found.length - errors} other finding${found.length - errors === 1 ? '' : 's'}\n`);
+    process.stderr.write(
+      `${files.length} config${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${found.length - errors} other finding${found.length - errors === 1 ? '' : 's'}\n`,
+    );
   }
   return found.some((d) => d.severity === 'error') || missing.length || unreadable.length ? 1 : 0;
 }

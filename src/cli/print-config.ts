@@ -33,7 +33,7 @@ class ChunkedStdout {
     if (this.gone || !this.buf) return;
     const bytes = Buffer.from(this.buf, 'utf8');
     this.buf = '';
-    for (let off = 0; off < bytes.length; ) {
+    for (let off = 0; off < bytes.length;) {
       try {
         off += fs.writeSync(1, bytes, off);
       } catch (e) {
@@ -56,11 +56,17 @@ export async function run(argv: string[]): Promise<number> {
   let cfgOptions: string[];
   try {
     const a = parseArgs(argv, { values: ['format'], repeat: ['scope'], lists: ['cfg-options'] });
-    if (a.positional.length !== 1) throw new UsageError('usage: yololab print-config FILE [--format python|json] [--scope NAME=DIR]... [--cfg-options KEY=VALUE ...]');
+    if (a.positional.length !== 1)
+      throw new UsageError(
+        'usage: yololab print-config FILE [--format python|json] [--scope NAME=DIR]... [--cfg-options KEY=VALUE ...]',
+      );
     file = a.positional[0];
     format = a.values.get('format') ?? 'python';
-    if (format !== 'python' && format !== 'json') throw new UsageError(`--format must be python or json, not '${format}'`);
-    scopes = Object.fromEntries(Object.entries(parseScopes(a.repeated.get('scope') ?? [])).map(([k, v]) => [k, path.resolve(v)]));
+    if (format !== 'python' && format !== 'json')
+      throw new UsageError(`--format must be python or json, not '${format}'`);
+    scopes = Object.fromEntries(
+      Object.entries(parseScopes(a.repeated.get('scope') ?? [])).map(([k, v]) => [k, path.resolve(v)]),
+    );
     cfgOptions = a.lists.get('cfg-options') ?? [];
   } catch (e) {
     if (e instanceof UsageError) {
@@ -73,7 +79,9 @@ export async function run(argv: string[]): Promise<number> {
   const r = loadConfig(file, { scopes, cfgOptions, keepSyntaxTree: false });
   if (!r.ok || !r.config) {
     const first = r.diagnostics.find((d) => d.severity === 'error');
-    process.stderr.write((first ? formatDiagnostic(first) : `${escapeControl(file)}:1:1: error: config could not be loaded`) + '\n');
+    process.stderr.write(
+      (first ? formatDiagnostic(first) : `${escapeControl(file)}:1:1: error: config could not be loaded`) + '\n',
+    );
     return 1;
   }
   const out = new ChunkedStdout();

@@ -2,13 +2,18 @@
 import { numberValue, parseArgs, UsageError } from './args';
 import { errorLine } from './error-line';
 
-export const summary = 'evaluate a checkpoint on the config\'s test set (mAP), optionally with TTA and drawn boxes';
+export const summary = "evaluate a checkpoint on the config's test set (mAP), optionally with TTA and drawn boxes";
 
-const usage = 'usage: yololab test CONFIG CHECKPOINT [--tta] [--show-dir DIR] [--work-dir DIR] [--backend NAME] [--cfg-options KEY=VALUE ...]';
+const usage =
+  'usage: yololab test CONFIG CHECKPOINT [--tta] [--show-dir DIR] [--work-dir DIR] [--backend NAME] [--cfg-options KEY=VALUE ...]';
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    const p = parseArgs(argv, { values: ['show-dir', 'work-dir', 'backend', 'score-thr'], flags: ['tta', 'help'], lists: ['cfg-options'] });
+    const p = parseArgs(argv, {
+      values: ['show-dir', 'work-dir', 'backend', 'score-thr'],
+      flags: ['tta', 'help'],
+      lists: ['cfg-options'],
+    });
     if (p.flags.has('help')) {
       process.stdout.write(usage + '\n');
       return 0;

@@ -5,11 +5,18 @@ import { stopOnSigint } from './stop-on-sigint';
 
 export const summary = 'train a detector from a config with the built-in TensorFlow.js trainer';
 
-const usage = 'usage: yololab train CONFIG [--work-dir DIR] [--seed N] [--resume [CKPT]] [--cfg-options KEY=VALUE ...] [--amp] [--backend tensorflow-gpu|tensorflow|wasm|cpu] [--max-iters N]';
+const usage =
+  'usage: yololab train CONFIG [--work-dir DIR] [--seed N] [--resume [CKPT]] [--cfg-options KEY=VALUE ...] [--amp] [--backend tensorflow-gpu|tensorflow|wasm|cpu] [--max-iters N]';
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    const p = parseArgs(argv, { values: ['work-dir', 'seed', 'backend', 'max-iters'], flags: ['amp', 'help'], optional: ['resume'], lists: ['cfg-options'], positionals: 1 });
+    const p = parseArgs(argv, {
+      values: ['work-dir', 'seed', 'backend', 'max-iters'],
+      flags: ['amp', 'help'],
+      optional: ['resume'],
+      lists: ['cfg-options'],
+      positionals: 1,
+    });
     if (p.flags.has('help')) {
       process.stdout.write(usage + '\n');
       return 0;
@@ -29,7 +36,10 @@ export async function run(argv: string[]): Promise<number> {
       backend: p.values.get('backend'),
       maxIters: intValue(p, 'max-iters', 1),
     }).finally(stop.dispose);
-    if (r.interrupted) process.stdout.write(`interrupted; resume with: yololab train ${p.positional[0]} --resume ${r.lastCheckpoint ?? ''}\n`);
+    if (r.interrupted)
+      process.stdout.write(
+        `interrupted; resume with: yololab train ${p.positional[0]} --resume ${r.lastCheckpoint ?? ''}\n`,
+      );
     return 0;
   } catch (e) {
     process.stderr.write(errorLine('train', e) + '\n');

@@ -5,11 +5,43 @@
 import { buildDict, builtinFunction, iterate, sortedList, type Kwargs, type PyCallable } from './builtins';
 import { formatSpec } from './format';
 import {
-  PyDict, PyError, PyList, PyObject, PyTuple, type PyValue,
-  appendAll, BYTES_PER_ITEM, charge, checkStringLength, cloneTree, isNumber, pyEquals, repr, str, toFloat, toInt, truthy, typeName, work,
+  PyDict,
+  PyError,
+  PyList,
+  PyObject,
+  PyTuple,
+  type PyValue,
+  appendAll,
+  BYTES_PER_ITEM,
+  charge,
+  checkStringLength,
+  cloneTree,
+  isNumber,
+  pyEquals,
+  repr,
+  str,
+  toFloat,
+  toInt,
+  truthy,
+  typeName,
+  work,
 } from './values';
 
-const DICT_METHODS = new Set(['keys', 'values', 'items', 'get', 'pop', 'update', 'copy', 'setdefault', 'clear', 'popitem', 'fromkeys', 'to_dict', 'merge']);
+const DICT_METHODS = new Set([
+  'keys',
+  'values',
+  'items',
+  'get',
+  'pop',
+  'update',
+  'copy',
+  'setdefault',
+  'clear',
+  'popitem',
+  'fromkeys',
+  'to_dict',
+  'merge',
+]);
 
 export interface ModuleImpl {
   name: string;
@@ -18,12 +50,15 @@ export interface ModuleImpl {
 }
 
 function method(owner: string, name: string, fn: PyCallable): PyObject {
-  return new PyObject('builtins.builtin_function_or_method', `<built-in method ${name} of ${owner} object>`, { call: fn, name });
+  return new PyObject('builtins.builtin_function_or_method', `<built-in method ${name} of ${owner} object>`, {
+    call: fn,
+    name,
+  });
 }
 
 export function getAttr(obj: PyValue, name: string, call: (f: PyValue, a: PyValue[], kw?: Kwargs) => PyValue): PyValue {
   if (obj instanceof PyDict) {
-    if (DICT_METHODS.has(name) && !(name === 'to_dict' || name === 'merge') ) return dictMethod(obj, name, call);
+    if (DICT_METHODS.has(name) && !(name === 'to_dict' || name === 'merge')) return dictMethod(obj, name, call);
     if (obj.configDict) {
       const e = obj.entry(name);
       if (e) return e.value;
@@ -39,7 +74,11 @@ export function getAttr(obj: PyValue, name: string, call: (f: PyValue, a: PyValu
   if (obj instanceof PyObject && obj.type === 'builtins.module') {
     const m = obj.impl as ModuleImpl;
     if (m.members.has(name)) return m.members.get(name)!;
-    if (!m.known) throw new PyError('NotSupported', `module '${m.name}' is not evaluated by YOLO Lab (it never runs Python code): '${m.name}.${name}' is unknown`);
+    if (!m.known)
+      throw new PyError(
+        'NotSupported',
+        `module '${m.name}' is not evaluated by YOLO Lab (it never runs Python code): '${m.name}.${name}' is unknown`,
+      );
     throw new PyError('AttributeError', `module '${m.name}' has no attribute '${name}'`);
   }
   if (typeof obj === 'number') {
@@ -58,7 +97,8 @@ export function getAttr(obj: PyValue, name: string, call: (f: PyValue, a: PyValu
 /** `x.k = v`: only ConfigDicts take attributes; dict method names are read-only there. */
 export function setAttr(obj: PyValue, name: string): void {
   if (obj instanceof PyDict && obj.configDict) {
-    if (DICT_METHODS.has(name) && name !== 'to_dict' && name !== 'merge') throw new PyError('AttributeError', `'Dict' object attribute '${name}' is read-only`);
+    if (DICT_METHODS.has(name) && name !== 'to_dict' && name !== 'merge')
+      throw new PyError('AttributeError', `'Dict' object attribute '${name}' is read-only`);
     return;
   }
   if (obj instanceof PyDict) throw new PyError('AttributeError', `'dict' object has no attribute '${name}'`);
@@ -77,7 +117,7 @@ function dictMethod(d: PyDict, name: string, call: (f: PyValue, a: PyValue[], kw
     case 'get':
       return method(owner, name, (args) => {
         const e = d.entry(args[0]);
-        return e ? e.value : args[1] ?? null;
+        return e ? e.value : (args[1] ?? null);
       });
     case 'pop':
       return method(owner, name, (args) => {
@@ -118,7 +158,8 @@ function dictMethod(d: PyDict, name: string, call: (f: PyValue, a: PyValue[], kw
         // ConfigDict.update merges nested dicts (addict semantics); dict.update replaces.
         for (const e of src) {
           const cur = d.get(e.key);
-          if (d.configDict && cur instanceof PyDict && e.value instanceof PyDict) call(getAttr(cur, 'update', call), [e.value]);
+          if (d.configDict && cur instanceof PyDict && e.value instanceof PyDict)
+            call(getAttr(cur, 'update', call), [e.value]);
           else d.set(e.key, d.configDict ? cloneTree(e.value) : e.value, e.prov);
         }
         return null;
@@ -226,7 +267,8 @@ function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?
         const items = iterate(args[0]);
         let length = s.length * Math.max(0, items.length - 1);
         items.forEach((x, i) => {
-          if (typeof x !== 'string') throw new PyError('TypeError', `sequence item ${i}: expected str instance, ${typeName(x)} found`);
+          if (typeof x !== 'string')
+            throw new PyError('TypeError', `sequence item ${i}: expected str instance, ${typeName(x)} found`);
           length += x.length;
         });
         checkStringLength(length);
@@ -238,11 +280,18 @@ function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?
         const sep = args[0] ?? kwargs.find(([k]) => k === 'sep')?.[1] ?? null;
         const max = Number(toInt((args[1] ?? kwargs.find(([k]) => k === 'maxsplit')?.[1] ?? -1n) as bigint));
         let parts: string[];
-        if (sep === null) parts = s.trim().split(/\s+/).filter((x) => x !== '');
+        if (sep === null)
+          parts = s
+            .trim()
+            .split(/\s+/)
+            .filter((x) => x !== '');
         else parts = s.split(strArg(sep, name));
         if (max >= 0 && parts.length > max + 1) {
           const joiner = sep === null ? ' ' : (sep as string);
-          parts = name === 'split' ? [...parts.slice(0, max), parts.slice(max).join(joiner)] : [parts.slice(0, parts.length - max).join(joiner), ...parts.slice(parts.length - max)];
+          parts =
+            name === 'split'
+              ? [...parts.slice(0, max), parts.slice(max).join(joiner)]
+              : [parts.slice(0, parts.length - max).join(joiner), ...parts.slice(parts.length - max)];
         }
         return new PyList(parts);
       });
@@ -253,7 +302,12 @@ function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?
         if (b.length > a.length) {
           // Count what would be replaced first: `s.replace('a', 'x' * 10**6)` must not be built to be refused.
           let n = 0;
-          for (let at = s.indexOf(a); at >= 0 && (count < 0 || n < count); at = s.indexOf(a, at + Math.max(1, a.length))) n++;
+          for (
+            let at = s.indexOf(a);
+            at >= 0 && (count < 0 || n < count);
+            at = s.indexOf(a, at + Math.max(1, a.length))
+          )
+            n++;
           checkStringLength(s.length + n * (b.length - a.length));
         }
         if (count < 0) return s.split(a).join(b);
@@ -267,67 +321,95 @@ function strMethod(s: string, name: string, call: (f: PyValue, a: PyValue[], kw?
         }
         return out;
       });
-    case 'strip': return m((args) => strip(args[0], true, true));
-    case 'lstrip': return m((args) => strip(args[0], true, false));
-    case 'rstrip': return m((args) => strip(args[0], false, true));
-    case 'upper': return m(() => s.toUpperCase());
-    case 'lower': return m(() => s.toLowerCase());
-    case 'title': return m(() => s.replace(/[A-Za-z]+/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase()));
-    case 'capitalize': return m(() => (s ? s[0].toUpperCase() + s.slice(1).toLowerCase() : s));
+    case 'strip':
+      return m((args) => strip(args[0], true, true));
+    case 'lstrip':
+      return m((args) => strip(args[0], true, false));
+    case 'rstrip':
+      return m((args) => strip(args[0], false, true));
+    case 'upper':
+      return m(() => s.toUpperCase());
+    case 'lower':
+      return m(() => s.toLowerCase());
+    case 'title':
+      return m(() => s.replace(/[A-Za-z]+/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase()));
+    case 'capitalize':
+      return m(() => (s ? s[0].toUpperCase() + s.slice(1).toLowerCase() : s));
     case 'startswith':
     case 'endswith':
       return m((args) => {
         const opts = args[0] instanceof PyTuple ? args[0].items : [args[0]];
         return opts.some((o) => (name === 'startswith' ? s.startsWith(strArg(o, name)) : s.endsWith(strArg(o, name))));
       });
-    case 'find': return m((args) => BigInt(s.indexOf(strArg(args[0], name))));
-    case 'rfind': return m((args) => BigInt(s.lastIndexOf(strArg(args[0], name))));
-    case 'count': return m((args) => BigInt(s.split(strArg(args[0], name)).length - 1));
-    case 'zfill': return m((args) => {
-      const w = Number(toInt(args[0] as bigint));
-      checkStringLength(w);
-      const sign = /^[+-]/.test(s) ? s[0] : '';
-      return sign + s.slice(sign.length).padStart(w - sign.length, '0');
-    });
-    case 'isdigit': return m(() => s.length > 0 && /^\d+$/.test(s));
-    case 'isidentifier': return m(() => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s));
-    case 'splitlines': return m(() => new PyList(s.split(/\r\n|\r|\n/).filter((x, i, a) => i < a.length - 1 || x !== '')));
+    case 'find':
+      return m((args) => BigInt(s.indexOf(strArg(args[0], name))));
+    case 'rfind':
+      return m((args) => BigInt(s.lastIndexOf(strArg(args[0], name))));
+    case 'count':
+      return m((args) => BigInt(s.split(strArg(args[0], name)).length - 1));
+    case 'zfill':
+      return m((args) => {
+        const w = Number(toInt(args[0] as bigint));
+        checkStringLength(w);
+        const sign = /^[+-]/.test(s) ? s[0] : '';
+        return sign + s.slice(sign.length).padStart(w - sign.length, '0');
+      });
+    case 'isdigit':
+      return m(() => s.length > 0 && /^\d+$/.test(s));
+    case 'isidentifier':
+      return m(() => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s));
+    case 'splitlines':
+      return m(() => new PyList(s.split(/\r\n|\r|\n/).filter((x, i, a) => i < a.length - 1 || x !== '')));
   }
   throw new PyError('AttributeError', `'str' object has no attribute '${name}'`);
 }
 
 /** str.format with auto/explicit numbering, keyword fields, attribute/index lookups, conversions and specs. */
-export function strFormat(fmt: string, args: PyValue[], kwargs: Kwargs, call: (f: PyValue, a: PyValue[], kw?: Kwargs) => PyValue): string {
+export function strFormat(
+  fmt: string,
+  args: PyValue[],
+  kwargs: Kwargs,
+  call: (f: PyValue, a: PyValue[], kw?: Kwargs) => PyValue,
+): string {
   let auto = 0;
-  return fmt.replace(/\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::((?:[^{}]|\{[^{}]*\})*))?\}/g, (whole, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
-    if (whole === '{{') return '{';
-    if (whole === '}}') return '}';
-    const path = (field ?? '').match(/^([^.[]*)(.*)$/)!;
-    let v: PyValue;
-    if (path[1] === '') v = args[auto++];
-    else if (/^\d+$/.test(path[1])) v = args[Number(path[1])];
-    else {
-      const kv = kwargs.find(([k]) => k === path[1]);
-      if (!kv) throw new PyError('KeyError', repr(path[1]));
-      v = kv[1];
-    }
-    if (v === undefined) throw new PyError('IndexError', `Replacement index ${path[1] || auto - 1} out of range for positional args tuple`);
-    for (const m of path[2].matchAll(/\.(\w+)|\[([^\]]+)\]/g)) {
-      if (m[1]) v = getAttr(v, m[1], call);
+  return fmt.replace(
+    /\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::((?:[^{}]|\{[^{}]*\})*))?\}/g,
+    (whole, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
+      if (whole === '{{') return '{';
+      if (whole === '}}') return '}';
+      const path = (field ?? '').match(/^([^.[]*)(.*)$/)!;
+      let v: PyValue;
+      if (path[1] === '') v = args[auto++];
+      else if (/^\d+$/.test(path[1])) v = args[Number(path[1])];
       else {
-        const key: PyValue = /^\d+$/.test(m[2]) ? BigInt(m[2]) : m[2];
-        if (v instanceof PyDict) {
-          if (!v.has(key)) throw new PyError('KeyError', repr(key));
-          v = v.get(key)!;
-        } else if (v instanceof PyList || v instanceof PyTuple) v = v.items[Number(key)];
-        else throw new PyError('TypeError', `'${typeName(v)}' object is not subscriptable`);
+        const kv = kwargs.find(([k]) => k === path[1]);
+        if (!kv) throw new PyError('KeyError', repr(path[1]));
+        v = kv[1];
       }
-    }
-    if (conv === 'r' || conv === 'a') v = repr(v);
-    else if (conv === 's') v = str(v);
-    const resolvedSpec = (spec ?? '').replace(/\{([^{}]*)\}/g, (_m, f: string) => str(f === '' ? args[auto++] : /^\d+$/.test(f) ? args[Number(f)] : kwargs.find(([k]) => k === f)?.[1] ?? ''));
-    return formatSpec(v, resolvedSpec);
-  });
+      if (v === undefined)
+        throw new PyError(
+          'IndexError',
+          `Replacement index ${path[1] || auto - 1} out of range for positional args tuple`,
+        );
+      for (const m of path[2].matchAll(/\.(\w+)|\[([^\]]+)\]/g)) {
+        if (m[1]) v = getAttr(v, m[1], call);
+        else {
+          const key: PyValue = /^\d+$/.test(m[2]) ? BigInt(m[2]) : m[2];
+          if (v instanceof PyDict) {
+            if (!v.has(key)) throw new PyError('KeyError', repr(key));
+            v = v.get(key)!;
+          } else if (v instanceof PyList || v instanceof PyTuple) v = v.items[Number(key)];
+          else throw new PyError('TypeError', `'${typeName(v)}' object is not subscriptable`);
+        }
+      }
+      if (conv === 'r' || conv === 'a') v = repr(v);
+      else if (conv === 's') v = str(v);
+      const resolvedSpec = (spec ?? '').replace(/\{([^{}]*)\}/g, (_m, f: string) =>
+        str(f === '' ? args[auto++] : /^\d+$/.test(f) ? args[Number(f)] : (kwargs.find(([k]) => k === f)?.[1] ?? '')),
+      );
+      return formatSpec(v, resolvedSpec);
+    },
+  );
 }
 
 // ---- modules ----
@@ -339,11 +421,18 @@ function mathModule(): Map<string, PyValue> {
     return toFloat(v);
   };
   const f1 = (name: string, fn: (x: number) => number) =>
-    m.set(name, builtinFunction(name, (args) => {
-      const r = fn(num(args[0]));
-      if (Number.isNaN(r) && !Number.isNaN(num(args[0]))) throw new PyError('ValueError', 'math domain error');
-      return r;
-    }, 'math'));
+    m.set(
+      name,
+      builtinFunction(
+        name,
+        (args) => {
+          const r = fn(num(args[0]));
+          if (Number.isNaN(r) && !Number.isNaN(num(args[0]))) throw new PyError('ValueError', 'math domain error');
+          return r;
+        },
+        'math',
+      ),
+    );
   m.set('pi', Math.PI);
   m.set('e', Math.E);
   m.set('tau', 2 * Math.PI);
@@ -358,59 +447,155 @@ function mathModule(): Map<string, PyValue> {
   f1('log2', Math.log2);
   f1('log10', Math.log10);
   f1('fabs', Math.abs);
-  m.set('log', builtinFunction('log', (args) => {
-    const x = num(args[0]);
-    if (x <= 0) throw new PyError('ValueError', 'math domain error');
-    return args.length > 1 ? Math.log(x) / Math.log(num(args[1])) : Math.log(x);
-  }, 'math'));
-  m.set('pow', builtinFunction('pow', (args) => Math.pow(num(args[0]), num(args[1])), 'math'));
-  m.set('isclose', builtinFunction('isclose', (args) => Math.abs(num(args[0]) - num(args[1])) <= 1e-9 * Math.max(Math.abs(num(args[0])), Math.abs(num(args[1]))), 'math'));
-  for (const [name, fn] of [['floor', Math.floor], ['ceil', Math.ceil], ['trunc', Math.trunc]] as const) {
-    m.set(name, builtinFunction(name, (args) => {
-      const v = args[0];
-      if (typeof v === 'bigint' || typeof v === 'boolean') return toInt(v);
-      const x = num(v);
-      if (!Number.isFinite(x)) throw new PyError(Number.isNaN(x) ? 'ValueError' : 'OverflowError', `cannot convert float ${Number.isNaN(x) ? 'NaN' : 'infinity'} to integer`);
-      return BigInt(fn(x));
-    }, 'math'));
+  m.set(
+    'log',
+    builtinFunction(
+      'log',
+      (args) => {
+        const x = num(args[0]);
+        if (x <= 0) throw new PyError('ValueError', 'math domain error');
+        return args.length > 1 ? Math.log(x) / Math.log(num(args[1])) : Math.log(x);
+      },
+      'math',
+    ),
+  );
+  m.set(
+    'pow',
+    builtinFunction('pow', (args) => Math.pow(num(args[0]), num(args[1])), 'math'),
+  );
+  m.set(
+    'isclose',
+    builtinFunction(
+      'isclose',
+      (args) =>
+        Math.abs(num(args[0]) - num(args[1])) <= 1e-9 * Math.max(Math.abs(num(args[0])), Math.abs(num(args[1]))),
+      'math',
+    ),
+  );
+  for (const [name, fn] of [
+    ['floor', Math.floor],
+    ['ceil', Math.ceil],
+    ['trunc', Math.trunc],
+  ] as const) {
+    m.set(
+      name,
+      builtinFunction(
+        name,
+        (args) => {
+          const v = args[0];
+          if (typeof v === 'bigint' || typeof v === 'boolean') return toInt(v);
+          const x = num(v);
+          if (!Number.isFinite(x))
+            throw new PyError(
+              Number.isNaN(x) ? 'ValueError' : 'OverflowError',
+              `cannot convert float ${Number.isNaN(x) ? 'NaN' : 'infinity'} to integer`,
+            );
+          return BigInt(fn(x));
+        },
+        'math',
+      ),
+    );
   }
-  m.set('gcd', builtinFunction('gcd', (args) => {
-    let [a, b] = args.map((x) => toInt(x as bigint)).map((x) => (x < 0n ? -x : x));
-    while (b) [a, b] = [b, a % b];
-    return a ?? 0n;
-  }, 'math'));
+  m.set(
+    'gcd',
+    builtinFunction(
+      'gcd',
+      (args) => {
+        let [a, b] = args.map((x) => toInt(x as bigint)).map((x) => (x < 0n ? -x : x));
+        while (b) [a, b] = [b, a % b];
+        return a ?? 0n;
+      },
+      'math',
+    ),
+  );
   return m;
 }
 
 function osPathModule(): Map<string, PyValue> {
   const m = new Map<string, PyValue>();
   const s = (v: PyValue) => {
-    if (typeof v !== 'string') throw new PyError('TypeError', `expected str, bytes or os.PathLike object, not ${typeName(v)}`);
+    if (typeof v !== 'string')
+      throw new PyError('TypeError', `expected str, bytes or os.PathLike object, not ${typeName(v)}`);
     return v;
   };
-  m.set('join', builtinFunction('join', (args) => args.map(s).reduce((a, b) => (b.startsWith('/') ? b : a === '' || a.endsWith('/') ? a + b : a + '/' + b)), 'posixpath'));
-  m.set('basename', builtinFunction('basename', (args) => s(args[0]).slice(s(args[0]).lastIndexOf('/') + 1), 'posixpath'));
-  m.set('dirname', builtinFunction('dirname', (args) => {
-    const p = s(args[0]);
-    const i = p.lastIndexOf('/') + 1;
-    const head = p.slice(0, i);
-    return head && head !== '/'.repeat(head.length) ? head.replace(/\/+$/, '') : head;
-  }, 'posixpath'));
-  m.set('splitext', builtinFunction('splitext', (args) => {
-    const p = s(args[0]);
-    const base = p.slice(p.lastIndexOf('/') + 1);
-    const dot = base.lastIndexOf('.');
-    if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return new PyTuple([p, '']);
-    const cut = p.length - base.length + dot;
-    return new PyTuple([p.slice(0, cut), p.slice(cut)]);
-  }, 'posixpath'));
+  m.set(
+    'join',
+    builtinFunction(
+      'join',
+      (args) =>
+        args.map(s).reduce((a, b) => (b.startsWith('/') ? b : a === '' || a.endsWith('/') ? a + b : a + '/' + b)),
+      'posixpath',
+    ),
+  );
+  m.set(
+    'basename',
+    builtinFunction('basename', (args) => s(args[0]).slice(s(args[0]).lastIndexOf('/') + 1), 'posixpath'),
+  );
+  m.set(
+    'dirname',
+    builtinFunction(
+      'dirname',
+      (args) => {
+        const p = s(args[0]);
+        const i = p.lastIndexOf('/') + 1;
+        const head = p.slice(0, i);
+        return head && head !== '/'.repeat(head.length) ? head.replace(/\/+$/, '') : head;
+      },
+      'posixpath',
+    ),
+  );
+  m.set(
+    'splitext',
+    builtinFunction(
+      'splitext',
+      (args) => {
+        const p = s(args[0]);
+        const base = p.slice(p.lastIndexOf('/') + 1);
+        const dot = base.lastIndexOf('.');
+        if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return new PyTuple([p, '']);
+        const cut = p.length - base.length + dot;
+        return new PyTuple([p.slice(0, cut), p.slice(cut)]);
+      },
+      'posixpath',
+    ),
+  );
   return m;
 }
 
 const STDLIB = new Set([
-  'abc', 'argparse', 'array', 'ast', 'collections', 'copy', 'datetime', 'decimal', 'enum', 'fractions', 'functools', 'glob',
-  'hashlib', 'itertools', 'json', 'logging', 'math', 'numbers', 'operator', 'os', 'pathlib', 'platform', 'random', 're',
-  'shutil', 'string', 'sys', 'tempfile', 'time', 'types', 'typing', 'uuid', 'warnings',
+  'abc',
+  'argparse',
+  'array',
+  'ast',
+  'collections',
+  'copy',
+  'datetime',
+  'decimal',
+  'enum',
+  'fractions',
+  'functools',
+  'glob',
+  'hashlib',
+  'itertools',
+  'json',
+  'logging',
+  'math',
+  'numbers',
+  'operator',
+  'os',
+  'pathlib',
+  'platform',
+  'random',
+  're',
+  'shutil',
+  'string',
+  'sys',
+  'tempfile',
+  'time',
+  'types',
+  'typing',
+  'uuid',
+  'warnings',
 ]);
 
 export function isStdlibModule(name: string): boolean {
@@ -431,19 +616,28 @@ export function makeModule(name: string): PyObject {
     members.set('sep', '/');
     known = false;
   } else if (name === 'copy') {
-    members.set('deepcopy', builtinFunction('deepcopy', (args) => cloneTree(args[0], false), 'copy'));
-    members.set('copy', builtinFunction('copy', (args) => {
-      const v = args[0];
-      if (v instanceof PyDict) {
-        const d = new PyDict(v.configDict);
-        for (const e of v) d.set(e.key, e.value, e.prov);
-        return d;
-      }
-      if (v instanceof PyList) return new PyList([...v.items]);
-      return v;
-    }, 'copy'));
+    members.set(
+      'deepcopy',
+      builtinFunction('deepcopy', (args) => cloneTree(args[0], false), 'copy'),
+    );
+    members.set(
+      'copy',
+      builtinFunction(
+        'copy',
+        (args) => {
+          const v = args[0];
+          if (v instanceof PyDict) {
+            const d = new PyDict(v.configDict);
+            for (const e of v) d.set(e.key, e.value, e.prov);
+            return d;
+          }
+          if (v instanceof PyList) return new PyList([...v.items]);
+          return v;
+        },
+        'copy',
+      ),
+    );
     known = true;
   }
   return new PyObject('builtins.module', `<module '${name}'>`, { name, members, known } satisfies ModuleImpl);
 }
-

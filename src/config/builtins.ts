@@ -5,8 +5,24 @@
 import { formatSpec } from './format';
 import { binaryOp, sortKeyCompare } from './operators';
 import {
-  PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  BYTES_PER_ITEM, charge, isNumber, work, repr, str, toFloat, toInt, truthy, typeName,
+  PyBytes,
+  PyDict,
+  PyError,
+  PyList,
+  PyObject,
+  PySet,
+  PyTuple,
+  type PyValue,
+  BYTES_PER_ITEM,
+  charge,
+  isNumber,
+  work,
+  repr,
+  str,
+  toFloat,
+  toInt,
+  truthy,
+  typeName,
 } from './values';
 
 export type Kwargs = [string, PyValue][];
@@ -20,11 +36,16 @@ export interface RangeImpl {
 }
 
 export function builtinFunction(name: string, fn: PyCallable, qualifier = 'builtins'): PyObject {
-  return new PyObject('builtins.builtin_function_or_method', `<built-in function ${name}>`, { call: fn, name, qualifier });
+  return new PyObject('builtins.builtin_function_or_method', `<built-in function ${name}>`, {
+    call: fn,
+    name,
+    qualifier,
+  });
 }
 
 export function callableOf(v: PyValue): PyCallable | undefined {
-  if (v instanceof PyObject && v.impl && typeof (v.impl as { call?: unknown }).call === 'function') return (v.impl as { call: PyCallable }).call;
+  if (v instanceof PyObject && v.impl && typeof (v.impl as { call?: unknown }).call === 'function')
+    return (v.impl as { call: PyCallable }).call;
   return undefined;
 }
 
@@ -88,7 +109,10 @@ export function rangeItems(v: PyValue): Iterable<bigint> | undefined {
 function arity(name: string, args: PyValue[], min: number, max: number): void {
   if (args.length < min || args.length > max) {
     const want = min === max ? `exactly ${min}` : args.length < min ? `at least ${min}` : `at most ${max}`;
-    throw new PyError('TypeError', `${name}() takes ${want} argument${(args.length < min ? min : max) === 1 ? '' : 's'} (${args.length} given)`);
+    throw new PyError(
+      'TypeError',
+      `${name}() takes ${want} argument${(args.length < min ? min : max) === 1 ? '' : 's'} (${args.length} given)`,
+    );
   }
 }
 
@@ -137,7 +161,11 @@ export function pyRound(args: PyValue[]): PyValue {
   if (!isNumber(x)) throw new PyError('TypeError', `type ${typeName(x)} doesn't define __round__ method`);
   if (nd === undefined || nd === null) {
     if (typeof x !== 'number') return toInt(x);
-    if (!Number.isFinite(x)) throw new PyError(Number.isNaN(x) ? 'ValueError' : 'OverflowError', Number.isNaN(x) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer');
+    if (!Number.isFinite(x))
+      throw new PyError(
+        Number.isNaN(x) ? 'ValueError' : 'OverflowError',
+        Number.isNaN(x) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer',
+      );
     return BigInt(roundHalfEven(x, 0));
   }
   const d = Number(toIndex(nd));
@@ -160,7 +188,16 @@ function toPyInt(args: PyValue[], kwargs: Kwargs): PyValue {
   if (typeof x === 'string') {
     const b = base === undefined ? 10 : Number(toIndex(base));
     const s = x.trim().replace(/_/g, '');
-    const re = b === 10 ? /^[+-]?\d+$/ : b === 16 ? /^[+-]?(0x)?[0-9a-f]+$/i : b === 8 ? /^[+-]?(0o)?[0-7]+$/i : b === 2 ? /^[+-]?(0b)?[01]+$/i : /^[+-]?[0-9a-z]+$/i;
+    const re =
+      b === 10
+        ? /^[+-]?\d+$/
+        : b === 16
+          ? /^[+-]?(0x)?[0-9a-f]+$/i
+          : b === 8
+            ? /^[+-]?(0o)?[0-7]+$/i
+            : b === 2
+              ? /^[+-]?(0b)?[01]+$/i
+              : /^[+-]?[0-9a-z]+$/i;
     if (!re.test(s)) throw new PyError('ValueError', `invalid literal for int() with base ${b}: ${repr(x)}`);
     const neg = s.startsWith('-');
     const digits = s.replace(/^[+-]/, '').replace(/^0[xob]/i, '');
@@ -170,11 +207,18 @@ function toPyInt(args: PyValue[], kwargs: Kwargs): PyValue {
   }
   noKwargs('int', kwargs);
   if (typeof x === 'number') {
-    if (!Number.isFinite(x)) throw new PyError(Number.isNaN(x) ? 'ValueError' : 'OverflowError', Number.isNaN(x) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer');
+    if (!Number.isFinite(x))
+      throw new PyError(
+        Number.isNaN(x) ? 'ValueError' : 'OverflowError',
+        Number.isNaN(x) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer',
+      );
     return BigInt(Math.trunc(x));
   }
   if (isNumber(x)) return toInt(x);
-  throw new PyError('TypeError', `int() argument must be a string, a bytes-like object or a real number, not '${typeName(x)}'`);
+  throw new PyError(
+    'TypeError',
+    `int() argument must be a string, a bytes-like object or a real number, not '${typeName(x)}'`,
+  );
 }
 
 function toPyFloat(args: PyValue[]): PyValue {
@@ -184,14 +228,20 @@ function toPyFloat(args: PyValue[]): PyValue {
     const s = x.trim().toLowerCase().replace(/_/g, '');
     if (/^[+-]?(inf|infinity)$/.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
     if (/^[+-]?nan$/.test(s)) return NaN;
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(s)) throw new PyError('ValueError', `could not convert string to float: ${repr(x)}`);
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(s))
+      throw new PyError('ValueError', `could not convert string to float: ${repr(x)}`);
     return Number(s);
   }
   if (isNumber(x)) return toFloat(x);
   throw new PyError('TypeError', `float() argument must be a string or a real number, not '${typeName(x)}'`);
 }
 
-function minMax(name: 'min' | 'max', args: PyValue[], kwargs: Kwargs, call: (f: PyValue, a: PyValue[]) => PyValue): PyValue {
+function minMax(
+  name: 'min' | 'max',
+  args: PyValue[],
+  kwargs: Kwargs,
+  call: (f: PyValue, a: PyValue[]) => PyValue,
+): PyValue {
   const key = kw(kwargs, 'key');
   const dflt = kwargs.find(([k]) => k === 'default');
   const items = args.length === 1 ? iterate(args[0]) : args;
@@ -217,13 +267,25 @@ function makeRange(args: PyValue[]): PyObject {
   const [a, b, c] = args.map((x) => toIndex(x));
   const [start, stop, step] = args.length === 1 ? [0n, a, 1n] : [a, b, c ?? 1n];
   if (step === 0n) throw new PyError('ValueError', 'range() arg 3 must not be zero');
-  const lenBig = step > 0n ? (stop > start ? (stop - start + step - 1n) / step : 0n) : start > stop ? (start - stop - step - 1n) / -step : 0n;
+  const lenBig =
+    step > 0n
+      ? stop > start
+        ? (stop - start + step - 1n) / step
+        : 0n
+      : start > stop
+        ? (start - stop - step - 1n) / -step
+        : 0n;
   const len = Number(lenBig);
   const text = args.length === 3 ? `range(${start}, ${stop}, ${step})` : `range(${start}, ${stop})`;
   return new PyObject('builtins.range', text, { start, stop, step, len } satisfies RangeImpl);
 }
 
-export function sortedList(items: PyValue[], key: PyValue | undefined, reverse: boolean, call: (f: PyValue, a: PyValue[]) => PyValue): PyValue[] {
+export function sortedList(
+  items: PyValue[],
+  key: PyValue | undefined,
+  reverse: boolean,
+  call: (f: PyValue, a: PyValue[]) => PyValue,
+): PyValue[] {
   const keyed = items.map((v, i) => ({ v, i, k: key !== undefined && key !== null ? call(key, [v]) : v }));
   keyed.sort((x, y) => {
     const c = sortKeyCompare(x.k, y.k);
@@ -241,9 +303,15 @@ export function buildDict(args: PyValue[], kwargs: Kwargs): PyDict {
     if (src instanceof PyDict) for (const e of src) d.set(e.key, e.value, e.prov);
     else {
       iterate(src).forEach((pair, i) => {
-        const kv = pair instanceof PyList || pair instanceof PyTuple || typeof pair === 'string' ? iterate(pair) : undefined;
-        if (!kv) throw new PyError('TypeError', `cannot convert dictionary update sequence element #${i} to a sequence`);
-        if (kv.length !== 2) throw new PyError('ValueError', `dictionary update sequence element #${i} has length ${kv.length}; 2 is required`);
+        const kv =
+          pair instanceof PyList || pair instanceof PyTuple || typeof pair === 'string' ? iterate(pair) : undefined;
+        if (!kv)
+          throw new PyError('TypeError', `cannot convert dictionary update sequence element #${i} to a sequence`);
+        if (kv.length !== 2)
+          throw new PyError(
+            'ValueError',
+            `dictionary update sequence element #${i} has length ${kv.length}; 2 is required`,
+          );
         d.set(kv[0], kv[1]);
       });
     }
@@ -255,7 +323,8 @@ export function buildDict(args: PyValue[], kwargs: Kwargs): PyDict {
 export function makeBuiltins(call: (f: PyValue, a: PyValue[], kw?: Kwargs) => PyValue): Map<string, PyValue> {
   const b = new Map<string, PyValue>();
   const def = (name: string, fn: PyCallable) => b.set(name, builtinFunction(name, fn));
-  const type = (name: string, fn: PyCallable) => b.set(name, new PyObject('builtins.type', `<class '${name}'>`, { call: fn, name, isType: true }));
+  const type = (name: string, fn: PyCallable) =>
+    b.set(name, new PyObject('builtins.type', `<class '${name}'>`, { call: fn, name, isType: true }));
 
   type('dict', (args, kwargs) => buildDict(args, kwargs));
   type('list', (args, kwargs) => {
@@ -284,7 +353,14 @@ export function makeBuiltins(call: (f: PyValue, a: PyValue[], kw?: Kwargs) => Py
     const v = args[0];
     if (typeof v === 'string') return BigInt([...v].length);
     if (v instanceof PyObject && v.type === 'builtins.range') return BigInt((v.impl as RangeImpl).len);
-    if (v instanceof PyList || v instanceof PyTuple || v instanceof PyDict || v instanceof PySet || v instanceof PyBytes) return BigInt(iterate(v).length);
+    if (
+      v instanceof PyList ||
+      v instanceof PyTuple ||
+      v instanceof PyDict ||
+      v instanceof PySet ||
+      v instanceof PyBytes
+    )
+      return BigInt(iterate(v).length);
     throw new PyError('TypeError', `object of type '${typeName(v)}' has no len()`);
   });
   def('min', (args, kwargs) => minMax('min', args, kwargs, call));
@@ -307,12 +383,16 @@ export function makeBuiltins(call: (f: PyValue, a: PyValue[], kw?: Kwargs) => Py
   def('zip', (args) => {
     const lists = args.map(iterate);
     const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
-    return new PyObject('builtins.zip', '<zip object>', { items: () => Array.from({ length: n }, (_, i) => new PyTuple(lists.map((l) => l[i]))) });
+    return new PyObject('builtins.zip', '<zip object>', {
+      items: () => Array.from({ length: n }, (_, i) => new PyTuple(lists.map((l) => l[i]))),
+    });
   });
   def('enumerate', (args, kwargs) => {
     const start = toIndex(args[1] ?? kw(kwargs, 'start') ?? 0n);
     const items = iterate(args[0]);
-    return new PyObject('builtins.enumerate', '<enumerate object>', { items: () => items.map((v, i) => new PyTuple([start + BigInt(i), v])) });
+    return new PyObject('builtins.enumerate', '<enumerate object>', {
+      items: () => items.map((v, i) => new PyTuple([start + BigInt(i), v])),
+    });
   });
   def('reversed', (args) => {
     const items = [...iterate(args[0])].reverse();
@@ -328,7 +408,15 @@ export function makeBuiltins(call: (f: PyValue, a: PyValue[], kw?: Kwargs) => Py
     const [f, ...its] = args;
     const lists = its.map(iterate);
     const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
-    return new PyObject('builtins.map', '<map object>', { items: () => Array.from({ length: n }, (_, i) => call(f, lists.map((l) => l[i]))) });
+    return new PyObject('builtins.map', '<map object>', {
+      items: () =>
+        Array.from({ length: n }, (_, i) =>
+          call(
+            f,
+            lists.map((l) => l[i]),
+          ),
+        ),
+    });
   });
   def('filter', (args) => {
     const [f, it] = args;
@@ -348,7 +436,11 @@ export function makeBuiltins(call: (f: PyValue, a: PyValue[], kw?: Kwargs) => Py
   def('chr', (args) => String.fromCodePoint(Number(toIndex(args[0]))));
   def('ord', (args) => {
     const s = args[0];
-    if (typeof s !== 'string' || [...s].length !== 1) throw new PyError('TypeError', `ord() expected a character, but string of length ${typeof s === 'string' ? s.length : 0} found`);
+    if (typeof s !== 'string' || [...s].length !== 1)
+      throw new PyError(
+        'TypeError',
+        `ord() expected a character, but string of length ${typeof s === 'string' ? s.length : 0} found`,
+      );
     return BigInt(s.codePointAt(0)!);
   });
   def('hex', (args) => formatSpec(toIndex(args[0]), '#x'));
@@ -363,20 +455,30 @@ export function makeBuiltins(call: (f: PyValue, a: PyValue[], kw?: Kwargs) => Py
 }
 
 function isInstance(v: PyValue, t: PyValue): boolean {
-  if (!(t instanceof PyObject) || t.type !== 'builtins.type') throw new PyError('TypeError', 'isinstance() arg 2 must be a type, a tuple of types, or a union');
+  if (!(t instanceof PyObject) || t.type !== 'builtins.type')
+    throw new PyError('TypeError', 'isinstance() arg 2 must be a type, a tuple of types, or a union');
   const name = (t.impl as { name: string }).name;
   switch (name) {
-    case 'int': return typeof v === 'bigint' || typeof v === 'boolean';
-    case 'float': return typeof v === 'number';
-    case 'bool': return typeof v === 'boolean';
-    case 'str': return typeof v === 'string';
-    case 'list': return v instanceof PyList;
-    case 'tuple': return v instanceof PyTuple;
-    case 'dict': return v instanceof PyDict;
-    case 'set': return v instanceof PySet && !v.frozen;
-    case 'frozenset': return v instanceof PySet && v.frozen;
-    case 'range': return v instanceof PyObject && v.type === 'builtins.range';
+    case 'int':
+      return typeof v === 'bigint' || typeof v === 'boolean';
+    case 'float':
+      return typeof v === 'number';
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'str':
+      return typeof v === 'string';
+    case 'list':
+      return v instanceof PyList;
+    case 'tuple':
+      return v instanceof PyTuple;
+    case 'dict':
+      return v instanceof PyDict;
+    case 'set':
+      return v instanceof PySet && !v.frozen;
+    case 'frozenset':
+      return v instanceof PySet && v.frozen;
+    case 'range':
+      return v instanceof PyObject && v.type === 'builtins.range';
   }
   return false;
 }
-

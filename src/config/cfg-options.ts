@@ -5,11 +5,16 @@ import { mergeInto } from './merge';
 import type { Provenance } from './provenance';
 import { PyDict, PyError, PyList, PyTuple, type PyValue } from './values';
 
-const ORIGIN: Provenance = { file: '<cfg-options>', range: { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } }, via: 'cfg-options' };
+const ORIGIN: Provenance = {
+  file: '<cfg-options>',
+  range: { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } },
+  via: 'cfg-options',
+};
 
 function parseScalar(v: string): PyValue {
   if (/^[+-]?\d+$/.test(v)) return BigInt(v);
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) || /^[+-]?(inf|nan)$/i.test(v)) return Number(v.replace(/inf/i, 'Infinity'));
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) || /^[+-]?(inf|nan)$/i.test(v))
+    return Number(v.replace(/inf/i, 'Infinity'));
   if (v === 'True' || v === 'true') return true;
   if (v === 'False' || v === 'false') return false;
   if (v === 'None') return null;

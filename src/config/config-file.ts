@@ -50,15 +50,24 @@ function kindOf(st: fs.Stats): string {
 }
 
 function notRegular(st: fs.Stats): ConfigFileError {
-  if (st.isDirectory()) return { pyType: 'IsADirectoryError', message: 'Is a directory, not a config file', code: 'read-error' };
-  return { pyType: 'OSError', message: `is ${kindOf(st)}, not a regular file: configs are only read from regular files`, code: 'read-error' };
+  if (st.isDirectory())
+    return { pyType: 'IsADirectoryError', message: 'Is a directory, not a config file', code: 'read-error' };
+  return {
+    pyType: 'OSError',
+    message: `is ${kindOf(st)}, not a regular file: configs are only read from regular files`,
+    code: 'read-error',
+  };
 }
 
 /** The extension check MMEngine makes before reading (`Only py/yml/yaml/json type are supported now!`). */
 export function extensionError(file: string): ConfigFileError | undefined {
   const ext = path.extname(file);
   if (ext === '.py') return undefined;
-  return { pyType: 'OSError', message: `only Python configs (.py) are supported, not '${ext || 'no extension'}'`, code: 'read-error' };
+  return {
+    pyType: 'OSError',
+    message: `only Python configs (.py) are supported, not '${ext || 'no extension'}'`,
+    code: 'read-error',
+  };
 }
 
 const O_NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
@@ -90,13 +99,26 @@ function readBounded(fd: number, limit: number, sizeHint: number): Buffer | unde
  * (even the first one), and so does our tokenizer, at 1:1.
  */
 export function decodeConfigBytes(buf: Buffer): ConfigFileText {
-  if (buf.includes(0)) return { error: { pyType: 'SyntaxError', message: 'source code cannot contain null bytes (is this a binary file?)', code: 'read-error' } };
+  if (buf.includes(0))
+    return {
+      error: {
+        pyType: 'SyntaxError',
+        message: 'source code cannot contain null bytes (is this a binary file?)',
+        code: 'read-error',
+      },
+    };
   let text: string;
   try {
     // ignoreBOM: keep it in the text (TextDecoder would drop it silently).
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
   } catch {
-    return { error: { pyType: 'UnicodeDecodeError', message: "'utf-8' codec can't decode the file: it is not UTF-8 text", code: 'read-error' } };
+    return {
+      error: {
+        pyType: 'UnicodeDecodeError',
+        message: "'utf-8' codec can't decode the file: it is not UTF-8 text",
+        code: 'read-error',
+      },
+    };
   }
   return { text };
 }
@@ -112,8 +134,10 @@ export function readConfigFile(file: string, opts: ReadConfigOptions = {}): Conf
     st = fs.statSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') return { error: { pyType: 'OSError', message: 'Too many levels of symbolic links', code: 'read-error' } };
-    if (code === 'EACCES') return { error: { pyType: 'PermissionError', message: 'Permission denied', code: 'read-error' } };
+    if (code === 'ELOOP')
+      return { error: { pyType: 'OSError', message: 'Too many levels of symbolic links', code: 'read-error' } };
+    if (code === 'EACCES')
+      return { error: { pyType: 'PermissionError', message: 'Permission denied', code: 'read-error' } };
     return { error: { pyType: 'FileNotFoundError', message: 'No such file or directory', code: 'base-missing' } };
   }
   // Checked on the name, before opening: `_base_ = '../../etc/shadow'` is refused unread.
@@ -122,20 +146,28 @@ export function readConfigFile(file: string, opts: ReadConfigOptions = {}): Conf
     if (bad) return { error: bad };
   }
   if (!st.isFile()) return { error: notRegular(st) };
-  if (st.size > maxBytes) return { error: { pyType: 'MemoryError', message: tooLargeMessage(st.size, maxBytes), code: 'read-error' } };
+  if (st.size > maxBytes)
+    return { error: { pyType: 'MemoryError', message: tooLargeMessage(st.size, maxBytes), code: 'read-error' } };
   let fd: number;
   try {
     // Non-blocking: if the name now points at a FIFO, open returns at once instead of waiting for a writer.
     fd = fs.openSync(file, fs.constants.O_RDONLY | O_NONBLOCK | O_NOCTTY);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { error: { pyType: code === 'EACCES' ? 'PermissionError' : 'OSError', message: code === 'EACCES' ? 'Permission denied' : `cannot open the file (${code ?? 'error'})`, code: 'read-error' } };
+    return {
+      error: {
+        pyType: code === 'EACCES' ? 'PermissionError' : 'OSError',
+        message: code === 'EACCES' ? 'Permission denied' : `cannot open the file (${code ?? 'error'})`,
+        code: 'read-error',
+      },
+    };
   }
   try {
     const fst = fs.fstatSync(fd);
     if (!fst.isFile()) return { error: notRegular(fst) };
     const buf = readBounded(fd, maxBytes, fst.size);
-    if (!buf) return { error: { pyType: 'MemoryError', message: tooLargeMessage(undefined, maxBytes), code: 'read-error' } };
+    if (!buf)
+      return { error: { pyType: 'MemoryError', message: tooLargeMessage(undefined, maxBytes), code: 'read-error' } };
     return decodeConfigBytes(buf);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

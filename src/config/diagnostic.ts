@@ -27,12 +27,21 @@ const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 export function escapeControl(text: string): string {
   CONTROL.lastIndex = 0;
   if (!CONTROL.test(text)) return text;
-  return text.replace(CONTROL, (c) => NAMED[c] ?? (c.charCodeAt(0) < 0x100 ? '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0') : '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')));
+  return text.replace(
+    CONTROL,
+    (c) =>
+      NAMED[c] ??
+      (c.charCodeAt(0) < 0x100
+        ? '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')
+        : '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')),
+  );
 }
 
 /** `file:line:col: severity: message [rule-id]` with 1-based line and column, always one line. */
 export function formatDiagnostic(d: Diagnostic, cwd = process.cwd()): string {
   const rel = path.relative(cwd, d.file);
   const shown = rel && !rel.startsWith('..') ? rel : d.file;
-  return escapeControl(`${shown}:${d.range.start.line + 1}:${d.range.start.col + 1}: ${d.severity}: ${d.message} [${d.code}]`);
+  return escapeControl(
+    `${shown}:${d.range.start.line + 1}:${d.range.start.col + 1}: ${d.severity}: ${d.message} [${d.code}]`,
+  );
 }

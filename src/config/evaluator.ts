@@ -10,8 +10,23 @@ import { binaryOp, compare, unaryOp } from './operators';
 import { SourceProvenance, SpanTable, type Provenance, type SpanLocator } from './provenance';
 import type { Range, Span } from './source';
 import {
-  PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  appendAll, BYTES_PER_ITEM, charge, checkStringLength, repr, str, toInt, truthy, typeName,
+  PyBytes,
+  PyDict,
+  PyError,
+  PyList,
+  PyObject,
+  PySet,
+  PyTuple,
+  type PyValue,
+  appendAll,
+  BYTES_PER_ITEM,
+  charge,
+  checkStringLength,
+  repr,
+  str,
+  toInt,
+  truthy,
+  typeName,
 } from './values';
 
 /** An error raised while evaluating, located at the innermost expression. */
@@ -141,18 +156,26 @@ export class Evaluator {
         return;
       case 'Import':
         for (const n of s.names) {
-          if (!isStdlibModule(n.name)) this.host.unsupported(n.span, `import of '${n.name}' (YOLO Lab never imports Python modules; only math, os.path and copy are understood)`);
+          if (!isStdlibModule(n.name))
+            this.host.unsupported(
+              n.span,
+              `import of '${n.name}' (YOLO Lab never imports Python modules; only math, os.path and copy are understood)`,
+            );
           const top = n.asname ? n.name : n.name.split('.')[0];
           this.bind(n.asname ?? top, makeModule(n.asname ? n.name : top), scope, n.span);
         }
         return;
       case 'ImportFrom': {
         if (s.level > 0 || !isStdlibModule(s.module)) {
-          this.host.unsupported(s.span, `import from '${'.'.repeat(s.level)}${s.module}' (YOLO Lab never imports Python modules)`);
+          this.host.unsupported(
+            s.span,
+            `import from '${'.'.repeat(s.level)}${s.module}' (YOLO Lab never imports Python modules)`,
+          );
         }
         const mod = makeModule(s.module);
         for (const n of s.names) {
-          if (n.name === '*') throw new EvalError('NotSupported', "unsupported in configs: 'from ... import *'", n.span);
+          if (n.name === '*')
+            throw new EvalError('NotSupported', "unsupported in configs: 'from ... import *'", n.span);
           const v = this.located(n.span, () => getAttr(mod, n.name, (f, a, kw) => this.call(f, a, kw ?? [])));
           this.bind(n.asname ?? n.name, v, scope, n.span);
         }
@@ -170,8 +193,14 @@ export class Evaluator {
           // Python's bare AssertionError has no text; name the assertion instead.
           const msg = s.msg ? str(this.eval(s.msg, scope)) : '';
           const written = this.host.sourceOf?.(s.test.span);
-          const what = written ? `\`assert ${written.length > 80 ? written.slice(0, 77) + '...' : written}\`` : 'an assert statement';
-          throw new EvalError('AssertionError', msg ? `AssertionError: ${msg}` : `AssertionError: ${what} failed`, s.span);
+          const what = written
+            ? `\`assert ${written.length > 80 ? written.slice(0, 77) + '...' : written}\``
+            : 'an assert statement';
+          throw new EvalError(
+            'AssertionError',
+            msg ? `AssertionError: ${msg}` : `AssertionError: ${what} failed`,
+            s.span,
+          );
         }
         return;
       case 'If':
@@ -191,15 +220,25 @@ export class Evaluator {
       }
       case 'FunctionDef': {
         this.host.unsupported(s.nameSpan, "'def' (functions are dropped from the config)");
-        this.bind(s.name, this.makeFunction(s.name, s.params, (sc) => {
-          try {
-            this.execBlock(s.body, sc);
-          } catch (e) {
-            if (e instanceof ReturnSignal) return e.value;
-            throw e;
-          }
-          return null;
-        }, scope), scope, s.nameSpan);
+        this.bind(
+          s.name,
+          this.makeFunction(
+            s.name,
+            s.params,
+            (sc) => {
+              try {
+                this.execBlock(s.body, sc);
+              } catch (e) {
+                if (e instanceof ReturnSignal) return e.value;
+                throw e;
+              }
+              return null;
+            },
+            scope,
+          ),
+          scope,
+          s.nameSpan,
+        );
         return;
       }
       case 'ClassDef':
@@ -212,14 +251,21 @@ export class Evaluator {
   }
 
   private tick(span: Span): void {
-    if (++this.steps > STEP_LIMIT) throw new EvalError('NotSupported', 'unsupported in configs: evaluation takes too long (loop too large?)', span);
+    if (++this.steps > STEP_LIMIT)
+      throw new EvalError('NotSupported', 'unsupported in configs: evaluation takes too long (loop too large?)', span);
     if ((this.steps & 4095) === 0 && this.host.cancelled?.()) throw new LoadCancelled();
   }
 
   private provenance(target: Span, value: Expr | undefined): Provenance {
     const spans = this.spans;
     if (!spans) {
-      return { file: this.host.file, range: this.host.rangeOf(target), valueRange: value ? this.host.rangeOf(value.span) : undefined, deps: value ? this.deps(value) : undefined, via: 'assign' };
+      return {
+        file: this.host.file,
+        range: this.host.rangeOf(target),
+        valueRange: value ? this.host.rangeOf(value.span) : undefined,
+        deps: value ? this.deps(value) : undefined,
+        via: 'assign',
+      };
     }
     charge(BYTES_PER_PROVENANCE);
     const i = spans.add(target.start, target.end, value ? value.span.start : -1, value ? value.span.end : -1);
@@ -257,12 +303,29 @@ export class Evaluator {
         const star = target.elts.findIndex((e) => e.kind === 'Starred');
         const n = target.elts.length;
         if (star < 0 && items.length !== n) {
-          throw new EvalError('ValueError', items.length < n ? `not enough values to unpack (expected ${n}, got ${items.length})` : `too many values to unpack (expected ${n})`, valueExpr.span);
+          throw new EvalError(
+            'ValueError',
+            items.length < n
+              ? `not enough values to unpack (expected ${n}, got ${items.length})`
+              : `too many values to unpack (expected ${n})`,
+            valueExpr.span,
+          );
         }
-        if (star >= 0 && items.length < n - 1) throw new EvalError('ValueError', `not enough values to unpack (expected at least ${n - 1}, got ${items.length})`, valueExpr.span);
+        if (star >= 0 && items.length < n - 1)
+          throw new EvalError(
+            'ValueError',
+            `not enough values to unpack (expected at least ${n - 1}, got ${items.length})`,
+            valueExpr.span,
+          );
         target.elts.forEach((e, i) => {
           if (star < 0 || i < star) this.assign(e, items[i], scope, valueExpr);
-          else if (i === star) this.assign((e as { value: Expr }).value, new PyList(items.slice(star, items.length - (n - 1 - star))), scope, valueExpr);
+          else if (i === star)
+            this.assign(
+              (e as { value: Expr }).value,
+              new PyList(items.slice(star, items.length - (n - 1 - star))),
+              scope,
+              valueExpr,
+            );
           else this.assign(e, items[items.length - (n - i)], scope, valueExpr);
         });
         return;
@@ -302,7 +365,11 @@ export class Evaluator {
       const key = this.eval(t.index, scope);
       if (obj instanceof PyDict) {
         if (!obj.delete(key)) throw new EvalError('KeyError', repr(key), t.span);
-      } else if (obj instanceof PyList) obj.items.splice(this.located(t.span, () => index(key, obj.items.length, 'list assignment')), 1);
+      } else if (obj instanceof PyList)
+        obj.items.splice(
+          this.located(t.span, () => index(key, obj.items.length, 'list assignment')),
+          1,
+        );
       else throw new EvalError('TypeError', `'${typeName(obj)}' object doesn't support item deletion`, t.span);
       return;
     }
@@ -314,7 +381,12 @@ export class Evaluator {
     throw new EvalError('SyntaxError', 'cannot delete expression', t.span);
   }
 
-  private makeFunction(name: string, params: Param[], body: (scope: Scope) => PyValue, closure: Scope | undefined): PyObject {
+  private makeFunction(
+    name: string,
+    params: Param[],
+    body: (scope: Scope) => PyValue,
+    closure: Scope | undefined,
+  ): PyObject {
     const defaults = params.map((p) => (p.default ? this.eval(p.default, closure) : undefined));
     const call: PyCallable = (args, kwargs) => {
       const sc = new Scope(closure);
@@ -336,7 +408,11 @@ export class Evaluator {
           else throw new PyError('TypeError', `${name}() missing 1 required positional argument: '${p.name}'`);
         }
       });
-      if (ai < args.length) throw new PyError('TypeError', `${name}() takes ${params.length} positional arguments but ${args.length} were given`);
+      if (ai < args.length)
+        throw new PyError(
+          'TypeError',
+          `${name}() takes ${params.length} positional arguments but ${args.length} were given`,
+        );
       return body(sc);
     };
     return new PyObject('builtins.function', `<function ${name}>`, { call, name, userFunction: true });
@@ -359,12 +435,17 @@ export class Evaluator {
       const v = this.evalInner(e, scope);
       // A computed number or string is new memory (`'a' * 10**7`, joins, f-strings, arithmetic): count it.
       // Containers count themselves when built.
-      if (e.kind === 'BinOp' || e.kind === 'UnaryOp' || e.kind === 'Call' || e.kind === 'FStr' || e.kind === 'JoinedStr') {
+      if (
+        e.kind === 'BinOp' ||
+        e.kind === 'UnaryOp' ||
+        e.kind === 'Call' ||
+        e.kind === 'FStr' ||
+        e.kind === 'JoinedStr'
+      ) {
         if (typeof v === 'string') {
           checkStringLength(v.length);
           charge(BYTES_PER_PRIMITIVE + v.length);
-        }
-        else if (typeof v === 'bigint' || typeof v === 'number') charge(BYTES_PER_PRIMITIVE);
+        } else if (typeof v === 'bigint' || typeof v === 'number') charge(BYTES_PER_PRIMITIVE);
       }
       return v;
     } catch (err) {
@@ -422,7 +503,8 @@ export class Evaluator {
         for (const item of e.items) {
           if ('unpack' in item) {
             const src = this.eval(item.unpack, scope);
-            if (!(src instanceof PyDict)) throw new EvalError('TypeError', `'${typeName(src)}' object is not a mapping`, item.unpack.span);
+            if (!(src instanceof PyDict))
+              throw new EvalError('TypeError', `'${typeName(src)}' object is not a mapping`, item.unpack.span);
             for (const x of src) d.set(x.key, x.value, x.prov);
           } else {
             const k = this.eval(item.key, scope);
@@ -445,7 +527,11 @@ export class Evaluator {
       }
       case 'Slice': {
         const part = (x?: Expr) => (x ? this.eval(x, scope) : null);
-        return new PyObject('builtins.slice', 'slice', { lower: part(e.lower), upper: part(e.upper), step: part(e.step) } satisfies SliceImpl);
+        return new PyObject('builtins.slice', 'slice', {
+          lower: part(e.lower),
+          upper: part(e.upper),
+          step: part(e.step),
+        } satisfies SliceImpl);
       }
       case 'Call':
         return this.evalCall(e, scope);
@@ -498,7 +584,10 @@ export class Evaluator {
     for (const x of elts) {
       if (x.kind === 'Starred') {
         const v = this.eval(x.value, scope);
-        appendAll(out, this.located(x.span, () => iterate(v)));
+        appendAll(
+          out,
+          this.located(x.span, () => iterate(v)),
+        );
       } else out.push(this.eval(x, scope));
     }
     return out;
@@ -515,7 +604,8 @@ export class Evaluator {
       let v = this.eval(p.expr, scope);
       const spec = p.spec ? this.fstring(p.spec, scope) : '';
       if (p.selfDoc !== undefined) out += p.selfDoc;
-      if (p.conversion === 'r' || p.conversion === 'a' || (p.selfDoc !== undefined && !p.conversion && !spec)) v = repr(v);
+      if (p.conversion === 'r' || p.conversion === 'a' || (p.selfDoc !== undefined && !p.conversion && !spec))
+        v = repr(v);
       else if (p.conversion === 's') v = str(v);
       out += this.located(p.expr.span, () => formatSpec(v, spec));
     }
@@ -535,7 +625,8 @@ export class Evaluator {
     if (f === this.dictType && plainKeywords(e.args)) {
       // `dict(a=1, b=2)`, how config values are born: straight into a dict, each key with its provenance.
       const d = new PyDict(false);
-      for (const a of e.args) d.set(this.key(a.name!), this.eval(a.value, scope), this.provenance(a.nameSpan ?? a.span, a.value));
+      for (const a of e.args)
+        d.set(this.key(a.name!), this.eval(a.value, scope), this.provenance(a.nameSpan ?? a.span, a.value));
       return d;
     }
     const args: PyValue[] = [];
@@ -546,19 +637,38 @@ export class Evaluator {
     // Keyword names seen so far: a Set, so a call with a million keywords stays linear.
     const seen = new Set<string>();
     for (const a of e.args) {
-      if (a.star === '*') appendAll(args, this.located(a.span, () => iterate(this.eval(a.value, scope))));
+      if (a.star === '*')
+        appendAll(
+          args,
+          this.located(a.span, () => iterate(this.eval(a.value, scope))),
+        );
       else if (a.star === '**') {
         const d = this.eval(a.value, scope);
-        if (!(d instanceof PyDict)) throw new EvalError('TypeError', `${fname()}() argument after ** must be a mapping, not ${typeName(d)}`, a.span);
+        if (!(d instanceof PyDict))
+          throw new EvalError(
+            'TypeError',
+            `${fname()}() argument after ** must be a mapping, not ${typeName(d)}`,
+            a.span,
+          );
         for (const x of d) {
           if (typeof x.key !== 'string') throw new EvalError('TypeError', 'keywords must be strings', a.span);
-          if (seen.has(x.key)) throw new EvalError('TypeError', `${fname()}() got multiple values for keyword argument '${x.key}'`, a.span);
+          if (seen.has(x.key))
+            throw new EvalError(
+              'TypeError',
+              `${fname()}() got multiple values for keyword argument '${x.key}'`,
+              a.span,
+            );
           seen.add(x.key);
           kwargs.push([x.key, x.value]);
           kwProvs.push(x.prov);
         }
       } else if (a.name !== undefined) {
-        if (seen.has(a.name)) throw new EvalError('TypeError', `${fname()}() got multiple values for keyword argument '${a.name}'`, a.nameSpan ?? a.span);
+        if (seen.has(a.name))
+          throw new EvalError(
+            'TypeError',
+            `${fname()}() got multiple values for keyword argument '${a.name}'`,
+            a.nameSpan ?? a.span,
+          );
         seen.add(a.name);
         kwargs.push([a.name, this.eval(a.value, scope)]);
         kwProvs.push(isDict ? this.provenance(a.nameSpan ?? a.span, a.value) : undefined);
@@ -612,7 +722,8 @@ export class Evaluator {
       this.host.unsupported(e.span, 'set comprehension');
       return new PySet(out);
     }
-    if (e.type === 'gen') return new PyObject('builtins.generator', '<generator object <genexpr>>', { items: () => out });
+    if (e.type === 'gen')
+      return new PyObject('builtins.generator', '<generator object <genexpr>>', { items: () => out });
     return new PyList(out);
   }
 
@@ -620,9 +731,18 @@ export class Evaluator {
   deps(e: Expr): string[] {
     // Literals and dict displays (not descended into) read nothing: one shared empty list.
     switch (e.kind) {
-      case 'Num': case 'Str': case 'Const': case 'Dict': return NO_DEPS;
-      case 'Call': if (e.func.kind === 'Name' && e.func.id === 'dict') return NO_DEPS; break;
-      case 'Tuple': case 'List': if (e.elts.every((x) => x.kind === 'Num' || x.kind === 'Str' || x.kind === 'Const')) return NO_DEPS; break;
+      case 'Num':
+      case 'Str':
+      case 'Const':
+      case 'Dict':
+        return NO_DEPS;
+      case 'Call':
+        if (e.func.kind === 'Name' && e.func.id === 'dict') return NO_DEPS;
+        break;
+      case 'Tuple':
+      case 'List':
+        if (e.elts.every((x) => x.kind === 'Num' || x.kind === 'Str' || x.kind === 'Const')) return NO_DEPS;
+        break;
     }
     const cached = this.depsCache.get(e);
     if (cached) return cached;
@@ -660,17 +780,48 @@ export class Evaluator {
           x.params.forEach((p) => bound.add(p.name));
           visit(x.body);
           return;
-        case 'List': case 'Tuple': case 'Set': x.elts.forEach(visit); return;
-        case 'Starred': visit(x.value); return;
-        case 'Subscript': visit(x.value); visit(x.index); return;
-        case 'Slice': visit(x.lower); visit(x.upper); visit(x.step); return;
-        case 'BinOp': visit(x.left); visit(x.right); return;
-        case 'UnaryOp': visit(x.operand); return;
-        case 'BoolOp': x.values.forEach(visit); return;
-        case 'Compare': visit(x.left); x.comparators.forEach(visit); return;
-        case 'IfExp': visit(x.test); visit(x.body); visit(x.orelse); return;
-        case 'FStr': x.parts.forEach((p) => visit(p.expr)); return;
-        case 'JoinedStr': x.parts.forEach(visit); return;
+        case 'List':
+        case 'Tuple':
+        case 'Set':
+          x.elts.forEach(visit);
+          return;
+        case 'Starred':
+          visit(x.value);
+          return;
+        case 'Subscript':
+          visit(x.value);
+          visit(x.index);
+          return;
+        case 'Slice':
+          visit(x.lower);
+          visit(x.upper);
+          visit(x.step);
+          return;
+        case 'BinOp':
+          visit(x.left);
+          visit(x.right);
+          return;
+        case 'UnaryOp':
+          visit(x.operand);
+          return;
+        case 'BoolOp':
+          x.values.forEach(visit);
+          return;
+        case 'Compare':
+          visit(x.left);
+          x.comparators.forEach(visit);
+          return;
+        case 'IfExp':
+          visit(x.test);
+          visit(x.body);
+          visit(x.orelse);
+          return;
+        case 'FStr':
+          x.parts.forEach((p) => visit(p.expr));
+          return;
+        case 'JoinedStr':
+          x.parts.forEach(visit);
+          return;
       }
     };
     visit(e);
@@ -702,7 +853,8 @@ export function attrPath(e: Expr): string | undefined {
 }
 
 function callableName(f: PyValue): string {
-  if (f instanceof PyObject && f.impl && typeof (f.impl as { name?: unknown }).name === 'string') return (f.impl as { name: string }).name;
+  if (f instanceof PyObject && f.impl && typeof (f.impl as { name?: unknown }).name === 'string')
+    return (f.impl as { name: string }).name;
   return typeName(f);
 }
 
@@ -716,7 +868,10 @@ interface SliceImpl {
 
 function index(key: PyValue, len: number, what: string): number {
   if (typeof key !== 'bigint' && typeof key !== 'boolean') {
-    throw new PyError('TypeError', `${what === 'list assignment' ? 'list' : what} indices must be integers or slices, not ${typeName(key)}`);
+    throw new PyError(
+      'TypeError',
+      `${what === 'list assignment' ? 'list' : what} indices must be integers or slices, not ${typeName(key)}`,
+    );
   }
   let i = Number(toInt(key));
   if (i < 0) i += len;
@@ -727,7 +882,8 @@ function index(key: PyValue, len: number, what: string): number {
 function sliceBounds(s: SliceImpl, len: number): [number, number, number] {
   const num = (v: PyValue, name: string): number | undefined => {
     if (v === null) return undefined;
-    if (typeof v !== 'bigint' && typeof v !== 'boolean') throw new PyError('TypeError', 'slice indices must be integers or None or have an __index__ method');
+    if (typeof v !== 'bigint' && typeof v !== 'boolean')
+      throw new PyError('TypeError', 'slice indices must be integers or None or have an __index__ method');
     void name;
     return Number(toInt(v));
   };
@@ -757,8 +913,14 @@ export function getItem(obj: PyValue, key: PyValue): PyValue {
     if (!e) throw new PyError('KeyError', repr(key));
     return e.value;
   }
-  if (obj instanceof PyList) return isSlice ? new PyList(sliceItems(obj.items, key.impl as SliceImpl)) : obj.items[index(key, obj.items.length, 'list')];
-  if (obj instanceof PyTuple) return isSlice ? new PyTuple(sliceItems(obj.items, key.impl as SliceImpl)) : obj.items[index(key, obj.items.length, 'tuple')];
+  if (obj instanceof PyList)
+    return isSlice
+      ? new PyList(sliceItems(obj.items, key.impl as SliceImpl))
+      : obj.items[index(key, obj.items.length, 'list')];
+  if (obj instanceof PyTuple)
+    return isSlice
+      ? new PyTuple(sliceItems(obj.items, key.impl as SliceImpl))
+      : obj.items[index(key, obj.items.length, 'tuple')];
   if (typeof obj === 'string') {
     const chars = [...obj];
     return isSlice ? sliceItems(chars, key.impl as SliceImpl).join('') : chars[index(key, chars.length, 'string')];

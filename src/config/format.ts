@@ -1,7 +1,20 @@
 // String formatting as Python does it: the format-spec mini-language used by
 // f-strings, str.format and format(), and printf-style `'%d' % x`.
 
-import { PyDict, PyError, PyTuple, type PyValue, checkStringLength, floatRepr, isNumber, repr, str, toFloat, toInt, typeName } from './values';
+import {
+  PyDict,
+  PyError,
+  PyTuple,
+  type PyValue,
+  checkStringLength,
+  floatRepr,
+  isNumber,
+  repr,
+  str,
+  toFloat,
+  toInt,
+  typeName,
+} from './values';
 
 const SPEC_RE = /^(?:(.)?([<>=^]))?([+\- ])?(z)?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/s;
 
@@ -24,7 +37,8 @@ export function formatSpec(v: PyValue, spec: string): string {
     numeric = true;
     if (!type) type = typeof v === 'number' ? (prec !== undefined ? 'g' : '') : 'd';
     if ('bcdoxXn'.includes(type)) {
-      if (typeof v === 'number') throw new PyError('ValueError', `Unknown format code '${type}' for object of type 'float'`);
+      if (typeof v === 'number')
+        throw new PyError('ValueError', `Unknown format code '${type}' for object of type 'float'`);
       let x = toInt(v);
       negative = x < 0n;
       if (negative) x = -x;
@@ -57,10 +71,14 @@ export function formatSpec(v: PyValue, spec: string): string {
   if (len >= width) return signText + body;
   const pad = width - len;
   switch (align) {
-    case '<': return signText + body + fill.repeat(pad);
-    case '>': return fill.repeat(pad) + signText + body;
-    case '^': return fill.repeat(Math.floor(pad / 2)) + signText + body + fill.repeat(Math.ceil(pad / 2));
-    default: return signText + fill.repeat(pad) + body;
+    case '<':
+      return signText + body + fill.repeat(pad);
+    case '>':
+      return fill.repeat(pad) + signText + body;
+    case '^':
+      return fill.repeat(Math.floor(pad / 2)) + signText + body + fill.repeat(Math.ceil(pad / 2));
+    default:
+      return signText + fill.repeat(pad) + body;
   }
 }
 
@@ -87,7 +105,7 @@ function formatFloat(x: number, type: string, prec: number | undefined, alt: boo
     }
     case 'g':
     case 'G': {
-      const p = prec === 0 ? 1 : prec ?? 6;
+      const p = prec === 0 ? 1 : (prec ?? 6);
       if (x === 0) return alt ? '0.' + '0'.repeat(p - 1) : '0';
       const exp = Math.floor(Math.log10(Math.abs(Number(x.toExponential(p - 1)))));
       let s: string;
@@ -114,34 +132,39 @@ export function printfFormat(fmt: string, args: PyValue): string {
   const list = args instanceof PyTuple ? args.items : [args];
   const mapping = args instanceof PyDict ? args : undefined;
   let i = 0;
-  const out = fmt.replace(/%(\([^)]*\))?([#0\- +]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXeEfFgGcrsa%])/g, (_m, key: string | undefined, flags: string, w: string | undefined, p: string | undefined, conv: string) => {
-    if (conv === '%') return '%';
-    let v: PyValue;
-    if (key) {
-      if (!mapping) throw new PyError('TypeError', 'format requires a mapping');
-      const k = key.slice(1, -1);
-      if (!mapping.has(k)) throw new PyError('KeyError', repr(k));
-      v = mapping.get(k)!;
-    } else {
-      if (i >= list.length) throw new PyError('TypeError', 'not enough arguments for format string');
-      v = list[i++];
-    }
-    // printf pads on the left unless '-' asks for the right.
-    const zeroPad = flags.includes('0') && !flags.includes('-') && !'sra'.includes(conv);
-    let spec = flags.includes('-') ? '<' : zeroPad ? '' : '>';
-    if (flags.includes('+')) spec += '+';
-    else if (flags.includes(' ')) spec += ' ';
-    if (zeroPad) spec += '0';
-    if (w) spec += w;
-    if (p !== undefined) spec += '.' + p;
-    if (conv === 's') return formatSpec(str(v), spec);
-    if (conv === 'r' || conv === 'a') return formatSpec(repr(v), spec);
-    if (!isNumber(v)) throw new PyError('TypeError', `%${conv} format: a real number is required, not ${typeName(v)}`);
-    if ('diu'.includes(conv)) return formatSpec(toInt(v), spec + 'd');
-    if ('oxX'.includes(conv)) return formatSpec(toInt(v), spec + conv);
-    if (conv === 'c') return formatSpec(toInt(v), spec + 'c');
-    return formatSpec(toFloat(v), spec + conv);
-  });
-  if (!mapping && i < list.length) throw new PyError('TypeError', 'not all arguments converted during string formatting');
+  const out = fmt.replace(
+    /%(\([^)]*\))?([#0\- +]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXeEfFgGcrsa%])/g,
+    (_m, key: string | undefined, flags: string, w: string | undefined, p: string | undefined, conv: string) => {
+      if (conv === '%') return '%';
+      let v: PyValue;
+      if (key) {
+        if (!mapping) throw new PyError('TypeError', 'format requires a mapping');
+        const k = key.slice(1, -1);
+        if (!mapping.has(k)) throw new PyError('KeyError', repr(k));
+        v = mapping.get(k)!;
+      } else {
+        if (i >= list.length) throw new PyError('TypeError', 'not enough arguments for format string');
+        v = list[i++];
+      }
+      // printf pads on the left unless '-' asks for the right.
+      const zeroPad = flags.includes('0') && !flags.includes('-') && !'sra'.includes(conv);
+      let spec = flags.includes('-') ? '<' : zeroPad ? '' : '>';
+      if (flags.includes('+')) spec += '+';
+      else if (flags.includes(' ')) spec += ' ';
+      if (zeroPad) spec += '0';
+      if (w) spec += w;
+      if (p !== undefined) spec += '.' + p;
+      if (conv === 's') return formatSpec(str(v), spec);
+      if (conv === 'r' || conv === 'a') return formatSpec(repr(v), spec);
+      if (!isNumber(v))
+        throw new PyError('TypeError', `%${conv} format: a real number is required, not ${typeName(v)}`);
+      if ('diu'.includes(conv)) return formatSpec(toInt(v), spec + 'd');
+      if ('oxX'.includes(conv)) return formatSpec(toInt(v), spec + conv);
+      if (conv === 'c') return formatSpec(toInt(v), spec + 'c');
+      return formatSpec(toFloat(v), spec + conv);
+    },
+  );
+  if (!mapping && i < list.length)
+    throw new PyError('TypeError', 'not all arguments converted during string formatting');
   return out;
 }

@@ -56,14 +56,28 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): LoadResu
       config = applyCfgOptions(config, parseCfgOptions(opts.cfgOptions));
     } catch (e) {
       if (!(e instanceof PyError)) throw e;
-      return fail({ file: unit.path, range: { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } }, severity: 'error', message: `--cfg-options: ${e.message}`, code: 'cfg-options', pyType: e.pyType });
+      return fail({
+        file: unit.path,
+        range: { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } },
+        severity: 'error',
+        message: `--cfg-options: ${e.message}`,
+        code: 'cfg-options',
+        pyType: e.pyType,
+      });
     }
   }
   if (config) {
     const reserved = reservedKeyError(config);
     if (reserved) {
       const p = reserved.prov;
-      return fail({ file: p?.file ?? unit.path, range: p?.range ?? { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } }, severity: 'error', message: `${reserved.key} is reserved for config file (MMEngine refuses the names filename, text, pretty_text, env_variables)`, code: 'reserved-key', pyType: 'KeyError' });
+      return fail({
+        file: p?.file ?? unit.path,
+        range: p?.range ?? { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } },
+        severity: 'error',
+        message: `${reserved.key} is reserved for config file (MMEngine refuses the names filename, text, pretty_text, env_variables)`,
+        code: 'reserved-key',
+        pyType: 'KeyError',
+      });
     }
   }
   const ok = !!config && !diagnostics.some((d) => d.severity === 'error');
@@ -71,7 +85,10 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): LoadResu
 }
 
 /** The entry at a key path (`['model', 'backbone', 'type']`, list indexes as numbers). */
-export function entryAt(config: PyDict, keyPath: (string | number)[]): { value: PyValue; prov?: Provenance } | undefined {
+export function entryAt(
+  config: PyDict,
+  keyPath: (string | number)[],
+): { value: PyValue; prov?: Provenance } | undefined {
   let cur: PyValue = config;
   let prov: Provenance | undefined;
   for (const k of keyPath) {
@@ -89,7 +106,10 @@ export function entryAt(config: PyDict, keyPath: (string | number)[]): { value: 
 }
 
 /** Where the winning value at a key path was written (1-based, for messages). */
-export function locate(config: PyDict, keyPath: (string | number)[]): { file: string; line: number; col: number } | undefined {
+export function locate(
+  config: PyDict,
+  keyPath: (string | number)[],
+): { file: string; line: number; col: number } | undefined {
   const p = entryAt(config, keyPath)?.prov;
   if (!p || p.file.startsWith('<')) return undefined;
   return { file: p.file, line: p.range.start.line + 1, col: p.range.start.col + 1 };

@@ -18,15 +18,19 @@ export function writeTaggedJson(v: PyValue, write: (piece: string) => void, inde
   const scalar = (x: PyValue): string | undefined => {
     if (x === null) return 'null';
     switch (typeof x) {
-      case 'boolean': return String(x);
-      case 'bigint': return x.toString();
+      case 'boolean':
+        return String(x);
+      case 'bigint':
+        return x.toString();
       case 'number':
         if (!Number.isFinite(x)) return `{"__float__": "${Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf'}"}`;
         return floatRepr(x);
-      case 'string': return JSON.stringify(x);
+      case 'string':
+        return JSON.stringify(x);
     }
     if (x instanceof PyBytes) return `{"__bytes__": ${JSON.stringify(x.latin1)}}`;
-    if (x instanceof PyObject) return `{"__pyobj__": {"type": ${JSON.stringify(x.type)}, "repr": ${JSON.stringify(x.repr)}}}`;
+    if (x instanceof PyObject)
+      return `{"__pyobj__": {"type": ${JSON.stringify(x.type)}, "repr": ${JSON.stringify(x.repr)}}}`;
     return undefined;
   };
   const items = (xs: PyValue[], d: number) => {

@@ -8,7 +8,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Expr, Module, Stmt } from './ast';
-import { DEFAULT_MAX_CONFIG_BYTES, extensionError, readConfigFile, tooLargeMessage, type ConfigFileText } from './config-file';
+import {
+  DEFAULT_MAX_CONFIG_BYTES,
+  extensionError,
+  readConfigFile,
+  tooLargeMessage,
+  type ConfigFileText,
+} from './config-file';
 import { escapeControl, type Diagnostic, type Severity } from './diagnostic';
 import { EvalError, Evaluator, LoadCancelled } from './evaluator';
 import { mergeInto, MergeError } from './merge';
@@ -19,7 +25,19 @@ import { withProvenance, type Provenance, type SpanLocator } from './provenance'
 import { applyScope, resolveBase } from './scope';
 import { LineIndex, type Range, type Span } from './source';
 import { substituteTemplates, TemplateError, TextMap } from './templates';
-import { AllocationBudget, PyDict, PyError, PyList, PyObject, PyTuple, type PyValue, budgetLimit, cloneTree, repr, withBudget } from './values';
+import {
+  AllocationBudget,
+  PyDict,
+  PyError,
+  PyList,
+  PyObject,
+  PyTuple,
+  type PyValue,
+  budgetLimit,
+  cloneTree,
+  repr,
+  withBudget,
+} from './values';
 
 export interface BaseRef {
   /** The string as written in `_base_`. */
@@ -125,7 +143,14 @@ export const DEFAULT_MAX_VALUE_BYTES = 256 * 1024 * 1024;
 const RESERVED_KEYS = ['filename', 'text', 'pretty_text', 'env_variables'];
 const EMPTY: Range = { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } };
 
-function diag(file: string, range: Range, severity: Severity, message: string, code: string, pyType?: string): Diagnostic {
+function diag(
+  file: string,
+  range: Range,
+  severity: Severity,
+  message: string,
+  code: string,
+  pyType?: string,
+): Diagnostic {
   // Messages quote source text and paths: keep them one line wherever they are shown.
   return { file, range, severity, message: escapeControl(message), code, pyType };
 }
@@ -139,7 +164,13 @@ function readConfigText(file: string, opts: LoadOptions): ConfigFileText {
   if (ext) return { error: ext };
   // UTF-16 length <= UTF-8 length <= 3 x UTF-16 length: count bytes only when it matters.
   if (o.length > maxBytes || (o.length * 3 > maxBytes && Buffer.byteLength(o, 'utf8') > maxBytes)) {
-    return { error: { pyType: 'MemoryError', message: tooLargeMessage(Buffer.byteLength(o, 'utf8'), maxBytes), code: 'read-error' } };
+    return {
+      error: {
+        pyType: 'MemoryError',
+        message: tooLargeMessage(Buffer.byteLength(o, 'utf8'), maxBytes),
+        code: 'read-error',
+      },
+    };
   }
   return { text: o };
 }
@@ -177,9 +208,10 @@ export class ConfigLoader {
     const cancelled = opts.cancelled;
     const budget = new AllocationBudget(
       opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
-      cancelled && (() => {
-        if (cancelled()) throw new LoadCancelled();
-      }),
+      cancelled &&
+        (() => {
+          if (cancelled()) throw new LoadCancelled();
+        }),
       opts.maxWork,
     );
     const outer = this.cancelled;
@@ -221,7 +253,13 @@ export class ConfigLoader {
     }
     // Reuse the parse of unchanged text, unless a base appeared or disappeared since.
     const missing = (p: string) => !fs.existsSync(p) && !opts.overlay?.(p);
-    const reusable = cached && cached.text === text && !!cached.streamed === (opts.keepSyntaxTree === false) && !!cached.envPlaceholders === !!opts.envPlaceholders && Object.keys(cached.envUsed).every((k) => (opts.env ?? process.env)[k] === cached.envUsed[k]) && cached.bases.every((b) => !b.resolved || !!b.missing === missing(b.resolved));
+    const reusable =
+      cached &&
+      cached.text === text &&
+      !!cached.streamed === (opts.keepSyntaxTree === false) &&
+      !!cached.envPlaceholders === !!opts.envPlaceholders &&
+      Object.keys(cached.envUsed).every((k) => (opts.env ?? process.env)[k] === cached.envUsed[k]) &&
+      cached.bases.every((b) => !b.resolved || !!b.missing === missing(b.resolved));
     const prepared = reusable ? cached : this.prepare(file, text, opts);
     if (!reusable) prepared.prepared = { diagnostics: [...prepared.diagnostics], failed: prepared.failed };
     // Bases first (depth-first, in list order), so their units are current.
@@ -231,18 +269,34 @@ export class ConfigLoader {
     for (const b of prepared.bases) {
       if (!b.resolved || b.missing) continue;
       if (nextStack.includes(b.resolved)) {
-        cycle = [...nextStack.slice(nextStack.indexOf(b.resolved)), b.resolved].map((f) => path.basename(f)).join(' -> ');
+        cycle = [...nextStack.slice(nextStack.indexOf(b.resolved)), b.resolved]
+          .map((f) => path.basename(f))
+          .join(' -> ');
         break;
       }
       baseUnits.push(this.unit(b.resolved, opts, session, nextStack));
     }
-    if (cached && prepared === cached && !cycle && baseUnits.length === cached.baseUnits.length && baseUnits.every((u, i) => u === cached.baseUnits[i])) {
+    if (
+      cached &&
+      prepared === cached &&
+      !cycle &&
+      baseUnits.length === cached.baseUnits.length &&
+      baseUnits.every((u, i) => u === cached.baseUnits[i])
+    ) {
       session.set(file, cached);
       return cached;
     }
     // Start from the parse stage's findings only: the cached unit's evaluation errors (a base that failed then) must not stick.
     const stage = prepared.prepared ?? { diagnostics: prepared.diagnostics, failed: prepared.failed };
-    const u: FileUnit = { ...prepared, baseUnits, diagnostics: [...stage.diagnostics], failed: stage.failed, mergedBase: undefined, own: undefined, result: undefined };
+    const u: FileUnit = {
+      ...prepared,
+      baseUnits,
+      diagnostics: [...stage.diagnostics],
+      failed: stage.failed,
+      mergedBase: undefined,
+      own: undefined,
+      result: undefined,
+    };
     const pending = this.substituted.get(prepared);
     if (pending !== undefined) {
       this.substituted.delete(prepared);
@@ -258,7 +312,16 @@ export class ConfigLoader {
     } else if (cycle) {
       const ref = prepared.bases.find((b) => b.resolved && nextStack.includes(b.resolved))!;
       u.failed = true;
-      u.diagnostics.push(diag(file, ref.range, 'error', `inheritance cycle: ${cycle} (MMEngine recurses until RecursionError)`, 'base-cycle', 'RecursionError'));
+      u.diagnostics.push(
+        diag(
+          file,
+          ref.range,
+          'error',
+          `inheritance cycle: ${cycle} (MMEngine recurses until RecursionError)`,
+          'base-cycle',
+          'RecursionError',
+        ),
+      );
     } else if (!u.failed) this.evaluate(u);
     // Raw syntax errors found meanwhile by a worker win over all of that.
     this.settleRawSyntax(u);
@@ -268,13 +331,26 @@ export class ConfigLoader {
   }
 
   private emptyUnit(file: string, text: string): FileUnit {
-    return { path: file, text, lines: new LineIndex(text), module: { body: [] }, textMap: new TextMap(), bases: [], baseUnits: [], diagnostics: [], failed: false, baseVars: new Map(), envUsed: {} };
+    return {
+      path: file,
+      text,
+      lines: new LineIndex(text),
+      module: { body: [] },
+      textMap: new TextMap(),
+      bases: [],
+      baseUnits: [],
+      diagnostics: [],
+      failed: false,
+      baseVars: new Map(),
+      envUsed: {},
+    };
   }
 
   /** Substitutions, parsing and base resolution: everything that depends on this file's text alone. */
   private prepare(file: string, text: string, opts: LoadOptions): FileUnit {
     const u = this.emptyUnit(file, text);
-    const at = (span: Span, map: TextMap = u.textMap): Range => u.lines.range({ start: map.toOriginal(span.start), end: map.toOriginal(span.end) });
+    const at = (span: Span, map: TextMap = u.textMap): Range =>
+      u.lines.range({ start: map.toOriginal(span.start), end: map.toOriginal(span.end) });
     const fail = (range: Range, message: string, code: string, pyType: string) => {
       u.failed = true;
       u.diagnostics.push(diag(file, range, 'error', message, code, pyType));
@@ -288,7 +364,10 @@ export class ConfigLoader {
     // A large streamed config: the raw pass runs in a worker thread meanwhile, and its
     // verdict is applied when the unit is settled (settleRawSyntax); `_base_` is then found
     // in the substituted text, whose syntax the evaluating pass checks.
-    const pending = !keep && text.length >= (opts.parallelSyntaxCheckBytes ?? PARALLEL_SYNTAX_CHECK_BYTES) ? startRawSyntaxCheck(text) : undefined;
+    const pending =
+      !keep && text.length >= (opts.parallelSyntaxCheckBytes ?? PARALLEL_SYNTAX_CHECK_BYTES)
+        ? startRawSyntaxCheck(text)
+        : undefined;
     if (pending) this.rawSyntax.set(u, pending);
     else {
       const raw = checkRawSyntax(text, (st) => {
@@ -308,7 +387,8 @@ export class ConfigLoader {
       map = sub.map;
       t = sub.text;
     } catch (e) {
-      if (e instanceof TemplateError) return fail(u.lines.range({ start: e.offset, end: e.offset }), e.message, 'template-error', e.pyType);
+      if (e instanceof TemplateError)
+        return fail(u.lines.range({ start: e.offset, end: e.offset }), e.message, 'template-error', e.pyType);
       throw e;
     }
     u.textMap = map;
@@ -365,7 +445,18 @@ export class ConfigLoader {
           ref.scope = r.scope;
           if (!fs.existsSync(r.path) && !opts.overlay?.(r.path)) {
             ref.missing = true;
-            u.diagnostics.push(diag(file, s.range, 'error', r.scope ? `file "${r.display}" does not exist` : `No such file or directory: '${s.spec}' (looked for ${path.isAbsolute(s.spec) ? r.path : path.relative(path.dirname(file), r.path) || r.path})`, 'base-missing', 'FileNotFoundError'));
+            u.diagnostics.push(
+              diag(
+                file,
+                s.range,
+                'error',
+                r.scope
+                  ? `file "${r.display}" does not exist`
+                  : `No such file or directory: '${s.spec}' (looked for ${path.isAbsolute(s.spec) ? r.path : path.relative(path.dirname(file), r.path) || r.path})`,
+                'base-missing',
+                'FileNotFoundError',
+              ),
+            );
             u.failed = true;
           }
         } catch (e) {
@@ -391,7 +482,16 @@ export class ConfigLoader {
       u,
       raw.issues.length
         ? raw.issues.map((i) => diag(u.path, u.lines.range(i.span), 'error', i.message, 'syntax-error', 'SyntaxError'))
-        : [diag(u.path, EMPTY, 'error', 'unsupported in configs: new-style (lazy import) configs with `with read_base():` or imports of packages; YOLO Lab reads `_base_`-style configs', 'unsupported-syntax', 'NotSupported')],
+        : [
+            diag(
+              u.path,
+              EMPTY,
+              'error',
+              'unsupported in configs: new-style (lazy import) configs with `with read_base():` or imports of packages; YOLO Lab reads `_base_`-style configs',
+              'unsupported-syntax',
+              'NotSupported',
+            ),
+          ],
     );
     u.module = { body };
     return true;
@@ -419,8 +519,21 @@ export class ConfigLoader {
 
   /** A syntax error in the substituted text replaces everything else found (MMEngine stops there). */
   private failWithSyntaxErrors(u: FileUnit, issues: SyntaxIssue[]): void {
-    const at = (span: Span): Range => u.lines.range({ start: u.textMap.toOriginal(span.start), end: u.textMap.toOriginal(span.end) });
-    this.failOnly(u, issues.map((i) => diag(u.path, at(i.span), 'error', `${i.message} (after template substitution: a {{...}} template is pasted in as text)`, 'syntax-error', 'SyntaxError')));
+    const at = (span: Span): Range =>
+      u.lines.range({ start: u.textMap.toOriginal(span.start), end: u.textMap.toOriginal(span.end) });
+    this.failOnly(
+      u,
+      issues.map((i) =>
+        diag(
+          u.path,
+          at(i.span),
+          'error',
+          `${i.message} (after template substitution: a {{...}} template is pasted in as text)`,
+          'syntax-error',
+          'SyntaxError',
+        ),
+      ),
+    );
   }
 
   /**
@@ -483,7 +596,8 @@ export class ConfigLoader {
 
   private evaluateBody(u: FileUnit): void {
     const file = u.path;
-    const at = (span: Span): Range => u.lines.range({ start: u.textMap.toOriginal(span.start), end: u.textMap.toOriginal(span.end) });
+    const at = (span: Span): Range =>
+      u.lines.range({ start: u.textMap.toOriginal(span.start), end: u.textMap.toOriginal(span.end) });
     const error = (range: Range, message: string, code: string, pyType: string) => {
       u.failed = true;
       u.diagnostics.push(diag(file, range, 'error', message, code, pyType));
@@ -496,7 +610,12 @@ export class ConfigLoader {
       if (bu.failed || !bu.result) {
         if (this.failOnSubstitutedSyntax(u)) return;
         const first = bu.diagnostics.find((d) => d.severity === 'error');
-        error(ref.range, `base '${ref.spec}' cannot be loaded${first ? `: ${path.basename(first.file)}:${first.range.start.line + 1}:${first.range.start.col + 1}: ${first.message}` : ''}`, 'base-error', first?.pyType ?? 'Error');
+        error(
+          ref.range,
+          `base '${ref.spec}' cannot be loaded${first ? `: ${path.basename(first.file)}:${first.range.start.line + 1}:${first.range.start.col + 1}: ${first.message}` : ''}`,
+          'base-error',
+          first?.pyType ?? 'Error',
+        );
         return;
       }
       const dup = bu.result.keys().filter((k) => base.has(k));
@@ -507,25 +626,45 @@ export class ConfigLoader {
           const p = base.entry(k)?.prov;
           return p ? `${path.basename(p.file)}:${p.range.start.line + 1}` : '?';
         });
-        error(ref.range, `Duplicate key is not allowed among bases. Duplicate keys: ${keys} (also set in ${where.join(', ')}; two bases of one file may not define the same top-level key)`, 'duplicate-base-key', 'KeyError');
+        error(
+          ref.range,
+          `Duplicate key is not allowed among bases. Duplicate keys: ${keys} (also set in ${where.join(', ')}; two bases of one file may not define the same top-level key)`,
+          'duplicate-base-key',
+          'KeyError',
+        );
         return;
       }
       const deprecated = bu.diagnostics.find((d) => d.code === 'deprecated-config');
-      if (deprecated) u.diagnostics.push(diag(file, ref.range, 'warning', `base '${ref.spec}' is deprecated: ${deprecated.message}`, 'deprecated-config', 'DeprecationWarning'));
+      if (deprecated)
+        u.diagnostics.push(
+          diag(
+            file,
+            ref.range,
+            'warning',
+            `base '${ref.spec}' is deprecated: ${deprecated.message}`,
+            'deprecated-config',
+            'DeprecationWarning',
+          ),
+        );
       const copy = applyScope(cloneTree(bu.result), ref.scope) as PyDict;
       for (const e of copy) base.adopt(e);
     }
     // The body, without its `_base_ = ...` statements, with `_base_` bound to the merged bases.
     const { lines, textMap } = u;
-    const locator: SpanLocator = { file, rangeOf: (start, end) => lines.range({ start: textMap.toOriginal(start), end: textMap.toOriginal(end) }) };
+    const locator: SpanLocator = {
+      file,
+      rangeOf: (start, end) => lines.range({ start: textMap.toOriginal(start), end: textMap.toOriginal(end) }),
+    };
     const ev = new Evaluator(
       {
         file,
         rangeOf: at,
         locator,
         cancelled: this.cancelled,
-        unsupported: (span, what) => u.diagnostics.push(diag(file, at(span), 'warning', `unsupported in configs: ${what}`, 'unsupported-syntax')),
-        sourceOf: (span) => u.text.slice(u.textMap.toOriginal(span.start), u.textMap.toOriginal(span.end)).replace(/\s+/g, ' '),
+        unsupported: (span, what) =>
+          u.diagnostics.push(diag(file, at(span), 'warning', `unsupported in configs: ${what}`, 'unsupported-syntax')),
+        sourceOf: (span) =>
+          u.text.slice(u.textMap.toOriginal(span.start), u.textMap.toOriginal(span.end)).replace(/\s+/g, ' '),
       },
       base,
     );
@@ -573,7 +712,12 @@ export class ConfigLoader {
     for (const e of own) {
       const k = e.key as string;
       const v = e.value;
-      if (k === '_base_' || k.startsWith('__') || (v instanceof PyObject && (v.type === 'builtins.module' || v.type === 'builtins.function'))) own.delete(k);
+      if (
+        k === '_base_' ||
+        k.startsWith('__') ||
+        (v instanceof PyObject && (v.type === 'builtins.module' || v.type === 'builtins.function'))
+      )
+        own.delete(k);
     }
     if (own.has('_deprecation_')) {
       const info = own.get('_deprecation_');
@@ -581,7 +725,8 @@ export class ConfigLoader {
       own.delete('_deprecation_');
       let msg = `The config file ${path.basename(file)} will be deprecated in the future.`;
       if (info instanceof PyDict && info.has('expected')) msg += ` Please use ${info.get('expected')} instead.`;
-      if (info instanceof PyDict && info.has('reference')) msg += ` More information can be found at ${info.get('reference')}`;
+      if (info instanceof PyDict && info.has('reference'))
+        msg += ` More information can be found at ${info.get('reference')}`;
       u.diagnostics.push(diag(file, p?.range ?? EMPTY, 'warning', msg, 'deprecated-config', 'DeprecationWarning'));
     }
     // `{{_base_.x}}` placeholders become the base's values (whole values only).
@@ -605,10 +750,20 @@ export class ConfigLoader {
       const limit = Math.floor((budgetLimit() ?? DEFAULT_MAX_VALUE_BYTES) / 32);
       const shape = expandedShape(result, limit);
       if (shape.depth > MAX_NESTING) {
-        return error(EMPTY, `the merged config nests lists and dicts more than ${MAX_NESTING} levels deep (MMEngine's ConfigDict conversion would exceed Python's recursion limit)`, 'python-error', 'RecursionError');
+        return error(
+          EMPTY,
+          `the merged config nests lists and dicts more than ${MAX_NESTING} levels deep (MMEngine's ConfigDict conversion would exceed Python's recursion limit)`,
+          'python-error',
+          'RecursionError',
+        );
       }
       if (shape.values > limit) {
-        return error(EMPTY, `the merged config has more than ${limit} values once its shared lists and dicts are written out (MMEngine's ConfigDict copies each of them): too large to load`, 'python-error', 'MemoryError');
+        return error(
+          EMPTY,
+          `the merged config has more than ${limit} values once its shared lists and dicts are written out (MMEngine's ConfigDict copies each of them): too large to load`,
+          'python-error',
+          'MemoryError',
+        );
       }
       // Shares containers with own and mergedBase; nothing mutates them afterwards (children clone).
       u.result = result;
@@ -631,7 +786,8 @@ export const MAX_NESTING = 500;
 function expandedShape(v: PyValue, limit: number): { values: number; depth: number } {
   let values = 1;
   let depth = 0;
-  const children = (x: PyValue): PyValue[] | undefined => (x instanceof PyDict ? x.values() : x instanceof PyList || x instanceof PyTuple ? x.items : undefined);
+  const children = (x: PyValue): PyValue[] | undefined =>
+    x instanceof PyDict ? x.values() : x instanceof PyList || x instanceof PyTuple ? x.items : undefined;
   const top = children(v);
   if (!top) return { values, depth };
   const stack: PyValue[][] = [top];
@@ -659,7 +815,10 @@ function expandedShape(v: PyValue, limit: number): { values: number; depth: numb
 /** A JS RangeError as the Python error it stands for: a too-deep tree or a value past V8's size limits. */
 function rangeErrorAsPython(e: RangeError): { message: string; pyType: string } {
   if (/Invalid (string|array|typed array) length|Array buffer allocation failed/i.test(e.message)) {
-    return { message: 'a value in the config is too large to build (a string or list past what the engine holds)', pyType: 'MemoryError' };
+    return {
+      message: 'a value in the config is too large to build (a string or list past what the engine holds)',
+      pyType: 'MemoryError',
+    };
   }
   return { message: 'config is too deeply nested to evaluate', pyType: 'RecursionError' };
 }
@@ -689,7 +848,10 @@ function fillTemplates(root: PyValue, vars: Map<string, string>, base: PyDict): 
     let cur: PyValue = base;
     for (const k of dotted.split('.')) {
       if (!(cur instanceof PyDict) || !cur.has(k)) {
-        const err = new PyError('KeyError', `${repr(k)}: {{_base_.${dotted}}} names a key the bases do not define`) as PyError & { prov?: Provenance };
+        const err = new PyError(
+          'KeyError',
+          `${repr(k)}: {{_base_.${dotted}}} names a key the bases do not define`,
+        ) as PyError & { prov?: Provenance };
         err.prov = p;
         throw err;
       }
@@ -750,4 +912,3 @@ export function reservedKeyError(result: PyDict): { key: string; prov?: Provenan
   for (const k of RESERVED_KEYS) if (result.has(k)) return { key: k, prov: result.entry(k)?.prov };
   return undefined;
 }
-

@@ -39,7 +39,12 @@ function withoutDelete(d: PyDict): PyDict {
  * Returns a new dict (or list): `base` with `child` merged in. `dropDelete`: the
  * child's top-level `_delete_` was consumed by the caller and is left out.
  */
-export function mergeInto(child: PyDict, base: PyDict | PyList, allowListKeys = false, dropDelete = false): PyDict | PyList {
+export function mergeInto(
+  child: PyDict,
+  base: PyDict | PyList,
+  allowListKeys = false,
+  dropDelete = false,
+): PyDict | PyList {
   if (base instanceof PyList) {
     const out = new PyList([...base.items]);
     for (const e of child) {
@@ -47,8 +52,12 @@ export function mergeInto(child: PyDict, base: PyDict | PyList, allowListKeys = 
       if (dropDelete && k === DELETE_KEY) continue;
       if (typeof k === 'string' && /^\d+$/.test(k)) {
         const i = Number(k);
-        if (out.items.length <= i) throw new PyError('KeyError', repr(`Index ${i} exceeds the length of list ${repr(out)}`));
-        out.items[i] = e.value instanceof PyDict && (out.items[i] instanceof PyDict || out.items[i] instanceof PyList) ? mergeInto(e.value, out.items[i] as PyDict, allowListKeys) : e.value;
+        if (out.items.length <= i)
+          throw new PyError('KeyError', repr(`Index ${i} exceeds the length of list ${repr(out)}`));
+        out.items[i] =
+          e.value instanceof PyDict && (out.items[i] instanceof PyDict || out.items[i] instanceof PyList)
+            ? mergeInto(e.value, out.items[i] as PyDict, allowListKeys)
+            : e.value;
       } else throw new PyError('TypeError', `list indices must be integers, not '${String(k)}'`);
     }
     return out;

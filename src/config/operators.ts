@@ -4,8 +4,24 @@
 
 import { printfFormat } from './format';
 import {
-  PyBytes, PyDict, PyError, PyList, PyObject, PySet, PyTuple, type PyValue,
-  appendAll, checkStringLength, hashKey, isNumber, pyEquals, toFloat, toInt, truthy, typeName, work,
+  PyBytes,
+  PyDict,
+  PyError,
+  PyList,
+  PyObject,
+  PySet,
+  PyTuple,
+  type PyValue,
+  appendAll,
+  checkStringLength,
+  hashKey,
+  isNumber,
+  pyEquals,
+  toFloat,
+  toInt,
+  truthy,
+  typeName,
+  work,
 } from './values';
 
 /** Guards against configs that would allocate without bound (`'a' * 10**12`). */
@@ -18,26 +34,27 @@ function unsupported(op: string, a: PyValue, b: PyValue): never {
 function floorDivInt(a: bigint, b: bigint): bigint {
   if (b === 0n) throw new PyError('ZeroDivisionError', 'integer division or modulo by zero');
   const q = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 function modInt(a: bigint, b: bigint): bigint {
   if (b === 0n) throw new PyError('ZeroDivisionError', 'integer division or modulo by zero');
   const r = a % b;
-  return r !== 0n && (r < 0n) !== (b < 0n) ? r + b : r;
+  return r !== 0n && r < 0n !== b < 0n ? r + b : r;
 }
 
 function modFloat(a: number, b: number): number {
   if (b === 0) throw new PyError('ZeroDivisionError', 'float modulo');
   const r = a % b;
   if (r === 0) return b < 0 ? -0 : 0;
-  return (r < 0) !== (b < 0) ? r + b : r;
+  return r < 0 !== b < 0 ? r + b : r;
 }
 
 function repeat(items: PyValue[], n: PyValue): PyValue[] {
   const k = Number(toInt(n as bigint | boolean));
   if (k <= 0) return [];
-  if (items.length * k > MAX_ITEMS) throw new PyError('MemoryError', `sequence repetition too large (${items.length} x ${k})`);
+  if (items.length * k > MAX_ITEMS)
+    throw new PyError('MemoryError', `sequence repetition too large (${items.length} x ${k})`);
   const out: PyValue[] = [];
   for (let i = 0; i < k; i++) appendAll(out, items);
   return out;
@@ -58,9 +75,12 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
       if (a instanceof PyList && b instanceof PyList) return new PyList([...a.items, ...b.items]);
       if (a instanceof PyTuple && b instanceof PyTuple) return new PyTuple([...a.items, ...b.items]);
       if (a instanceof PyBytes && b instanceof PyBytes) return new PyBytes(a.latin1 + b.latin1);
-      if (typeof a === 'string') throw new PyError('TypeError', `can only concatenate str (not "${typeName(b)}") to str`);
-      if (a instanceof PyList) throw new PyError('TypeError', `can only concatenate list (not "${typeName(b)}") to list`);
-      if (a instanceof PyTuple) throw new PyError('TypeError', `can only concatenate tuple (not "${typeName(b)}") to tuple`);
+      if (typeof a === 'string')
+        throw new PyError('TypeError', `can only concatenate str (not "${typeName(b)}") to str`);
+      if (a instanceof PyList)
+        throw new PyError('TypeError', `can only concatenate list (not "${typeName(b)}") to list`);
+      if (a instanceof PyTuple)
+        throw new PyError('TypeError', `can only concatenate tuple (not "${typeName(b)}") to tuple`);
       return unsupported('+', a, b);
     case '*': {
       const [seq, n] = isInt(b) ? [a, b] : isInt(a) ? [b, a] : [undefined, undefined];
@@ -91,14 +111,25 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
       }
       return unsupported('|', a, b);
     case '&':
-      if (a instanceof PySet && b instanceof PySet) return new PySet(a.items.filter((x) => b.map.has(hashKey(x))), a.frozen);
+      if (a instanceof PySet && b instanceof PySet)
+        return new PySet(
+          a.items.filter((x) => b.map.has(hashKey(x))),
+          a.frozen,
+        );
       return unsupported('&', a, b);
     case '-':
-      if (a instanceof PySet && b instanceof PySet) return new PySet(a.items.filter((x) => !b.map.has(hashKey(x))), a.frozen);
+      if (a instanceof PySet && b instanceof PySet)
+        return new PySet(
+          a.items.filter((x) => !b.map.has(hashKey(x))),
+          a.frozen,
+        );
       return unsupported('-', a, b);
     case '^':
       if (a instanceof PySet && b instanceof PySet) {
-        return new PySet([...a.items.filter((x) => !b.map.has(hashKey(x))), ...b.items.filter((x) => !a.map.has(hashKey(x)))], a.frozen);
+        return new PySet(
+          [...a.items.filter((x) => !b.map.has(hashKey(x))), ...b.items.filter((x) => !a.map.has(hashKey(x)))],
+          a.frozen,
+        );
       }
       return unsupported('^', a, b);
   }
@@ -111,14 +142,19 @@ function numeric(op: string, a: boolean | bigint | number, b: boolean | bigint |
     const x = toInt(a);
     const y = toInt(b);
     switch (op) {
-      case '+': return x + y;
-      case '-': return x - y;
-      case '*': return x * y;
+      case '+':
+        return x + y;
+      case '-':
+        return x - y;
+      case '*':
+        return x * y;
       case '/':
         if (y === 0n) throw new PyError('ZeroDivisionError', 'division by zero');
         return intTrueDiv(x, y);
-      case '//': return floorDivInt(x, y);
-      case '%': return modInt(x, y);
+      case '//':
+        return floorDivInt(x, y);
+      case '%':
+        return modInt(x, y);
       case '**':
         if (y < 0n) {
           if (x === 0n) throw new PyError('ZeroDivisionError', '0.0 cannot be raised to a negative power');
@@ -128,9 +164,12 @@ function numeric(op: string, a: boolean | bigint | number, b: boolean | bigint |
           throw new PyError('OverflowError', 'integer power too large for a config');
         }
         return x ** y;
-      case '&': return typeof a === 'boolean' && typeof b === 'boolean' ? a && b : x & y;
-      case '|': return typeof a === 'boolean' && typeof b === 'boolean' ? a || b : x | y;
-      case '^': return typeof a === 'boolean' && typeof b === 'boolean' ? a !== b : x ^ y;
+      case '&':
+        return typeof a === 'boolean' && typeof b === 'boolean' ? a && b : x & y;
+      case '|':
+        return typeof a === 'boolean' && typeof b === 'boolean' ? a || b : x | y;
+      case '^':
+        return typeof a === 'boolean' && typeof b === 'boolean' ? a !== b : x ^ y;
       case '<<':
         if (y < 0n) throw new PyError('ValueError', 'negative shift count');
         if (y > 100_000n) throw new PyError('OverflowError', 'shift count too large for a config');
@@ -144,21 +183,27 @@ function numeric(op: string, a: boolean | bigint | number, b: boolean | bigint |
   const x = toFloat(a);
   const y = toFloat(b);
   switch (op) {
-    case '+': return x + y;
-    case '-': return x - y;
-    case '*': return x * y;
+    case '+':
+      return x + y;
+    case '-':
+      return x - y;
+    case '*':
+      return x * y;
     case '/':
       if (y === 0) throw new PyError('ZeroDivisionError', 'float division by zero');
       return x / y;
     case '//':
       if (y === 0) throw new PyError('ZeroDivisionError', 'float floor division by zero');
       return Math.floor(x / y);
-    case '%': return modFloat(x, y);
+    case '%':
+      return modFloat(x, y);
     case '**': {
       if (x === 0 && y < 0) throw new PyError('ZeroDivisionError', '0.0 cannot be raised to a negative power');
-      if (x < 0 && !Number.isInteger(y)) throw new PyError('ValueError', 'complex results are not supported in configs');
+      if (x < 0 && !Number.isInteger(y))
+        throw new PyError('ValueError', 'complex results are not supported in configs');
       const r = Math.pow(x, y);
-      if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y)) throw new PyError('OverflowError', "(34, 'Numerical result out of range')");
+      if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y))
+        throw new PyError('OverflowError', "(34, 'Numerical result out of range')");
       return r;
     }
   }
@@ -173,7 +218,7 @@ function bitLength(x: bigint): number {
 function intTrueDiv(x: bigint, y: bigint): number {
   const lim = 2n ** 53n;
   if (x < lim && x > -lim && y < lim && y > -lim) return Number(x) / Number(y);
-  return Number(x * 10n ** 30n / y) / 1e30;
+  return Number((x * 10n ** 30n) / y) / 1e30;
 }
 
 export function unaryOp(op: string, v: PyValue): PyValue {
@@ -188,19 +233,29 @@ export function unaryOp(op: string, v: PyValue): PyValue {
 
 export function compare(op: string, a: PyValue, b: PyValue): boolean {
   switch (op) {
-    case '==': return pyEquals(a, b);
-    case '!=': return !pyEquals(a, b);
-    case 'is': return identical(a, b);
-    case 'is not': return !identical(a, b);
-    case 'in': return contains(b, a);
-    case 'not in': return !contains(b, a);
+    case '==':
+      return pyEquals(a, b);
+    case '!=':
+      return !pyEquals(a, b);
+    case 'is':
+      return identical(a, b);
+    case 'is not':
+      return !identical(a, b);
+    case 'in':
+      return contains(b, a);
+    case 'not in':
+      return !contains(b, a);
   }
   const c = order(a, b, op);
   switch (op) {
-    case '<': return c < 0;
-    case '<=': return c <= 0;
-    case '>': return c > 0;
-    case '>=': return c >= 0;
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
   }
   throw new PyError('TypeError', `unknown comparison ${op}`);
 }
@@ -243,7 +298,8 @@ export function sortKeyCompare(a: PyValue, b: PyValue): number {
 
 export function contains(container: PyValue, item: PyValue): boolean {
   if (typeof container === 'string') {
-    if (typeof item !== 'string') throw new PyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`);
+    if (typeof item !== 'string')
+      throw new PyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`);
     work(container.length >>> 4);
     return container.includes(item);
   }

@@ -19,14 +19,57 @@ class ParseError extends Error {
 }
 
 const KEYWORDS = new Set([
-  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif',
-  'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or',
-  'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
 ]);
 
 /** Binary operators from `|` (loosest) to `*` (tightest), as Python's grammar orders them. */
 const BINARY_PRECEDENCE = new Map<string, number>([
-  ['|', 1], ['^', 2], ['&', 3], ['<<', 4], ['>>', 4], ['+', 5], ['-', 5], ['*', 6], ['/', 6], ['//', 6], ['%', 6], ['@', 6],
+  ['|', 1],
+  ['^', 2],
+  ['&', 3],
+  ['<<', 4],
+  ['>>', 4],
+  ['+', 5],
+  ['-', 5],
+  ['*', 6],
+  ['/', 6],
+  ['//', 6],
+  ['%', 6],
+  ['@', 6],
 ]);
 
 /** A decimal int without underscores or leading zeros: most numbers in configs. */
@@ -60,7 +103,9 @@ export function parseEach(text: string, each: (s: Stmt) => void, offset = 0): Sy
   p.parseModule(each);
   // An unclosed bracket or string also derails the parser at the end of the file:
   // report the cause, not the echoes after it.
-  const tokIssues = tokens.issues.map((i) => (offset ? { message: i.message, span: { start: i.span.start + offset, end: i.span.end + offset } } : i));
+  const tokIssues = tokens.issues.map((i) =>
+    offset ? { message: i.message, span: { start: i.span.start + offset, end: i.span.end + offset } } : i,
+  );
   let first = Infinity;
   for (const i of tokIssues) first = Math.min(first, i.span.start);
   const kept = p.issues.filter((i) => i.span.start < first);
@@ -71,7 +116,8 @@ export function parseEach(text: string, each: (s: Stmt) => void, offset = 0): Sy
 export function parseExpression(text: string, offset: number, issues: SyntaxIssue[]): Expr | undefined {
   // A field is short: tokenize it whole so its token errors come first, as for a module.
   const { tokens, issues: tokIssues } = tokenize('(' + text + ')');
-  for (const i of tokIssues) issues.push({ message: i.message, span: { start: i.span.start + offset - 1, end: i.span.end + offset - 1 } });
+  for (const i of tokIssues)
+    issues.push({ message: i.message, span: { start: i.span.start + offset - 1, end: i.span.end + offset - 1 } });
   let at = 0;
   const p = new Parser({ next: () => tokens[Math.min(at++, tokens.length - 1)] }, offset - 1, issues);
   try {
@@ -142,11 +188,13 @@ class Parser {
     return t.kind === 'NAME' && t.text === text && !t.normalized;
   }
   private fail(message: string, t: Token = this.tok): never {
-    const span = t.kind === 'EOF' || t.kind === 'NEWLINE' ? { start: t.start, end: t.start } : { start: t.start, end: t.end };
+    const span =
+      t.kind === 'EOF' || t.kind === 'NEWLINE' ? { start: t.start, end: t.start } : { start: t.start, end: t.end };
     throw new ParseError({ message, span });
   }
   private expectOp(text: string): Token {
-    if (!this.isOp(text)) this.fail(this.kind() === 'EOF' || this.kind() === 'NEWLINE' ? `expected '${text}'` : 'invalid syntax');
+    if (!this.isOp(text))
+      this.fail(this.kind() === 'EOF' || this.kind() === 'NEWLINE' ? `expected '${text}'` : 'invalid syntax');
     return this.next();
   }
   private expectKw(text: string): Token {
@@ -206,11 +254,18 @@ class Parser {
     const t = this.tok;
     if (t.kind === 'NAME') {
       switch (t.text) {
-        case 'if': return [this.ifStmt()];
-        case 'for': return [this.forStmt()];
-        case 'def': return [this.defStmt()];
-        case 'class': return [this.classStmt()];
-        case 'while': case 'try': case 'with': case 'async': {
+        case 'if':
+          return [this.ifStmt()];
+        case 'for':
+          return [this.forStmt()];
+        case 'def':
+          return [this.defStmt()];
+        case 'class':
+          return [this.classStmt()];
+        case 'while':
+        case 'try':
+        case 'with':
+        case 'async': {
           const start = t.start;
           // Not evaluated by YOLO Lab: parse past it so the rest of the file still works.
           this.next();
@@ -229,7 +284,8 @@ class Parser {
       stmts.push(this.simpleStatement());
     }
     if (this.kind() === 'NEWLINE') this.next();
-    else if (this.kind() !== 'EOF') this.fail(this.kind() === 'OP' || this.kind() === 'NAME' ? 'invalid syntax' : 'invalid syntax');
+    else if (this.kind() !== 'EOF')
+      this.fail(this.kind() === 'OP' || this.kind() === 'NAME' ? 'invalid syntax' : 'invalid syntax');
     return stmts;
   }
 
@@ -312,7 +368,14 @@ class Parser {
       this.expression();
     }
     const body = this.block();
-    return { kind: 'FunctionDef', span: { start, end: this.prevEnd() }, name: nameTok.text, nameSpan: { start: nameTok.start, end: nameTok.end }, params, body };
+    return {
+      kind: 'FunctionDef',
+      span: { start, end: this.prevEnd() },
+      name: nameTok.text,
+      nameSpan: { start: nameTok.start, end: nameTok.end },
+      params,
+      body,
+    };
   }
 
   private classStmt(): Stmt {
@@ -326,7 +389,13 @@ class Parser {
       this.expectOp(')');
     }
     const body = this.block();
-    return { kind: 'ClassDef', span: { start, end: this.prevEnd() }, name: nameTok.text, nameSpan: { start: nameTok.start, end: nameTok.end }, body };
+    return {
+      kind: 'ClassDef',
+      span: { start, end: this.prevEnd() },
+      name: nameTok.text,
+      nameSpan: { start: nameTok.start, end: nameTok.end },
+      body,
+    };
   }
 
   private params(close: string): Param[] {
@@ -366,8 +435,10 @@ class Parser {
         case 'pass':
           this.next();
           return { kind: 'Pass', span: { start, end: t.end } };
-        case 'import': return this.importStmt();
-        case 'from': return this.fromStmt();
+        case 'import':
+          return this.importStmt();
+        case 'from':
+          return this.fromStmt();
         case 'del': {
           this.next();
           const targets = [this.primary()];
@@ -392,7 +463,12 @@ class Parser {
           }
           return { kind: 'Assert', span: { start, end: this.prevEnd() }, test, msg };
         }
-        case 'global': case 'nonlocal': case 'raise': case 'break': case 'continue': case 'yield': {
+        case 'global':
+        case 'nonlocal':
+        case 'raise':
+        case 'break':
+        case 'continue':
+        case 'yield': {
           this.next();
           while (this.kind() !== 'NEWLINE' && this.kind() !== 'EOF' && !this.isOp(';')) this.next();
           return { kind: 'Unsupported', span: { start, end: t.end }, what: `'${t.text}' statement` };
@@ -448,7 +524,12 @@ class Parser {
       case 'Starred':
         return this.checkTarget(e.value);
     }
-    const what = e.kind === 'Call' ? 'function call' : e.kind === 'Num' || e.kind === 'Str' || e.kind === 'Const' ? 'literal' : 'expression';
+    const what =
+      e.kind === 'Call'
+        ? 'function call'
+        : e.kind === 'Num' || e.kind === 'Str' || e.kind === 'Const'
+          ? 'literal'
+          : 'expression';
     throw new ParseError({ message: `cannot assign to ${what}`, span: e.span });
   }
 
@@ -529,7 +610,13 @@ class Parser {
 
   private atExprEnd(): boolean {
     const t = this.tok;
-    return t.kind === 'NEWLINE' || t.kind === 'EOF' || (t.kind === 'OP' && ['=', ')', ']', '}', ';', ':'].includes(t.text)) || (t.kind === 'OP' && AUG_OPS.has(t.text)) || this.isKw('in');
+    return (
+      t.kind === 'NEWLINE' ||
+      t.kind === 'EOF' ||
+      (t.kind === 'OP' && ['=', ')', ']', '}', ';', ':'].includes(t.text)) ||
+      (t.kind === 'OP' && AUG_OPS.has(t.text)) ||
+      this.isKw('in')
+    );
   }
 
   private targetList(): Expr {
@@ -561,7 +648,13 @@ class Parser {
     // Most expressions in a config are one literal or name before `,` `)` `]` `}`: parse it as an
     // atom at once instead of descending through a dozen precedence levels that all decline.
     const t = this.tok;
-    if ((t.kind === 'NUMBER' || t.kind === 'STRING' || (t.kind === 'NAME' && (t.normalized || !KEYWORDS.has(t.text) || t.text === 'True' || t.text === 'False' || t.text === 'None'))) && this.endsExpression(this.peek())) {
+    if (
+      (t.kind === 'NUMBER' ||
+        t.kind === 'STRING' ||
+        (t.kind === 'NAME' &&
+          (t.normalized || !KEYWORDS.has(t.text) || t.text === 'True' || t.text === 'False' || t.text === 'None'))) &&
+      this.endsExpression(this.peek())
+    ) {
       return this.atom();
     }
     if (++this.depth > MAX_DEPTH) this.fail('too many nested parentheses');
@@ -584,7 +677,7 @@ class Parser {
     if (this.isKw('lambda')) return this.lambda();
     const start = this.tok.start;
     const body = this.orTest();
-    if (this.isKw('if') ) {
+    if (this.isKw('if')) {
       this.next();
       const test = this.orTest();
       this.expectKw('else');
@@ -720,7 +813,13 @@ class Parser {
         const t = this.tok;
         if (t.kind !== 'NAME') this.fail('invalid syntax');
         this.next();
-        e = { kind: 'Attribute', span: { start, end: t.end }, value: e, attr: t.text, attrSpan: { start: t.start, end: t.end } };
+        e = {
+          kind: 'Attribute',
+          span: { start, end: t.end },
+          value: e,
+          attr: t.text,
+          attrSpan: { start: t.start, end: t.end },
+        };
       } else if (this.isOp('(')) {
         this.next();
         const args = this.isOp(')') ? [] : this.callArgs();
@@ -784,7 +883,8 @@ class Parser {
       if (this.isOp('*') || this.isOp('**')) {
         const star = this.next().text as '*' | '**';
         const value = this.expression();
-        if (star === '*' && sawKeyword && sawDoubleStar) this.fail('iterable argument unpacking follows keyword argument unpacking', t);
+        if (star === '*' && sawKeyword && sawDoubleStar)
+          this.fail('iterable argument unpacking follows keyword argument unpacking', t);
         if (star === '**') sawKeyword = sawDoubleStar = true;
         args.push({ span: { start: t.start, end: this.prevEnd() }, value, star });
       } else if (t.kind === 'NAME' && this.isOp('=', this.peek())) {
@@ -792,16 +892,27 @@ class Parser {
         this.next();
         this.next();
         const value = this.expression();
-        if (repeated(t.text)) throw new ParseError({ message: `keyword argument repeated: ${t.text}`, span: { start: t.start, end: t.end } });
+        if (repeated(t.text))
+          throw new ParseError({
+            message: `keyword argument repeated: ${t.text}`,
+            span: { start: t.start, end: t.end },
+          });
         names?.add(t.text);
         sawKeyword = true;
-        args.push({ span: { start: t.start, end: this.prevEnd() }, name: t.text, nameSpan: { start: t.start, end: t.end }, value });
+        args.push({
+          span: { start: t.start, end: this.prevEnd() },
+          name: t.text,
+          nameSpan: { start: t.start, end: t.end },
+          value,
+        });
       } else {
         let value = this.namedExpr();
         if (this.isKw('for')) value = this.comprehension('gen', value, undefined, t.start);
         else if (sawKeyword) {
           throw new ParseError({
-            message: sawDoubleStar ? 'positional argument follows keyword argument unpacking' : 'positional argument follows keyword argument',
+            message: sawDoubleStar
+              ? 'positional argument follows keyword argument unpacking'
+              : 'positional argument follows keyword argument',
             span: value.span,
           });
         }
@@ -813,7 +924,12 @@ class Parser {
     return args;
   }
 
-  private comprehension(type: 'list' | 'set' | 'gen' | 'dict', elt: Expr, value: Expr | undefined, start: number): Expr {
+  private comprehension(
+    type: 'list' | 'set' | 'gen' | 'dict',
+    elt: Expr,
+    value: Expr | undefined,
+    start: number,
+  ): Expr {
     const generators: CompFor[] = [];
     while (this.isKw('for') || this.isKw('async')) {
       if (this.isKw('async')) this.fail("'async for' is not supported in configs");
@@ -871,12 +987,17 @@ class Parser {
     const span = { start: t.start, end: t.end };
     if (PLAIN_INT.test(t.text)) return { kind: 'Num', span, value: smallInt(t.text) };
     let s = t.text.replace(/_/g, '');
-    if (!/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[jJ]?)$/.test(s)) this.fail('invalid decimal literal', t);
+    if (!/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[jJ]?)$/.test(s))
+      this.fail('invalid decimal literal', t);
     if (/[jJ]$/.test(s)) return { kind: 'Num', span, value: Number(s.slice(0, -1)), imaginary: true };
     if (/^0[xXoObB]/.test(s)) return { kind: 'Num', span, value: BigInt(s.toLowerCase()) };
     if (/[.eE]/.test(s)) return { kind: 'Num', span, value: Number(s) };
     if (/^0+[0-9]/.test(s)) {
-      if (!/^0+$/.test(s)) this.fail('leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers', t);
+      if (!/^0+$/.test(s))
+        this.fail(
+          'leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers',
+          t,
+        );
       s = '0';
     }
     return { kind: 'Num', span, value: BigInt(s) };
@@ -890,17 +1011,30 @@ class Parser {
       const t = this.next();
       const st = splitStringToken(t.text, t.start);
       const isBytes = st.prefix.includes('b');
-      if (bytes !== undefined && bytes !== isBytes) throw new ParseError({ message: 'cannot mix bytes and nonbytes literals', span: { start, end: t.end } });
+      if (bytes !== undefined && bytes !== isBytes)
+        throw new ParseError({ message: 'cannot mix bytes and nonbytes literals', span: { start, end: t.end } });
       bytes = isBytes;
       const raw = st.prefix.includes('r');
       const span = { start: t.start, end: t.end };
-      if (st.prefix.includes('f')) parts.push({ kind: 'FStr', span, parts: this.fstringParts(st.body, st.bodyStart, raw) });
-      else parts.push({ kind: 'Str', span, value: raw ? st.body : decodeEscapes(st.body, isBytes, st.bodyStart, this.issues), bytes: isBytes || undefined });
+      if (st.prefix.includes('f'))
+        parts.push({ kind: 'FStr', span, parts: this.fstringParts(st.body, st.bodyStart, raw) });
+      else
+        parts.push({
+          kind: 'Str',
+          span,
+          value: raw ? st.body : decodeEscapes(st.body, isBytes, st.bodyStart, this.issues),
+          bytes: isBytes || undefined,
+        });
     }
     const span = { start, end: this.prevEnd() };
     if (parts.length === 1) return parts[0];
     if (parts.every((p) => p.kind === 'Str')) {
-      return { kind: 'Str', span, value: parts.map((p) => (p as { value: string }).value).join(''), bytes: bytes || undefined };
+      return {
+        kind: 'Str',
+        span,
+        value: parts.map((p) => (p as { value: string }).value).join(''),
+        bytes: bytes || undefined,
+      };
     }
     return { kind: 'JoinedStr', span, parts };
   }
@@ -927,7 +1061,10 @@ class Parser {
         continue;
       }
       if (c === '}') {
-        throw new ParseError({ message: "f-string: single '}' is not allowed", span: { start: at + i, end: at + i + 1 } });
+        throw new ParseError({
+          message: "f-string: single '}' is not allowed",
+          span: { start: at + i, end: at + i + 1 },
+        });
       }
       if (c !== '{') {
         lit += c;
@@ -966,12 +1103,20 @@ class Parser {
       selfDoc = exprText;
       exprText = exprText.slice(0, eq.index);
     }
-    if (!exprText.trim()) throw new ParseError({ message: 'f-string: empty expression not allowed', span: { start: at + from, end: at + i } });
+    if (!exprText.trim())
+      throw new ParseError({
+        message: 'f-string: empty expression not allowed',
+        span: { start: at + from, end: at + i },
+      });
     const expr = parseExpression(exprText, at + from, this.issues);
     const part: FPart = { expr, selfDoc };
     if (body[i] === '!') {
       const conv = body[i + 1];
-      if (conv !== 'r' && conv !== 's' && conv !== 'a') throw new ParseError({ message: "f-string: invalid conversion character: expected 's', 'r', or 'a'", span: { start: at + i, end: at + i + 2 } });
+      if (conv !== 'r' && conv !== 's' && conv !== 'a')
+        throw new ParseError({
+          message: "f-string: invalid conversion character: expected 's', 'r', or 'a'",
+          span: { start: at + i, end: at + i + 2 },
+        });
       part.conversion = conv;
       i += 2;
     }
@@ -989,7 +1134,11 @@ class Parser {
       part.spec = this.fstringParts(body.slice(i + 1, j), at + i + 1, true);
       i = j;
     }
-    if (body[i] !== '}') throw new ParseError({ message: "f-string: expecting '}'", span: { start: at + from - 1, end: at + Math.min(i, body.length) } });
+    if (body[i] !== '}')
+      throw new ParseError({
+        message: "f-string: expecting '}'",
+        span: { start: at + from - 1, end: at + Math.min(i, body.length) },
+      });
     return { part, end: i + 1 };
   }
 
@@ -1007,7 +1156,8 @@ class Parser {
     }
     if (this.isOp(')')) {
       const close = this.next();
-      if (first.kind === 'Starred') throw new ParseError({ message: 'cannot use starred expression here', span: first.span });
+      if (first.kind === 'Starred')
+        throw new ParseError({ message: 'cannot use starred expression here', span: first.span });
       // Parentheses do not make a tuple: keep the inner node, widen nothing (ranges stay on the value).
       if (first.kind === 'Tuple') return { ...first, span: { start: open.start, end: close.end }, parens: true };
       return first;

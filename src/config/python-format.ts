@@ -6,7 +6,43 @@
 import type { Provenance } from './provenance';
 import { PyBytes, PyDict, PyList, PyObject, PySet, PyTuple, type PyValue, floatRepr, repr, strRepr } from './values';
 
-const KEYWORDS = new Set(['False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield']);
+const KEYWORDS = new Set([
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
+]);
 
 export interface PythonText {
   text: string;
@@ -23,13 +59,16 @@ function isIdentifier(k: PyValue): k is string {
 function scalar(v: PyValue): string | undefined {
   if (v === null) return 'None';
   switch (typeof v) {
-    case 'boolean': return v ? 'True' : 'False';
-    case 'bigint': return v.toString();
+    case 'boolean':
+      return v ? 'True' : 'False';
+    case 'bigint':
+      return v.toString();
     case 'number':
       if (Number.isNaN(v)) return "float('nan')";
       if (!Number.isFinite(v)) return v > 0 ? "float('inf')" : "-float('inf')";
       return floatRepr(v);
-    case 'string': return strRepr(v);
+    case 'string':
+      return strRepr(v);
   }
   if (v instanceof PyBytes) return repr(v);
   if (v instanceof PyObject) return `None  # not data: ${v.repr}`;
@@ -70,7 +109,10 @@ function inlineDict(v: PyDict, call: boolean, limit: number): string | undefined
  * line. Only the line being built is held, so a config of millions of values prints in
  * constant memory (the CLI streams the lines to stdout; toPythonText collects them).
  */
-export function writePythonLines(config: PyDict, line: (text: string, prov: Provenance | undefined, key: string | undefined) => void): void {
+export function writePythonLines(
+  config: PyDict,
+  line: (text: string, prov: Provenance | undefined, key: string | undefined) => void,
+): void {
   let cur: string | undefined;
   let curProv: Provenance | undefined;
   let curKey: string | undefined;

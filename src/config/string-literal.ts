@@ -44,20 +44,43 @@ export function decodeEscapes(body: string, bytes: boolean, at: number, issues: 
       case '\r':
         if (body[i + 1] === '\n') i++;
         break;
-      case '\\': out += '\\'; break;
-      case "'": out += "'"; break;
-      case '"': out += '"'; break;
-      case 'a': out += '\x07'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
+      case '\\':
+        out += '\\';
+        break;
+      case "'":
+        out += "'";
+        break;
+      case '"':
+        out += '"';
+        break;
+      case 'a':
+        out += '\x07';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
       case 'x': {
         const h = body.slice(i + 1, i + 3);
         if (!/^[0-9a-fA-F]{2}$/.test(h)) {
-          issues.push({ message: `(unicode error) truncated \\xXX escape`, span: { start: at + i - 1, end: at + i + 1 } });
+          issues.push({
+            message: `(unicode error) truncated \\xXX escape`,
+            span: { start: at + i - 1, end: at + i + 1 },
+          });
         } else out += String.fromCharCode(parseInt(h, 16));
         i += 2;
         break;
@@ -71,7 +94,10 @@ export function decodeEscapes(body: string, bytes: boolean, at: number, issues: 
         const len = e === 'u' ? 4 : 8;
         const h = body.slice(i + 1, i + 1 + len);
         if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(h)) {
-          issues.push({ message: `(unicode error) truncated \\${e}${'X'.repeat(len)} escape`, span: { start: at + i - 1, end: at + i + 1 } });
+          issues.push({
+            message: `(unicode error) truncated \\${e}${'X'.repeat(len)} escape`,
+            span: { start: at + i - 1, end: at + i + 1 },
+          });
         } else out += String.fromCodePoint(parseInt(h, 16));
         i += len;
         break;
@@ -84,7 +110,10 @@ export function decodeEscapes(body: string, bytes: boolean, at: number, issues: 
         }
         const ch = m ? unicodeName(m[1]) : undefined;
         if (!m || ch === undefined) {
-          issues.push({ message: `(unicode error) unknown Unicode character name${m ? ` '${m[1]}'` : ''}`, span: { start: at + i - 1, end: at + i + 1 + (m ? m[0].length : 0) } });
+          issues.push({
+            message: `(unicode error) unknown Unicode character name${m ? ` '${m[1]}'` : ''}`,
+            span: { start: at + i - 1, end: at + i + 1 + (m ? m[0].length : 0) },
+          });
         } else out += ch;
         i += m ? m[0].length : 0;
         break;

@@ -43,7 +43,10 @@ export class TextMap {
     let o = off;
     if (k >= 0) {
       const e = edits[k];
-      o = off < e.newStart + e.newLen ? e.oldStart + Math.min(off - e.newStart, e.oldLen) : off - this.shiftBefore[k] - (e.newLen - e.oldLen);
+      o =
+        off < e.newStart + e.newLen
+          ? e.oldStart + Math.min(off - e.newStart, e.oldLen)
+          : off - this.shiftBefore[k] - (e.newLen - e.oldLen);
     }
     return this.inner ? this.inner.toOriginal(o) : o;
   }
@@ -53,7 +56,12 @@ export class TextMap {
   }
 }
 
-function substitute(text: string, re: RegExp, replace: (m: RegExpExecArray) => string, inner?: TextMap): { text: string; map: TextMap } {
+function substitute(
+  text: string,
+  re: RegExp,
+  replace: (m: RegExpExecArray) => string,
+  inner?: TextMap,
+): { text: string; map: TextMap } {
   const edits: Edit[] = [];
   let out = '';
   let last = 0;
@@ -102,41 +110,64 @@ export class TemplateError extends Error {
  * inside a string the template becomes `${NAME}`; written bare
  * (`{{'$NAME:80'}}`) it becomes its default, or the string '${NAME}'.
  */
-export function substituteEnv(text: string, inner: TextMap, env: Record<string, string | undefined>, placeholders = false): { text: string; map: TextMap; used: Record<string, string> } {
+export function substituteEnv(
+  text: string,
+  inner: TextMap,
+  env: Record<string, string | undefined>,
+  placeholders = false,
+): { text: string; map: TextMap; used: Record<string, string> } {
   const used: Record<string, string> = {};
-  const result = substitute(text, ENV, (m) => {
-    const name = m[1];
-    let value = m[2];
-    if (placeholders) {
-      const bare = m[0][2] === "'" || m[0][2] === '"';
-      return !bare ? `\${${name}}` : value || `'\${${name}}'`;
-    }
-    if (env[name] !== undefined) {
-      value = env[name]!;
-      used[name] = value;
-    }
-    if (!value) throw new TemplateError('KeyError', `'\`${name}\` cannot be found in \`os.environ\`. Please set \`${name}\` in environment or give a default value.'`, m.index);
-    return value;
-  }, inner);
+  const result = substitute(
+    text,
+    ENV,
+    (m) => {
+      const name = m[1];
+      let value = m[2];
+      if (placeholders) {
+        const bare = m[0][2] === "'" || m[0][2] === '"';
+        return !bare ? `\${${name}}` : value || `'\${${name}}'`;
+      }
+      if (env[name] !== undefined) {
+        value = env[name]!;
+        used[name] = value;
+      }
+      if (!value)
+        throw new TemplateError(
+          'KeyError',
+          `'\`${name}\` cannot be found in \`os.environ\`. Please set \`${name}\` in environment or give a default value.'`,
+          m.index,
+        );
+      return value;
+    },
+    inner,
+  );
   return { ...result, used };
 }
 
 const BASE_VAR = /\{\{\s*_base_\.([\w.]+)\s*\}\}/g;
 
 /** Replaces `{{_base_.a.b}}` with a quoted placeholder; returns placeholder -> dotted path. */
-export function substituteBaseVars(text: string, inner: TextMap): { text: string; map: TextMap; vars: Map<string, string> } {
+export function substituteBaseVars(
+  text: string,
+  inner: TextMap,
+): { text: string; map: TextMap; vars: Map<string, string> } {
   const vars = new Map<string, string>();
   const byPath = new Map<string, string>();
-  const result = substitute(text, BASE_VAR, (m) => {
-    let placeholder = byPath.get(m[1]);
-    if (!placeholder) {
-      // MMEngine uses 6 random hex digits; a stable suffix keeps our output reproducible.
-      placeholder = `_${m[1]}_${stableHex(m[1])}`;
-      byPath.set(m[1], placeholder);
-      vars.set(placeholder, m[1]);
-    }
-    return `"${placeholder}"`;
-  }, inner);
+  const result = substitute(
+    text,
+    BASE_VAR,
+    (m) => {
+      let placeholder = byPath.get(m[1]);
+      if (!placeholder) {
+        // MMEngine uses 6 random hex digits; a stable suffix keeps our output reproducible.
+        placeholder = `_${m[1]}_${stableHex(m[1])}`;
+        byPath.set(m[1], placeholder);
+        vars.set(placeholder, m[1]);
+      }
+      return `"${placeholder}"`;
+    },
+    inner,
+  );
   return { ...result, vars };
 }
 
@@ -147,7 +178,12 @@ function stableHex(s: string): string {
 }
 
 /** The three substitutions MMEngine makes before parsing, in its order. Throws TemplateError. */
-export function substituteTemplates(text: string, file: string, env: Record<string, string | undefined>, envPlaceholders = false): { text: string; map: TextMap; envUsed: Record<string, string>; baseVars: Map<string, string> } {
+export function substituteTemplates(
+  text: string,
+  file: string,
+  env: Record<string, string | undefined>,
+  envPlaceholders = false,
+): { text: string; map: TextMap; envUsed: Record<string, string>; baseVars: Map<string, string> } {
   const pre = substitutePredefined(text, file);
   const envSub = substituteEnv(pre.text, pre.map, env, envPlaceholders);
   const bv = substituteBaseVars(envSub.text, envSub.map);

@@ -34,9 +34,53 @@ export const MAX_ISSUES = 100;
 const MAX_INDENT = 100;
 
 const OPERATORS = [
-  '**=', '//=', '>>=', '<<=', '...', '->', ':=',
-  '**', '//', '<<', '>>', '<=', '>=', '==', '!=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '@=',
-  '+', '-', '*', '/', '%', '@', '<', '>', '=', '.', ',', ':', ';', '(', ')', '[', ']', '{', '}', '&', '|', '^', '~',
+  '**=',
+  '//=',
+  '>>=',
+  '<<=',
+  '...',
+  '->',
+  ':=',
+  '**',
+  '//',
+  '<<',
+  '>>',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '@=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '@',
+  '<',
+  '>',
+  '=',
+  '.',
+  ',',
+  ':',
+  ';',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '&',
+  '|',
+  '^',
+  '~',
 ];
 
 /** Operators by first character code, longest first, so matching is a short scan. */
@@ -66,7 +110,7 @@ export function invalidCharacterMessage(ch: string): string {
 /** The offset of the first character Python refuses in a written name, or -1 (PEP 3131, as CPython 3.11 applies it). */
 function invalidNameChar(name: string): number {
   let first = true;
-  for (let i = 0; i < name.length; ) {
+  for (let i = 0; i < name.length;) {
     const cp = name.codePointAt(i)!;
     const ch = String.fromCodePoint(cp);
     // ZWJ/ZWNJ joined ID_Continue in Unicode 15.1; the Python MMEngine runs on refuses them.
@@ -152,7 +196,8 @@ export class Tokenizer {
             this.indents.pop();
             this.queue.push(new Token('DEDENT', '', j, j));
           }
-          if (col !== this.indents[this.indents.length - 1]) this.issue('unindent does not match any outer indentation level', i, j);
+          if (col !== this.indents[this.indents.length - 1])
+            this.issue('unindent does not match any outer indentation level', i, j);
           return this.queue.shift()!;
         }
         continue;
@@ -203,7 +248,16 @@ export class Tokenizer {
         while (end < n && isDigit(text.charCodeAt(end))) end++;
         const a = text.charCodeAt(end);
         const lower = a | 32;
-        if (end === i || a === 46 || a === 95 || lower === 101 || lower === 106 || lower === 120 || lower === 111 || lower === 98) {
+        if (
+          end === i ||
+          a === 46 ||
+          a === 95 ||
+          lower === 101 ||
+          lower === 106 ||
+          lower === 120 ||
+          lower === 111 ||
+          lower === 98
+        ) {
           NUMBER_RE.lastIndex = i;
           const m = NUMBER_RE.exec(text);
           end = i + (m ? m[0].length : 1);
@@ -222,7 +276,8 @@ export class Tokenizer {
       if (isAsciiLetter(c) || c >= 128) return this.name(i);
       const ops = OPS_BY_CODE[c];
       let op: string | undefined;
-      if (ops) for (let k = 0; k < ops.length && !op; k++) if (ops[k].length === 1 || text.startsWith(ops[k], i)) op = ops[k];
+      if (ops)
+        for (let k = 0; k < ops.length && !op; k++) if (ops[k].length === 1 || text.startsWith(ops[k], i)) op = ops[k];
       if (op) {
         this.bracket(op, i);
         this.i = i + op.length;
@@ -279,7 +334,8 @@ export class Tokenizer {
       const open = this.brackets.pop();
       const want = open ? ({ '(': ')', '[': ']', '{': '}' } as Record<string, string>)[open.ch] : undefined;
       if (!open) this.issue(`unmatched '${op}'`, i, i + 1);
-      else if (want !== op) this.issue(`closing parenthesis '${op}' does not match opening parenthesis '${open.ch}'`, i, i + 1);
+      else if (want !== op)
+        this.issue(`closing parenthesis '${op}' does not match opening parenthesis '${open.ch}'`, i, i + 1);
     }
   }
 

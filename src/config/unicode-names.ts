@@ -15,7 +15,7 @@ const NAMES: Record<string, string> = {
   'GREEK SMALL LETTER MU': '\u03BC',
   'GREEK SMALL LETTER PI': '\u03C0',
   'GREEK SMALL LETTER SIGMA': '\u03C3',
-  'BULLET': '\u2022',
+  BULLET: '\u2022',
   'HORIZONTAL ELLIPSIS': '\u2026',
   'EN DASH': '\u2013',
   'EM DASH': '\u2014',
@@ -23,12 +23,12 @@ const NAMES: Record<string, string> = {
   'LEFTWARDS ARROW': '\u2190',
   'CHECK MARK': '\u2713',
   'PLUS-MINUS SIGN': '\u00B1',
-  'SPACE': ' ',
+  SPACE: ' ',
   'NO-BREAK SPACE': '\u00A0',
   'LATIN SMALL LETTER E WITH ACUTE': '\u00E9',
   'COPYRIGHT SIGN': '\u00A9',
-  'INFINITY': '\u221E',
-  'SNOWMAN': '\u2603',
+  INFINITY: '\u221E',
+  SNOWMAN: '\u2603',
 };
 
 export function unicodeName(name: string): string | undefined {

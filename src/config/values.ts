@@ -6,17 +6,7 @@
 import type { Provenance } from './provenance';
 
 export type PyValue =
-  | null
-  | boolean
-  | bigint
-  | number
-  | string
-  | PyList
-  | PyTuple
-  | PyDict
-  | PySet
-  | PyBytes
-  | PyObject;
+  null | boolean | bigint | number | string | PyList | PyTuple | PyDict | PySet | PyBytes | PyObject;
 
 // ---- what a load may allocate ----
 
@@ -43,7 +33,11 @@ export class AllocationBudget {
   /** Past the next poll point: asks `poll`, and stops a load past maxWork. */
   pollWork(): void {
     this.nextPoll = Math.min(this.worked + WORK_POLL, this.maxWork + 1);
-    if (this.worked > this.maxWork) throw new PyError('NotSupported', 'unsupported in configs: evaluation takes too long (a loop or an operation over a large value repeated too often)');
+    if (this.worked > this.maxWork)
+      throw new PyError(
+        'NotSupported',
+        'unsupported in configs: evaluation takes too long (a loop or an operation over a large value repeated too often)',
+      );
     this.poll?.();
   }
   get due(): boolean {
@@ -84,7 +78,11 @@ export const MAX_STRING_LENGTH = 16 * 1024 * 1024;
 
 /** MemoryError if a string of `n` characters would be past MAX_STRING_LENGTH. */
 export function checkStringLength(n: number): void {
-  if (n > MAX_STRING_LENGTH) throw new PyError('MemoryError', `a string of ${n} characters is too large for a config (YOLO Lab's limit is ${MAX_STRING_LENGTH})`);
+  if (n > MAX_STRING_LENGTH)
+    throw new PyError(
+      'MemoryError',
+      `a string of ${n} characters is too large for a config (YOLO Lab's limit is ${MAX_STRING_LENGTH})`,
+    );
 }
 
 let activeBudget: AllocationBudget | undefined;
@@ -110,7 +108,10 @@ export function charge(bytes: number): void {
   const b = activeBudget;
   if (b && (b.used += bytes) > b.limit) {
     activeBudget = undefined; // the error's own message must not be charged
-    throw new PyError('MemoryError', `the config builds more than ${Math.round(b.limit / 2 ** 20)} MiB of values (YOLO Lab's limit for one load; a config that large is almost certainly a mistake)`);
+    throw new PyError(
+      'MemoryError',
+      `the config builds more than ${Math.round(b.limit / 2 ** 20)} MiB of values (YOLO Lab's limit for one load; a config that large is almost certainly a mistake)`,
+    );
   }
 }
 
@@ -128,7 +129,10 @@ export class PyTuple {
 
 export class PySet {
   readonly map = new Map<HashKey, PyValue>();
-  constructor(items: PyValue[] = [], readonly frozen = false) {
+  constructor(
+    items: PyValue[] = [],
+    readonly frozen = false,
+  ) {
     charge(BYTES_PER_DICT + BYTES_PER_ITEM * items.length);
     for (const v of items) this.map.set(hashKey(v), v);
   }
@@ -301,7 +305,10 @@ export class PyDict {
   }
   /** Entries in order; deleting during the walk is fine (as with a Map). */
   [Symbol.iterator](): IterableIterator<DictEntry> {
-    return new DictIterator(() => this.slots, () => this.used);
+    return new DictIterator(
+      () => this.slots,
+      () => this.used,
+    );
   }
 }
 
@@ -349,10 +356,14 @@ export class PyError extends Error {
 export function typeName(v: PyValue): string {
   if (v === null) return 'NoneType';
   switch (typeof v) {
-    case 'boolean': return 'bool';
-    case 'bigint': return 'int';
-    case 'number': return 'float';
-    case 'string': return 'str';
+    case 'boolean':
+      return 'bool';
+    case 'bigint':
+      return 'int';
+    case 'number':
+      return 'float';
+    case 'string':
+      return 'str';
   }
   if (v instanceof PyList) return 'list';
   if (v instanceof PyTuple) return 'tuple';
@@ -365,10 +376,14 @@ export function typeName(v: PyValue): string {
 export function truthy(v: PyValue): boolean {
   if (v === null) return false;
   switch (typeof v) {
-    case 'boolean': return v;
-    case 'bigint': return v !== 0n;
-    case 'number': return v !== 0; // NaN is truthy in Python too
-    case 'string': return v.length > 0;
+    case 'boolean':
+      return v;
+    case 'bigint':
+      return v !== 0n;
+    case 'number':
+      return v !== 0; // NaN is truthy in Python too
+    case 'string':
+      return v.length > 0;
   }
   if (v instanceof PyList || v instanceof PyTuple) return v.items.length > 0;
   if (v instanceof PyDict) return v.size > 0;
@@ -390,9 +405,12 @@ export type HashKey = string | bigint | number;
 export function hashKey(v: PyValue): HashKey {
   if (typeof v === 'string') return v.charCodeAt(0) === 0 ? '\u0000s' + v : v;
   switch (typeof v) {
-    case 'bigint': return v;
-    case 'boolean': return v ? 1n : 0n;
-    case 'number': return Number.isInteger(v) ? BigInt(v) : v;
+    case 'bigint':
+      return v;
+    case 'boolean':
+      return v ? 1n : 0n;
+    case 'number':
+      return Number.isInteger(v) ? BigInt(v) : v;
   }
   return '\u0000' + hashString(v);
 }
@@ -401,12 +419,15 @@ export function hashKey(v: PyValue): HashKey {
 function hashString(v: PyValue): string {
   if (v === null) return 'N';
   switch (typeof v) {
-    case 'boolean': return v ? 'n1' : 'n0';
-    case 'bigint': return 'n' + v.toString();
+    case 'boolean':
+      return v ? 'n1' : 'n0';
+    case 'bigint':
+      return 'n' + v.toString();
     case 'number':
       if (Number.isInteger(v)) return 'n' + BigInt(v).toString();
       return 'f' + String(v);
-    case 'string': return 's' + v;
+    case 'string':
+      return 's' + v;
   }
   if (v instanceof PyTuple) {
     // Hashing an item (its identity as a string) costs several units.
@@ -441,7 +462,8 @@ export function pyEquals(a: PyValue, b: PyValue): boolean {
     }
     return true;
   }
-  if (a instanceof PySet && b instanceof PySet) return a.map.size === b.map.size && [...a.map.keys()].every((k) => b.map.has(k));
+  if (a instanceof PySet && b instanceof PySet)
+    return a.map.size === b.map.size && [...a.map.keys()].every((k) => b.map.has(k));
   if (a instanceof PyBytes && b instanceof PyBytes) return a.latin1 === b.latin1;
   return a === b;
 }
@@ -534,10 +556,14 @@ export function bytesRepr(b: string): string {
 export function repr(v: PyValue, seen: Set<unknown> = new Set()): string {
   if (v === null) return 'None';
   switch (typeof v) {
-    case 'boolean': return v ? 'True' : 'False';
-    case 'bigint': return v.toString();
-    case 'number': return floatRepr(v);
-    case 'string': return strRepr(v);
+    case 'boolean':
+      return v ? 'True' : 'False';
+    case 'bigint':
+      return v.toString();
+    case 'number':
+      return floatRepr(v);
+    case 'string':
+      return strRepr(v);
   }
   if (v instanceof PyBytes) return bytesRepr(v.latin1);
   if (v instanceof PyObject) return v.repr;
@@ -546,7 +572,10 @@ export function repr(v: PyValue, seen: Set<unknown> = new Set()): string {
   seen.add(v);
   try {
     if (v instanceof PyList) return '[' + v.items.map((x) => repr(x, seen)).join(', ') + ']';
-    if (v instanceof PyTuple) return v.items.length === 1 ? '(' + repr(v.items[0], seen) + ',)' : '(' + v.items.map((x) => repr(x, seen)).join(', ') + ')';
+    if (v instanceof PyTuple)
+      return v.items.length === 1
+        ? '(' + repr(v.items[0], seen) + ',)'
+        : '(' + v.items.map((x) => repr(x, seen)).join(', ') + ')';
     if (v instanceof PySet) {
       if (!v.map.size) return v.frozen ? 'frozenset()' : 'set()';
       const inner = '{' + v.items.map((x) => repr(x, seen)).join(', ') + '}';

@@ -18,7 +18,10 @@ import { crc32 } from '../crc32';
 function safeTarget(dest: string, name: string, archive: string): string {
   const clean = normalize(name.replace(/\\/g, '/'));
   if (isAbsolute(clean) || clean === '..' || clean.startsWith('..' + sep) || clean.split(sep).includes('..')) {
-    throw new DataError(`${archive}: error: archive entry '${name}' points outside the target folder; refusing to unpack`, archive);
+    throw new DataError(
+      `${archive}: error: archive entry '${name}' points outside the target folder; refusing to unpack`,
+      archive,
+    );
   }
   return join(dest, clean);
 }
@@ -35,7 +38,8 @@ export async function unpackArchive(file: string, dest: string, log?: (s: string
   }
   await mkdir(dest, { recursive: true });
   if (head.readUInt32LE(0) === 0x04034b50 || head.readUInt32LE(0) === 0x06054b50) return unzip(file, dest, log);
-  if ((head[0] === 0x1f && head[1] === 0x8b) || head.toString('latin1', 257, 262) === 'ustar' || file.endsWith('.tar')) return untar(file, dest, log);
+  if ((head[0] === 0x1f && head[1] === 0x8b) || head.toString('latin1', 257, 262) === 'ustar' || file.endsWith('.tar'))
+    return untar(file, dest, log);
   throw new DataError(`${file}: error: not a tar, tar.gz or zip archive`, file);
 }
 
@@ -69,7 +73,8 @@ async function untar(file: string, dest: string, log?: (s: string) => void): Pro
     if (refused) throw refused;
     const code = (e as { code?: string }).code;
     const msg = e instanceof Error ? e.message : String(e);
-    if (code === 'TAR_BAD_ARCHIVE' || /truncated|unexpected end|TAR_ABORT/i.test(`${code} ${msg}`)) throw new DataError(`${file}: error: archive is truncated or corrupt (${msg})`, file);
+    if (code === 'TAR_BAD_ARCHIVE' || /truncated|unexpected end|TAR_ABORT/i.test(`${code} ${msg}`))
+      throw new DataError(`${file}: error: archive is truncated or corrupt (${msg})`, file);
     throw new DataError(`${file}: error: cannot unpack (${msg})`, file);
   }
   if (refused) throw refused;
@@ -77,7 +82,6 @@ async function untar(file: string, dest: string, log?: (s: string) => void): Pro
 }
 
 // ---------------------------------------------------------------- zip
-
 
 function crcCheck(): Transform & { crc: number } {
   const t = new Transform({
@@ -95,7 +99,12 @@ async function unzip(file: string, dest: string, log?: (s: string) => void): Pro
     yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false }, (err, z) => {
       if (!err) return res(z!);
       const truncated = /end of central directory record signature not found/i.test(err.message);
-      rej(new DataError(`${file}: error: corrupt zip (${truncated ? 'no end-of-central-directory record; truncated download?' : err.message})`, file));
+      rej(
+        new DataError(
+          `${file}: error: corrupt zip (${truncated ? 'no end-of-central-directory record; truncated download?' : err.message})`,
+          file,
+        ),
+      );
     }),
   );
   const entries: yauzl.Entry[] = [];
@@ -109,7 +118,14 @@ async function unzip(file: string, dest: string, log?: (s: string) => void): Pro
       zip.on('error', (err: Error) => {
         // yauzl refuses unsafe names itself (validateFileName): the same refusal as ours.
         const unsafe = /^(?:invalid relative path|absolute path): (.*)$/.exec(err.message);
-        rej(unsafe ? new DataError(`${file}: error: archive entry '${unsafe[1]}' points outside the target folder; refusing to unpack`, file) : new DataError(`${file}: error: corrupt zip (${err.message})`, file));
+        rej(
+          unsafe
+            ? new DataError(
+                `${file}: error: archive entry '${unsafe[1]}' points outside the target folder; refusing to unpack`,
+                file,
+              )
+            : new DataError(`${file}: error: corrupt zip (${err.message})`, file),
+        );
       });
       zip.readEntry();
     });
@@ -125,12 +141,18 @@ async function unzip(file: string, dest: string, log?: (s: string) => void): Pro
       await mkdir(dirname(targets[i]), { recursive: true });
       const crc = crcCheck();
       try {
-        const stream = await new Promise<NodeJS.ReadableStream>((res, rej) => zip.openReadStream(e, (err, s) => (err ? rej(err) : res(s!))));
+        const stream = await new Promise<NodeJS.ReadableStream>((res, rej) =>
+          zip.openReadStream(e, (err, s) => (err ? rej(err) : res(s!))),
+        );
         await pipeline(stream, crc, createWriteStream(targets[i]));
       } catch (err) {
-        throw new DataError(`${file}: error: cannot unpack '${e.fileName}' (${err instanceof Error ? err.message : String(err)})`, file);
+        throw new DataError(
+          `${file}: error: cannot unpack '${e.fileName}' (${err instanceof Error ? err.message : String(err)})`,
+          file,
+        );
       }
-      if (crc.crc >>> 0 !== e.crc32 >>> 0) throw new DataError(`${file}: error: CRC mismatch in '${e.fileName}' (corrupt archive)`, file);
+      if (crc.crc >>> 0 !== e.crc32 >>> 0)
+        throw new DataError(`${file}: error: CRC mismatch in '${e.fileName}' (corrupt archive)`, file);
       if (++count % 5000 === 0) log?.(`  ${count} files unpacked`);
     }
     return count;

@@ -13,8 +13,10 @@ export interface CocoSource {
 }
 
 function lineCol(text: string, pos: number): string {
-  let line = 1, last = -1;
-  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) {
+  let line = 1,
+    last = -1;
+  for (let i = 0; i < pos && i < text.length; i++)
+    if (text.charCodeAt(i) === 10) {
       line++;
       last = i;
     }
@@ -37,7 +39,10 @@ export function readCocoJson(annFile: string): any {
   }
 }
 
-export function loadCocoRecords(src: CocoSource, warn: (msg: string) => void): { classes: string[]; records: AnnotationRecord[] } {
+export function loadCocoRecords(
+  src: CocoSource,
+  warn: (msg: string) => void,
+): { classes: string[]; records: AnnotationRecord[] } {
   const json = readCocoJson(src.annFile);
   const bad = (what: string): never => {
     throw new DataError(`${src.annFile}: error: not a COCO detection file: ${what}`, src.annFile);
@@ -54,7 +59,8 @@ export function loadCocoRecords(src: CocoSource, warn: (msg: string) => void): {
     if (label >= 0) catToLabel.set(c.id, label);
   }
   for (const name of classes) {
-    if (!cats.some((c) => String(c.name) === name)) warn(`${src.annFile}: warning: class '${name}' has no category in this file`);
+    if (!cats.some((c) => String(c.name) === name))
+      warn(`${src.annFile}: warning: class '${name}' has no category in this file`);
   }
   if (!json.images.length) throw new DataError(`${src.annFile}: error: image list is empty`, src.annFile);
 
@@ -71,8 +77,12 @@ export function loadCocoRecords(src: CocoSource, warn: (msg: string) => void): {
       warn(`${src.annFile}: warning: image entry without id/file_name skipped (${JSON.stringify(img).slice(0, 80)})`);
       continue;
     }
-    const W = Number(img.width), H = Number(img.height);
-    const boxes: number[] = [], labels: number[] = [], ignore: number[] = [], areas: number[] = [];
+    const W = Number(img.width),
+      H = Number(img.height);
+    const boxes: number[] = [],
+      labels: number[] = [],
+      ignore: number[] = [],
+      areas: number[] = [];
     for (const a of byImage.get(img.id) ?? []) {
       if (a.ignore) continue;
       if (!Array.isArray(a.bbox) || a.bbox.length !== 4 || a.bbox.some((v: unknown) => typeof v !== 'number')) {

@@ -32,24 +32,45 @@ function satU8(v: number): number {
 }
 
 /** Resizes an RGB HWC byte image as cv2.resize(img, (dw, dh), interpolation=...) does. */
-export function cvResize(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, interpolation: CvInterpolation): Uint8Array {
-  if (!(dw > 0 && dh > 0 && Number.isInteger(dw) && Number.isInteger(dh))) throw new RangeError(`resize to ${dw}x${dh}`);
+export function cvResize(
+  src: Uint8Array,
+  sw: number,
+  sh: number,
+  dw: number,
+  dh: number,
+  interpolation: CvInterpolation,
+): Uint8Array {
+  if (!(dw > 0 && dh > 0 && Number.isInteger(dw) && Number.isInteger(dh)))
+    throw new RangeError(`resize to ${dw}x${dh}`);
   // cv::resize copies when the size does not change (resize.cpp, cv::resize).
   if (dw === sw && dh === sh) return src.slice();
-  const invX = dw / sw, invY = dh / sh;
-  const scaleX = 1 / invX, scaleY = 1 / invY;
+  const invX = dw / sw,
+    invY = dh / sh;
+  const scaleX = 1 / invX,
+    scaleY = 1 / invY;
   if (interpolation === 'nearest') return resizeNearest(src, sw, sh, dw, dh, scaleX, scaleY);
-  const iscaleX = Math.round(scaleX), iscaleY = Math.round(scaleY);
+  const iscaleX = Math.round(scaleX),
+    iscaleY = Math.round(scaleY);
   const areaFast = Math.abs(scaleX - iscaleX) < Number.EPSILON && Math.abs(scaleY - iscaleY) < Number.EPSILON;
   let mode = interpolation;
   if (mode === 'bilinear' && areaFast && iscaleX === 2 && iscaleY === 2) mode = 'area';
   if (mode === 'area' && scaleX >= 1 && scaleY >= 1) {
-    return areaFast ? resizeAreaFast(src, sw, dw, dh, iscaleX, iscaleY) : resizeAreaGeneric(src, sw, sh, dw, dh, scaleX, scaleY);
+    return areaFast
+      ? resizeAreaFast(src, sw, dw, dh, iscaleX, iscaleY)
+      : resizeAreaGeneric(src, sw, sh, dw, dh, scaleX, scaleY);
   }
   return resizeLinear(src, sw, sh, dw, dh, scaleX, scaleY, invX, invY, mode === 'area');
 }
 
-function resizeNearest(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, scaleX: number, scaleY: number): Uint8Array {
+function resizeNearest(
+  src: Uint8Array,
+  sw: number,
+  sh: number,
+  dw: number,
+  dh: number,
+  scaleX: number,
+  scaleY: number,
+): Uint8Array {
   const out = new Uint8Array(dw * dh * 3);
   const xofs = new Int32Array(dw);
   for (let x = 0; x < dw; x++) xofs[x] = Math.min(Math.floor(x * scaleX), sw - 1) * 3;
@@ -69,7 +90,8 @@ function resizeNearest(src: Uint8Array, sw: number, sh: number, dw: number, dh: 
 /** One axis of the linear tables: source index and the two fixed-point weights per output index. */
 function linearTable(sn: number, dn: number, scale: number, inv: number, areaMode: boolean, clampEdges: boolean) {
   const ofs = new Int32Array(dn);
-  const w0 = new Int32Array(dn), w1 = new Int32Array(dn);
+  const w0 = new Int32Array(dn),
+    w1 = new Int32Array(dn);
   let max = dn;
   for (let d = 0; d < dn; d++) {
     let s: number, f: number;
@@ -104,8 +126,16 @@ function linearTable(sn: number, dn: number, scale: number, inv: number, areaMod
 }
 
 function resizeLinear(
-  src: Uint8Array, sw: number, sh: number, dw: number, dh: number,
-  scaleX: number, scaleY: number, invX: number, invY: number, areaMode: boolean,
+  src: Uint8Array,
+  sw: number,
+  sh: number,
+  dw: number,
+  dh: number,
+  scaleX: number,
+  scaleY: number,
+  invX: number,
+  invY: number,
+  areaMode: boolean,
 ): Uint8Array {
   const xt = linearTable(sw, dw, scaleX, invX, areaMode, true);
   const yt = linearTable(sh, dh, scaleY, invY, areaMode, false);
@@ -125,7 +155,8 @@ function resizeLinear(
     for (let dx = 0, o = 0; dx < dw; dx++, o += 3) {
       const p = base + xt.ofs[dx] * 3;
       if (dx < xt.max) {
-        const a = xt.w0[dx], b = xt.w1[dx];
+        const a = xt.w0[dx],
+          b = xt.w1[dx];
         r[o] = src[p] * a + src[p + 3] * b;
         r[o + 1] = src[p + 1] * a + src[p + 4] * b;
         r[o + 2] = src[p + 2] * a + src[p + 5] * b;
@@ -139,10 +170,12 @@ function resizeLinear(
   };
   for (let dy = 0; dy < dh; dy++) {
     const sy0 = yt.ofs[dy];
-    const y0 = Math.min(Math.max(sy0, 0), sh - 1), y1 = Math.min(Math.max(sy0 + 1, 0), sh - 1);
+    const y0 = Math.min(Math.max(sy0, 0), sh - 1),
+      y1 = Math.min(Math.max(sy0 + 1, 0), sh - 1);
     const S0 = hrow(y0);
     const S1 = y1 === y0 ? S0 : hrow(y1);
-    const b0 = yt.w0[dy], b1 = yt.w1[dy];
+    const b0 = yt.w0[dy],
+      b1 = yt.w1[dy];
     const o = dy * width;
     // b0 + b1 = 2048 and S <= 255 * 2048, so the result is always within 0..255.
     for (let x = 0; x < width; x++) out[o + x] = (((b0 * (S0[x] >> 4)) >> 16) + ((b1 * (S1[x] >> 4)) >> 16) + 2) >> 2;
@@ -174,7 +207,9 @@ function resizeAreaFast(src: Uint8Array, sw: number, dw: number, dh: number, kx:
 
 /** OpenCV's computeResizeAreaTab: (dest index, source index, weight) triples for one axis. */
 function areaTable(sn: number, dn: number, scale: number): { di: Int32Array; si: Int32Array; alpha: Float32Array } {
-  const di: number[] = [], si: number[] = [], alpha: number[] = [];
+  const di: number[] = [],
+    si: number[] = [],
+    alpha: number[] = [];
   let d = 0;
   const push = (s: number, weight: number) => {
     di.push(d);
@@ -197,7 +232,15 @@ function areaTable(sn: number, dn: number, scale: number): { di: Int32Array; si:
 }
 
 /** Non-integer shrink: area-weighted sums in float32, row by row, as OpenCV's resizeArea_. */
-function resizeAreaGeneric(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, scaleX: number, scaleY: number): Uint8Array {
+function resizeAreaGeneric(
+  src: Uint8Array,
+  sw: number,
+  sh: number,
+  dw: number,
+  dh: number,
+  scaleX: number,
+  scaleY: number,
+): Uint8Array {
   const xt = areaTable(sw, dw, scaleX);
   const yt = areaTable(sh, dh, scaleY);
   const width = dw * 3;
@@ -206,10 +249,14 @@ function resizeAreaGeneric(src: Uint8Array, sw: number, sh: number, dw: number, 
   const sum = new Float32Array(width);
   let prev = yt.di[0];
   for (let j = 0; j < yt.di.length; j++) {
-    const beta = yt.alpha[j], dy = yt.di[j], row = yt.si[j] * sw * 3;
+    const beta = yt.alpha[j],
+      dy = yt.di[j],
+      row = yt.si[j] * sw * 3;
     buf.fill(0);
     for (let k = 0; k < xt.di.length; k++) {
-      const s = row + xt.si[k] * 3, d = xt.di[k] * 3, a = xt.alpha[k];
+      const s = row + xt.si[k] * 3,
+        d = xt.di[k] * 3,
+        a = xt.alpha[k];
       buf[d] = f32(buf[d] + f32(src[s] * a));
       buf[d + 1] = f32(buf[d + 1] + f32(src[s + 1] * a));
       buf[d + 2] = f32(buf[d + 2] + f32(src[s + 2] * a));

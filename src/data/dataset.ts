@@ -9,7 +9,15 @@ import type { DetSample, GroundTruth } from './types';
 import type { AnnotationRecord } from './records';
 import { loadVocRecords } from './voc-dataset';
 import { loadCocoRecords } from './coco-dataset';
-import { bareTypeName, buildPipeline, initialResults, runPipeline, toDetSample, type PipelineEnv, type Transform } from './pipeline';
+import {
+  bareTypeName,
+  buildPipeline,
+  initialResults,
+  runPipeline,
+  toDetSample,
+  type PipelineEnv,
+  type Transform,
+} from './pipeline';
 
 export interface DetDataset {
   classes: string[];
@@ -63,8 +71,26 @@ function skipText(warning: string): string {
 }
 
 export const VOC_CLASSES = [
-  'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
-  'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
+  'aeroplane',
+  'bicycle',
+  'bird',
+  'boat',
+  'bottle',
+  'bus',
+  'car',
+  'cat',
+  'chair',
+  'cow',
+  'diningtable',
+  'dog',
+  'horse',
+  'motorbike',
+  'person',
+  'pottedplant',
+  'sheep',
+  'sofa',
+  'train',
+  'tvmonitor',
 ];
 
 const VOC_TYPES = ['YOLOv5VOCDataset', 'VOCDataset'];
@@ -102,7 +128,8 @@ class RecordDataset implements DetDataset {
     if (this.reported.has(msg)) return;
     this.reported.add(msg);
     if (this.warnings.length < MAX_WARNINGS) this.warnings.push(msg);
-    else if (this.warnings.length === MAX_WARNINGS) this.warnings.push('warning: more than 1000 data warnings; further ones are not kept');
+    else if (this.warnings.length === MAX_WARNINGS)
+      this.warnings.push('warning: more than 1000 data warnings; further ones are not kept');
     tellOnce(this.onWarning, msg);
   };
 
@@ -139,7 +166,8 @@ class RecordDataset implements DetDataset {
   }
 
   async load(i: number, rng: Rng): Promise<DetSample | null> {
-    if (!(i >= 0 && i < this.records.length)) throw new RangeError(`sample index ${i} out of range 0..${this.records.length - 1}`);
+    if (!(i >= 0 && i < this.records.length))
+      throw new RangeError(`sample index ${i} out of range 0..${this.records.length - 1}`);
     const r = await this.run(i, this.pipeline, rng, (reason) => this.skipped.set(i, reason));
     if (r) this.skipped.delete(i);
     return r ? toDetSample(r) : null;
@@ -149,7 +177,12 @@ class RecordDataset implements DetDataset {
     const r = this.records[i];
     if (!r) throw new RangeError(`sample index ${i} out of range 0..${this.records.length - 1}`);
     const gt: GroundTruth & { areas?: Float32Array } = {
-      imageId: r.imageId, width: r.width, height: r.height, bboxes: r.bboxes, labels: r.labels, ignore: r.ignore,
+      imageId: r.imageId,
+      width: r.width,
+      height: r.height,
+      bboxes: r.bboxes,
+      labels: r.labels,
+      ignore: r.ignore,
     };
     if (r.areas) gt.areas = r.areas;
     return gt;
@@ -192,14 +225,17 @@ export function buildDataset(cfg: any, ctx: DatasetContext): DetDataset {
 function buildAny(cfg: any, ctx: DatasetContext): DetDataset {
   const where = ctx.where;
   if (!cfg || typeof cfg !== 'object') throw new ConfigError('dataset must be a dict', where?.([]));
-  if (typeof cfg.type !== 'string') throw new ConfigError(`dataset has no 'type' (known: ${KNOWN_DATASETS.join(', ')})`, where?.([]));
+  if (typeof cfg.type !== 'string')
+    throw new ConfigError(`dataset has no 'type' (known: ${KNOWN_DATASETS.join(', ')})`, where?.([]));
   const type = bareTypeName(cfg.type);
   const sub = (path: (string | number)[]) => (p: (string | number)[]) => where?.([...path, ...p]);
 
   if (type === 'ConcatDataset' || type === 'RepeatDataset') {
     const parts: DetDataset[] =
       type === 'ConcatDataset'
-        ? (Array.isArray(cfg.datasets) ? cfg.datasets : []).map((d: any, k: number) => buildDataset(d, { ...ctx, where: sub(['datasets', k]) }))
+        ? (Array.isArray(cfg.datasets) ? cfg.datasets : []).map((d: any, k: number) =>
+            buildDataset(d, { ...ctx, where: sub(['datasets', k]) }),
+          )
         : [buildDataset(cfg.dataset, { ...ctx, where: sub(['dataset']) })];
     if (!parts.length) throw new ConfigError('ConcatDataset needs a non-empty datasets list', where?.(['datasets']));
     for (const p of parts.slice(1)) {
@@ -208,7 +244,8 @@ function buildAny(cfg: any, ctx: DatasetContext): DetDataset {
       }
     }
     const times = type === 'RepeatDataset' ? cfg.times : 1;
-    if (!Number.isInteger(times) || times < 1) throw new ConfigError('RepeatDataset needs an integer times >= 1', where?.(['times']));
+    if (!Number.isInteger(times) || times < 1)
+      throw new ConfigError('RepeatDataset needs an integer times >= 1', where?.(['times']));
     return concatDatasets(parts, times);
   }
 
@@ -223,7 +260,8 @@ function buildAny(cfg: any, ctx: DatasetContext): DetDataset {
   const prefix = cfg.data_prefix ?? {};
   let classes = readClasses(cfg, where);
   let records: AnnotationRecord[];
-  if (typeof cfg.ann_file !== 'string' || !cfg.ann_file) throw new ConfigError(`${cfg.type} needs ann_file`, where?.(['ann_file']) ?? where?.([]));
+  if (typeof cfg.ann_file !== 'string' || !cfg.ann_file)
+    throw new ConfigError(`${cfg.type} needs ann_file`, where?.(['ann_file']) ?? where?.([]));
   const annFile = joinRoot(dataRoot, cfg.ann_file);
 
   if (VOC_TYPES.includes(type)) {
@@ -243,10 +281,17 @@ function buildAny(cfg: any, ctx: DatasetContext): DetDataset {
     classes = r.classes;
     records = r.records;
   } else {
-    throw new ConfigError(`unknown dataset type '${cfg.type}' (known: ${KNOWN_DATASETS.join(', ')})`, where?.(['type']));
+    throw new ConfigError(
+      `unknown dataset type '${cfg.type}' (known: ${KNOWN_DATASETS.join(', ')})`,
+      where?.(['type']),
+    );
   }
   records = applyFilter(records, cfg);
-  if (!records.length) throw new DataError(`${annFile}: error: no usable images (all were skipped or filtered; see the warnings)`, annFile);
+  if (!records.length)
+    throw new DataError(
+      `${annFile}: error: no usable images (all were skipped or filtered; see the warnings)`,
+      annFile,
+    );
 
   // Notes about the config (e.g. a transform accepted but not applied) stay warnings even when strict.
   const note = (msg: string) => {
@@ -256,7 +301,9 @@ function buildAny(cfg: any, ctx: DatasetContext): DetDataset {
   const pipeline = buildPipeline(cfg.pipeline, { where: sub(['pipeline']), warn: note });
   if (cfg.batch_shapes_cfg) {
     const w = where?.(['batch_shapes_cfg']);
-    note(`${w ? w + ': ' : ''}warning: batch_shapes_cfg is not applied: validation images are letterboxed to the full scale (mAP can differ slightly from MMYOLO's)`);
+    note(
+      `${w ? w + ': ' : ''}warning: batch_shapes_cfg is not applied: validation images are letterboxed to the full scale (mAP can differ slightly from MMYOLO's)`,
+    );
   }
   if (!pipeline.some((t) => t.name === 'LoadImageFromFile')) {
     throw new ConfigError('pipeline has no LoadImageFromFile step', where?.(['pipeline']));

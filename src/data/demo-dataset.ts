@@ -140,7 +140,11 @@ function sampleShapes(rng: Rng, size: number): Shape[] {
       colour: [0, 0, 0],
     };
     const base = CLASS_COLOURS[s.label];
-    s.colour = [0, 1, 2].map((c) => Math.max(0, Math.min(255, base[c] + rng.uniform(-20, 20)))) as [number, number, number];
+    s.colour = [0, 1, 2].map((c) => Math.max(0, Math.min(255, base[c] + rng.uniform(-20, 20)))) as [
+      number,
+      number,
+      number,
+    ];
     if (shapes.every((o) => !overlapsTooMuch(o, s))) shapes.push(s);
   }
   return shapes;

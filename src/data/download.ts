@@ -26,20 +26,43 @@ export interface DatasetSpec {
 export const DATASETS: Record<string, DatasetSpec> = {
   voc2007: {
     archives: [
-      { url: 'http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtrainval_06-Nov-2007.tar', md5: 'c52e279531787c972589f7e41ab4ae64' },
-      { url: 'http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtest_06-Nov-2007.tar', md5: 'b6e924de25625d8de591ea690078ad9f' },
+      {
+        url: 'http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtrainval_06-Nov-2007.tar',
+        md5: 'c52e279531787c972589f7e41ab4ae64',
+      },
+      {
+        url: 'http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtest_06-Nov-2007.tar',
+        md5: 'b6e924de25625d8de591ea690078ad9f',
+      },
     ],
     hint: "data_root='DIR/VOCdevkit/', ann_file='VOC2007/ImageSets/Main/trainval.txt', data_prefix=dict(sub_data_root='VOC2007/')",
   },
   voc2012: {
-    archives: [{ url: 'http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar', md5: '6cd6e144f989b92b3379bac3b3de84fd' }],
+    archives: [
+      {
+        url: 'http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar',
+        md5: '6cd6e144f989b92b3379bac3b3de84fd',
+      },
+    ],
     hint: "data_root='DIR/VOCdevkit/', ann_file='VOC2012/ImageSets/Main/trainval.txt', data_prefix=dict(sub_data_root='VOC2012/')",
   },
   coco2017: {
     archives: [
-      { url: 'http://images.cocodataset.org/annotations/annotations_trainval2017.zip', md5: 'f4bbac642086de4f52a3fdda2de5fa2c', size: 252907541 },
-      { url: 'http://images.cocodataset.org/zips/val2017.zip', md5: '442b8da7639aecaf257c1dceb8ba8c80', size: 815585330 },
-      { url: 'http://images.cocodataset.org/zips/train2017.zip', md5: 'cced6f7f71b7629ddf16f17bbcfab6b2', size: 19336861798 },
+      {
+        url: 'http://images.cocodataset.org/annotations/annotations_trainval2017.zip',
+        md5: 'f4bbac642086de4f52a3fdda2de5fa2c',
+        size: 252907541,
+      },
+      {
+        url: 'http://images.cocodataset.org/zips/val2017.zip',
+        md5: '442b8da7639aecaf257c1dceb8ba8c80',
+        size: 815585330,
+      },
+      {
+        url: 'http://images.cocodataset.org/zips/train2017.zip',
+        md5: 'cced6f7f71b7629ddf16f17bbcfab6b2',
+        size: 19336861798,
+      },
     ],
     hint: "data_root='DIR/', ann_file='annotations/instances_train2017.json', data_prefix=dict(img='train2017/')",
   },
@@ -59,7 +82,10 @@ function fileNameOf(url: string): string {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return access(p).then(() => true, () => false);
+  return access(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function md5File(file: string): Promise<string> {
@@ -95,7 +121,12 @@ export interface DownloadFileOptions {
  * then checks the MD5 (datasets) or the SHA-256 prefix (torch hub's check for names like
  * `name-1a2b3c4d.pth`). A mismatch removes the partial file so the next run starts clean.
  */
-export async function downloadFile(url: string, dest: string, spec: { md5?: string; size?: number; sha256Prefix?: string }, opts: DownloadFileOptions = {}): Promise<void> {
+export async function downloadFile(
+  url: string,
+  dest: string,
+  spec: { md5?: string; size?: number; sha256Prefix?: string },
+  opts: DownloadFileOptions = {},
+): Promise<void> {
   const log = opts.log ?? (() => {});
   const part = dest + '.part';
   let current = url;
@@ -108,7 +139,10 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
     try {
       res = await request(current, have ? { Range: `bytes=${have}-` } : {}, opts.timeoutMs ?? 60000);
     } catch (e) {
-      throw new DataError(`${current}: error: download failed (${e instanceof Error ? e.message : String(e)}); run again to resume`, dest);
+      throw new DataError(
+        `${current}: error: download failed (${e instanceof Error ? e.message : String(e)}); run again to resume`,
+        dest,
+      );
     }
     const code = res.statusCode ?? 0;
     if (code >= 300 && code < 400 && res.headers.location) {
@@ -135,7 +169,8 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
       }
       log(`resuming ${fileNameOf(url)} at ${(have / 1e6).toFixed(1)} MB`);
     } else if (have) log(`server does not support resuming; restarting ${fileNameOf(url)}`);
-    const total = code === 206 ? have + Number(res.headers['content-length'] ?? NaN) : Number(res.headers['content-length'] ?? NaN);
+    const total =
+      code === 206 ? have + Number(res.headers['content-length'] ?? NaN) : Number(res.headers['content-length'] ?? NaN);
     const out = createWriteStream(part, { flags: code === 206 ? 'a' : 'w' });
     let got = start;
     let nextReport = 0.05;
@@ -164,10 +199,16 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
       // and the next run could not resume from there.
       res.unpipe(out);
       if (!out.destroyed) await new Promise<void>((r) => out.end(() => r()));
-      throw new DataError(`${current}: error: download interrupted at ${(got / 1e6).toFixed(1)} MB (${e instanceof Error ? e.message : String(e)}); run again to resume`, dest);
+      throw new DataError(
+        `${current}: error: download interrupted at ${(got / 1e6).toFixed(1)} MB (${e instanceof Error ? e.message : String(e)}); run again to resume`,
+        dest,
+      );
     }
     if (Number.isFinite(total) && got < total) {
-      throw new DataError(`${current}: error: download interrupted at ${got} of ${total} bytes; run again to resume`, dest);
+      throw new DataError(
+        `${current}: error: download interrupted at ${got} of ${total} bytes; run again to resume`,
+        dest,
+      );
     }
     break;
   }
@@ -175,14 +216,20 @@ export async function downloadFile(url: string, dest: string, spec: { md5?: stri
     const actual = await md5File(part);
     if (actual !== spec.md5) {
       await rm(part, { force: true });
-      throw new DataError(`${dest}: error: checksum mismatch (md5 ${actual}, expected ${spec.md5}); the partial file was removed, run again to download it afresh`, dest);
+      throw new DataError(
+        `${dest}: error: checksum mismatch (md5 ${actual}, expected ${spec.md5}); the partial file was removed, run again to download it afresh`,
+        dest,
+      );
     }
   }
   if (spec.sha256Prefix) {
     const actual = await sha256File(part);
     if (!actual.startsWith(spec.sha256Prefix)) {
       await rm(part, { force: true });
-      throw new DataError(`${dest}: error: invalid hash value (sha256 ${actual.slice(0, 16)}…, the file name says ${spec.sha256Prefix}); the partial file was removed, run again to download it afresh`, dest);
+      throw new DataError(
+        `${dest}: error: invalid hash value (sha256 ${actual.slice(0, 16)}…, the file name says ${spec.sha256Prefix}); the partial file was removed, run again to download it afresh`,
+        dest,
+      );
     }
   }
   await rename(part, dest);

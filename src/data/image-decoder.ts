@@ -24,8 +24,13 @@ interface SharpInfo {
   height: number;
   channels: number;
 }
-type SharpFn = ((input: Buffer, opts: Record<string, unknown>) => {
-  raw(opts: { depth: 'uchar' }): { toBuffer(opts: { resolveWithObject: true }): Promise<{ data: Buffer; info: SharpInfo }> };
+type SharpFn = ((
+  input: Buffer,
+  opts: Record<string, unknown>,
+) => {
+  raw(opts: { depth: 'uchar' }): {
+    toBuffer(opts: { resolveWithObject: true }): Promise<{ data: Buffer; info: SharpInfo }>;
+  };
 }) & { concurrency(n: number): number; cache(on: boolean): void; versions: Record<string, string> };
 
 let sharpModule: SharpFn | null | undefined;
@@ -73,7 +78,10 @@ export function imageDecoderChoice(): DecoderChoice {
 export function activeDecoder(): DecoderName {
   if (choice === 'js') return 'js';
   if (loadSharp()) return 'sharp';
-  if (choice === 'sharp') throw new DataError(`image decoder 'sharp' was asked for (YOLOLAB_IMAGE_DECODER) but sharp does not load: ${sharpError}`);
+  if (choice === 'sharp')
+    throw new DataError(
+      `image decoder 'sharp' was asked for (YOLOLAB_IMAGE_DECODER) but sharp does not load: ${sharpError}`,
+    );
   return 'js';
 }
 
@@ -94,7 +102,10 @@ export async function decodeImageFile(file: string): Promise<RgbImage> {
     buf = await readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException)?.code;
-    throw new DataError(`${file}: error: ${code === 'ENOENT' ? 'image file not found' : `cannot read image (${code ?? String(e)})`}`, file);
+    throw new DataError(
+      `${file}: error: ${code === 'ENOENT' ? 'image file not found' : `cannot read image (${code ?? String(e)})`}`,
+      file,
+    );
   }
   if (activeDecoder() === 'js') return decodeImageBuffer(buf, file);
   const format = sniffImage(buf, file);
@@ -102,7 +113,9 @@ export async function decodeImageFile(file: string): Promise<RgbImage> {
   try {
     // failOn 'error': libjpeg warnings (extraneous bytes, ...) pass, as in cv2; truncation was
     // checked above so both paths refuse the same files. ICC profiles ignored, as cv2 does.
-    out = await sharpModule!(buf, { failOn: 'error', ignoreIcc: true }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    out = await sharpModule!(buf, { failOn: 'error', ignoreIcc: true })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw corruptImage(file, format, e);
   }

@@ -14,7 +14,8 @@ export function readImageSize(file: string): { width: number; height: number } {
     const head = Buffer.alloc(65536);
     const n = readSync(fd, head, 0, head.length, 0);
     const b = head.subarray(0, n);
-    if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47) return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+    if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47)
+      return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
     if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) {
       let p = 2;
       while (p + 9 < b.length) {

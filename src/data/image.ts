@@ -59,11 +59,16 @@ export type ImageFormat = 'jpeg' | 'png';
 export function sniffImage(buf: Uint8Array, file: string): ImageFormat {
   if (buf.length === 0) throw new DataError(`${file}: error: image file is empty`, file);
   if (startsWith(buf, JPEG_MAGIC)) {
-    if (jpegTruncated(buf)) throw new DataError(`${file}: error: truncated JPEG (${buf.length} bytes; the data ends before the end-of-image marker)`, file);
+    if (jpegTruncated(buf))
+      throw new DataError(
+        `${file}: error: truncated JPEG (${buf.length} bytes; the data ends before the end-of-image marker)`,
+        file,
+      );
     return 'jpeg';
   }
   if (startsWith(buf, PNG_MAGIC)) {
-    if (pngTruncated(buf)) throw new DataError(`${file}: error: truncated PNG (${buf.length} bytes; no IEND chunk)`, file);
+    if (pngTruncated(buf))
+      throw new DataError(`${file}: error: truncated PNG (${buf.length} bytes; no IEND chunk)`, file);
     return 'png';
   }
   throw new DataError(`${file}: error: not a JPEG or PNG image`, file);
@@ -89,7 +94,8 @@ export function decodeImageBuffer(buf: Uint8Array, file: string): RgbImage {
       if (!img.width || !img.height) throw new Error('zero-sized image');
       const px = img.width * img.height;
       // Greyscale JPEGs still come back as RGB with formatAsRGBA false; guard anyway.
-      if (img.data.length !== px * 3) throw new Error(`unexpected decoded size ${img.data.length} for ${img.width}x${img.height}`);
+      if (img.data.length !== px * 3)
+        throw new Error(`unexpected decoded size ${img.data.length} for ${img.width}x${img.height}`);
       return { data: img.data as Uint8Array, width: img.width, height: img.height };
     }
     const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));

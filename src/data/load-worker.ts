@@ -28,6 +28,9 @@ port.on('message', async (req: WorkerRequest) => {
     port.postMessage({ id: req.id, sample, skipped } satisfies WorkerReply);
   } catch (e) {
     const err = e as Error & { where?: string };
-    port.postMessage({ id: req.id, error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), where: err?.where } } satisfies WorkerReply);
+    port.postMessage({
+      id: req.id,
+      error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), where: err?.where },
+    } satisfies WorkerReply);
   }
 });

@@ -32,7 +32,10 @@ function poolFor(dataset: DetDataset, n: number): WorkerPool | null {
   let byN = pools.get(dataset);
   if (!byN) pools.set(dataset, (byN = new Map()));
   if (!byN.has(n)) {
-    const events = { warning: (m: string) => dataset.addWarning?.(m), skipped: (i: number, why: string) => dataset.noteSkip?.(i, why) };
+    const events = {
+      warning: (m: string) => dataset.addWarning?.(m),
+      skipped: (i: number, why: string) => dataset.noteSkip?.(i, why),
+    };
     byN.set(n, WorkerPool.create({ ...dataset.spec, decoder: imageDecoderChoice() }, n, events));
   }
   return byN.get(n)!;
@@ -60,16 +63,26 @@ export function sampleRng(seed: number, epoch: number, index: number): Rng {
  * The error for an epoch that yields no batch, naming why: every sample was skipped (with
  * the first reason), or the usable ones do not fill one batch and drop_last drops it.
  */
-export function noBatchError(epoch: number, total: number, skipped: number, firstReason: string | undefined, batchSize: number): DataError {
+export function noBatchError(
+  epoch: number,
+  total: number,
+  skipped: number,
+  firstReason: string | undefined,
+  batchSize: number,
+): DataError {
   const where = `epoch ${epoch + 1} yields no batch`;
   if (total === 0) return new DataError(`${where}: the dataset has no samples`);
   if (skipped === total) {
     const all = total === 1 ? 'its only sample was' : `all ${total} samples were`;
-    return new DataError(`${where}: ${all} skipped${firstReason ? ` (${total === 1 ? '' : 'first: '}${firstReason})` : ''}; see the data warnings`);
+    return new DataError(
+      `${where}: ${all} skipped${firstReason ? ` (${total === 1 ? '' : 'first: '}${firstReason})` : ''}; see the data warnings`,
+    );
   }
   const usable = total - skipped;
   const because = skipped ? ` (${skipped} of ${total} skipped${firstReason ? `, first: ${firstReason}` : ''})` : '';
-  return new DataError(`${where}: ${usable} usable sample${usable === 1 ? '' : 's'}${because} do not fill one batch of ${batchSize}, and drop_last drops the short one`);
+  return new DataError(
+    `${where}: ${usable} usable sample${usable === 1 ? '' : 's'}${because} do not fill one batch of ${batchSize}, and drop_last drops the short one`,
+  );
 }
 
 /**
@@ -79,7 +92,8 @@ export function noBatchError(epoch: number, total: number, skipped: number, firs
  * saying why (noBatchError), so a run never "finishes" with zero iterations.
  */
 export function createLoader(dataset: DetDataset, opts: LoaderOptions): AsyncIterable<DetSample[]> {
-  if (!(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${opts.batchSize}`);
+  if (!(Number.isInteger(opts.batchSize) && opts.batchSize >= 1))
+    throw new RangeError(`batchSize must be a positive integer, got ${opts.batchSize}`);
   const ahead = Math.max(1, (opts.prefetch ?? 2) * opts.batchSize);
   return {
     async *[Symbol.asyncIterator]() {
@@ -90,13 +104,16 @@ export function createLoader(dataset: DetDataset, opts: LoaderOptions): AsyncIte
       const fill = () => {
         while (inflight.length < ahead && next < order.length) {
           const idx = order[next++];
-          const p = pool ? pool.load(idx, opts.seed, opts.epoch) : dataset.load(idx, sampleRng(opts.seed, opts.epoch, idx));
+          const p = pool
+            ? pool.load(idx, opts.seed, opts.epoch)
+            : dataset.load(idx, sampleRng(opts.seed, opts.epoch, idx));
           p.catch(() => undefined); // rejection is rethrown when this sample is awaited
           inflight.push(p);
         }
       };
       let batch: DetSample[] = [];
-      let yielded = 0, skipped = 0;
+      let yielded = 0,
+        skipped = 0;
       let firstReason: string | undefined;
       fill();
       for (let k = 0; inflight.length; k++) {

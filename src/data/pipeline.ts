@@ -36,7 +36,11 @@ const BUILDERS: Record<string, (cfg: any, bad: Bad, ctx: BuildCtx, path: (string
   Mosaic: (cfg, bad, ctx, path) => {
     const pre = cfg.pre_transform ?? [{ type: 'LoadImageFromFile' }, { type: 'LoadAnnotations', with_bbox: true }];
     if (!Array.isArray(pre)) bad('pre_transform must be a list of transforms');
-    return mosaic(cfg, bad, buildPipeline(pre, { ...ctx, where: (p) => ctx.where?.([...path, 'pre_transform', ...p]) }));
+    return mosaic(
+      cfg,
+      bad,
+      buildPipeline(pre, { ...ctx, where: (p) => ctx.where?.([...path, 'pre_transform', ...p]) }),
+    );
   },
   YOLOv5RandomAffine: (cfg, bad) => randomAffine(cfg, bad),
   YOLOv5MixUp: (cfg, bad, ctx, path) => {
@@ -50,7 +54,9 @@ const BUILDERS: Record<string, (cfg: any, bad: Bad, ctx: BuildCtx, path: (string
   // accepted so those configs load, but not applied; the dataset warns once.
   Albu: (_cfg, _bad, ctx, path) => {
     const where = ctx.where?.([...path, 'type']);
-    ctx.warn(`${where ? where + ': ' : ''}warning: mmdet.Albu is accepted but not applied by the built-in pipeline (its transforms are skipped)`);
+    ctx.warn(
+      `${where ? where + ': ' : ''}warning: mmdet.Albu is accepted but not applied by the built-in pipeline (its transforms are skipped)`,
+    );
     return noop('Albu');
   },
 };

@@ -29,7 +29,11 @@ async function findVocRoot(dir: string): Promise<string> {
     if (e.isDirectory() && (await isDir(join(dir, e.name, 'Annotations')))) subs.push(join(dir, e.name));
   }
   if (subs.length === 1) return subs[0];
-  if (subs.length > 1) throw new DataError(`${dir}: error: several VOC folders (${subs.map((s) => basename(s)).join(', ')}); name one`, dir);
+  if (subs.length > 1)
+    throw new DataError(
+      `${dir}: error: several VOC folders (${subs.map((s) => basename(s)).join(', ')}); name one`,
+      dir,
+    );
   throw new DataError(`${dir}: error: not a VOC folder (no Annotations/ inside)`, dir);
 }
 
@@ -55,7 +59,10 @@ export async function splitVocDataset(
     } catch {
       throw new DataError(`${list}: error: split list not found`, list);
     }
-    ids = text.split(/\r?\n/).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
+    ids = text
+      .split(/\r?\n/)
+      .map((l) => l.trim().split(/\s+/)[0])
+      .filter(Boolean);
     source = list;
   } else {
     const images = new Set<string>();
@@ -67,7 +74,10 @@ export async function splitVocDataset(
       if (extname(f).toLowerCase() !== '.xml') continue;
       const id = basename(f, extname(f));
       if (images.has(id)) ids.push(id);
-      else warnings.push(`${join(root, 'Annotations', f)}: warning: no image ${id}.* in JPEGImages/, left out of the split`);
+      else
+        warnings.push(
+          `${join(root, 'Annotations', f)}: warning: no image ${id}.* in JPEGImages/, left out of the split`,
+        );
     }
     source = join(root, 'Annotations');
   }

@@ -24,7 +24,10 @@ export function readIdList(annFile: string): string[] {
   } catch (e) {
     throw unreadable(annFile, e, 'image list');
   }
-  return text.split(/\r?\n/).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter(Boolean);
 }
 
 export function loadVocRecords(src: VocSource, warn: (msg: string) => void): AnnotationRecord[] {
@@ -55,12 +58,17 @@ export function loadVocRecords(src: VocSource, warn: (msg: string) => void): Ann
       warn(e.message.replace(': error: ', ': warning: ') + `; image ${id} skipped`);
       continue;
     }
-    const W = ann.width!, H = ann.height!;
-    const boxes: number[] = [], labels: number[] = [], ignore: number[] = [];
+    const W = ann.width!,
+      H = ann.height!;
+    const boxes: number[] = [],
+      labels: number[] = [],
+      ignore: number[] = [];
     for (const o of ann.objects) {
       const label = classIndex.get(o.name);
       if (label === undefined) {
-        warn(`${xmlFile}:${o.line}: warning: class '${o.name}' is not in the dataset's classes (${src.classes.join(', ')}); object ignored`);
+        warn(
+          `${xmlFile}:${o.line}: warning: class '${o.name}' is not in the dataset's classes (${src.classes.join(', ')}); object ignored`,
+        );
         continue;
       }
       let [x1, y1, x2, y2] = [o.xmin - 1, o.ymin - 1, o.xmax - 1, o.ymax - 1];
@@ -72,7 +80,9 @@ export function loadVocRecords(src: VocSource, warn: (msg: string) => void): Ann
       if (x1 < 0 || y1 < 0 || x2 > W || y2 > H) {
         [x1, y1, x2, y2] = [Math.max(0, x1), Math.max(0, y1), Math.min(W, x2), Math.min(H, y2)];
         const gone = x2 <= x1 || y2 <= y1;
-        warn(`${xmlFile}:${o.line}: warning: ${desc} lies outside the ${W}x${H} image; ${gone ? 'object ignored' : 'clipped'}`);
+        warn(
+          `${xmlFile}:${o.line}: warning: ${desc} lies outside the ${W}x${H} image; ${gone ? 'object ignored' : 'clipped'}`,
+        );
         if (gone) continue;
       }
       boxes.push(x1, y1, x2, y2);

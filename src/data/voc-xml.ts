@@ -50,7 +50,8 @@ export function parseXml(text: string, file: string): XmlElement {
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
   const where = (p: number) => {
-    let lo = 0, hi = lineStarts.length - 1;
+    let lo = 0,
+      hi = lineStarts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (lineStarts[mid] <= p) lo = mid;
@@ -99,7 +100,9 @@ export function parseXml(text: string, file: string): XmlElement {
     } else {
       const end = text.indexOf('>', pos);
       if (end < 0) fail(pos, 'unterminated tag');
-      const m = /^<\s*([A-Za-z_][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>$/.exec(text.slice(pos, end + 1));
+      const m = /^<\s*([A-Za-z_][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>$/.exec(
+        text.slice(pos, end + 1),
+      );
       if (!m) fail(pos, `bad tag ${JSON.stringify(text.slice(pos, Math.min(end + 1, pos + 40)))}`);
       const w = where(pos);
       const el: XmlElement = { name: m![1], children: [], text: '', line: w.line, col: w.col };
@@ -130,7 +133,10 @@ function childText(el: XmlElement, name: string): string | undefined {
 export function parseVocXml(text: string, file: string): VocAnnotation {
   const root = parseXml(text, file);
   if (root.name !== 'annotation') {
-    throw new DataError(`${file}:${root.line}:${root.col}: error: expected <annotation> as the root element, found <${root.name}>`, file);
+    throw new DataError(
+      `${file}:${root.line}:${root.col}: error: expected <annotation> as the root element, found <${root.name}>`,
+      file,
+    );
   }
   const num = (el: XmlElement, name: string, required: boolean): number | undefined => {
     const t = childText(el, name);
@@ -177,7 +183,13 @@ export function voc2xml(a: VocAnnotation): string {
   const out = ['<annotation>'];
   if (a.folder !== undefined) out.push(`\t<folder>${escapeText(a.folder)}</folder>`);
   if (a.filename !== undefined) out.push(`\t<filename>${escapeText(a.filename)}</filename>`);
-  out.push('\t<size>', `\t\t<width>${a.width}</width>`, `\t\t<height>${a.height}</height>`, `\t\t<depth>${a.depth ?? 3}</depth>`, '\t</size>');
+  out.push(
+    '\t<size>',
+    `\t\t<width>${a.width}</width>`,
+    `\t\t<height>${a.height}</height>`,
+    `\t\t<depth>${a.depth ?? 3}</depth>`,
+    '\t</size>',
+  );
   out.push('\t<segmented>0</segmented>');
   for (const o of a.objects) {
     out.push(

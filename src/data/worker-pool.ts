@@ -56,11 +56,19 @@ export interface PoolEvents {
 
 export class WorkerPool {
   private workers: { w: Worker; pending: number }[] = [];
-  private waiting = new Map<number, { resolve: (s: DetSample | null) => void; reject: (e: Error) => void; worker: number; index: number }>();
+  private waiting = new Map<
+    number,
+    { resolve: (s: DetSample | null) => void; reject: (e: Error) => void; worker: number; index: number }
+  >();
   private nextId = 0;
   private failed: Error | null = null;
 
-  private constructor(init: WorkerInit, n: number, script: { code: string; eval: boolean }, private events: PoolEvents) {
+  private constructor(
+    init: WorkerInit,
+    n: number,
+    script: { code: string; eval: boolean },
+    private events: PoolEvents,
+  ) {
     for (let k = 0; k < n; k++) {
       const w = new Worker(script.code, { workerData: init, eval: script.eval });
       w.unref();
@@ -77,7 +85,11 @@ export class WorkerPool {
   static create(init: WorkerInit, n: number, events: PoolEvents): WorkerPool | null {
     const script = workerScript();
     // Said out loud: a package that forgot dist/data-worker.js must not load data slowly in silence
-    if (!script && n > 0) process.emitWarning(`no loader worker script (${join(__dirname, 'data-worker.js')}): ${n} loader worker thread${n > 1 ? 's' : ''} asked for, loading on the main thread instead`, 'YololabWarning');
+    if (!script && n > 0)
+      process.emitWarning(
+        `no loader worker script (${join(__dirname, 'data-worker.js')}): ${n} loader worker thread${n > 1 ? 's' : ''} asked for, loading on the main thread instead`,
+        'YololabWarning',
+      );
     return script && n > 0 ? new WorkerPool(init, n, script, events) : null;
   }
 
@@ -99,7 +111,13 @@ export class WorkerPool {
     if (--slot.pending === 0) slot.w.unref();
     if (msg.error) {
       const { name, message, where } = msg.error;
-      p.reject(name === 'DataError' ? new DataError(message) : name === 'ConfigError' ? new ConfigError(message, where) : new Error(message));
+      p.reject(
+        name === 'DataError'
+          ? new DataError(message)
+          : name === 'ConfigError'
+            ? new ConfigError(message, where)
+            : new Error(message),
+      );
     } else {
       if (msg.skipped !== undefined) this.events.skipped(p.index, msg.skipped);
       p.resolve(msg.sample ?? null);
@@ -126,7 +144,10 @@ export class WorkerPool {
     // and the caller's code after it never runs. Give up waiting after 5 s.
     const keepAlive = setInterval(() => undefined, 1000);
     try {
-      await Promise.race([Promise.all(this.workers.map((s) => s.w.terminate())), new Promise((r) => setTimeout(r, 5000))]);
+      await Promise.race([
+        Promise.all(this.workers.map((s) => s.w.terminate())),
+        new Promise((r) => setTimeout(r, 5000)),
+      ]);
     } finally {
       clearInterval(keepAlive);
     }

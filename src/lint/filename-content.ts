@@ -41,9 +41,15 @@ function collectTypes(v: PyValue, key: string, out: string[] = []): string[] {
   return out;
 }
 
-export function lintNameAgainstContent(parts: FilenameParts, config: PyDict, file: string, nameRange: Range): Diagnostic[] {
+export function lintNameAgainstContent(
+  parts: FilenameParts,
+  config: PyDict,
+  file: string,
+  nameRange: Range,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const warn = (code: string, message: string) => out.push({ file, range: nameRange, severity: 'warning', message, code });
+  const warn = (code: string, message: string) =>
+    out.push({ file, range: nameRange, severity: 'warning', message, code });
   const where = (p: (string | number)[]) => {
     const prov = entryAt(config, p)?.prov;
     return prov ? ` (set in ${prov.file.split(/[\\/]/).pop()}:${prov.range.start.line + 1})` : '';
@@ -52,23 +58,43 @@ export function lintNameAgainstContent(parts: FilenameParts, config: PyDict, fil
   if (parts.batch !== undefined) {
     const bs = num(entryAt(config, ['train_dataloader', 'batch_size'])?.value);
     if (bs !== undefined && bs !== parts.batch) {
-      warn('filename-batch-mismatch', `the name says ${parts.gpus}xb${parts.batch} (batch ${parts.batch} per GPU) but train_dataloader.batch_size is ${bs}${where(['train_dataloader', 'batch_size'])}`);
+      warn(
+        'filename-batch-mismatch',
+        `the name says ${parts.gpus}xb${parts.batch} (batch ${parts.batch} per GPU) but train_dataloader.batch_size is ${bs}${where(['train_dataloader', 'batch_size'])}`,
+      );
     }
   }
   if (parts.epochs !== undefined) {
     const me = num(entryAt(config, ['train_cfg', 'max_epochs'])?.value) ?? num(entryAt(config, ['max_epochs'])?.value);
     const p = entryAt(config, ['train_cfg', 'max_epochs']) ? ['train_cfg', 'max_epochs'] : ['max_epochs'];
-    if (me !== undefined && me !== parts.epochs) warn('filename-epochs-mismatch', `the name says ${parts.schedule} (${parts.epochs} epochs) but ${p.join('.')} is ${me}${where(p)}`);
+    if (me !== undefined && me !== parts.epochs)
+      warn(
+        'filename-epochs-mismatch',
+        `the name says ${parts.schedule} (${parts.epochs} epochs) but ${p.join('.')} is ${me}${where(p)}`,
+      );
   }
   if (parts.iters !== undefined) {
     const mi = num(entryAt(config, ['train_cfg', 'max_iters'])?.value);
-    if (mi !== undefined && mi !== parts.iters) warn('filename-epochs-mismatch', `the name says ${parts.schedule} (${parts.iters} iterations) but train_cfg.max_iters is ${mi}${where(['train_cfg', 'max_iters'])}`);
+    if (mi !== undefined && mi !== parts.iters)
+      warn(
+        'filename-epochs-mismatch',
+        `the name says ${parts.schedule} (${parts.iters} iterations) but train_cfg.max_iters is ${mi}${where(['train_cfg', 'max_iters'])}`,
+      );
   }
   if (parts.norm) {
     const norms = collectTypes(entryAt(config, ['model'])?.value ?? null, 'norm_cfg');
     if (norms.length) {
-      const ok = parts.norm === 'gn' ? norms.some((t) => /GN|GroupNorm/.test(t)) : parts.norm === 'syncbn' ? norms.some((t) => /BN|BatchNorm/.test(t)) : norms.some((t) => /^(BN|BatchNorm2d|mmdet\.BN)$/.test(t));
-      if (!ok) warn('filename-norm-mismatch', `the name says '${parts.norm}' but the model's norm layers are ${[...new Set(norms)].join(', ')}`);
+      const ok =
+        parts.norm === 'gn'
+          ? norms.some((t) => /GN|GroupNorm/.test(t))
+          : parts.norm === 'syncbn'
+            ? norms.some((t) => /BN|BatchNorm/.test(t))
+            : norms.some((t) => /^(BN|BatchNorm2d|mmdet\.BN)$/.test(t));
+      if (!ok)
+        warn(
+          'filename-norm-mismatch',
+          `the name says '${parts.norm}' but the model's norm layers are ${[...new Set(norms)].join(', ')}`,
+        );
     }
   }
   const data = parts.trainData;
@@ -78,15 +104,28 @@ export function lintNameAgainstContent(parts: FilenameParts, config: PyDict, fil
     const dsType = typeof t === 'string' ? t : undefined;
     const all = [dsType, ...types].filter((t): t is string => !!t && /Dataset$/.test(t));
     const want = data === 'coco' ? /coco/i : /voc/i;
-    if (all.length && !all.some((t) => want.test(t))) warn('filename-dataset-mismatch', `the name says '${data}' but the training dataset is ${all[0]}${where(['train_dataloader', 'dataset', 'type'])}`);
+    if (all.length && !all.some((t) => want.test(t)))
+      warn(
+        'filename-dataset-mismatch',
+        `the name says '${data}' but the training dataset is ${all[0]}${where(['train_dataloader', 'dataset', 'type'])}`,
+      );
   }
   const factors = parts.size ? SIZE_FACTORS[parts.size] : undefined;
-  if (factors && ['yolov5', 'yolov8', 'yolov6', 'ppyoloe', 'ppyoloe_plus', 'rtmdet', 'yolox'].includes(parts.algorithm ?? '')) {
-    for (const [key, want] of [['deepen_factor', factors.deepen], ['widen_factor', factors.widen]] as const) {
+  if (
+    factors &&
+    ['yolov5', 'yolov8', 'yolov6', 'ppyoloe', 'ppyoloe_plus', 'rtmdet', 'yolox'].includes(parts.algorithm ?? '')
+  ) {
+    for (const [key, want] of [
+      ['deepen_factor', factors.deepen],
+      ['widen_factor', factors.widen],
+    ] as const) {
       const p = ['model', 'backbone', key];
       const v = num(entryAt(config, p)?.value);
       if (v !== undefined && !want.some((w) => close(v, w))) {
-        warn('filename-size-mismatch', `size '${parts.size}' means ${key} ${want[0]} but model.backbone.${key} is ${v}${where(p)}`);
+        warn(
+          'filename-size-mismatch',
+          `size '${parts.size}' means ${key} ${want[0]} but model.backbone.${key} is ${v}${where(p)}`,
+        );
       }
     }
   }

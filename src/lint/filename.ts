@@ -33,11 +33,55 @@ export interface FilenameIssue {
 }
 
 export const KNOWN_ALGORITHMS = [
-  'yolov5', 'yolov6', 'yolov7', 'yolov8', 'yolox', 'rtmdet', 'ppyoloe', 'ppyoloe_plus', 'yolo-nas', 'damo-yolo',
-  'faster-rcnn', 'mask-rcnn', 'cascade-rcnn', 'retinanet', 'fcos', 'atss', 'detr', 'deformable-detr', 'dino', 'ssd',
-  'yolov3', 'centernet', 'tood', 'gfl', 'vfnet', 'rtmdet-ins', 'solov2', 'sparse-rcnn', 'yolof', 'paa', 'autoassign',
+  'yolov5',
+  'yolov6',
+  'yolov7',
+  'yolov8',
+  'yolox',
+  'rtmdet',
+  'ppyoloe',
+  'ppyoloe_plus',
+  'yolo-nas',
+  'damo-yolo',
+  'faster-rcnn',
+  'mask-rcnn',
+  'cascade-rcnn',
+  'retinanet',
+  'fcos',
+  'atss',
+  'detr',
+  'deformable-detr',
+  'dino',
+  'ssd',
+  'yolov3',
+  'centernet',
+  'tood',
+  'gfl',
+  'vfnet',
+  'rtmdet-ins',
+  'solov2',
+  'sparse-rcnn',
+  'yolof',
+  'paa',
+  'autoassign',
 ];
-export const KNOWN_DATASETS = ['coco', 'voc', 'voc0712', 'voc07', 'voc12', 'cat', 'crowdhuman', 'lvis', 'cityscapes', 'objects365', 'openimages', 'widerface', 'balloon', 'dota', 'demo'];
+export const KNOWN_DATASETS = [
+  'coco',
+  'voc',
+  'voc0712',
+  'voc07',
+  'voc12',
+  'cat',
+  'crowdhuman',
+  'lvis',
+  'cityscapes',
+  'objects365',
+  'openimages',
+  'widerface',
+  'balloon',
+  'dota',
+  'demo',
+];
 const SIZES = ['n', 's', 'm', 'l', 'x', 'tiny', 't', 'nano', 'p5', 'p6'];
 const NORMS = ['bn', 'syncbn', 'gn'];
 
@@ -69,7 +113,12 @@ export function parseFilename(fileName: string): { parts: FilenameParts; issues:
     parts.spans.algorithm = span(tokens[0]);
     i = 1;
     if (!KNOWN_ALGORITHMS.includes(parts.algorithm)) {
-      issues.push({ rule: 'filename-unknown-token', severity: 'information', message: `'${parts.algorithm}' is not an algorithm YOLO Lab knows (${KNOWN_ALGORITHMS.slice(0, 8).join(', ')}, ...)`, span: span(tokens[0]) });
+      issues.push({
+        rule: 'filename-unknown-token',
+        severity: 'information',
+        message: `'${parts.algorithm}' is not an algorithm YOLO Lab knows (${KNOWN_ALGORITHMS.slice(0, 8).join(', ')}, ...)`,
+        span: span(tokens[0]),
+      });
     }
   }
   // Find the training part (gpus x batch - schedule), or MMDetection's `1x` / `20e`.
@@ -93,7 +142,12 @@ export function parseFilename(fileName: string): { parts: FilenameParts; issues:
       parts.spans.preprocessor = span(t);
     } else {
       if (parts.norm || parts.preprocessor) {
-        issues.push({ rule: 'filename-separator', severity: 'warning', message: `'${t.text}' comes after the norm/preprocessor part; components go right after the algorithm (words inside a part are joined by '-')`, span: span(t) });
+        issues.push({
+          rule: 'filename-separator',
+          severity: 'warning',
+          message: `'${t.text}' comes after the norm/preprocessor part; components go right after the algorithm (words inside a part are joined by '-')`,
+          span: span(t),
+        });
       }
       parts.components.push(t.text);
       parts.spans.components = [parts.spans.components?.[0] ?? t.start, t.start + t.text.length];
@@ -102,10 +156,20 @@ export function parseFilename(fileName: string): { parts: FilenameParts; issues:
   const size = parts.components[0]?.split('-')[0];
   if (size && SIZES.includes(size)) parts.size = size;
   if (!parts.components.length) {
-    issues.push({ rule: 'filename-missing-part', severity: 'warning', message: 'missing the components part (model size such as n/s/m/l/x, or e.g. r50_fpn) after the algorithm', span: parts.spans.algorithm ?? [0, stem.length] });
+    issues.push({
+      rule: 'filename-missing-part',
+      severity: 'warning',
+      message: 'missing the components part (model size such as n/s/m/l/x, or e.g. r50_fpn) after the algorithm',
+      span: parts.spans.algorithm ?? [0, stem.length],
+    });
   }
   if (sched < 0) {
-    issues.push({ rule: 'filename-missing-part', severity: 'warning', message: "missing the training part '{gpus}xb{batch}-{schedule}' (e.g. 8xb16-500e)", span: [0, stem.length] });
+    issues.push({
+      rule: 'filename-missing-part',
+      severity: 'warning',
+      message: "missing the training part '{gpus}xb{batch}-{schedule}' (e.g. 8xb16-500e)",
+      span: [0, stem.length],
+    });
   } else {
     const t = tokens[sched];
     parts.spans.schedule = span(t);
@@ -150,7 +214,12 @@ export function parseFilename(fileName: string): { parts: FilenameParts; issues:
         else parts.iters = Number(next.slice(0, -1)) * 1000;
         after.shift();
       } else if (!mis) {
-        issues.push({ rule: 'filename-missing-part', severity: 'warning', message: `'${t.text}' has no schedule: write '${t.text}-<N>e' (epochs) or '-<N>k' (iterations)`, span: span(t) });
+        issues.push({
+          rule: 'filename-missing-part',
+          severity: 'warning',
+          message: `'${t.text}' has no schedule: write '${t.text}-<N>e' (epochs) or '-<N>k' (iterations)`,
+          span: span(t),
+        });
       }
     } else if (!mis) {
       const mm = MMDET_SCHEDULE.exec(t.text)!;
@@ -160,7 +229,12 @@ export function parseFilename(fileName: string): { parts: FilenameParts; issues:
   }
   if (sched >= 0) {
     if (!after.length) {
-      issues.push({ rule: 'filename-missing-part', severity: 'warning', message: 'missing the training dataset part after the schedule (e.g. _coco)', span: parts.spans.schedule ?? [0, stem.length] });
+      issues.push({
+        rule: 'filename-missing-part',
+        severity: 'warning',
+        message: 'missing the training dataset part after the schedule (e.g. _coco)',
+        span: parts.spans.schedule ?? [0, stem.length],
+      });
     } else {
       parts.trainData = after[0].text;
       parts.spans.trainData = span(after[0]);
@@ -170,11 +244,21 @@ export function parseFilename(fileName: string): { parts: FilenameParts; issues:
       }
       for (const t of after.slice(0, 2)) {
         if (!KNOWN_DATASETS.includes(t.text)) {
-          issues.push({ rule: 'filename-unknown-token', severity: 'information', message: `'${t.text}' is not a dataset name YOLO Lab knows (fine for your own data)`, span: span(t) });
+          issues.push({
+            rule: 'filename-unknown-token',
+            severity: 'information',
+            message: `'${t.text}' is not a dataset name YOLO Lab knows (fine for your own data)`,
+            span: span(t),
+          });
         }
       }
       for (const t of after.slice(2)) {
-        issues.push({ rule: 'filename-separator', severity: 'warning', message: `unexpected part '${t.text}' after the datasets; words inside a part are joined by '-'`, span: span(t) });
+        issues.push({
+          rule: 'filename-separator',
+          severity: 'warning',
+          message: `unexpected part '${t.text}' after the datasets; words inside a part are joined by '-'`,
+          span: span(t),
+        });
       }
     }
   }
@@ -183,7 +267,14 @@ export function parseFilename(fileName: string): { parts: FilenameParts; issues:
   if (parts.algorithm && !KNOWN_ALGORITHMS.includes(parts.algorithm) && sched < 0) {
     return {
       parts,
-      issues: [{ rule: 'filename-unknown-token', severity: 'information', message: `does not follow the OpenMMLab naming convention {algorithm}_{components}_..._{gpus}xb{batch}-{schedule}_{dataset}.py ('${parts.algorithm}' is not a known algorithm)`, span: [0, stem.length] }],
+      issues: [
+        {
+          rule: 'filename-unknown-token',
+          severity: 'information',
+          message: `does not follow the OpenMMLab naming convention {algorithm}_{components}_..._{gpus}xb{batch}-{schedule}_{dataset}.py ('${parts.algorithm}' is not a known algorithm)`,
+          span: [0, stem.length],
+        },
+      ],
     };
   }
   return { parts, issues };

@@ -13,9 +13,11 @@ export { parseFilename, isFilenameExempt, type FilenameParts, type FilenameIssue
 
 export const RULES: Record<string, string> = {
   'syntax-error': 'Python syntax error (MMEngine would raise SyntaxError)',
-  'read-error': 'the file cannot be read as a config: not .py, not a regular file (a FIFO, a device), over the size limit, or not UTF-8 text',
+  'read-error':
+    'the file cannot be read as a config: not .py, not a regular file (a FIFO, a device), over the size limit, or not UTF-8 text',
   'python-error': 'evaluating the config fails as it would in MMEngine',
-  'unsupported-syntax': 'Python beyond the config subset (docs/config-semantics.md §7): reproduced where MMEngine would, but worth removing',
+  'unsupported-syntax':
+    'Python beyond the config subset (docs/config-semantics.md §7): reproduced where MMEngine would, but worth removing',
   'base-missing': 'a `_base_` file does not exist',
   'base-cycle': 'configs inherit from each other in a cycle',
   'base-error': 'a base config fails to load',
@@ -28,17 +30,17 @@ export const RULES: Record<string, string> = {
   'reserved-key': 'a top-level name MMEngine reserves',
   'deprecated-config': 'the config declares itself deprecated (`_deprecation_`)',
   'propagation-trap': 'a child changes a name the base computed other values from; those values keep the old one',
-  'stale-type-keys': '`type` changed without `_delete_`: the old type\'s keys ride along',
+  'stale-type-keys': "`type` changed without `_delete_`: the old type's keys ride along",
   'delete-no-effect': '`_delete_` with nothing to delete, or inside a list',
-  'inheritance-depth': 'inheritance deeper than MMYOLO\'s recommended 3 levels',
+  'inheritance-depth': "inheritance deeper than MMYOLO's recommended 3 levels",
   'filename-missing-part': 'the file name lacks a required part of the convention',
   'filename-separator': 'parts joined by the wrong separator',
   'filename-misspelling': 'a known misspelling (8x16b for 8xb16)',
   'filename-unknown-token': 'an algorithm or dataset name YOLO Lab does not know (information)',
-  'filename-batch-mismatch': 'the name\'s batch size differs from the config',
-  'filename-epochs-mismatch': 'the name\'s schedule differs from the config',
-  'filename-norm-mismatch': 'the name\'s norm differs from the model\'s norm layers',
-  'filename-dataset-mismatch': 'the name\'s dataset differs from the dataset type',
+  'filename-batch-mismatch': "the name's batch size differs from the config",
+  'filename-epochs-mismatch': "the name's schedule differs from the config",
+  'filename-norm-mismatch': "the name's norm differs from the model's norm layers",
+  'filename-dataset-mismatch': "the name's dataset differs from the dataset type",
   'filename-size-mismatch': 'the size letter differs from deepen/widen factors',
   ...MMYOLO_RULES,
 };
@@ -58,7 +60,8 @@ export function lintFilename(file: string, result?: LoadResult): Diagnostic[] {
     data: i.fix ? { fix: 'rename', newName: i.fix } : undefined,
   }));
   if (result?.ok && result.config) {
-    for (const d of lintNameAgainstContent(parts, result.config, file, top)) out.push({ ...d, message: `file name ${base}: ${d.message}` });
+    for (const d of lintNameAgainstContent(parts, result.config, file, top))
+      out.push({ ...d, message: `file name ${base}: ${d.message}` });
   }
   return out;
 }
@@ -69,7 +72,13 @@ export function lintConfig(result: LoadResult, opts: { filename?: boolean } = {}
   const out: Diagnostic[] = [];
   if (opts.filename !== false) out.push(...lintFilename(u.path, result));
   if (!u.failed) {
-    out.push(...propagationTrap(u), ...staleTypeKeys(u), ...deleteWithoutEffect(u), ...inheritanceDepth(u), ...mmyoloRequirements(u));
+    out.push(
+      ...propagationTrap(u),
+      ...staleTypeKeys(u),
+      ...deleteWithoutEffect(u),
+      ...inheritanceDepth(u),
+      ...mmyoloRequirements(u),
+    );
   }
   return out;
 }

@@ -19,7 +19,10 @@ function short(v: PyValue): string {
 }
 
 /** Every dict entry of a value tree with its key path. */
-function* walk(v: PyValue, at: KeyPath = []): Generator<{ path: KeyPath; key: PyValue; value: PyValue; prov?: Provenance; parent: PyDict }> {
+function* walk(
+  v: PyValue,
+  at: KeyPath = [],
+): Generator<{ path: KeyPath; key: PyValue; value: PyValue; prov?: Provenance; parent: PyDict }> {
   if (v instanceof Dict) {
     for (const e of v) {
       const p = [...at, typeof e.key === 'string' ? e.key : String(e.key)];
@@ -50,7 +53,7 @@ export function staleKeysOf(unit: FileUnit, name: string): StaleKey[] {
   const reads = (p: Provenance, names: Set<string>) => !!p.deps?.some((d) => names.has(d));
   // Top-level names of the bases that carry the old value on, to a fixed point.
   const names = new Set([name]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const e of result) {
       const k = e.key as string;
@@ -81,7 +84,13 @@ export function propagationTrap(unit: FileUnit): Diagnostic[] {
     if (!mergedBase.has(name) || pyEquals(mergedBase.get(name)!, e.value)) continue;
     const stale = staleKeysOf(unit, name);
     if (!stale.length) continue;
-    const list = stale.slice(0, 6).map((s) => `${showPath(s.path)} (still ${short(s.value)}, ${path.basename(s.prov.file)}:${s.prov.range.start.line + 1})`).join(', ');
+    const list = stale
+      .slice(0, 6)
+      .map(
+        (s) =>
+          `${showPath(s.path)} (still ${short(s.value)}, ${path.basename(s.prov.file)}:${s.prov.range.start.line + 1})`,
+      )
+      .join(', ');
     out.push({
       file: unit.path,
       range: e.prov!.range,
@@ -89,14 +98,35 @@ export function propagationTrap(unit: FileUnit): Diagnostic[] {
       code: 'propagation-trap',
       message: `${name} = ${short(e.value)} does not reach what the base computed from ${name}: ${list}${stale.length > 6 ? `, and ${stale.length - 6} more` : ''}. Bases are evaluated on their own; write those keys again here.`,
       // The fix is computed from the loaded config when asked for (src/workspace/trap-fix.ts); the keys are for display.
-      data: { fix: 'rebind', name, keys: stale.map((s) => ({ path: s.path, file: s.prov.file, line: s.prov.range.start.line })) },
+      data: {
+        fix: 'rebind',
+        name,
+        keys: stale.map((s) => ({ path: s.path, file: s.prov.file, line: s.prov.range.start.line })),
+      },
     });
   }
   return out;
 }
 
 /** Keys every dataset (and the common builders) takes whatever its type: they carry over on purpose. */
-const TYPE_AGNOSTIC_KEYS = new Set(['_scope_', 'type', 'pipeline', 'test_mode', 'data_root', 'ann_file', 'data_prefix', 'metainfo', 'filter_cfg', 'batch_shapes_cfg', 'backend_args', 'lazy_init', 'serialize_data', 'indices', 'max_refetch', 'init_cfg']);
+const TYPE_AGNOSTIC_KEYS = new Set([
+  '_scope_',
+  'type',
+  'pipeline',
+  'test_mode',
+  'data_root',
+  'ann_file',
+  'data_prefix',
+  'metainfo',
+  'filter_cfg',
+  'batch_shapes_cfg',
+  'backend_args',
+  'lazy_init',
+  'serialize_data',
+  'indices',
+  'max_refetch',
+  'init_cfg',
+]);
 
 /** A child dict that changes `type` and merges (no `_delete_`): the old type's keys stay. */
 export function staleTypeKeys(unit: FileUnit): Diagnostic[] {
@@ -140,15 +170,24 @@ export function deleteWithoutEffect(unit: FileUnit): Diagnostic[] {
   if (!own || !mergedBase) return [];
   const out: Diagnostic[] = [];
   const report = (prov: Provenance | undefined, message: string) => {
-    if (prov && prov.file === unit.path) out.push({ file: unit.path, range: prov.range, severity: 'warning', code: 'delete-no-effect', message });
+    if (prov && prov.file === unit.path)
+      out.push({ file: unit.path, range: prov.range, severity: 'warning', code: 'delete-no-effect', message });
   };
   // `exists`: the base has this key at all (MMEngine pops `_delete_` only then).
   const visit = (child: PyValue, base: PyValue | undefined, exists: boolean, at: KeyPath, inList: boolean) => {
     if (child instanceof Dict) {
       for (const e of child) {
         if (e.key === '_delete_') {
-          if (inList) report(e.prov, `_delete_ inside a list element has no effect: lists replace the base list whole, and _delete_ stays in the result`);
-          else if (!exists) report(e.prov, `_delete_ has no effect: the base has no ${showPath(at)} to delete, and MMEngine keeps _delete_ in the result`);
+          if (inList)
+            report(
+              e.prov,
+              `_delete_ inside a list element has no effect: lists replace the base list whole, and _delete_ stays in the result`,
+            );
+          else if (!exists)
+            report(
+              e.prov,
+              `_delete_ has no effect: the base has no ${showPath(at)} to delete, and MMEngine keeps _delete_ in the result`,
+            );
           continue;
         }
         const has = !inList && base instanceof Dict && base.has(e.key);
@@ -164,8 +203,17 @@ export function deleteWithoutEffect(unit: FileUnit): Diagnostic[] {
 
 /** Local inheritance deeper than MMYOLO's recommended 3 hops. */
 export function inheritanceDepth(unit: FileUnit): Diagnostic[] {
-  const depth = (u: FileUnit, seen: Set<FileUnit>): number => (seen.has(u) ? 0 : 1 + Math.max(0, ...u.baseUnits.map((b) => depth(b, new Set([...seen, u])))));
+  const depth = (u: FileUnit, seen: Set<FileUnit>): number =>
+    seen.has(u) ? 0 : 1 + Math.max(0, ...u.baseUnits.map((b) => depth(b, new Set([...seen, u]))));
   const d = depth(unit, new Set()) - 1;
   if (d <= 3 || !unit.baseStmt) return [];
-  return [{ file: unit.path, range: unit.baseStmt, severity: 'information', code: 'inheritance-depth', message: `inherits ${d} levels deep; MMYOLO recommends at most 3, which keeps a config readable` }];
+  return [
+    {
+      file: unit.path,
+      range: unit.baseStmt,
+      severity: 'information',
+      code: 'inheritance-depth',
+      message: `inherits ${d} levels deep; MMYOLO recommends at most 3, which keeps a config readable`,
+    },
+  ];
 }

@@ -101,7 +101,14 @@ export class CocoEvaluator {
     };
     for (let j = 0; j < n; j++) slot(gt.labels[j]).g.push(j);
     for (let i = 0; i < det.labels.length; i++) slot(det.labels[i]).d.push(i);
-    const entry: ImageEntry = { gtBoxes: gt.bboxes, gtLabels: gt.labels, gtCrowd: gt.ignore, gtArea: area, det, byClass };
+    const entry: ImageEntry = {
+      gtBoxes: gt.bboxes,
+      gtLabels: gt.labels,
+      gtCrowd: gt.ignore,
+      gtArea: area,
+      det,
+      byClass,
+    };
     this.images.push(entry);
     for (const c of byClass.keys()) {
       const list = this.imagesOfClass.get(c);
@@ -127,7 +134,8 @@ export class CocoEvaluator {
     const gIg = g.map(gtIgnore);
     const T = this.iouThrs.length;
     const ious = d.map((di) => g.map((gj) => cocoIoU(img.det.bboxes, di, img.gtBoxes, gj, img.gtCrowd[gj] === 1)));
-    const dtMatched: Uint8Array[] = [], dtIgnore: Uint8Array[] = [];
+    const dtMatched: Uint8Array[] = [],
+      dtIgnore: Uint8Array[] = [];
     for (let t = 0; t < T; t++) {
       const gtm = new Uint8Array(g.length);
       const dtm = new Uint8Array(d.length);
@@ -156,12 +164,19 @@ export class CocoEvaluator {
       dtMatched.push(dtm);
       dtIgnore.push(dtIg);
     }
-    return { dtScores: d.map((i) => img.det.scores[i]), dtMatched, dtIgnore, numGtNotIgnored: gIg.filter((x) => x === 0).length };
+    return {
+      dtScores: d.map((i) => img.det.scores[i]),
+      dtMatched,
+      dtIgnore,
+      numGtNotIgnored: gIg.filter((x) => x === 0).length,
+    };
   }
 
   /** precision[t][r] for one class and area range, or null when it has no non-ignored ground truth. */
   private accumulate(cls: number, aRng: [number, number]): number[][] | null {
-    const evals = (this.imagesOfClass.get(cls) ?? []).map((img) => this.evaluateImg(img, cls, aRng)).filter((e): e is EvalImg => e !== null);
+    const evals = (this.imagesOfClass.get(cls) ?? [])
+      .map((img) => this.evaluateImg(img, cls, aRng))
+      .filter((e): e is EvalImg => e !== null);
     const npig = evals.reduce((s, e) => s + e.numGtNotIgnored, 0);
     if (npig === 0) return null;
     const scores: number[] = [];
@@ -170,8 +185,10 @@ export class CocoEvaluator {
     const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
     const out: number[][] = [];
     for (let t = 0; t < this.iouThrs.length; t++) {
-      const rc: number[] = [], pr: number[] = [];
-      let tp = 0, fp = 0;
+      const rc: number[] = [],
+        pr: number[] = [];
+      let tp = 0,
+        fp = 0;
       for (const i of order) {
         const [e, k] = refs[i];
         if (e.dtIgnore[t][k]) {
@@ -220,7 +237,8 @@ export class CocoEvaluator {
       perClass.push(p ? mean(p.flat()) : -1);
     }
     const validAll = perClass.filter((x) => x >= 0);
-    const t50 = tIndex(0.5), t75 = tIndex(0.75);
+    const t50 = tIndex(0.5),
+      t75 = tIndex(0.75);
     return {
       mAP: validAll.length ? collect('all') : -1,
       mAP50: t50 >= 0 ? collect('all', t50) : -1,

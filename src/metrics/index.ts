@@ -35,7 +35,11 @@ function numberList(v: unknown, dflt: number[], bad: (m: string) => never): numb
   return xs;
 }
 
-export function buildEvaluator(cfg: any, classes: string[], where?: (path: (string | number)[]) => string | undefined): Evaluator {
+export function buildEvaluator(
+  cfg: any,
+  classes: string[],
+  where?: (path: (string | number)[]) => string | undefined,
+): Evaluator {
   // A list of evaluators (MMEngine allows it): use each and merge their keys.
   if (Array.isArray(cfg)) {
     const parts = cfg.map((c, i) => buildEvaluator(c, classes, where && ((p) => where([i, ...p]))));
@@ -44,7 +48,8 @@ export function buildEvaluator(cfg: any, classes: string[], where?: (path: (stri
       compute: () => Object.assign({}, ...parts.map((p) => p.compute())),
     };
   }
-  if (!cfg || typeof cfg.type !== 'string') throw new ConfigError(`evaluator needs a 'type' (known: ${KNOWN_METRICS.join(', ')})`, where?.([]));
+  if (!cfg || typeof cfg.type !== 'string')
+    throw new ConfigError(`evaluator needs a 'type' (known: ${KNOWN_METRICS.join(', ')})`, where?.([]));
   const type = bareType(cfg.type);
   const bad = (m: string): never => {
     throw new ConfigError(`${cfg.type}: ${m}`, where?.([]));
@@ -53,7 +58,8 @@ export function buildEvaluator(cfg: any, classes: string[], where?: (path: (stri
     const metric = cfg.metric ?? 'mAP';
     if (metric !== 'mAP') bad(`only metric='mAP' is supported, got ${JSON.stringify(metric)}`);
     const mode: VocEvalMode = cfg.eval_mode ?? '11points';
-    if (mode !== '11points' && mode !== 'area') bad(`eval_mode must be '11points' or 'area', got ${JSON.stringify(mode)}`);
+    if (mode !== '11points' && mode !== 'area')
+      bad(`eval_mode must be '11points' or 'area', got ${JSON.stringify(mode)}`);
     if (cfg.scale_ranges) bad('scale_ranges is not supported');
     const thrs = numberList(cfg.iou_thrs, [0.5], bad);
     const ev = new VocEvaluator(classes.length, thrs, mode);
@@ -62,15 +68,18 @@ export function buildEvaluator(cfg: any, classes: string[], where?: (path: (stri
       compute: () => {
         const r = ev.compute();
         const out: Record<string, number> = { 'pascal_voc/mAP': r.mAP };
-        for (const p of r.perIoU) out[`pascal_voc/AP${String(Math.trunc(p.iouThr * 100)).padStart(2, '0')}`] = round3(p.mAP);
+        for (const p of r.perIoU)
+          out[`pascal_voc/AP${String(Math.trunc(p.iouThr * 100)).padStart(2, '0')}`] = round3(p.mAP);
         return out;
       },
     };
   }
   if (type === 'CocoMetric') {
     const metrics = Array.isArray(cfg.metric) ? cfg.metric : [cfg.metric ?? 'bbox'];
-    if (metrics.some((m: unknown) => m !== 'bbox')) bad(`only metric='bbox' is supported, got ${JSON.stringify(cfg.metric)}`);
-    const proposalNums = Array.isArray(cfg.proposal_nums) && cfg.proposal_nums.length ? cfg.proposal_nums : [100, 300, 1000];
+    if (metrics.some((m: unknown) => m !== 'bbox'))
+      bad(`only metric='bbox' is supported, got ${JSON.stringify(cfg.metric)}`);
+    const proposalNums =
+      Array.isArray(cfg.proposal_nums) && cfg.proposal_nums.length ? cfg.proposal_nums : [100, 300, 1000];
     const thrs = numberList(cfg.iou_thrs, DEFAULT_IOU_THRS, bad);
     // CocoMetric sets COCOeval's maxDets to proposal_nums; AP uses the last one.
     const ev = new CocoEvaluator(classes.length, thrs, proposalNums[proposalNums.length - 1]);
@@ -78,14 +87,21 @@ export function buildEvaluator(cfg: any, classes: string[], where?: (path: (stri
     // relative paths from the working directory, as MMDetection opens them). Without it,
     // MMDetection converts the dataset's instances with area = box w*h
     // (gt_to_coco_json, mmdet/evaluation/metrics/coco_metric.py:307-318).
-    const fileGt = typeof cfg.ann_file === 'string' && cfg.ann_file ? readCocoGroundTruth(resolve(cfg.ann_file), classes) : undefined;
+    const fileGt =
+      typeof cfg.ann_file === 'string' && cfg.ann_file
+        ? readCocoGroundTruth(resolve(cfg.ann_file), classes)
+        : undefined;
     const seen = new Set<string>();
     return {
       process: (gt, det) => {
-        if (!fileGt) return ev.process({ imageId: gt.imageId, bboxes: gt.bboxes, labels: gt.labels, ignore: gt.ignore }, det);
+        if (!fileGt)
+          return ev.process({ imageId: gt.imageId, bboxes: gt.bboxes, labels: gt.labels, ignore: gt.ignore }, det);
         const g = fileGt.get(det.imageId);
         // pycocotools' loadRes refuses results for images its file does not list.
-        if (!g) throw new DataError(`${resolve(cfg.ann_file)}: error: CocoMetric ann_file has no image with id ${det.imageId} (is it the val set's annotation file?)`);
+        if (!g)
+          throw new DataError(
+            `${resolve(cfg.ann_file)}: error: CocoMetric ann_file has no image with id ${det.imageId} (is it the val set's annotation file?)`,
+          );
         seen.add(det.imageId);
         ev.process(g, det);
       },
@@ -94,7 +110,12 @@ export function buildEvaluator(cfg: any, classes: string[], where?: (path: (stri
         for (const [id, g] of fileGt ?? []) {
           if (seen.has(id)) continue;
           seen.add(id);
-          ev.process(g, { imageId: id, bboxes: new Float32Array(0), scores: new Float32Array(0), labels: new Int32Array(0) });
+          ev.process(g, {
+            imageId: id,
+            bboxes: new Float32Array(0),
+            scores: new Float32Array(0),
+            labels: new Int32Array(0),
+          });
         }
         const r = ev.compute();
         return {

@@ -49,7 +49,11 @@ interface ClassStats {
 
 export interface VocResult {
   mAP: number;
-  perIoU: { iouThr: number; mAP: number; perClass: { ap: number; numGts: number; numDets: number; recall: number }[] }[];
+  perIoU: {
+    iouThr: number;
+    mAP: number;
+    perClass: { ap: number; numGts: number; numDets: number; recall: number }[];
+  }[];
 }
 
 /** Accumulates images, then computes mAP for each IoU threshold. */
@@ -80,7 +84,8 @@ export class VocEvaluator {
     dIdx.sort((a, b) => det.scores[b] - det.scores[a]);
     const covered = new Uint8Array(gtIdx.length);
     for (const i of dIdx) {
-      let best = -Infinity, arg = -1;
+      let best = -Infinity,
+        arg = -1;
       for (let k = 0; k < gtIdx.length; k++) {
         const iou = legacyIoU(det.bboxes, i, gt.bboxes, gtIdx[k]);
         if (iou > best) {
@@ -88,14 +93,14 @@ export class VocEvaluator {
           arg = k;
         }
       }
-      let tp = 0, fp = 0;
+      let tp = 0,
+        fp = 0;
       if (arg >= 0 && best >= thr) {
         if (gt.ignore[gtIdx[arg]]) continue; // matched a difficult box: neither
         if (!covered[arg]) {
           covered[arg] = 1;
           tp = 1;
-        }
-        else fp = 1;
+        } else fp = 1;
       } else fp = 1;
       stats.scores.push(det.scores[i]);
       stats.tp.push(tp);
@@ -111,8 +116,10 @@ export class VocEvaluator {
         const stats: ClassStats = { scores: [], tp: [], fp: [], numGts: 0 };
         for (const { gt, det } of this.images) this.matchImage(gt, det, c, thr, stats);
         const order = stats.scores.map((_, i) => i).sort((a, b) => stats.scores[b] - stats.scores[a] || a - b);
-        const recalls: number[] = [], precisions: number[] = [];
-        let tp = 0, fp = 0;
+        const recalls: number[] = [],
+          precisions: number[] = [];
+        let tp = 0,
+          fp = 0;
         const eps = 1.1920928955078125e-7; // float32 eps, as numpy's in eval_map
         for (const i of order) {
           tp += stats.tp[i];

@@ -6,7 +6,13 @@ import * as tf from '@tensorflow/tfjs';
 
 export class LossScaler {
   private clean = 0;
-  constructor(public scale = 65536, readonly dynamic = true, readonly growthInterval = 2000, readonly growthFactor = 2, readonly backoffFactor = 0.5) {}
+  constructor(
+    public scale = 65536,
+    readonly dynamic = true,
+    readonly growthInterval = 2000,
+    readonly growthFactor = 2,
+    readonly backoffFactor = 0.5,
+  ) {}
 
   /** Unscales grads in place; returns false (step must be skipped) on inf/NaN. */
   unscale(grads: Record<string, tf.Tensor>): boolean {
@@ -49,6 +55,13 @@ export function lossScalerFrom(wrapper: OptimWrapperCfg): LossScaler {
   const ls = wrapper.loss_scale ?? 'dynamic';
   if (ls === 'dynamic') return new LossScaler();
   if (typeof ls === 'number') return new LossScaler(ls, false);
-  if (ls && typeof ls === 'object') return new LossScaler(ls.init_scale ?? 65536, true, ls.growth_interval ?? 2000, ls.growth_factor ?? 2, ls.backoff_factor ?? 0.5);
+  if (ls && typeof ls === 'object')
+    return new LossScaler(
+      ls.init_scale ?? 65536,
+      true,
+      ls.growth_interval ?? 2000,
+      ls.growth_factor ?? 2,
+      ls.backoff_factor ?? 0.5,
+    );
   throw new Error(`optim_wrapper.loss_scale must be 'dynamic', a number or a dict, got ${JSON.stringify(ls)}`);
 }

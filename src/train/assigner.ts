@@ -26,7 +26,10 @@ function iou(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number): 
   const x2 = Math.min(a[i * 4 + 2], b[j * 4 + 2]);
   const y2 = Math.min(a[i * 4 + 3], b[j * 4 + 3]);
   const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  const ua = (a[i * 4 + 2] - a[i * 4]) * (a[i * 4 + 3] - a[i * 4 + 1]) + (b[j * 4 + 2] - b[j * 4]) * (b[j * 4 + 3] - b[j * 4 + 1]) - inter;
+  const ua =
+    (a[i * 4 + 2] - a[i * 4]) * (a[i * 4 + 3] - a[i * 4 + 1]) +
+    (b[j * 4 + 2] - b[j * 4]) * (b[j * 4 + 3] - b[j * 4 + 1]) -
+    inter;
   return inter / (ua + 1e-9);
 }
 
@@ -44,7 +47,12 @@ export function assignTaskAligned(
 ): Assignment {
   const A = priors.count;
   const G = gtLabels.length;
-  const out: Assignment = { fg: new Uint8Array(A), gtIndex: new Int32Array(A).fill(-1), scores: new Float32Array(A * numClasses), boxes: new Float32Array(A * 4) };
+  const out: Assignment = {
+    fg: new Uint8Array(A),
+    gtIndex: new Int32Array(A).fill(-1),
+    scores: new Float32Array(A * numClasses),
+    boxes: new Float32Array(A * 4),
+  };
   if (G === 0) return out;
   const overlaps = new Float32Array(G * A);
   const metric = new Float32Array(G * A);
@@ -57,7 +65,10 @@ export function assignTaskAligned(
       const px = priors.x[a];
       const py = priors.y[a];
       if (Math.min(px - x1, py - y1, x2 - px, y2 - py) <= cfg.eps) continue; // centre not inside the gt
-      const ov = Math.max(0, cfg.use_ciou ? ciouAt(gtBoxes as any, g, predBoxes as any, a) : iou(gtBoxes, g, predBoxes, a));
+      const ov = Math.max(
+        0,
+        cfg.use_ciou ? ciouAt(gtBoxes as any, g, predBoxes as any, a) : iou(gtBoxes, g, predBoxes, a),
+      );
       overlaps[g * A + a] = ov;
       metric[g * A + a] = Math.pow(predScores[a * numClasses + gtLabels[g]], cfg.alpha) * Math.pow(ov, cfg.beta);
       computed[g * A + a] = 1;
@@ -73,7 +84,10 @@ export function assignTaskAligned(
   // Overlaps and metrics of pairs never computed above (prior outside the gt) are computed here.
   const overlapAt = (g: number, a: number): number => {
     if (!computed[g * A + a]) {
-      const ov = Math.max(0, cfg.use_ciou ? ciouAt(gtBoxes as any, g, predBoxes as any, a) : iou(gtBoxes, g, predBoxes, a));
+      const ov = Math.max(
+        0,
+        cfg.use_ciou ? ciouAt(gtBoxes as any, g, predBoxes as any, a) : iou(gtBoxes, g, predBoxes, a),
+      );
       overlaps[g * A + a] = ov;
       metric[g * A + a] = Math.pow(predScores[a * numClasses + gtLabels[g]], cfg.alpha) * Math.pow(ov, cfg.beta);
       computed[g * A + a] = 1;
@@ -83,7 +97,8 @@ export function assignTaskAligned(
   for (let a = 0; a < A; a++) {
     let n = 0;
     let claimant = -1;
-    for (let g = 0; g < G; g++) if (pos[g * A + a]) {
+    for (let g = 0; g < G; g++)
+      if (pos[g * A + a]) {
         n++;
         claimant = g;
       }
@@ -108,7 +123,8 @@ export function assignTaskAligned(
         maxMetric = Math.max(maxMetric, metric[g * A + a]);
         maxOv = Math.max(maxOv, overlaps[g * A + a]);
       }
-    for (let a = 0; a < A; a++) if (pos[g * A + a]) norm[a] = Math.max(norm[a], (metric[g * A + a] * maxOv) / (maxMetric + cfg.eps));
+    for (let a = 0; a < A; a++)
+      if (pos[g * A + a]) norm[a] = Math.max(norm[a], (metric[g * A + a] * maxOv) / (maxMetric + cfg.eps));
   }
   for (let a = 0; a < A; a++) if (out.fg[a]) out.scores[a * numClasses + gtLabels[out.gtIndex[a]]] = norm[a];
   return out;

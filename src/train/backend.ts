@@ -3,7 +3,14 @@
 // install downloads libtensorflow), so a failed require is normal, not an error.
 import * as tf from '@tensorflow/tfjs';
 import { kernelsLabel, prepareKernels, startKernels } from './kernels/tf-kernels';
-import { describeNotFound, locateNative, nativeLabel, requireNative, type NativeLocation, type NativePackage } from './native-backend';
+import {
+  describeNotFound,
+  locateNative,
+  nativeLabel,
+  requireNative,
+  type NativeLocation,
+  type NativePackage,
+} from './native-backend';
 
 // Production mode: no per-op debug checks, and no console banner advertising tfjs-node
 // (the log names the backend and why the native ones were skipped).
@@ -50,7 +57,7 @@ async function activate(name: BackendName): Promise<string | null> {
     } else if (name === 'wasm') {
       // YOLO Lab's kernels (kernels/) need tfjs's wasm memory shared: set up before it starts.
       prepareKernels();
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- registers the backend only when it is chosen
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- registers the backend only when it is chosen
       require('@tensorflow/tfjs-backend-wasm');
       if (!(await tf.setBackend('wasm'))) return 'wasm: failed to initialise';
       startKernels();

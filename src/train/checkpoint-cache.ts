@@ -38,7 +38,9 @@ function progressBar(name: string): (got: number, total: number) => void {
     if (pct === last) return;
     last = pct;
     const bar = pct < 0 ? '' : `[${'#'.repeat(Math.floor(pct / 4)).padEnd(25, '.')}] ${String(pct).padStart(3)}% `;
-    process.stderr.write(`\r${name} ${bar}${(got / 1e6).toFixed(1)}${Number.isFinite(total) ? `/${(total / 1e6).toFixed(1)}` : ''} MB${pct === 100 ? '\n' : ''}`);
+    process.stderr.write(
+      `\r${name} ${bar}${(got / 1e6).toFixed(1)}${Number.isFinite(total) ? `/${(total / 1e6).toFixed(1)}` : ''} MB${pct === 100 ? '\n' : ''}`,
+    );
   };
 }
 
@@ -47,7 +49,10 @@ export async function resolveCheckpointPath(src: string, opts: ResolveOptions = 
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(src)?.[1]?.toLowerCase();
   if (!scheme) return resolve(src);
   if (scheme !== 'http' && scheme !== 'https')
-    throw new CheckpointError(opts.where ?? src, `${src}: only local files and http(s) URLs can be loaded (MMEngine's ${scheme}:// prefixes are not supported)`);
+    throw new CheckpointError(
+      opts.where ?? src,
+      `${src}: only local files and http(s) URLs can be loaded (MMEngine's ${scheme}:// prefixes are not supported)`,
+    );
   const name = decodeURIComponent(basename(new URL(src).pathname)) || 'checkpoint.pth';
   const dir = opts.cacheDir ?? torchHubCheckpointDir();
   const dest = join(dir, name);
@@ -58,12 +63,20 @@ export async function resolveCheckpointPath(src: string, opts: ResolveOptions = 
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new CheckpointError(dir, `cannot create the checkpoint cache folder (${(e as NodeJS.ErrnoException).code}); set TORCH_HOME to a writable folder`);
+    throw new CheckpointError(
+      dir,
+      `cannot create the checkpoint cache folder (${(e as NodeJS.ErrnoException).code}); set TORCH_HOME to a writable folder`,
+    );
   }
   opts.log?.(`downloading ${src} to ${dest}`);
   const tty = opts.tty ?? !!process.stderr.isTTY;
   try {
-    await downloadFile(src, dest, { sha256Prefix: hashPrefixOf(name) }, { log: opts.log, timeoutMs: opts.timeoutMs ?? 60000, onProgress: tty ? progressBar(name) : undefined });
+    await downloadFile(
+      src,
+      dest,
+      { sha256Prefix: hashPrefixOf(name) },
+      { log: opts.log, timeoutMs: opts.timeoutMs ?? 60000, onProgress: tty ? progressBar(name) : undefined },
+    );
   } catch (e) {
     const msg = (e as Error).message.replace(/^\S+: error: /, '');
     throw new CheckpointError(src, `cannot download (${msg}); to work offline, put the file at ${dest}`);

@@ -2,7 +2,17 @@
 // MMYOLO's tools and torch.load) and the older YOLO Lab .ckpt files (still read; the
 // synchronous writer stays for the code that has not moved yet). Both are read behind one
 // interface, LoadedCheckpoint, whose tensors are read on demand.
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../checkpoint/errors';
@@ -49,7 +59,8 @@ export function writeCheckpointAtomic(file: string, ck: Checkpoint): void {
     writeSync(fd, Buffer.from(MAGIC, 'utf8'));
     writeSync(fd, len);
     writeSync(fd, header);
-    for (const t of ck.tensors.values()) writeSync(fd, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    for (const t of ck.tensors.values())
+      writeSync(fd, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -58,7 +69,10 @@ export function writeCheckpointAtomic(file: string, ck: Checkpoint): void {
     if (fd !== undefined) closeSync(fd);
     if (existsSync(tmp)) unlinkSync(tmp);
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(file, `cannot write checkpoint (${code === 'ENOSPC' ? 'ENOSPC: no space left on device' : code ?? (e as Error).message}); the previous file, if any, is unchanged`);
+    throw new CheckpointError(
+      file,
+      `cannot write checkpoint (${code === 'ENOSPC' ? 'ENOSPC: no space left on device' : (code ?? (e as Error).message)}); the previous file, if any, is unchanged`,
+    );
   }
 }
 
@@ -67,15 +81,23 @@ export function readCheckpoint(file: string): Checkpoint {
   try {
     buf = readFileSync(file);
   } catch (e) {
-    throw new Error(`${file}: cannot read checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+    throw new Error(`${file}: cannot read checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      cause: e,
+    });
   }
   if (buf.subarray(0, MAGIC.length).toString('utf8') !== MAGIC) {
-    const hint = buf.subarray(0, 2).toString('latin1') === 'PK' ? ' (this is a PyTorch .pth zip: read it with openCheckpoint)' : '';
+    const hint =
+      buf.subarray(0, 2).toString('latin1') === 'PK'
+        ? ' (this is a PyTorch .pth zip: read it with openCheckpoint)'
+        : '';
     throw new Error(`${file}: not a YOLO Lab checkpoint${hint}`);
   }
   const hlen = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4;
-  let header: { meta: Record<string, any>; tensors: Array<{ name: string; shape: number[]; offset: number; length: number }> };
+  let header: {
+    meta: Record<string, any>;
+    tensors: Array<{ name: string; shape: number[]; offset: number; length: number }>;
+  };
   try {
     header = JSON.parse(buf.subarray(start, start + hlen).toString('utf8'));
   } catch {
@@ -115,7 +137,11 @@ export interface LoadedCheckpoint {
   resumeEma?: WeightMap;
   emaSteps?: number;
   /** Raw torch optimizer state; resolved to names against a model by `optimizerByName`. */
-  optimizerRaw?: { groups: Array<{ params: number[]; settings: Record<string, any> }>; state: Map<number, Map<string, TensorSource | number>>; lossScaler?: Record<string, any> };
+  optimizerRaw?: {
+    groups: Array<{ params: number[]; settings: Record<string, any> }>;
+    state: Map<number, Map<string, TensorSource | number>>;
+    lossScaler?: Record<string, any>;
+  };
   /** .ckpt files store optimizer slots by name directly. */
   optimizerByName?: OptimizerSnapshot;
   close(): Promise<void>;
@@ -136,7 +162,14 @@ export async function openCheckpoint(file: string): Promise<LoadedCheckpoint> {
     kind = await sniffFormat(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(file, code === 'ENOENT' ? 'checkpoint not found' : code === 'EISDIR' ? 'is a folder, not a checkpoint' : `cannot read checkpoint (${code ?? (e as Error).message})`);
+    throw new CheckpointError(
+      file,
+      code === 'ENOENT'
+        ? 'checkpoint not found'
+        : code === 'EISDIR'
+          ? 'is a folder, not a checkpoint'
+          : `cannot read checkpoint (${code ?? (e as Error).message})`,
+    );
   }
   if (kind === 'ckpt') return fromCkpt(file);
   const tfile = await openTorchFile(file);
@@ -159,7 +192,15 @@ export async function openCheckpoint(file: string): Promise<LoadedCheckpoint> {
     if (ck.optimizer) {
       const state = new Map<number, Map<string, TensorSource | number>>();
       for (const [id, s] of ck.optimizer.state)
-        state.set(id, new Map([...s].map(([k, v]) => [k, v instanceof TorchTensor ? { shape: v.shape, layout: 'torch' as const, read: () => read(v) } : v])));
+        state.set(
+          id,
+          new Map(
+            [...s].map(([k, v]) => [
+              k,
+              v instanceof TorchTensor ? { shape: v.shape, layout: 'torch' as const, read: () => read(v) } : v,
+            ]),
+          ),
+        );
       out.optimizerRaw = { groups: ck.optimizer.groups, state, lossScaler: ck.optimizer.lossScaler };
     }
     return out;
@@ -188,17 +229,40 @@ function fromCkpt(file: string): LoadedCheckpoint {
   // .ckpt slots: SGD [momentum_buffer], AdamW [exp_avg, exp_avg_sq].
   const byName = new Map<string, Map<string, TensorSource | number>>();
   for (const [n, s] of slots)
-    byName.set(n, new Map(s.length > 1 ? [['exp_avg', blobSource(s[0])], ['exp_avg_sq', blobSource(s[1])]] : [['momentum_buffer', blobSource(s[0])]]));
+    byName.set(
+      n,
+      new Map(
+        s.length > 1
+          ? [
+              ['exp_avg', blobSource(s[0])],
+              ['exp_avg_sq', blobSource(s[1])],
+            ]
+          : [['momentum_buffer', blobSource(s[0])]],
+      ),
+    );
   const meta = ck.meta;
   return {
     file,
     format: 'ckpt',
-    meta: { ...meta, yololab: { iter_in_epoch: meta.iter_in_epoch, best_metric: meta.best_metric, backend: meta.backend, optim_step: meta.optim_step } },
+    meta: {
+      ...meta,
+      yololab: {
+        iter_in_epoch: meta.iter_in_epoch,
+        best_metric: meta.best_metric,
+        backend: meta.backend,
+        optim_step: meta.optim_step,
+      },
+    },
     inference: ema.size ? ema : raw,
     resumeModel: raw,
     resumeEma: ema.size ? ema : undefined,
     emaSteps: meta.ema_steps,
-    optimizerByName: { byName, lossScaler: meta.loss_scaler ? { scale: meta.loss_scaler.scale, growthTracker: meta.loss_scaler.clean } : undefined },
+    optimizerByName: {
+      byName,
+      lossScaler: meta.loss_scaler
+        ? { scale: meta.loss_scaler.scale, growthTracker: meta.loss_scaler.clean }
+        : undefined,
+    },
     close: async () => {},
   };
 }
@@ -240,7 +304,12 @@ function float32Bytes(data: Float32Array): Uint8Array {
 function plainToOut(v: any): OutValue {
   if (v === undefined) return null;
   if (Array.isArray(v)) return v.map(plainToOut);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, plainToOut(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, plainToOut(x)]),
+    );
   return v;
 }
 
@@ -263,7 +332,12 @@ export function savePthCheckpoint(file: string, o: SaveOptions): void {
     order.map((e) => {
       if (e.kind === 'count') return [prefix + e.name, addTensor('int64', [], int64(o.batchCounts?.(e.name) ?? 0))];
       const v = vars.get(e.name)!;
-      return [prefix + e.name, addTensor('float32', torchShape(e.name, v.shape), () => float32Bytes(toTorchLayout(v.dataSync() as Float32Array, v.shape)))];
+      return [
+        prefix + e.name,
+        addTensor('float32', torchShape(e.name, v.shape), () =>
+          float32Bytes(toTorchLayout(v.dataSync() as Float32Array, v.shape)),
+        ),
+      ];
     });
   const m = o.meta;
   const datasetMeta = { classes: new OutTuple(m.classes) };
@@ -280,17 +354,35 @@ export function savePthCheckpoint(file: string, o: SaveOptions): void {
     // EMAHook.before_save_checkpoint: state_dict gets the EMA weights, ema_state_dict the raw ones.
     state_dict: new OutOrderedDict(stateDictOf(o.ema ? o.ema.shadow : modelVars)),
   };
-  const info: Record<string, OutValue> = { epoch: m.epoch, iter: m.iter, seed: m.seed, experiment_name: m.experimentName, dataset_meta: datasetMeta, ...(plainToOut(m.runtimeInfo ?? {}) as Record<string, OutValue>) };
+  const info: Record<string, OutValue> = {
+    epoch: m.epoch,
+    iter: m.iter,
+    seed: m.seed,
+    experiment_name: m.experimentName,
+    dataset_meta: datasetMeta,
+    ...(plainToOut(m.runtimeInfo ?? {}) as Record<string, OutValue>),
+  };
   if (m.maxEpochs !== undefined) info.max_epochs = m.maxEpochs;
   if (m.maxIters !== undefined) info.max_iters = m.maxIters;
-  root.message_hub = { log_scalars: new OutOrderedDict([]), runtime_info: new OutOrderedDict(Object.entries(info)), resumed_keys: new OutOrderedDict(Object.keys(info).map((k) => [k, true])) };
+  root.message_hub = {
+    log_scalars: new OutOrderedDict([]),
+    runtime_info: new OutOrderedDict(Object.entries(info)),
+    resumed_keys: new OutOrderedDict(Object.keys(info).map((k) => [k, true])),
+  };
   if (o.opt && o.saveOptimizer !== false) root.optimizer = optimizerState(o, addTensor);
-  if (o.ema) root.ema_state_dict = new OutOrderedDict([['steps', addTensor('int64', [], int64(o.ema.steps))], ...stateDictOf(modelVars, 'module.')]);
+  if (o.ema)
+    root.ema_state_dict = new OutOrderedDict([
+      ['steps', addTensor('int64', [], int64(o.ema.steps))],
+      ...stateDictOf(modelVars, 'module.'),
+    ]);
   writeTorchFileAtomic(file, root, storages);
 }
 
 /** torch.optim's state_dict(): param_groups with integer ids in MMYOLO's grouping, state per id. */
-function optimizerState(o: SaveOptions, addTensor: (dtype: 'float32' | 'int64', shape: number[], bytes: () => Uint8Array) => OutTensor): OutValue {
+function optimizerState(
+  o: SaveOptions,
+  addTensor: (dtype: 'float32' | 'int64', shape: number[], bytes: () => Uint8Array) => OutTensor,
+): OutValue {
   const opt = o.opt!;
   const groups = torchParamGroups(o.store, o.optimWrapper ?? {});
   const groupOf = new Map(opt.groups.flatMap((g) => g.params.map((p) => [p.name, g] as const)));
@@ -306,23 +398,59 @@ function optimizerState(o: SaveOptions, addTensor: (dtype: 'float32' | 'int64', 
       const slots = opt.state.step > 0 ? opt.state.slots.get(name) : undefined;
       if (slots) {
         const v = o.store.params.get(name)!.variable;
-        const t = (s: tf.Variable) => addTensor('float32', torchShape(name, v.shape), () => float32Bytes(toTorchLayout(s.dataSync() as Float32Array, s.shape)));
+        const t = (s: tf.Variable) =>
+          addTensor('float32', torchShape(name, v.shape), () =>
+            float32Bytes(toTorchLayout(s.dataSync() as Float32Array, s.shape)),
+          );
         if (opt.type === 'SGD') state.push([id, { momentum_buffer: t(slots[0]) }]);
-        else state.push([id, { step: addTensor('float32', [], () => float32Bytes(Float32Array.of(opt.state.step))), exp_avg: t(slots[0]), exp_avg_sq: t(slots[1]) }]);
+        else
+          state.push([
+            id,
+            {
+              step: addTensor('float32', [], () => float32Bytes(Float32Array.of(opt.state.step))),
+              exp_avg: t(slots[0]),
+              exp_avg_sq: t(slots[1]),
+            },
+          ]);
       }
       ids.push(id++);
     }
-    const common = { lr: new PyFloat(g?.lr ?? cfg.lr ?? 0.01), weight_decay: new PyFloat(g?.weightDecay ?? 0), maximize: false, foreach: null, differentiable: false, initial_lr: new PyFloat(g?.initialLr ?? cfg.lr ?? 0.01) };
+    const common = {
+      lr: new PyFloat(g?.lr ?? cfg.lr ?? 0.01),
+      weight_decay: new PyFloat(g?.weightDecay ?? 0),
+      maximize: false,
+      foreach: null,
+      differentiable: false,
+      initial_lr: new PyFloat(g?.initialLr ?? cfg.lr ?? 0.01),
+    };
     const hyper: Record<string, OutValue> =
       opt.type === 'SGD'
-        ? { ...common, momentum: new PyFloat(g?.momentum ?? cfg.momentum ?? 0), dampening: 0, nesterov: !!cfg.nesterov, initial_momentum: new PyFloat(cfg.momentum ?? 0) }
-        : { ...common, betas: new OutTuple((cfg.betas ?? [0.9, 0.999]).map((b: number) => new PyFloat(b))), eps: new PyFloat(cfg.eps ?? 1e-8), amsgrad: false, capturable: false };
+        ? {
+            ...common,
+            momentum: new PyFloat(g?.momentum ?? cfg.momentum ?? 0),
+            dampening: 0,
+            nesterov: !!cfg.nesterov,
+            initial_momentum: new PyFloat(cfg.momentum ?? 0),
+          }
+        : {
+            ...common,
+            betas: new OutTuple((cfg.betas ?? [0.9, 0.999]).map((b: number) => new PyFloat(b))),
+            eps: new PyFloat(cfg.eps ?? 1e-8),
+            amsgrad: false,
+            capturable: false,
+          };
     return { ...hyper, params: ids };
   });
   const out: Record<string, OutValue> = { state: new Map(state), param_groups: paramGroups };
   if (o.scaler) {
     const s = o.scaler.state();
-    out.loss_scaler = { scale: new PyFloat(s.scale), growth_factor: new PyFloat(o.scaler.growthFactor), backoff_factor: new PyFloat(o.scaler.backoffFactor), growth_interval: o.scaler.growthInterval, _growth_tracker: s.clean };
+    out.loss_scaler = {
+      scale: new PyFloat(s.scale),
+      growth_factor: new PyFloat(o.scaler.growthFactor),
+      backoff_factor: new PyFloat(o.scaler.backoffFactor),
+      growth_interval: o.scaler.growthInterval,
+      _growth_tracker: s.clean,
+    };
   }
   return out;
 }

@@ -13,7 +13,11 @@ export interface LoadedConfig {
 
 export class ConfigLoadError extends Error {}
 
-export function loadTrainConfig(file: string, cfgOptions: string[] = [], scopes?: Record<string, string>): LoadedConfig {
+export function loadTrainConfig(
+  file: string,
+  cfgOptions: string[] = [],
+  scopes?: Record<string, string>,
+): LoadedConfig {
   if (file.endsWith('.json')) {
     let cfg: Record<string, any>;
     try {
@@ -28,7 +32,10 @@ export function loadTrainConfig(file: string, cfgOptions: string[] = [], scopes?
   const r = loadConfig(file, { cfgOptions, scopes });
   if (!r.ok || !r.config) {
     const errs = r.diagnostics.filter((d) => d.severity === 'error');
-    throw new ConfigLoadError((errs.length ? errs : r.diagnostics).map((d) => formatDiagnostic(d)).join('\n') || `${file}: error: the config could not be loaded`);
+    throw new ConfigLoadError(
+      (errs.length ? errs : r.diagnostics).map((d) => formatDiagnostic(d)).join('\n') ||
+        `${file}: error: the config could not be loaded`,
+    );
   }
   const config = r.config;
   const where = (path: (string | number)[]) => {
@@ -38,24 +45,42 @@ export function loadTrainConfig(file: string, cfgOptions: string[] = [], scopes?
   return { file, cfg: checkSections(toPlain(config) as Record<string, unknown>, where), where };
 }
 
-const DICT_SECTIONS = ['model', 'train_cfg', 'optim_wrapper', 'default_hooks', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator', 'randomness', 'tta_model'];
+const DICT_SECTIONS = [
+  'model',
+  'train_cfg',
+  'optim_wrapper',
+  'default_hooks',
+  'train_dataloader',
+  'val_dataloader',
+  'test_dataloader',
+  'val_evaluator',
+  'test_evaluator',
+  'randomness',
+  'tta_model',
+];
 
 /** The boundary where a config becomes a TrainConfig: each section the trainer reads has the
  * shape MMEngine needs (a dict; custom_hooks a list of dicts; param_scheduler a dict or list).
  * Keys inside are checked where they are read, with their defaults. */
-function checkSections(cfg: Record<string, unknown>, where: (p: (string | number)[]) => string | undefined): TrainConfig {
+function checkSections(
+  cfg: Record<string, unknown>,
+  where: (p: (string | number)[]) => string | undefined,
+): TrainConfig {
   const isDict = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v);
   const fail = (path: (string | number)[], msg: string): never => {
     throw new ConfigLoadError(`${where(path) ?? '?'}: error: ${path.join('.')} ${msg}`);
   };
-  for (const k of DICT_SECTIONS) if (cfg[k] !== undefined && cfg[k] !== null && !isDict(cfg[k])) fail([k], `must be a dict, got ${JSON.stringify(cfg[k])}`);
+  for (const k of DICT_SECTIONS)
+    if (cfg[k] !== undefined && cfg[k] !== null && !isDict(cfg[k]))
+      fail([k], `must be a dict, got ${JSON.stringify(cfg[k])}`);
   const hooks = cfg.custom_hooks;
   if (hooks !== undefined && hooks !== null) {
     if (!Array.isArray(hooks)) fail(['custom_hooks'], 'must be a list of hook dicts');
     (hooks as unknown[]).forEach((h, i) => isDict(h) || fail(['custom_hooks', i], 'must be a hook dict'));
   }
   const ps = cfg.param_scheduler;
-  if (ps !== undefined && ps !== null && !isDict(ps) && !(Array.isArray(ps) && ps.every(isDict))) fail(['param_scheduler'], 'must be a scheduler dict or a list of them');
+  if (ps !== undefined && ps !== null && !isDict(ps) && !(Array.isArray(ps) && ps.every(isDict)))
+    fail(['param_scheduler'], 'must be a scheduler dict or a list of them');
   return cfg as TrainConfig;
 }
 

@@ -6,7 +6,13 @@ import { fusedEmaUpdate, fusedUpdatesRun } from './kernels/fused-updates';
 export class ExpMomentumEMA {
   readonly shadow = new Map<string, tf.Variable>();
   steps = 0;
-  constructor(private source: Map<string, tf.Variable>, readonly momentum = 0.0002, readonly gamma = 2000, readonly updateBuffers = true, private bufferNames = new Set<string>()) {
+  constructor(
+    private source: Map<string, tf.Variable>,
+    readonly momentum = 0.0002,
+    readonly gamma = 2000,
+    readonly updateBuffers = true,
+    private bufferNames = new Set<string>(),
+  ) {
     for (const [n, v] of source) this.shadow.set(n, tf.variable(v.clone(), false));
   }
 

@@ -7,7 +7,14 @@ import { buildEvaluator } from '../metrics';
 import type { YOLODetector } from './model/detector';
 
 /** `workers`: loader worker threads that decode ahead of the model (as in training). */
-export async function evaluate(det: YOLODetector, dataset: DetDataset, evaluatorCfg: unknown, batchSize: number, predict?: (batch: DetSample[]) => ReturnType<YOLODetector['predict']>, workers = 0): Promise<Record<string, number>> {
+export async function evaluate(
+  det: YOLODetector,
+  dataset: DetDataset,
+  evaluatorCfg: unknown,
+  batchSize: number,
+  predict?: (batch: DetSample[]) => ReturnType<YOLODetector['predict']>,
+  workers = 0,
+): Promise<Record<string, number>> {
   const evaluator = buildEvaluator(evaluatorCfg, dataset.classes);
   const index = new Map<string, number>();
   for (let i = 0; i < dataset.length; i++) index.set(dataset.groundTruth(i).imageId, i);

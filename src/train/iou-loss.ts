@@ -30,7 +30,10 @@ export function bboxOverlaps(pred: tf.Tensor, target: tf.Tensor, cfg: IoULossCfg
   const { eps } = cfg;
   const [b1x1, b1y1, b1x2, b1y2] = corners(pred, cfg.format);
   const [b2x1, b2y1, b2x2, b2y2] = corners(target, cfg.format);
-  const overlap = tf.mul(tf.relu(tf.sub(tf.minimum(b1x2, b2x2), tf.maximum(b1x1, b2x1))), tf.relu(tf.sub(tf.minimum(b1y2, b2y2), tf.maximum(b1y1, b2y1))));
+  const overlap = tf.mul(
+    tf.relu(tf.sub(tf.minimum(b1x2, b2x2), tf.maximum(b1x1, b2x1))),
+    tf.relu(tf.sub(tf.minimum(b1y2, b2y2), tf.maximum(b1y1, b2y1))),
+  );
   const w1 = tf.sub(b1x2, b1x1);
   const w2 = tf.sub(b2x2, b2x1);
   // The union uses the plain heights; eps is added to them only afterwards (for the aspect term).
@@ -42,7 +45,10 @@ export function bboxOverlaps(pred: tf.Tensor, target: tf.Tensor, cfg: IoULossCfg
   const encH = tf.relu(tf.sub(tf.maximum(b1y2, b2y2), tf.minimum(b1y1, b2y1)));
   if (cfg.mode === 'ciou') {
     const encArea = tf.add(tf.add(tf.square(encW), tf.square(encH)), eps);
-    const rho2 = tf.add(tf.div(tf.square(tf.sub(tf.add(b2x1, b2x2), tf.add(b1x1, b1x2))), 4), tf.div(tf.square(tf.sub(tf.add(b2y1, b2y2), tf.add(b1y1, b1y2))), 4));
+    const rho2 = tf.add(
+      tf.div(tf.square(tf.sub(tf.add(b2x1, b2x2), tf.add(b1x1, b1x2))), 4),
+      tf.div(tf.square(tf.sub(tf.add(b2y1, b2y2), tf.add(b1y1, b1y2))), 4),
+    );
     const v = tf.mul(4 / (Math.PI * Math.PI), tf.square(tf.sub(tf.atan(tf.div(w2, h2)), tf.atan(tf.div(w1, h1)))));
     const alpha = stopGradient(tf.div(v, tf.add(tf.sub(v, ious), 1 + eps)));
     ious = tf.sub(ious, tf.add(tf.div(rho2, encArea), tf.mul(alpha, v)));

@@ -36,7 +36,12 @@ export async function loadOrResume(run: TrainRun, resume: string | true | undefi
   if (from) {
     const ck = await openCheckpoint(await resolveCheckpointPath(from, { log: progress }));
     try {
-      const at = await restoreTraining(ck, { store: run.store, opt: run.opt, scaler: run.scaler, optimWrapper: cfg.optim_wrapper });
+      const at = await restoreTraining(ck, {
+        store: run.store,
+        opt: run.opt,
+        scaler: run.scaler,
+        optimWrapper: cfg.optim_wrapper,
+      });
       run.epoch = at.epoch;
       run.skipInEpoch = at.iterInEpoch;
       run.iter = at.iter;
@@ -49,7 +54,9 @@ export async function loadOrResume(run: TrainRun, resume: string | true | undefi
     log.info(`resumed from ${from}: epoch ${run.epoch}, iteration ${run.iter}`);
   } else if (cfg.load_from) {
     const src = String(cfg.load_from);
-    const ck = await openCheckpoint(await resolveCheckpointPath(src, { log: progress, where: run.loaded.where(['load_from']) }));
+    const ck = await openCheckpoint(
+      await resolveCheckpointPath(src, { log: progress, where: run.loaded.where(['load_from']) }),
+    );
     try {
       const r = await loadPretrained(ck, run.store);
       await run.hooks.call('afterLoadCheckpoint', run, ck, false);

@@ -23,7 +23,12 @@ export class RunLog {
   private tty: boolean;
   private barShown = false;
 
-  constructor(readonly workDir: string, private echo: (s: string) => void = (s) => process.stdout.write(s), tty = !!process.stdout.isTTY, stamp = timestamp()) {
+  constructor(
+    readonly workDir: string,
+    private echo: (s: string) => void = (s) => process.stdout.write(s),
+    tty = !!process.stdout.isTTY,
+    stamp = timestamp(),
+  ) {
     this.runDir = join(workDir, stamp);
     mkdirSync(join(this.runDir, 'vis_data'), { recursive: true });
     this.logFile = join(this.runDir, `${stamp}.log`);
@@ -55,7 +60,9 @@ export class RunLog {
     if (!this.tty) return;
     const width = 24;
     const filled = Math.round((iter / iters) * width);
-    this.echo(`\r\x1b[KEpoch ${epoch}/${maxEpochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${iter}/${iters} loss ${loss.toFixed(4)} eta ${formatEta(eta)}`);
+    this.echo(
+      `\r\x1b[KEpoch ${epoch}/${maxEpochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${iter}/${iters} loss ${loss.toFixed(4)} eta ${formatEta(eta)}`,
+    );
     this.barShown = true;
   }
 

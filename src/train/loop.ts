@@ -32,7 +32,14 @@ export async function runTrainLoop(run: TrainRun): Promise<void> {
     run.innerIter = 0;
     let batches = 0;
     let tData = Date.now();
-    const loader = createLoader(run.trainSet, { batchSize: run.batchSize, shuffle: run.shuffle, seed: run.seed, epoch: run.epoch, dropLast: run.dropLast, workers: run.loaderWorkers });
+    const loader = createLoader(run.trainSet, {
+      batchSize: run.batchSize,
+      shuffle: run.shuffle,
+      seed: run.seed,
+      epoch: run.epoch,
+      dropLast: run.dropLast,
+      workers: run.loaderWorkers,
+    });
     for await (const batch of loader) {
       batches++;
       if (run.innerIter < run.skipInEpoch) {
@@ -44,8 +51,12 @@ export async function runTrainLoop(run: TrainRun): Promise<void> {
       const tStep = Date.now();
       hooks.callSync('beforeTrainIter', run, run.innerIter, batch);
       const out = trainStep(run.det, run.opt, batch, run.scaler);
-      if (!isFinite(out.loss) && !run.scaler) throw new Error(`loss became ${out.loss} at iteration ${run.iter + 1}; lower the learning rate or use --amp`);
-      hooks.callSync('afterTrainIter', run, run.innerIter, batch, out, { time: (Date.now() - tStep) / 1000 + dataTime, dataTime });
+      if (!isFinite(out.loss) && !run.scaler)
+        throw new Error(`loss became ${out.loss} at iteration ${run.iter + 1}; lower the learning rate or use --amp`);
+      hooks.callSync('afterTrainIter', run, run.innerIter, batch, out, {
+        time: (Date.now() - tStep) / 1000 + dataTime,
+        dataTime,
+      });
       run.iter++;
       run.innerIter++;
       run.result.losses.push(out.loss);
@@ -59,7 +70,10 @@ export async function runTrainLoop(run: TrainRun): Promise<void> {
       else if (run.iter >= run.maxIters) run.stopped = 'max-iters';
       if (run.stopped) break;
     }
-    if (batches === 0) throw new Error(`epoch ${run.epoch + 1} yielded no batch of ${run.batchSize}: the training set has ${run.trainSet.length} images; lower train_dataloader.batch_size or check the data warnings above`);
+    if (batches === 0)
+      throw new Error(
+        `epoch ${run.epoch + 1} yielded no batch of ${run.batchSize}: the training set has ${run.trainSet.length} images; lower train_dataloader.batch_size or check the data warnings above`,
+      );
     run.skipInEpoch = 0;
     if (run.stopped && run.innerIter < run.itersPerEpoch) break; // mid-epoch: the epoch did not end
     await hooks.call('afterTrainEpoch', run);
@@ -76,7 +90,14 @@ export async function runValidation(run: TrainRun): Promise<Record<string, numbe
   const vdl = run.cfg.val_dataloader;
   // val_dataloader's own num_workers, under the same one-core-for-the-model cap as training.
   const workers = Math.min(Number(vdl?.num_workers ?? 0), availableParallelism() - 1);
-  const metrics = await evaluate(run.det, run.valSet!, run.cfg.val_evaluator, run.valBatchSize, undefined, Math.max(0, workers));
+  const metrics = await evaluate(
+    run.det,
+    run.valSet!,
+    run.cfg.val_evaluator,
+    run.valBatchSize,
+    undefined,
+    Math.max(0, workers),
+  );
   run.result.metrics = metrics;
   await run.hooks.call('afterValEpoch', run, metrics);
   return metrics;

@@ -50,7 +50,12 @@ export interface PreparedTargets {
 }
 
 /** Runs the assigner on detached predictions and builds dense targets. */
-export function prepareTargets(out: HeadOutputs, priors: Priors, targets: BatchTargets, cfg: AssignerCfg = defaultAssigner): PreparedTargets {
+export function prepareTargets(
+  out: HeadOutputs,
+  priors: Priors,
+  targets: BatchTargets,
+  cfg: AssignerCfg = defaultAssigner,
+): PreparedTargets {
   const [B, A, C] = out.cls.shape;
   const R = out.reg.shape[3];
   // Read outside tidy: tidy walks a returned typed array element by element (seconds per step).
@@ -64,7 +69,15 @@ export function prepareTargets(out: HeadOutputs, priors: Priors, targets: BatchT
   let scoresSum = 0;
   let numPos = 0;
   for (let b = 0; b < B; b++) {
-    const asg = assignTaskAligned(scoresArr.subarray(b * A * C, (b + 1) * A * C), boxesArr.subarray(b * A * 4, (b + 1) * A * 4), priors, targets.boxes[b], targets.labels[b], C, cfg);
+    const asg = assignTaskAligned(
+      scoresArr.subarray(b * A * C, (b + 1) * A * C),
+      boxesArr.subarray(b * A * 4, (b + 1) * A * 4),
+      priors,
+      targets.boxes[b],
+      targets.labels[b],
+      C,
+      cfg,
+    );
     scores.set(asg.scores, b * A * C);
     for (let a = 0; a < A; a++) {
       const o = b * A + a;
@@ -105,7 +118,13 @@ export function prepareTargets(out: HeadOutputs, priors: Priors, targets: BatchT
 }
 
 /** The differentiable loss given prepared targets. */
-export function detectionLoss(out: HeadOutputs, priors: Priors, t: PreparedTargets, w: LossWeights = yolov8LossWeights, iou: IoULossCfg = yolov8Iou): LossTerms {
+export function detectionLoss(
+  out: HeadOutputs,
+  priors: Priors,
+  t: PreparedTargets,
+  w: LossWeights = yolov8LossWeights,
+  iou: IoULossCfg = yolov8Iou,
+): LossTerms {
   const B = out.cls.shape[0];
   const lossCls = tf.mul(tf.div(tf.sum(bceWithLogits(out.cls, t.scores)), t.scoresSum), w.cls * B) as tf.Scalar;
   // Predicted boxes in stride units, like the targets.
@@ -115,5 +134,10 @@ export function detectionLoss(out: HeadOutputs, priors: Priors, t: PreparedTarge
   const lossBbox = tf.mul(tf.div(tf.sum(tf.mul(iouLoss, t.weight)), t.scoresSum), w.bbox * B) as tf.Scalar;
   const dflPer = tf.neg(tf.sum(tf.mul(tf.logSoftmax(out.reg, -1), t.dfl), -1)); // [B,A,4]
   const lossDfl = tf.mul(tf.div(tf.sum(tf.mul(dflPer, t.weight.expandDims(-1))), t.scoresSum), w.dfl * B) as tf.Scalar;
-  return { loss: tf.addN([lossCls, lossBbox, lossDfl]) as tf.Scalar, loss_cls: lossCls, loss_bbox: lossBbox, loss_dfl: lossDfl };
+  return {
+    loss: tf.addN([lossCls, lossBbox, lossDfl]) as tf.Scalar,
+    loss_cls: lossCls,
+    loss_bbox: lossBbox,
+    loss_dfl: lossDfl,
+  };
 }

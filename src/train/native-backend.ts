@@ -41,14 +41,26 @@ export interface SearchEnv {
 }
 
 export function defaultSearchEnv(): SearchEnv {
-  return { env: process.env, cwd: process.cwd(), home: homedir(), platform: process.platform, execPath: process.execPath, ownDir: __dirname };
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    home: homedir(),
+    platform: process.platform,
+    execPath: process.execPath,
+    ownDir: __dirname,
+  };
 }
 
 /** The `prefix=` of an npmrc file, if it sets one. */
 function npmrcPrefix(file: string, home: string): string | undefined {
   try {
     const m = /^\s*prefix\s*=\s*(.+?)\s*$/m.exec(readFileSync(file, 'utf8'));
-    return m ? m[1].replace(/^["']|["']$/g, '').replace(/^~(?=\/|\\|$)/, home).replace(/\$\{HOME\}/g, home) : undefined;
+    return m
+      ? m[1]
+          .replace(/^["']|["']$/g, '')
+          .replace(/^~(?=\/|\\|$)/, home)
+          .replace(/\$\{HOME\}/g, home)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -68,12 +80,15 @@ export function globalRoots(e: SearchEnv): string[] {
     npmrcPrefix(join(e.home, '.npmrc'), e.home),
     win ? dirname(e.execPath) : dirname(dirname(e.execPath)),
     e.env.NVM_BIN ? dirname(e.env.NVM_BIN) : undefined,
-    ...(win ? [e.env.APPDATA ? join(e.env.APPDATA, 'npm') : undefined] : [join(e.home, '.npm-global'), '/usr/local', '/usr', '/opt/homebrew']),
+    ...(win
+      ? [e.env.APPDATA ? join(e.env.APPDATA, 'npm') : undefined]
+      : [join(e.home, '.npm-global'), '/usr/local', '/usr', '/opt/homebrew']),
   ];
   const roots: string[] = [];
   for (const p of prefixes) if (p) roots.push(win ? p : join(p, 'lib'));
   // A NODE_PATH entry X is searched as X itself: resolving from dirname(X) looks in X when X is a node_modules folder.
-  for (const p of (e.env.NODE_PATH ?? '').split(delimiter)) if (p) roots.push(basename(p) === 'node_modules' ? dirname(p) : p);
+  for (const p of (e.env.NODE_PATH ?? '').split(delimiter))
+    if (p) roots.push(basename(p) === 'node_modules' ? dirname(p) : p);
   return roots;
 }
 
@@ -134,7 +149,10 @@ export function locateNative(pkg: NativePackage, roots: SearchRoot[] = searchRoo
     const dir = resolveFrom(pkg, root.dir);
     if (!dir) continue;
     const meta = readPackage(dir) ?? {};
-    return { found: { pkg, source: root.source, dir, main: join(dir, meta.main ?? 'index.js'), version: meta.version ?? '?' }, looked };
+    return {
+      found: { pkg, source: root.source, dir, main: join(dir, meta.main ?? 'index.js'), version: meta.version ?? '?' },
+      looked,
+    };
   }
   return { looked };
 }
@@ -229,7 +247,10 @@ export function ldCacheEntries(file = '/etc/ld.so.cache'): Map<string, string> {
 }
 
 /** The folders the dynamic loader searches, in its order: LD_LIBRARY_PATH, then ld.so.conf's, then the defaults. */
-export function loaderDirs(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string[] {
+export function loaderDirs(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string[] {
   if (platform === 'win32') return (env.PATH ?? '').split(delimiter).filter(Boolean);
   const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
   const conf = (file: string, depth = 0): void => {
@@ -246,7 +267,13 @@ export function loaderDirs(env: NodeJS.ProcessEnv = process.env, platform: NodeJ
       if (inc && depth < 4) {
         const pattern = inc[1].trim();
         const dir = dirname(pattern);
-        const re = new RegExp('^' + basename(pattern).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+        const re = new RegExp(
+          '^' +
+            basename(pattern)
+              .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+              .replace(/\*/g, '.*') +
+            '$',
+        );
         try {
           for (const f of readdirSync(dir).sort()) if (re.test(f)) conf(join(dir, f), depth + 1);
         } catch {
@@ -268,7 +295,10 @@ export interface LibraryCheck {
 }
 
 /** Looks for each library libtensorflow's GPU build needs, where the dynamic loader would. */
-export function findCudaLibraries(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): LibraryCheck[] {
+export function findCudaLibraries(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): LibraryCheck[] {
   const wanted = CUDA_LIBRARIES[platform === 'win32' ? 'win32' : 'linux'];
   const dirs = loaderDirs(env, platform);
   const cache = platform === 'win32' ? new Map<string, string>() : ldCacheEntries();
@@ -300,6 +330,9 @@ export function nvidiaDriverVersion(file = '/proc/driver/nvidia/version'): strin
 export function nativeLabel(l: NativeLocation | undefined, backend: unknown): string {
   if (!l) return '';
   const gpu = (backend as { isUsingGpuDevice?: boolean })?.isUsingGpuDevice;
-  const noGpu = l.pkg === '@tensorflow/tfjs-node-gpu' && gpu === false ? '; TensorFlow found no usable GPU and computes on the CPU: run yololab doctor' : '';
+  const noGpu =
+    l.pkg === '@tensorflow/tfjs-node-gpu' && gpu === false
+      ? '; TensorFlow found no usable GPU and computes on the CPU: run yololab doctor'
+      : '';
   return `; ${describeLocation(l)}${noGpu}`;
 }

@@ -15,7 +15,12 @@ const LEDGER = new WeakMap<object, { ledger: KeyLedger; path: Path; raw: object 
 const RAW = new WeakMap<object, object>();
 
 function isDict(v: unknown): v is Obj {
-  return !!v && typeof v === 'object' && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+  return (
+    !!v &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
+  );
 }
 
 /** A container whose elements the ledger follows: a dict, or a list holding a dict. */
@@ -37,7 +42,7 @@ const NEEDS_NO_SETTINGS: Record<string, string> = {
 
 /** Keys whose value MMYOLO would use in a way that has no effect in this trainer. */
 const NO_EFFECT_KEYS: Record<string, string> = {
-  persistent_workers: "loader threads live for the run",
+  persistent_workers: 'loader threads live for the run',
   pin_memory: 'no CUDA host memory here',
   inplace: 'activation in place or not gives the same values',
   backend_args: 'files are read from the local disk',
@@ -111,14 +116,23 @@ export class KeyLedger {
       }
       if (isDict(v)) {
         const type = typeof v.type === 'string' ? v.type.replace(/^[a-z_]+(\.|::)/, '') : undefined;
-        if (type && NEEDS_NO_SETTINGS[type] && !Object.keys(v).some((k) => k !== 'type' && !(k in NO_EFFECT_KEYS) && !readUnder(`${p}.${k}`) && k !== 'meta_keys')) return;
+        if (
+          type &&
+          NEEDS_NO_SETTINGS[type] &&
+          !Object.keys(v).some(
+            (k) => k !== 'type' && !(k in NO_EFFECT_KEYS) && !readUnder(`${p}.${k}`) && k !== 'meta_keys',
+          )
+        )
+          return;
         if (!top && !readUnder(p) && Object.keys(v).length) {
           lines.push(`not applied: ${p}=${pyLiteral(v)}`);
           return;
         }
         for (const [k, child] of Object.entries(v)) {
           // `type` names the dict: reported only when the code said it cannot honour it.
-          if (k === 'type') this.notes.has(`${p}.type`) && lines.push(`not applied: ${p}.type=${pyLiteral(child)} (${this.notes.get(`${p}.type`)})`);
+          if (k === 'type')
+            this.notes.has(`${p}.type`) &&
+              lines.push(`not applied: ${p}.type=${pyLiteral(child)} (${this.notes.get(`${p}.type`)})`);
           else visit(child, [...path, k], false);
         }
         return;
@@ -138,7 +152,7 @@ export class KeyLedger {
 
 /** The plain object behind a recording view (for structured cloning, logging). */
 export function unwrap<T>(v: T): T {
-  return (v && typeof v === 'object' ? (RAW.get(v as object) as T) ?? v : v);
+  return v && typeof v === 'object' ? ((RAW.get(v as object) as T) ?? v) : v;
 }
 
 /** A copy without any recording view inside (spreads of a view hold views as values). */
@@ -169,6 +183,9 @@ export function pyLiteral(v: unknown): string {
   if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(v);
   if (Array.isArray(v)) return `[${v.map(pyLiteral).join(', ')}]`;
-  if (isDict(v)) return `dict(${Object.entries(v).map(([k, x]) => `${k}=${pyLiteral(x)}`).join(', ')})`;
+  if (isDict(v))
+    return `dict(${Object.entries(v)
+      .map(([k, x]) => `${k}=${pyLiteral(x)}`)
+      .join(', ')})`;
   return String(v);
 }

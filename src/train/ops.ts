@@ -13,13 +13,26 @@ function dilateSpatial(dy: tf.Tensor4D, s: number): tf.Tensor4D {
   if (s === 1) return dy;
   const [b, h, w, c] = dy.shape;
   const six = dy.reshape([b, h, 1, w, 1, c]);
-  const padded = tf.pad(six, [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]);
+  const padded = tf.pad(six, [
+    [0, 0],
+    [0, 0],
+    [0, s - 1],
+    [0, 0],
+    [0, s - 1],
+    [0, 0],
+  ]);
   const full = padded.reshape([b, h * s, w * s, c]) as tf.Tensor4D;
   return full.slice([0, 0, 0, 0], [b, (h - 1) * s + 1, (w - 1) * s + 1, c]);
 }
 
 /** Gradient of a conv with respect to its input: a plain convolution with the flipped kernel. */
-export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: number[], stride: number, pad: number): tf.Tensor4D {
+export function convInputGrad(
+  dy: tf.Tensor4D,
+  w: tf.Tensor4D,
+  inShape: number[],
+  stride: number,
+  pad: number,
+): tf.Tensor4D {
   const [kh, kw] = w.shape;
   const [, H, W] = inShape;
   const d = dilateSpatial(dy, stride);
@@ -29,21 +42,46 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: number[]
   const bottom = H - d.shape[1] - top + kh - 1;
   const right = W - d.shape[2] - left + kw - 1;
   if (top === 0 && left === 0 && bottom === 0 && right === 0) return tf.conv2d(d, flipped, 1, 'valid');
-  return tf.conv2d(d, flipped, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  return tf.conv2d(d, flipped, 1, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
 }
 
 /** Gradient of a conv with respect to its kernel: one matmul per kernel tap (im2col by slices). */
-export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kernel: number, stride: number, pad: number): tf.Tensor4D {
+export function convFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kernel: number,
+  stride: number,
+  pad: number,
+): tf.Tensor4D {
   const [b, , , ci] = x.shape;
   const [, ho, wo, co] = dy.shape;
   const dyFlat = dy.reshape([b * ho * wo, co]) as tf.Tensor2D;
-  const xp = pad > 0 ? tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : x;
+  const xp =
+    pad > 0
+      ? tf.pad(x, [
+          [0, 0],
+          [pad, pad],
+          [pad, pad],
+          [0, 0],
+        ])
+      : x;
   const taps: tf.Tensor2D[] = [];
   for (let i = 0; i < kernel; i++) {
     for (let j = 0; j < kernel; j++) {
       let patch: tf.Tensor4D;
       if (stride === 1) patch = xp.slice([0, i, j, 0], [b, ho, wo, ci]);
-      else patch = tf.stridedSlice(xp, [0, i, j, 0], [b, i + (ho - 1) * stride + 1, j + (wo - 1) * stride + 1, ci], [1, stride, stride, 1]) as tf.Tensor4D;
+      else
+        patch = tf.stridedSlice(
+          xp,
+          [0, i, j, 0],
+          [b, i + (ho - 1) * stride + 1, j + (wo - 1) * stride + 1, ci],
+          [1, stride, stride, 1],
+        ) as tf.Tensor4D;
       taps.push(tf.matMul(patch.reshape([b * ho * wo, ci]) as tf.Tensor2D, dyFlat, true, false));
     }
   }
@@ -53,12 +91,29 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kernel: number, 
 /** The same kernel gradient as one convolution (docs/trainer.md): input and batch swapped, the
  * output gradient used as a kernel dilated by the stride. XNNPACK runs it far faster than
  * the per-tap matmuls on wasm. */
-export function convFilterGradByConv(x: tf.Tensor4D, dy: tf.Tensor4D, kernel: number, stride: number, pad: number): tf.Tensor4D {
+export function convFilterGradByConv(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kernel: number,
+  stride: number,
+  pad: number,
+): tf.Tensor4D {
   const xt = x.transpose([3, 1, 2, 0]) as tf.Tensor4D; // [ci, H, W, B]
   const dyt = dy.transpose([1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, B, co]
-  const padding = pad === 0 ? 'valid' : ([[0, 0], [pad, pad], [pad, pad], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]);
+  const padding =
+    pad === 0
+      ? 'valid'
+      : ([
+          [0, 0],
+          [pad, pad],
+          [pad, pad],
+          [0, 0],
+        ] as [[number, number], [number, number], [number, number], [number, number]]);
   const full = tf.conv2d(xt, dyt, 1, padding, 'NHWC', stride); // [ci, >=k, >=k, co]
-  const cut = full.shape[1] === kernel && full.shape[2] === kernel ? full : full.slice([0, 0, 0, 0], [full.shape[0], kernel, kernel, full.shape[3]]);
+  const cut =
+    full.shape[1] === kernel && full.shape[2] === kernel
+      ? full
+      : full.slice([0, 0, 0, 0], [full.shape[0], kernel, kernel, full.shape[3]]);
   return cut.transpose([1, 2, 0, 3]) as tf.Tensor4D;
 }
 
@@ -100,13 +155,34 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
 }
 
 function convNoBias(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
-  if (stock) return tf.conv2d(x, w, stride, pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+  if (stock)
+    return tf.conv2d(
+      x,
+      w,
+      stride,
+      pad === 0
+        ? 'valid'
+        : [
+            [0, 0],
+            [pad, pad],
+            [pad, pad],
+            [0, 0],
+          ],
+    );
   const kernel = w.shape[0];
   const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
     const x4 = xi as tf.Tensor4D;
     const w4 = wi as tf.Tensor4D;
     save([x4, w4]);
-    const value = pad === 0 ? tf.conv2d(x4, w4, stride, 'valid') : tf.conv2d(x4, w4, stride, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+    const value =
+      pad === 0
+        ? tf.conv2d(x4, w4, stride, 'valid')
+        : tf.conv2d(x4, w4, stride, [
+            [0, 0],
+            [pad, pad],
+            [pad, pad],
+            [0, 0],
+          ]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -127,7 +203,15 @@ function convNoBias(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number)
  * besides y.
  */
 export function convBatchNormTrain(
-  x: tf.Tensor4D, w: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, stride: number, pad: number, eps: number, act: boolean, running?: kernels.RunningStats,
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  stride: number,
+  pad: number,
+  eps: number,
+  act: boolean,
+  running?: kernels.RunningStats,
 ): { y: tf.Tensor4D; mean?: tf.Tensor1D; variance?: tf.Tensor1D; runningMean?: tf.Tensor1D; runningVar?: tf.Tensor1D } {
   if (kernelsActive()) {
     countFlops(x, w, stride, pad);
@@ -138,13 +222,23 @@ export function convBatchNormTrain(
   const m = running.momentum;
   const n = r.y.size / r.y.shape[3];
   const runningMean = tf.keep(tf.add(tf.mul(running.mean, 1 - m), tf.mul(r.mean, m))) as tf.Tensor1D;
-  const runningVar = tf.keep(tf.add(tf.mul(running.variance, 1 - m), tf.mul(r.variance, (m * n) / Math.max(n - 1, 1)))) as tf.Tensor1D;
+  const runningVar = tf.keep(
+    tf.add(tf.mul(running.variance, 1 - m), tf.mul(r.variance, (m * n) / Math.max(n - 1, 1))),
+  ) as tf.Tensor1D;
   if (!stock) tf.dispose([r.mean, r.variance]); // kept by the fused op for this read only
   return { y: r.y, runningMean, runningVar };
 }
 
 /** Inference: act(conv(x, w) * scale + shift), batch norm folded into scale and shift. */
-export function convAffine(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number, scale: tf.Tensor1D, shift: tf.Tensor1D, act: boolean): tf.Tensor4D {
+export function convAffine(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  stride: number,
+  pad: number,
+  scale: tf.Tensor1D,
+  shift: tf.Tensor1D,
+  act: boolean,
+): tf.Tensor4D {
   if (kernelsActive()) {
     countFlops(x, w, stride, pad);
     return kernels.convAffine(x, w, stride, pad, scale, shift, act);
@@ -175,10 +269,28 @@ export function maxPoolSame(x: tf.Tensor4D, k: number): tf.Tensor4D {
   if (kernelsActive()) return kernels.maxPoolSame(x, k);
   const p = Math.floor(k / 2);
   const [b, h, w, c] = x.shape;
-  const xp = tf.pad(x, [[0, 0], [0, 0], [p, p], [0, 0]], -3.4e38);
+  const xp = tf.pad(
+    x,
+    [
+      [0, 0],
+      [0, 0],
+      [p, p],
+      [0, 0],
+    ],
+    -3.4e38,
+  );
   let rows: tf.Tensor4D = xp.slice([0, 0, 0, 0], [b, h, w, c]);
   for (let j = 1; j < k; j++) rows = tf.maximum(rows, xp.slice([0, 0, j, 0], [b, h, w, c]));
-  const rp = tf.pad(rows, [[0, 0], [p, p], [0, 0], [0, 0]], -3.4e38);
+  const rp = tf.pad(
+    rows,
+    [
+      [0, 0],
+      [p, p],
+      [0, 0],
+      [0, 0],
+    ],
+    -3.4e38,
+  );
   let out: tf.Tensor4D = rp.slice([0, 0, 0, 0], [b, h, w, c]);
   for (let i = 1; i < k; i++) out = tf.maximum(out, rp.slice([0, i, 0, 0], [b, h, w, c]));
   return out;
@@ -198,7 +310,10 @@ export function silu(x: tf.Tensor): tf.Tensor {
 
 /** Identity in the forward pass, zero gradient (torch.no_grad for a sub-expression). */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  const f = tf.customGrad(((a: tf.Tensor) => ({ value: a.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as any);
+  const f = tf.customGrad(((a: tf.Tensor) => ({
+    value: a.clone(),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  })) as any);
   return f(x) as T;
 }
 
@@ -211,7 +326,13 @@ export function isStockOps(): boolean {
  * backward: fewer kernels than autograd through moments (docs/trainer.md). Returns the output and
  * the batch mean/variance (biased), which the caller uses for the running statistics.
  */
-export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, act: boolean): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+export function batchNormTrain(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+  act: boolean,
+): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
   if (stock) {
     // Reference path for tests: plain ops and autograd.

@@ -3,7 +3,7 @@
 // 1 = norm weights, 2 = biases. Groups carry their own lr and momentum so the
 // YOLOv5ParamSchedulerHook can warm the bias group up from warmup_bias_lr.
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../data/errors';
+import { ConfigError } from '../errors';
 import type { OptimizerCfg, OptimWrapperCfg } from './config-types';
 import { fusedUpdatesRun, fusedSgdStep, fusedSumSquares, SgdEntry } from './kernels/fused-updates';
 import { ParamInfo, ParamStore } from './params';
@@ -41,7 +41,11 @@ export class Optimizer {
   constructor(store: ParamStore, wrapper: OptimWrapperCfg) {
     const opt: OptimizerCfg = wrapper.optimizer ?? {};
     if (wrapper.clip_grad) {
-      if ((wrapper.clip_grad.norm_type ?? 2) !== 2) throw new ConfigError(`optim_wrapper.clip_grad: only norm_type=2 is supported`, where(['optim_wrapper', 'clip_grad', 'norm_type']));
+      if ((wrapper.clip_grad.norm_type ?? 2) !== 2)
+        throw new ConfigError(
+          `optim_wrapper.clip_grad: only norm_type=2 is supported`,
+          where(['optim_wrapper', 'clip_grad', 'norm_type']),
+        );
       this.clipNorm = wrapper.clip_grad.max_norm;
     }
     this.type = checkType(opt, ['optim_wrapper', 'optimizer'], 'SGD', 'AdamW') as 'SGD' | 'AdamW';
@@ -49,11 +53,19 @@ export class Optimizer {
     this.nesterov = !!opt.nesterov;
     this.betas = opt.betas ?? [0.9, 0.999];
     this.eps = opt.eps ?? 1e-8;
-    const momentum = this.type === 'SGD' ? opt.momentum ?? 0 : this.betas[0];
+    const momentum = this.type === 'SGD' ? (opt.momentum ?? 0) : this.betas[0];
     let wd = opt.weight_decay ?? (this.type === 'AdamW' ? 0.01 : 0);
     // `constructor` is a config key here; an absent one reads as the inherited Object function.
     const ctorKey: unknown = wrapper.constructor;
-    const ctorType = typeof ctorKey === 'string' ? checkType({ type: ctorKey }, ['optim_wrapper', 'constructor'], 'YOLOv5OptimizerConstructor', 'DefaultOptimWrapperConstructor') : 'DefaultOptimWrapperConstructor';
+    const ctorType =
+      typeof ctorKey === 'string'
+        ? checkType(
+            { type: ctorKey },
+            ['optim_wrapper', 'constructor'],
+            'YOLOv5OptimizerConstructor',
+            'DefaultOptimWrapperConstructor',
+          )
+        : 'DefaultOptimWrapperConstructor';
     const yolo = ctorType === 'YOLOv5OptimizerConstructor';
     // YOLOv5OptimizerConstructor reads only base_total_batch_size from paramwise_cfg (and asserts
     // it is there when paramwise_cfg is given); custom_keys are never read (yolov5_optim_constructor.py L86-94).
@@ -61,7 +73,10 @@ export class Optimizer {
     let custom: Record<string, { lr_mult?: number; decay_mult?: number }> = {};
     if (yolo) {
       if (paramwise && paramwise.base_total_batch_size === undefined)
-        throw new ConfigError(`optim_wrapper.paramwise_cfg: YOLOv5OptimizerConstructor needs base_total_batch_size in it (MMYOLO asserts this)`, where(['optim_wrapper', 'paramwise_cfg']));
+        throw new ConfigError(
+          `optim_wrapper.paramwise_cfg: YOLOv5OptimizerConstructor needs base_total_batch_size in it (MMYOLO asserts this)`,
+          where(['optim_wrapper', 'paramwise_cfg']),
+        );
       const base = paramwise?.base_total_batch_size ?? 64;
       // Weight decay is scaled only when the optimizer names its batch size (L103-113): no
       // scaling below the base total batch size, linear above it. One process: world size 1.
@@ -74,7 +89,10 @@ export class Optimizer {
     } else custom = paramwise?.custom_keys ?? {};
     const multFor = (name: string) => {
       // MMEngine: the longest matching key wins, equal lengths in alphabetical order.
-      const keys = Object.keys(custom).filter((k) => name.includes(k)).sort().sort((a, b) => b.length - a.length);
+      const keys = Object.keys(custom)
+        .filter((k) => name.includes(k))
+        .sort()
+        .sort((a, b) => b.length - a.length);
       return keys.length ? custom[keys[0]] : {};
     };
     const kinds = yolo ? (['conv', 'norm', 'bias'] as const) : null;
@@ -200,7 +218,11 @@ export class Optimizer {
       }
     });
     if (!fusedUpdatesRun(entries.flatMap((e) => [e.param, e.grad, e.buf]))) return false;
-    fusedSgdStep(entries, this.groups.map((g) => ({ lr: g.lr, momentum: g.momentum, weightDecay: g.weightDecay })), { first, nesterov: this.nesterov, scale });
+    fusedSgdStep(
+      entries,
+      this.groups.map((g) => ({ lr: g.lr, momentum: g.momentum, weightDecay: g.weightDecay })),
+      { first, nesterov: this.nesterov, scale },
+    );
     return true;
   }
 }

@@ -6,7 +6,7 @@
 // _build_param_scheduler: `end` defaults to max_epochs or max_iters) and stepped as
 // ParamSchedulerHook steps them: iteration-based ones after every iteration, epoch-based ones
 // after every epoch. A type not built here is an error naming it.
-import { ConfigError } from '../data/errors';
+import { ConfigError } from '../errors';
 import type { ParamSchedulerCfg } from './config-types';
 import { baseType, where } from './registry';
 
@@ -17,7 +17,16 @@ export interface LrGroup {
 
 const INF = 1e9; // param_scheduler.py INF
 
-export const LR_SCHEDULERS = ['LinearLR', 'ConstantLR', 'StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'PolyLR', 'OneCycleLR'];
+export const LR_SCHEDULERS = [
+  'LinearLR',
+  'ConstantLR',
+  'StepLR',
+  'MultiStepLR',
+  'ExponentialLR',
+  'CosineAnnealingLR',
+  'PolyLR',
+  'OneCycleLR',
+];
 
 /** Per-group values MMEngine keeps in param_groups (initial_lr, max_lr, min_lr). */
 type GroupExtras = Array<Record<string, number>>;
@@ -56,7 +65,15 @@ abstract class Scheduler {
 
 class LinearLR extends Scheduler {
   private total: number;
-  constructor(g: LrGroup[], x: GroupExtras, b: number, e: number, by: boolean, private start: number, private endFactor: number) {
+  constructor(
+    g: LrGroup[],
+    x: GroupExtras,
+    b: number,
+    e: number,
+    by: boolean,
+    private start: number,
+    private endFactor: number,
+  ) {
     super(g, x, b, e, by);
     if (start > 1 || start < 0) throw new Error('Starting multiplicative factor should between 0 and 1.');
     if (endFactor > 1 || endFactor < 0) throw new Error('Ending multiplicative factor should between 0 and 1.');
@@ -71,7 +88,14 @@ class LinearLR extends Scheduler {
 
 class ConstantLR extends Scheduler {
   private total: number;
-  constructor(g: LrGroup[], x: GroupExtras, b: number, e: number, by: boolean, private factor: number) {
+  constructor(
+    g: LrGroup[],
+    x: GroupExtras,
+    b: number,
+    e: number,
+    by: boolean,
+    private factor: number,
+  ) {
     super(g, x, b, e, by);
     if (factor > 1 || factor < 0) throw new Error('Constant multiplicative factor should between 0 and 1.');
     this.total = e - b - 1;
@@ -84,7 +108,15 @@ class ConstantLR extends Scheduler {
 }
 
 class StepLR extends Scheduler {
-  constructor(g: LrGroup[], x: GroupExtras, b: number, e: number, by: boolean, private stepSize: number, private gamma: number) {
+  constructor(
+    g: LrGroup[],
+    x: GroupExtras,
+    b: number,
+    e: number,
+    by: boolean,
+    private stepSize: number,
+    private gamma: number,
+  ) {
     super(g, x, b, e, by);
   }
   protected values(): number[] {
@@ -95,7 +127,15 @@ class StepLR extends Scheduler {
 
 class MultiStepLR extends Scheduler {
   private counts = new Map<number, number>();
-  constructor(g: LrGroup[], x: GroupExtras, b: number, e: number, by: boolean, milestones: number[], private gamma: number) {
+  constructor(
+    g: LrGroup[],
+    x: GroupExtras,
+    b: number,
+    e: number,
+    by: boolean,
+    milestones: number[],
+    private gamma: number,
+  ) {
     super(g, x, b, e, by);
     for (const m of milestones) this.counts.set(m, (this.counts.get(m) ?? 0) + 1);
   }
@@ -106,7 +146,14 @@ class MultiStepLR extends Scheduler {
 }
 
 class ExponentialLR extends Scheduler {
-  constructor(g: LrGroup[], x: GroupExtras, b: number, e: number, by: boolean, private gamma: number) {
+  constructor(
+    g: LrGroup[],
+    x: GroupExtras,
+    b: number,
+    e: number,
+    by: boolean,
+    private gamma: number,
+  ) {
     super(g, x, b, e, by);
   }
   protected values(): number[] {
@@ -115,7 +162,16 @@ class ExponentialLR extends Scheduler {
 }
 
 class CosineAnnealingLR extends Scheduler {
-  constructor(g: LrGroup[], x: GroupExtras, b: number, e: number, by: boolean, private tMax: number, private etaMin?: number, private etaMinRatio?: number) {
+  constructor(
+    g: LrGroup[],
+    x: GroupExtras,
+    b: number,
+    e: number,
+    by: boolean,
+    private tMax: number,
+    private etaMin?: number,
+    private etaMinRatio?: number,
+  ) {
     super(g, x, b, e, by);
   }
   private min(base: number): number {
@@ -125,7 +181,10 @@ class CosineAnnealingLR extends Scheduler {
     const t = this.lastStep;
     const T = this.tMax;
     if (t === 0) return this.lrs();
-    if ((t - 1 - T) % (2 * T) === 0) return this.lrs().map((v, i) => v + ((this.baseValues[i] - this.min(this.baseValues[i])) * (1 - Math.cos(Math.PI / T))) / 2);
+    if ((t - 1 - T) % (2 * T) === 0)
+      return this.lrs().map(
+        (v, i) => v + ((this.baseValues[i] - this.min(this.baseValues[i])) * (1 - Math.cos(Math.PI / T))) / 2,
+      );
     return this.lrs().map((v, i) => {
       const m = this.min(this.baseValues[i]);
       return ((1 + Math.cos((Math.PI * t) / T)) / (1 + Math.cos((Math.PI * (t - 1)) / T))) * (v - m) + m;
@@ -135,19 +194,44 @@ class CosineAnnealingLR extends Scheduler {
 
 class PolyLR extends Scheduler {
   private total: number;
-  constructor(g: LrGroup[], x: GroupExtras, b: number, e: number, by: boolean, private etaMin: number, private power: number) {
+  constructor(
+    g: LrGroup[],
+    x: GroupExtras,
+    b: number,
+    e: number,
+    by: boolean,
+    private etaMin: number,
+    private power: number,
+  ) {
     super(g, x, b, e, by);
     this.total = e - b - 1;
   }
   protected values(): number[] {
     if (this.lastStep === 0) return this.lrs();
-    return this.lrs().map((v) => (v - this.etaMin) * (1 - 1 / (this.total - this.lastStep + 1)) ** this.power + this.etaMin);
+    return this.lrs().map(
+      (v) => (v - this.etaMin) * (1 - 1 / (this.total - this.lastStep + 1)) ** this.power + this.etaMin,
+    );
   }
 }
 
 class OneCycleLR extends Scheduler {
   private phases: Array<{ end: number; start: string; stop: string }>;
-  constructor(g: LrGroup[], x: GroupExtras, b: number, e: number, by: boolean, private totalSteps: number, o: { etaMax: number | number[]; pctStart: number; linear: boolean; div: number; finalDiv: number; threePhase: boolean }) {
+  constructor(
+    g: LrGroup[],
+    x: GroupExtras,
+    b: number,
+    e: number,
+    by: boolean,
+    private totalSteps: number,
+    o: {
+      etaMax: number | number[];
+      pctStart: number;
+      linear: boolean;
+      div: number;
+      finalDiv: number;
+      threePhase: boolean;
+    },
+  ) {
     // OneCycleParamScheduler.__init__ sets initial/max/min lr before the base class reads initial_lr.
     const max = Array.isArray(o.etaMax) ? o.etaMax : g.map(() => o.etaMax as number);
     if (max.length !== g.length) throw new Error(`expected ${g.length} values for max_lr, got ${max.length}`);
@@ -176,12 +260,14 @@ class OneCycleLR extends Scheduler {
   }
   protected values(): number[] {
     const t = this.lastStep;
-    if (t > this.totalSteps) throw new Error(`OneCycleLR: tried to step ${t + 1} times; total_steps is ${this.totalSteps}`);
+    if (t > this.totalSteps)
+      throw new Error(`OneCycleLR: tried to step ${t + 1} times; total_steps is ${this.totalSteps}`);
     return this.extras.map((e) => {
       let startStep = 0;
       for (let i = 0; i < this.phases.length; i++) {
         const ph = this.phases[i];
-        if (t <= ph.end || i === this.phases.length - 1) return this.anneal(e[ph.start], e[ph.stop], (t - startStep) / (ph.end - startStep));
+        if (t <= ph.end || i === this.phases.length - 1)
+          return this.anneal(e[ph.start], e[ph.stop], (t - startStep) / (ph.end - startStep));
         startStep = ph.end;
       }
       throw new Error('unreachable');
@@ -202,7 +288,11 @@ export class ParamSchedulers {
 
   /** Builds the config's param_scheduler (a dict or a list of dicts) and, as MMEngine's
    * constructors do, takes each scheduler's first step right after building it. */
-  constructor(param_scheduler: ParamSchedulerCfg | ParamSchedulerCfg[], private groups: LrGroup[], ctx: SchedulerContext) {
+  constructor(
+    param_scheduler: ParamSchedulerCfg | ParamSchedulerCfg[],
+    private groups: LrGroup[],
+    ctx: SchedulerContext,
+  ) {
     this.extras = groups.map(() => ({}));
     const list = Array.isArray(param_scheduler) ? param_scheduler : [param_scheduler];
     list.forEach((cfg, i) => {
@@ -217,7 +307,8 @@ export class ParamSchedulers {
     const bad = (msg: string): never => {
       throw new ConfigError(`${path.join('.')}: ${msg}`, where([...path, 'type']) ?? where(path));
     };
-    if (!LR_SCHEDULERS.includes(type)) bad(`'${cfg.type}' is not built by the trainer (it builds: ${LR_SCHEDULERS.join(', ')})`);
+    if (!LR_SCHEDULERS.includes(type))
+      bad(`'${cfg.type}' is not built by the trainer (it builds: ${LR_SCHEDULERS.join(', ')})`);
     let byEpoch = cfg.by_epoch ?? true;
     const n = (k: string, d?: number): number => {
       const v = cfg[k] ?? d;
@@ -249,8 +340,17 @@ export class ParamSchedulers {
           return new StepLR(g, x, begin, end, byEpoch, n('step_size') * k, n('gamma', 0.1));
         case 'MultiStepLR': {
           const ms = cfg.milestones;
-          if (!Array.isArray(ms) || !ms.every((m) => typeof m === 'number')) bad('milestones must be a list of numbers');
-          return new MultiStepLR(g, x, begin, end, byEpoch, (ms as number[]).map((m) => m * k), n('gamma', 0.1));
+          if (!Array.isArray(ms) || !ms.every((m) => typeof m === 'number'))
+            bad('milestones must be a list of numbers');
+          return new MultiStepLR(
+            g,
+            x,
+            begin,
+            end,
+            byEpoch,
+            (ms as number[]).map((m) => m * k),
+            n('gamma', 0.1),
+          );
         }
         case 'ExponentialLR':
           return new ExponentialLR(g, x, begin, end, byEpoch, n('gamma'));
@@ -258,8 +358,18 @@ export class ParamSchedulers {
           const tMax = cfg.T_max !== undefined && cfg.T_max !== null ? n('T_max') * k : end - begin;
           const ratio = cfg.eta_min_ratio as number | undefined;
           const min = cfg.eta_min as number | undefined;
-          if (min !== undefined && min !== null && ratio !== undefined && ratio !== null) bad('either eta_min or eta_min_ratio, not both');
-          return new CosineAnnealingLR(g, x, begin, end, byEpoch, tMax, ratio === undefined || ratio === null ? min ?? 0 : undefined, ratio ?? undefined);
+          if (min !== undefined && min !== null && ratio !== undefined && ratio !== null)
+            bad('either eta_min or eta_min_ratio, not both');
+          return new CosineAnnealingLR(
+            g,
+            x,
+            begin,
+            end,
+            byEpoch,
+            tMax,
+            ratio === undefined || ratio === null ? (min ?? 0) : undefined,
+            ratio ?? undefined,
+          );
         }
         case 'PolyLR':
           return new PolyLR(g, x, begin, end, byEpoch, n('eta_min', 0), n('power', 1));

@@ -79,7 +79,8 @@ export class ParamStore {
 
   /** Marks every parameter and buffer under `prefix` (a module path) as frozen. */
   freeze(prefix: string): void {
-    for (const name of [...this.params.keys(), ...this.buffers.keys()]) if (name === prefix || name.startsWith(prefix + '.')) this.frozen.add(name);
+    for (const name of [...this.params.keys(), ...this.buffers.keys()])
+      if (name === prefix || name.startsWith(prefix + '.')) this.frozen.add(name);
   }
 
   trainable(): ParamInfo[] {

@@ -39,7 +39,9 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
     // As MMYOLO's tools/train.py --amp: the wrapper becomes an AmpOptimWrapper with dynamic scaling.
     cfg.optim_wrapper = { ...(cfg.optim_wrapper ?? {}), type: 'AmpOptimWrapper', loss_scale: 'dynamic' };
   }
-  const workDir = resolve(opts.workDir ?? cfg.work_dir ?? join('work_dirs', basename(opts.config).replace(/\.(py|json)$/, '')));
+  const workDir = resolve(
+    opts.workDir ?? cfg.work_dir ?? join('work_dirs', basename(opts.config).replace(/\.(py|json)$/, '')),
+  );
   const log = new RunLog(workDir, opts.echo, opts.tty);
   log.writeConfig(JSON.stringify(cfg, null, 2));
   const backend = await selectBackend(opts.backend);
@@ -55,7 +57,11 @@ export function datasetCtx(loaded: LoadedConfig, root: (string | number)[]) {
 
 /** Builds the model (and marks frozen parameters) for a loaded config; `model` is the model
  * section as the caller sees it (the training run passes its recording view). */
-export function buildModel(loaded: LoadedConfig, seed: number, model: ModelCfg = loaded.cfg.model): { store: ParamStore; det: YOLODetector } {
+export function buildModel(
+  loaded: LoadedConfig,
+  seed: number,
+  model: ModelCfg = loaded.cfg.model,
+): { store: ParamStore; det: YOLODetector } {
   const store = new ParamStore(new Rng(seed).fork('init'));
   const det = new YOLODetector(store, model);
   return { store, det };

@@ -1,7 +1,7 @@
 // The trainer's registry of MMYOLO/MMDetection type names. Every `type=` the trainer
 // reads goes through checkType, so an unsupported one fails with its name, the file:line
 // of the winning config and the types that would work.
-import { ConfigError } from '../data/errors';
+import { ConfigError } from '../errors';
 
 export const knownTypes = {
   model: ['YOLODetector'],
@@ -15,7 +15,17 @@ export const knownTypes = {
   optim_wrapper: ['OptimWrapper', 'AmpOptimWrapper'],
   optimizer: ['SGD', 'AdamW'],
   optim_constructor: ['YOLOv5OptimizerConstructor', 'DefaultOptimWrapperConstructor'],
-  hook: ['YOLOv5ParamSchedulerHook', 'EMAHook', 'CheckpointHook', 'PipelineSwitchHook', 'IterTimerHook', 'LoggerHook', 'ParamSchedulerHook', 'DistSamplerSeedHook', 'DetVisualizationHook'],
+  hook: [
+    'YOLOv5ParamSchedulerHook',
+    'EMAHook',
+    'CheckpointHook',
+    'PipelineSwitchHook',
+    'IterTimerHook',
+    'LoggerHook',
+    'ParamSchedulerHook',
+    'DistSamplerSeedHook',
+    'DetVisualizationHook',
+  ],
   ema: ['ExpMomentumEMA'],
   loop: ['EpochBasedTrainLoop', 'ValLoop', 'TestLoop'],
   tta: ['DetTTAModel'],
@@ -41,9 +51,13 @@ export function baseType(t: unknown): string {
 
 export function checkType(raw: unknown, path: (string | number)[], ...known: string[]): string {
   const cfg = raw as { type?: unknown } | null | undefined;
-  if (!cfg || typeof cfg !== 'object') throw new ConfigError(`${path.join('.')}: expected a dict with a 'type' key`, where(path));
+  if (!cfg || typeof cfg !== 'object')
+    throw new ConfigError(`${path.join('.')}: expected a dict with a 'type' key`, where(path));
   const t = baseType(cfg.type);
   if (!known.includes(t))
-    throw new ConfigError(`${path.join('.')}.type: unsupported type '${cfg.type}' (the built-in trainer knows: ${known.join(', ')})`, where([...path, 'type']) ?? where(path));
+    throw new ConfigError(
+      `${path.join('.')}.type: unsupported type '${cfg.type}' (the built-in trainer knows: ${known.join(', ')})`,
+      where([...path, 'type']) ?? where(path),
+    );
   return t;
 }

@@ -6,7 +6,7 @@
 // (0-based) runner.epoch is e, and after_train_epoch runs before the loop increments it
 // (mmengine/runner/loops.py EpochBasedTrainLoop.run_epoch), so the lr for epoch e + 1 is
 // base * f(e). The per-epoch update starts only once an iteration past the warm-up was seen.
-import { ConfigError } from '../data/errors';
+import { ConfigError } from '../errors';
 import type { SchedulerHookCfg } from './config-types';
 import { pyRound } from './py-math';
 import { where } from './registry';
@@ -47,10 +47,19 @@ export class YOLOv5ParamScheduler {
    * groups: the optimizer's groups (index 2 is YOLOv5OptimizerConstructor's bias group);
    * withMomentum: whether the optimizer has a momentum setting (SGD), which the warm-up moves.
    */
-  constructor(cfg: SchedulerHookCfg, private groups: ScheduledGroup[], itersPerEpoch: number, private withMomentum: boolean, hookPath: (string | number)[] = ['default_hooks', 'param_scheduler']) {
+  constructor(
+    cfg: SchedulerHookCfg,
+    private groups: ScheduledGroup[],
+    itersPerEpoch: number,
+    private withMomentum: boolean,
+    hookPath: (string | number)[] = ['default_hooks', 'param_scheduler'],
+  ) {
     const type = cfg.scheduler_type ?? 'linear';
     if (type !== 'linear' && type !== 'cosine')
-      throw new ConfigError(`${hookPath.join('.')}.scheduler_type: '${type}' is not 'linear' or 'cosine'`, where([...hookPath, 'scheduler_type']));
+      throw new ConfigError(
+        `${hookPath.join('.')}.scheduler_type: '${type}' is not 'linear' or 'cosine'`,
+        where([...hookPath, 'scheduler_type']),
+      );
     const make = type === 'linear' ? linearFactor : cosineFactor;
     this.factor = make(cfg.lr_factor ?? 0.01, cfg.max_epochs ?? 300);
     this.warmupBiasLr = cfg.warmup_bias_lr ?? 0.1;

@@ -37,7 +37,11 @@ export interface LoadReport {
  * Copies every checkpoint tensor whose name and shape match into `vars` (name -> variable, the
  * model's or the EMA's). BatchNorm num_batches_tracked values go to `counts` when given.
  */
-export async function loadWeights(weights: WeightMap, vars: Map<string, tf.Variable>, counts?: Map<string, number>): Promise<LoadReport> {
+export async function loadWeights(
+  weights: WeightMap,
+  vars: Map<string, tf.Variable>,
+  counts?: Map<string, number>,
+): Promise<LoadReport> {
   const r: LoadReport = { loaded: [], missing: [], unexpected: [], mismatched: [] };
   for (const [name, v] of vars) {
     const src = weights.get(name);
@@ -70,10 +74,16 @@ export async function loadWeights(weights: WeightMap, vars: Map<string, tf.Varia
 
 /** MMEngine's warning text for a load that did not match exactly, one line per kind. */
 export function describeLoad(r: LoadReport, max = 8): string[] {
-  const list = (names: string[]) => names.slice(0, max).join(', ') + (names.length > max ? ` and ${names.length - max} more` : '');
+  const list = (names: string[]) =>
+    names.slice(0, max).join(', ') + (names.length > max ? ` and ${names.length - max} more` : '');
   const lines: string[] = [];
   if (r.mismatched.length)
-    lines.push(`size mismatch, skipped: ${r.mismatched.slice(0, max).map((m) => `${m.name} (checkpoint [${m.checkpoint}], model [${m.model}])`).join(', ')}${r.mismatched.length > max ? ` and ${r.mismatched.length - max} more` : ''}`);
+    lines.push(
+      `size mismatch, skipped: ${r.mismatched
+        .slice(0, max)
+        .map((m) => `${m.name} (checkpoint [${m.checkpoint}], model [${m.model}])`)
+        .join(', ')}${r.mismatched.length > max ? ` and ${r.mismatched.length - max} more` : ''}`,
+    );
   if (r.unexpected.length) lines.push(`unexpected key in source state_dict: ${list(r.unexpected)}`);
   if (r.missing.length) lines.push(`missing keys in source state_dict: ${list(r.missing)}`);
   return lines;
@@ -89,7 +99,10 @@ export function torchParamGroups(store: ParamStore, wrapper: Record<string, any>
   const names = stateDictOrder(store.params.keys(), store.buffers.keys())
     .filter((e) => e.kind === 'param')
     .map((e) => e.name);
-  const ctor = Object.prototype.hasOwnProperty.call(wrapper, 'constructor') && typeof wrapper.constructor === 'string' ? baseType(wrapper.constructor) : undefined;
+  const ctor =
+    Object.prototype.hasOwnProperty.call(wrapper, 'constructor') && typeof wrapper.constructor === 'string'
+      ? baseType(wrapper.constructor)
+      : undefined;
   if (ctor === 'YOLOv5OptimizerConstructor') {
     const kinds = ['conv', 'norm', 'bias'];
     return kinds.map((k) => names.filter((n) => store.params.get(n)!.kind === k));
@@ -110,9 +123,17 @@ export class BatchCounts {
 }
 
 function fitError(ck: LoadedCheckpoint, r: LoadReport, total: number): CheckpointError {
-  const first = [...r.mismatched.slice(0, 3).map((m) => `${m.name} is [${m.checkpoint}] in the file, [${m.model}] in the model`), ...r.missing.slice(0, 3 - Math.min(3, r.mismatched.length)).map((n) => `${n} is missing`)];
-  const unexpected = r.unexpected.length ? `; the file has ${r.unexpected.length} tensors this model lacks, e.g. ${r.unexpected.slice(0, 2).join(', ')}` : '';
-  return new CheckpointError(ck.file, `does not fit this config's model: ${r.loaded.length} of ${total} tensors match (${first.join('; ')}${unexpected})`);
+  const first = [
+    ...r.mismatched.slice(0, 3).map((m) => `${m.name} is [${m.checkpoint}] in the file, [${m.model}] in the model`),
+    ...r.missing.slice(0, 3 - Math.min(3, r.mismatched.length)).map((n) => `${n} is missing`),
+  ];
+  const unexpected = r.unexpected.length
+    ? `; the file has ${r.unexpected.length} tensors this model lacks, e.g. ${r.unexpected.slice(0, 2).join(', ')}`
+    : '';
+  return new CheckpointError(
+    ck.file,
+    `does not fit this config's model: ${r.loaded.length} of ${total} tensors match (${first.join('; ')}${unexpected})`,
+  );
 }
 
 /**
@@ -121,7 +142,11 @@ function fitError(ck: LoadedCheckpoint, r: LoadReport, total: number): Checkpoin
  * skipped and reported. A file that matches less than half the model is another
  * architecture: an error, not a silent mostly-random start.
  */
-export async function loadPretrained(ck: LoadedCheckpoint, store: ParamStore, counts?: BatchCounts): Promise<LoadReport> {
+export async function loadPretrained(
+  ck: LoadedCheckpoint,
+  store: ParamStore,
+  counts?: BatchCounts,
+): Promise<LoadReport> {
   const vars = store.stateDict();
   const r = await loadWeights(ck.inference, vars, counts?.base);
   if (r.loaded.length < vars.size / 2) throw fitError(ck, r, vars.size);
@@ -139,7 +164,12 @@ export async function loadForInference(ck: LoadedCheckpoint, store: ParamStore):
  * EMAHook.after_load_checkpoint: on resume the EMA gets the checkpoint's EMA weights (or, when
  * it has none, a copy of the model, with MMEngine's warning); after load_from it copies the model.
  */
-export async function restoreEma(ck: LoadedCheckpoint, ema: ExpMomentumEMA, store: ParamStore, resumed: boolean): Promise<string[]> {
+export async function restoreEma(
+  ck: LoadedCheckpoint,
+  ema: ExpMomentumEMA,
+  store: ParamStore,
+  resumed: boolean,
+): Promise<string[]> {
   const vars = store.stateDict();
   const copy = () => tf.tidy(() => ema.shadow.forEach((v, n) => v.assign(vars.get(n)!)));
   if (!resumed) {
@@ -167,7 +197,13 @@ export interface ResumePoint {
 /** --resume: model, optimizer and loss scale as they were (the EMA hook restores its copy); the model must match exactly. */
 export async function restoreTraining(
   ck: LoadedCheckpoint,
-  t: { store: ParamStore; opt?: Optimizer; scaler?: LossScaler; optimWrapper?: Record<string, any>; counts?: BatchCounts },
+  t: {
+    store: ParamStore;
+    opt?: Optimizer;
+    scaler?: LossScaler;
+    optimWrapper?: Record<string, any>;
+    counts?: BatchCounts;
+  },
 ): Promise<ResumePoint> {
   const warnings: string[] = [];
   const vars = t.store.stateDict();
@@ -188,7 +224,11 @@ export async function restoreTraining(
           if (!src || typeof src === 'number') continue;
           const v = slots[i];
           const raw = await src.read();
-          if (raw.length !== v.size) throw new CheckpointError(ck.file, `optimizer state of ${name} has ${raw.length} numbers, the parameter ${v.size}`);
+          if (raw.length !== v.size)
+            throw new CheckpointError(
+              ck.file,
+              `optimizer state of ${name} has ${raw.length} numbers, the parameter ${v.size}`,
+            );
           tf.tidy(() => v.assign(tf.tensor(src.layout === 'torch' ? fromTorchLayout(raw, v.shape) : raw, v.shape)));
         }
       }
@@ -199,7 +239,8 @@ export async function restoreTraining(
         if (typeof g.settings.momentum === 'number' && t.opt.type === 'SGD') ours.momentum = g.settings.momentum;
         else if (Array.isArray(g.settings.betas) && t.opt.type === 'AdamW') ours.momentum = g.settings.betas[0];
       }
-      if (t.scaler && snap.lossScaler) t.scaler.load({ scale: snap.lossScaler.scale, clean: snap.lossScaler.growthTracker });
+      if (t.scaler && snap.lossScaler)
+        t.scaler.load({ scale: snap.lossScaler.scale, clean: snap.lossScaler.growthTracker });
     }
     t.opt.state.step = y.optim_step ?? ck.meta.iter ?? 0;
   }
@@ -213,7 +254,12 @@ export async function restoreTraining(
 }
 
 /** torch's integer parameter ids -> this model's names, when the groups line up. */
-function resolveOptimizer(ck: LoadedCheckpoint, store: ParamStore, wrapper: Record<string, any>, warnings: string[]): OptimizerSnapshot | undefined {
+function resolveOptimizer(
+  ck: LoadedCheckpoint,
+  store: ParamStore,
+  wrapper: Record<string, any>,
+  warnings: string[],
+): OptimizerSnapshot | undefined {
   const raw = ck.optimizerRaw;
   if (!raw) {
     warnings.push('the checkpoint has no optimizer state: momentum starts from zero');
@@ -221,15 +267,20 @@ function resolveOptimizer(ck: LoadedCheckpoint, store: ParamStore, wrapper: Reco
   }
   const ours = torchParamGroups(store, wrapper);
   if (ours.length !== raw.groups.length || ours.some((g, i) => g.length !== raw.groups[i].params.length)) {
-    warnings.push(`the checkpoint's optimizer has ${raw.groups.length} parameter groups of ${raw.groups.map((g) => g.params.length).join('/')} parameters, this config ${ours.length} of ${ours.map((g) => g.length).join('/')}: optimizer state not restored`);
+    warnings.push(
+      `the checkpoint's optimizer has ${raw.groups.length} parameter groups of ${raw.groups.map((g) => g.params.length).join('/')} parameters, this config ${ours.length} of ${ours.map((g) => g.length).join('/')}: optimizer state not restored`,
+    );
     return undefined;
   }
   const byName = new Map<string, Map<string, TensorSource | number>>();
-  raw.groups.forEach((g, gi) => g.params.forEach((id, k) => raw.state.has(id) && byName.set(ours[gi][k], raw.state.get(id)!)));
+  raw.groups.forEach((g, gi) =>
+    g.params.forEach((id, k) => raw.state.has(id) && byName.set(ours[gi][k], raw.state.get(id)!)),
+  );
   const ls = raw.lossScaler;
   return {
     byName,
     groups: raw.groups.map((g, gi) => ({ names: ours[gi], settings: g.settings })),
-    lossScaler: ls && typeof ls.scale === 'number' ? { scale: ls.scale, growthTracker: ls._growth_tracker ?? 0 } : undefined,
+    lossScaler:
+      ls && typeof ls.scale === 'number' ? { scale: ls.scale, growthTracker: ls._growth_tracker ?? 0 } : undefined,
   };
 }

@@ -27,7 +27,9 @@ export interface TestOptions {
   scoreThr?: number; // for drawing only
 }
 
-export async function runTest(opts: TestOptions): Promise<{ metrics: Record<string, number>; withoutTta?: Record<string, number>; runDir: string }> {
+export async function runTest(
+  opts: TestOptions,
+): Promise<{ metrics: Record<string, number>; withoutTta?: Record<string, number>; runDir: string }> {
   const { loaded, cfg, log } = await prepareRun({ ...opts, tty: false });
   const { store, det } = buildModel(loaded, 0);
   // As MMEngine's load_checkpoint: state_dict, which holds the EMA weights of a run with EMAHook.
@@ -37,15 +39,23 @@ export async function runTest(opts: TestOptions): Promise<{ metrics: Record<stri
   } finally {
     await ck.close();
   }
-  log.info(`checkpoint: ${opts.checkpoint} (${ck.format === 'pth' ? 'PyTorch' : 'YOLO Lab .ckpt'}, epoch ${ck.meta.epoch ?? '?'}${ck.resumeEma ? ', EMA weights' : ''})`);
+  log.info(
+    `checkpoint: ${opts.checkpoint} (${ck.format === 'pth' ? 'PyTorch' : 'YOLO Lab .ckpt'}, epoch ${ck.meta.epoch ?? '?'}${ck.resumeEma ? ', EMA weights' : ''})`,
+  );
   const dl = cfg.test_dataloader ?? cfg.val_dataloader;
   const root = cfg.test_dataloader ? 'test_dataloader' : 'val_dataloader';
   const evaluatorCfg = cfg.test_evaluator ?? cfg.val_evaluator;
-  if (!dl?.dataset || !evaluatorCfg) throw new Error(`${opts.config}: needs test_dataloader (or val_dataloader) and test_evaluator (or val_evaluator)`);
+  if (!dl?.dataset || !evaluatorCfg)
+    throw new Error(`${opts.config}: needs test_dataloader (or val_dataloader) and test_evaluator (or val_evaluator)`);
   const onWarning = (m: string) => log.warn(m);
   const dataset = buildDataset(dl.dataset, { ...datasetCtx(loaded, [root, 'dataset']), onWarning });
   if (det.numClasses !== dataset.classes.length)
-    throw Object.assign(new Error(`model.bbox_head.head_module.num_classes is ${det.numClasses} but the test set has ${dataset.classes.length} classes`), { where: loaded.where(['model', 'bbox_head', 'head_module', 'num_classes']) });
+    throw Object.assign(
+      new Error(
+        `model.bbox_head.head_module.num_classes is ${det.numClasses} but the test set has ${dataset.classes.length} classes`,
+      ),
+      { where: loaded.where(['model', 'bbox_head', 'head_module', 'num_classes']) },
+    );
   const bs = dl.batch_size ?? 1;
   const all = new Map<string, Detections>();
   const files = new Map<string, string>();
@@ -61,11 +71,16 @@ export async function runTest(opts: TestOptions): Promise<{ metrics: Record<stri
   if (!opts.tta) {
     metrics = await evaluate(det, dataset, evaluatorCfg, bs, keepAll);
   } else {
-    if (!cfg.tta_model || !cfg.tta_pipeline) throw new Error(`${opts.config}: --tta needs tta_model and tta_pipeline (e.g. _base_ = ['../_base_/det_p5_tta.py'])`);
+    if (!cfg.tta_model || !cfg.tta_pipeline)
+      throw new Error(
+        `${opts.config}: --tta needs tta_model and tta_pipeline (e.g. _base_ = ['../_base_/det_p5_tta.py'])`,
+      );
     withoutTta = await evaluate(det, dataset, evaluatorCfg, bs, (batch) => det.predict(batch));
     const ttaCfg = ttaCfgOf(cfg.tta_model);
     const views = expandTtaPipeline(cfg.tta_pipeline);
-    log.info(`TTA: ${views.length} views per image, merged by NMS (iou ${ttaCfg.iouThr}, max_per_img ${ttaCfg.maxPerImg})`);
+    log.info(
+      `TTA: ${views.length} views per image, merged by NMS (iou ${ttaCfg.iouThr}, max_per_img ${ttaCfg.maxPerImg})`,
+    );
     const perImage = new Map<string, Detections[]>();
     for (const pipeline of views) {
       const viewSet = buildDataset({ ...dl.dataset, pipeline }, { ...datasetCtx(loaded, ['tta_pipeline']), onWarning });
@@ -86,7 +101,10 @@ export async function runTest(opts: TestOptions): Promise<{ metrics: Record<stri
   }
   const plainScalars = Object.fromEntries(Object.entries(withoutTta ?? {}).map(([k, v]) => [`no_tta/${k}`, v]));
   log.scalars({ ...metrics, ...plainScalars, step: ck.meta.epoch ?? 0 });
-  const show = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join('  ');
+  const show = (m: Record<string, number>) =>
+    Object.entries(m)
+      .map(([k, v]) => `${k}: ${v.toFixed(4)}`)
+      .join('  ');
   log.info(`Epoch(test) [${dataset.length}/${dataset.length}]${opts.tta ? ' (TTA)' : ''}  ${show(metrics)}`);
   if (withoutTta) log.info(`Epoch(test) [${dataset.length}/${dataset.length}] (without TTA)  ${show(withoutTta)}`);
   if (opts.showDir) {

@@ -13,7 +13,11 @@ export function targetsOf(samples: DetSample[]) {
   for (const s of samples) {
     const keep: number[] = [];
     for (let i = 0; i < s.labels.length; i++) if (!s.ignore[i]) keep.push(i);
-    boxes.push(Float32Array.from(keep.flatMap((i) => [s.bboxes[i * 4], s.bboxes[i * 4 + 1], s.bboxes[i * 4 + 2], s.bboxes[i * 4 + 3]])));
+    boxes.push(
+      Float32Array.from(
+        keep.flatMap((i) => [s.bboxes[i * 4], s.bboxes[i * 4 + 1], s.bboxes[i * 4 + 2], s.bboxes[i * 4 + 3]]),
+      ),
+    );
     labels.push(Int32Array.from(keep.map((i) => s.labels[i])));
   }
   return { boxes, labels };
@@ -48,9 +52,7 @@ export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[
   }, vars);
   const named: Record<string, tf.Tensor> = {};
   for (const [k, g] of Object.entries(grads)) named[byVar.get(k)!] = g;
-  const ok = scaler
-    ? scaler.unscale(named)
-    : tf.tidy(() => !tf.any(tf.logicalNot(tf.isFinite(value))).dataSync()[0]);
+  const ok = scaler ? scaler.unscale(named) : tf.tidy(() => !tf.any(tf.logicalNot(tf.isFinite(value))).dataSync()[0]);
   let gradNorm: number | undefined;
   if (ok) {
     gradNorm = opt.step(named);
@@ -59,6 +61,10 @@ export function trainStep(det: YOLODetector, opt: Optimizer, samples: DetSample[
   const terms = Object.fromEntries(kept.map(([k, t]) => [k, t.dataSync()[0]]));
   const lossV = value.dataSync()[0] / (scaler ? scaler.scale * (ok ? 1 : 2) : 1);
   tf.dispose([value, ...Object.values(named), ...kept.map(([, t]) => t), ...ctx.bnUpdates.map((u) => u.value)]);
-  return { loss: scaler ? Object.values(terms).reduce((a, b) => a + b, 0) : lossV, terms, skipped: !ok, grad_norm: gradNorm };
+  return {
+    loss: scaler ? Object.values(terms).reduce((a, b) => a + b, 0) : lossV,
+    terms,
+    skipped: !ok,
+    grad_norm: gradNorm,
+  };
 }
-

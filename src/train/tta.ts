@@ -18,7 +18,8 @@ export function expandTtaPipeline(ttaPipeline: unknown): TransformCfg[][] {
   const before = steps.slice(0, idx);
   const after = steps.slice(idx + 1);
   const lists = (steps[idx].transforms ?? []) as TransformCfg[][];
-  const flatten = (t: TransformCfg): TransformCfg[] => (baseType(t?.type) === 'Compose' ? ((t.transforms ?? []) as TransformCfg[]).flatMap(flatten) : [t]);
+  const flatten = (t: TransformCfg): TransformCfg[] =>
+    baseType(t?.type) === 'Compose' ? ((t.transforms ?? []) as TransformCfg[]).flatMap(flatten) : [t];
   let views: TransformCfg[][] = [[]];
   for (const choices of lists) views = views.flatMap((v) => choices.map((c) => [...v, ...flatten(c)]));
   return views.map((v) => [...before, ...v, ...after]);
@@ -33,7 +34,8 @@ export function ttaCfgOf(raw: unknown): TtaCfg {
   checkType(raw, ['tta_model'], 'DetTTAModel');
   const ttaModel = raw as { tta_cfg?: { nms?: TypedCfg & { iou_threshold?: number }; max_per_img?: number } };
   const nms = ttaModel.tta_cfg?.nms ?? {};
-  if (nms.type && baseType(nms.type) !== 'nms') throw new Error(`tta_model.tta_cfg.nms.type '${nms.type}' is not supported (known: nms)`);
+  if (nms.type && baseType(nms.type) !== 'nms')
+    throw new Error(`tta_model.tta_cfg.nms.type '${nms.type}' is not supported (known: nms)`);
   return { iouThr: nms.iou_threshold ?? 0.5, maxPerImg: ttaModel.tta_cfg?.max_per_img ?? 100 };
 }
 
@@ -53,7 +55,9 @@ export function mergeViews(views: Detections[], cfg: TtaCfg): Detections {
   const keep = batchedNms(bboxes, scores, labels, cfg.iouThr, cfg.maxPerImg);
   return {
     imageId: views[0]?.imageId ?? '',
-    bboxes: Float32Array.from(keep.flatMap((k) => [bboxes[k * 4], bboxes[k * 4 + 1], bboxes[k * 4 + 2], bboxes[k * 4 + 3]])),
+    bboxes: Float32Array.from(
+      keep.flatMap((k) => [bboxes[k * 4], bboxes[k * 4 + 1], bboxes[k * 4 + 2], bboxes[k * 4 + 3]]),
+    ),
     scores: Float32Array.from(keep.map((k) => scores[k])),
     labels: Int32Array.from(keep.map((k) => labels[k])),
   };

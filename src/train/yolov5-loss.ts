@@ -46,18 +46,34 @@ export interface Match {
 
 /** The matches of every level, in MMYOLO's order (level; centre, left, up, right, bottom;
  * base prior; ground truth) -- the order decides which match writes an objectness target last. */
-export function matchYOLOv5(targets: BatchTargets, priors: AnchorPriors, inputH: number, inputW: number, cfg: YOLOv5LossCfg): Match[] {
+export function matchYOLOv5(
+  targets: BatchTargets,
+  priors: AnchorPriors,
+  inputH: number,
+  inputW: number,
+  cfg: YOLOv5LossCfg,
+): Match[] {
   // _convert_gt_to_norm_format: (image, label, cx, cy, w, h) normalised by the batch input shape.
   const gts: Array<{ image: number; label: number; c: [number, number, number, number] }> = [];
   targets.boxes.forEach((boxes, image) => {
     for (let g = 0; g < targets.labels[image].length; g++) {
       const [x1, y1, x2, y2] = [f(boxes[g * 4]), f(boxes[g * 4 + 1]), f(boxes[g * 4 + 2]), f(boxes[g * 4 + 3])];
       const c: [number, number, number, number] = [f(f(x2 + x1) / 2), f(f(y2 + y1) / 2), f(x2 - x1), f(y2 - y1)];
-      gts.push({ image, label: targets.labels[image][g], c: [f(c[0] / inputW), f(c[1] / inputH), f(c[2] / inputW), f(c[3] / inputH)] });
+      gts.push({
+        image,
+        label: targets.labels[image][g],
+        c: [f(c[0] / inputW), f(c[1] / inputH), f(c[2] / inputW), f(c[3] / inputH)],
+      });
     }
   });
   const matches: Match[] = [];
-  const offsets: Array<[number, number]> = [[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1]]; // centre, left, up, right, bottom
+  const offsets: Array<[number, number]> = [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+    [-1, 0],
+    [0, -1],
+  ]; // centre, left, up, right, bottom
   priors.levels.forEach((lv, level) => {
     const na = lv.baseSizes.length;
     // priors_base_sizes / featmap_strides: anchor sizes in cells.
@@ -65,7 +81,12 @@ export function matchYOLOv5(targets: BatchTargets, priors: AnchorPriors, inputH:
     const shapeMatched: Array<{ gt: number; a: number; s: [number, number, number, number] }> = [];
     for (let a = 0; a < na; a++)
       gts.forEach((g, gi) => {
-        const s: [number, number, number, number] = [f(g.c[0] * lv.w), f(g.c[1] * lv.h), f(g.c[2] * lv.w), f(g.c[3] * lv.h)];
+        const s: [number, number, number, number] = [
+          f(g.c[0] * lv.w),
+          f(g.c[1] * lv.h),
+          f(g.c[2] * lv.w),
+          f(g.c[3] * lv.h),
+        ];
         const rw = f(s[2] / anchors[a][0]);
         const rh = f(s[3] / anchors[a][1]);
         if (Math.max(rw, f(1 / rw), rh, f(1 / rh)) < cfg.priorMatchThr) shapeMatched.push({ gt: gi, a, s });
@@ -75,7 +96,13 @@ export function matchYOLOv5(targets: BatchTargets, priors: AnchorPriors, inputH:
       const gx = f(lv.w - s[0]);
       const gy = f(lv.h - s[1]);
       const thr = cfg.nearNeighborThr;
-      return [true, frac(s[0]) < thr && s[0] > 1, frac(s[1]) < thr && s[1] > 1, frac(gx) < thr && gx > 1, frac(gy) < thr && gy > 1];
+      return [
+        true,
+        frac(s[0]) < thr && s[0] > 1,
+        frac(s[1]) < thr && s[1] > 1,
+        frac(gx) < thr && gx > 1,
+        frac(gy) < thr && gy > 1,
+      ];
     });
     offsets.forEach(([ox, oy], o) => {
       shapeMatched.forEach(({ gt, a, s }, k) => {
@@ -84,7 +111,13 @@ export function matchYOLOv5(targets: BatchTargets, priors: AnchorPriors, inputH:
         const cx = Math.trunc(f(s[0] - f(ox * cfg.nearNeighborThr)));
         const cy = Math.trunc(f(s[1] - f(oy * cfg.nearNeighborThr)));
         const g = gts[gt];
-        matches.push({ image: g.image, label: g.label, level, prior: lv.start + (cy * lv.w + cx) * na + a, target: [f(s[0] - cx), f(s[1] - cy), s[2], s[3]] });
+        matches.push({
+          image: g.image,
+          label: g.label,
+          level,
+          prior: lv.start + (cy * lv.w + cx) * na + a,
+          target: [f(s[0] - cx), f(s[1] - cy), s[2], s[3]],
+        });
       });
     });
   });
@@ -100,7 +133,12 @@ export interface YOLOv5LossTerms {
 
 /** The loss of the head's raw outputs (box [B, A, 4], obj [B, A], cls [B, A, C]); call
  * inside tf.variableGrads / tidy. */
-export function yolov5Loss(out: { box: tf.Tensor3D; obj: tf.Tensor2D; cls: tf.Tensor3D }, priors: AnchorPriors, matches: Match[], cfg: YOLOv5LossCfg): YOLOv5LossTerms & { numPos: number } {
+export function yolov5Loss(
+  out: { box: tf.Tensor3D; obj: tf.Tensor2D; cls: tf.Tensor3D },
+  priors: AnchorPriors,
+  matches: Match[],
+  cfg: YOLOv5LossCfg,
+): YOLOv5LossTerms & { numPos: number } {
   const { box, obj, cls } = out;
   const [B, A, C] = cls.shape;
   const L = priors.levels.length;
@@ -116,7 +154,10 @@ export function yolov5Loss(out: { box: tf.Tensor3D; obj: tf.Tensor2D; cls: tf.Te
   const sig = tf.sigmoid(box);
   // _decode_bbox_to_xywh: xy = 2 s - 0.5 (relative to the cell), wh = (2 s)^2 * anchor.
   const [sxy, swh] = tf.split(sig, 2, 2);
-  const pred = tf.concat([tf.sub(tf.mul(sxy, 2), 0.5), tf.mul(tf.square(tf.mul(swh, 2)), tf.tensor(anchorWH, [1, A, 2]))], 2);
+  const pred = tf.concat(
+    [tf.sub(tf.mul(sxy, 2), 0.5), tf.mul(tf.square(tf.mul(swh, 2)), tf.tensor(anchorWH, [1, A, 2]))],
+    2,
+  );
 
   // Objectness target: the detached IoU of each match, clamped at 0; a later match of the same
   // prior overwrites an earlier one (the index_put of yolov5_head.py L613).
@@ -126,7 +167,16 @@ export function yolov5Loss(out: { box: tf.Tensor3D; obj: tf.Tensor2D; cls: tf.Te
       const idx = tf.tensor1d(Int32Array.from(matches.map((m) => m.image * A + m.prior)), 'int32');
       return tf.gather(pred.reshape([B * A, 4]), idx).dataSync();
     });
-    const ious = tf.tidy(() => bboxOverlaps(tf.tensor2d(predRows, [matches.length, 4]), tf.tensor2d(matches.flatMap((m) => m.target), [matches.length, 4]), cfg.iou).dataSync());
+    const ious = tf.tidy(() =>
+      bboxOverlaps(
+        tf.tensor2d(predRows, [matches.length, 4]),
+        tf.tensor2d(
+          matches.flatMap((m) => m.target),
+          [matches.length, 4],
+        ),
+        cfg.iou,
+      ).dataSync(),
+    );
     matches.forEach((m, i) => (objTarget[m.image * A + m.prior] = Math.max(ious[i], 0)));
   }
   const objW = new Float32Array(A);
@@ -134,7 +184,10 @@ export function yolov5Loss(out: { box: tf.Tensor3D; obj: tf.Tensor2D; cls: tf.Te
     const n = (i + 1 < L ? priors.levels[i + 1].start : A) - lv.start;
     objW.fill(cfg.objLevelWeights[i] / (B * n), lv.start, lv.start + n);
   });
-  const lossObj = tf.mul(tf.sum(tf.mul(bceWithLogits(obj, tf.tensor2d(objTarget, [B, A])), tf.tensor2d(objW, [1, A]))), cfg.objWeight * B) as tf.Scalar;
+  const lossObj = tf.mul(
+    tf.sum(tf.mul(bceWithLogits(obj, tf.tensor2d(objTarget, [B, A])), tf.tensor2d(objW, [1, A]))),
+    cfg.objWeight * B,
+  ) as tf.Scalar;
 
   // Box loss: a prior may be matched several times; slot k holds every prior's k-th match.
   const slots: Array<{ target: Float32Array; weight: Float32Array }> = [];
@@ -166,10 +219,19 @@ export function yolov5Loss(out: { box: tf.Tensor3D; obj: tf.Tensor2D; cls: tf.Te
       hot[o * C + m.label] += w;
     }
     const base = tf.sum(tf.add(tf.relu(cls), tf.softplus(tf.neg(tf.abs(cls)))), 2);
-    lossCls = tf.mul(tf.sub(tf.sum(tf.mul(base, tf.tensor2d(mult, [B, A]))), tf.sum(tf.mul(cls, tf.tensor3d(hot, [B, A, C])))), cfg.clsWeight * B) as tf.Scalar;
+    lossCls = tf.mul(
+      tf.sub(tf.sum(tf.mul(base, tf.tensor2d(mult, [B, A]))), tf.sum(tf.mul(cls, tf.tensor3d(hot, [B, A, C])))),
+      cfg.clsWeight * B,
+    ) as tf.Scalar;
   } else {
     // MMYOLO adds cls_scores.sum() * 0 (one class, or nothing matched): zero with a gradient path.
     lossCls = tf.mul(tf.sum(cls), 0) as tf.Scalar;
   }
-  return { loss: tf.addN([lossCls, lossObj, lossBbox]) as tf.Scalar, loss_cls: lossCls, loss_obj: lossObj, loss_bbox: lossBbox, numPos: matches.length };
+  return {
+    loss: tf.addN([lossCls, lossObj, lossBbox]) as tf.Scalar,
+    loss_cls: lossCls,
+    loss_obj: lossObj,
+    loss_bbox: lossBbox,
+    numPos: matches.length,
+  };
 }

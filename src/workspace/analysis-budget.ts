@@ -67,7 +67,9 @@ function mb(bytes: number): string {
 /** The one diagnostic of a config over the budget: what it costs, the limit, and what still works. */
 export function overBudgetDiagnostic(file: string, size: ChainSize, limit: number): Diagnostic {
   const own = size.largest.file === file;
-  const what = own ? `${path.basename(file)} is ${mb(size.bytes)}` : `${path.basename(file)} with its bases is ${mb(size.bytes)} (${path.basename(size.largest.file)} alone ${mb(size.largest.bytes)})`;
+  const what = own
+    ? `${path.basename(file)} is ${mb(size.bytes)}`
+    : `${path.basename(file)} with its bases is ${mb(size.bytes)} (${path.basename(size.largest.file)} alone ${mb(size.largest.bytes)})`;
   return {
     file,
     range: { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } },
@@ -90,6 +92,18 @@ export function tooSlowDiagnostic(file: string, limitMs: number): Diagnostic {
 
 /** A load result that evaluated nothing: only the diagnostic. */
 export function overBudgetResult(file: string, diagnostic: Diagnostic): LoadResult {
-  const unit = { path: file, text: '', lines: new LineIndex(''), module: { body: [] }, textMap: new TextMap(), bases: [], baseUnits: [], diagnostics: [diagnostic], failed: true, baseVars: new Map(), envUsed: {} };
+  const unit = {
+    path: file,
+    text: '',
+    lines: new LineIndex(''),
+    module: { body: [] },
+    textMap: new TextMap(),
+    bases: [],
+    baseUnits: [],
+    diagnostics: [diagnostic],
+    failed: true,
+    baseVars: new Map(),
+    envUsed: {},
+  };
   return { ok: false, diagnostics: [diagnostic], unit };
 }

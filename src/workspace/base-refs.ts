@@ -29,14 +29,22 @@ export function readBaseSpecs(file: string, text: string, scopes: Record<string,
   if (!source) return [];
   const { module } = parse(source);
   const lines = new LineIndex(source);
-  const stmt = module.body.find((s) => s.kind === 'Assign' && s.targets[0].kind === 'Name' && s.targets[0].id === '_base_');
+  const stmt = module.body.find(
+    (s) => s.kind === 'Assign' && s.targets[0].kind === 'Name' && s.targets[0].id === '_base_',
+  );
   if (!stmt || stmt.kind !== 'Assign') return [];
   const strings: Expr[] = stmt.value.kind === 'List' ? stmt.value.elts : [stmt.value];
   const out: BaseSpec[] = [];
   for (const e of strings) {
     if (e.kind !== 'Str' || e.bytes) continue;
     const r = lines.range(e.span);
-    const ref: BaseSpec = { spec: e.value, range: { start: { line: r.start.line + line, col: r.start.col }, end: { line: r.end.line + line, col: r.end.col } } };
+    const ref: BaseSpec = {
+      spec: e.value,
+      range: {
+        start: { line: r.start.line + line, col: r.start.col },
+        end: { line: r.end.line + line, col: r.end.col },
+      },
+    };
     try {
       const resolved = resolveBase(e.value, file, scopes);
       ref.resolved = resolved.path;

@@ -31,13 +31,31 @@ export function codeActions(ws: ConfigWorkspace, file: string, diagnostics: { da
     const unit = ws.analyze(file).result.unit;
     if (data.fix === 'add-delete') {
       const e = addDeleteEdit(unit, data.valueRange);
-      if (e) out.push({ title: 'Add _delete_=True (replace the base dict)', diagnostic: i, edits: [{ file, ...e }], moves: [] });
+      if (e)
+        out.push({
+          title: 'Add _delete_=True (replace the base dict)',
+          diagnostic: i,
+          edits: [{ file, ...e }],
+          moves: [],
+        });
     } else if (data.fix === 'rebind') {
       // Checked by loading the edited text (bases as the editor has them) with a loader of its own.
-      const reload = (text: string) => loadConfig(file, ws.loadOptions({ loader: new ConfigLoader(), overlay: (f) => (f === file ? text : ws.textOf(f)) }));
+      const reload = (text: string) =>
+        loadConfig(
+          file,
+          ws.loadOptions({ loader: new ConfigLoader(), overlay: (f) => (f === file ? text : ws.textOf(f)) }),
+        );
       const r = propagationFix(unit, data.name, reload);
-      if ('fix' in r) out.push({ title: r.fix.title, diagnostic: i, edits: r.fix.edits.map((e) => ({ file, ...e })), moves: [] });
-      else out.push({ title: `Recompute what the base computed from ${data.name} here`, diagnostic: i, edits: [], moves: [], disabled: `no safe edit: ${r.error}` });
+      if ('fix' in r)
+        out.push({ title: r.fix.title, diagnostic: i, edits: r.fix.edits.map((e) => ({ file, ...e })), moves: [] });
+      else
+        out.push({
+          title: `Recompute what the base computed from ${data.name} here`,
+          diagnostic: i,
+          edits: [],
+          moves: [],
+          disabled: `no safe edit: ${r.error}`,
+        });
     } else {
       const moves = [{ from: file, to: path.join(path.dirname(file), data.newName) }];
       const textOf = (f: string) => ws.textOf(f);

@@ -5,7 +5,12 @@
 // after `_base_.`.
 
 export type CompletionContext =
-  | { kind: 'key'; keyPath: string[]; prefix: string; /** Keys already written in this dict (or at the top level). */ written: string[] }
+  | {
+      kind: 'key';
+      keyPath: string[];
+      prefix: string;
+      /** Keys already written in this dict (or at the top level). */ written: string[];
+    }
   | {
       kind: 'type-value';
       prefix: string;
@@ -33,7 +38,9 @@ export function completionContext(text: string, offset: number): CompletionConte
   const before = text.slice(0, offset);
   const typeValue = /(?:\btype\s*=|(['"])type\1\s*:)\s*(['"]?)([\w.:]*)$/.exec(before);
   const baseAttr = /(?<![\w.])_base_((?:\.\w+)*)\.(\w*)$/.exec(before);
-  const stack: Frame[] = [{ bracket: '(', isDict: true, key: undefined, pendingKey: undefined, itemStart: 0, written: [] }];
+  const stack: Frame[] = [
+    { bracket: '(', isDict: true, key: undefined, pendingKey: undefined, itemStart: 0, written: [] },
+  ];
   const top = () => stack[stack.length - 1];
   let i = 0;
   /** The cursor is inside a string or a comment. */
@@ -80,7 +87,14 @@ export function completionContext(text: string, offset: number): CompletionConte
         }
       }
       if (text[k] === '(' && k < offset) {
-        stack.push({ bracket: '(', isDict: word === 'dict', key: frame.pendingKey, pendingKey: undefined, itemStart: k + 1, written: [] });
+        stack.push({
+          bracket: '(',
+          isDict: word === 'dict',
+          key: frame.pendingKey,
+          pendingKey: undefined,
+          itemStart: k + 1,
+          written: [],
+        });
         i = k + 1;
         continue;
       }
@@ -89,7 +103,14 @@ export function completionContext(text: string, offset: number): CompletionConte
     }
     if (c === '(' || c === '[' || c === '{') {
       const frame = top();
-      stack.push({ bracket: c, isDict: c === '{', key: frame.pendingKey, pendingKey: undefined, itemStart: i + 1, written: [] });
+      stack.push({
+        bracket: c,
+        isDict: c === '{',
+        key: frame.pendingKey,
+        pendingKey: undefined,
+        itemStart: i + 1,
+        written: [],
+      });
     } else if ((c === ')' || c === ']' || c === '}') && stack.length > 1) {
       stack.pop();
     } else if (c === ',') {
@@ -101,7 +122,10 @@ export function completionContext(text: string, offset: number): CompletionConte
     i++;
   }
   if (typeValue && stack.length > 1) {
-    const owners = stack.slice(1).map((f) => f.key).filter((k): k is string => k !== undefined);
+    const owners = stack
+      .slice(1)
+      .map((f) => f.key)
+      .filter((k): k is string => k !== undefined);
     return { kind: 'type-value', prefix: typeValue[3], quote: typeValue[2] || undefined, owners };
   }
   if (inText) return { kind: 'none' };

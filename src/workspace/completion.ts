@@ -32,7 +32,12 @@ export function typeNames(): TypeName[] {
   return TYPE_NAMES.map((t) => ({ name: t.name, kind: t.kind.replace(/_/g, ' '), description: t.description }));
 }
 
-export function completions(text: string, offset: number, result: LoadResult | undefined, types: TypeName[] = typeNames()): CompletionCandidate[] {
+export function completions(
+  text: string,
+  offset: number,
+  result: LoadResult | undefined,
+  types: TypeName[] = typeNames(),
+): CompletionCandidate[] {
   const ctx = completionContext(text, offset);
   if (ctx.kind === 'type-value') {
     const matching = types.filter((t) => t.name.startsWith(ctx.prefix.replace(/^\w+(\.|::)/, '')));
@@ -40,14 +45,23 @@ export function completions(text: string, offset: number, result: LoadResult | u
     // A place of a known kind offers that kind only (nothing when none is known, rather than wrong ones); elsewhere everything.
     return (kind ? matching.filter((t) => t.kind === kind) : matching)
       .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name))
-      .map((t) => ({ label: t.name, kind: 'type', detail: t.kind, documentation: t.description, insertText: ctx.quote ? t.name : `'${t.name}'` }));
+      .map((t) => ({
+        label: t.name,
+        kind: 'type',
+        detail: t.kind,
+        documentation: t.description,
+        insertText: ctx.quote ? t.name : `'${t.name}'`,
+      }));
   }
   const base = result?.unit.mergedBase;
   if (!base) return [];
   if (ctx.kind === 'base-attr') {
     const here = ctx.path.length ? entryAt(base, ctx.path)?.value : base;
     if (!(here instanceof PyDict)) return [];
-    return here.keys().filter((k): k is string => typeof k === 'string' && /^[A-Za-z_]\w*$/.test(k) && k.startsWith(ctx.prefix)).map((k) => keyCandidate(k, here.get(k)!, here.entry(k)!.prov, k));
+    return here
+      .keys()
+      .filter((k): k is string => typeof k === 'string' && /^[A-Za-z_]\w*$/.test(k) && k.startsWith(ctx.prefix))
+      .map((k) => keyCandidate(k, here.get(k)!, here.entry(k)!.prov, k));
   }
   if (ctx.kind !== 'key') return [];
   const here = ctx.keyPath.length ? entryAt(base, ctx.keyPath)?.value : base;
@@ -55,20 +69,31 @@ export function completions(text: string, offset: number, result: LoadResult | u
   const out: CompletionCandidate[] = [];
   for (const e of here) {
     // Keys already set in this dict are not offered again (top-level names may be reassigned, so they stay).
-    if (typeof e.key !== 'string' || !e.key.startsWith(ctx.prefix) || (ctx.keyPath.length && ctx.written.includes(e.key))) continue;
+    if (
+      typeof e.key !== 'string' ||
+      !e.key.startsWith(ctx.prefix) ||
+      (ctx.keyPath.length && ctx.written.includes(e.key))
+    )
+      continue;
     out.push(keyCandidate(e.key, e.value, e.prov, ctx.keyPath.length ? `${e.key}=` : `${e.key} = `));
   }
   return out;
 }
 
-function keyCandidate(key: string, value: PyValue, prov: Provenance | undefined, insertText: string): CompletionCandidate {
+function keyCandidate(
+  key: string,
+  value: PyValue,
+  prov: Provenance | undefined,
+  insertText: string,
+): CompletionCandidate {
   const full = formatValue(value, 12);
   const oneLine = full.split('\n')[0];
   return {
     label: key,
     kind: 'key',
     detail: oneLine.length > 60 || full.includes('\n') ? oneLine.slice(0, 57) + '...' : oneLine,
-    documentation: '```python\n' + full + '\n```' + (prov && !prov.file.startsWith('<') ? `\n\nset in ${fileLink(prov)}` : ''),
+    documentation:
+      '```python\n' + full + '\n```' + (prov && !prov.file.startsWith('<') ? `\n\nset in ${fileLink(prov)}` : ''),
     insertText,
   };
 }

@@ -57,7 +57,13 @@ export function configChanges(unit: FileUnit): Change[] {
           visit(e.value, path);
           continue;
         }
-        const kind = !was ? 'new' : e.value instanceof PyDict && deletes(unit, path) ? 'replaced' : pyEquals(was.value, e.value) ? 'same' : 'changed';
+        const kind = !was
+          ? 'new'
+          : e.value instanceof PyDict && deletes(unit, path)
+            ? 'replaced'
+            : pyEquals(was.value, e.value)
+              ? 'same'
+              : 'changed';
         out.push({ path, value: e.value, prov: e.prov!, kind, was });
       }
     } else if (v instanceof PyList || v instanceof PyTuple) {
@@ -67,7 +73,9 @@ export function configChanges(unit: FileUnit): Change[] {
   };
   visit(unit.result, []);
   // In the order this file writes them.
-  return out.sort((a, b) => a.prov.range.start.line - b.prov.range.start.line || a.prov.range.start.col - b.prov.range.start.col);
+  return out.sort(
+    (a, b) => a.prov.range.start.line - b.prov.range.start.line || a.prov.range.start.col - b.prov.range.start.col,
+  );
 }
 
 /** Keys the bases computed from names this file re-binds, still with the old values. */

@@ -4,12 +4,28 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compileGlobs, DEFAULT_CONFIG_GLOBS, matchesConfigGlob, textLooksLikeConfig } from '../../protocol/config-file-rule';
+import {
+  compileGlobs,
+  DEFAULT_CONFIG_GLOBS,
+  matchesConfigGlob,
+  textLooksLikeConfig,
+} from '../../protocol/config-file-rule';
 
 export { DEFAULT_CONFIG_GLOBS, globToRegExp } from '../../protocol/config-file-rule';
 
 /** Folders never worth scanning for configs. */
-export const SKIP_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', 'dist', 'work_dirs', '.vscode-test']);
+export const SKIP_DIRS: ReadonlySet<string> = new Set([
+  'node_modules',
+  '.git',
+  '.hg',
+  '.svn',
+  '__pycache__',
+  '.venv',
+  'venv',
+  'dist',
+  'work_dirs',
+  '.vscode-test',
+]);
 
 /** Bigger files are not read for the index (the loader has its own cap and says so). */
 export const MAX_INDEXED_BYTES = 64 * 1024 * 1024;
@@ -66,7 +82,11 @@ export class ConfigMatcher {
 }
 
 /** Every regular file under the roots whose name `accept`s (vendored and build folders skipped), sorted. */
-export function listFiles(roots: string[], accept: (name: string) => boolean, skipDirs: ReadonlySet<string> = SKIP_DIRS): string[] {
+export function listFiles(
+  roots: string[],
+  accept: (name: string) => boolean,
+  skipDirs: ReadonlySet<string> = SKIP_DIRS,
+): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     let entries: fs.Dirent[];

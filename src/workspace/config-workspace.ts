@@ -4,7 +4,15 @@
 
 import * as path from 'node:path';
 import { ConfigLoader, loadConfig, type Diagnostic, type LoadConfigOptions, type LoadResult } from '../config/index';
-import { chainSize, DEFAULT_EDITOR_VALUE_BYTES, DEFAULT_MAX_CHAIN_BYTES, DEFAULT_MAX_LOAD_MS, overBudgetDiagnostic, overBudgetResult, tooSlowDiagnostic } from './analysis-budget';
+import {
+  chainSize,
+  DEFAULT_EDITOR_VALUE_BYTES,
+  DEFAULT_MAX_CHAIN_BYTES,
+  DEFAULT_MAX_LOAD_MS,
+  overBudgetDiagnostic,
+  overBudgetResult,
+  tooSlowDiagnostic,
+} from './analysis-budget';
 import { ConfigMatcher, DEFAULT_CONFIG_GLOBS, isUnder } from './config-files';
 import { lintDiagnostics } from './lint-bridge';
 import { scopeRoots, type ScopeRoot } from './own-scope';
@@ -93,8 +101,12 @@ export class ConfigWorkspace {
   configure(settings: Partial<WorkspaceSettings>): void {
     const base = this.roots[0] ?? process.cwd();
     const scopes: Record<string, string> = {};
-    for (const [k, v] of Object.entries(settings.scopes ?? {})) if (typeof v === 'string') scopes[k] = path.resolve(base, v);
-    const globs = Array.isArray(settings.configGlobs) && settings.configGlobs.every((g) => typeof g === 'string') ? settings.configGlobs : DEFAULT_CONFIG_GLOBS;
+    for (const [k, v] of Object.entries(settings.scopes ?? {}))
+      if (typeof v === 'string') scopes[k] = path.resolve(base, v);
+    const globs =
+      Array.isArray(settings.configGlobs) && settings.configGlobs.every((g) => typeof g === 'string')
+        ? settings.configGlobs
+        : DEFAULT_CONFIG_GLOBS;
     this.scopeRoots = scopeRoots(scopes, this.roots);
     for (const s of this.scopeRoots) scopes[s.scope] ??= s.configs;
     this.settings = { scopes, configGlobs: globs };
@@ -139,7 +151,10 @@ export class ConfigWorkspace {
 
   /** A folder was deleted or renamed away: its configs leave the index. Returns the configs whose answers changed. */
   folderRemoved(dir: string): string[] {
-    const gone = this.index.all().filter((f) => isUnder(f.path, dir)).map((f) => f.path);
+    const gone = this.index
+      .all()
+      .filter((f) => isUnder(f.path, dir))
+      .map((f) => f.path);
     this.index.removeUnder(dir);
     return gone.flatMap((f) => this.invalidate(f));
   }
@@ -197,7 +212,11 @@ export class ConfigWorkspace {
     const result = loaded.result;
     if (result.ok && open) this.lastGood.set(file, result);
     const own = result.diagnostics.filter((d) => d.file === file);
-    const analysis: Analysis = { result, diagnostics: [...own, ...lintDiagnostics(result, file)], lastGood: this.lastGood.get(file) ?? (result.ok ? result : undefined) };
+    const analysis: Analysis = {
+      result,
+      diagnostics: [...own, ...lintDiagnostics(result, file)],
+      lastGood: this.lastGood.get(file) ?? (result.ok ? result : undefined),
+    };
     if (open) this.analyses.set(file, analysis);
     return analysis;
   }

@@ -23,8 +23,20 @@ export function cursorAt(ws: ConfigWorkspace, file: string, pos: Position): Curs
   return target && { file, analysis, target };
 }
 
-function baseAt(bases: { spec: string; range: Range; resolved?: string; scope?: string }[], pos: Position): Target | undefined {
+function baseAt(
+  bases: { spec: string; range: Range; resolved?: string; scope?: string }[],
+  pos: Position,
+): Target | undefined {
   const before = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.col <= b.col);
   const b = bases.find((x) => before(x.range.start, pos) && before(pos, x.range.end));
-  return b && { kind: 'base-spec', spec: b.spec, resolved: b.resolved, missing: b.resolved ? !fs.existsSync(b.resolved) : undefined, scope: b.scope, range: b.range };
+  return (
+    b && {
+      kind: 'base-spec',
+      spec: b.spec,
+      resolved: b.resolved,
+      missing: b.resolved ? !fs.existsSync(b.resolved) : undefined,
+      scope: b.scope,
+      range: b.range,
+    }
+  );
 }

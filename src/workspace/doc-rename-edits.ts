@@ -17,7 +17,10 @@ export function listDocuments(roots: string[]): { markdown: string[]; metafiles:
   const isMetafile = (name: string) => /^(metafile|model-index)\.ya?ml$/i.test(name);
   // One walk; dataset folders (images by the thousand) hold no documents worth rewriting.
   const all = listFiles(roots, (name) => isMarkdown(name) || isMetafile(name), DOC_SKIP_DIRS);
-  return { markdown: all.filter((f) => isMarkdown(path.basename(f))), metafiles: all.filter((f) => isMetafile(path.basename(f))) };
+  return {
+    markdown: all.filter((f) => isMarkdown(path.basename(f))),
+    metafiles: all.filter((f) => isMetafile(path.basename(f))),
+  };
 }
 
 const DOC_SKIP_DIRS = new Set([...SKIP_DIRS, 'data']);
@@ -67,7 +70,12 @@ function touched(p: string, moves: FileMove[]): boolean {
  * root: `Config: configs/x/y.py`, `README: configs/x/README.md`, and the
  * `Import:` list of metafiles.
  */
-export function metafileRenameEdits(metafiles: string[], roots: string[], moves: FileMove[], textOf: (f: string) => string | undefined): TextEdit[] {
+export function metafileRenameEdits(
+  metafiles: string[],
+  roots: string[],
+  moves: FileMove[],
+  textOf: (f: string) => string | undefined,
+): TextEdit[] {
   const edits: TextEdit[] = [];
   const repoOf = repositoryRoots(roots);
   for (const file of metafiles) {
@@ -76,22 +84,34 @@ export function metafileRenameEdits(metafiles: string[], roots: string[], moves:
     if (text === undefined || !namesAnyMove(text, moves)) continue;
     const repo = repoOf(file);
     const lines = new LineIndex(text);
-    for (const m of text.matchAll(/^([ \t]*(?:-[ \t]+)?(?:(?:Config|README)[ \t]*:[ \t]*)?)(['"]?)([^'"\s#]+\/[^'"\s#]+)\2[ \t]*(?:#.*)?$/gm)) {
+    for (const m of text.matchAll(
+      /^([ \t]*(?:-[ \t]+)?(?:(?:Config|README)[ \t]*:[ \t]*)?)(['"]?)([^'"\s#]+\/[^'"\s#]+)\2[ \t]*(?:#.*)?$/gm,
+    )) {
       const spec = m[3];
       if (/^[a-z][\w+.-]*:/i.test(spec)) continue; // a URL
       const target = path.resolve(repo, spec);
       if (!touched(target, moves)) continue;
       const start = m.index! + m[1].length + m[2].length;
-      edits.push({ file, range: { start: lines.position(start), end: lines.position(start + spec.length) }, newText: slash(path.relative(repo, movedPath(target, moves))) });
+      edits.push({
+        file,
+        range: { start: lines.position(start), end: lines.position(start + spec.length) },
+        newText: slash(path.relative(repo, movedPath(target, moves))),
+      });
     }
   }
   return edits;
 }
 
 /** Link targets in Markdown: inline links and images, reference definitions, and href/src attributes. */
-const LINK = /\]\(\s*<?([^)\s>]+)>?(?:\s+["'(][^)]*)?\)|^[ \t]{0,3}\[[^\]]+\]:[ \t]*<?([^\s>]+)>?|\b(?:href|src)\s*=\s*"([^"]+)"|\b(?:href|src)\s*=\s*'([^']+)'/gim;
+const LINK =
+  /\]\(\s*<?([^)\s>]+)>?(?:\s+["'(][^)]*)?\)|^[ \t]{0,3}\[[^\]]+\]:[ \t]*<?([^\s>]+)>?|\b(?:href|src)\s*=\s*"([^"]+)"|\b(?:href|src)\s*=\s*'([^']+)'/gim;
 
-export function markdownRenameEdits(markdown: string[], roots: string[], moves: FileMove[], textOf: (f: string) => string | undefined): TextEdit[] {
+export function markdownRenameEdits(
+  markdown: string[],
+  roots: string[],
+  moves: FileMove[],
+  textOf: (f: string) => string | undefined,
+): TextEdit[] {
   const edits: TextEdit[] = [];
   const repoOf = repositoryRoots(roots);
   for (const file of markdown) {
@@ -124,20 +144,33 @@ export function markdownRenameEdits(markdown: string[], roots: string[], moves: 
       // A link from a moved file to something that stays is recomputed only if it pointed at something real.
       if (!targetMoves && (fromRoot || !fileMoves || !fs.existsSync(target))) continue;
       const newTarget = movedPath(target, moves);
-      let spec = fromRoot ? '/' + slash(path.relative(repo, newTarget)) : slash(path.relative(path.dirname(newFile), newTarget)) || '.';
+      let spec = fromRoot
+        ? '/' + slash(path.relative(repo, newTarget))
+        : slash(path.relative(path.dirname(newFile), newTarget)) || '.';
       if (!fromRoot && pathPart.startsWith('./') && !spec.startsWith('.')) spec = './' + spec;
       if (pathPart.endsWith('/') && !spec.endsWith('/')) spec += '/';
       const encoded = pathPart === decoded ? spec : encodeURI(spec);
       if (encoded === pathPart) continue;
       const start = m.index + m[0].indexOf(raw, group === 2 ? m[0].indexOf(':') : 0);
-      edits.push({ file, range: { start: lines.position(start), end: lines.position(start + pathPart.length) }, newText: encoded });
+      edits.push({
+        file,
+        range: { start: lines.position(start), end: lines.position(start + pathPart.length) },
+        newText: encoded,
+      });
     }
   }
   return edits;
 }
 
 /** The edits of both kinds for a set of moves, over every document of the workspace. */
-export function documentRenameEdits(roots: string[], moves: FileMove[], textOf: (f: string) => string | undefined): TextEdit[] {
+export function documentRenameEdits(
+  roots: string[],
+  moves: FileMove[],
+  textOf: (f: string) => string | undefined,
+): TextEdit[] {
   const { markdown, metafiles } = listDocuments(roots);
-  return [...metafileRenameEdits(metafiles, roots, moves, textOf), ...markdownRenameEdits(markdown, roots, moves, textOf)];
+  return [
+    ...metafileRenameEdits(metafiles, roots, moves, textOf),
+    ...markdownRenameEdits(markdown, roots, moves, textOf),
+  ];
 }

@@ -51,6 +51,10 @@ export type FeatureArgs<K extends FeatureName> = Rest<(typeof features)[K]>;
 export type FeatureResult<K extends FeatureName> = ReturnType<(typeof features)[K]>;
 
 /** Runs one feature by name (for callers that route requests, like the server's background analysis). */
-export function runFeature<K extends FeatureName>(ws: ConfigWorkspace, name: K, args: FeatureArgs<K>): FeatureResult<K> {
+export function runFeature<K extends FeatureName>(
+  ws: ConfigWorkspace,
+  name: K,
+  args: FeatureArgs<K>,
+): FeatureResult<K> {
   return (features[name] as unknown as (ws: ConfigWorkspace, ...a: FeatureArgs<K>) => FeatureResult<K>)(ws, ...args);
 }

@@ -20,8 +20,12 @@ export function willRenameFiles(ws: ConfigWorkspace, moves: FileMove[]): RenameA
   for (const m of moves) {
     if (!m.to.endsWith('.py') || !ws.isConfig(m.from)) continue;
     const problems = filenameProblems(m.to);
-    if (problems.length) warnings.push(`${path.basename(m.to)} breaks the config naming convention: ${problems.join('; ')}`);
+    if (problems.length)
+      warnings.push(`${path.basename(m.to)} breaks the config naming convention: ${problems.join('; ')}`);
   }
   const textOf = (f: string) => ws.textOf(f);
-  return { edits: [...baseRenameEdits(ws.index, moves, textOf), ...documentRenameEdits(ws.roots, moves, textOf)], warnings };
+  return {
+    edits: [...baseRenameEdits(ws.index, moves, textOf), ...documentRenameEdits(ws.roots, moves, textOf)],
+    warnings,
+  };
 }

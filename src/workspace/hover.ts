@@ -5,7 +5,16 @@
 
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { entryAt, PyDict, toPythonText, unitsOf, type FileUnit, type LoadResult, type Provenance, type PyValue } from '../config/index';
+import {
+  entryAt,
+  PyDict,
+  toPythonText,
+  unitsOf,
+  type FileUnit,
+  type LoadResult,
+  type Provenance,
+  type PyValue,
+} from '../config/index';
 import type { Range } from '../config/source';
 import { repr } from '../config/values';
 import type { ConfigWorkspace } from './config-workspace';
@@ -67,21 +76,33 @@ export function fileLink(p: { file: string; range: { start: { line: number } } }
   return `[${escapeMarkdown(path.basename(p.file))}:${line}](${pathToFileURL(p.file).href}#L${line})`;
 }
 
-export function hoverText(result: LoadResult, target: Target, fallback?: LoadResult, opts: HoverOptions = {}): string | undefined {
+export function hoverText(
+  result: LoadResult,
+  target: Target,
+  fallback?: LoadResult,
+  opts: HoverOptions = {},
+): string | undefined {
   const unit = result.unit;
   const stale = !unit.result && fallback ? '\n\n_(from the last version that loaded; this one has errors)_' : '';
   // Values by key path as each file of the chain left them, for "overrides 0.33 in s.py:62".
-  const units = unit.result ? unit : fallback?.unit ?? unit;
+  const units = unit.result ? unit : (fallback?.unit ?? unit);
   switch (target.kind) {
     case 'base-spec': {
       const ref = target;
       const title = `**${escapeMarkdown('_base_')}**`;
-      if (!ref.resolved || ref.missing) return `${title} ${code(ref.spec)}: not found${ref.resolved ? ` (looked for ${code(ref.resolved)})` : ''}`;
-      const bu = unit.baseUnits.find((b) => b.path === ref.resolved) ?? fallback?.unit.baseUnits.find((b) => b.path === ref.resolved);
-      const out = [`${title} [${escapeMarkdown(path.basename(ref.resolved))}](${pathToFileURL(ref.resolved).href})${ref.scope ? ` (scope ${code(ref.scope)})` : ''}`];
+      if (!ref.resolved || ref.missing)
+        return `${title} ${code(ref.spec)}: not found${ref.resolved ? ` (looked for ${code(ref.resolved)})` : ''}`;
+      const bu =
+        unit.baseUnits.find((b) => b.path === ref.resolved) ??
+        fallback?.unit.baseUnits.find((b) => b.path === ref.resolved);
+      const out = [
+        `${title} [${escapeMarkdown(path.basename(ref.resolved))}](${pathToFileURL(ref.resolved).href})${ref.scope ? ` (scope ${code(ref.scope)})` : ''}`,
+      ];
       if (bu?.result) {
         const keys = bu.result.keys().map(String);
-        out.push(`${keys.length} top-level keys: ${keys.slice(0, 12).map(code).join(', ')}${keys.length > 12 ? ', ...' : ''}`);
+        out.push(
+          `${keys.length} top-level keys: ${keys.slice(0, 12).map(code).join(', ')}${keys.length > 12 ? ', ...' : ''}`,
+        );
       } else if (bu?.failed) out.push('this base has errors');
       if (bu?.bases.length) out.push(`inherits from ${bu.bases.map((b) => code(b.spec)).join(', ')}`);
       return out.join('\n\n');
@@ -100,7 +121,10 @@ export function hoverText(result: LoadResult, target: Target, fallback?: LoadRes
       if (!top) return undefined;
       const e = entryAt(top, target.keyPath);
       if (!e) return undefined;
-      return describe(target.keyPath.map(String).join('.'), e.value, e.prov, valuesByFile(units, target.keyPath), opts) + stale;
+      return (
+        describe(target.keyPath.map(String).join('.'), e.value, e.prov, valuesByFile(units, target.keyPath), opts) +
+        stale
+      );
     }
     case 'name': {
       const own = unit.own ?? fallback?.unit.own;
@@ -121,7 +145,13 @@ function valuesByFile(unit: FileUnit, keyPath: KeyPath): Map<string, PyValue> {
   return out;
 }
 
-function describe(title: string, value: PyValue, prov: Provenance | undefined, values: Map<string, PyValue>, opts: HoverOptions): string {
+function describe(
+  title: string,
+  value: PyValue,
+  prov: Provenance | undefined,
+  values: Map<string, PyValue>,
+  opts: HoverOptions,
+): string {
   const shown = formatValue(value);
   const out = [`**${escapeMarkdown(title)}**`, '```python\n' + shown + '\n```'];
   const chain = provenanceChain(prov).filter((p) => !p.file.startsWith('<'));
@@ -138,6 +168,7 @@ function describe(title: string, value: PyValue, prov: Provenance | undefined, v
   }
   const deps = prov?.deps?.filter((d) => d !== title);
   if (deps?.length) out.push(`computed from ${deps.map(code).join(', ')}`);
-  if (opts.restricted && /\$\{\w+\}/.test(shown)) out.push('_Restricted Mode: environment variables are not read; `${NAME}` stands for the value of `NAME`._');
+  if (opts.restricted && /\$\{\w+\}/.test(shown))
+    out.push('_Restricted Mode: environment variables are not read; `${NAME}` stands for the value of `NAME`._');
   return out.join('\n\n');
 }

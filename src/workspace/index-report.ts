@@ -47,7 +47,12 @@ export function indexReport(ws: ConfigWorkspace, ms: number): IndexReport {
     }
   }
   const scopes = ws.scopeRoots.map((s) => ({ ...s, exists: isDir(s.configs), uses: uses.get(s.scope) ?? 0 }));
-  return { configs: ws.index.size, ms: Math.round(ms), scopes, unresolved: [...unresolved.values()].sort((a, b) => a.scope.localeCompare(b.scope)) };
+  return {
+    configs: ws.index.size,
+    ms: Math.round(ms),
+    scopes,
+    unresolved: [...unresolved.values()].sort((a, b) => a.scope.localeCompare(b.scope)),
+  };
 }
 
 function isDir(p: string): boolean {
@@ -64,10 +69,14 @@ export function reportLines(r: IndexReport): string[] {
   if (!r.scopes.length) out.push('scopes: none set (yololab.scopes); `scope::path` bases cannot resolve');
   for (const s of r.scopes) {
     const from = s.source === 'setting' ? 'yololab.scopes' : 'this checkout';
-    out.push(`scope ${s.scope}:: → ${s.configs} (${from})${s.exists ? `, used by ${s.uses} base${s.uses === 1 ? '' : 's'}` : ': folder not found'}`);
+    out.push(
+      `scope ${s.scope}:: → ${s.configs} (${from})${s.exists ? `, used by ${s.uses} base${s.uses === 1 ? '' : 's'}` : ': folder not found'}`,
+    );
   }
   for (const u of r.unresolved) {
-    out.push(`scope ${u.scope}:: is not set: ${u.uses} base${u.uses === 1 ? '' : 's'} cannot resolve (e.g. ${u.example}); set yololab.scopes.${u.scope} to that package's configs/ folder`);
+    out.push(
+      `scope ${u.scope}:: is not set: ${u.uses} base${u.uses === 1 ? '' : 's'} cannot resolve (e.g. ${u.example}); set yololab.scopes.${u.scope} to that package's configs/ folder`,
+    );
   }
   return out;
 }

@@ -25,7 +25,8 @@ const BUILTIN_NAMES = new Set(makeBuiltins(() => null).keys());
 /** A short Python rendering, or undefined when the value is too big to be a hint. */
 export function hintLabel(v: PyValue): string | undefined {
   if (typeof v === 'string') return repr(v.length > MAX_LABEL ? v.slice(0, MAX_LABEL - 1) + '…' : v);
-  if (v === null || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v instanceof PyBytes) return repr(v);
+  if (v === null || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v instanceof PyBytes)
+    return repr(v);
   if (v instanceof PyList || v instanceof PyTuple) {
     const s = repr(v);
     return s.length <= MAX_LABEL ? s : undefined;
@@ -50,22 +51,39 @@ function targetNames(t: Expr, into: Set<string>): void {
 
 function subExprs(e: Expr): (Expr | undefined)[] {
   switch (e.kind) {
-    case 'FStr': return e.parts.map((p) => p.expr);
-    case 'JoinedStr': return e.parts;
-    case 'List': case 'Tuple': case 'Set': return e.elts;
-    case 'Dict': return e.items.flatMap((it) => ('unpack' in it ? [it.unpack] : [it.key, it.value]));
-    case 'Starred': return [e.value];
-    case 'Subscript': return [e.value, e.index];
-    case 'Slice': return [e.lower, e.upper, e.step];
+    case 'FStr':
+      return e.parts.map((p) => p.expr);
+    case 'JoinedStr':
+      return e.parts;
+    case 'List':
+    case 'Tuple':
+    case 'Set':
+      return e.elts;
+    case 'Dict':
+      return e.items.flatMap((it) => ('unpack' in it ? [it.unpack] : [it.key, it.value]));
+    case 'Starred':
+      return [e.value];
+    case 'Subscript':
+      return [e.value, e.index];
+    case 'Slice':
+      return [e.lower, e.upper, e.step];
     // The function itself (`dict`, `len`) is not a value worth a hint.
-    case 'Call': return e.args.map((a) => a.value);
-    case 'BinOp': return [e.left, e.right];
-    case 'UnaryOp': return [e.operand];
-    case 'BoolOp': return e.values;
-    case 'Compare': return [e.left, ...e.comparators];
-    case 'IfExp': return [e.test, e.body, e.orelse];
-    case 'Attribute': return [e.value];
-    default: return [];
+    case 'Call':
+      return e.args.map((a) => a.value);
+    case 'BinOp':
+      return [e.left, e.right];
+    case 'UnaryOp':
+      return [e.operand];
+    case 'BoolOp':
+      return e.values;
+    case 'Compare':
+      return [e.left, ...e.comparators];
+    case 'IfExp':
+      return [e.test, e.body, e.orelse];
+    case 'Attribute':
+      return [e.value];
+    default:
+      return [];
   }
 }
 
@@ -74,14 +92,18 @@ export function valueHints(result: LoadResult, range?: Range): ValueHint[] {
   if (!unit.own || !unit.mergedBase) return [];
   const at = (offset: number) => unit.lines.position(unit.textMap.toOriginal(offset));
   const endOf = (s: Span) => at(s.end);
-  const inRange = (p: Position) => !range || ((p.line > range.start.line || (p.line === range.start.line && p.col >= range.start.col)) && (p.line < range.end.line || (p.line === range.end.line && p.col <= range.end.col)));
+  const inRange = (p: Position) =>
+    !range ||
+    ((p.line > range.start.line || (p.line === range.start.line && p.col >= range.start.col)) &&
+      (p.line < range.end.line || (p.line === range.end.line && p.col <= range.end.col)));
 
   // Names bound more than once, and `_base_` paths the file writes into: no hint for those.
   const counts = new Map<string, number>();
   const written: string[][] = [];
   const countTargets = (body: Stmt[]) => {
     for (const s of body) {
-      const targets = s.kind === 'Assign' ? s.targets : s.kind === 'AugAssign' || s.kind === 'AnnAssign' ? [s.target] : [];
+      const targets =
+        s.kind === 'Assign' ? s.targets : s.kind === 'AugAssign' || s.kind === 'AnnAssign' ? [s.target] : [];
       for (const t of targets) {
         const names = new Set<string>();
         targetNames(t, names);
@@ -110,7 +132,10 @@ export function valueHints(result: LoadResult, range?: Range): ValueHint[] {
     const label = hintLabel(value);
     const position = endOf(span);
     if (label === undefined || !inRange(position)) return;
-    const from = where && !where.file.startsWith('<') ? ` (set in ${where.file.split(/[\\/]/).pop()}:${where.range.start.line + 1})` : '';
+    const from =
+      where && !where.file.startsWith('<')
+        ? ` (set in ${where.file.split(/[\\/]/).pop()}:${where.range.start.line + 1})`
+        : '';
     hints.push({ position, label, tooltip: `${what} = ${repr(value)}${from}` });
   };
 

@@ -10,7 +10,15 @@ export function lintDiagnostics(result: LoadResult, file: string): Diagnostic[] 
   } catch (e) {
     // A bug in one rule must not hide the engine's own findings.
     const at = { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } };
-    return [{ file, range: at, severity: 'information', message: `lint rules could not run on this file: ${e instanceof Error ? e.message : String(e)}`, code: 'lint-internal-error' }];
+    return [
+      {
+        file,
+        range: at,
+        severity: 'information',
+        message: `lint rules could not run on this file: ${e instanceof Error ? e.message : String(e)}`,
+        code: 'lint-internal-error',
+      },
+    ];
   }
 }
 

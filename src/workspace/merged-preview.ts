@@ -25,9 +25,21 @@ export interface MergedPreview {
 }
 
 export function mergedPreview(ws: ConfigWorkspace, file: string): MergedPreview {
-  if (!ws.isConfig(file)) return { text: '', lines: [], diagnostics: [{ message: `not a config file: ${file}`, file, line: 0, col: 0 }], links: [], focusLines: 0 };
+  if (!ws.isConfig(file))
+    return {
+      text: '',
+      lines: [],
+      diagnostics: [{ message: `not a config file: ${file}`, file, line: 0, col: 0 }],
+      links: [],
+      focusLines: 0,
+    };
   const a = ws.analyze(file);
-  const place = (d: Diagnostic) => ({ message: `${d.severity}: ${d.message} [${d.code}]`, file: d.file, line: d.range.start.line, col: d.range.start.col });
+  const place = (d: Diagnostic) => ({
+    message: `${d.severity}: ${d.message} [${d.code}]`,
+    file: d.file,
+    line: d.range.start.line,
+    col: d.range.start.col,
+  });
   const shown = a.result.ok ? a.result : a.lastGood;
   const diagnostics = a.result.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').map(place);
   if (!shown?.config) return { text: '', lines: [], diagnostics, links: [], focusLines: 0 };

@@ -39,14 +39,16 @@ export interface MergedView {
 
 const OLD_WIDTH = 48;
 
-const place = (p: Provenance | undefined): ViewPlace | null => (p && !p.file.startsWith('<') ? { file: p.file, line: p.range.start.line, col: p.range.start.col } : null);
+const place = (p: Provenance | undefined): ViewPlace | null =>
+  p && !p.file.startsWith('<') ? { file: p.file, line: p.range.start.line, col: p.range.start.col } : null;
 
 function short(v: PyValue): string {
   const s = flatValue(v);
   return s.length > OLD_WIDTH ? s.slice(0, OLD_WIDTH - 3) + '...' : s;
 }
 
-const where = (p: Provenance | undefined) => (p && !p.file.startsWith('<') ? `${path.basename(p.file)}:${p.range.start.line + 1}` : undefined);
+const where = (p: Provenance | undefined) =>
+  p && !p.file.startsWith('<') ? `${path.basename(p.file)}:${p.range.start.line + 1}` : undefined;
 
 export function mergedView(result: LoadResult): MergedView {
   const unit = result.unit;
@@ -73,12 +75,26 @@ export function mergedView(result: LoadResult): MergedView {
   if (config && !unit.baseUnits.length) push(`# ${name} has no _base_: everything below is set here`, null);
   else if (changes.length) {
     const count = (k: Change['kind']) => changes.filter((c) => c.kind === k).length;
-    const parts = [[count('changed') + count('replaced'), 'changed'], [count('new'), 'new'], [count('same'), 'as in the base']].filter(([n]) => n).map(([n, w]) => `${n} ${w}`);
-    push(`# ${name} sets ${changes.length} key${changes.length === 1 ? '' : 's'}: ${parts.join(', ')}`, place({ file: unit.path, range: { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } } }));
+    const parts = [
+      [count('changed') + count('replaced'), 'changed'],
+      [count('new'), 'new'],
+      [count('same'), 'as in the base'],
+    ]
+      .filter(([n]) => n)
+      .map(([n, w]) => `${n} ${w}`);
+    push(
+      `# ${name} sets ${changes.length} key${changes.length === 1 ? '' : 's'}: ${parts.join(', ')}`,
+      place({ file: unit.path, range: { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } } }),
+    );
     for (const c of changes) {
       const key = showKeyPath(c.path);
       const valueLines = prettyAssignment(`${key} = `, c.value);
-      const comment = c.kind === 'new' ? '  # new' : c.kind === 'same' ? '  # as in the base' : `  # ${c.kind === 'replaced' ? 'replaces' : 'was'} ${short(c.was!.value)}`;
+      const comment =
+        c.kind === 'new'
+          ? '  # new'
+          : c.kind === 'same'
+            ? '  # as in the base'
+            : `  # ${c.kind === 'replaced' ? 'replaces' : 'was'} ${short(c.was!.value)}`;
       // The comment goes on the first line, where the key is.
       pushWithRef(`${valueLines[0]}${comment}`, c.kind === 'new' ? undefined : c.was?.prov, place(c.prov));
       for (const l of valueLines.slice(1)) push(l, place(c.prov));
@@ -87,7 +103,13 @@ export function mergedView(result: LoadResult): MergedView {
   const stale = config ? staleValues(unit) : [];
   if (stale.length) {
     push('#', null);
-    push(`# Still computed by the bases from the old ${stale.flatMap((s) => s.names).filter((n, i, a) => a.indexOf(n) === i).join(', ')} (propagation trap):`, null);
+    push(
+      `# Still computed by the bases from the old ${stale
+        .flatMap((s) => s.names)
+        .filter((n, i, a) => a.indexOf(n) === i)
+        .join(', ')} (propagation trap):`,
+      null,
+    );
     for (const s of stale) pushWithRef(`#   ${showKeyPath(s.path)} = ${short(s.value)}`, s.prov, place(s.prov));
   }
   const focusLines = text.length;
@@ -95,7 +117,10 @@ export function mergedView(result: LoadResult): MergedView {
     push('', null);
     push('# ---- the merged config, as MMEngine prints it (keys sorted) ----', null);
     const full = prettyConfig(config);
-    full.text.trimEnd().split('\n').forEach((l, i) => push(l, place(full.lines[i])));
+    full.text
+      .trimEnd()
+      .split('\n')
+      .forEach((l, i) => push(l, place(full.lines[i])));
   }
   return { text: text.join('\n') + '\n', lines, links, focusLines };
 }

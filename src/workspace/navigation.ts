@@ -35,7 +35,13 @@ export interface LongWork {
  * the search yields to the event loop between slices (other requests are
  * answered meanwhile) and stops when cancelled.
  */
-export async function references(ws: ConfigWorkspace, file: string, pos: Position, includeDeclaration: boolean, work: LongWork = {}): Promise<SourceLocation[]> {
+export async function references(
+  ws: ConfigWorkspace,
+  file: string,
+  pos: Position,
+  includeDeclaration: boolean,
+  work: LongWork = {},
+): Promise<SourceLocation[]> {
   const c = cursorAt(ws, file, pos);
   const t = c?.target;
   const keyPath = t?.kind === 'key' ? t.keyPath : t?.kind === 'name' ? [t.name] : undefined;
@@ -52,7 +58,8 @@ export function definitionOf(result: LoadResult, target: Target, fallback?: Load
     case 'base-path': {
       const base = unit.mergedBase ?? fallback?.unit.mergedBase;
       if (!base) return undefined;
-      if (!target.path.length) return unit.bases[0]?.resolved ? { file: unit.bases[0].resolved, range: FILE_START } : undefined;
+      if (!target.path.length)
+        return unit.bases[0]?.resolved ? { file: unit.bases[0].resolved, range: FILE_START } : undefined;
       return at(entryAt(base, target.path)?.prov);
     }
     case 'key': {
@@ -80,7 +87,12 @@ export function provenanceChain(p: Provenance | undefined): Provenance[] {
 }
 
 /** Where configs inheriting from `file` set the key at `keyPath` again. */
-export async function referencesOf(ws: ConfigWorkspace, file: string, keyPath: (string | number)[], work: LongWork = {}): Promise<SourceLocation[]> {
+export async function referencesOf(
+  ws: ConfigWorkspace,
+  file: string,
+  keyPath: (string | number)[],
+  work: LongWork = {},
+): Promise<SourceLocation[]> {
   const out: SourceLocation[] = [];
   // Configs loaded only for this search are not kept: a root base's thousands of dependents would stay in memory.
   const loadedHere: string[] = [];

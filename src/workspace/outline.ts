@@ -40,7 +40,8 @@ function symbolsOf(d: PyDict, file: string, depth: number): ConfigSymbol[] {
   for (const e of d) {
     const p = e.prov;
     if (!p || p.file !== file || typeof e.key !== 'string') continue;
-    const range = p.valueRange && after(p.valueRange.end, p.range.end) ? { start: p.range.start, end: p.valueRange.end } : p.range;
+    const range =
+      p.valueRange && after(p.valueRange.end, p.range.end) ? { start: p.range.start, end: p.valueRange.end } : p.range;
     out.push({
       name: e.key,
       kind: e.value instanceof PyDict ? 'dict' : 'value',
@@ -94,10 +95,15 @@ export function lensFacts(result: LoadResult, file: string, index: WorkspaceInde
       // Keys that no base has, counted against all bases together, shown once.
       const added = bu === unit.baseUnits[0] && unit.mergedBase ? countOverrides(unit.own, unit.mergedBase).added : 0;
       const extra = added ? `, adds ${added}` : '';
-      out.push({ range: ref?.range ?? unit.baseStmt ?? top, title: `overrides ${n} key${n === 1 ? '' : 's'} of ${path.basename(bu.path)}${extra}`, files: [bu.path] });
+      out.push({
+        range: ref?.range ?? unit.baseStmt ?? top,
+        title: `overrides ${n} key${n === 1 ? '' : 's'} of ${path.basename(bu.path)}${extra}`,
+        files: [bu.path],
+      });
     }
   }
   const deps = index.dependents(file);
-  if (deps.length) out.push({ range: top, title: `inherited by ${deps.length} config${deps.length === 1 ? '' : 's'}`, files: deps });
+  if (deps.length)
+    out.push({ range: top, title: `inherited by ${deps.length} config${deps.length === 1 ? '' : 's'}`, files: deps });
   return out;
 }

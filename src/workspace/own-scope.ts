@@ -34,7 +34,9 @@ function packagesAt(dir: string): ScopeRoot[] {
     return [];
   }
   return entries
-    .filter((e) => e.isDirectory() && /^mm[a-z0-9_]*$/.test(e.name) && fs.existsSync(path.join(dir, e.name, '__init__.py')))
+    .filter(
+      (e) => e.isDirectory() && /^mm[a-z0-9_]*$/.test(e.name) && fs.existsSync(path.join(dir, e.name, '__init__.py')),
+    )
     .map((e) => ({ scope: e.name, configs, source: 'workspace' as const }));
 }
 
@@ -47,7 +49,10 @@ export function detectOwnScopes(roots: string[]): ScopeRoot[] {
       ? []
       : (() => {
           try {
-            return fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).flatMap((e) => packagesAt(path.join(root, e.name)));
+            return fs
+              .readdirSync(root, { withFileTypes: true })
+              .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+              .flatMap((e) => packagesAt(path.join(root, e.name)));
           } catch {
             return [];
           }
@@ -59,6 +64,10 @@ export function detectOwnScopes(roots: string[]): ScopeRoot[] {
 
 /** Settings (already absolute) over the detected checkouts: every scope with where it came from. */
 export function scopeRoots(settings: Record<string, string>, roots: string[]): ScopeRoot[] {
-  const fromSettings = Object.entries(settings).map(([scope, configs]) => ({ scope, configs, source: 'setting' as const }));
+  const fromSettings = Object.entries(settings).map(([scope, configs]) => ({
+    scope,
+    configs,
+    source: 'setting' as const,
+  }));
   return [...fromSettings, ...detectOwnScopes(roots).filter((s) => !(s.scope in settings))];
 }

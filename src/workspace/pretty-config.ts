@@ -44,19 +44,24 @@ export function flatValue(v: PyValue): string {
     return mapping ? `{${items.join(', ')}}` : `dict(${items.join(', ')})`;
   }
   if (v instanceof PyList) return `[${v.items.map(flatValue).join(', ')}]`;
-  if (v instanceof PyTuple) return v.items.length === 1 ? `(${flatValue(v.items[0])},)` : `(${v.items.map(flatValue).join(', ')})`;
+  if (v instanceof PyTuple)
+    return v.items.length === 1 ? `(${flatValue(v.items[0])},)` : `(${v.items.map(flatValue).join(', ')})`;
   if (v instanceof PySet) return v.items.length ? `{${v.items.map(flatValue).join(', ')}}` : 'set()';
   if (v instanceof PyObject) return v.repr;
   return repr(v);
 }
 
 export function prettyConfig(config: PyDict): PrettyText {
-  return layout(sorted(config).map((e) => ({ head: `${String(e.key)} = `, value: e.value, prov: e.prov, key: String(e.key) })));
+  return layout(
+    sorted(config).map((e) => ({ head: `${String(e.key)} = `, value: e.value, prov: e.prov, key: String(e.key) })),
+  );
 }
 
 /** `head + value`, wrapped as the full text is (`model.backbone.depth = ` as a head, say). */
 export function prettyAssignment(head: string, value: PyValue): string[] {
-  return layout([{ head, value, prov: undefined, key: head }]).text.trimEnd().split('\n');
+  return layout([{ head, value, prov: undefined, key: head }])
+    .text.trimEnd()
+    .split('\n');
 }
 
 function layout(statements: { head: string; value: PyValue; prov: Provenance | undefined; key: string }[]): PrettyText {
@@ -70,7 +75,14 @@ function layout(statements: { head: string; value: PyValue; prov: Provenance | u
   };
 
   /** Writes `prefix + value + suffix` starting at column `indent`. */
-  const emit = (prefix: string, v: PyValue, indent: number, suffix: string, prov: Provenance | undefined, key: string): void => {
+  const emit = (
+    prefix: string,
+    v: PyValue,
+    indent: number,
+    suffix: string,
+    prov: Provenance | undefined,
+    key: string,
+  ): void => {
     const pad = ' '.repeat(indent);
     const one = pad + prefix + flatValue(v) + suffix;
     if (one.length <= WIDTH) return push(one, prov, key);
@@ -79,12 +91,20 @@ function layout(statements: { head: string; value: PyValue; prov: Provenance | u
       const [open, close] = mapping ? ['{', '}'] : ['dict(', ')'];
       const entries = sorted(v);
       const inner = ' '.repeat(indent + INDENT);
-      const packed = inner + entries.map((e) => keyText(e.key, mapping) + flatValue(e.value)).join(', ') + close + suffix;
+      const packed =
+        inner + entries.map((e) => keyText(e.key, mapping) + flatValue(e.value)).join(', ') + close + suffix;
       push(pad + prefix + open, prov, key);
       if (packed.length <= WIDTH) return push(packed, prov, key);
       entries.forEach((e, i) => {
         const k = `${key}.${typeof e.key === 'string' ? e.key : repr(e.key)}`;
-        emit(keyText(e.key, mapping), e.value, indent + INDENT, i === entries.length - 1 ? close + suffix : ',', e.prov ?? prov, k);
+        emit(
+          keyText(e.key, mapping),
+          e.value,
+          indent + INDENT,
+          i === entries.length - 1 ? close + suffix : ',',
+          e.prov ?? prov,
+          k,
+        );
       });
       return;
     }

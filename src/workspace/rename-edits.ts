@@ -30,14 +30,19 @@ export function movedPath(p: string, moves: FileMove[]): string {
 
 /** The `_base_` string for `target` as written from a config in `fromDir`, in the style of `oldSpec`. */
 export function specFor(target: string, fromDir: string, oldSpec: string, scopeRoot?: string, scope?: string): string {
-  if (scope && scopeRoot && isUnder(target, scopeRoot)) return `${scope}::${path.relative(scopeRoot, target).split(path.sep).join('/')}`;
+  if (scope && scopeRoot && isUnder(target, scopeRoot))
+    return `${scope}::${path.relative(scopeRoot, target).split(path.sep).join('/')}`;
   if (path.isAbsolute(oldSpec) && !scope) return target;
   let rel = path.relative(fromDir, target).split(path.sep).join('/');
   if (oldSpec.startsWith('./') && !rel.startsWith('.')) rel = './' + rel;
   return rel;
 }
 
-export function baseRenameEdits(index: WorkspaceIndex, moves: FileMove[], textOf: (file: string) => string | undefined): TextEdit[] {
+export function baseRenameEdits(
+  index: WorkspaceIndex,
+  moves: FileMove[],
+  textOf: (file: string) => string | undefined,
+): TextEdit[] {
   const edits: TextEdit[] = [];
   for (const cfg of index.all()) {
     const newCfg = movedPath(cfg.path, moves);
@@ -56,7 +61,10 @@ export function baseRenameEdits(index: WorkspaceIndex, moves: FileMove[], textOf
       const literal = text.slice(lines.offset(b.range.start), lines.offset(b.range.end));
       const at = literal.indexOf(b.spec);
       // Keep the quotes and prefix as written; only the path inside changes.
-      const newText = at >= 0 ? literal.slice(0, at) + spec + literal.slice(at + b.spec.length) : JSON.stringify(spec).replace(/^"|"$/g, "'");
+      const newText =
+        at >= 0
+          ? literal.slice(0, at) + spec + literal.slice(at + b.spec.length)
+          : JSON.stringify(spec).replace(/^"|"$/g, "'");
       edits.push({ file: cfg.path, range: b.range, newText });
     }
   }

@@ -22,10 +22,14 @@ export type Target =
  */
 export function targetAt(unit: FileUnit, pos: Position, fallbackBases: BaseSpec[] = []): Target | undefined {
   const offset = unit.lines.offset(pos);
-  const bases = unit.bases.length || !unit.failed ? unit.bases : fallbackBases.map((b) => ({ ...b, missing: b.resolved ? !fs.existsSync(b.resolved) : undefined }));
+  const bases =
+    unit.bases.length || !unit.failed
+      ? unit.bases
+      : fallbackBases.map((b) => ({ ...b, missing: b.resolved ? !fs.existsSync(b.resolved) : undefined }));
   for (const b of bases) {
     const r = b.range;
-    if (contains(unit.lines.offset(r.start), unit.lines.offset(r.end), offset)) return { kind: 'base-spec', spec: b.spec, resolved: b.resolved, missing: b.missing, scope: b.scope, range: r };
+    if (contains(unit.lines.offset(r.start), unit.lines.offset(r.end), offset))
+      return { kind: 'base-spec', spec: b.spec, resolved: b.resolved, missing: b.missing, scope: b.scope, range: r };
   }
   const orig = (s: Span) => ({ start: unit.textMap.toOriginal(s.start), end: unit.textMap.toOriginal(s.end) });
   const hit = (s: Span) => {
@@ -40,15 +44,23 @@ export function targetAt(unit: FileUnit, pos: Position, fallbackBases: BaseSpec[
       case 'Call':
         if (e.func.kind === 'Name' && e.func.id === 'dict') {
           for (const a of e.args) {
-            if (a.name && a.nameSpan && hit(a.nameSpan) && keyPath) return { kind: 'key', keyPath: [...keyPath, a.name], range: range(a.nameSpan) };
+            if (a.name && a.nameSpan && hit(a.nameSpan) && keyPath)
+              return { kind: 'key', keyPath: [...keyPath, a.name], range: range(a.nameSpan) };
             const t = inExpr(a.value, a.name && keyPath ? [...keyPath, a.name] : undefined);
             if (t) return t;
             // On a plain value (`lr=0.02`): the key it is the value of.
-            if (a.name && keyPath && hit(a.value.span) && isLiteral(a.value)) return { kind: 'key', keyPath: [...keyPath, a.name], range: range(a.value.span) };
+            if (a.name && keyPath && hit(a.value.span) && isLiteral(a.value))
+              return { kind: 'key', keyPath: [...keyPath, a.name], range: range(a.value.span) };
           }
           return undefined;
         }
-        return inExpr(e.func, undefined) ?? first(e.args.map((a) => a.value), (x) => inExpr(x, undefined));
+        return (
+          inExpr(e.func, undefined) ??
+          first(
+            e.args.map((a) => a.value),
+            (x) => inExpr(x, undefined),
+          )
+        );
       case 'Dict':
         for (const it of e.items) {
           if ('unpack' in it) {
@@ -57,8 +69,10 @@ export function targetAt(unit: FileUnit, pos: Position, fallbackBases: BaseSpec[
             continue;
           }
           const k = it.key.kind === 'Str' && !unit.baseVars.has(it.key.value) ? it.key.value : undefined;
-          if (k !== undefined && hit(it.key.span) && keyPath) return { kind: 'key', keyPath: [...keyPath, k], range: range(it.key.span) };
-          const t = inExpr(it.key, undefined) ?? inExpr(it.value, k !== undefined && keyPath ? [...keyPath, k] : undefined);
+          if (k !== undefined && hit(it.key.span) && keyPath)
+            return { kind: 'key', keyPath: [...keyPath, k], range: range(it.key.span) };
+          const t =
+            inExpr(it.key, undefined) ?? inExpr(it.value, k !== undefined && keyPath ? [...keyPath, k] : undefined);
           if (t) return t;
         }
         return undefined;
@@ -151,7 +165,9 @@ export function basePath(e: Expr): string[] | undefined {
 }
 
 function isLiteral(e: Expr): boolean {
-  return e.kind === 'Num' || e.kind === 'Str' || e.kind === 'Const' || (e.kind === 'UnaryOp' && e.operand.kind === 'Num');
+  return (
+    e.kind === 'Num' || e.kind === 'Str' || e.kind === 'Const' || (e.kind === 'UnaryOp' && e.operand.kind === 'Num')
+  );
 }
 
 function contains(start: number, end: number, offset: number): boolean {
@@ -169,19 +185,33 @@ function first<T, R>(xs: T[], f: (x: T) => R | undefined): R | undefined {
 /** Sub-expressions of the kinds `targetAt` does not handle itself. */
 function children(e: Expr): Expr[] {
   switch (e.kind) {
-    case 'FStr': return e.parts.flatMap((p) => (p.expr ? [p.expr] : []));
-    case 'JoinedStr': return e.parts;
-    case 'Set': return e.elts;
-    case 'Starred': return [e.value];
-    case 'Subscript': return [e.value, e.index];
-    case 'Slice': return [e.lower, e.upper, e.step].filter((x): x is Expr => !!x);
-    case 'BinOp': return [e.left, e.right];
-    case 'UnaryOp': return [e.operand];
-    case 'BoolOp': return e.values;
-    case 'Compare': return [e.left, ...e.comparators];
-    case 'IfExp': return [e.test, e.body, e.orelse];
-    case 'Lambda': return [e.body];
-    case 'Comp': return [e.elt, ...(e.value ? [e.value] : []), ...e.generators.flatMap((g) => [g.iter, ...g.ifs])];
-    default: return [];
+    case 'FStr':
+      return e.parts.flatMap((p) => (p.expr ? [p.expr] : []));
+    case 'JoinedStr':
+      return e.parts;
+    case 'Set':
+      return e.elts;
+    case 'Starred':
+      return [e.value];
+    case 'Subscript':
+      return [e.value, e.index];
+    case 'Slice':
+      return [e.lower, e.upper, e.step].filter((x): x is Expr => !!x);
+    case 'BinOp':
+      return [e.left, e.right];
+    case 'UnaryOp':
+      return [e.operand];
+    case 'BoolOp':
+      return e.values;
+    case 'Compare':
+      return [e.left, ...e.comparators];
+    case 'IfExp':
+      return [e.test, e.body, e.orelse];
+    case 'Lambda':
+      return [e.body];
+    case 'Comp':
+      return [e.elt, ...(e.value ? [e.value] : []), ...e.generators.flatMap((g) => [g.iter, ...g.ifs])];
+    default:
+      return [];
   }
 }

@@ -32,7 +32,21 @@ export type TrapFixResult = { fix: TrapFix } | { error: string };
 const BUILTIN_NAMES = new Set(makeBuiltins(() => null).keys());
 const BASE_TEMPLATE = /\{\{\s*_base_\.([\w.]+)\s*\}\}/g;
 /** Keys that `_base_.key` would read as a ConfigDict method rather than the item. */
-const DICT_ATTRS = new Set(['keys', 'values', 'items', 'get', 'pop', 'popitem', 'update', 'copy', 'setdefault', 'clear', 'fromkeys', 'to_dict', 'merge']);
+const DICT_ATTRS = new Set([
+  'keys',
+  'values',
+  'items',
+  'get',
+  'pop',
+  'popitem',
+  'update',
+  'copy',
+  'setdefault',
+  'clear',
+  'fromkeys',
+  'to_dict',
+  'merge',
+]);
 
 export function showKeyPath(p: KeyPath): string {
   return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i ? `.${k}` : k)).join('');
@@ -55,7 +69,8 @@ export function propagationFix(unit: FileUnit, name: string, reload?: (text: str
   const imports = new Set<string>();
   for (const point of points) {
     const from = units.get(point.prov.file);
-    if (!from || !point.prov.valueRange) return { error: `${showKeyPath(point.path)}: its expression in ${point.prov.file} cannot be read` };
+    if (!from || !point.prov.valueRange)
+      return { error: `${showKeyPath(point.path)}: its expression in ${point.prov.file} cannot be read` };
     const r = rewriteExpression(from, point.prov, unit, bound);
     if ('error' in r) return { error: `${showKeyPath(point.path)}: ${r.error}` };
     const start = from.lines.offset(point.prov.valueRange.start);
@@ -68,7 +83,13 @@ export function propagationFix(unit: FileUnit, name: string, reload?: (text: str
   const keys = points.map((p) => showKeyPath(p.path));
   const fix: TrapFix = { title: titleFor(keys), keys, edits: placed.edits };
   if (reload) {
-    const problem = checkFix(unit, name, fix.edits, stale.map((s) => s.path), reload);
+    const problem = checkFix(
+      unit,
+      name,
+      fix.edits,
+      stale.map((s) => s.path),
+      reload,
+    );
     if (problem) return { error: problem };
   }
   return { fix };
@@ -88,7 +109,9 @@ interface WritePoint {
 function writePoints(stale: { path: KeyPath; prov: Provenance }[]): WritePoint[] {
   const key = (p: KeyPath) => JSON.stringify(p);
   const all = new Map(stale.map((s) => [key(s.path), s]));
-  return [...all.values()].filter((s) => !s.path.some((_, i) => i > 0 && all.has(key(s.path.slice(0, i))))).map((s) => ({ path: s.path, prov: s.prov }));
+  return [...all.values()]
+    .filter((s) => !s.path.some((_, i) => i > 0 && all.has(key(s.path.slice(0, i)))))
+    .map((s) => ({ path: s.path, prov: s.prov }));
 }
 
 // ---- the base's expression, as text that means the same in the child ----
@@ -111,7 +134,12 @@ function basePath(e: Expr): string[] | undefined {
   return undefined;
 }
 
-function rewriteExpression(from: FileUnit, prov: Provenance, child: FileUnit, bound: Set<string>): Rewritten | { error: string } {
+function rewriteExpression(
+  from: FileUnit,
+  prov: Provenance,
+  child: FileUnit,
+  bound: Set<string>,
+): Rewritten | { error: string } {
   const raw = from.text.slice(from.lines.offset(prov.valueRange!.start), from.lines.offset(prov.valueRange!.end));
   const text = raw.replace(BASE_TEMPLATE, '_base_.$1');
   if (text.includes('{{')) return { error: 'its expression uses a {{ }} template that would mean something else here' };
@@ -119,7 +147,8 @@ function rewriteExpression(from: FileUnit, prov: Provenance, child: FileUnit, bo
   const src = `(${text}\n)`;
   const { module, issues } = parse(src);
   const stmt = module.body[0];
-  if (issues.length || module.body.length !== 1 || stmt.kind !== 'Expr') return { error: 'its expression cannot be parsed on its own' };
+  if (issues.length || module.body.length !== 1 || stmt.kind !== 'Expr')
+    return { error: 'its expression cannot be parsed on its own' };
   const imports = moduleNames(from);
   const childImports = moduleNames(child);
   const importsNeeded = new Map<string, string>();
@@ -142,7 +171,8 @@ function rewriteExpression(from: FileUnit, prov: Provenance, child: FileUnit, bo
         return;
       }
       const now = child.mergedBase && entryAt(child.mergedBase, bp);
-      if (!now || !pyEquals(now.value, was.value)) replace.push({ start: e.span.start, end: e.span.end, text: repr(was.value) });
+      if (!now || !pyEquals(now.value, was.value))
+        replace.push({ start: e.span.start, end: e.span.end, text: repr(was.value) });
       return;
     }
     switch (e.kind) {
@@ -188,22 +218,38 @@ function rewriteExpression(from: FileUnit, prov: Provenance, child: FileUnit, bo
 
 function subExprs(e: Expr): (Expr | undefined)[] {
   switch (e.kind) {
-    case 'FStr': return e.parts.flatMap(function parts(p): Expr[] {
-      return [...(p.expr ? [p.expr] : []), ...(p.spec ?? []).flatMap(parts)];
-    });
-    case 'JoinedStr': return e.parts;
-    case 'List': case 'Tuple': case 'Set': return e.elts;
-    case 'Dict': return e.items.flatMap((it) => ('unpack' in it ? [it.unpack] : [it.key, it.value]));
-    case 'Starred': return [e.value];
-    case 'Subscript': return [e.value, e.index];
-    case 'Slice': return [e.lower, e.upper, e.step];
-    case 'Call': return [e.func, ...e.args.map((a) => a.value)];
-    case 'BinOp': return [e.left, e.right];
-    case 'UnaryOp': return [e.operand];
-    case 'BoolOp': return e.values;
-    case 'Compare': return [e.left, ...e.comparators];
-    case 'IfExp': return [e.test, e.body, e.orelse];
-    default: return [];
+    case 'FStr':
+      return e.parts.flatMap(function parts(p): Expr[] {
+        return [...(p.expr ? [p.expr] : []), ...(p.spec ?? []).flatMap(parts)];
+      });
+    case 'JoinedStr':
+      return e.parts;
+    case 'List':
+    case 'Tuple':
+    case 'Set':
+      return e.elts;
+    case 'Dict':
+      return e.items.flatMap((it) => ('unpack' in it ? [it.unpack] : [it.key, it.value]));
+    case 'Starred':
+      return [e.value];
+    case 'Subscript':
+      return [e.value, e.index];
+    case 'Slice':
+      return [e.lower, e.upper, e.step];
+    case 'Call':
+      return [e.func, ...e.args.map((a) => a.value)];
+    case 'BinOp':
+      return [e.left, e.right];
+    case 'UnaryOp':
+      return [e.operand];
+    case 'BoolOp':
+      return e.values;
+    case 'Compare':
+      return [e.left, ...e.comparators];
+    case 'IfExp':
+      return [e.test, e.body, e.orelse];
+    default:
+      return [];
   }
 }
 
@@ -254,7 +300,7 @@ function childValue(unit: FileUnit, e: DictExpr, key: string, at: number): Expr 
   let v: Expr | undefined;
   if (e.kind === 'Call') v = e.args.find((a) => a.name === key)?.value;
   else for (const it of e.items) if ('key' in it && it.key.kind === 'Str' && it.key.value === key) v = it.value;
-  return v?.kind === 'Name' ? lastAssign(unit, v.id, at)?.value ?? v : v;
+  return v?.kind === 'Name' ? (lastAssign(unit, v.id, at)?.value ?? v) : v;
 }
 
 /**
@@ -283,7 +329,12 @@ function isIdentifier(k: string): boolean {
 
 /** `_base_.a.b[1]['x-y']` for a key path. */
 function baseTarget(path: KeyPath): string {
-  return '_base_' + path.map((k) => (typeof k === 'number' ? `[${k}]` : isIdentifier(k) && !DICT_ATTRS.has(k) ? `.${k}` : `[${repr(k)}]`)).join('');
+  return (
+    '_base_' +
+    path
+      .map((k) => (typeof k === 'number' ? `[${k}]` : isIdentifier(k) && !DICT_ATTRS.has(k) ? `.${k}` : `[${repr(k)}]`))
+      .join('')
+  );
 }
 
 /**
@@ -293,15 +344,21 @@ function baseTarget(path: KeyPath): string {
 function reindent(text: string, by: number): string {
   if (!text.includes('\n') || /'''|"""/.test(text)) return text;
   if (!text.includes('#')) {
-    const flat = text.replace(/([[({])\s*\n\s*/g, '$1').replace(/\s*\n\s*([\])}])/g, '$1').replace(/\s*\n\s*/g, ' ');
+    const flat = text
+      .replace(/([[({])\s*\n\s*/g, '$1')
+      .replace(/\s*\n\s*([\])}])/g, '$1')
+      .replace(/\s*\n\s*/g, ' ');
     if (flat.length <= 79) return flat;
   }
   if (!by) return text;
-  return text.split('\n').map((l, i) => {
-    if (!i || !l.trim()) return l;
-    const lead = l.length - l.trimStart().length;
-    return ' '.repeat(Math.max(0, lead + by)) + l.trimStart();
-  }).join('\n');
+  return text
+    .split('\n')
+    .map((l, i) => {
+      if (!i || !l.trim()) return l;
+      const lead = l.length - l.trimStart().length;
+      return ' '.repeat(Math.max(0, lead + by)) + l.trimStart();
+    })
+    .join('\n');
 }
 
 function indentAt(text: string, offset: number): number {
@@ -325,7 +382,11 @@ function renderValue(v: Tree | Leaf, indent: number): string {
   return v instanceof Map ? `dict(${renderTree(v, false, indent)})` : reindent(v.expr, indent - v.indent);
 }
 
-function placeEdits(unit: FileUnit, items: { point: WritePoint; text: string; needs: Set<string>; indent: number }[], added: Set<string>): { edits: FixEdit[] } | { error: string } {
+function placeEdits(
+  unit: FileUnit,
+  items: { point: WritePoint; text: string; needs: Set<string>; indent: number }[],
+  added: Set<string>,
+): { edits: FixEdit[] } | { error: string } {
   const orig = (o: number) => unit.textMap.toOriginal(o);
   const text = unit.text;
   // New statements go after the child's last assignment of any name they read,
@@ -333,7 +394,12 @@ function placeEdits(unit: FileUnit, items: { point: WritePoint; text: string; ne
   const needed = new Set(items.flatMap((i) => [...i.needs]).filter((n) => !added.has(n)));
   let after = -1;
   for (const s of unit.module.body) {
-    const assigns = s.kind === 'Assign' ? s.targets.flatMap(targetNames) : s.kind === 'AugAssign' || s.kind === 'AnnAssign' ? targetNames(s.target) : [];
+    const assigns =
+      s.kind === 'Assign'
+        ? s.targets.flatMap(targetNames)
+        : s.kind === 'AugAssign' || s.kind === 'AnnAssign'
+          ? targetNames(s.target)
+          : [];
     if (assigns.some((n) => needed.has(n))) after = Math.max(after, orig(s.span.end));
   }
   const nl = after < 0 ? -1 : text.indexOf('\n', after);
@@ -398,7 +464,8 @@ function placeEdits(unit: FileUnit, items: { point: WritePoint; text: string; ne
 
 /** The base's imports the fix needs, right after the child's `_base_` line (or first in the file). */
 function importEdit(unit: FileUnit, statements: string[]): FixEdit {
-  if (!unit.baseStmt) return { range: { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } }, newText: statements.join('\n') + '\n' };
+  if (!unit.baseStmt)
+    return { range: { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } }, newText: statements.join('\n') + '\n' };
   const end = unit.lines.offset(unit.baseStmt.end);
   const nl = unit.text.indexOf('\n', end);
   const pos = unit.lines.position(nl < 0 ? unit.text.length : nl);
@@ -412,7 +479,9 @@ function orderByUse(stmts: Map<string, string>): [string, string][] | undefined 
   const out: [string, string][] = [];
   const done = new Set<string>();
   while (out.length < names.length) {
-    const next = names.find((n) => !done.has(n) && names.every((m) => m === n || done.has(m) || !reads(stmts.get(n)!, m)));
+    const next = names.find(
+      (n) => !done.has(n) && names.every((m) => m === n || done.has(m) || !reads(stmts.get(n)!, m)),
+    );
     if (!next) return undefined;
     done.add(next);
     out.push([next, stmts.get(next)!]);
@@ -429,7 +498,8 @@ function insertIntoDict(unit: FileUnit, node: DictExpr, tree: Tree): FixEdit {
   const open = text.indexOf(literal ? '{' : '(', orig(node.kind === 'Call' ? node.func.span.end : node.span.start));
   const at = (o: number) => unit.lines.position(o);
   const insert = (o: number, newText: string): FixEdit => ({ range: { start: at(o), end: at(o) }, newText });
-  const entries = (indent: number) => [...tree].map(([k, v]) => (literal ? `${repr(k)}: ` : `${k}=`) + renderValue(v, indent));
+  const entries = (indent: number) =>
+    [...tree].map(([k, v]) => (literal ? `${repr(k)}: ` : `${k}=`) + renderValue(v, indent));
   if (!items.length || at(orig(items[items.length - 1].end)).line === at(open).line) {
     // All on one line: the new keys first.
     return insert(open + 1, entries(indentAt(text, open)).join(', ') + (items.length ? ', ' : ''));
@@ -454,11 +524,18 @@ function insertIntoDict(unit: FileUnit, node: DictExpr, tree: Tree): FixEdit {
 function applyEdits(text: string, unit: FileUnit, edits: FixEdit[]): string {
   const sorted = [...edits].sort((a, b) => unit.lines.offset(b.range.start) - unit.lines.offset(a.range.start));
   let out = text;
-  for (const e of sorted) out = out.slice(0, unit.lines.offset(e.range.start)) + e.newText + out.slice(unit.lines.offset(e.range.end));
+  for (const e of sorted)
+    out = out.slice(0, unit.lines.offset(e.range.start)) + e.newText + out.slice(unit.lines.offset(e.range.end));
   return out;
 }
 
-function checkFix(unit: FileUnit, name: string, edits: FixEdit[], stalePaths: KeyPath[], reload: (text: string) => LoadResult): string | undefined {
+function checkFix(
+  unit: FileUnit,
+  name: string,
+  edits: FixEdit[],
+  stalePaths: KeyPath[],
+  reload: (text: string) => LoadResult,
+): string | undefined {
   const after = reload(applyEdits(unit.text, unit, edits));
   const err = after.diagnostics.find((d) => d.severity === 'error');
   if (!after.ok || !after.unit.result) return `the fixed config would not load${err ? `: ${err.message}` : ''}`;
@@ -479,7 +556,8 @@ function differences(a: PyValue, b: PyValue, at: KeyPath, skip: Set<string>): st
       const d = differences(e.value, b.get(e.key)!, p, skip);
       if (d) return d;
     }
-    for (const k of b.keys()) if (!a.has(k) && !skip.has(JSON.stringify([...at, String(k)]))) return showKeyPath([...at, String(k)]);
+    for (const k of b.keys())
+      if (!a.has(k) && !skip.has(JSON.stringify([...at, String(k)]))) return showKeyPath([...at, String(k)]);
     return undefined;
   }
   if ((a instanceof PyList && b instanceof PyList) || (a instanceof PyTuple && b instanceof PyTuple)) {

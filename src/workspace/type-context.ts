@@ -5,10 +5,36 @@
 // configs use). Undefined when the place says nothing about the kind.
 
 export type TypeKind =
-  | 'model' | 'data preprocessor' | 'backbone' | 'neck' | 'head' | 'head module' | 'assigner' | 'loss' | 'plugin'
-  | 'optim wrapper' | 'optimizer' | 'optim constructor' | 'scheduler' | 'hook' | 'ema' | 'loop' | 'tta'
-  | 'transform' | 'dataset' | 'metric' | 'sampler' | 'visualizer' | 'vis backend' | 'activation' | 'norm'
-  | 'conv' | 'prior generator' | 'bbox coder' | 'batch shape policy' | 'collate';
+  | 'model'
+  | 'data preprocessor'
+  | 'backbone'
+  | 'neck'
+  | 'head'
+  | 'head module'
+  | 'assigner'
+  | 'loss'
+  | 'plugin'
+  | 'optim wrapper'
+  | 'optimizer'
+  | 'optim constructor'
+  | 'scheduler'
+  | 'hook'
+  | 'ema'
+  | 'loop'
+  | 'tta'
+  | 'transform'
+  | 'dataset'
+  | 'metric'
+  | 'sampler'
+  | 'visualizer'
+  | 'vis backend'
+  | 'activation'
+  | 'norm'
+  | 'conv'
+  | 'prior generator'
+  | 'bbox coder'
+  | 'batch shape policy'
+  | 'collate';
 
 /** Kinds by the key whose dict the `type=` is in (the last owner). */
 const BY_KEY: [RegExp, TypeKind][] = [

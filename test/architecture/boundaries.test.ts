@@ -23,14 +23,57 @@ const rules: Rule[] = [
   { area: 'src/config', mayImport: [], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/', 'chokidar'] },
   { area: 'src/registry', mayImport: [], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
   { area: 'src/boxes', mayImport: [], forbiddenPackages: EDITOR_PACKAGES },
-  { area: 'src/lint', mayImport: ['src/config', 'src/registry'], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
-  { area: 'src/workspace', mayImport: ['src/config', 'src/lint', 'src/registry', 'protocol'], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
-  { area: 'src/data', mayImport: ['src/boxes', 'src/errors', 'src/crc32', 'src/registry'], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
-  { area: 'src/metrics', mayImport: ['src/boxes', 'src/data', 'src/errors', 'src/registry'], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
-  { area: 'src/checkpoint', mayImport: ['src/errors', 'src/crc32'], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
-  { area: 'src/train', mayImport: ['src/config', 'src/data', 'src/metrics', 'src/boxes', 'src/checkpoint', 'src/errors', 'src/registry'], forbiddenPackages: EDITOR_PACKAGES },
-  { area: 'src/cli', mayImport: ['src/config', 'src/lint', 'src/workspace', 'src/data', 'src/metrics', 'src/boxes', 'src/train', 'src/checkpoint', 'src/errors', 'src/registry'], forbiddenPackages: EDITOR_PACKAGES },
-  { area: 'server', mayImport: ['src/config', 'src/lint', 'src/workspace', 'src/registry', 'src/errors', 'protocol'], forbiddenPackages: ['vscode-languageclient', 'vscode'] },
+  {
+    area: 'src/lint',
+    mayImport: ['src/config', 'src/registry'],
+    forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'],
+  },
+  {
+    area: 'src/workspace',
+    mayImport: ['src/config', 'src/lint', 'src/registry', 'protocol'],
+    forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'],
+  },
+  {
+    area: 'src/data',
+    mayImport: ['src/boxes', 'src/errors', 'src/crc32', 'src/registry'],
+    forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'],
+  },
+  {
+    area: 'src/metrics',
+    mayImport: ['src/boxes', 'src/data', 'src/errors', 'src/registry'],
+    forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'],
+  },
+  {
+    area: 'src/checkpoint',
+    mayImport: ['src/errors', 'src/crc32'],
+    forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'],
+  },
+  {
+    area: 'src/train',
+    mayImport: ['src/config', 'src/data', 'src/metrics', 'src/boxes', 'src/checkpoint', 'src/errors', 'src/registry'],
+    forbiddenPackages: EDITOR_PACKAGES,
+  },
+  {
+    area: 'src/cli',
+    mayImport: [
+      'src/config',
+      'src/lint',
+      'src/workspace',
+      'src/data',
+      'src/metrics',
+      'src/boxes',
+      'src/train',
+      'src/checkpoint',
+      'src/errors',
+      'src/registry',
+    ],
+    forbiddenPackages: EDITOR_PACKAGES,
+  },
+  {
+    area: 'server',
+    mayImport: ['src/config', 'src/lint', 'src/workspace', 'src/registry', 'src/errors', 'protocol'],
+    forbiddenPackages: ['vscode-languageclient', 'vscode'],
+  },
   { area: 'client', mayImport: ['protocol'], forbiddenPackages: ['vscode-languageserver'] },
   { area: 'protocol', mayImport: [], forbiddenPackages: [...EDITOR_PACKAGES, '@tensorflow/'] },
 ];
@@ -69,8 +112,12 @@ function violations(): string[] {
         if (spec.startsWith('.')) {
           const target = areaOf(path.resolve(path.dirname(file), spec));
           if (target === rule.area) continue;
-          if (target === 'src/config' && rule.area === 'src/train' && rel !== CONFIG_GATE) found.push(`${rel}: imports '${spec}': only ${CONFIG_GATE} of the trainer reads the config engine`);
-          else if (!rule.mayImport.includes(target)) found.push(`${rel}: imports '${spec}' (${target}): ${rule.area} may import ${rule.mayImport.join(', ') || 'nothing else of ours'}`);
+          if (target === 'src/config' && rule.area === 'src/train' && rel !== CONFIG_GATE)
+            found.push(`${rel}: imports '${spec}': only ${CONFIG_GATE} of the trainer reads the config engine`);
+          else if (!rule.mayImport.includes(target))
+            found.push(
+              `${rel}: imports '${spec}' (${target}): ${rule.area} may import ${rule.mayImport.join(', ') || 'nothing else of ours'}`,
+            );
         } else if (rule.forbiddenPackages?.some((p) => spec === p || spec.startsWith(p.endsWith('/') ? p : `${p}/`))) {
           found.push(`${rel}: imports package '${spec}', which ${rule.area} must not use`);
         }
@@ -84,11 +131,25 @@ test('every import stays inside the boundaries ARCHITECTURE.md states', () => {
   const all = violations();
   const real = all.filter((v) => !Object.keys(pending).some((f) => v.startsWith(`${f}:`)));
   assert.deepEqual(real, []);
-  for (const [file, why] of Object.entries(pending)) assert.ok(all.some((v) => v.startsWith(`${file}:`)), `${file} no longer crosses a boundary (${why}): remove it from the pending list`);
+  for (const [file, why] of Object.entries(pending))
+    assert.ok(
+      all.some((v) => v.startsWith(`${file}:`)),
+      `${file} no longer crosses a boundary (${why}): remove it from the pending list`,
+    );
 });
 
 test('every source folder has a rule', () => {
   const covered = new Set(rules.map((r) => r.area));
-  const folders = [...fs.readdirSync(path.join(ROOT, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `src/${e.name}`), 'server', 'client'];
-  assert.deepEqual(folders.filter((f) => !covered.has(f)), []);
+  const folders = [
+    ...fs
+      .readdirSync(path.join(ROOT, 'src'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => `src/${e.name}`),
+    'server',
+    'client',
+  ];
+  assert.deepEqual(
+    folders.filter((f) => !covered.has(f)),
+    [],
+  );
 });

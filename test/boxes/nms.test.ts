@@ -4,12 +4,7 @@ import { batchedNms, nms } from '../../src/boxes/nms';
 
 // Box 0 and 1 overlap with IoU 81/119 = 0.68; box 2 overlaps box 0 with IoU 25/175 = 0.14;
 // box 3 is far away.
-const boxes = new Float32Array([
-  0, 0, 10, 10,
-  1, 1, 11, 11,
-  5, 5, 15, 15,
-  50, 50, 60, 60,
-]);
+const boxes = new Float32Array([0, 0, 10, 10, 1, 1, 11, 11, 5, 5, 15, 15, 50, 50, 60, 60]);
 
 test('nms drops boxes above the IoU threshold and returns kept indices by score', () => {
   assert.deepEqual(nms(boxes, [0.9, 0.8, 0.7, 0.6], 0.5), [0, 2, 3]);

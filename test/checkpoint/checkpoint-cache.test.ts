@@ -27,7 +27,10 @@ async function serve(files: Record<string, Buffer>, cutFirst = false) {
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     if (m) {
       const start = Number(m[1]);
-      res.writeHead(206, { 'Content-Length': b.length - start, 'Content-Range': `bytes ${start}-${b.length - 1}/${b.length}` });
+      res.writeHead(206, {
+        'Content-Length': b.length - start,
+        'Content-Range': `bytes ${start}-${b.length - 1}/${b.length}`,
+      });
       return void res.end(b.subarray(start));
     }
     res.writeHead(200, { 'Content-Length': b.length });
@@ -51,7 +54,7 @@ async function serve(files: Record<string, Buffer>, cutFirst = false) {
   };
 }
 
-test('the cache folder is torch hub\'s: $TORCH_HOME, else $XDG_CACHE_HOME/torch, else ~/.cache/torch', () => {
+test("the cache folder is torch hub's: $TORCH_HOME, else $XDG_CACHE_HOME/torch, else ~/.cache/torch", () => {
   assert.equal(torchHubCheckpointDir({ TORCH_HOME: '/t' }), '/t/hub/checkpoints');
   assert.equal(torchHubCheckpointDir({ XDG_CACHE_HOME: '/x' }), '/x/torch/hub/checkpoints');
   assert.equal(torchHubCheckpointDir({}), join(homedir(), '.cache/torch/hub/checkpoints'));
@@ -67,7 +70,13 @@ test('a URL downloads into the cache, resumes after a cut, passes the hash check
     const url = `${srv.base}/${name}`;
     const lines: string[] = [];
     const opts = { cacheDir: dir, log: (s: string) => lines.push(s), tty: false, timeoutMs: 5000 };
-    await assert.rejects(resolveCheckpointPath(url, opts), (e: unknown) => e instanceof CheckpointError && e.where === url && /cannot download \(download interrupted .*\); to work offline, put the file at /.test(e.message));
+    await assert.rejects(
+      resolveCheckpointPath(url, opts),
+      (e: unknown) =>
+        e instanceof CheckpointError &&
+        e.where === url &&
+        /cannot download \(download interrupted .*\); to work offline, put the file at /.test(e.message),
+    );
     const got = await resolveCheckpointPath(url, opts);
     assert.equal(got, join(dir, name));
     assert.ok(readFileSync(got).equals(body));
@@ -87,16 +96,27 @@ test('a wrong hash prefix removes the download; offline names the URL and the ca
   const srv = await serve({ 'tiny-deadbeef.pth': body });
   try {
     const url = `${srv.base}/tiny-deadbeef.pth`;
-    await assert.rejects(resolveCheckpointPath(url, { cacheDir: dir, tty: false }), /cannot download \(invalid hash value \(sha256 [0-9a-f]{16}…, the file name says deadbeef\)/);
+    await assert.rejects(
+      resolveCheckpointPath(url, { cacheDir: dir, tty: false }),
+      /cannot download \(invalid hash value \(sha256 [0-9a-f]{16}…, the file name says deadbeef\)/,
+    );
     assert.ok(!existsSync(join(dir, 'tiny-deadbeef.pth')) && !existsSync(join(dir, 'tiny-deadbeef.pth.part')));
     // Offline: a port nobody listens on.
     const closed = await serve({});
     await closed.close();
     const offline = `${closed.base}/tiny-deadbeef.pth`;
-    await assert.rejects(resolveCheckpointPath(offline, { cacheDir: dir, tty: false, timeoutMs: 2000 }), (e: unknown) =>
-      e instanceof CheckpointError && e.where === offline && e.message.includes(`to work offline, put the file at ${join(dir, 'tiny-deadbeef.pth')}`) && /ECONNREFUSED/.test(e.message),
+    await assert.rejects(
+      resolveCheckpointPath(offline, { cacheDir: dir, tty: false, timeoutMs: 2000 }),
+      (e: unknown) =>
+        e instanceof CheckpointError &&
+        e.where === offline &&
+        e.message.includes(`to work offline, put the file at ${join(dir, 'tiny-deadbeef.pth')}`) &&
+        /ECONNREFUSED/.test(e.message),
     );
-    await assert.rejects(resolveCheckpointPath('open-mmlab://resnet50', { cacheDir: dir }), /only local files and http\(s\) URLs can be loaded/);
+    await assert.rejects(
+      resolveCheckpointPath('open-mmlab://resnet50', { cacheDir: dir }),
+      /only local files and http\(s\) URLs can be loaded/,
+    );
   } finally {
     await srv.close();
     rmSync(dir, { recursive: true, force: true });

@@ -28,7 +28,11 @@ function tinyModel(dir: string, extra = '') {
 }
 
 async function rejectsWith(p: Promise<unknown>, file: string, message: RegExp) {
-  await assert.rejects(p, (e: unknown) => e instanceof CheckpointError && e.where === file && message.test(e.message) && !e.message.includes('\n'));
+  await assert.rejects(
+    p,
+    (e: unknown) =>
+      e instanceof CheckpointError && e.where === file && message.test(e.message) && !e.message.includes('\n'),
+  );
 }
 
 test('a training checkpoint written by the real MMEngine: weights, EMA, optimizer, meta; HistoryBuffer and numpy stay inert', async () => {
@@ -37,12 +41,24 @@ test('a training checkpoint written by the real MMEngine: weights, EMA, optimize
   try {
     const ck = await openCheckpoint(MMYOLO_TRAIN);
     assert.equal(ck.format, 'pth');
-    assert.deepEqual([ck.meta.epoch, ck.meta.iter, ck.meta.seed, ck.meta.dataset_meta.classes], [1, 30, 0, ['circle', 'square', 'triangle', 'star']]);
+    assert.deepEqual(
+      [ck.meta.epoch, ck.meta.iter, ck.meta.seed, ck.meta.dataset_meta.classes],
+      [1, 30, 0, ['circle', 'square', 'triangle', 'star']],
+    );
     assert.equal(ck.inference.size, 354);
     assert.ok(ck.resumeEma && ck.emaSteps === 30);
     // EMAHook's swap: state_dict (EMA) counted 1 batch when the EMA copied it, the raw model 30.
-    assert.deepEqual([(await ck.inference.get('backbone.stem.bn.num_batches_tracked')!.read())[0], (await ck.resumeModel.get('backbone.stem.bn.num_batches_tracked')!.read())[0]], [1, 30]);
-    assert.deepEqual(ck.optimizerRaw!.groups.map((g) => g.params.length), [63, 57, 63]);
+    assert.deepEqual(
+      [
+        (await ck.inference.get('backbone.stem.bn.num_batches_tracked')!.read())[0],
+        (await ck.resumeModel.get('backbone.stem.bn.num_batches_tracked')!.read())[0],
+      ],
+      [1, 30],
+    );
+    assert.deepEqual(
+      ck.optimizerRaw!.groups.map((g) => g.params.length),
+      [63, 57, 63],
+    );
     const { loaded, store } = tinyModel(dir);
     await loadForInference(ck, store);
     const opt = new Optimizer(store, loaded.cfg.optim_wrapper!);
@@ -75,13 +91,21 @@ test('old .ckpt checkpoints keep loading', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ck-'));
   try {
     const { store } = tinyModel(dir);
-    const tensors = new Map([...store.stateDict()].map(([n, v]) => [n, { shape: v.shape, data: Float32Array.from(v.dataSync(), (x) => x + 1) }]));
+    const tensors = new Map(
+      [...store.stateDict()].map(([n, v]) => [
+        n,
+        { shape: v.shape, data: Float32Array.from(v.dataSync(), (x) => x + 1) },
+      ]),
+    );
     const f = join(dir, 'epoch_2.ckpt');
     writeCheckpointAtomic(f, { meta: { epoch: 2, iter: 8 }, tensors });
     const ck = await openCheckpoint(f);
     const b = tinyModel(dir).store;
     await loadForInference(ck, b);
-    assert.deepEqual(Array.from(b.params.get('backbone.stem.conv.weight')!.variable.dataSync()), Array.from(tensors.get('backbone.stem.conv.weight')!.data));
+    assert.deepEqual(
+      Array.from(b.params.get('backbone.stem.conv.weight')!.variable.dataSync()),
+      Array.from(tensors.get('backbone.stem.conv.weight')!.data),
+    );
     assert.equal(ck.meta.epoch, 2);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -106,13 +130,21 @@ test('truncated, bit-flipped, empty, foreign and missing files: one error line n
     bad[at] ^= 0x10;
     writeFileSync(flipped, bad);
     const ck = await openCheckpoint(flipped);
-    await rejectsWith(loadForInference(ck, store), flipped, /entry 'archive\/data\/\d+' is corrupt \(CRC-32 mismatch\); the file is damaged/);
+    await rejectsWith(
+      loadForInference(ck, store),
+      flipped,
+      /entry 'archive\/data\/\d+' is corrupt \(CRC-32 mismatch\); the file is damaged/,
+    );
     await ck.close();
     // A flipped byte in data.pkl is caught before anything is parsed.
     const pkl = Buffer.from(good);
     pkl[200] ^= 0x01;
     writeFileSync(join(dir, 'pkl.pth'), pkl);
-    await rejectsWith(openCheckpoint(join(dir, 'pkl.pth')), join(dir, 'pkl.pth'), /'archive\/data\.pkl' is corrupt \(CRC-32 mismatch\)/);
+    await rejectsWith(
+      openCheckpoint(join(dir, 'pkl.pth')),
+      join(dir, 'pkl.pth'),
+      /'archive\/data\.pkl' is corrupt \(CRC-32 mismatch\)/,
+    );
     writeFileSync(join(dir, 'empty.pth'), '');
     await rejectsWith(openCheckpoint(join(dir, 'empty.pth')), join(dir, 'empty.pth'), /not a PyTorch checkpoint/);
     writeFileSync(join(dir, 'text.pth'), 'hello');
@@ -131,42 +163,65 @@ test('a checkpoint of another architecture is an error, not a mostly random star
     const { store } = tinyModel(dir);
     const v5 = 'test/fixtures/mmyolo-reference/yolov5_s_w0125_c4.pth';
     const ck = await openCheckpoint(v5);
-    await rejectsWith(loadPretrained(ck, store), v5, /does not fit this config's model: \d+ of 297 tensors match \(backbone\.stem\.conv\.weight is \[\d+,3,6,6\] in the file, \[8,3,3,3\] in the model/);
+    await rejectsWith(
+      loadPretrained(ck, store),
+      v5,
+      /does not fit this config's model: \d+ of 297 tensors match \(backbone\.stem\.conv\.weight is \[\d+,3,6,6\] in the file, \[8,3,3,3\] in the model/,
+    );
     await ck.close();
     const three = tinyModel(dir, "model['bbox_head']['head_module']['num_classes'] = 3").store;
     const mm = await openCheckpoint(MMYOLO_TRAIN);
     const r = await loadPretrained(mm, three);
     await mm.close();
-    assert.deepEqual(r.mismatched.map((m) => m.name), [0, 1, 2].flatMap((i) => [`bbox_head.head_module.cls_preds.${i}.2.weight`, `bbox_head.head_module.cls_preds.${i}.2.bias`]));
+    assert.deepEqual(
+      r.mismatched.map((m) => m.name),
+      [0, 1, 2].flatMap((i) => [
+        `bbox_head.head_module.cls_preds.${i}.2.weight`,
+        `bbox_head.head_module.cls_preds.${i}.2.bias`,
+      ]),
+    );
     assert.deepEqual([r.missing, r.unexpected, r.loaded.length], [[], [], 354 - 57 - 6]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('a full disk (ENOSPC) names the file and leaves the previous checkpoint as it was; stale temp files are cleaned', { skip: existsSync('/dev/full') ? false : 'no /dev/full on this system' }, async () => {
-  await tf.setBackend('cpu');
-  const dir = mkdtempSync(join(tmpdir(), 'ck-'));
-  try {
-    const { store } = tinyModel(dir);
-    const file = join(dir, 'epoch_1.pth');
-    const meta = { epoch: 1, iter: 1, seed: 0, experimentName: 'x', classes: ['a'], yololab: {} };
-    savePthCheckpoint(file, { store, meta });
-    const before = readFileSync(file);
-    // The write goes through FILE.tmp-PID: make that name lead to /dev/full.
-    symlinkSync('/dev/full', tempPathFor(file));
-    assert.throws(
-      () => savePthCheckpoint(file, { store, meta: { ...meta, epoch: 2 } }),
-      (e: unknown) => e instanceof CheckpointError && e.where === file && /cannot write checkpoint \(ENOSPC: no space left on device\); the previous file, if any, is unchanged/.test(e.message),
-    );
-    assert.ok(readFileSync(file).equals(before));
-    assert.deepEqual(readdirSync(dir).filter((n) => n.includes('.tmp-')), [], 'the temp file is gone');
-    // A kill -9 mid-write leaves FILE.tmp-PID; dead writers' files go, a live writer's stays.
-    writeFileSync(join(dir, 'epoch_2.pth.tmp-999999999'), 'x');
-    writeFileSync(join(dir, `epoch_3.pth.tmp-${process.ppid}`), 'x');
-    assert.deepEqual(cleanStaleTemps(dir), ['epoch_2.pth.tmp-999999999']);
-    assert.ok(existsSync(join(dir, `epoch_3.pth.tmp-${process.ppid}`)));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'a full disk (ENOSPC) names the file and leaves the previous checkpoint as it was; stale temp files are cleaned',
+  { skip: existsSync('/dev/full') ? false : 'no /dev/full on this system' },
+  async () => {
+    await tf.setBackend('cpu');
+    const dir = mkdtempSync(join(tmpdir(), 'ck-'));
+    try {
+      const { store } = tinyModel(dir);
+      const file = join(dir, 'epoch_1.pth');
+      const meta = { epoch: 1, iter: 1, seed: 0, experimentName: 'x', classes: ['a'], yololab: {} };
+      savePthCheckpoint(file, { store, meta });
+      const before = readFileSync(file);
+      // The write goes through FILE.tmp-PID: make that name lead to /dev/full.
+      symlinkSync('/dev/full', tempPathFor(file));
+      assert.throws(
+        () => savePthCheckpoint(file, { store, meta: { ...meta, epoch: 2 } }),
+        (e: unknown) =>
+          e instanceof CheckpointError &&
+          e.where === file &&
+          /cannot write checkpoint \(ENOSPC: no space left on device\); the previous file, if any, is unchanged/.test(
+            e.message,
+          ),
+      );
+      assert.ok(readFileSync(file).equals(before));
+      assert.deepEqual(
+        readdirSync(dir).filter((n) => n.includes('.tmp-')),
+        [],
+        'the temp file is gone',
+      );
+      // A kill -9 mid-write leaves FILE.tmp-PID; dead writers' files go, a live writer's stays.
+      writeFileSync(join(dir, 'epoch_2.pth.tmp-999999999'), 'x');
+      writeFileSync(join(dir, `epoch_3.pth.tmp-${process.ppid}`), 'x');
+      assert.deepEqual(cleanStaleTemps(dir), ['epoch_2.pth.tmp-999999999']);
+      assert.ok(existsSync(join(dir, `epoch_3.pth.tmp-${process.ppid}`)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -30,9 +30,11 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const common = "train_dataloader['batch_size'] = 8\noptim_wrapper['optimizer']['batch_size_per_gpu'] = 8\ncustom_hooks = []\n";
+const common =
+  "train_dataloader['batch_size'] = 8\noptim_wrapper['optimizer']['batch_size_per_gpu'] = 8\ncustom_hooks = []\n";
 const SOURCE = resolve('test/fixtures/checkpoints/tiny_2cls_source.pth');
-const epochs = (n: number) => `max_epochs = ${n}\ntrain_cfg['max_epochs'] = ${n}\ntrain_cfg['val_interval'] = ${n}\ndefault_hooks['param_scheduler']['max_epochs'] = ${n}\ndefault_hooks['checkpoint']['interval'] = ${n}\n`;
+const epochs = (n: number) =>
+  `max_epochs = ${n}\ntrain_cfg['max_epochs'] = ${n}\ntrain_cfg['val_interval'] = ${n}\ndefault_hooks['param_scheduler']['max_epochs'] = ${n}\ndefault_hooks['checkpoint']['interval'] = ${n}\n`;
 
 function config(name: string, extra: string): string {
   const f = join(dir, `${name}.py`);
@@ -49,11 +51,15 @@ async function perClassAP(cfgFile: string, ckFile: string): Promise<number[]> {
   const ck = await openCheckpoint(ckFile);
   await loadForInference(ck, store);
   await ck.close();
-  const ds = buildDataset(loaded.cfg.val_dataloader!.dataset, { ...datasetCtx(loaded, ['val_dataloader', 'dataset']), onWarning: quiet });
+  const ds = buildDataset(loaded.cfg.val_dataloader!.dataset, {
+    ...datasetCtx(loaded, ['val_dataloader', 'dataset']),
+    onWarning: quiet,
+  });
   const ev = new VocEvaluator(ds.classes.length, [0.5], 'area');
   const index = new Map<string, number>();
   for (let i = 0; i < ds.length; i++) index.set(ds.groundTruth(i).imageId, i);
-  for await (const batch of createLoader(ds, { batchSize: 8, shuffle: false, seed: 0, epoch: 0 })) det.predict(batch).forEach((d, k) => ev.process(ds.groundTruth(index.get(batch[k].meta.imageId)!), d));
+  for await (const batch of createLoader(ds, { batchSize: 8, shuffle: false, seed: 0, epoch: 0 }))
+    det.predict(batch).forEach((d, k) => ev.process(ds.groundTruth(index.get(batch[k].meta.imageId)!), d));
   store.dispose();
   return ev.compute().perIoU[0].perClass.map((c) => c.ap);
 }
@@ -61,9 +67,23 @@ async function perClassAP(cfgFile: string, ckFile: string): Promise<number[]> {
 test('fine-tune from a 2-class checkpoint with frozen_stages=4: backbone bit-identical, log complete, beats scratch on the held-back classes', async () => {
   const preCk = SOURCE;
   const ftCfg = config('ft', epochs(3) + `load_from = '${preCk}'\nmodel['backbone']['frozen_stages'] = 4\n`);
-  const ft = await train({ config: ftCfg, workDir: join(dir, 'ft'), seed: 2, echo: quiet, tty: false, backend: 'wasm' });
+  const ft = await train({
+    config: ftCfg,
+    workDir: join(dir, 'ft'),
+    seed: 2,
+    echo: quiet,
+    tty: false,
+    backend: 'wasm',
+  });
   const scratchCfg = config('scratch', epochs(3));
-  const scratch = await train({ config: scratchCfg, workDir: join(dir, 'scratch'), seed: 2, echo: quiet, tty: false, backend: 'wasm' });
+  const scratch = await train({
+    config: scratchCfg,
+    workDir: join(dir, 'scratch'),
+    seed: 2,
+    echo: quiet,
+    tty: false,
+    backend: 'wasm',
+  });
   assert.equal(ft.losses.length, scratch.losses.length, 'same budget');
 
   // What load_from loaded (state_dict: the source's EMA weights) is what the frozen backbone still holds.
@@ -73,19 +93,41 @@ test('fine-tune from a 2-class checkpoint with frozen_stages=4: backbone bit-ide
   assert.ok(backbone.length > 100);
   for (const k of backbone) {
     const loaded = a.tensors.get(a.tensors.has(`ema.${k}`) ? `ema.${k}` : k)!.data;
-    assert.ok(Buffer.from(loaded.buffer).equals(Buffer.from(b.tensors.get(k)!.data.buffer)), `${k} changed while frozen`);
+    assert.ok(
+      Buffer.from(loaded.buffer).equals(Buffer.from(b.tensors.get(k)!.data.buffer)),
+      `${k} changed while frozen`,
+    );
   }
-  assert.ok(!Buffer.from(a.tensors.get('neck.top_down_layers.0.main_conv.conv.weight')!.data.buffer).equals(Buffer.from(b.tensors.get('neck.top_down_layers.0.main_conv.conv.weight')!.data.buffer)), 'the neck trains');
+  assert.ok(
+    !Buffer.from(a.tensors.get('neck.top_down_layers.0.main_conv.conv.weight')!.data.buffer).equals(
+      Buffer.from(b.tensors.get('neck.top_down_layers.0.main_conv.conv.weight')!.data.buffer),
+    ),
+    'the neck trains',
+  );
 
-  const log = readFileSync(join(ft.runDir, readdirSync(ft.runDir).find((f) => f.endsWith('.log'))!), 'utf8');
+  const log = readFileSync(
+    join(
+      ft.runDir,
+      readdirSync(ft.runDir).find((f) => f.endsWith('.log'))!,
+    ),
+    'utf8',
+  );
   assert.match(log, /load_from .*tiny_2cls_source\.pth: loaded 291 of 297 tensors/);
-  assert.match(log, /load_from: size mismatch, skipped: bbox_head\.head_module\.cls_preds\.0\.2\.weight \(checkpoint \[2,\d+,1,1\], model \[4,\d+,1,1\]\)/);
-  assert.match(log, /frozen \(frozen_stages \/ freeze_all\): backbone\.stem, backbone\.stage1, backbone\.stage2, backbone\.stage3, backbone\.stage4/);
+  assert.match(
+    log,
+    /load_from: size mismatch, skipped: bbox_head\.head_module\.cls_preds\.0\.2\.weight \(checkpoint \[2,\d+,1,1\], model \[4,\d+,1,1\]\)/,
+  );
+  assert.match(
+    log,
+    /frozen \(frozen_stages \/ freeze_all\): backbone\.stem, backbone\.stage1, backbone\.stage2, backbone\.stage3, backbone\.stage4/,
+  );
   assert.match(log, /parameters: \d+ total, \d+ trainable, \d+ frozen/);
 
   const apFt = await perClassAP(ftCfg, ft.lastCheckpoint!);
   const apScratch = await perClassAP(scratchCfg, scratch.lastCheckpoint!);
   const heldBack = (ap: number[]) => (ap[2] + ap[3]) / 2;
-  process.stdout.write(`# held-back classes (triangle, star) AP50: fine-tuned ${heldBack(apFt).toFixed(3)} [${apFt.map((x) => x.toFixed(3))}], scratch ${heldBack(apScratch).toFixed(3)} [${apScratch.map((x) => x.toFixed(3))}]\n`);
+  process.stdout.write(
+    `# held-back classes (triangle, star) AP50: fine-tuned ${heldBack(apFt).toFixed(3)} [${apFt.map((x) => x.toFixed(3))}], scratch ${heldBack(apScratch).toFixed(3)} [${apScratch.map((x) => x.toFixed(3))}]\n`,
+  );
   assert.ok(heldBack(apFt) > heldBack(apScratch), `fine-tuned ${heldBack(apFt)} vs scratch ${heldBack(apScratch)}`);
 });

@@ -20,16 +20,26 @@ const pickle = (...parts: Buffer[]) => Buffer.concat([latin('\x80\x02'), ...part
 const read = (b: Buffer) => readPickle(b, { where: 'evil.pkl' }).value;
 
 function refuses(b: Buffer, message: RegExp) {
-  assert.throws(() => read(b), (e: unknown) => e instanceof CheckpointError && e.where === 'evil.pkl' && message.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => read(b),
+    (e: unknown) =>
+      e instanceof CheckpointError && e.where === 'evil.pkl' && message.test(e.message) && !e.message.includes('\n'),
+  );
 }
 
 test('REDUCE on os.system / posix.system / subprocess: refused by name, the command never runs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pwn-'));
   const marker = join(dir, 'pwned');
   try {
-    refuses(pickle(global('os', 'system'), str(`touch ${marker}`), latin('\x85R')), /pickle calls os\.system, which is not allowed in a checkpoint \(nothing was run\)/);
+    refuses(
+      pickle(global('os', 'system'), str(`touch ${marker}`), latin('\x85R')),
+      /pickle calls os\.system, which is not allowed in a checkpoint \(nothing was run\)/,
+    );
     refuses(pickle(global('posix', 'system'), str(`touch ${marker}`), latin('\x85R')), /calls posix\.system/);
-    refuses(pickle(global('subprocess', 'check_output'), latin('('), str('touch'), str(marker), latin('l\x85R')), /calls subprocess\.check_output/);
+    refuses(
+      pickle(global('subprocess', 'check_output'), latin('('), str('touch'), str(marker), latin('l\x85R')),
+      /calls subprocess\.check_output/,
+    );
     // Protocol 0's INST calls too.
     refuses(Buffer.concat([latin('('), latin(`S'touch ${marker}'\n`), latin('ios\nsystem\n.')]), /calls os\.system/);
     assert.ok(!existsSync(marker), 'nothing was executed');
@@ -42,10 +52,28 @@ test('builtins.eval / exec / getattr / __import__ are refused; getattr only read
   refuses(pickle(global('builtins', 'eval'), str('1+1'), latin('\x85R')), /calls builtins\.eval/);
   refuses(pickle(global('__builtin__', 'exec'), str('import os'), latin('\x85R')), /calls __builtin__\.exec/);
   refuses(pickle(global('builtins', '__import__'), str('os'), latin('\x85R')), /calls builtins\.__import__/);
-  refuses(pickle(global('builtins', 'getattr'), global('os', '_wrap_close'), str('system'), latin('\x86R')), /builtins\.getattr on os\._wrap_close for 'system'/);
-  refuses(pickle(global('builtins', 'getattr'), global('mmengine.logging.history_buffer', 'HistoryBuffer'), str('__init__'), latin('\x86R')), /builtins\.getattr on mmengine\.logging\.history_buffer\.HistoryBuffer for '__init__'/);
+  refuses(
+    pickle(global('builtins', 'getattr'), global('os', '_wrap_close'), str('system'), latin('\x86R')),
+    /builtins\.getattr on os\._wrap_close for 'system'/,
+  );
+  refuses(
+    pickle(
+      global('builtins', 'getattr'),
+      global('mmengine.logging.history_buffer', 'HistoryBuffer'),
+      str('__init__'),
+      latin('\x86R'),
+    ),
+    /builtins\.getattr on mmengine\.logging\.history_buffer\.HistoryBuffer for '__init__'/,
+  );
   // What MMEngine really writes: getattr(HistoryBuffer, 'mean') stays an inert reference.
-  const ok = read(pickle(global('builtins', 'getattr'), global('mmengine.logging.history_buffer', 'HistoryBuffer'), str('mean'), latin('\x86R')));
+  const ok = read(
+    pickle(
+      global('builtins', 'getattr'),
+      global('mmengine.logging.history_buffer', 'HistoryBuffer'),
+      str('mean'),
+      latin('\x86R'),
+    ),
+  );
   assert.equal((ok as { qualified: string }).qualified, 'mmengine.logging.history_buffer.HistoryBuffer.mean');
 });
 
@@ -55,7 +83,14 @@ test('NEWOBJ / BUILD on anything outside the lists, and the extension registry, 
   refuses(pickle(global('os', 'environ'), latin('}b')), /sets the state of os\.environ/);
   refuses(pickle(latin('\x82\x01')), /extension registry/);
   // Inert data classes become placeholders that keep their state.
-  const hb = read(pickle(global('mmengine.logging.history_buffer', 'HistoryBuffer'), latin(')\x81}'), str('max_length'), latin('K\x05sb'))) as PyObject;
+  const hb = read(
+    pickle(
+      global('mmengine.logging.history_buffer', 'HistoryBuffer'),
+      latin(')\x81}'),
+      str('max_length'),
+      latin('K\x05sb'),
+    ),
+  ) as PyObject;
   assert.ok(hb instanceof PyObject);
   assert.equal(hb.className, 'mmengine.logging.history_buffer.HistoryBuffer');
   assert.equal((hb.state as PyDict).get('max_length'), 5);
@@ -72,7 +107,10 @@ test('deep nesting, huge declared lengths, truncation and junk: one error line e
   const depth = 5000;
   refuses(pickle(latin(']'.repeat(depth)), latin('a'.repeat(depth - 1))), /nests containers deeper than 1000 levels/);
   refuses(pickle(latin('X'), u32(0xfffffff0)), /pickle is truncated or corrupt \(BINUNICODE of 4294967280 bytes/);
-  refuses(pickle(latin('\x8e'), Buffer.from([0, 0, 0, 0, 0, 0, 0, 0x10])), /declares a length of 1152921504606846976 bytes/);
+  refuses(
+    pickle(latin('\x8e'), Buffer.from([0, 0, 0, 0, 0, 0, 0, 0x10])),
+    /declares a length of 1152921504606846976 bytes/,
+  );
   refuses(pickle(latin('\x8b'), u32(0x7fffffff)), /declares an integer of 2147483647 bytes/);
   refuses(latin('\x80\x02]'), /truncated/);
   refuses(latin('\x80\x02\xff'), /unknown opcode 0xff at offset 2/);

@@ -15,19 +15,28 @@ import { PyDict } from '../../src/checkpoint/pickle-read';
 
 const REF = 'test/fixtures/mmyolo-reference';
 const DEMO = 'configs/demo/yolov8_n-tiny_1xb8-10e_demo.py';
-const w0125 = ['model.backbone.widen_factor=0.125', 'model.neck.widen_factor=0.125', 'model.bbox_head.head_module.widen_factor=0.125'];
+const w0125 = [
+  'model.backbone.widen_factor=0.125',
+  'model.neck.widen_factor=0.125',
+  'model.bbox_head.head_module.widen_factor=0.125',
+];
 
 function keysTsv(file: string): Array<{ name: string; shape: number[]; dtype: string }> {
-  return readFileSync(file, 'utf8').trim().split('\n').map((l) => {
-    const [name, shape, dtype] = l.split('\t');
-    return { name, shape: JSON.parse(shape), dtype };
-  });
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [name, shape, dtype] = l.split('\t');
+      return { name, shape: JSON.parse(shape), dtype };
+    });
 }
 
 async function weightsOf(file: string) {
   const f = await openTorchFile(file);
   const ck = await readMMEngineCheckpoint(f);
-  const weights: WeightMap = new Map([...ck.stateDict].map(([n, t]) => [n, { shape: t.shape, layout: 'torch' as const, read: () => f.readFloat32(t) }]));
+  const weights: WeightMap = new Map(
+    [...ck.stateDict].map(([n, t]) => [n, { shape: t.shape, layout: 'torch' as const, read: () => f.readFloat32(t) }]),
+  );
   return { f, weights };
 }
 
@@ -40,7 +49,8 @@ function levelsToAnchors(levels: Float32Array[], shapes: number[][]): Float32Arr
     let a0 = 0;
     levels.forEach((d, l) => {
       const [, , H, W] = shapes[l];
-      for (let c = 0; c < C; c++) for (let p = 0; p < H * W; p++) out[(b * A + a0 + p) * C + c] = d[((b * C + c) * H * W) + p];
+      for (let c = 0; c < C; c++)
+        for (let p = 0; p < H * W; p++) out[(b * A + a0 + p) * C + c] = d[(b * C + c) * H * W + p];
       a0 += H * W;
     });
   }
@@ -65,7 +75,11 @@ test('the trainer writes state_dict entries in MMYOLO order and shapes (YOLOv8 d
     const ref = keysTsv(file);
     const ours = stateDictOrder(store.params.keys(), store.buffers.keys()).map((e) => {
       const v = store.params.get(e.name)?.variable ?? store.buffers.get(e.name);
-      return { name: e.name, shape: v ? torchShape(e.name, v.shape) : [], dtype: e.kind === 'count' ? 'int64' : 'float32' };
+      return {
+        name: e.name,
+        shape: v ? torchShape(e.name, v.shape) : [],
+        dtype: e.kind === 'count' ? 'int64' : 'float32',
+      };
     });
     assert.equal(ours.length, ref.length, `${file}: ${ours.length} entries vs ${ref.length}`);
     ref.forEach((r, i) => assert.deepEqual(ours[i], r, `${file}: entry ${i}`));
@@ -87,13 +101,22 @@ test('MMYOLO YOLOv8 checkpoint loads completely and reproduces the head outputs 
   const io = await openTorchFile(`${REF}/demo_yolov8_w0125.io.pt`);
   const root = io.root as PyDict;
   const input = root.get('input') as TorchTensor;
-  const inp = tf.transpose(tf.tensor4d(await io.readFloat32(input), input.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D;
+  const inp = tf.transpose(
+    tf.tensor4d(await io.readFloat32(input), input.shape as [number, number, number, number]),
+    [0, 2, 3, 1],
+  ) as tf.Tensor4D;
   const out = det.forward(inp, { training: false, bnUpdates: [] }) as HeadOutputs;
   const cls = out.cls.dataSync() as Float32Array;
   const sides = distToSides(out.reg).dataSync() as Float32Array;
   const [refCls, refBox] = root.get('outputs') as TorchTensor[][];
-  const refClsAll = levelsToAnchors(await Promise.all(refCls.map((t) => io.readFloat32(t))), refCls.map((t) => t.shape));
-  const refBoxAll = levelsToAnchors(await Promise.all(refBox.map((t) => io.readFloat32(t))), refBox.map((t) => t.shape));
+  const refClsAll = levelsToAnchors(
+    await Promise.all(refCls.map((t) => io.readFloat32(t))),
+    refCls.map((t) => t.shape),
+  );
+  const refBoxAll = levelsToAnchors(
+    await Promise.all(refBox.map((t) => io.readFloat32(t))),
+    refBox.map((t) => t.shape),
+  );
   const eCls = maxRelErr(cls, refClsAll);
   const eBox = maxRelErr(sides, refBoxAll);
   assert.ok(eCls < 1e-4, `cls_scores differ by ${eCls} (relative to the largest)`);
@@ -102,14 +125,23 @@ test('MMYOLO YOLOv8 checkpoint loads completely and reproduces the head outputs 
   store.dispose();
 });
 
-test('the YOLOv5-s model writes its state_dict in MMYOLO order and shapes, head included, and MMYOLO\'s YOLOv5 .pth loads completely', async () => {
+test("the YOLOv5-s model writes its state_dict in MMYOLO order and shapes, head included, and MMYOLO's YOLOv5 .pth loads completely", async () => {
   await tf.setBackend('cpu');
-  const v5 = ['model.backbone.widen_factor=0.125', 'model.neck.widen_factor=0.125', 'model.bbox_head.head_module.widen_factor=0.125', 'model.bbox_head.head_module.num_classes=4'];
+  const v5 = [
+    'model.backbone.widen_factor=0.125',
+    'model.neck.widen_factor=0.125',
+    'model.bbox_head.head_module.widen_factor=0.125',
+    'model.bbox_head.head_module.num_classes=4',
+  ];
   const { store } = buildModel(loadTrainConfig('configs/yolov5/yolov5_s-v61_syncbn_fast_8xb16-300e_coco.py', v5), 0);
   const ref = keysTsv(`${REF}/yolov5_s_w0125_c4.keys.tsv`);
   const ours = stateDictOrder(store.params.keys(), store.buffers.keys()).map((e) => {
     const v = store.params.get(e.name)?.variable ?? store.buffers.get(e.name);
-    return { name: e.name, shape: v ? torchShape(e.name, v.shape) : [], dtype: e.kind === 'count' ? 'int64' : 'float32' };
+    return {
+      name: e.name,
+      shape: v ? torchShape(e.name, v.shape) : [],
+      dtype: e.kind === 'count' ? 'int64' : 'float32',
+    };
   });
   assert.equal(ours.length, ref.length);
   ref.forEach((r, i) => assert.deepEqual(ours[i], r, `entry ${i}`));

@@ -21,8 +21,17 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 120000 });
-  const err = r.stderr.split('\n').filter((l) => l.trim() && !/^=+$|^Hi, looks like you are running TensorFlow\.js|github\.com\/tensorflow\/tfjs-node for more/.test(l));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 120000,
+  });
+  const err = r.stderr
+    .split('\n')
+    .filter(
+      (l) =>
+        l.trim() &&
+        !/^=+$|^Hi, looks like you are running TensorFlow\.js|github\.com\/tensorflow\/tfjs-node for more/.test(l),
+    );
   return { code: r.status, err, out: r.stdout };
 }
 
@@ -41,8 +50,19 @@ test('a damaged or foreign .pth is one error line naming the file', () => {
   const a = cli('test', cfg, flipped, '--work-dir', join(dir, 'wd'), '--backend', 'wasm');
   assert.equal(a.code, 1);
   assert.deepEqual(a.err.length, 1, a.err.join('\n'));
-  assert.match(a.err[0], /flipped\.pth: error: entry 'archive\/data\/\d+' is corrupt \(CRC-32 mismatch\); the file is damaged$/);
-  const b = cli('test', cfg, 'test/fixtures/mmyolo-reference/yolov5_s_w0125_c4.pth', '--work-dir', join(dir, 'wd'), '--backend', 'wasm');
+  assert.match(
+    a.err[0],
+    /flipped\.pth: error: entry 'archive\/data\/\d+' is corrupt \(CRC-32 mismatch\); the file is damaged$/,
+  );
+  const b = cli(
+    'test',
+    cfg,
+    'test/fixtures/mmyolo-reference/yolov5_s_w0125_c4.pth',
+    '--work-dir',
+    join(dir, 'wd'),
+    '--backend',
+    'wasm',
+  );
   assert.equal(b.code, 1);
   assert.equal(b.err.length, 1, b.err.join('\n'));
   assert.match(b.err[0], /yolov5_s_w0125_c4\.pth: error: does not fit this config's model: \d+ of 297 tensors match/);

@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { intValue, numberValue, parseArgs, parseScopes, UsageError } from '../../src/cli/args';
 
-const trainSpec = { values: ['work-dir', 'seed'], flags: ['amp'], optional: ['resume'], lists: ['cfg-options'], positionals: 1 };
+const trainSpec = {
+  values: ['work-dir', 'seed'],
+  flags: ['amp'],
+  optional: ['resume'],
+  lists: ['cfg-options'],
+  positionals: 1,
+};
 
 test('positionals, valued options in both spellings, flags', () => {
   const a = parseArgs(['cfg.py', '--work-dir', 'w', '--seed=3', '--amp'], trainSpec);
@@ -35,12 +41,21 @@ test('repeatable options collect in order; --scope NAME=DIR', () => {
 });
 
 test('mistakes are UsageErrors that say what is wrong', () => {
-  assert.throws(() => parseArgs(['--bogus'], trainSpec), (e: Error) => e instanceof UsageError && /unknown option --bogus \(known: .*--work-dir/.test(e.message));
+  assert.throws(
+    () => parseArgs(['--bogus'], trainSpec),
+    (e: Error) => e instanceof UsageError && /unknown option --bogus \(known: .*--work-dir/.test(e.message),
+  );
   assert.throws(() => parseArgs(['cfg.py', '--work-dir'], trainSpec), /--work-dir needs a value/);
   assert.throws(() => parseArgs(['cfg.py', '--work-dir', '--amp'], trainSpec), /--work-dir needs a value/);
   assert.throws(() => parseArgs(['cfg.py', '--amp=yes'], trainSpec), /--amp takes no value/);
-  assert.throws(() => intValue(parseArgs(['c', '--seed', '1.5'], trainSpec), 'seed'), /--seed must be an integer, got '1.5'/);
-  assert.throws(() => intValue(parseArgs(['c', '--seed', '0'], trainSpec), 'seed', 1), /--seed must be an integer >= 1/);
+  assert.throws(
+    () => intValue(parseArgs(['c', '--seed', '1.5'], trainSpec), 'seed'),
+    /--seed must be an integer, got '1.5'/,
+  );
+  assert.throws(
+    () => intValue(parseArgs(['c', '--seed', '0'], trainSpec), 'seed', 1),
+    /--seed must be an integer >= 1/,
+  );
   assert.throws(() => numberValue(parseArgs(['c', '--seed', 'x'], trainSpec), 'seed'), /--seed must be a number/);
 });
 
@@ -48,6 +63,9 @@ test('an error line is printed once located: engine, data layer and plain errors
   const { errorLine } = await import('../../src/cli/error-line');
   assert.equal(errorLine('train', new Error('a.py:3:5: error: bad')), 'a.py:3:5: error: bad');
   assert.equal(errorLine('train', new Error('/d/x.jpg: error: truncated JPEG')), '/d/x.jpg: error: truncated JPEG');
-  assert.equal(errorLine('train', Object.assign(new Error('no such type'), { where: 'a.py:1:1' })), 'a.py:1:1: error: no such type');
+  assert.equal(
+    errorLine('train', Object.assign(new Error('no such type'), { where: 'a.py:1:1' })),
+    'a.py:1:1: error: no such type',
+  );
   assert.equal(errorLine('train', new Error('something broke')), 'yololab train: error: something broke');
 });

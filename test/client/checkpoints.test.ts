@@ -20,14 +20,20 @@ function workDir(files: Record<string, number>): string {
 test('last_checkpoint names the checkpoint, absolute (as MMEngine writes it) or relative to the work dir', () => {
   const wd = workDir({ 'epoch_3.pth': 30, 'epoch_4.pth': 20, 'best_coco_bbox_mAP_epoch_2.pth': 1 });
   fs.writeFileSync(path.join(wd, 'last_checkpoint'), path.join(wd, 'epoch_4.pth')); // no newline, as MMEngine
-  assert.deepEqual([lastCheckpointOnDisk(wd)?.file, lastCheckpointOnDisk(wd)?.via], [path.join(wd, 'epoch_4.pth'), 'last_checkpoint']);
+  assert.deepEqual(
+    [lastCheckpointOnDisk(wd)?.file, lastCheckpointOnDisk(wd)?.via],
+    [path.join(wd, 'epoch_4.pth'), 'last_checkpoint'],
+  );
   fs.writeFileSync(path.join(wd, 'last_checkpoint'), 'epoch_3.pth\n');
   assert.equal(lastCheckpointOnDisk(wd)?.file, path.join(wd, 'epoch_3.pth'));
 });
 
 test('without a usable last_checkpoint, the newest .pth or .ckpt; nothing else counts', () => {
   const wd = workDir({ 'epoch_1.pth': 50, 'iter_7.ckpt': 10, 'scalars.json': 1, 'cfg.py': 1 });
-  assert.deepEqual([lastCheckpointOnDisk(wd)?.file, lastCheckpointOnDisk(wd)?.via], [path.join(wd, 'iter_7.ckpt'), 'newest file']);
+  assert.deepEqual(
+    [lastCheckpointOnDisk(wd)?.file, lastCheckpointOnDisk(wd)?.via],
+    [path.join(wd, 'iter_7.ckpt'), 'newest file'],
+  );
   fs.writeFileSync(path.join(wd, 'last_checkpoint'), path.join(wd, 'epoch_9.pth')); // removed by max_keep_ckpts
   assert.equal(lastCheckpointOnDisk(wd)?.file, path.join(wd, 'iter_7.ckpt'));
   assert.equal(lastCheckpointOnDisk(workDir({ 'cfg.py': 1 })), undefined);
@@ -38,12 +44,20 @@ test('the report says whether this run saved it, and how to resume; or that ther
   const wd = workDir({ 'epoch_2.pth': 600 });
   const resume = (ck: string) => `yololab train cfg.py --resume ${ck}`;
   const started = new Date(Date.now() - 60_000);
-  assert.match(checkpointReport(wd, started, resume)[0], /^this run saved no checkpoint; the last one on disk is \S+epoch_2\.pth, from an earlier run/);
+  assert.match(
+    checkpointReport(wd, started, resume)[0],
+    /^this run saved no checkpoint; the last one on disk is \S+epoch_2\.pth, from an earlier run/,
+  );
   fs.writeFileSync(path.join(wd, 'epoch_3.pth'), 'x');
-  assert.deepEqual(checkpointReport(wd, started, resume).map((l) => l.replace(/saved .* by this run/, 'saved T by this run')), [
-    `last checkpoint on disk: ${path.join(wd, 'epoch_3.pth')} (saved T by this run)`,
-    `resume with: yololab train cfg.py --resume ${path.join(wd, 'epoch_3.pth')}`,
-  ]);
+  assert.deepEqual(
+    checkpointReport(wd, started, resume).map((l) => l.replace(/saved .* by this run/, 'saved T by this run')),
+    [
+      `last checkpoint on disk: ${path.join(wd, 'epoch_3.pth')} (saved T by this run)`,
+      `resume with: yololab train cfg.py --resume ${path.join(wd, 'epoch_3.pth')}`,
+    ],
+  );
   const empty = workDir({});
-  assert.deepEqual(checkpointReport(empty, started, resume), [`no checkpoint on disk in ${empty}: a new run starts from scratch`]);
+  assert.deepEqual(checkpointReport(empty, started, resume), [
+    `no checkpoint on disk in ${empty}: a new run starts from scratch`,
+  ]);
 });

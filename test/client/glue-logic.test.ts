@@ -13,7 +13,14 @@ test('settings: defaults when unset, typed values when set, nonsense replaced by
   assert.equal(d.runner, 'builtin');
   assert.equal(d.workDirRoot, 'work_dirs');
   assert.deepEqual(d.mmyolo, { root: '', gpus: 1, launcher: 'none', partition: '' });
-  const vals: Record<string, unknown> = { runner: 'mmyolo', 'mmyolo.gpus': 4.7, 'mmyolo.launcher': 'slurm', scopes: { mmdet: '/x', bad: 3 }, configGlobs: ['a/*.py', 5], stopGraceSeconds: 0 };
+  const vals: Record<string, unknown> = {
+    runner: 'mmyolo',
+    'mmyolo.gpus': 4.7,
+    'mmyolo.launcher': 'slurm',
+    scopes: { mmdet: '/x', bad: 3 },
+    configGlobs: ['a/*.py', 5],
+    stopGraceSeconds: 0,
+  };
   const s = readSettings((k) => vals[k]);
   assert.equal(s.runner, 'mmyolo');
   assert.equal(s.mmyolo.gpus, 4);
@@ -21,7 +28,10 @@ test('settings: defaults when unset, typed values when set, nonsense replaced by
   assert.deepEqual(s.scopes, { mmdet: '/x' });
   assert.deepEqual(s.configGlobs, ['a/*.py']);
   assert.equal(s.stopGraceSeconds, 1);
-  assert.equal(readSettings((k) => (k === 'mmyolo.launcher' ? 'mpi' : k === 'runner' ? 'docker' : undefined)).mmyolo.launcher, 'none');
+  assert.equal(
+    readSettings((k) => (k === 'mmyolo.launcher' ? 'mpi' : k === 'runner' ? 'docker' : undefined)).mmyolo.launcher,
+    'none',
+  );
 });
 
 test('setting paths: relative to the workspace, ~ and ${workspaceFolder} expanded, absolute kept', () => {
@@ -34,17 +44,24 @@ test('setting paths: relative to the workspace, ~ and ${workspaceFolder} expande
 test('config detection: files under configs/ or using _base_, not ordinary Python', () => {
   assert.equal(looksLikeConfig('/ws/configs/yolov8/a.py', 'x = 1'), true);
   assert.equal(looksLikeConfig('/ws/exp/a.py', "_base_ = ['../b.py']\nmodel = dict()"), true);
-  assert.equal(looksLikeConfig('/ws/exp/a.py', "lr = {{_base_.lr}}"), true);
+  assert.equal(looksLikeConfig('/ws/exp/a.py', 'lr = {{_base_.lr}}'), true);
   assert.equal(looksLikeConfig('/ws/tools/train.py', 'import torch\nbase_ = 1'), false);
   assert.equal(looksLikeConfig('/ws/configs/readme.md', ''), false);
-  assert.equal(configName('/ws/configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py'), 'yolov8_s_syncbn_fast_8xb16-500e_coco');
+  assert.equal(
+    configName('/ws/configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py'),
+    'yolov8_s_syncbn_fast_8xb16-500e_coco',
+  );
 });
 
 test('webview HTML: strict CSP, only the nonce-bearing bundle may run, no remote origins', () => {
   const nonce = makeNonce();
   assert.notEqual(nonce, makeNonce());
   assert.match(nonce, /^[A-Za-z0-9+/=]{24}$/);
-  const html = metricsHtml({ cspSource: 'https://file+.vscode-resource.vscode-cdn.net', scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview-metrics.js', nonce });
+  const html = metricsHtml({
+    cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+    scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview-metrics.js',
+    nonce,
+  });
   const csp = contentSecurityPolicy('https://file+.vscode-resource.vscode-cdn.net', nonce);
   assert.ok(html.includes(`content="${csp}"`));
   assert.match(csp, /^default-src 'none'/);
@@ -64,7 +81,10 @@ test('metrics hub: a panel opened late is replayed every run and record; live up
   hub.endRun('a', 'stopped');
   hub.addRun('b', 'mmyolo/2', false);
   const replay = hub.replay();
-  assert.deepEqual(replay.map((m) => m.type), ['run', 'records', 'runEnded', 'run']);
+  assert.deepEqual(
+    replay.map((m) => m.type),
+    ['run', 'records', 'runEnded', 'run'],
+  );
   assert.equal((replay[1] as any).records.length, 2);
   const seen: string[] = [];
   const off = hub.subscribe((m) => seen.push(m.type));

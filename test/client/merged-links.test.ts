@@ -11,7 +11,7 @@ test('links are the spans the server chose; every line keeps its source', () => 
   const base = { uri: 'file:///ws/configs/base.py', line: 11, character: 0 };
   const child = { uri: 'file:///ws/configs/child.py', line: 2, character: 0 };
   const r = validateMergedResult({
-    text: "# child.py sets 1 key: 1 changed\nmax_epochs = 40  # was 300 (base.py:12)\n\nmax_epochs = 40\n",
+    text: '# child.py sets 1 key: 1 changed\nmax_epochs = 40  # was 300 (base.py:12)\n\nmax_epochs = 40\n',
     lines: [child, child, null, child, 'garbage'],
     diagnostics: [],
     links: [
@@ -24,7 +24,10 @@ test('links are the spans the server chose; every line keeps its source', () => 
   });
   assert.ok(typeof r !== 'string');
   assert.deepEqual(previewLinks(r), [{ line: 1, start: 28, end: 38, target: base }]);
-  assert.equal("# child.py sets 1 key: 1 changed\nmax_epochs = 40  # was 300 (base.py:12)".split('\n')[1].slice(28, 38), 'base.py:12');
+  assert.equal(
+    '# child.py sets 1 key: 1 changed\nmax_epochs = 40  # was 300 (base.py:12)'.split('\n')[1].slice(28, 38),
+    'base.py:12',
+  );
   assert.deepEqual(r.lines, [child, child, null, child, null]);
   assert.equal(r.focusLines, 2);
   assert.equal(linkTargetUri(base), 'file:///ws/configs/base.py#L12,1');

@@ -18,26 +18,50 @@ test('a work dir lists its TIMESTAMP runs oldest first and ignores other folders
   makeRun(wd, '20231231_235959');
   fs.mkdirSync(path.join(wd, 'best_ckpts'));
   fs.writeFileSync(path.join(wd, 'epoch_1.pth'), '');
-  assert.deepEqual(listRuns(wd).map((r) => r.timestamp), ['20231231_235959', '20240102_030405']);
+  assert.deepEqual(
+    listRuns(wd).map((r) => r.timestamp),
+    ['20231231_235959', '20240102_030405'],
+  );
   assert.equal(listRuns(wd)[0].label, `${path.basename(wd)}/20231231_235959`);
 });
 
 test('Open Run accepts a scalars.json, a vis_data or TIMESTAMP folder, a work dir, a checkpoint in it, or a folder of work dirs', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-root-'));
-  const a = path.join(root, 'yolov8_n'), b = path.join(root, 'rtmdet_tiny');
+  const a = path.join(root, 'yolov8_n'),
+    b = path.join(root, 'rtmdet_tiny');
   const vis = makeRun(a, '20240101_000001');
   makeRun(a, '20240101_000002', false); // started, nothing written yet
   makeRun(b, '20240101_000003');
-  assert.deepEqual(runsUnder(path.join(vis, 'scalars.json')).map((r) => r.timestamp), ['20240101_000001']);
-  assert.deepEqual(runsUnder(vis).map((r) => r.timestamp), ['20240101_000001']);
-  assert.deepEqual(runsUnder(path.dirname(vis)).map((r) => r.workDir), [a]);
-  assert.deepEqual(runsUnder(a).map((r) => r.timestamp), ['20240101_000001']);
-  assert.deepEqual(runsUnder(root).map((r) => r.label).sort(), ['rtmdet_tiny/20240101_000003', 'yolov8_n/20240101_000001']);
+  assert.deepEqual(
+    runsUnder(path.join(vis, 'scalars.json')).map((r) => r.timestamp),
+    ['20240101_000001'],
+  );
+  assert.deepEqual(
+    runsUnder(vis).map((r) => r.timestamp),
+    ['20240101_000001'],
+  );
+  assert.deepEqual(
+    runsUnder(path.dirname(vis)).map((r) => r.workDir),
+    [a],
+  );
+  assert.deepEqual(
+    runsUnder(a).map((r) => r.timestamp),
+    ['20240101_000001'],
+  );
+  assert.deepEqual(
+    runsUnder(root)
+      .map((r) => r.label)
+      .sort(),
+    ['rtmdet_tiny/20240101_000003', 'yolov8_n/20240101_000001'],
+  );
   assert.deepEqual(runsUnder(path.join(root, 'nope')), []);
   assert.deepEqual(runsUnder(path.join(__dirname, 'fixtures/work_dirs')).length, 1);
   // A checkpoint picked with Browse… opens the runs of its work dir (MMYOLO's and ours are .pth).
   fs.writeFileSync(path.join(a, 'epoch_3.pth'), '');
-  assert.deepEqual(runsUnder(path.join(a, 'epoch_3.pth')).map((r) => r.timestamp), ['20240101_000001']);
+  assert.deepEqual(
+    runsUnder(path.join(a, 'epoch_3.pth')).map((r) => r.timestamp),
+    ['20240101_000001'],
+  );
   fs.writeFileSync(path.join(a, 'notes.txt'), '');
   assert.deepEqual(runsUnder(path.join(a, 'notes.txt')), []);
 });

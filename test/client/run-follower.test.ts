@@ -19,7 +19,11 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
 test('a live follower finds the TIMESTAMP folder the trainer creates and streams appended records', async () => {
   const wd = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-follow-'));
   const events: { run: RunLocation; read: TailRead }[] = [];
-  const f = new RunFollower({ kind: 'live', workDir: wd, startedAt: new Date() }, (run, read) => events.push({ run, read }), { debounceMs: 30, safetyMs: 0 });
+  const f = new RunFollower(
+    { kind: 'live', workDir: wd, startedAt: new Date() },
+    (run, read) => events.push({ run, read }),
+    { debounceMs: 30, safetyMs: 0 },
+  );
   f.start();
   try {
     const ts = timestampOf(new Date());
@@ -33,13 +37,19 @@ test('a live follower finds the TIMESTAMP folder the trainer creates and streams
     await until(() => events.flatMap((e) => e.read.records).length === 2, 'second record');
     fs.appendFileSync(file, 'er": 3, "step": 3}\n');
     await until(() => events.flatMap((e) => e.read.records).length === 3, 'completed partial line');
-    assert.deepEqual(events.flatMap((e) => e.read.records).map((r) => r.loss), [3, 2, 1.5]);
+    assert.deepEqual(
+      events.flatMap((e) => e.read.records).map((r) => r.loss),
+      [3, 2, 1.5],
+    );
 
     // A resumed run writes a new TIMESTAMP folder: the follower moves over and says its data restarts
     const ts2 = timestampOf(new Date(Date.now() + 2000));
     fs.mkdirSync(path.join(wd, ts2, 'vis_data'), { recursive: true });
     fs.writeFileSync(path.join(wd, ts2, 'vis_data', 'scalars.json'), '{"loss": 1.4, "iter": 4, "step": 4}\n');
-    await until(() => f.current?.timestamp === ts2 && events.at(-1)!.read.records[0]?.loss === 1.4, 'switch to the new run');
+    await until(
+      () => f.current?.timestamp === ts2 && events.at(-1)!.read.records[0]?.loss === 1.4,
+      'switch to the new run',
+    );
     assert.ok(events.some((e) => e.run.timestamp === ts2 && e.read.reset));
   } finally {
     f.dispose();
@@ -52,10 +62,14 @@ test('a burst of writes is coalesced into a few reads, not one per write', async
   fs.mkdirSync(path.dirname(run.scalarsFile), { recursive: true });
   fs.writeFileSync(run.scalarsFile, '');
   let total = 0;
-  const f = new RunFollower({ kind: 'fixed', run }, (_r, read) => (total += read.records.length), { debounceMs: 100, safetyMs: 0 });
+  const f = new RunFollower({ kind: 'fixed', run }, (_r, read) => (total += read.records.length), {
+    debounceMs: 100,
+    safetyMs: 0,
+  });
   f.start();
   try {
-    for (let i = 1; i <= 200; i++) fs.appendFileSync(run.scalarsFile, `{"loss": ${1 / i}, "iter": ${i}, "step": ${i}}\n`);
+    for (let i = 1; i <= 200; i++)
+      fs.appendFileSync(run.scalarsFile, `{"loss": ${1 / i}, "iter": ${i}, "step": ${i}}\n`);
     await until(() => total === 200, 'all 200 records');
     assert.ok(f.checks < 20, `expected a handful of reads for 200 writes, got ${f.checks}`);
   } finally {
@@ -67,7 +81,10 @@ test('the safety re-check picks up writes that no watch event reported', async (
   const wd = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-safety-'));
   const run = runAt(wd, '20240101_000000');
   let total = 0;
-  const f = new RunFollower({ kind: 'fixed', run }, (_r, read) => (total += read.records.length), { debounceMs: 30, safetyMs: 100 });
+  const f = new RunFollower({ kind: 'fixed', run }, (_r, read) => (total += read.records.length), {
+    debounceMs: 30,
+    safetyMs: 100,
+  });
   f.start();
   try {
     // The folder did not exist when watching began, so only the periodic check can see this file appear

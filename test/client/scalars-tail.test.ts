@@ -58,7 +58,10 @@ test('a file replaced by a new one (same size or bigger) is read from its start'
   fs.renameSync(other, f);
   const r = t.read();
   assert.equal(r.reset, true);
-  assert.deepEqual(r.records.map((x) => x.loss), [7, 6]);
+  assert.deepEqual(
+    r.records.map((x) => x.loss),
+    [7, 6],
+  );
 });
 
 test('a deleted file resets the reader', () => {
@@ -74,7 +77,10 @@ test('bad lines are reported with file and line number and do not stop later lin
   const f = tmpFile();
   fs.writeFileSync(f, '{"loss": 1, "step": 1}\nnot json\n[1,2]\n{"loss": 0.5, "step": 2}\n');
   const r = new ScalarsTail(f).read();
-  assert.deepEqual(r.records.map((x) => x.step), [1, 2]);
+  assert.deepEqual(
+    r.records.map((x) => x.step),
+    [1, 2],
+  );
   assert.equal(r.problems.length, 2);
   assert.match(r.problems[0], new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: not valid JSON`));
   assert.match(r.problems[1], /:3: not a JSON object$/);
@@ -87,11 +93,17 @@ test('non-finite and non-numeric fields are left out of a record', () => {
 test('a finished file whose last line lacks a newline is read completely', () => {
   const f = tmpFile();
   fs.writeFileSync(f, '{"loss": 1, "step": 1}\n{"loss": 0.5, "step": 2}');
-  assert.deepEqual(readScalarsFile(f).records.map((x) => x.step), [1, 2]);
+  assert.deepEqual(
+    readScalarsFile(f).records.map((x) => x.step),
+    [1, 2],
+  );
 });
 
 test('the MMYOLO fixture (real format: yolov5 losses, coco metrics) parses without problems', () => {
-  const f = path.join(__dirname, 'fixtures/work_dirs/yolov5_s-v61_syncbn_fast_8xb16-300e_coco/20230115_093012/vis_data/scalars.json');
+  const f = path.join(
+    __dirname,
+    'fixtures/work_dirs/yolov5_s-v61_syncbn_fast_8xb16-300e_coco/20230115_093012/vis_data/scalars.json',
+  );
   const r = readScalarsFile(f);
   assert.deepEqual(r.problems, []);
   assert.equal(r.records.length, 82);

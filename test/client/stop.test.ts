@@ -15,7 +15,9 @@ function child(script: string) {
 }
 
 test('a trainer that handles Ctrl-C stops gracefully on SIGINT, without being killed', async () => {
-  const t = child(`process.on('SIGINT', () => { console.log('checkpoint saved'); process.exit(0); }); console.log('ready'); setInterval(() => {}, 1000);`);
+  const t = child(
+    `process.on('SIGINT', () => { console.log('checkpoint saved'); process.exit(0); }); console.log('ready'); setInterval(() => {}, 1000);`,
+  );
   await t.ready;
   const outcome = await stopProcess(t.proc, 'interrupt', 5000);
   assert.equal(outcome, 'graceful');
@@ -24,7 +26,9 @@ test('a trainer that handles Ctrl-C stops gracefully on SIGINT, without being ki
 });
 
 test('a process that ignores SIGINT is killed after the grace period', async () => {
-  const t = child(`process.on('SIGINT', () => console.log('ignoring')); console.log('ready'); setInterval(() => {}, 1000);`);
+  const t = child(
+    `process.on('SIGINT', () => console.log('ignoring')); console.log('ready'); setInterval(() => {}, 1000);`,
+  );
   await t.ready;
   const started = Date.now();
   const outcome = await stopProcess(t.proc, 'interrupt', 300);
@@ -52,13 +56,28 @@ test('the signal reaches the whole process group (torchrun/srun workers)', async
 });
 
 test('slurm runs get a second SIGINT (srun cancels the step on two within a second), then a kill', () => {
-  assert.deepEqual(stopSteps('slurm', 10000).map((s) => [s.signal, s.afterMs]), [['SIGINT', 0], ['SIGINT', 300], ['SIGKILL', 10000]]);
-  assert.deepEqual(stopSteps('interrupt', 2000).map((s) => s.signal), ['SIGINT', 'SIGKILL']);
+  assert.deepEqual(
+    stopSteps('slurm', 10000).map((s) => [s.signal, s.afterMs]),
+    [
+      ['SIGINT', 0],
+      ['SIGINT', 300],
+      ['SIGKILL', 10000],
+    ],
+  );
+  assert.deepEqual(
+    stopSteps('interrupt', 2000).map((s) => s.signal),
+    ['SIGINT', 'SIGKILL'],
+  );
 });
 
 test('stopping a process that already exited sends nothing', async () => {
   const sent: string[] = [];
-  const outcome = await stopProcess({ pid: 12345, exited: Promise.resolve(), hasExited: () => true }, 'interrupt', 100, (_p, s) => sent.push(s));
+  const outcome = await stopProcess(
+    { pid: 12345, exited: Promise.resolve(), hasExited: () => true },
+    'interrupt',
+    100,
+    (_p, s) => sent.push(s),
+  );
   assert.equal(outcome, 'already-exited');
   assert.deepEqual(sent, []);
 });

@@ -17,7 +17,13 @@ function start(iters: number, extra: string[] = [], graceMs = 5000) {
   let exit: { code: number | null } | undefined;
   const run = new TrainingRun(
     'scripted',
-    { command: process.execPath, args: [trainer, workDir, String(iters), ...extra], cwd: os.tmpdir(), stopStyle: 'interrupt', stopNotice: 'sending SIGINT: the scripted trainer saves and exits' },
+    {
+      command: process.execPath,
+      args: [trainer, workDir, String(iters), ...extra],
+      cwd: os.tmpdir(),
+      stopStyle: 'interrupt',
+      stopNotice: 'sending SIGINT: the scripted trainer saves and exits',
+    },
     workDir,
     {
       output: (t) => (log += t),
@@ -37,7 +43,10 @@ test('a run streams its log, its scalars and its progress, and reports its exit'
   assert.match(t.log(), /^\$ .*scripted-trainer\.js/); // the command line heads the log
   assert.match(t.log(), /iter 10\/10 loss 0\.4000/);
   assert.match(t.log(), /done\n/); // stderr too
-  assert.deepEqual(t.records.map((r) => r.iter), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]); // all of them, once, in order
+  assert.deepEqual(
+    t.records.map((r) => r.iter),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  ); // all of them, once, in order
   assert.equal(t.run.progress.iter, 10);
   assert.equal(t.run.progress.itersPerEpoch, 10);
   assert.equal(t.run.progress.loss, 0.4);
@@ -67,14 +76,29 @@ test('a command that does not exist ends the run with a clear message, not a cra
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-run-'));
   let log = '';
   let code: number | null | undefined;
-  const run = new TrainingRun('missing', { command: 'yololab-no-such-python', args: [], cwd: workDir, stopStyle: 'interrupt', stopNotice: 'sending SIGINT: the scripted trainer saves and exits' }, workDir, {
-    output: (t) => (log += t),
-    progress: () => {},
-    records: () => {},
-    exit: (c) => (code = c),
-  }, { followSafetyMs: 0 });
+  const run = new TrainingRun(
+    'missing',
+    {
+      command: 'yololab-no-such-python',
+      args: [],
+      cwd: workDir,
+      stopStyle: 'interrupt',
+      stopNotice: 'sending SIGINT: the scripted trainer saves and exits',
+    },
+    workDir,
+    {
+      output: (t) => (log += t),
+      progress: () => {},
+      records: () => {},
+      exit: (c) => (code = c),
+    },
+    { followSafetyMs: 0 },
+  );
   await run.whenExited();
-  assert.match(log, /cannot start yololab-no-such-python: .*ENOENT.*is 'yololab-no-such-python' installed and on PATH\?/);
+  assert.match(
+    log,
+    /cannot start yololab-no-such-python: .*ENOENT.*is 'yololab-no-such-python' installed and on PATH\?/,
+  );
   assert.equal(run.exitCode, 127);
   assert.equal(code, 127);
 });
@@ -90,13 +114,26 @@ test('interruptNow sends Ctrl-C without waiting, and the trainer still saves and
 
 test('a failed run names the line that says why it failed', async () => {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-run-'));
-  const script = "console.log('loading'); console.error('cfg.py:3:7: error: no such base'); console.log('bye'); process.exit(1)";
-  const run = new TrainingRun('failing', { command: process.execPath, args: ['-e', script], cwd: workDir, stopStyle: 'interrupt', stopNotice: 'sending SIGINT: the scripted trainer saves and exits' }, workDir, {
-    output: () => {},
-    progress: () => {},
-    records: () => {},
-    exit: () => {},
-  }, { followSafetyMs: 0 });
+  const script =
+    "console.log('loading'); console.error('cfg.py:3:7: error: no such base'); console.log('bye'); process.exit(1)";
+  const run = new TrainingRun(
+    'failing',
+    {
+      command: process.execPath,
+      args: ['-e', script],
+      cwd: workDir,
+      stopStyle: 'interrupt',
+      stopNotice: 'sending SIGINT: the scripted trainer saves and exits',
+    },
+    workDir,
+    {
+      output: () => {},
+      progress: () => {},
+      records: () => {},
+      exit: () => {},
+    },
+    { followSafetyMs: 0 },
+  );
   await run.whenExited();
   assert.equal(run.exitCode, 1);
   assert.equal(run.failureLine(), 'cfg.py:3:7: error: no such base');

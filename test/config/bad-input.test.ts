@@ -23,7 +23,10 @@ function check(file: string) {
   const lints = lintConfig(r);
   for (const d of [...r.diagnostics, ...lints]) {
     assert.ok(d.range.start.line >= 0 && d.range.start.col >= 0, `${file}: bad range`);
-    assert.ok(d.message.length > 0 && !/\n\s+at /.test(d.message), `${file}: message looks like a stack trace: ${d.message}`);
+    assert.ok(
+      d.message.length > 0 && !/\n\s+at /.test(d.message),
+      `${file}: message looks like a stack trace: ${d.message}`,
+    );
   }
   return r;
 }
@@ -31,7 +34,7 @@ function check(file: string) {
 // A small deterministic generator, so a failure reproduces.
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
 }
 
 const REAL = path.resolve(__dirname, '../../configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py');
@@ -48,7 +51,44 @@ test('random bytes give diagnostics, not crashes', { timeout: 60_000 }, () => {
 
 test('random printable Python-ish text gives diagnostics, not crashes', { timeout: 60_000 }, () => {
   const r = rng(11);
-  const alphabet = ['dict(', ')', '[', ']', '{', '}', '(', ',', '=', ':', "'a'", '"b"', '1', '2.5', '_base_', '.', 'x', ' ', '\n', '    ', '*', '**', '+', '-', '/', '//', 'if', 'else', 'for', 'in', 'lambda', 'f"{x}"', '#c', '\\', 'None', 'True'];
+  const alphabet = [
+    'dict(',
+    ')',
+    '[',
+    ']',
+    '{',
+    '}',
+    '(',
+    ',',
+    '=',
+    ':',
+    "'a'",
+    '"b"',
+    '1',
+    '2.5',
+    '_base_',
+    '.',
+    'x',
+    ' ',
+    '\n',
+    '    ',
+    '*',
+    '**',
+    '+',
+    '-',
+    '/',
+    '//',
+    'if',
+    'else',
+    'for',
+    'in',
+    'lambda',
+    'f"{x}"',
+    '#c',
+    '\\',
+    'None',
+    'True',
+  ];
   for (let i = 0; i < 400; i++) {
     let s = '';
     const n = Math.floor(r() * 60);
@@ -74,10 +114,18 @@ test('every truncation of a real config gives diagnostics, not crashes', { timeo
 });
 
 test('10,000-deep nesting is refused with a diagnostic', { timeout: 30_000 }, () => {
-  for (const [open, close] of [['[', ']'], ['(', ')'], ['{', '}'], ['dict(a=', ')']]) {
+  for (const [open, close] of [
+    ['[', ']'],
+    ['(', ')'],
+    ['{', '}'],
+    ['dict(a=', ')'],
+  ]) {
     const r = check(write(`deep-${open}.py`, `x = ${open.repeat(10_000)}1${close.repeat(10_000)}\n`));
     assert.equal(r.ok, false);
-    assert.ok(r.diagnostics.some((d) => /too many nested|too deeply nested/.test(d.message)), r.diagnostics.map((d) => d.message).join('|'));
+    assert.ok(
+      r.diagnostics.some((d) => /too many nested|too deeply nested/.test(d.message)),
+      r.diagnostics.map((d) => d.message).join('|'),
+    );
   }
   const unary = check(write('deep-unary.py', `x = ${'-'.repeat(10_000)}1\n`));
   assert.equal(unary.ok, false);
@@ -96,19 +144,27 @@ test('a 10 MB config loads or is refused within bounds', { timeout: 60_000 }, ()
 test('self-inheritance and cycles are errors at the _base_ entry', () => {
   const self = check(write('self/self.py', "_base_ = './self.py'\nx = 1\n"));
   assert.equal(self.ok, false);
-  assert.ok(self.diagnostics.some((d) => d.code === 'base-cycle' && d.range.start.line === 0 && d.range.start.col === 9));
+  assert.ok(
+    self.diagnostics.some((d) => d.code === 'base-cycle' && d.range.start.line === 0 && d.range.start.col === 9),
+  );
   write('cyc/a.py', "_base_ = './b.py'\n");
   write('cyc/b.py', "_base_ = './c.py'\n");
   write('cyc/c.py', "_base_ = './a.py'\n");
   const cyc = check(path.join(tmp, 'cyc/a.py'));
   assert.equal(cyc.ok, false);
-  assert.ok(cyc.diagnostics.some((d) => d.code === 'base-cycle' && /a\.py -> b\.py -> c\.py -> a\.py/.test(d.message)), cyc.diagnostics.map((d) => d.message).join('|'));
+  assert.ok(
+    cyc.diagnostics.some((d) => d.code === 'base-cycle' && /a\.py -> b\.py -> c\.py -> a\.py/.test(d.message)),
+    cyc.diagnostics.map((d) => d.message).join('|'),
+  );
 });
 
 test('a base that is a folder or a binary file is reported at the _base_ entry', () => {
   fs.mkdirSync(path.join(tmp, 'fb/base_dir.py'), { recursive: true });
   write('fb/bin.py', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2]));
-  for (const [name, base] of [['a.py', './base_dir.py'], ['b.py', './bin.py']]) {
+  for (const [name, base] of [
+    ['a.py', './base_dir.py'],
+    ['b.py', './bin.py'],
+  ]) {
     const r = check(write(`fb/${name}`, `_base_ = '${base}'\n`));
     assert.equal(r.ok, false);
     const d = r.diagnostics.find((x) => x.file.endsWith(name) && x.severity === 'error');
@@ -119,7 +175,9 @@ test('a base that is a folder or a binary file is reported at the _base_ entry',
 
 test('hostile code is never run: imports and calls only evaluate the config subset', () => {
   const marker = path.join(tmp, 'pwned');
-  const r = check(write('hostile.py', `import os\nos.system('touch ${marker}')\nx = __import__('os').system('touch ${marker}')\n`));
+  const r = check(
+    write('hostile.py', `import os\nos.system('touch ${marker}')\nx = __import__('os').system('touch ${marker}')\n`),
+  );
   assert.equal(r.ok, false);
   assert.equal(fs.existsSync(marker), false);
 });

@@ -32,7 +32,18 @@ test('print-config --format json is the lossless encoding', () => {
 });
 
 test('--cfg-options edits nested keys and list elements with MMEngine value parsing', () => {
-  const r = run(['print-config', S, '--format', 'json', '--cfg-options', 'train_dataloader.batch_size=8', 'custom_hooks.0.momentum=0.001', 'model.backbone.out_indices=(2,3,4)', 'work_dir=runs/x', 'load_from=None']);
+  const r = run([
+    'print-config',
+    S,
+    '--format',
+    'json',
+    '--cfg-options',
+    'train_dataloader.batch_size=8',
+    'custom_hooks.0.momentum=0.001',
+    'model.backbone.out_indices=(2,3,4)',
+    'work_dir=runs/x',
+    'load_from=None',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const cfg = JSON.parse(r.stdout);
   assert.equal(cfg.train_dataloader.batch_size, 8);
@@ -78,16 +89,31 @@ test('lint: the zoo is clean, broken fixtures exit 1, json for machines', () => 
   assert.equal(clean.stdout, '');
   const bad = run(['lint', 'test/fixtures/lint/errors/missing_base.py']);
   assert.equal(bad.status, 1);
-  assert.match(bad.stdout, /missing_base\.py:1:10: error: No such file or directory: '\.\/_base_\/missing\.py'.*\[base-missing\]/);
+  assert.match(
+    bad.stdout,
+    /missing_base\.py:1:10: error: No such file or directory: '\.\/_base_\/missing\.py'.*\[base-missing\]/,
+  );
   const json = run(['lint', 'test/fixtures/lint/trap', '--format', 'json']);
   assert.equal(json.status, 0);
   const parsed = JSON.parse(json.stdout);
   assert.equal(parsed.files, 2);
-  assert.deepEqual(parsed.findings.map((f: { rule: string; line: number }) => [f.rule, f.line]), [['propagation-trap', 4], ['propagation-trap', 6]]);
+  assert.deepEqual(
+    parsed.findings.map((f: { rule: string; line: number }) => [f.rule, f.line]),
+    [
+      ['propagation-trap', 4],
+      ['propagation-trap', 6],
+    ],
+  );
 });
 
 test('usage errors exit 2 with a message, never a stack trace', () => {
-  for (const args of [['print-config'], ['print-config', S, '--format', 'yaml'], ['lint'], ['lint', '--bogus'], ['nonsense']]) {
+  for (const args of [
+    ['print-config'],
+    ['print-config', S, '--format', 'yaml'],
+    ['lint'],
+    ['lint', '--bogus'],
+    ['nonsense'],
+  ]) {
     const r = run(args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.ok(r.stderr.length > 0);

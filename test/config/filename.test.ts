@@ -34,7 +34,10 @@ test('8x16b is flagged with the fix', () => {
 
 test('a user dataset is information, not an error; a wrong separator is a warning with a fix', () => {
   const own = parseFilename('yolov8_s_fast_1xb16-100e_mydrones.py');
-  assert.deepEqual(own.issues.map((i) => [i.rule, i.severity]), [['filename-unknown-token', 'information']]);
+  assert.deepEqual(
+    own.issues.map((i) => [i.rule, i.severity]),
+    [['filename-unknown-token', 'information']],
+  );
   const sep = parseFilename('yolov8_s_fast_8xb16_100e_coco.py');
   assert.equal(sep.issues[0].rule, 'filename-separator');
   assert.equal(sep.issues[0].fix, 'yolov8_s_fast_8xb16-100e_coco.py');

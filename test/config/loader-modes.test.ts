@@ -30,14 +30,29 @@ const CASES: [string, string][] = [
   ['syntax after substitution beats a missing base', "_base_ = './missing.py'\n" + BAD_TEMPLATE],
   ['syntax after substitution beats a broken base', "_base_ = './broken_base.py'\n" + BAD_TEMPLATE],
   ['syntax after substitution beats a cycle', "_base_ = './cycle_a.py'\n" + BAD_TEMPLATE],
-  ['warnings of statements evaluated before the syntax error are dropped', "_base_ = './base.py'\nimport os\nf = lambda v: v\n" + BAD_TEMPLATE],
-  ['an evaluation error stands when the syntax is fine', "_base_ = './base.py'\nroot = {{_base_.data_root}}\ny = undefined_name\nz = 1\n"],
+  [
+    'warnings of statements evaluated before the syntax error are dropped',
+    "_base_ = './base.py'\nimport os\nf = lambda v: v\n" + BAD_TEMPLATE,
+  ],
+  [
+    'an evaluation error stands when the syntax is fine',
+    "_base_ = './base.py'\nroot = {{_base_.data_root}}\ny = undefined_name\nz = 1\n",
+  ],
   ['a template in _base_ itself', "_base_ = '{{ fileDirname }}/base.py'\nroot = {{_base_.data_root}}\n"],
-  ['a clean templated config', "_base_ = './base.py'\nroot = {{_base_.data_root}}\nmodel = dict(depth={{'$YOLOLAB_UNSET_VAR:3'}})\n"],
-  ['a raw syntax error (an unquoted env template) beats all else', "_base_ = './missing.py'\ny = undefined_name\nx = {{$YOLOLAB_UNSET_VAR:1}}\n"],
+  [
+    'a clean templated config',
+    "_base_ = './base.py'\nroot = {{_base_.data_root}}\nmodel = dict(depth={{'$YOLOLAB_UNSET_VAR:3'}})\n",
+  ],
+  [
+    'a raw syntax error (an unquoted env template) beats all else',
+    "_base_ = './missing.py'\ny = undefined_name\nx = {{$YOLOLAB_UNSET_VAR:1}}\n",
+  ],
   ['a raw syntax error beats a template error', "_base_ = './base.py'\nx = '{{$YOLOLAB_UNSET_VAR}}'\ny = (\n"],
   ['a new-style config is refused', "from .base import *\nwith read_base():\n    pass\n_base_ = './base.py'\n"],
-  ['a plain config (no template) with an evaluation error', "_base_ = './base.py'\nmodel = dict(depth=_base_.model.depth + 1)\nz = 1 / 0\n"],
+  [
+    'a plain config (no template) with an evaluation error',
+    "_base_ = './base.py'\nmodel = dict(depth=_base_.model.depth + 1)\nz = 1 / 0\n",
+  ],
 ];
 write('cycle_b.py', "_base_ = './cycle_c.py'\n");
 write('cycle_c.py', "_base_ = './cycle_b.py'\n");
@@ -48,8 +63,14 @@ for (const [name, text] of CASES) {
     const env = {};
     const kept = loadConfig(file, { loader: new ConfigLoader(), env });
     // Streamed: the raw pass on this thread, then (parallelSyntaxCheckBytes: 0) in a worker thread.
-    const streamedModes = [Infinity, 0].map((parallelSyntaxCheckBytes) => loadConfig(file, { loader: new ConfigLoader(), keepSyntaxTree: false, parallelSyntaxCheckBytes, env }));
-    const shown = (r: typeof kept) => unitsOf(r.unit).flatMap((u) => u.diagnostics).filter((d) => d.file === file).map((d) => `${d.severity} ${d.range.start.line + 1}:${d.range.start.col + 1} ${d.code} ${d.message}`);
+    const streamedModes = [Infinity, 0].map((parallelSyntaxCheckBytes) =>
+      loadConfig(file, { loader: new ConfigLoader(), keepSyntaxTree: false, parallelSyntaxCheckBytes, env }),
+    );
+    const shown = (r: typeof kept) =>
+      unitsOf(r.unit)
+        .flatMap((u) => u.diagnostics)
+        .filter((d) => d.file === file)
+        .map((d) => `${d.severity} ${d.range.start.line + 1}:${d.range.start.col + 1} ${d.code} ${d.message}`);
     for (const [i, r] of streamedModes.entries()) {
       const mode = i ? 'streamed, raw pass in a worker' : 'streamed';
       assert.deepEqual(shown(r), shown(kept), mode);
@@ -86,7 +107,10 @@ test('LoadOptions.cancelled stops a long load, which then leaves nothing half-do
   for (const keepSyntaxTree of [true, false]) {
     const r = loadConfig(slow, { loader, keepSyntaxTree, cancelled: () => ++polls > 5 });
     assert.equal(r.ok, false);
-    assert.deepEqual(r.diagnostics.map((d) => [d.code, d.severity, d.message]), [['cancelled', 'information', 'analysis stopped: the load was cancelled']]);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.code, d.severity, d.message]),
+      [['cancelled', 'information', 'analysis stopped: the load was cancelled']],
+    );
     assert.equal(loader.cached(slow), undefined);
     // The base finished before the cancel and stays cached.
     assert.ok(loader.cached(path.join(tmp, 'cancel/base.py')));

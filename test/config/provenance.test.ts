@@ -17,24 +17,37 @@ test('the winning value points at the child, with the chain it overrode', () => 
   assert.equal(path.basename(lr.prov!.file), 'child.py');
   assert.deepEqual(lr.prov!.range, { start: { line: 1, col: 0 }, end: { line: 1, col: 2 } });
   assert.deepEqual(lr.prov!.deps, ['_base_.lr']);
-  assert.deepEqual(lr.prov!.overridden!.map((p) => `${path.basename(p.file)}:${p.range.start.line + 1}`), ['mid.py:2', 'base.py:5']);
+  assert.deepEqual(
+    lr.prov!.overridden!.map((p) => `${path.basename(p.file)}:${p.range.start.line + 1}`),
+    ['mid.py:2', 'base.py:5'],
+  );
 });
 
 test('nested keys carry their own provenance and dependencies', () => {
   const d = entryAt(r.config!, ['model', 'backbone', 'deepen_factor'])!;
   assert.equal(d.value, 0.67);
   assert.equal(path.basename(d.prov!.file), 'child.py');
-  assert.deepEqual(d.prov!.overridden!.map((p) => [path.basename(p.file), p.deps]), [['base.py', ['deepen_factor']]]);
+  assert.deepEqual(
+    d.prov!.overridden!.map((p) => [path.basename(p.file), p.deps]),
+    [['base.py', ['deepen_factor']]],
+  );
   const t = entryAt(r.config!, ['model', 'backbone', 'type'])!;
   assert.equal(path.basename(t.prov!.file), 'base.py');
-  assert.deepEqual(locate(r.config!, ['model', 'backbone', 'type']), { file: path.join(DIR, 'base.py'), line: 4, col: 19 });
+  assert.deepEqual(locate(r.config!, ['model', 'backbone', 'type']), {
+    file: path.join(DIR, 'base.py'),
+    line: 4,
+    col: 19,
+  });
 });
 
 test('the unit keeps each file: own names, the merged base, the inheritance tree', () => {
   const u = r.unit;
   assert.deepEqual(u.own!.keys(), ['lr', 'model']);
   assert.equal(u.mergedBase!.get('lr'), 0.02);
-  assert.deepEqual(u.bases.map((b) => [b.spec, path.basename(b.resolved!)]), [['./mid.py', 'mid.py']]);
+  assert.deepEqual(
+    u.bases.map((b) => [b.spec, path.basename(b.resolved!)]),
+    [['./mid.py', 'mid.py']],
+  );
   assert.equal(path.basename(u.baseUnits[0].baseUnits[0].path), 'base.py');
 });
 

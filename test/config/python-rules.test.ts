@@ -63,7 +63,9 @@ for (const [name, source, expected] of IDENTIFIERS) {
   });
 }
 
-const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import sys; assert sys.version_info >= (3, 8)']).status === 0);
+const python = ['python3', '/usr/bin/python3'].find(
+  (p) => spawnSync(p, ['-c', 'import sys; assert sys.version_info >= (3, 8)']).status === 0,
+);
 
 test('the identifier table is what Python itself says', { skip: !python && 'no Python 3 on PATH' }, () => {
   const script = `
@@ -77,10 +79,15 @@ for src in json.load(sys.stdin):
         out.append({'message': e.msg, 'col': e.offset})
 print(json.dumps(out))
 `;
-  const r = spawnSync(python!, ['-c', script], { input: JSON.stringify(IDENTIFIERS.map(([, s]) => s)), encoding: 'utf8' });
+  const r = spawnSync(python!, ['-c', script], {
+    input: JSON.stringify(IDENTIFIERS.map(([, s]) => s)),
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   const got = JSON.parse(r.stdout);
-  IDENTIFIERS.forEach(([name, , expected], i) => assert.deepEqual(got[i], expected, `${name}: Python says ${JSON.stringify(got[i])}`));
+  IDENTIFIERS.forEach(([name, , expected], i) =>
+    assert.deepEqual(got[i], expected, `${name}: Python says ${JSON.stringify(got[i])}`),
+  );
 });
 
 test('a byte-order mark is refused at 1:1, as MMEngine (open + ast.parse) refuses it, one or two', () => {
@@ -113,7 +120,10 @@ test('a failed assert names the assertion (Python prints a bare AssertionError)'
   assert.equal(bare.message, 'AssertionError: `assert num_classes == 80` failed');
   assert.deepEqual(bare.range.start, { line: 1, col: 0 });
   assert.equal(firstError(write('assert 0\n')).message, 'AssertionError: `assert 0` failed');
-  assert.equal(firstError(write("assert False, 'set data_root first'\n")).message, 'AssertionError: set data_root first');
+  assert.equal(
+    firstError(write("assert False, 'set data_root first'\n")).message,
+    'AssertionError: set data_root first',
+  );
 });
 
 test('absolute _base_ paths stay absolute, as os.path.join keeps them', () => {

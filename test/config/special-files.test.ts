@@ -22,8 +22,10 @@ const write = (name: string, content: string | Buffer) => {
   return at(name);
 };
 /** The CLI with a hard timeout: a hang is a failed assertion (status null), never a stuck suite. */
-const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, encoding: 'utf8', timeout: 20_000 });
-const load = (file: string, opts: Parameters<typeof loadConfig>[1] = {}) => loadConfig(file, { loader: new ConfigLoader(), ...opts });
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, encoding: 'utf8', timeout: 20_000 });
+const load = (file: string, opts: Parameters<typeof loadConfig>[1] = {}) =>
+  loadConfig(file, { loader: new ConfigLoader(), ...opts });
 const errors = (r: ReturnType<typeof load>) => r.diagnostics.filter((d) => d.severity === 'error');
 
 function oneErrorLine(r: ReturnType<typeof cli>, pattern: RegExp): void {
@@ -44,51 +46,90 @@ const mkfifo = (name: string) => {
 };
 const hasDevZero = fs.existsSync('/dev/zero');
 
-test('a FIFO as the config or as a base is refused at once, never read (it would block)', { skip: !hasMkfifo && 'mkfifo is not available' }, () => {
-  const fifo = mkfifo('fifo/cfg.py');
-  oneErrorLine(cli(['print-config', fifo]), /cfg\.py:1:1: error: is a FIFO \(named pipe\), not a regular file.*\[read-error\]$/);
-  write('fifo/child.py', "_base_ = './cfg.py'\nx = 1\n");
-  oneErrorLine(cli(['print-config', at('fifo/child.py')]), /child\.py:1:10: error: base '\.\/cfg\.py' cannot be loaded: cfg\.py:1:1: is a FIFO.*\[base-error\]$/);
-  const lint = cli(['lint', at('fifo')]);
-  assert.equal(lint.status, 1, lint.stderr);
-  assert.match(lint.stdout, /cfg\.py:1:1: error: is a FIFO/);
-  // The engine directly (what the language server calls).
-  const r = load(fifo);
-  assert.equal(r.ok, false);
-  assert.equal(errors(r)[0].code, 'read-error');
-});
+test(
+  'a FIFO as the config or as a base is refused at once, never read (it would block)',
+  { skip: !hasMkfifo && 'mkfifo is not available' },
+  () => {
+    const fifo = mkfifo('fifo/cfg.py');
+    oneErrorLine(
+      cli(['print-config', fifo]),
+      /cfg\.py:1:1: error: is a FIFO \(named pipe\), not a regular file.*\[read-error\]$/,
+    );
+    write('fifo/child.py', "_base_ = './cfg.py'\nx = 1\n");
+    oneErrorLine(
+      cli(['print-config', at('fifo/child.py')]),
+      /child\.py:1:10: error: base '\.\/cfg\.py' cannot be loaded: cfg\.py:1:1: is a FIFO.*\[base-error\]$/,
+    );
+    const lint = cli(['lint', at('fifo')]);
+    assert.equal(lint.status, 1, lint.stderr);
+    assert.match(lint.stdout, /cfg\.py:1:1: error: is a FIFO/);
+    // The engine directly (what the language server calls).
+    const r = load(fifo);
+    assert.equal(r.ok, false);
+    assert.equal(errors(r)[0].code, 'read-error');
+  },
+);
 
-test('a base without .py is refused by its name before it is opened (a FIFO there would block)', { skip: !hasMkfifo && 'mkfifo is not available' }, () => {
-  mkfifo('noext/secret');
-  write('noext/child.py', "_base_ = './secret'\n");
-  oneErrorLine(cli(['print-config', at('noext/child.py')]), /child\.py:1:10: error: base '\.\/secret' cannot be loaded: secret:1:1: only Python configs \(\.py\) are supported, not 'no extension'/);
-});
+test(
+  'a base without .py is refused by its name before it is opened (a FIFO there would block)',
+  { skip: !hasMkfifo && 'mkfifo is not available' },
+  () => {
+    mkfifo('noext/secret');
+    write('noext/child.py', "_base_ = './secret'\n");
+    oneErrorLine(
+      cli(['print-config', at('noext/child.py')]),
+      /child\.py:1:10: error: base '\.\/secret' cannot be loaded: secret:1:1: only Python configs \(\.py\) are supported, not 'no extension'/,
+    );
+  },
+);
 
-test('/dev/zero, a .py symlink to it, and a base resolving to it never read without end', { skip: !hasDevZero && 'no /dev/zero' }, () => {
-  oneErrorLine(cli(['print-config', '/dev/zero']), /^\/dev\/zero:1:1: error: only Python configs \(\.py\) are supported/);
-  fs.symlinkSync('/dev/zero', at('zero.py'));
-  oneErrorLine(cli(['print-config', 'zero.py']), /^zero\.py:1:1: error: is a character device, not a regular file/);
-  write('zero-child.py', "_base_ = './zero.py'\n");
-  oneErrorLine(cli(['print-config', 'zero-child.py']), /zero-child\.py:1:10: error: base '\.\/zero\.py' cannot be loaded: zero\.py:1:1: is a character device/);
-  // An absolute base stays absolute (os.path.join), and is refused by its name.
-  write('abs-zero.py', "_base_ = '/dev/zero'\n");
-  oneErrorLine(cli(['print-config', 'abs-zero.py']), /abs-zero\.py:1:10: error: base '\/dev\/zero' cannot be loaded: zero:1:1: only Python configs/);
-});
+test(
+  '/dev/zero, a .py symlink to it, and a base resolving to it never read without end',
+  { skip: !hasDevZero && 'no /dev/zero' },
+  () => {
+    oneErrorLine(
+      cli(['print-config', '/dev/zero']),
+      /^\/dev\/zero:1:1: error: only Python configs \(\.py\) are supported/,
+    );
+    fs.symlinkSync('/dev/zero', at('zero.py'));
+    oneErrorLine(cli(['print-config', 'zero.py']), /^zero\.py:1:1: error: is a character device, not a regular file/);
+    write('zero-child.py', "_base_ = './zero.py'\n");
+    oneErrorLine(
+      cli(['print-config', 'zero-child.py']),
+      /zero-child\.py:1:10: error: base '\.\/zero\.py' cannot be loaded: zero\.py:1:1: is a character device/,
+    );
+    // An absolute base stays absolute (os.path.join), and is refused by its name.
+    write('abs-zero.py', "_base_ = '/dev/zero'\n");
+    oneErrorLine(
+      cli(['print-config', 'abs-zero.py']),
+      /abs-zero\.py:1:10: error: base '\/dev\/zero' cannot be loaded: zero:1:1: only Python configs/,
+    );
+  },
+);
 
 test('a folder, a dangling link, a symlink loop: one clear error each', () => {
   fs.mkdirSync(at('dir.py'));
   oneErrorLine(cli(['print-config', 'dir.py']), /dir\.py:1:1: error: Is a directory/);
   fs.symlinkSync(at('nowhere.py'), at('dangling.py'));
-  oneErrorLine(cli(['print-config', 'dangling.py']), /dangling\.py:1:1: error: No such file or directory \[base-missing\]$/);
+  oneErrorLine(
+    cli(['print-config', 'dangling.py']),
+    /dangling\.py:1:1: error: No such file or directory \[base-missing\]$/,
+  );
   fs.symlinkSync(at('loop-b.py'), at('loop-a.py'));
   fs.symlinkSync(at('loop-a.py'), at('loop-b.py'));
-  oneErrorLine(cli(['print-config', 'loop-a.py']), /loop-a\.py:1:1: error: Too many levels of symbolic links \[read-error\]$/);
+  oneErrorLine(
+    cli(['print-config', 'loop-a.py']),
+    /loop-a\.py:1:1: error: Too many levels of symbolic links \[read-error\]$/,
+  );
   // A folder linked into itself is walked once.
   fs.mkdirSync(at('tree/sub'), { recursive: true });
   write('tree/sub/a.py', 'x = 1\n');
   fs.symlinkSync(at('tree'), at('tree/sub/back'));
   const { files } = collectConfigFiles([at('tree')]);
-  assert.deepEqual(files.map((f) => path.relative(tmp, f)), [path.join('tree', 'sub', 'a.py')]);
+  assert.deepEqual(
+    files.map((f) => path.relative(tmp, f)),
+    [path.join('tree', 'sub', 'a.py')],
+  );
 });
 
 test('a file over the size limit is refused without being read, naming the file and the limit', () => {
@@ -96,26 +137,39 @@ test('a file over the size limit is refused without being read, naming the file 
   const big = at('huge.py');
   fs.closeSync(fs.openSync(big, 'w'));
   fs.truncateSync(big, 40 * 1024 * 1024);
-  oneErrorLine(cli(['print-config', 'huge.py']), /^huge\.py:1:1: error: file is too large for a config \(41943040 bytes; the limit is 33554432 bytes, 32 MiB\) \[read-error\]$/);
+  oneErrorLine(
+    cli(['print-config', 'huge.py']),
+    /^huge\.py:1:1: error: file is too large for a config \(41943040 bytes; the limit is 33554432 bytes, 32 MiB\) \[read-error\]$/,
+  );
   write('huge-child.py', "_base_ = './huge.py'\n");
-  oneErrorLine(cli(['print-config', 'huge-child.py']), /huge-child\.py:1:10: error: base '\.\/huge\.py' cannot be loaded: huge\.py:1:1: file is too large for a config/);
+  oneErrorLine(
+    cli(['print-config', 'huge-child.py']),
+    /huge-child\.py:1:10: error: base '\.\/huge\.py' cannot be loaded: huge\.py:1:1: file is too large for a config/,
+  );
   // The limit is an option (the editor may want a smaller one), and applies to unsaved buffers too.
   const small = write('small.py', 'x = ' + '1'.repeat(2000) + '\n');
   const r = load(small, { maxFileBytes: 1000 });
   assert.equal(r.ok, false);
   assert.match(errors(r)[0].message, /too large for a config \(2005 bytes; the limit is 1000 bytes/);
-  const overlay = load(at('unsaved.py'), { maxFileBytes: 1000, overlay: (f) => (f === at('unsaved.py') ? 'y = "' + 'é'.repeat(600) + '"\n' : undefined) });
+  const overlay = load(at('unsaved.py'), {
+    maxFileBytes: 1000,
+    overlay: (f) => (f === at('unsaved.py') ? 'y = "' + 'é'.repeat(600) + '"\n' : undefined),
+  });
   assert.equal(overlay.ok, false);
   assert.match(errors(overlay)[0].message, /too large for a config \(1207 bytes; the limit is 1000 bytes/);
 });
 
-test('readConfigFile reads files that report size 0 (procfs) only up to the limit', { skip: !fs.existsSync('/proc/self/status') && 'no procfs' }, () => {
-  const r = readConfigFile('/proc/self/status', { requirePy: false, maxBytes: 64 });
-  assert.equal(r.text, undefined);
-  assert.match(r.error!.message, /too large for a config \(more than that; the limit is 64 bytes/);
-  const whole = readConfigFile('/proc/self/status', { requirePy: false });
-  assert.match(whole.text!, /^Name:/);
-});
+test(
+  'readConfigFile reads files that report size 0 (procfs) only up to the limit',
+  { skip: !fs.existsSync('/proc/self/status') && 'no procfs' },
+  () => {
+    const r = readConfigFile('/proc/self/status', { requirePy: false, maxBytes: 64 });
+    assert.equal(r.text, undefined);
+    assert.match(r.error!.message, /too large for a config \(more than that; the limit is 64 bytes/);
+    const whole = readConfigFile('/proc/self/status', { requirePy: false });
+    assert.match(whole.text!, /^Name:/);
+  },
+);
 
 test('bytes that are not UTF-8 text, or NUL bytes, are refused with what MMEngine would say', () => {
   const latin1 = write('latin1.py', Buffer.from("x = 'caf\xe9'\n", 'latin1'));

@@ -8,7 +8,18 @@ import { floatRepr, repr, PyList, PyTuple, strRepr } from '../../src/config/valu
 import { diffExact, parseExactJson } from '../helpers/exact-json';
 
 test('float repr matches Python', () => {
-  const cases: [number, string][] = [[1, '1.0'], [0.1 + 0.2, '0.30000000000000004'], [1e16, '1e+16'], [1e15, '1000000000000000.0'], [1e-5, '1e-05'], [0.0001, '0.0001'], [-0, '-0.0'], [1.5e300, '1.5e+300'], [123456789.125, '123456789.125'], [2.5e-7, '2.5e-07']];
+  const cases: [number, string][] = [
+    [1, '1.0'],
+    [0.1 + 0.2, '0.30000000000000004'],
+    [1e16, '1e+16'],
+    [1e15, '1000000000000000.0'],
+    [1e-5, '1e-05'],
+    [0.0001, '0.0001'],
+    [-0, '-0.0'],
+    [1.5e300, '1.5e+300'],
+    [123456789.125, '123456789.125'],
+    [2.5e-7, '2.5e-07'],
+  ];
   for (const [x, want] of cases) assert.equal(floatRepr(x), want, `repr(${x})`);
 });
 

@@ -11,7 +11,8 @@ export function makeTar(files: { name: string; data: Buffer | string; dir?: bool
   for (const f of files) {
     const data = f.dir ? Buffer.alloc(0) : Buffer.from(f.data);
     const h = Buffer.alloc(512);
-    let name = f.name, prefix = '';
+    let name = f.name,
+      prefix = '';
     if (Buffer.byteLength(name) > 100) {
       const cut = name.lastIndexOf('/', name.length - 1 - 0);
       prefix = name.slice(0, cut);

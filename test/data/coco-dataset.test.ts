@@ -9,7 +9,8 @@ import { tempDir, solidImage, encodePng } from './helpers';
 async function writeCoco(dir: string, json: unknown, images: { name: string; w: number; h: number }[]) {
   await mkdir(join(dir, 'annotations'), { recursive: true });
   await mkdir(join(dir, 'train2017'), { recursive: true });
-  for (const im of images) await writeFile(join(dir, 'train2017', im.name), encodePng(solidImage(im.w, im.h), im.w, im.h));
+  for (const im of images)
+    await writeFile(join(dir, 'train2017', im.name), encodePng(solidImage(im.w, im.h), im.w, im.h));
   await writeFile(join(dir, 'annotations', 'train.json'), typeof json === 'string' ? json : JSON.stringify(json));
 }
 
@@ -27,7 +28,11 @@ const sample = {
     { id: 7, file_name: 'a.png', width: 40, height: 30 },
     { id: 9, file_name: 'b.png', width: 20, height: 20 },
   ],
-  categories: [{ id: 3, name: 'dog' }, { id: 1, name: 'cat' }, { id: 5, name: 'bird' }],
+  categories: [
+    { id: 3, name: 'dog' },
+    { id: 1, name: 'cat' },
+    { id: 5, name: 'bird' },
+  ],
   annotations: [
     { id: 1, image_id: 7, category_id: 1, bbox: [2, 3, 10, 5], area: 50, iscrowd: 0 },
     { id: 2, image_id: 7, category_id: 3, bbox: [20, 10, 8, 8], area: 40, iscrowd: 1 },
@@ -40,7 +45,10 @@ const sample = {
 test('COCO: classes matched by name, xywh -> xyxy, iscrowd -> ignore, tiny and outside boxes dropped', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    await writeCoco(dir, sample, [{ name: 'a.png', w: 40, h: 30 }, { name: 'b.png', w: 20, h: 20 }]);
+    await writeCoco(dir, sample, [
+      { name: 'a.png', w: 40, h: 30 },
+      { name: 'b.png', w: 20, h: 20 },
+    ]);
     const warnings: string[] = [];
     const ds = buildDataset(cocoCfg(dir, ['cat', 'dog']), { cwd: '/', onWarning: (w) => warnings.push(w) });
     assert.equal(ds.length, 2);
@@ -51,7 +59,10 @@ test('COCO: classes matched by name, xywh -> xyxy, iscrowd -> ignore, tiny and o
     assert.deepEqual(Array.from(gt.ignore), [0, 1]);
     assert.deepEqual(Array.from((gt as any).areas), [50, 40]);
     assert.equal(ds.groundTruth(1).labels.length, 0);
-    assert.ok(warnings.some((w) => /category 'bird' is not in the dataset's classes; 1 annotation\(s\) ignored/.test(w)), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => /category 'bird' is not in the dataset's classes; 1 annotation\(s\) ignored/.test(w)),
+      warnings.join('\n'),
+    );
     const s = (await ds.load(0, new Rng(1)))!;
     assert.deepEqual([s.width, s.height], [40, 30]);
     assert.deepEqual(Array.from(s.bboxes), Array.from(gt.bboxes));
@@ -76,12 +87,21 @@ test('COCO bad input: invalid JSON with line:col, not a detection file, empty im
   const { dir, cleanup } = await tempDir();
   try {
     await writeCoco(dir, '{\n  "images": [\n    {"id": 1,}\n  ]\n}', []);
-    assert.throws(() => buildDataset(cocoCfg(dir), { cwd: '/' }), (e: any) => new RegExp(`^${join(dir, 'annotations', 'train.json')}:3:\\d+: error: invalid JSON`).test(e.message));
+    assert.throws(
+      () => buildDataset(cocoCfg(dir), { cwd: '/' }),
+      (e: any) => new RegExp(`^${join(dir, 'annotations', 'train.json')}:3:\\d+: error: invalid JSON`).test(e.message),
+    );
     await writeCoco(dir, { images: 'x' }, []);
-    assert.throws(() => buildDataset(cocoCfg(dir), { cwd: '/' }), /train\.json: error: not a COCO detection file: no 'images' list/);
+    assert.throws(
+      () => buildDataset(cocoCfg(dir), { cwd: '/' }),
+      /train\.json: error: not a COCO detection file: no 'images' list/,
+    );
     await writeCoco(dir, { images: [], categories: [{ id: 1, name: 'cat' }], annotations: [] }, []);
     assert.throws(() => buildDataset(cocoCfg(dir), { cwd: '/' }), /train\.json: error: image list is empty/);
-    assert.throws(() => buildDataset({ ...cocoCfg(dir), ann_file: 'annotations/nope.json' }, { cwd: '/' }), /nope\.json: error: annotation file not found/);
+    assert.throws(
+      () => buildDataset({ ...cocoCfg(dir), ann_file: 'annotations/nope.json' }, { cwd: '/' }),
+      /nope\.json: error: annotation file not found/,
+    );
   } finally {
     await cleanup();
   }

@@ -21,7 +21,9 @@ function source(w: number, h: number, pattern: string): Uint8Array {
   for (let i = 0; i < out.length; i++) {
     if (pattern === 'noise') out[i] = Number((BigInt(i) * 2654435761n) % 2n ** 32n) >>> 24;
     else {
-      const y = Math.floor(i / (w * 3)), x = Math.floor(i / 3) % w, c = i % 3;
+      const y = Math.floor(i / (w * 3)),
+        x = Math.floor(i / 3) % w,
+        c = i % 3;
       out[i] = (x * 7 + y * 5 + c * 60) % 256;
     }
   }
@@ -30,7 +32,8 @@ function source(w: number, h: number, pattern: string): Uint8Array {
 
 function firstDiff(a: Uint8Array, b: Uint8Array, w: number): string | undefined {
   for (let i = 0; i < a.length; i++) {
-    if (a[i] !== b[i]) return `first at x=${Math.floor(i / 3) % w} y=${Math.floor(i / 3 / w)} channel ${i % 3}: cv2 ${b[i]}, ours ${a[i]}`;
+    if (a[i] !== b[i])
+      return `first at x=${Math.floor(i / 3) % w} y=${Math.floor(i / 3 / w)} channel ${i % 3}: cv2 ${b[i]}, ours ${a[i]}`;
   }
   return undefined;
 }
@@ -40,7 +43,8 @@ test('cvResize reproduces every byte cv2.resize gave for 125 cases (test/fixture
   const bin = readFileSync(join(FIXTURES, 'cv-resize.bin'));
   const modes = new Set<string>();
   for (const c of meta.cases) {
-    const [sw, sh] = c.src, [dw, dh] = c.dst;
+    const [sw, sh] = c.src,
+      [dw, dh] = c.dst;
     const expected = bin.subarray(c.offset, c.offset + dw * dh * 3);
     const got = cvResize(source(sw, sh, c.pattern), sw, sh, dw, dh, c.mode);
     const diff = firstDiff(got, expected, dw);
@@ -66,7 +70,15 @@ test('LetterResize passes its interpolation to the resize; unsupported ones are 
   const img = source(30, 20, 'noise');
   const run = async (cfg: Record<string, unknown>) => {
     const steps = buildPipeline([{ type: 'LetterResize', scale: [12, 12], ...cfg }], { warn: () => undefined });
-    const rec = { file: 'x.jpg', imageId: 'x', width: 30, height: 20, bboxes: new Float32Array(0), labels: new Int32Array(0), ignore: new Uint8Array(0) };
+    const rec = {
+      file: 'x.jpg',
+      imageId: 'x',
+      width: 30,
+      height: 20,
+      bboxes: new Float32Array(0),
+      labels: new Int32Array(0),
+      ignore: new Uint8Array(0),
+    };
     const r = initialResults(0, rec);
     r.img = img;
     return (await runPipeline(steps, r, new Rng(0), { length: 1, loadRaw: async () => null, warn: () => undefined }))!;
@@ -77,17 +89,32 @@ test('LetterResize passes its interpolation to the resize; unsupported ones are 
     const out = await run(mode === 'bilinear' ? {} : { interpolation: mode });
     assert.deepEqual(rowsOf(out.img!), cvResize(img, 30, 20, 12, 8, mode), mode);
   }
-  assert.throws(() => buildPipeline([{ type: 'LetterResize', scale: [12, 12], interpolation: 'bicubic' }], { warn: () => undefined, where: () => 'cfg.py:3' }),
-    (e: any) => e.name === 'ConfigError' && e.where === 'cfg.py:3' && e.message === `LetterResize: interpolation="bicubic" is not supported (supported: nearest, bilinear, area)`);
-  assert.throws(() => buildPipeline([{ type: 'mmdet.Resize', scale: [12, 12], backend: 'pillow' }], { warn: () => undefined }), /backend="pillow" is not supported/);
+  assert.throws(
+    () =>
+      buildPipeline([{ type: 'LetterResize', scale: [12, 12], interpolation: 'bicubic' }], {
+        warn: () => undefined,
+        where: () => 'cfg.py:3',
+      }),
+    (e: any) =>
+      e.name === 'ConfigError' &&
+      e.where === 'cfg.py:3' &&
+      e.message === `LetterResize: interpolation="bicubic" is not supported (supported: nearest, bilinear, area)`,
+  );
+  assert.throws(
+    () => buildPipeline([{ type: 'mmdet.Resize', scale: [12, 12], backend: 'pillow' }], { warn: () => undefined }),
+    /backend="pillow" is not supported/,
+  );
 });
 
 // Wider coverage against the real cv2 when it is installed: random sizes up to VOC/COCO scale.
 const python = process.env.MMYOLO_PYTHON ?? '/usr/bin/python3';
 const hasCv2 = existsSync(python) && spawnSync(python, ['-c', 'import cv2'], { encoding: 'utf8' }).status === 0;
 
-test('cvResize matches the installed cv2 on random images up to 640x480', { skip: hasCv2 ? false : `no cv2 for ${python} (set MMYOLO_PYTHON)` }, () => {
-  const script = `
+test(
+  'cvResize matches the installed cv2 on random images up to 640x480',
+  { skip: hasCv2 ? false : `no cv2 for ${python} (set MMYOLO_PYTHON)` },
+  () => {
+    const script = `
 import sys, struct, numpy as np, cv2
 rng = np.random.default_rng(11)
 modes = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR, 'area': cv2.INTER_AREA}
@@ -101,21 +128,23 @@ for k in range(24):
     res = cv2.resize(img, (dw, dh), interpolation=modes[mode])
     out.write(struct.pack('<5i', sw, sh, dw, dh, k % 3) + img.tobytes() + res.tobytes())
 `;
-  const r = spawnSync(python, ['-c', script], { maxBuffer: 1 << 30 });
-  assert.equal(r.status, 0, String(r.stderr));
-  const b = r.stdout as Buffer;
-  const names: CvInterpolation[] = ['nearest', 'bilinear', 'area'];
-  let p = 0, n = 0;
-  while (p < b.length) {
-    const [sw, sh, dw, dh, m] = [0, 1, 2, 3, 4].map((k) => b.readInt32LE(p + 4 * k));
-    p += 20;
-    const img = new Uint8Array(b.subarray(p, p + sw * sh * 3));
-    p += sw * sh * 3;
-    const expected = b.subarray(p, p + dw * dh * 3);
-    p += dw * dh * 3;
-    const diff = firstDiff(cvResize(img, sw, sh, dw, dh, names[m]), expected, dw);
-    assert.equal(diff, undefined, `${sw}x${sh} -> ${dw}x${dh} ${names[m]}: ${diff}`);
-    n++;
-  }
-  assert.equal(n, 24);
-});
+    const r = spawnSync(python, ['-c', script], { maxBuffer: 1 << 30 });
+    assert.equal(r.status, 0, String(r.stderr));
+    const b = r.stdout as Buffer;
+    const names: CvInterpolation[] = ['nearest', 'bilinear', 'area'];
+    let p = 0,
+      n = 0;
+    while (p < b.length) {
+      const [sw, sh, dw, dh, m] = [0, 1, 2, 3, 4].map((k) => b.readInt32LE(p + 4 * k));
+      p += 20;
+      const img = new Uint8Array(b.subarray(p, p + sw * sh * 3));
+      p += sw * sh * 3;
+      const expected = b.subarray(p, p + dw * dh * 3);
+      p += dw * dh * 3;
+      const diff = firstDiff(cvResize(img, sw, sh, dw, dh, names[m]), expected, dw);
+      assert.equal(diff, undefined, `${sw}x${sh} -> ${dw}x${dh} ${names[m]}: ${diff}`);
+      n++;
+    }
+    assert.equal(n, 24);
+  },
+);

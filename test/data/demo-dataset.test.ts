@@ -26,7 +26,9 @@ test('same seed gives byte-identical datasets; another seed differs', async () =
     await makeDemoDataset(join(base, 'a'), { ...opts, seed: 3 });
     await makeDemoDataset(join(base, 'b'), { ...opts, seed: 3 });
     await makeDemoDataset(join(base, 'c'), { ...opts, seed: 4 });
-    const a = await tree(join(base, 'a')), b = await tree(join(base, 'b')), c = await tree(join(base, 'c'));
+    const a = await tree(join(base, 'a')),
+      b = await tree(join(base, 'b')),
+      c = await tree(join(base, 'c'));
     assert.equal(a.size, 8 * 2 + 3);
     assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
     for (const [k, v] of a) assert.ok(v.equals(b.get(k)!), `${k} differs between runs with the same seed`);
@@ -56,13 +58,19 @@ test('demo tree has VOC layout, splits, and boxes that frame the painted shapes'
       assert.ok(ann.objects.length >= 1 && ann.objects.length <= 3);
       for (const o of ann.objects) {
         assert.ok(DEMO_CLASSES.includes(o.name));
-        assert.ok(o.xmin >= 1 && o.ymin >= 1 && o.xmax <= 96 && o.ymax <= 96 && o.xmax > o.xmin + 5 && o.ymax > o.ymin + 5);
+        assert.ok(
+          o.xmin >= 1 && o.ymin >= 1 && o.xmax <= 96 && o.ymax <= 96 && o.xmax > o.xmin + 5 && o.ymax > o.ymin + 5,
+        );
         // The shape's centre pixel (all four shapes cover their centre) is far from the background colour
         // in at least one channel: its hue is saturated, while backgrounds are greyish.
-        const cx = Math.round((o.xmin + o.xmax) / 2) - 1, cy = Math.round((o.ymin + o.ymax) / 2) - 1;
+        const cx = Math.round((o.xmin + o.xmax) / 2) - 1,
+          cy = Math.round((o.ymin + o.ymax) / 2) - 1;
         const p = (cy * 96 + cx) * 3;
         const [R, G, B] = [img.data[p], img.data[p + 1], img.data[p + 2]];
-        assert.ok(Math.max(R, G, B) - Math.min(R, G, B) > 60, `${id} ${o.name} centre is not saturated: ${R},${G},${B}`);
+        assert.ok(
+          Math.max(R, G, B) - Math.min(R, G, B) > 60,
+          `${id} ${o.name} centre is not saturated: ${R},${G},${B}`,
+        );
       }
     }
   } finally {

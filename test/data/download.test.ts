@@ -26,7 +26,10 @@ test('tar and tar.gz unpack files, folders and long names', async () => {
     ]);
     await writeFile(join(dir, 'a.tar'), tar);
     assert.equal(await unpackArchive(join(dir, 'a.tar'), join(dir, 'out1')), 3);
-    assert.equal(await readFile(join(dir, 'out1/VOCdevkit/VOC2007/ImageSets/Main/train.txt'), 'utf8'), '000001\n000002\n');
+    assert.equal(
+      await readFile(join(dir, 'out1/VOCdevkit/VOC2007/ImageSets/Main/train.txt'), 'utf8'),
+      '000001\n000002\n',
+    );
     assert.equal(await readFile(join(dir, 'out1', longDir, 'x.txt'), 'utf8'), 'deep');
     assert.ok((await readFile(join(dir, 'out1/VOCdevkit/VOC2007/JPEGImages/blob.bin'))).equals(bigBlob));
     await writeFile(join(dir, 'a.tar.gz'), gzipSync(tar));
@@ -55,9 +58,15 @@ test('zip unpacks stored and deflated entries and checks CRCs', async () => {
     const at = bad.indexOf(bigBlob.subarray(0, 64)) + 1000;
     bad[at] ^= 0xff;
     await writeFile(join(dir, 'bad.zip'), bad);
-    await assert.rejects(unpackArchive(join(dir, 'bad.zip'), join(dir, 'out3')), /bad\.zip: error: CRC mismatch in 'val2017\/000000000139\.jpg'/);
+    await assert.rejects(
+      unpackArchive(join(dir, 'bad.zip'), join(dir, 'out3')),
+      /bad\.zip: error: CRC mismatch in 'val2017\/000000000139\.jpg'/,
+    );
     await writeFile(join(dir, 'cut.zip'), zip.subarray(0, zip.length - 30));
-    await assert.rejects(unpackArchive(join(dir, 'cut.zip'), join(dir, 'out4')), /cut\.zip: error: corrupt zip \(no end-of-central-directory record/);
+    await assert.rejects(
+      unpackArchive(join(dir, 'cut.zip'), join(dir, 'out4')),
+      /cut\.zip: error: corrupt zip \(no end-of-central-directory record/,
+    );
   } finally {
     await cleanup();
   }
@@ -67,15 +76,24 @@ test('archives cannot write outside the target folder; truncated and unknown fil
   const { dir, cleanup } = await tempDir();
   try {
     await writeFile(join(dir, 'evil.tar'), makeTar([{ name: '../escape.txt', data: 'x' }]));
-    await assert.rejects(unpackArchive(join(dir, 'evil.tar'), join(dir, 'out')), /evil\.tar: error: archive entry '\.\.\/escape\.txt' points outside the target folder/);
+    await assert.rejects(
+      unpackArchive(join(dir, 'evil.tar'), join(dir, 'out')),
+      /evil\.tar: error: archive entry '\.\.\/escape\.txt' points outside the target folder/,
+    );
     await writeFile(join(dir, 'evil.zip'), makeZip([{ name: 'a/../../escape.txt', data: 'x' }]));
     await assert.rejects(unpackArchive(join(dir, 'evil.zip'), join(dir, 'out')), /points outside the target folder/);
     await assert.rejects(access(join(dir, 'escape.txt')));
     const tar = makeTar([{ name: 'f.bin', data: bigBlob }]);
     await writeFile(join(dir, 'cut.tar'), tar.subarray(0, 4096));
-    await assert.rejects(unpackArchive(join(dir, 'cut.tar'), join(dir, 'out5')), /cut\.tar: error: archive is truncated/);
+    await assert.rejects(
+      unpackArchive(join(dir, 'cut.tar'), join(dir, 'out5')),
+      /cut\.tar: error: archive is truncated/,
+    );
     await writeFile(join(dir, 'x.rar'), 'Rar!\x1a\x07\x00');
-    await assert.rejects(unpackArchive(join(dir, 'x.rar'), join(dir, 'out6')), /x\.rar: error: not a tar, tar\.gz or zip archive/);
+    await assert.rejects(
+      unpackArchive(join(dir, 'x.rar'), join(dir, 'out6')),
+      /x\.rar: error: not a tar, tar\.gz or zip archive/,
+    );
   } finally {
     await cleanup();
   }
@@ -100,7 +118,10 @@ async function serve(files: Record<string, Buffer>, cutFirst = false) {
         res.writeHead(416).end();
         return;
       }
-      res.writeHead(206, { 'Content-Length': body.length - start, 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` });
+      res.writeHead(206, {
+        'Content-Length': body.length - start,
+        'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}`,
+      });
       res.end(body.subarray(start));
       return;
     }
@@ -123,7 +144,10 @@ test('an interrupted download resumes with a Range request and is verified by MD
   const srv = await serve({ 'data.bin': body }, true);
   try {
     const dest = join(dir, 'data.bin');
-    await assert.rejects(downloadFile(`${srv.base}/data.bin`, dest, { md5: md5(body) }, { timeoutMs: 5000 }), /download interrupted .*run again to resume/);
+    await assert.rejects(
+      downloadFile(`${srv.base}/data.bin`, dest, { md5: md5(body) }, { timeoutMs: 5000 }),
+      /download interrupted .*run again to resume/,
+    );
     const partial = (await readFile(dest + '.part')).length;
     assert.ok(partial > 0 && partial < body.length, `partial ${partial}`);
     await downloadFile(`${srv.base}/data.bin`, dest, { md5: md5(body) }, { timeoutMs: 5000 });
@@ -131,9 +155,15 @@ test('an interrupted download resumes with a Range request and is verified by MD
     assert.ok((await readFile(dest)).equals(body));
     await assert.rejects(access(dest + '.part'));
     // A wrong checksum removes the partial file so a rerun starts afresh.
-    await assert.rejects(downloadFile(`${srv.base}/data.bin`, join(dir, 'other.bin'), { md5: '0'.repeat(32) }), /other\.bin: error: checksum mismatch \(md5 [0-9a-f]{32}, expected 0{32}\)/);
+    await assert.rejects(
+      downloadFile(`${srv.base}/data.bin`, join(dir, 'other.bin'), { md5: '0'.repeat(32) }),
+      /other\.bin: error: checksum mismatch \(md5 [0-9a-f]{32}, expected 0{32}\)/,
+    );
     await assert.rejects(access(join(dir, 'other.bin.part')));
-    await assert.rejects(downloadFile(`${srv.base}/missing.bin`, join(dir, 'm.bin'), {}), /missing\.bin: error: server answered HTTP 404/);
+    await assert.rejects(
+      downloadFile(`${srv.base}/missing.bin`, join(dir, 'm.bin'), {}),
+      /missing\.bin: error: server answered HTTP 404/,
+    );
   } finally {
     await srv.close();
     await cleanup();
@@ -160,11 +190,17 @@ test('downloadDataset fetches, verifies and unpacks each archive, and a rerun sk
     assert.equal(await readFile(join(dir, 'VOCdevkit/VOC2007/ImageSets/Main/trainval.txt'), 'utf8'), '000001\n');
     assert.equal(await readFile(join(dir, 'annotations/instances_val2017.json'), 'utf8'), '{}');
     assert.match(lines[lines.length - 1], new RegExp(`done\\. In your config: data_root='${dir}/VOCdevkit/'`));
-    assert.deepEqual((await readdir(join(dir, '.yololab-downloads'))).sort(), ['VOCtrainval.tar.unpacked', 'ann.zip.unpacked']);
+    assert.deepEqual((await readdir(join(dir, '.yololab-downloads'))).sort(), [
+      'VOCtrainval.tar.unpacked',
+      'ann.zip.unpacked',
+    ]);
     const requests = srv.log.length;
     await downloadDataset('tiny', dir, { urlBase: srv.base, catalogue, log: () => {} });
     assert.equal(srv.log.length, requests);
-    await assert.rejects(downloadDataset('voc2099', dir, {}), /unknown dataset 'voc2099' \(known: voc2007, voc2012, coco2017\)/);
+    await assert.rejects(
+      downloadDataset('voc2099', dir, {}),
+      /unknown dataset 'voc2099' \(known: voc2007, voc2012, coco2017\)/,
+    );
   } finally {
     await srv.close();
     await cleanup();

@@ -4,11 +4,19 @@ import { classColour, drawDetections } from '../../src/data/draw';
 import { decodeImageBuffer, encodePng } from '../../src/data/image';
 
 const grey = (w: number, h: number) => new Uint8Array(w * h * 3).fill(128);
-const px = (img: Uint8Array, w: number, x: number, y: number) => Array.from(img.subarray((y * w + x) * 3, (y * w + x) * 3 + 3));
+const px = (img: Uint8Array, w: number, x: number, y: number) =>
+  Array.from(img.subarray((y * w + x) * 3, (y * w + x) * 3 + 3));
 
 test('boxes are outlined in the class colour, interiors untouched, low scores skipped, input not modified', () => {
-  const w = 160, h = 120, src = grey(w, h);
-  const dets = { imageId: 'x', bboxes: Float32Array.of(40, 50, 100, 110, 10, 10, 30, 30), scores: Float32Array.of(0.9, 0.1), labels: Int32Array.of(2, 0) };
+  const w = 160,
+    h = 120,
+    src = grey(w, h);
+  const dets = {
+    imageId: 'x',
+    bboxes: Float32Array.of(40, 50, 100, 110, 10, 10, 30, 30),
+    scores: Float32Array.of(0.9, 0.1),
+    labels: Int32Array.of(2, 0),
+  };
   const out = drawDetections(src, w, h, dets, ['cat', 'dog', 'bird']);
   assert.deepEqual(px(out, w, 40, 80), classColour(2)); // left edge
   assert.deepEqual(px(out, w, 99, 80), classColour(2)); // right edge (x2 exclusive)
@@ -24,8 +32,15 @@ test('boxes are outlined in the class colour, interiors untouched, low scores sk
 });
 
 test('drawn image encodes to a PNG that decodes back identically', () => {
-  const w = 64, h = 48;
-  const out = drawDetections(grey(w, h), w, h, { imageId: 'x', bboxes: Float32Array.of(-5, -5, 80, 20), scores: Float32Array.of(1), labels: Int32Array.of(7) }, ['a']);
+  const w = 64,
+    h = 48;
+  const out = drawDetections(
+    grey(w, h),
+    w,
+    h,
+    { imageId: 'x', bboxes: Float32Array.of(-5, -5, 80, 20), scores: Float32Array.of(1), labels: Int32Array.of(7) },
+    ['a'],
+  );
   const back = decodeImageBuffer(encodePng(out, w, h), 'drawn.png');
   assert.deepEqual([back.width, back.height], [w, h]);
   assert.deepEqual(back.data, out);

@@ -28,7 +28,12 @@ export interface VocImageSpec {
 }
 
 /** Writes root/VOC2007/{JPEGImages,Annotations,ImageSets/Main/<split>.txt}. */
-export async function writeVoc(root: string, images: VocImageSpec[], split = 'train', listed?: string[]): Promise<void> {
+export async function writeVoc(
+  root: string,
+  images: VocImageSpec[],
+  split = 'train',
+  listed?: string[],
+): Promise<void> {
   const base = join(root, 'VOC2007');
   await mkdir(join(base, 'JPEGImages'), { recursive: true });
   await mkdir(join(base, 'Annotations'), { recursive: true });
@@ -38,7 +43,14 @@ export async function writeVoc(root: string, images: VocImageSpec[], split = 'tr
     if (bytes) await writeFile(join(base, 'JPEGImages', `${im.id}.jpg`), bytes);
     await writeFile(
       join(base, 'Annotations', `${im.id}.xml`),
-      im.xml ?? voc2xml({ folder: 'VOC2007', filename: `${im.id}.jpg`, width: im.width, height: im.height, objects: im.objects }),
+      im.xml ??
+        voc2xml({
+          folder: 'VOC2007',
+          filename: `${im.id}.jpg`,
+          width: im.width,
+          height: im.height,
+          objects: im.objects,
+        }),
     );
   }
   const ids = listed ?? images.map((i) => i.id);
@@ -52,7 +64,11 @@ export function vocCfg(root: string, classes: string[], extra: Record<string, un
     ann_file: 'VOC2007/ImageSets/Main/train.txt',
     data_prefix: { sub_data_root: 'VOC2007/' },
     metainfo: { classes },
-    pipeline: [{ type: 'LoadImageFromFile' }, { type: 'LoadAnnotations', with_bbox: true }, { type: 'mmdet.PackDetInputs' }],
+    pipeline: [
+      { type: 'LoadImageFromFile' },
+      { type: 'LoadAnnotations', with_bbox: true },
+      { type: 'mmdet.PackDetInputs' },
+    ],
     ...extra,
   };
 }

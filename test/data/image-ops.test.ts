@@ -12,13 +12,27 @@ test('area shrink by 2 averages 2x2 blocks; bilinear upscale by 2 interpolates w
   const src = img(4, 2, (x, y) => x * 10 + y * 100); // rows: 0 10 20 30 / 100 110 120 130
   assert.deepEqual(Array.from(resizeRgb(src, 4, 2, 2, 1, 'area').filter((_, i) => i % 3 === 0)), [55, 75]);
   // 2 -> 4 pixels: centres at -0.25 (clamped 0), 0.25, 0.75, 1.25 (clamped to the last pixel)
-  const up = resizeRgb(img(2, 1, (x) => x * 100), 2, 1, 4, 1, 'bilinear');
+  const up = resizeRgb(
+    img(2, 1, (x) => x * 100),
+    2,
+    1,
+    4,
+    1,
+    'bilinear',
+  );
   assert.deepEqual(Array.from(up.filter((_, i) => i % 3 === 0)), [0, 25, 75, 100]);
 });
 
 test('a 1.5x area shrink weights partly covered pixels (cv2.INTER_AREA)', () => {
   // 3 pixels 0, 90, 180 -> 2 pixels: [0, 1.5) = (0 + 0.5*90)/1.5 = 30, [1.5, 3) = (0.5*90 + 180)/1.5 = 150
-  const out = resizeRgb(img(3, 1, (x) => x * 90), 3, 1, 2, 1, 'area');
+  const out = resizeRgb(
+    img(3, 1, (x) => x * 90),
+    3,
+    1,
+    2,
+    1,
+    'area',
+  );
   assert.deepEqual(Array.from(out.filter((_, i) => i % 3 === 0)), [30, 150]);
 });
 
@@ -31,7 +45,16 @@ test('identity warp reproduces the image; translation fills the border', () => {
 });
 
 test('padding puts the image at (left, top) inside the fill value', () => {
-  const p = padRgb(img(2, 2, () => 200), 2, 2, 1, 0, 2, 1, 114);
+  const p = padRgb(
+    img(2, 2, () => 200),
+    2,
+    2,
+    1,
+    0,
+    2,
+    1,
+    114,
+  );
   assert.deepEqual([p.width, p.height], [5, 3]);
   const at = (x: number, y: number) => p.data[(y * 5 + x) * 3];
   assert.deepEqual([at(0, 0), at(2, 1), at(3, 2), at(4, 2), at(1, 1)], [114, 200, 200, 114, 114]);

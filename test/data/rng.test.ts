@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/data/rng';
 
 test('same seed gives the same stream, different seeds differ', () => {
-  const a = new Rng(42), b = new Rng(42), c = new Rng(43);
+  const a = new Rng(42),
+    b = new Rng(42),
+    c = new Rng(43);
   const sa = Array.from({ length: 20 }, () => a.next());
   const sb = Array.from({ length: 20 }, () => b.next());
   const sc = Array.from({ length: 20 }, () => c.next());
@@ -15,7 +17,8 @@ test('same seed gives the same stream, different seeds differ', () => {
 test('int, uniform and normal stay in range and have plausible moments', () => {
   const r = new Rng(7);
   const counts = new Array(5).fill(0);
-  let sum = 0, sq = 0;
+  let sum = 0,
+    sq = 0;
   const n = 20000;
   for (let i = 0; i < n; i++) {
     counts[r.int(5)]++;
@@ -50,16 +53,23 @@ test('Beta samples (used by MixUp) have the right mean and spread', async () => 
   const { betaSample } = await import('../../src/data/transforms/mixup');
   const r = new Rng(5);
   const n = 5000;
-  for (const [a, b] of [[32, 32], [2, 5], [0.5, 0.5]]) {
-    let s = 0, s2 = 0;
+  for (const [a, b] of [
+    [32, 32],
+    [2, 5],
+    [0.5, 0.5],
+  ]) {
+    let s = 0,
+      s2 = 0;
     for (let i = 0; i < n; i++) {
       const x = betaSample(r, a, b);
       assert.ok(x >= 0 && x <= 1);
       s += x;
       s2 += x * x;
     }
-    const mean = s / n, variance = s2 / n - mean * mean;
-    const m = a / (a + b), v = (a * b) / ((a + b) ** 2 * (a + b + 1));
+    const mean = s / n,
+      variance = s2 / n - mean * mean;
+    const m = a / (a + b),
+      v = (a * b) / ((a + b) ** 2 * (a + b + 1));
     assert.ok(Math.abs(mean - m) < 0.02, `Beta(${a},${b}) mean ${mean} vs ${m}`);
     assert.ok(Math.abs(variance - v) < 0.2 * v + 0.002, `Beta(${a},${b}) variance ${variance} vs ${v}`);
   }

@@ -11,17 +11,30 @@ import { decodeImageBuffer, encodeJpeg, encodePng } from '../../src/data/image';
 import { Rng } from '../../src/data/rng';
 import { tempDir, writeVoc, vocCfg, solidImage } from './helpers';
 
-const obj = (name: string, xmin: number, ymin: number, xmax: number, ymax: number) => ({ name, xmin, ymin, xmax, ymax, difficult: false });
+const obj = (name: string, xmin: number, ymin: number, xmax: number, ymax: number) => ({
+  name,
+  xmin,
+  ymin,
+  xmax,
+  ymax,
+  difficult: false,
+});
 const textured = (w: number, h: number) => Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37) & 255);
 
 test('a JPEG cut at any byte says "truncated JPEG", never a decoder internal', () => {
   const jpeg = encodeJpeg(textured(24, 16), 24, 16);
   for (let n = 2; n < jpeg.length - 1; n++) {
-    assert.throws(() => decodeImageBuffer(jpeg.subarray(0, n), 'cut.jpg'), (e: any) => {
-      assert.equal(e.name, 'DataError');
-      assert.equal(e.message, `cut.jpg: error: truncated JPEG (${n} bytes; the data ends before the end-of-image marker)`);
-      return true;
-    });
+    assert.throws(
+      () => decodeImageBuffer(jpeg.subarray(0, n), 'cut.jpg'),
+      (e: any) => {
+        assert.equal(e.name, 'DataError');
+        assert.equal(
+          e.message,
+          `cut.jpg: error: truncated JPEG (${n} bytes; the data ends before the end-of-image marker)`,
+        );
+        return true;
+      },
+    );
   }
   // Bytes after the end-of-image marker (some cameras pad) are not a truncation.
   assert.equal(decodeImageBuffer(Buffer.concat([jpeg, Buffer.alloc(16)]), 'pad.jpg').width, 24);
@@ -29,7 +42,10 @@ test('a JPEG cut at any byte says "truncated JPEG", never a decoder internal', (
 
 test('a PNG cut before its IEND chunk says "truncated PNG"', () => {
   const png = encodePng(textured(8, 8), 8, 8);
-  assert.throws(() => decodeImageBuffer(png.subarray(0, png.length - 12), 'cut.png'), /^DataError: cut\.png: error: truncated PNG \(\d+ bytes; no IEND chunk\)$/);
+  assert.throws(
+    () => decodeImageBuffer(png.subarray(0, png.length - 12), 'cut.png'),
+    /^DataError: cut\.png: error: truncated PNG \(\d+ bytes; no IEND chunk\)$/,
+  );
 });
 
 test('a JPEG that trips the decoder (bad component id) is "corrupt JPEG data" without the TypeError text', () => {
@@ -37,7 +53,10 @@ test('a JPEG that trips the decoder (bad component id) is "corrupt JPEG data" wi
   const jpeg = Buffer.from(encodeJpeg(textured(16, 16), 16, 16));
   const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
   jpeg[sof + 10] = 0; // first component's id: the scan header then names a component that does not exist
-  assert.throws(() => decodeImageBuffer(jpeg, 'bad.jpg'), (e: any) => e.name === 'DataError' && e.message === 'bad.jpg: error: corrupt JPEG data');
+  assert.throws(
+    () => decodeImageBuffer(jpeg, 'bad.jpg'),
+    (e: any) => e.name === 'DataError' && e.message === 'bad.jpg: error: corrupt JPEG data',
+  );
 });
 
 test('each data warning reaches the run log once, even when train and val share files', async () => {
@@ -73,7 +92,8 @@ test('a VOC file without <size> takes the size from its image, as MMDetection do
   // the image is decoded and its shape gives height and width.
   const { dir, cleanup } = await tempDir();
   try {
-    const noSize = '<annotation>\n  <filename>w.jpg</filename>\n  <object>\n    <name>cat</name>\n    <difficult>0</difficult>\n' +
+    const noSize =
+      '<annotation>\n  <filename>w.jpg</filename>\n  <object>\n    <name>cat</name>\n    <difficult>0</difficult>\n' +
       '    <bndbox><xmin>11</xmin><ymin>5</ymin><xmax>70</xmax><ymax>50</ymax></bndbox>\n  </object>\n</annotation>\n';
     await writeVoc(dir, [{ id: 'w', width: 48, height: 24, objects: [], xml: noSize }]);
     const heard: string[] = [];
@@ -87,10 +107,16 @@ test('a VOC file without <size> takes the size from its image, as MMDetection do
     const s = await ds.load(0, new Rng(0));
     assert.deepEqual([s!.width, s!.height], [48, 24]);
     // No <size> and no readable image: that image is skipped with a warning naming the file.
-    await writeVoc(dir, [{ id: 'w', width: 48, height: 24, objects: [], xml: noSize, image: Buffer.from('not an image') }, { id: 'ok', width: 8, height: 8, objects: [obj('cat', 1, 1, 5, 5)] }]);
+    await writeVoc(dir, [
+      { id: 'w', width: 48, height: 24, objects: [], xml: noSize, image: Buffer.from('not an image') },
+      { id: 'ok', width: 8, height: 8, objects: [obj('cat', 1, 1, 5, 5)] },
+    ]);
     const ds2 = buildDataset(vocCfg(dir, ['cat']), { cwd: '/' });
     assert.equal(ds2.length, 1);
-    assert.match(ds2.warnings[0], /w\.jpg: warning: cannot read the image size \(not a JPEG\/PNG, or corrupt header\); image w skipped/);
+    assert.match(
+      ds2.warnings[0],
+      /w\.jpg: warning: cannot read the image size \(not a JPEG\/PNG, or corrupt header\); image w skipped/,
+    );
   } finally {
     await cleanup();
   }
@@ -110,7 +136,8 @@ test('an epoch whose samples were all skipped is an error naming the first reaso
     for (const workers of [0, 1]) {
       await assert.rejects(
         async () => {
-          for await (const _ of createLoader(ds, { batchSize: 1, shuffle: false, seed: 0, epoch: 2, workers })) assert.fail('no batch expected');
+          for await (const _ of createLoader(ds, { batchSize: 1, shuffle: false, seed: 0, epoch: 2, workers }))
+            assert.fail('no batch expected');
         },
         (e: any) => e.name === 'DataError' && e.message === expected,
         `workers=${workers}`,
@@ -133,9 +160,13 @@ test('drop_last with fewer usable samples than one batch is an error, not an emp
     const ds = buildDataset(vocCfg(dir, ['cat']), { cwd: '/' });
     await assert.rejects(
       async () => {
-        for await (const _ of createLoader(ds, { batchSize: 4, shuffle: false, seed: 0, epoch: 0, dropLast: true })) assert.fail('no batch expected');
+        for await (const _ of createLoader(ds, { batchSize: 4, shuffle: false, seed: 0, epoch: 0, dropLast: true }))
+          assert.fail('no batch expected');
       },
-      (e: any) => /^epoch 1 yields no batch: 2 usable samples \(1 of 3 skipped, first: .*gone\.jpg: image file not found\) do not fill one batch of 4, and drop_last drops the short one$/.test(e.message),
+      (e: any) =>
+        /^epoch 1 yields no batch: 2 usable samples \(1 of 3 skipped, first: .*gone\.jpg: image file not found\) do not fill one batch of 4, and drop_last drops the short one$/.test(
+          e.message,
+        ),
     );
     // Without drop_last the short batch is yielded.
     const sizes: number[] = [];

@@ -12,11 +12,15 @@ const lines = async (f: string) => (await readFile(f, 'utf8')).split('\n').filte
 test('split writes disjoint sorted train/val lists covering every annotated image, seeded', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    await writeVoc(dir, ids.map((id) => ({ id, width: 8, height: 8, objects: [] })));
+    await writeVoc(
+      dir,
+      ids.map((id) => ({ id, width: 8, height: 8, objects: [] })),
+    );
     const main = join(dir, 'VOC2007', 'ImageSets', 'Main');
     const r = await splitVocDataset(dir, { val: 0.2, seed: 1 });
     assert.deepEqual([r.train, r.val], [16, 4]);
-    const train = await lines(join(main, 'train.txt')), val = await lines(join(main, 'val.txt'));
+    const train = await lines(join(main, 'train.txt')),
+      val = await lines(join(main, 'val.txt'));
     assert.deepEqual([...train, ...val].sort(), ids);
     assert.deepEqual(train, [...train].sort());
     assert.ok(val.every((v) => !train.includes(v)));
@@ -34,12 +38,18 @@ test('split writes disjoint sorted train/val lists covering every annotated imag
 test('split warns about annotations without an image and errors on a non-VOC folder', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    await writeVoc(dir, ids.slice(0, 3).map((id) => ({ id, width: 8, height: 8, objects: [] })));
+    await writeVoc(
+      dir,
+      ids.slice(0, 3).map((id) => ({ id, width: 8, height: 8, objects: [] })),
+    );
     await rm(join(dir, 'VOC2007', 'JPEGImages', 'img01.jpg'));
     const r = await splitVocDataset(dir, { val: 0.5, seed: 0 });
     assert.equal(r.train + r.val, 2);
     assert.match(r.warnings[0], /img01\.xml: warning: no image img01\.\* in JPEGImages\/, left out of the split/);
-    await assert.rejects(splitVocDataset(join(dir, 'VOC2007', 'JPEGImages'), { val: 0.2, seed: 0 }), /JPEGImages: error: not a VOC folder \(no Annotations\/ inside\)/);
+    await assert.rejects(
+      splitVocDataset(join(dir, 'VOC2007', 'JPEGImages'), { val: 0.2, seed: 0 }),
+      /JPEGImages: error: not a VOC folder \(no Annotations\/ inside\)/,
+    );
   } finally {
     await cleanup();
   }

@@ -7,7 +7,10 @@ import { buildPipeline, initialResults, runPipeline, type PipelineEnv, type Resu
 import type { AnnotationRecord } from '../../src/data/records';
 
 type RGB = [number, number, number];
-const RED: RGB = [230, 20, 20], GREEN: RGB = [20, 220, 20], BLUE: RGB = [20, 20, 230], YELLOW: RGB = [230, 230, 20];
+const RED: RGB = [230, 20, 20],
+  GREEN: RGB = [20, 220, 20],
+  BLUE: RGB = [20, 20, 230],
+  YELLOW: RGB = [230, 230, 20];
 
 /** A results object whose image is grey with the given rectangles painted; boxes = rectangles. */
 function painted(w: number, h: number, rects: { box: number[]; colour: RGB }[], index = 0): Results {
@@ -16,7 +19,10 @@ function painted(w: number, h: number, rects: { box: number[]; colour: RGB }[], 
     for (let y = box[1]; y < box[3]; y++) for (let x = box[0]; x < box[2]; x++) img.set(colour, (y * w + x) * 3);
   }
   const record: AnnotationRecord = {
-    file: `mem${index}.png`, imageId: String(index), width: w, height: h,
+    file: `mem${index}.png`,
+    imageId: String(index),
+    width: w,
+    height: h,
     bboxes: Float32Array.from(rects.flatMap((r) => r.box)),
     labels: Int32Array.from(rects.map((_, i) => i)),
     ignore: new Uint8Array(rects.length),
@@ -32,14 +38,20 @@ function painted(w: number, h: number, rects: { box: number[]; colour: RGB }[], 
 
 /** Bounding box of pixels closer to `colour` than to anything else (distance < 100). */
 function colourExtent(r: Results, colour: RGB): number[] | null {
-  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  let x1 = Infinity,
+    y1 = Infinity,
+    x2 = -Infinity,
+    y2 = -Infinity;
   for (let y = 0; y < r.height; y++) {
     for (let x = 0; x < r.width; x++) {
       const p = (y * r.width + x) * 3;
-      const d = Math.abs(r.img![p] - colour[0]) + Math.abs(r.img![p + 1] - colour[1]) + Math.abs(r.img![p + 2] - colour[2]);
+      const d =
+        Math.abs(r.img![p] - colour[0]) + Math.abs(r.img![p + 1] - colour[1]) + Math.abs(r.img![p + 2] - colour[2]);
       if (d < 100) {
-        x1 = Math.min(x1, x); y1 = Math.min(y1, y);
-        x2 = Math.max(x2, x + 1); y2 = Math.max(y2, y + 1);
+        x1 = Math.min(x1, x);
+        y1 = Math.min(y1, y);
+        x2 = Math.max(x2, x + 1);
+        y2 = Math.max(y2, y + 1);
       }
     }
   }
@@ -48,7 +60,10 @@ function colourExtent(r: Results, colour: RGB): number[] | null {
 
 function assertBoxNear(actual: ArrayLike<number>, expected: number[], tol: number, what: string) {
   for (let k = 0; k < 4; k++) {
-    assert.ok(Math.abs(actual[k] - expected[k]) <= tol, `${what}: box ${Array.from(actual).map((v) => v.toFixed(1))} vs image ${expected} (tol ${tol})`);
+    assert.ok(
+      Math.abs(actual[k] - expected[k]) <= tol,
+      `${what}: box ${Array.from(actual).map((v) => v.toFixed(1))} vs image ${expected} (tol ${tol})`,
+    );
   }
 }
 
@@ -62,7 +77,12 @@ test('RandomFlip mirrors boxes with the image (prob=1) and records the flip', as
   assert.deepEqual(Array.from(out.bboxes), [25, 4, 35, 20]);
   assertBoxNear(out.bboxes, colourExtent(out, RED)!, 0, 'flip');
   assert.equal(out.meta.flip, true);
-  const same = (await runPipeline(build([{ type: 'RandomFlip', prob: 0 }]), painted(40, 30, [{ box: [5, 4, 15, 20], colour: RED }]), new Rng(0), noEnv))!;
+  const same = (await runPipeline(
+    build([{ type: 'RandomFlip', prob: 0 }]),
+    painted(40, 30, [{ box: [5, 4, 15, 20], colour: RED }]),
+    new Rng(0),
+    noEnv,
+  ))!;
   assert.deepEqual(Array.from(same.bboxes), [5, 4, 15, 20]);
 });
 
@@ -79,7 +99,12 @@ test('YOLOv5KeepRatioResize scales the long side to the target, boxes by the sam
 test('LetterResize scales and pads to the exact size; pad split as MMYOLO (top/left get the floor)', async () => {
   // 100x50 into 64x64: ratio .64 -> 64x32, pad_h = 32 -> top 16, bottom 16.
   const r = painted(100, 50, [{ box: [20, 10, 60, 40], colour: GREEN }]);
-  const out = (await runPipeline(build([{ type: 'LetterResize', scale: [64, 64], pad_val: { img: 114 } }]), r, new Rng(0), noEnv))!;
+  const out = (await runPipeline(
+    build([{ type: 'LetterResize', scale: [64, 64], pad_val: { img: 114 } }]),
+    r,
+    new Rng(0),
+    noEnv,
+  ))!;
   assert.equal(out.width, 64);
   assert.equal(out.height, 64);
   assert.deepEqual(out.meta.pad, [16, 16, 0, 0]);
@@ -89,14 +114,24 @@ test('LetterResize scales and pads to the exact size; pad split as MMYOLO (top/l
   assertBoxNear(out.bboxes, colourExtent(out, GREEN)!, 1, 'letterbox image');
   assert.equal(out.img![0], 114); // padding colour in the top row
   // Odd padding: 30x20 into 40x40 without scale-up -> pad_h 20 (10/10), pad_w 10 (5/5)
-  const odd = (await runPipeline(build([{ type: 'LetterResize', scale: [40, 40], allow_scale_up: false }]), painted(31, 20, []), new Rng(0), noEnv))!;
+  const odd = (await runPipeline(
+    build([{ type: 'LetterResize', scale: [40, 40], allow_scale_up: false }]),
+    painted(31, 20, []),
+    new Rng(0),
+    noEnv,
+  ))!;
   assert.deepEqual(odd.meta.pad, [10, 10, 4, 5]);
   assert.deepEqual(odd.meta.scaleFactor, [1, 1]);
 });
 
 test('LetterResize sizes with Python rounding (half to even), as MMYOLO', async () => {
   // 10x5 into 5x5: ratio .5 -> 5 x 2.5 -> height round(2.5) = 2 (Python), not 3; pad 3 -> top 1, bottom 2.
-  const out = (await runPipeline(build([{ type: 'LetterResize', scale: [5, 5] }]), painted(10, 5, []), new Rng(0), noEnv))!;
+  const out = (await runPipeline(
+    build([{ type: 'LetterResize', scale: [5, 5] }]),
+    painted(10, 5, []),
+    new Rng(0),
+    noEnv,
+  ))!;
   assert.deepEqual(out.meta.scaleFactor, [0.5, 0.4]);
   assert.deepEqual(out.meta.pad, [1, 2, 0, 0]);
 });
@@ -135,14 +170,23 @@ test('Mosaic tiles four samples on a 2x canvas and every box lands on its own co
   // With centre (64,64) sample 0 fills the top-left quadrant: resized to 64x42 (64/60 = 1.067,
   // 40*1.067 truncated to 42), shifted so it ends at the centre. Boxes use the resized
   // image's own factors (64/60, 42/40) so they stay on the pixels.
-  const sx = 64 / 60, sy = 42 / 40;
-  assertBoxNear(out.bboxes.subarray(0, 4), [20 * sx, 64 - 42 + 12 * sy, 40 * sx, 64 - 42 + 28 * sy], 1e-3, 'tile 0 arithmetic');
+  const sx = 64 / 60,
+    sy = 42 / 40;
+  assertBoxNear(
+    out.bboxes.subarray(0, 4),
+    [20 * sx, 64 - 42 + 12 * sy, 40 * sx, 64 - 42 + 28 * sy],
+    1e-3,
+    'tile 0 arithmetic',
+  );
 });
 
 test('Mosaic clips boxes at the canvas border and drops boxes cut away entirely', async () => {
   // Centre (32,32): only the bottom-right 32x32 of sample 0 stays on the canvas, shifted by (-32,-32).
   // The red box at the far left is cut away; the green one becomes [8,-12,28,8] clipped to [8,0,28,8].
-  const a = painted(64, 64, [{ box: [2, 20, 12, 40], colour: RED }, { box: [40, 20, 60, 40], colour: GREEN }]);
+  const a = painted(64, 64, [
+    { box: [2, 20, 12, 40], colour: RED },
+    { box: [40, 20, 60, 40], colour: GREEN },
+  ]);
   const others = [1, 2, 3].map((i) => painted(64, 64, [], i));
   let k = 0;
   const env: PipelineEnv = { length: 4, loadRaw: async () => others[k++], warn: () => {} };
@@ -157,10 +201,17 @@ test('Mosaic clips boxes at the canvas border and drops boxes cut away entirely'
 test('YOLOv5RandomAffine: rotated/scaled/sheared boxes are the hull of the painted region', async () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     const r = painted(80, 80, [{ box: [25, 30, 50, 45], colour: RED }]);
-    const steps = build([{
-      type: 'YOLOv5RandomAffine', max_rotate_degree: 30, max_shear_degree: 5, scaling_ratio_range: [0.7, 1.3],
-      max_translate_ratio: 0.1, border: [0, 0], border_val: [114, 114, 114],
-    }]);
+    const steps = build([
+      {
+        type: 'YOLOv5RandomAffine',
+        max_rotate_degree: 30,
+        max_shear_degree: 5,
+        scaling_ratio_range: [0.7, 1.3],
+        max_translate_ratio: 0.1,
+        border: [0, 0],
+        border_val: [114, 114, 114],
+      },
+    ]);
     const out = (await runPipeline(steps, r, new Rng(seed), noEnv))!;
     assert.equal(out.width, 80);
     assert.equal(out.labels.length, 1, `seed ${seed}: box dropped`);
@@ -169,8 +220,20 @@ test('YOLOv5RandomAffine: rotated/scaled/sheared boxes are the hull of the paint
 });
 
 test('YOLOv5RandomAffine with a negative border crops the mosaic canvas to half and drops tiny boxes', async () => {
-  const r = painted(128, 128, [{ box: [60, 60, 80, 70], colour: RED }, { box: [2, 2, 4, 4], colour: BLUE }]);
-  const steps = build([{ type: 'YOLOv5RandomAffine', max_rotate_degree: 0, max_shear_degree: 0, scaling_ratio_range: [1, 1], max_translate_ratio: 0, border: [-32, -32] }]);
+  const r = painted(128, 128, [
+    { box: [60, 60, 80, 70], colour: RED },
+    { box: [2, 2, 4, 4], colour: BLUE },
+  ]);
+  const steps = build([
+    {
+      type: 'YOLOv5RandomAffine',
+      max_rotate_degree: 0,
+      max_shear_degree: 0,
+      scaling_ratio_range: [1, 1],
+      max_translate_ratio: 0,
+      border: [-32, -32],
+    },
+  ]);
   const out = (await runPipeline(steps, r, new Rng(0), noEnv))!;
   assert.equal(out.width, 64);
   assert.equal(out.height, 64);
@@ -197,8 +260,11 @@ test('the same seed gives the same augmented sample; a different seed a differen
     { type: 'YOLOv5HSVRandomAug' },
     { type: 'RandomFlip', prob: 0.5 },
   ]);
-  const run = async (seed: number) => (await runPipeline(steps, painted(48, 48, [{ box: [10, 10, 30, 30], colour: RED }]), new Rng(seed), noEnv))!;
-  const a = await run(11), b = await run(11), c = await run(12);
+  const run = async (seed: number) =>
+    (await runPipeline(steps, painted(48, 48, [{ box: [10, 10, 30, 30], colour: RED }]), new Rng(seed), noEnv))!;
+  const a = await run(11),
+    b = await run(11),
+    c = await run(12);
   assert.deepEqual(a.img, b.img);
   assert.deepEqual(a.bboxes, b.bboxes);
   assert.notDeepEqual(a.img, c.img);
@@ -208,9 +274,16 @@ test('unknown transform types and bad options are config errors naming the type,
   const where = (p: (string | number)[]) => `cfg.py:${10 + Number(p[0])}`;
   assert.throws(
     () => buildPipeline([{ type: 'LoadImageFromFile' }, { type: 'mmdet.RandomErasing' }], { where, warn: () => {} }),
-    (e: any) => e.name === 'ConfigError' && /unknown transform type 'mmdet\.RandomErasing'/.test(e.message) && /known: .*Mosaic/.test(e.message) && e.where === 'cfg.py:11',
+    (e: any) =>
+      e.name === 'ConfigError' &&
+      /unknown transform type 'mmdet\.RandomErasing'/.test(e.message) &&
+      /known: .*Mosaic/.test(e.message) &&
+      e.where === 'cfg.py:11',
   );
-  assert.throws(() => build([{ type: 'LetterResize', scale: 'big' }]), /LetterResize: scale must be a number or a pair/);
+  assert.throws(
+    () => build([{ type: 'LetterResize', scale: 'big' }]),
+    /LetterResize: scale must be a number or a pair/,
+  );
   assert.throws(() => build([{ type: 'RandomFlip', prob: 0.5, direction: 'vertical' }]), /only direction='horizontal'/);
 });
 
@@ -232,5 +305,8 @@ test('YOLOv5MixUp blends two same-size samples with a Beta ratio and keeps both 
   assert.ok(Math.abs(out.img![q] - (100 * ratio + 230 * (1 - ratio))) <= 1.5);
   const small = painted(10, 10, [], 1);
   const bad: PipelineEnv = { length: 2, loadRaw: async () => structuredClone(small), warn: () => {} };
-  await assert.rejects(runPipeline(build([{ type: 'YOLOv5MixUp' }]), painted(20, 20, []), new Rng(0), bad), /YOLOv5MixUp: the mixed-in sample is 10x10, this one 20x20/);
+  await assert.rejects(
+    runPipeline(build([{ type: 'YOLOv5MixUp' }]), painted(20, 20, []), new Rng(0), bad),
+    /YOLOv5MixUp: the mixed-in sample is 10x10, this one 20x20/,
+  );
 });

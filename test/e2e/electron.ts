@@ -19,7 +19,9 @@ import * as path from 'node:path';
   fs.copyFileSync(path.join(root, 'configs/demo', demo), path.join(ws, 'configs/demo', demo));
   const tiny = path.join(ws, 'configs/e2e/train_tiny.py');
   fs.writeFileSync(tiny, fs.readFileSync(tiny, 'utf8').replace('__DEMO_CONFIG__', demo));
-  execFileSync(process.execPath, [path.join(root, 'bin/yololab.js'), 'data', 'make-demo', path.join(ws, 'data/demo')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'bin/yololab.js'), 'data', 'make-demo', path.join(ws, 'data/demo')], {
+    stdio: 'inherit',
+  });
   try {
     await runTests({
       extensionDevelopmentPath: root,

@@ -43,7 +43,15 @@ async function step(name: string, fn: () => Promise<string | void>): Promise<boo
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1600, height: 1000 },
   });
   const page = ctx.pages()[0] ?? (await ctx.newPage());
@@ -53,7 +61,8 @@ async function step(name: string, fn: () => Promise<string | void>): Promise<boo
     // Webview resources use a *.vscode-resource.vscode-cdn.net URL that the webview's service worker
     // answers from the local server; it never reaches the network
     if (u.hostname.endsWith('.vscode-resource.vscode-cdn.net')) return;
-    if (!['127.0.0.1', 'localhost'].includes(u.hostname) && !['data:', 'blob:', 'vscode-webview:'].includes(u.protocol)) external.add(r.url());
+    if (!['127.0.0.1', 'localhost'].includes(u.hostname) && !['data:', 'blob:', 'vscode-webview:'].includes(u.protocol))
+      external.add(r.url());
   });
   const cspViolations: string[] = [];
   page.on('console', (m) => {
@@ -72,7 +81,10 @@ async function step(name: string, fn: () => Promise<string | void>): Promise<boo
       await page.goto(`http://127.0.0.1:${PORT}/?folder=${encodeURIComponent(WS)}`);
       await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
       await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 90000 });
-      await page.locator('.monaco-workbench').click({ position: { x: 800, y: 500 } }).catch(() => undefined);
+      await page
+        .locator('.monaco-workbench')
+        .click({ position: { x: 800, y: 500 } })
+        .catch(() => undefined);
     });
     if (loaded) for (const area of areas) await area(ui);
   } finally {

@@ -17,7 +17,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigLoader, formatDiagnostic, loadConfig, toPythonText, toTaggedJson, type Diagnostic, type LoadResult } from '../../src/config';
+import {
+  ConfigLoader,
+  formatDiagnostic,
+  loadConfig,
+  toPythonText,
+  toTaggedJson,
+  type Diagnostic,
+  type LoadResult,
+} from '../../src/config';
 import { lintConfig } from '../../src/lint';
 
 export interface FuzzFailure {
@@ -51,25 +59,129 @@ const ROOT = path.resolve(__dirname, '../..');
 
 /** Python fragments that exercise the parser and the evaluator. */
 const TOKENS = [
-  'dict(', ')', '[', ']', '{', '}', '(', ',', '=', ':', '.', '*', '**', '+', '-', '/', '//', '%', '\n', '    ', '\t', '\\\n',
-  "'a'", '"b"', "f'{x}'", "r'\\d'", "b'x'", "'''t'''", '1', '2.5', '1e308', '0x1F', '10**9', '_base_', '_base_.model',
-  '{{_base_.model}}', '{{ fileDirname }}', "'{{$HOME:/}}'", '_delete_=True', 'type=', 'lambda x: x', 'if', 'else', 'for',
-  'in', 'not', 'and', 'or', 'None', 'True', 'import os', 'from math import pi', 'assert ', 'del ', 'def f():', 'x', 'model',
-  'range(10)', 'len(', 'zip(', '#', ';', '@', '~', '!', '`', '$', '?',
+  'dict(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '(',
+  ',',
+  '=',
+  ':',
+  '.',
+  '*',
+  '**',
+  '+',
+  '-',
+  '/',
+  '//',
+  '%',
+  '\n',
+  '    ',
+  '\t',
+  '\\\n',
+  "'a'",
+  '"b"',
+  "f'{x}'",
+  "r'\\d'",
+  "b'x'",
+  "'''t'''",
+  '1',
+  '2.5',
+  '1e308',
+  '0x1F',
+  '10**9',
+  '_base_',
+  '_base_.model',
+  '{{_base_.model}}',
+  '{{ fileDirname }}',
+  "'{{$HOME:/}}'",
+  '_delete_=True',
+  'type=',
+  'lambda x: x',
+  'if',
+  'else',
+  'for',
+  'in',
+  'not',
+  'and',
+  'or',
+  'None',
+  'True',
+  'import os',
+  'from math import pi',
+  'assert ',
+  'del ',
+  'def f():',
+  'x',
+  'model',
+  'range(10)',
+  'len(',
+  'zip(',
+  '#',
+  ';',
+  '@',
+  '~',
+  '!',
+  '`',
+  '$',
+  '?',
 ];
 
 /** Characters Python treats specially in names and whitespace. */
-const ODD_CHARS = ['\u200b', '\u200d', '\ufeff', '\u00a0', '\x0b', '\x0c', '\r', '\u2028', 'ｄ', 'ﬁ', '²', '·', 'é', '😀', '\ud800', '\x00', '\x7f'];
+const ODD_CHARS = [
+  '\u200b',
+  '\u200d',
+  '\ufeff',
+  '\u00a0',
+  '\x0b',
+  '\x0c',
+  '\r',
+  '\u2028',
+  'ｄ',
+  'ﬁ',
+  '²',
+  '·',
+  'é',
+  '😀',
+  '\ud800',
+  '\x00',
+  '\x7f',
+];
 
 /** Expressions that would cost unbounded time or memory if nothing bounded them. */
 const HOSTILE = [
-  '[{} for _ in range(10**7)]', "'a' * 10**9", '[0] * 10**8', 'list(range(10**9))', '[[1]*1000]*1000*1000', '2 ** 10**8',
-  '{i: i for i in range(10**7)}', "'{:>999999999}'.format(1)", '[x for x in range(10**6) for y in range(10**6)]',
-  '('.repeat(300) + '1' + ')'.repeat(300), '-'.repeat(5000) + '1', '['.repeat(150) + ']'.repeat(150), 'x = []\nfor i in range(100000):\n    x = [x]\n', 'dict(' + Array.from({ length: 3000 }, (_, i) => `k${i}=${i}`).join(', ') + ')',
+  '[{} for _ in range(10**7)]',
+  "'a' * 10**9",
+  '[0] * 10**8',
+  'list(range(10**9))',
+  '[[1]*1000]*1000*1000',
+  '2 ** 10**8',
+  '{i: i for i in range(10**7)}',
+  "'{:>999999999}'.format(1)",
+  '[x for x in range(10**6) for y in range(10**6)]',
+  '('.repeat(300) + '1' + ')'.repeat(300),
+  '-'.repeat(5000) + '1',
+  '['.repeat(150) + ']'.repeat(150),
+  'x = []\nfor i in range(100000):\n    x = [x]\n',
+  'dict(' + Array.from({ length: 3000 }, (_, i) => `k${i}=${i}`).join(', ') + ')',
 ];
 
 /** `_base_` targets that must be refused quickly (by name or by file type), never read without end. */
-const SPECIAL_BASES = ['/dev/zero', '/dev/stdin', '/dev/random', '/proc/self/mem', '../../../../etc/shadow', './', '', '.', 'mmdet::x/y.py', 'nonsense::/a.py', '/dev/null'];
+const SPECIAL_BASES = [
+  '/dev/zero',
+  '/dev/stdin',
+  '/dev/random',
+  '/proc/self/mem',
+  '../../../../etc/shadow',
+  './',
+  '',
+  '.',
+  'mmdet::x/y.py',
+  'nonsense::/a.py',
+  '/dev/null',
+];
 
 function corpus(): string[] {
   const roots = [path.join(ROOT, 'configs'), path.join(ROOT, 'test/fixtures/config-cases')];
@@ -154,11 +266,30 @@ function mutate(text: string, r: () => number): string {
 
 /** Statements that are valid Python and plausible in a config, to append or insert. */
 const STATEMENTS = [
-  'x = [i * 2 for i in range(5)]', "y = dict(a=1, b=dict(c=[1, 2, (3, 4)]), _delete_=True)", 'z = _base_.model', "w = {{_base_.model}}",
-  "name = f'{1 + 1:>4}'", 'lst = [*range(3), *[4, 5]]', 'kw = dict(**dict(a=1), b=2)', "model = dict(type='Other')", 'model = dict(_delete_=True)',
-  "s = 'caf\u00e9 \\N{DEGREE SIGN}'", 'n = 10 ** 20 + 0.5', 't = (1,)', 'e = {}', 'nested = [[[[1]]]]', "path = '{{ fileDirname }}/x'",
-  "env = '{{$YOLOLAB_FUZZ_UNSET:default}}'", 'v = sum([1, 2]) / 3', 'b = True and None or 0', 'c = max(1, 2) if 1 else min(3, 4)',
-  'k = dict(type=1)\nk.type = 2', "import math\nr = math.sqrt(2)", 'ｄata_root = 1', '_base_.model.depth = 5', 'del x',
+  'x = [i * 2 for i in range(5)]',
+  'y = dict(a=1, b=dict(c=[1, 2, (3, 4)]), _delete_=True)',
+  'z = _base_.model',
+  'w = {{_base_.model}}',
+  "name = f'{1 + 1:>4}'",
+  'lst = [*range(3), *[4, 5]]',
+  'kw = dict(**dict(a=1), b=2)',
+  "model = dict(type='Other')",
+  'model = dict(_delete_=True)',
+  "s = 'caf\u00e9 \\N{DEGREE SIGN}'",
+  'n = 10 ** 20 + 0.5',
+  't = (1,)',
+  'e = {}',
+  'nested = [[[[1]]]]',
+  "path = '{{ fileDirname }}/x'",
+  "env = '{{$YOLOLAB_FUZZ_UNSET:default}}'",
+  'v = sum([1, 2]) / 3',
+  'b = True and None or 0',
+  'c = max(1, 2) if 1 else min(3, 4)',
+  'k = dict(type=1)\nk.type = 2',
+  'import math\nr = math.sqrt(2)',
+  'ｄata_root = 1',
+  '_base_.model.depth = 5',
+  'del x',
 ];
 
 /** A mutation that keeps the text valid Python most of the time, so the evaluator and merge get exercised. */
@@ -170,9 +301,13 @@ function mutateGently(text: string, r: () => number): string {
       return lines.join('\n');
     }
     case 1:
-      return text.replace(/\b\d+(\.\d+)?\b/g, (m) => (r() < 0.2 ? pick(r, ['0', '-1', '1.0', '1e300', '10**30', '(1, 2)', 'None', "'7'"]) : m));
+      return text.replace(/\b\d+(\.\d+)?\b/g, (m) =>
+        r() < 0.2 ? pick(r, ['0', '-1', '1.0', '1e300', '10**30', '(1, 2)', 'None', "'7'"]) : m,
+      );
     case 2:
-      return text.replace(/'[^'\n]*'/g, (m) => (r() < 0.2 ? pick(r, ["''", "'{{_base_.model}}'", "'\\x00'", "'ｄ'", "'a' 'b'", "'\u200b'"]) : m));
+      return text.replace(/'[^'\n]*'/g, (m) =>
+        r() < 0.2 ? pick(r, ["''", "'{{_base_.model}}'", "'\\x00'", "'ｄ'", "'a' 'b'", "'\u200b'"]) : m,
+      );
     case 3:
       return text.replace(/dict\(/g, (m) => (r() < 0.2 ? 'dict(_delete_=True, ' : m));
     default: {
@@ -187,7 +322,8 @@ function checkDiagnostics(ds: Diagnostic[], what: string): string | undefined {
   for (const d of ds) {
     const line = formatDiagnostic(d);
     if (/[\n\r\u2028\u2029\x0b\x0c]/.test(line)) return `${what}: a diagnostic spans lines: ${JSON.stringify(line)}`;
-    if (!(d.range.start.line >= 0 && d.range.start.col >= 0 && d.range.end.line >= d.range.start.line)) return `${what}: bad range in ${line}`;
+    if (!(d.range.start.line >= 0 && d.range.start.col >= 0 && d.range.end.line >= d.range.start.line))
+      return `${what}: bad range in ${line}`;
     if (!d.message) return `${what}: empty message (${d.code})`;
     if (/\n\s+at /.test(d.message)) return `${what}: a stack trace in ${line}`;
   }
@@ -195,8 +331,14 @@ function checkDiagnostics(ds: Diagnostic[], what: string): string | undefined {
 }
 
 function summary(r: LoadResult): string {
-  const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}:${d.range.start.line}:${d.range.start.col}:${d.message}`);
-  return JSON.stringify({ ok: r.ok, errors: [...new Set(errors)].sort(), config: r.ok ? toTaggedJson(r.config!) : undefined });
+  const errors = r.diagnostics
+    .filter((d) => d.severity === 'error')
+    .map((d) => `${d.code}:${d.range.start.line}:${d.range.start.col}:${d.message}`);
+  return JSON.stringify({
+    ok: r.ok,
+    errors: [...new Set(errors)].sort(),
+    config: r.ok ? toTaggedJson(r.config!) : undefined,
+  });
 }
 
 /** Loads, lints and prints one file both ways; returns what went wrong, if anything. */
@@ -205,14 +347,24 @@ function check(file: string, dir: string, inWorker: boolean): { problem?: string
   for (const keepSyntaxTree of [true, false]) {
     // A modest budget keeps the hostile cases quick; the budget itself is tested elsewhere. Some
     // streamed loads run MMEngine's raw syntax pass in a worker thread, as large configs do.
-    const r = loadConfig(file, { loader: new ConfigLoader(), keepSyntaxTree, maxValueBytes: 32 * 1024 * 1024, env: { HOME: '/home/fuzz' }, parallelSyntaxCheckBytes: inWorker ? 0 : Infinity });
+    const r = loadConfig(file, {
+      loader: new ConfigLoader(),
+      keepSyntaxTree,
+      maxValueBytes: 32 * 1024 * 1024,
+      env: { HOME: '/home/fuzz' },
+      parallelSyntaxCheckBytes: inWorker ? 0 : Infinity,
+    });
     const lint = lintConfig(r);
     const problem = checkDiagnostics([...r.diagnostics, ...lint], keepSyntaxTree ? 'kept' : 'streamed');
     if (problem) return { problem, loaded: r.ok };
     results.push(r);
   }
   const [kept, streamed] = results.map(summary);
-  if (kept !== streamed) return { problem: `the loader's two modes disagree:\n  kept:     ${kept.slice(0, 400)}\n  streamed: ${streamed.slice(0, 400)}`, loaded: results[0].ok };
+  if (kept !== streamed)
+    return {
+      problem: `the loader's two modes disagree:\n  kept:     ${kept.slice(0, 400)}\n  streamed: ${streamed.slice(0, 400)}`,
+      loaded: results[0].ok,
+    };
   const r = results[1];
   if (!r.ok) return { loaded: false };
   // What print-config writes must load back to the same values.
@@ -220,10 +372,16 @@ function check(file: string, dir: string, inWorker: boolean): { problem?: string
   fs.writeFileSync(printed, toPythonText(r.config!).text);
   const back = loadConfig(printed, { loader: new ConfigLoader(), keepSyntaxTree: false });
   fs.rmSync(printed);
-  if (!back.ok) return { problem: `print-config output does not load: ${back.diagnostics.map((d) => formatDiagnostic(d)).join(' | ')}`, loaded: true };
+  if (!back.ok)
+    return {
+      problem: `print-config output does not load: ${back.diagnostics.map((d) => formatDiagnostic(d)).join(' | ')}`,
+      loaded: true,
+    };
   // Objects that are not data (a builtin function, a class) print as None, by design.
-  const asData = (json: string) => json.replace(/\{"__pyobj__": \{"type": "(?:[^"\\]|\\.)*", "repr": "(?:[^"\\]|\\.)*"\}\}/g, 'null');
-  if (toTaggedJson(back.config!) !== asData(toTaggedJson(r.config!))) return { problem: 'print-config output loads to different values', loaded: true };
+  const asData = (json: string) =>
+    json.replace(/\{"__pyobj__": \{"type": "(?:[^"\\]|\\.)*", "repr": "(?:[^"\\]|\\.)*"\}\}/g, 'null');
+  if (toTaggedJson(back.config!) !== asData(toTaggedJson(r.config!)))
+    return { problem: 'print-config output loads to different values', loaded: true };
   return { loaded: true };
 }
 
@@ -257,7 +415,8 @@ export function runFuzz(seed: number, cases: number, keepDir?: string): FuzzRepo
       }
       const ms = performance.now() - t0;
       if (ms > report.slowest.ms) report.slowest = { ms, file: rel };
-      if (process.env.FUZZ_SLOW && ms > Number(process.env.FUZZ_SLOW)) process.stderr.write(`slow case ${i} (${ms.toFixed(0)} ms): ${JSON.stringify(text)}\n`);
+      if (process.env.FUZZ_SLOW && ms > Number(process.env.FUZZ_SLOW))
+        process.stderr.write(`slow case ${i} (${ms.toFixed(0)} ms): ${JSON.stringify(text)}\n`);
       report.cases++;
       if (outcome.loaded) report.loaded++;
       if (outcome.problem) {

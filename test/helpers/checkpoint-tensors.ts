@@ -12,7 +12,8 @@ export interface CheckpointTensors {
 
 async function toTrainer(src: TensorSource): Promise<{ shape: number[]; data: Float32Array }> {
   const data = await src.read();
-  if (src.layout === 'tfjs' || src.shape.length !== 4) return { shape: src.shape.filter((d, i) => i === 0 || d !== 1 || src.shape.length !== 3), data };
+  if (src.layout === 'tfjs' || src.shape.length !== 4)
+    return { shape: src.shape.filter((d, i) => i === 0 || d !== 1 || src.shape.length !== 3), data };
   const [o, i, h, w] = src.shape;
   const shape = [h, w, i, o];
   return { shape, data: fromTorchLayout(data, shape) };

@@ -63,7 +63,8 @@ export function parseExactJson(text: string): ExactJson {
 
 /** Differences between two exact-JSON values, as `path: detail` lines (empty when equal). */
 export function diffExact(a: ExactJson, b: ExactJson, at = '$', out: string[] = []): string[] {
-  const kind = (x: ExactJson) => (x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x === 'object' ? ('num' in x ? 'num' : 'obj') : typeof x);
+  const kind = (x: ExactJson) =>
+    x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x === 'object' ? ('num' in x ? 'num' : 'obj') : typeof x;
   if (kind(a) !== kind(b)) {
     out.push(`${at}: ${show(a)} != ${show(b)}`);
     return out;

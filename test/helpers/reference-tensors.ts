@@ -40,7 +40,8 @@ export async function readReference(name: string): Promise<ReferenceCase> {
   tensors.set('input', await read(root.get('input') as TorchTensor));
   tensors.set('gt', gtAsXyxy(name, await read(root.get('gt') as TorchTensor)));
   const outputs = root.get('outputs') as TorchTensor[][];
-  for (const [i, kind] of OUTPUT_KINDS[name].entries()) for (const [lv, t] of outputs[i].entries()) tensors.set(`outputs.${kind}.${lv}`, await read(t));
+  for (const [i, kind] of OUTPUT_KINDS[name].entries())
+    for (const [lv, t] of outputs[i].entries()) tensors.set(`outputs.${kind}.${lv}`, await read(t));
   const losses = Object.fromEntries([...(root.get('losses') as PyDict)].map(([k, v]) => [String(k), Number(v)]));
   await io.close();
   return { tensors, losses };
@@ -61,7 +62,10 @@ function gtAsXyxy(name: string, gt: RefTensor): RefTensor {
 
 /** Copies every state_dict entry into the store (OIHW conv weights become HWIO); returns the
  * names on either side that found no partner, so a test can insist both lists are empty. */
-export function loadReferenceState(store: ParamStore, ref: ReferenceCase): { missingInModel: string[]; missingInReference: string[] } {
+export function loadReferenceState(
+  store: ParamStore,
+  ref: ReferenceCase,
+): { missingInModel: string[]; missingInReference: string[] } {
   const state = store.stateDict();
   const seen = new Set<string>();
   const missingInModel: string[] = [];
@@ -77,7 +81,8 @@ export function loadReferenceState(store: ParamStore, ref: ReferenceCase): { mis
     tf.tidy(() => {
       let value = tf.tensor(t.data, t.shape);
       if (t.shape.length === 4) value = value.transpose([2, 3, 1, 0]);
-      if (value.shape.join(',') !== v.shape.join(',')) throw new Error(`${name}: reference [${value.shape}] vs model [${v.shape}]`);
+      if (value.shape.join(',') !== v.shape.join(','))
+        throw new Error(`${name}: reference [${value.shape}] vs model [${v.shape}]`);
       v.assign(value);
     });
   }

@@ -12,7 +12,10 @@ import type { Detections } from '../../src/data/types';
 import { tempDir } from '../data/helpers';
 
 const det = (imageId: string, boxes: number[][], scores: number[], labels: number[]): Detections => ({
-  imageId, bboxes: Float32Array.from(boxes.flat()), scores: Float32Array.from(scores), labels: Int32Array.from(labels),
+  imageId,
+  bboxes: Float32Array.from(boxes.flat()),
+  scores: Float32Array.from(scores),
+  labels: Int32Array.from(labels),
 });
 
 test('the pycocotools reference set gives pycocotools numbers when read through ann_file', async () => {
@@ -29,7 +32,9 @@ test('the pycocotools reference set gives pycocotools numbers when read through 
       // Doubles, as pycocotools reads the results JSON (IoUs near a threshold must agree).
       ev.process({} as any, {
         imageId: String(im.id),
-        bboxes: Float64Array.from(d.flatMap((a: any) => [a.bbox[0], a.bbox[1], a.bbox[0] + a.bbox[2], a.bbox[1] + a.bbox[3]])) as any,
+        bboxes: Float64Array.from(
+          d.flatMap((a: any) => [a.bbox[0], a.bbox[1], a.bbox[0] + a.bbox[2], a.bbox[1] + a.bbox[3]]),
+        ) as any,
         scores: Float64Array.from(d.map((a: any) => a.score)) as any,
         labels: Int32Array.from(d.map((a: any) => label.get(a.category_id)!)),
       });
@@ -53,23 +58,39 @@ test('annotations and images the dataset drops still count for CocoMetric with a
   const { dir, cleanup } = await tempDir();
   try {
     const annFile = join(dir, 'val.json');
-    writeFileSync(annFile, JSON.stringify({
-      images: [{ id: 1, file_name: 'a.jpg', width: 200, height: 200 }, { id: 2, file_name: 'b.jpg', width: 200, height: 200 }],
-      categories: [{ id: 7, name: 'cat' }, { id: 9, name: 'tree' }],
-      annotations: [
-        { id: 1, image_id: 1, category_id: 7, bbox: [10, 10, 50, 50], area: 2500, iscrowd: 0 },
-        // The dataset drops these (mmdet/datasets/coco.py parse_data_info): `ignore`, w < 1, outside the image.
-        { id: 2, image_id: 1, category_id: 7, bbox: [100, 100, 40, 40], area: 1600, iscrowd: 0, ignore: 1 },
-        { id: 3, image_id: 1, category_id: 7, bbox: [150, 20, 0.5, 30], area: 15, iscrowd: 0 },
-        { id: 4, image_id: 1, category_id: 7, bbox: [250, 250, 30, 30], area: 900, iscrowd: 0 },
-        // A category that is not one of the classes: not evaluated.
-        { id: 5, image_id: 1, category_id: 9, bbox: [0, 0, 80, 80], area: 6400, iscrowd: 0 },
-        // An image the loader never delivered (e.g. a corrupt file): its cat is a miss.
-        { id: 6, image_id: 2, category_id: 7, bbox: [5, 5, 60, 60], area: 3600, iscrowd: 0 },
-      ],
-    }));
+    writeFileSync(
+      annFile,
+      JSON.stringify({
+        images: [
+          { id: 1, file_name: 'a.jpg', width: 200, height: 200 },
+          { id: 2, file_name: 'b.jpg', width: 200, height: 200 },
+        ],
+        categories: [
+          { id: 7, name: 'cat' },
+          { id: 9, name: 'tree' },
+        ],
+        annotations: [
+          { id: 1, image_id: 1, category_id: 7, bbox: [10, 10, 50, 50], area: 2500, iscrowd: 0 },
+          // The dataset drops these (mmdet/datasets/coco.py parse_data_info): `ignore`, w < 1, outside the image.
+          { id: 2, image_id: 1, category_id: 7, bbox: [100, 100, 40, 40], area: 1600, iscrowd: 0, ignore: 1 },
+          { id: 3, image_id: 1, category_id: 7, bbox: [150, 20, 0.5, 30], area: 15, iscrowd: 0 },
+          { id: 4, image_id: 1, category_id: 7, bbox: [250, 250, 30, 30], area: 900, iscrowd: 0 },
+          // A category that is not one of the classes: not evaluated.
+          { id: 5, image_id: 1, category_id: 9, bbox: [0, 0, 80, 80], area: 6400, iscrowd: 0 },
+          // An image the loader never delivered (e.g. a corrupt file): its cat is a miss.
+          { id: 6, image_id: 2, category_id: 7, bbox: [5, 5, 60, 60], area: 3600, iscrowd: 0 },
+        ],
+      }),
+    );
     const ds = buildDataset(
-      { type: 'YOLOv5CocoDataset', data_root: dir, ann_file: 'val.json', data_prefix: { img: '' }, metainfo: { classes: ['cat'] }, test_mode: true },
+      {
+        type: 'YOLOv5CocoDataset',
+        data_root: dir,
+        ann_file: 'val.json',
+        data_prefix: { img: '' },
+        metainfo: { classes: ['cat'] },
+        test_mode: true,
+      },
       { cwd: '/' },
     );
     assert.equal(ds.groundTruth(0).labels.length, 1, 'the dataset keeps only the first cat of image 1');
@@ -94,11 +115,26 @@ test('annotations and images the dataset drops still count for CocoMetric with a
 test('a missing ann_file and results for an image it does not list are errors naming the file', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    assert.throws(() => buildEvaluator({ type: 'CocoMetric', ann_file: join(dir, 'nope.json') }, ['cat']), (e: any) => e.name === 'DataError' && e.message === `${join(dir, 'nope.json')}: error: annotation file not found`);
+    assert.throws(
+      () => buildEvaluator({ type: 'CocoMetric', ann_file: join(dir, 'nope.json') }, ['cat']),
+      (e: any) => e.name === 'DataError' && e.message === `${join(dir, 'nope.json')}: error: annotation file not found`,
+    );
     const annFile = join(dir, 'v.json');
-    writeFileSync(annFile, JSON.stringify({ images: [{ id: 1, file_name: 'a.jpg', width: 9, height: 9 }], categories: [{ id: 1, name: 'cat' }], annotations: [] }));
+    writeFileSync(
+      annFile,
+      JSON.stringify({
+        images: [{ id: 1, file_name: 'a.jpg', width: 9, height: 9 }],
+        categories: [{ id: 1, name: 'cat' }],
+        annotations: [],
+      }),
+    );
     const ev = buildEvaluator({ type: 'CocoMetric', ann_file: annFile }, ['cat']);
-    assert.throws(() => ev.process({} as any, det('000123', [], [], [])), new RegExp(`^DataError: ${annFile.replace(/[.\\/]/g, '\\$&')}: error: CocoMetric ann_file has no image with id 000123`));
+    assert.throws(
+      () => ev.process({} as any, det('000123', [], [], [])),
+      new RegExp(
+        `^DataError: ${annFile.replace(/[.\\/]/g, '\\$&')}: error: CocoMetric ann_file has no image with id 000123`,
+      ),
+    );
   } finally {
     await cleanup();
   }

@@ -6,25 +6,72 @@ import { CocoEvaluator } from '../../src/metrics/coco';
 import { buildEvaluator } from '../../src/metrics/index';
 import type { Detections, GroundTruth } from '../../src/data/types';
 
-const close = (a: number, b: number, tol = 1e-9, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} != ${b}`);
+const close = (a: number, b: number, tol = 1e-9, what = '') =>
+  assert.ok(Math.abs(a - b) <= tol, `${what} ${a} != ${b}`);
 
 function gt(imageId: string, boxes: number[][], labels: number[], crowd: number[] = labels.map(() => 0)): GroundTruth {
-  return { imageId, width: 400, height: 400, bboxes: Float32Array.from(boxes.flat()), labels: Int32Array.from(labels), ignore: Uint8Array.from(crowd) };
+  return {
+    imageId,
+    width: 400,
+    height: 400,
+    bboxes: Float32Array.from(boxes.flat()),
+    labels: Int32Array.from(labels),
+    ignore: Uint8Array.from(crowd),
+  };
 }
 function det(imageId: string, boxes: number[][], scores: number[], labels: number[]): Detections {
-  return { imageId, bboxes: Float32Array.from(boxes.flat()), scores: Float32Array.from(scores), labels: Int32Array.from(labels) };
+  return {
+    imageId,
+    bboxes: Float32Array.from(boxes.flat()),
+    scores: Float32Array.from(scores),
+    labels: Int32Array.from(labels),
+  };
 }
 
 // Classes: 0 cat, 1 dog, 2 bird (bird has detections but no ground truth: excluded everywhere).
 const images = [
   {
-    gt: gt('1', [[10, 10, 60, 60], [100, 100, 220, 220], [0, 0, 20, 20]], [0, 0, 1]),
-    det: det('1', [[10, 10, 60, 60], [100, 100, 220, 208], [300, 300, 320, 320], [0, 0, 20, 10]], [0.9, 0.8, 0.7, 0.6], [0, 0, 0, 1]),
+    gt: gt(
+      '1',
+      [
+        [10, 10, 60, 60],
+        [100, 100, 220, 220],
+        [0, 0, 20, 20],
+      ],
+      [0, 0, 1],
+    ),
+    det: det(
+      '1',
+      [
+        [10, 10, 60, 60],
+        [100, 100, 220, 208],
+        [300, 300, 320, 320],
+        [0, 0, 20, 10],
+      ],
+      [0.9, 0.8, 0.7, 0.6],
+      [0, 0, 0, 1],
+    ),
   },
   {
     // A crowd region and a medium dog nobody found.
-    gt: gt('2', [[0, 0, 100, 100], [200, 200, 240, 240]], [1, 1], [1, 0]),
-    det: det('2', [[10, 10, 30, 30], [50, 50, 90, 90]], [0.95, 0.5], [1, 2]),
+    gt: gt(
+      '2',
+      [
+        [0, 0, 100, 100],
+        [200, 200, 240, 240],
+      ],
+      [1, 1],
+      [1, 0],
+    ),
+    det: det(
+      '2',
+      [
+        [10, 10, 30, 30],
+        [50, 50, 90, 90],
+      ],
+      [0.95, 0.5],
+      [1, 2],
+    ),
   },
 ];
 
@@ -65,9 +112,22 @@ test('COCO mAP matches pycocotools on a random 12-image set (fixture written by 
     const g = ref.dataset.annotations.filter((a: any) => a.image_id === im.id);
     const d = ref.detections.filter((a: any) => a.image_id === im.id);
     ev.process(
-      { ...gt(String(im.id), g.map((a: any) => xyxy(a.bbox)), g.map((a: any) => catIndex.get(a.category_id)!), g.map((a: any) => a.iscrowd)), areas: Float32Array.from(g.map((a: any) => a.area)) } as GroundTruth,
+      {
+        ...gt(
+          String(im.id),
+          g.map((a: any) => xyxy(a.bbox)),
+          g.map((a: any) => catIndex.get(a.category_id)!),
+          g.map((a: any) => a.iscrowd),
+        ),
+        areas: Float32Array.from(g.map((a: any) => a.area)),
+      } as GroundTruth,
       // Float64 boxes: pycocotools works in doubles, and IoUs close to a threshold must agree.
-      { imageId: String(im.id), bboxes: Float64Array.from(d.flatMap((a: any) => xyxy(a.bbox))) as any, scores: Float64Array.from(d.map((a: any) => a.score)) as any, labels: Int32Array.from(d.map((a: any) => catIndex.get(a.category_id)!)) },
+      {
+        imageId: String(im.id),
+        bboxes: Float64Array.from(d.flatMap((a: any) => xyxy(a.bbox))) as any,
+        scores: Float64Array.from(d.map((a: any) => a.score)) as any,
+        labels: Int32Array.from(d.map((a: any) => catIndex.get(a.category_id)!)),
+      },
     );
   }
   const r = ev.compute();
@@ -95,7 +155,19 @@ test('no ground truth at all gives -1 like pycocotools, and maxDets limits detec
   // 1 gt; the best-scored of 3 dets is wrong: with maxDets = 1 the right one is never seen.
   const limited = new CocoEvaluator(1, undefined, 1);
   const full = new CocoEvaluator(1, undefined, 100);
-  for (const e of [limited, full]) e.process(gt('1', [[0, 0, 50, 50]], [0]), det('1', [[100, 100, 150, 150], [0, 0, 50, 50]], [0.9, 0.8], [0, 0]));
+  for (const e of [limited, full])
+    e.process(
+      gt('1', [[0, 0, 50, 50]], [0]),
+      det(
+        '1',
+        [
+          [100, 100, 150, 150],
+          [0, 0, 50, 50],
+        ],
+        [0.9, 0.8],
+        [0, 0],
+      ),
+    );
   assert.equal(limited.compute().mAP, 0);
   // Without the limit: FP then TP -> recall 1 reached at precision 1/2 -> AP .5 at every threshold.
   close(full.compute().mAP, 0.5, 1e-12);

@@ -4,22 +4,68 @@ import { averagePrecision, VocEvaluator } from '../../src/metrics/voc';
 import { buildEvaluator } from '../../src/metrics/index';
 import type { Detections, GroundTruth } from '../../src/data/types';
 
-const close = (a: number, b: number, tol = 1e-6, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} != ${b}`);
-const gt = (imageId: string, boxes: number[][], labels: number[], difficult: number[]): GroundTruth =>
-  ({ imageId, width: 100, height: 100, bboxes: Float32Array.from(boxes.flat()), labels: Int32Array.from(labels), ignore: Uint8Array.from(difficult) });
-const det = (imageId: string, boxes: number[][], scores: number[], labels: number[]): Detections =>
-  ({ imageId, bboxes: Float32Array.from(boxes.flat()), scores: Float32Array.from(scores), labels: Int32Array.from(labels) });
+const close = (a: number, b: number, tol = 1e-6, what = '') =>
+  assert.ok(Math.abs(a - b) <= tol, `${what} ${a} != ${b}`);
+const gt = (imageId: string, boxes: number[][], labels: number[], difficult: number[]): GroundTruth => ({
+  imageId,
+  width: 100,
+  height: 100,
+  bboxes: Float32Array.from(boxes.flat()),
+  labels: Int32Array.from(labels),
+  ignore: Uint8Array.from(difficult),
+});
+const det = (imageId: string, boxes: number[][], scores: number[], labels: number[]): Detections => ({
+  imageId,
+  bboxes: Float32Array.from(boxes.flat()),
+  scores: Float32Array.from(scores),
+  labels: Int32Array.from(labels),
+});
 
 // Class 0: two normal gts and one difficult; class 1: only a difficult gt (no AP: excluded);
 // class 2: a gt nobody detects (AP 0, included). VOC's legacy coordinates: a box [0,0,9,9] is 10x10.
 const data = [
   {
-    gt: gt('1', [[0, 0, 9, 9], [20, 20, 29, 29], [30, 0, 39, 9]], [0, 0, 2], [0, 1, 0]),
-    det: det('1', [[0, 0, 9, 9], [20, 20, 29, 29], [0, 0, 9, 9], [60, 60, 70, 70]], [0.9, 0.8, 0.7, 0.4], [0, 0, 0, 1]),
+    gt: gt(
+      '1',
+      [
+        [0, 0, 9, 9],
+        [20, 20, 29, 29],
+        [30, 0, 39, 9],
+      ],
+      [0, 0, 2],
+      [0, 1, 0],
+    ),
+    det: det(
+      '1',
+      [
+        [0, 0, 9, 9],
+        [20, 20, 29, 29],
+        [0, 0, 9, 9],
+        [60, 60, 70, 70],
+      ],
+      [0.9, 0.8, 0.7, 0.4],
+      [0, 0, 0, 1],
+    ),
   },
   {
-    gt: gt('2', [[0, 0, 9, 9], [10, 10, 19, 19]], [0, 1], [0, 1]),
-    det: det('2', [[0, 0, 9, 4], [50, 50, 59, 59]], [0.6, 0.5], [0, 0]),
+    gt: gt(
+      '2',
+      [
+        [0, 0, 9, 9],
+        [10, 10, 19, 19],
+      ],
+      [0, 1],
+      [0, 1],
+    ),
+    det: det(
+      '2',
+      [
+        [0, 0, 9, 4],
+        [50, 50, 59, 59],
+      ],
+      [0.6, 0.5],
+      [0, 0],
+    ),
   },
 ];
 
@@ -52,7 +98,11 @@ test('several IoU thresholds: mAP is their mean; the .5-IoU det fails at .75', (
   const r = run('area', [0.5, 0.75]);
   close(r.perIoU[1].mAP, 0.25, 1e-9);
   close(r.mAP, (5 / 12 + 0.25) / 2, 1e-9);
-  const ev = buildEvaluator({ type: 'mmdet.VOCMetric', metric: 'mAP', eval_mode: 'area', iou_thrs: [0.5, 0.75] }, ['a', 'b', 'c']);
+  const ev = buildEvaluator({ type: 'mmdet.VOCMetric', metric: 'mAP', eval_mode: 'area', iou_thrs: [0.5, 0.75] }, [
+    'a',
+    'b',
+    'c',
+  ]);
   for (const d of data) ev.process(d.gt, d.det);
   const out = ev.compute();
   assert.deepEqual(Object.keys(out), ['pascal_voc/mAP', 'pascal_voc/AP50', 'pascal_voc/AP75']);
@@ -72,7 +122,15 @@ test('perfect detections give mAP 1; no detections give 0', () => {
   const perfect = buildEvaluator({ type: 'VOCMetric' }, ['a', 'b', 'c']);
   const none = buildEvaluator({ type: 'VOCMetric' }, ['a', 'b', 'c']);
   for (const d of data) {
-    perfect.process(d.gt, det(d.gt.imageId, Array.from({ length: d.gt.labels.length }, (_, i) => Array.from(d.gt.bboxes.subarray(i * 4, i * 4 + 4))), Array.from(d.gt.labels, () => 0.9), Array.from(d.gt.labels)));
+    perfect.process(
+      d.gt,
+      det(
+        d.gt.imageId,
+        Array.from({ length: d.gt.labels.length }, (_, i) => Array.from(d.gt.bboxes.subarray(i * 4, i * 4 + 4))),
+        Array.from(d.gt.labels, () => 0.9),
+        Array.from(d.gt.labels),
+      ),
+    );
     none.process(d.gt, det(d.gt.imageId, [], [], []));
   }
   assert.equal(perfect.compute()['pascal_voc/mAP'], 1);
@@ -80,7 +138,16 @@ test('perfect detections give mAP 1; no detections give 0', () => {
 });
 
 test('unknown evaluator and bad options are config errors', () => {
-  assert.throws(() => buildEvaluator({ type: 'mmdet.LVISMetric' }, ['a'], () => 'cfg.py:40'), (e: any) => e.name === 'ConfigError' && e.where === 'cfg.py:40' && /unknown evaluator type 'mmdet\.LVISMetric' \(known: VOCMetric, CocoMetric\)/.test(e.message));
-  assert.throws(() => buildEvaluator({ type: 'VOCMetric', eval_mode: 'all' }, ['a']), /eval_mode must be '11points' or 'area'/);
+  assert.throws(
+    () => buildEvaluator({ type: 'mmdet.LVISMetric' }, ['a'], () => 'cfg.py:40'),
+    (e: any) =>
+      e.name === 'ConfigError' &&
+      e.where === 'cfg.py:40' &&
+      /unknown evaluator type 'mmdet\.LVISMetric' \(known: VOCMetric, CocoMetric\)/.test(e.message),
+  );
+  assert.throws(
+    () => buildEvaluator({ type: 'VOCMetric', eval_mode: 'all' }, ['a']),
+    /eval_mode must be '11points' or 'area'/,
+  );
   assert.throws(() => buildEvaluator({ type: 'CocoMetric', metric: ['bbox', 'segm'] }, ['a']), /only metric='bbox'/);
 });

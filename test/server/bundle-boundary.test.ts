@@ -14,9 +14,22 @@ const FORBIDDEN = [/^src\/train\//, /^src\/data\//, /^src\/metrics\//, /node_mod
 
 test('the server bundle includes nothing from src/train, src/data, src/metrics or their libraries', async () => {
   // Bundled as scripts/build.mjs bundles dist/server.js, but into memory.
-  const r = await build({ entryPoints: [path.join(REPO, 'server/main.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', write: false, metafile: true, logLevel: 'silent', absWorkingDir: REPO });
+  const r = await build({
+    entryPoints: [path.join(REPO, 'server/main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    absWorkingDir: REPO,
+  });
   const inputs = Object.keys(r.metafile.inputs);
-  assert.ok(inputs.some((i) => i.startsWith('src/config/')), `the metafile lists the sources (got ${inputs.slice(0, 5).join(', ')})`);
+  assert.ok(
+    inputs.some((i) => i.startsWith('src/config/')),
+    `the metafile lists the sources (got ${inputs.slice(0, 5).join(', ')})`,
+  );
   const crossing = inputs.filter((i) => FORBIDDEN.some((re) => re.test(i)));
   assert.deepEqual(crossing, [], `dist/server.js would include: ${crossing.join(', ')}`);
 });

@@ -66,7 +66,12 @@ export async function workspaceFrom(fixture: string, opts: FixtureOptions = {}):
       pos = { line: before.length - 1, col: before[before.length - 1].length };
     }
   }
-  const ws = new ConfigWorkspace([root], { trusted: opts.trusted, maxChainBytes: opts.maxChainBytes, maxLoadMs: opts.maxLoadMs, maxValueBytes: opts.maxValueBytes });
+  const ws = new ConfigWorkspace([root], {
+    trusted: opts.trusted,
+    maxChainBytes: opts.maxChainBytes,
+    maxLoadMs: opts.maxLoadMs,
+    maxValueBytes: opts.maxValueBytes,
+  });
   ws.configure(opts.settings ?? {});
   await ws.scan();
   const main = file ?? path.join(root, files.keys().next().value ?? 'configs/main.py');
@@ -130,7 +135,9 @@ export interface Expect {
 export function expect(strings: TemplateStringsArray): Expect {
   const frame = new Error().stack!.split('\n')[2] ?? '';
   const m = /\(?([^()\s]+):(\d+):(\d+)\)?$/.exec(frame.trim());
-  const site = m ? { file: m[1].replace(/^file:\/\//, ''), line: Number(m[2]), col: Number(m[3]) } : { file: '', line: 0, col: 0 };
+  const site = m
+    ? { file: m[1].replace(/^file:\/\//, ''), line: Number(m[2]), col: Number(m[3]) }
+    : { file: '', line: 0, col: 0 };
   return { text: dedent(unescapeRaw(strings.raw[0])), site };
 }
 
@@ -140,15 +147,26 @@ export function check(actual: string, exp: Expect): void {
   const got = dedent(actual);
   if (got === want) return;
   if (UPDATE && exp.site.file) {
-    (patches.get(exp.site.file) ?? patches.set(exp.site.file, []).get(exp.site.file)!).push({ line: exp.site.line, col: exp.site.col, text: got });
+    (patches.get(exp.site.file) ?? patches.set(exp.site.file, []).get(exp.site.file)!).push({
+      line: exp.site.line,
+      col: exp.site.col,
+      text: got,
+    });
     return;
   }
-  assert.equal(got, want, `answer differs from the expectation at ${exp.site.file}:${exp.site.line} (UPDATE_EXPECT=1 rewrites it)`);
+  assert.equal(
+    got,
+    want,
+    `answer differs from the expectation at ${exp.site.file}:${exp.site.line} (UPDATE_EXPECT=1 rewrites it)`,
+  );
 }
 
 /** Strips a leading newline, the trailing blank line and the common indentation. */
 export function dedent(s: string): string {
-  const lines = s.replace(/^[ \t]*\n/, '').replace(/\n[ \t]*$/, '').split('\n');
+  const lines = s
+    .replace(/^[ \t]*\n/, '')
+    .replace(/\n[ \t]*$/, '')
+    .split('\n');
   const indents = lines.filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);
   const cut = indents.length ? Math.min(...indents) : 0;
   return lines.map((l) => l.slice(cut).trimEnd()).join('\n');
@@ -185,7 +203,15 @@ process.on('exit', () => {
       let close = open + 1;
       while (close < src.length && src[close] !== '`') close += src[close] === '\\' ? 2 : 1;
       const indent = /^[ \t]*/.exec(src.slice(lineStarts[p.line - 1]))![0];
-      const body = p.text ? '\n' + escapeRaw(p.text).split('\n').map((l) => (l ? indent + '  ' + l : l)).join('\n') + '\n' + indent : '';
+      const body = p.text
+        ? '\n' +
+          escapeRaw(p.text)
+            .split('\n')
+            .map((l) => (l ? indent + '  ' + l : l))
+            .join('\n') +
+          '\n' +
+          indent
+        : '';
       src = src.slice(0, open + 1) + body + src.slice(close);
     }
     fs.writeFileSync(file, src);

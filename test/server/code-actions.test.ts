@@ -27,7 +27,8 @@ function fixFor(f: FixtureWorkspace, code: string): string {
   const byFile = new Map<string, TextEdit[]>();
   for (const e of a.edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
   const out = [`# ${a.title}`];
-  for (const [file, edits] of byFile) out.push(`#- ${f.rel(file)}`, apply(f.ws.textOf(file) ?? f.text(f.rel(file)), edits).trimEnd());
+  for (const [file, edits] of byFile)
+    out.push(`#- ${f.rel(file)}`, apply(f.ws.textOf(file) ?? f.text(f.rel(file)), edits).trimEnd());
   for (const m of a.moves) out.push(`# move ${f.rel(m.from)} -> ${f.rel(m.to)}`);
   return out.join('\n');
 }
@@ -48,7 +49,8 @@ model = dict(
 
 test('type changed without _delete_: the fix puts _delete_=True first, and the warning goes away', async () => {
   const f = await checkFix(
-    BASE + "#- configs/yolov5/yolov5_s_syncbn_fast_8xb16-300e_coco.py$0\n_base_ = '../_base_/base.py'\nmodel = dict(backbone=dict(type='YOLOv5CSPDarknet'))\n",
+    BASE +
+      "#- configs/yolov5/yolov5_s_syncbn_fast_8xb16-300e_coco.py$0\n_base_ = '../_base_/base.py'\nmodel = dict(backbone=dict(type='YOLOv5CSPDarknet'))\n",
     'stale-type-keys',
     expect`
       # Add _delete_=True (replace the base dict)
@@ -57,13 +59,20 @@ test('type changed without _delete_: the fix puts _delete_=True first, and the w
       model = dict(backbone=dict(_delete_=True, type='YOLOv5CSPDarknet'))
     `,
   );
-  f.ws.setBuffer(f.file, "_base_ = '../_base_/base.py'\nmodel = dict(backbone=dict(_delete_=True, type='YOLOv5CSPDarknet'))\n");
-  assert.deepEqual(features.diagnostics(f.ws, f.file)!.filter((d: Diagnostic) => d.code === 'stale-type-keys'), []);
+  f.ws.setBuffer(
+    f.file,
+    "_base_ = '../_base_/base.py'\nmodel = dict(backbone=dict(_delete_=True, type='YOLOv5CSPDarknet'))\n",
+  );
+  assert.deepEqual(
+    features.diagnostics(f.ws, f.file)!.filter((d: Diagnostic) => d.code === 'stale-type-keys'),
+    [],
+  );
 });
 
 test('propagation trap: the fix writes the stale keys again inside the dict the child has', async () => {
   const f = await checkFix(
-    BASE + "#- configs/yolov8/yolov8_s_syncbn_fast_8xb16-100e_voc.py$0\n_base_ = '../_base_/base.py'\nnum_classes = 20\nmodel = dict(backbone=dict(deepen_factor=0.5))\n",
+    BASE +
+      "#- configs/yolov8/yolov8_s_syncbn_fast_8xb16-100e_voc.py$0\n_base_ = '../_base_/base.py'\nnum_classes = 20\nmodel = dict(backbone=dict(deepen_factor=0.5))\n",
     'propagation-trap',
     expect`
       # Recompute model.bbox_head.head_module.num_classes here, as the base does
@@ -74,12 +83,16 @@ test('propagation trap: the fix writes the stale keys again inside the dict the 
     `,
   );
   f.ws.setBuffer(f.file, fixFor(f, 'propagation-trap').split('\n').slice(2).join('\n') + '\n');
-  assert.deepEqual(features.diagnostics(f.ws, f.file)!.filter((d: Diagnostic) => d.code === 'propagation-trap'), []);
+  assert.deepEqual(
+    features.diagnostics(f.ws, f.file)!.filter((d: Diagnostic) => d.code === 'propagation-trap'),
+    [],
+  );
 });
 
 test('a misspelt file name: rename it and update the configs that inherit from it', async () => {
   await checkFix(
-    BASE + "#- configs/yolov8/yolov8_n_syncbn_fast_8x16b-500e_coco.py$0\n_base_ = '../_base_/base.py'\n#- configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py\n_base_ = './yolov8_n_syncbn_fast_8x16b-500e_coco.py'\n",
+    BASE +
+      "#- configs/yolov8/yolov8_n_syncbn_fast_8x16b-500e_coco.py$0\n_base_ = '../_base_/base.py'\n#- configs/yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py\n_base_ = './yolov8_n_syncbn_fast_8x16b-500e_coco.py'\n",
     'filename-misspelling',
     expect`
       # Rename to yolov8_n_syncbn_fast_8xb16-500e_coco.py (and update its references)
@@ -92,6 +105,13 @@ test('a misspelt file name: rename it and update the configs that inherit from i
 
 test('data the server did not attach, or that came back mangled, offers nothing', async () => {
   const f = await workspaceFrom(BASE + '#- configs/child.py$0\nx = 1\n');
-  const bad = [{}, { data: null }, { data: { fix: 'rebind', keys: 'x' } }, { data: { fix: 'rename', newName: '../../etc/passwd.py' } }, { data: { fix: 'add-delete' } }, { data: { fix: 'nope' } }];
+  const bad = [
+    {},
+    { data: null },
+    { data: { fix: 'rebind', keys: 'x' } },
+    { data: { fix: 'rename', newName: '../../etc/passwd.py' } },
+    { data: { fix: 'add-delete' } },
+    { data: { fix: 'nope' } },
+  ];
   assert.deepEqual(features.codeActions(f.ws, f.file, bad), []);
 });

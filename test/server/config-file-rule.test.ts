@@ -39,7 +39,8 @@ test('the extension and the server answer the same, yololab.configGlobs included
     ['/ws/tools/child.py', "_base_ = '../configs/a.py'"],
     ['/ws/experiments/readme.txt', ''],
   ];
-  for (const [file, text] of cases) assert.equal(looksLikeConfig(file, text, { roots, globs }), server.isConfig(file, text), file);
+  for (const [file, text] of cases)
+    assert.equal(looksLikeConfig(file, text, { roots, globs }), server.isConfig(file, text), file);
   assert.equal(looksLikeConfig('/ws/experiments/exp1.py', 'lr = 0.1', { roots, globs }), true);
   // Invalid settings fall back to the defaults on both sides.
   assert.equal(looksLikeConfig('/ws/configs/a.py', 'x = 1', { roots, globs: [] }), true);

@@ -45,20 +45,34 @@ _base_ = ['./_base_/ba$0se.py']
   ));
 
 test('on a key inside a child dict: the definition it overrides', () =>
-  checkDefinition(FAMILY.replace('dict(optimizer=dict(lr=0.02))', 'dict(optimizer=dict(l$0r=0.02))'), expect`
+  checkDefinition(
+    FAMILY.replace('dict(optimizer=dict(lr=0.02))', 'dict(optimizer=dict(l$0r=0.02))'),
+    expect`
     configs/_base_/base.py:6:70: lr=0.01, momentum=0.937))
-  `));
+  `,
+  ));
 
 test('on _base_.x and {{_base_.x}}: where x is set in the chain', async () => {
-  await checkDefinition(FAMILY + 'lr = _base_.optim_wrapper.optimizer.l$0r * 2\n', expect`configs/yolov8/s.py:2:37: lr=0.02))`);
-  await checkDefinition(FAMILY + 'head = {{_base_.model.bbox$0_head.type}}\n', expect`
+  await checkDefinition(
+    FAMILY + 'lr = _base_.optim_wrapper.optimizer.l$0r * 2\n',
+    expect`configs/yolov8/s.py:2:37: lr=0.02))`,
+  );
+  await checkDefinition(
+    FAMILY + 'head = {{_base_.model.bbox$0_head.type}}\n',
+    expect`
     configs/_base_/base.py:5:20: type='YOLOv8Head'))
-  `);
+  `,
+  );
 });
 
-test('on a name: its assignment', () => checkDefinition('scaled = 0.01 * 2\nalias = sca$0led\n', expect`configs/main.py:1:1: scaled = 0.01 * 2`));
+test('on a name: its assignment', () =>
+  checkDefinition('scaled = 0.01 * 2\nalias = sca$0led\n', expect`configs/main.py:1:1: scaled = 0.01 * 2`));
 
-test('a key no base has is its own definition', () => checkDefinition(FAMILY.replace("_base_ = './s.py'", "_base_ = './s.py'\nnew$0_key = 1"), expect`configs/yolov8/m.py:2:1: new_key = 1`));
+test('a key no base has is its own definition', () =>
+  checkDefinition(
+    FAMILY.replace("_base_ = './s.py'", "_base_ = './s.py'\nnew$0_key = 1"),
+    expect`configs/yolov8/m.py:2:1: new_key = 1`,
+  ));
 
 test('nothing to go to: a literal outside any key, a comment, a missing base', async () => {
   await checkDefinition('# a com$0ment\nx = 1\n', expect`(none)`);
@@ -77,7 +91,8 @@ test('references of a base key: itself and each downstream config that sets it a
 
 test('references of a top-level name', () =>
   checkReferences(
-    FAMILY.replace('deepen_factor = 0.33', 'deepen$0_factor = 0.33') + '#- configs/yolov8/l.py\n_base_ = \'./m.py\'\ndeepen_factor = 1.0\n',
+    FAMILY.replace('deepen_factor = 0.33', 'deepen$0_factor = 0.33') +
+      "#- configs/yolov8/l.py\n_base_ = './m.py'\ndeepen_factor = 1.0\n",
     expect`
       configs/_base_/base.py:1:1: deepen_factor = 0.33
       configs/yolov8/l.py:2:1: deepen_factor = 1.0
@@ -85,7 +100,9 @@ test('references of a top-level name', () =>
   ));
 
 test('a references search stops when cancelled, and yields between slices', async () => {
-  const f = await workspaceFrom(FAMILY.replace("optimizer=dict(type='SGD', lr=0.01", "optimizer=dict(type='SGD', l$0r=0.01"));
+  const f = await workspaceFrom(
+    FAMILY.replace("optimizer=dict(type='SGD', lr=0.01", "optimizer=dict(type='SGD', l$0r=0.01"),
+  );
   assert.deepEqual(await features.references(f.ws, f.file, f.pos, false, { cancelled: () => true }), []);
   let turns = 0;
   let ticking = true;

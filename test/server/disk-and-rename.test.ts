@@ -31,7 +31,9 @@ function writeElsewhere(file: string, text: string): void {
 function applyEdits(text: string, edits: Edit[]): string {
   const lines = text.split('\n');
   const off = (p: Pos) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  return [...edits].sort((a, b) => off(b.range.start) - off(a.range.start)).reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
+  return [...edits]
+    .sort((a, b) => off(b.range.start) - off(a.range.start))
+    .reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
 }
 
 describe('changes on disk', () => {
@@ -45,9 +47,13 @@ describe('changes on disk', () => {
   });
   after(() => c.stop());
 
-  test('a base rewritten by another process updates the preview and the dependents\' diagnostics', async () => {
+  test("a base rewritten by another process updates the preview and the dependents' diagnostics", async () => {
     writeElsewhere(c.ws.file(BASE), baseText.replace('momentum=0.937', 'momentum=0.9'));
-    const m = await c.eventually('the preview to show the new base value', () => c.request<Merged>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(S) }), (x) => /momentum=0\.9,/.test(x.text));
+    const m = await c.eventually(
+      'the preview to show the new base value',
+      () => c.request<Merged>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(S) }),
+      (x) => /momentum=0\.9,/.test(x.text),
+    );
     assert.match(m.text, /lr=0\.02/);
     writeElsewhere(c.ws.file(BASE), baseText.replace("type='YOLODetector',", "type='YOLODetector'"));
     const d = await c.diagsWhere(S, 'base-error after the base broke', (x) => x.some((y) => y.code === 'base-error'));
@@ -62,7 +68,9 @@ describe('changes on disk', () => {
     assert.match(d[0].message, /No such file|does not exist|cannot be loaded/);
     const h = await c.request<{ contents: { value: string } } | null>('textDocument/hover', c.at(S, 0));
     assert.match(h!.contents.value, /not found/);
-    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(S) });
+    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>(MERGED_CONFIG_REQUEST, {
+      uri: c.ws.uri(S),
+    });
     assert.ok(m.diagnostics.length > 0);
     writeElsewhere(c.ws.file(BASE), baseText);
     await c.diagsWhere(S, 'clean after restore', (x) => x.length === 0);
@@ -70,10 +78,17 @@ describe('changes on disk', () => {
 
   test('a new config written on disk joins the index', async () => {
     const rel = 'configs/yolov8/yolov8_x_syncbn_fast_8xb16-500e_coco.py';
-    const lensTitles = async () => (await c.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: c.ws.uri(BASE) } })).map((l) => l.command.title);
+    const lensTitles = async () =>
+      (
+        await c.request<{ command: { title: string } }[]>('textDocument/codeLens', {
+          textDocument: { uri: c.ws.uri(BASE) },
+        })
+      ).map((l) => l.command.title);
     assert.deepEqual(await lensTitles(), ['inherited by 3 configs']);
     writeElsewhere(c.ws.file(rel), "_base_ = './yolov8_l_syncbn_fast_8xb16-500e_coco.py'\ndeepen_factor = 1.33\n");
-    await c.eventually('the base lens to count the new config', lensTitles, (t) => t.includes('inherited by 4 configs'));
+    await c.eventually('the base lens to count the new config', lensTitles, (t) =>
+      t.includes('inherited by 4 configs'),
+    );
   });
 });
 
@@ -86,15 +101,26 @@ describe('a burst of changes on disk', () => {
       // Like git: files appear in quick succession, the shared base is rewritten in the middle.
       for (let i = 0; i < 30; i++) {
         fs.mkdirSync(c.ws.file('configs/burst'), { recursive: true });
-        fs.writeFileSync(c.ws.file(`configs/burst/yolov8_s_b${i}_8xb16-500e_coco.py`), `_base_ = '../_base_/yolov8_base.py'\nmodel = dict(backbone=dict(frozen_stages=${i % 4}))\n`);
-        if (i === 15) fs.writeFileSync(c.ws.file(BASE), base.replace("widen_factor = 0.5", "widen_factor = 0.25"));
+        fs.writeFileSync(
+          c.ws.file(`configs/burst/yolov8_s_b${i}_8xb16-500e_coco.py`),
+          `_base_ = '../_base_/yolov8_base.py'\nmodel = dict(backbone=dict(frozen_stages=${i % 4}))\n`,
+        );
+        if (i === 15) fs.writeFileSync(c.ws.file(BASE), base.replace('widen_factor = 0.5', 'widen_factor = 0.25'));
       }
-      const titles = async () => (await c.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: c.ws.uri(BASE) } })).map((l) => l.command.title);
+      const titles = async () =>
+        (
+          await c.request<{ command: { title: string } }[]>('textDocument/codeLens', {
+            textDocument: { uri: c.ws.uri(BASE) },
+          })
+        ).map((l) => l.command.title);
       await c.eventually('all 30 new configs in the index', titles, (t) => t.includes('inherited by 33 configs'));
       c.open(first);
       // The lint reads the rewritten base: size 's' no longer matches widen_factor 0.25.
       const d = await c.diags(first);
-      assert.deepEqual(d.map((x) => x.code), ['filename-size-mismatch']);
+      assert.deepEqual(
+        d.map((x) => x.code),
+        ['filename-size-mismatch'],
+      );
       assert.match(d[0].message, /0\.25/);
       const m = await c.request<Merged>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(first) });
       assert.match(m.text, /widen_factor=0\.25/);
@@ -112,7 +138,9 @@ describe('renames', () => {
   after(() => c.stop());
 
   const willRename = (from: string, to: string) =>
-    c.request<{ changes: Record<string, Edit[]> } | null>('workspace/willRenameFiles', { files: [{ oldUri: c.ws.uri(from), newUri: c.ws.uri(to) }] });
+    c.request<{ changes: Record<string, Edit[]> } | null>('workspace/willRenameFiles', {
+      files: [{ oldUri: c.ws.uri(from), newUri: c.ws.uri(to) }],
+    });
 
   test('renaming a folder updates every _base_ reference into it', async () => {
     const edit = await willRename('configs/_base_', 'configs/common');
@@ -125,8 +153,14 @@ describe('renames', () => {
   test('moving a config recomputes its own relative bases and the references to it', async () => {
     const to = 'configs/yolov8/small/yolov8_s_syncbn_fast_8xb16-500e_coco.py';
     const edit = (await willRename(S, to))!;
-    assert.equal(applyEdits(c.ws.text(S), edit.changes[c.ws.uri(S)]).split('\n')[0], "_base_ = '../../_base_/yolov8_base.py'");
-    assert.equal(applyEdits(c.ws.text(M), edit.changes[c.ws.uri(M)]).split('\n')[0], "_base_ = './small/yolov8_s_syncbn_fast_8xb16-500e_coco.py'");
+    assert.equal(
+      applyEdits(c.ws.text(S), edit.changes[c.ws.uri(S)]).split('\n')[0],
+      "_base_ = '../../_base_/yolov8_base.py'",
+    );
+    assert.equal(
+      applyEdits(c.ws.text(M), edit.changes[c.ws.uri(M)]).split('\n')[0],
+      "_base_ = './small/yolov8_s_syncbn_fast_8xb16-500e_coco.py'",
+    );
     assert.equal(Object.keys(edit.changes).length, 2);
   });
 
@@ -139,8 +173,15 @@ describe('renames', () => {
     fs.renameSync(c.ws.file('configs/_base_'), c.ws.file('configs/common'));
     c.open(M);
     assert.deepEqual(await c.diags(M), []);
-    const again = await c.eventually('the index to follow the move', () => willRename('configs/common/yolov8_base.py', 'configs/common/base.py'), (e) => !!e);
-    assert.equal(applyEdits(fs.readFileSync(c.ws.file(S), 'utf8'), again!.changes[c.ws.uri(S)]).split('\n')[0], "_base_ = '../common/base.py'");
+    const again = await c.eventually(
+      'the index to follow the move',
+      () => willRename('configs/common/yolov8_base.py', 'configs/common/base.py'),
+      (e) => !!e,
+    );
+    assert.equal(
+      applyEdits(fs.readFileSync(c.ws.file(S), 'utf8'), again!.changes[c.ws.uri(S)]).split('\n')[0],
+      "_base_ = '../common/base.py'",
+    );
   });
 
   test('a rename that breaks the naming convention is warned about', async () => {

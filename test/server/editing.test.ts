@@ -67,7 +67,10 @@ describe('unsaved edits', () => {
     c.edit(S, { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, '# comment\n');
     const m = await merged(S);
     assert.match(m.text, /lr=0\.05,/);
-    const h = await c.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: c.ws.uri(S) }, position: { line: 1, character: col } });
+    const h = await c.request<{ contents: { value: string } }>('textDocument/hover', {
+      textDocument: { uri: c.ws.uri(S) },
+      position: { line: 1, character: col },
+    });
     assert.match(h.contents.value, /0\.05/);
     c.change(S, sText);
     assert.deepEqual(await c.diags(S), []);
@@ -77,7 +80,10 @@ describe('unsaved edits', () => {
     await c.diags(S);
     c.change(S, sText.replace('lr=0.02))', 'lr=0.02)) +'));
     const d = await c.diags(S);
-    assert.ok(d.some((x) => x.code === 'syntax-error' && x.severity === 1), JSON.stringify(d));
+    assert.ok(
+      d.some((x) => x.code === 'syntax-error' && x.severity === 1),
+      JSON.stringify(d),
+    );
     await c.diagsWhere(M, 'base-error', (dm) => dm.some((x) => x.code === 'base-error'));
     const m = await merged(S);
     assert.match(m.text, /lr=0\.02,/);
@@ -96,9 +102,15 @@ describe('unsaved edits', () => {
     c.change(S, 'dict(((( \x00 """ unterminated');
     const d = await c.diags(S);
     assert.ok(d.length > 0);
-    const h = await c.request('textDocument/hover', { textDocument: { uri: c.ws.uri(S) }, position: { line: 0, character: 3 } });
+    const h = await c.request('textDocument/hover', {
+      textDocument: { uri: c.ws.uri(S) },
+      position: { line: 0, character: 3 },
+    });
     assert.equal(h, null);
-    await c.request('textDocument/completion', { textDocument: { uri: c.ws.uri(S) }, position: { line: 0, character: 8 } });
+    await c.request('textDocument/completion', {
+      textDocument: { uri: c.ws.uri(S) },
+      position: { line: 0, character: 8 },
+    });
     c.change(S, sText);
     assert.deepEqual(await c.diags(S), []);
   });
@@ -109,7 +121,10 @@ describe('unsaved edits', () => {
     await c.diags(BASE);
     c.change(BASE, `_base_ = '../yolov8/yolov8_m_syncbn_fast_8xb16-500e_coco.py'\n` + baseText);
     const d = await c.diags(BASE);
-    assert.ok(d.some((x) => x.code === 'base-cycle' || x.code === 'base-error'), JSON.stringify(d));
+    assert.ok(
+      d.some((x) => x.code === 'base-cycle' || x.code === 'base-error'),
+      JSON.stringify(d),
+    );
     const ds = await c.diagsWhere(S, 'an error', (x) => x.some((y) => y.severity === 1));
     assert.match(ds[0].message, /cycle|cannot be loaded/);
     const h = await c.request<{ contents: { value: string } } | null>('textDocument/hover', c.at(S, 1));
@@ -122,11 +137,17 @@ describe('unsaved edits', () => {
   });
 
   test('completion inside dict(...) offers the keys the base defines there, with their values', async () => {
-    const text = sText.replace('optim_wrapper = dict(optimizer=dict(lr=0.02))', 'optim_wrapper = dict(optimizer=dict(lr=0.02, ');
+    const text = sText.replace(
+      'optim_wrapper = dict(optimizer=dict(lr=0.02))',
+      'optim_wrapper = dict(optimizer=dict(lr=0.02, ',
+    );
     c.change(S, text);
     const line = 1;
     const character = text.split('\n')[1].length;
-    const items = await c.request<Item[]>('textDocument/completion', { textDocument: { uri: c.ws.uri(S) }, position: { line, character } });
+    const items = await c.request<Item[]>('textDocument/completion', {
+      textDocument: { uri: c.ws.uri(S) },
+      position: { line, character },
+    });
     const byLabel = new Map(items.map((i) => [i.label, i]));
     // lr is already written in this dict, so it is not offered again.
     assert.deepEqual([...byLabel.keys()].sort(), ['momentum', 'type', 'weight_decay']);
@@ -138,12 +159,21 @@ describe('unsaved edits', () => {
     const top = sText + 'max_';
     c.change(S, top);
     const lines = top.split('\n');
-    const items = await c.request<Item[]>('textDocument/completion', { textDocument: { uri: c.ws.uri(S) }, position: { line: lines.length - 1, character: 4 } });
-    assert.deepEqual(items.map((i) => i.label), ['max_epochs']);
+    const items = await c.request<Item[]>('textDocument/completion', {
+      textDocument: { uri: c.ws.uri(S) },
+      position: { line: lines.length - 1, character: 4 },
+    });
+    assert.deepEqual(
+      items.map((i) => i.label),
+      ['max_epochs'],
+    );
     const typed = sText + "model = dict(backbone=dict(type='YOLOv";
     c.change(S, typed);
     const tl = typed.split('\n');
-    const types = await c.request<Item[]>('textDocument/completion', { textDocument: { uri: c.ws.uri(S) }, position: { line: tl.length - 1, character: tl[tl.length - 1].length } });
+    const types = await c.request<Item[]>('textDocument/completion', {
+      textDocument: { uri: c.ws.uri(S) },
+      position: { line: tl.length - 1, character: tl[tl.length - 1].length },
+    });
     const labels = types.map((i) => i.label);
     assert.ok(labels.includes('YOLOv8CSPDarknet') && labels.includes('YOLOv5CSPDarknet'), labels.join(','));
     assert.ok(!labels.includes('SGD'));

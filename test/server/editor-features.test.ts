@@ -15,7 +15,9 @@ interface Edit {
 function applyEdits(text: string, edits: Edit[]): string {
   const lines = text.split('\n');
   const off = (p: Pos) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  return [...edits].sort((a, b) => off(b.range.start) - off(a.range.start)).reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
+  return [...edits]
+    .sort((a, b) => off(b.range.start) - off(a.range.start))
+    .reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
 }
 
 const CAT = 'configs/yolov8/yolov8_s_fast_1xb12-40e_cat.py';
@@ -30,13 +32,24 @@ describe('editor features on the fixture tree', () => {
 
   test('the trap fix is titled by its keys and leaves the merged value the base would compute', async () => {
     c.open(CAT);
-    const d = (await c.diags(CAT)).find((x) => x.code === 'propagation-trap' && x.message.startsWith('close_mosaic_epochs'));
+    const d = (await c.diags(CAT)).find(
+      (x) => x.code === 'propagation-trap' && x.message.startsWith('close_mosaic_epochs'),
+    );
     assert.ok(d);
-    const [a] = await c.request<{ title: string; edit: { changes: Record<string, Edit[]> } }[]>('textDocument/codeAction', { textDocument: { uri: c.ws.uri(CAT) }, range: d.range, context: { diagnostics: [d] } });
-    assert.equal(a.title, 'Recompute stage2_epoch, custom_hooks[1].switch_epoch, train_cfg.dynamic_intervals here, as the base does');
+    const [a] = await c.request<{ title: string; edit: { changes: Record<string, Edit[]> } }[]>(
+      'textDocument/codeAction',
+      { textDocument: { uri: c.ws.uri(CAT) }, range: d.range, context: { diagnostics: [d] } },
+    );
+    assert.equal(
+      a.title,
+      'Recompute stage2_epoch, custom_hooks[1].switch_epoch, train_cfg.dynamic_intervals here, as the base does',
+    );
     c.change(CAT, applyEdits(c.ws.text(CAT), a.edit.changes[c.ws.uri(CAT)]));
     const after = await c.diags(CAT);
-    assert.ok(!after.some((x: Diag) => x.code === 'propagation-trap' && x.message.startsWith('close_mosaic_epochs')), JSON.stringify(after));
+    assert.ok(
+      !after.some((x: Diag) => x.code === 'propagation-trap' && x.message.startsWith('close_mosaic_epochs')),
+      JSON.stringify(after),
+    );
     const merged = await c.request<{ text: string }>('yololab/mergedConfig', { uri: c.ws.uri(CAT) });
     assert.match(merged.text, /dynamic_intervals=\[\s*\(35, 1\),?\s*\]/);
     assert.match(merged.text, /switch_epoch=35/);
@@ -49,7 +62,10 @@ describe('editor features on the fixture tree', () => {
     c.open(rel);
     const d = (await c.diags(rel)).find((x) => x.code === 'propagation-trap');
     assert.ok(d);
-    const actions = await c.request<{ title: string; disabled?: { reason: string }; edit?: unknown }[]>('textDocument/codeAction', { textDocument: { uri: c.ws.uri(rel) }, range: d.range, context: { diagnostics: [d] } });
+    const actions = await c.request<{ title: string; disabled?: { reason: string }; edit?: unknown }[]>(
+      'textDocument/codeAction',
+      { textDocument: { uri: c.ws.uri(rel) }, range: d.range, context: { diagnostics: [d] } },
+    );
     assert.equal(actions.length, 1);
     assert.equal(actions[0].edit, undefined);
     assert.match(actions[0].disabled!.reason, /^no safe edit: work_dir: its expression uses a \{\{ \}\} template/);
@@ -60,21 +76,42 @@ describe('editor features on the fixture tree', () => {
     c.change(CAT, typed);
     const lines = typed.split('\n');
     const position = { line: lines.length - 1, character: lines[lines.length - 1].length };
-    const items = await c.request<{ label: string; detail: string }[]>('textDocument/completion', { textDocument: { uri: c.ws.uri(CAT) }, position });
-    assert.deepEqual(items.map((i) => [i.label, i.detail]), [['YOLOv5CSPDarknet', 'backbone'], ['YOLOv8CSPDarknet', 'backbone']]);
+    const items = await c.request<{ label: string; detail: string }[]>('textDocument/completion', {
+      textDocument: { uri: c.ws.uri(CAT) },
+      position,
+    });
+    assert.deepEqual(
+      items.map((i) => [i.label, i.detail]),
+      [
+        ['YOLOv5CSPDarknet', 'backbone'],
+        ['YOLOv8CSPDarknet', 'backbone'],
+      ],
+    );
     const base = c.ws.text(CAT) + '\nx = _base_.close';
     c.change(CAT, base);
     const bl = base.split('\n');
-    const names = await c.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri: c.ws.uri(CAT) }, position: { line: bl.length - 1, character: bl[bl.length - 1].length } });
-    assert.deepEqual(names.map((i) => i.label), ['close_mosaic_epochs']);
+    const names = await c.request<{ label: string }[]>('textDocument/completion', {
+      textDocument: { uri: c.ws.uri(CAT) },
+      position: { line: bl.length - 1, character: bl[bl.length - 1].length },
+    });
+    assert.deepEqual(
+      names.map((i) => i.label),
+      ['close_mosaic_epochs'],
+    );
     c.change(CAT, c.ws.text(CAT));
   });
 
   test('inlay hints show the value where a name is used', async () => {
     c.open(M);
     await c.diags(M);
-    const hints = await c.request<{ position: Pos; label: string }[]>('textDocument/inlayHint', { textDocument: { uri: c.ws.uri(M) }, range: { start: { line: 8, character: 0 }, end: { line: 9, character: 0 } } });
-    assert.deepEqual(hints.map((h) => h.label), ['0.67', '0.75']);
+    const hints = await c.request<{ position: Pos; label: string }[]>('textDocument/inlayHint', {
+      textDocument: { uri: c.ws.uri(M) },
+      range: { start: { line: 8, character: 0 }, end: { line: 9, character: 0 } },
+    });
+    assert.deepEqual(
+      hints.map((h) => h.label),
+      ['0.67', '0.75'],
+    );
   });
 
   test('the output channel says the server started and what was indexed', async () => {
@@ -94,7 +131,10 @@ describe('inlay hints off by the setting', () => {
     try {
       c.open(M);
       await c.diags(M);
-      const hints = await c.request<unknown[]>('textDocument/inlayHint', { textDocument: { uri: c.ws.uri(M) }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } });
+      const hints = await c.request<unknown[]>('textDocument/inlayHint', {
+        textDocument: { uri: c.ws.uri(M) },
+        range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } },
+      });
       assert.deepEqual(hints, []);
     } finally {
       await c.stop();
@@ -112,16 +152,31 @@ describe('a checkout of the package', () => {
   test('mmyolo:: resolves without a setting, and the log says where from', async () => {
     const project = 'projects/misc/ionogram_detection/yolov7/yolov7_l_fast_1xb16-100e_ionogram.py';
     c.open(project);
-    assert.deepEqual((await c.diags(project)).filter((d) => d.severity === 1), []);
+    assert.deepEqual(
+      (await c.diags(project)).filter((d) => d.severity === 1),
+      [],
+    );
     await c.until('the scope line', () => c.logs.some((l) => l.message.includes('scope mmyolo::')));
-    assert.ok(c.logs.some((l) => l.message === `yololab: scope mmyolo:: → ${c.ws.file('configs')} (this checkout), used by 1 base`), c.logs.map((l) => l.message).join('\n'));
-    assert.deepEqual(c.indexed?.scopes?.map((s) => [s.scope, s.source, s.exists, s.uses]), [['mmyolo', 'workspace', true, 1]]);
+    assert.ok(
+      c.logs.some(
+        (l) => l.message === `yololab: scope mmyolo:: → ${c.ws.file('configs')} (this checkout), used by 1 base`,
+      ),
+      c.logs.map((l) => l.message).join('\n'),
+    );
+    assert.deepEqual(
+      c.indexed?.scopes?.map((s) => [s.scope, s.source, s.exists, s.uses]),
+      [['mmyolo', 'workspace', true, 1]],
+    );
   });
 
   test('renaming a config rewrites the scoped _base_, the metafile and the Markdown links', async () => {
     const from = 'configs/yolov7/yolov7_l_syncbn_fast_8x16b-300e_coco.py';
-    const edit = await c.request<{ changes: Record<string, Edit[]> }>('workspace/willRenameFiles', { files: [{ oldUri: c.ws.uri(from), newUri: c.ws.uri(from.replace('8x16b', '8xb16')) }] });
-    const files = Object.keys(edit.changes).map((u) => u.slice(c.ws.uri('').length).replace(/^\//, '')).sort();
+    const edit = await c.request<{ changes: Record<string, Edit[]> }>('workspace/willRenameFiles', {
+      files: [{ oldUri: c.ws.uri(from), newUri: c.ws.uri(from.replace('8x16b', '8xb16')) }],
+    });
+    const files = Object.keys(edit.changes)
+      .map((u) => u.slice(c.ws.uri('').length).replace(/^\//, ''))
+      .sort();
     assert.deepEqual(files, [
       'configs/yolov7/README.md',
       'configs/yolov7/metafile.yml',
@@ -130,6 +185,9 @@ describe('a checkout of the package', () => {
       'projects/misc/ionogram_detection/yolov7/yolov7_l_fast_1xb16-100e_ionogram.py',
     ]);
     const project = 'projects/misc/ionogram_detection/yolov7/yolov7_l_fast_1xb16-100e_ionogram.py';
-    assert.equal(applyEdits(c.ws.text(project), edit.changes[c.ws.uri(project)]).split('\n')[0], "_base_ = 'mmyolo::yolov7/yolov7_l_syncbn_fast_8xb16-300e_coco.py'");
+    assert.equal(
+      applyEdits(c.ws.text(project), edit.changes[c.ws.uri(project)]).split('\n')[0],
+      "_base_ = 'mmyolo::yolov7/yolov7_l_syncbn_fast_8xb16-300e_coco.py'",
+    );
   });
 });

@@ -37,11 +37,20 @@ describe('a 5 MB document', () => {
     const d = await c.diags(HUGE);
     assert.equal(d.length, 1, JSON.stringify(d));
     assert.equal(d[0].code, 'too-large-for-editor');
-    assert.match(d[0].message, /yolov8_generated_8xb16-500e_coco\.py is 5\.\d MB, over the 256 KB the editor evaluates/);
+    assert.match(
+      d[0].message,
+      /yolov8_generated_8xb16-500e_coco\.py is 5\.\d MB, over the 256 KB the editor evaluates/,
+    );
     // Going to its base still works.
-    const loc = await c.request<{ uri: string } | null>('textDocument/definition', { textDocument: { uri: c.ws.uri(HUGE) }, position: { line: 0, character: 15 } });
+    const loc = await c.request<{ uri: string } | null>('textDocument/definition', {
+      textDocument: { uri: c.ws.uri(HUGE) },
+      position: { line: 0, character: 15 },
+    });
     assert.equal(loc?.uri, c.ws.uri('configs/_base_/yolov8_base.py'));
-    const h = await c.request('textDocument/hover', { textDocument: { uri: c.ws.uri(HUGE) }, position: { line: 30000, character: 3 } });
+    const h = await c.request('textDocument/hover', {
+      textDocument: { uri: c.ws.uri(HUGE) },
+      position: { line: 30000, character: 3 },
+    });
     assert.equal(h, null);
   });
 
@@ -56,7 +65,10 @@ describe('a 5 MB document', () => {
       assert.match(h.contents.value, /0\.02/);
     }
     times.sort((a, b) => a - b);
-    assert.ok(times[times.length - 1] < HOVER_LIMIT_MS, `hover on ${S} while the 5 MB document is edited: ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
+    assert.ok(
+      times[times.length - 1] < HOVER_LIMIT_MS,
+      `hover on ${S} while the 5 MB document is edited: ${times.map((t) => t.toFixed(0)).join(', ')} ms`,
+    );
     const d = await c.diagsWhere(HUGE, 'the reduced-service diagnostic for the edited version', (x) => x.length === 1);
     assert.equal(d[0].code, 'too-large-for-editor');
   });
@@ -84,7 +96,10 @@ describe('the client going away', () => {
         const exited = new Promise<number | null>((resolve) => c.proc.once('exit', (code) => resolve(code)));
         if (transport === 'stdio') c.proc.stdin!.destroy();
         else c.proc.disconnect();
-        const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running after 3 s'), 3000))]);
+        const code = await Promise.race([
+          exited,
+          new Promise<string>((r) => setTimeout(() => r('still running after 3 s'), 3000)),
+        ]);
         assert.notEqual(code, 'still running after 3 s');
       } finally {
         await c.stop();

@@ -216,7 +216,8 @@ test('while the text does not load, the last version that did answers, and says 
 test('Restricted Mode: an environment variable shows as a placeholder, never its value', async () => {
   process.env.YOLOLAB_TEST_SECRET = 'hunter2';
   try {
-    const fixture = "secret = '{{$YOLOLAB_TEST_SECRET:none}}'\nkey$0 = dict(token=secret, n={{'$YOLOLAB_TEST_SECRET:3'}})\n";
+    const fixture =
+      "secret = '{{$YOLOLAB_TEST_SECRET:none}}'\nkey$0 = dict(token=secret, n={{'$YOLOLAB_TEST_SECRET:3'}})\n";
     await checkHover(
       fixture,
       expect`

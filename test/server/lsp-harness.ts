@@ -7,7 +7,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import { INDEXED_NOTIFICATION, type IndexedParams } from '../../protocol/index';
 
 export const REPO = path.resolve(__dirname, '../..');
@@ -57,7 +64,13 @@ export function copyFixture(name: string): Workspace {
   };
   copy(src, '');
   const file = (rel: string) => path.join(root, rel);
-  return { root, marks, file, uri: (rel) => pathToFileURL(file(rel)).href, text: (rel) => fs.readFileSync(file(rel), 'utf8') };
+  return {
+    root,
+    marks,
+    file,
+    uri: (rel) => pathToFileURL(file(rel)).href,
+    text: (rel) => fs.readFileSync(file(rel), 'utf8'),
+  };
 }
 
 export interface Diag {
@@ -97,17 +110,23 @@ export class LspClient {
       this.conn = createMessageConnection(new IPCMessageReader(this.proc), new IPCMessageWriter(this.proc));
     } else {
       this.proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-      this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
+      this.conn = createMessageConnection(
+        new StreamMessageReader(this.proc.stdout!),
+        new StreamMessageWriter(this.proc.stdin!),
+      );
     }
     this.proc.stderr!.on('data', (d) => (this.stderr += d));
-    this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: Diag[] }) => {
-      for (const l of this.publishListeners) l(p);
-      // A late publish for an older version of a buffer is not the answer a test waits for.
-      const want = this.versions.get(p.uri);
-      if (want !== undefined && p.version !== undefined && p.version < want) return;
-      this.diagnostics.set(p.uri, p.diagnostics);
-      this.wake();
-    });
+    this.conn.onNotification(
+      'textDocument/publishDiagnostics',
+      (p: { uri: string; version?: number; diagnostics: Diag[] }) => {
+        for (const l of this.publishListeners) l(p);
+        // A late publish for an older version of a buffer is not the answer a test waits for.
+        const want = this.versions.get(p.uri);
+        if (want !== undefined && p.version !== undefined && p.version < want) return;
+        this.diagnostics.set(p.uri, p.diagnostics);
+        this.wake();
+      },
+    );
     this.conn.onNotification('window/showMessage', (p: { type: number; message: string }) => {
       this.messages.push(p);
       this.wake();
@@ -124,7 +143,9 @@ export class LspClient {
       this.indexed = p;
       this.wake();
     });
-    this.conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map(() => this.settings));
+    this.conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
+      p.items.map(() => this.settings),
+    );
     this.conn.onRequest('window/workDoneProgress/create', () => null);
     this.conn.onRequest('client/registerCapability', () => null);
     this.conn.onRequest('workspace/codeLens/refresh', () => null);
@@ -162,7 +183,12 @@ export class LspClient {
       rootUri: pathToFileURL(this.ws.root).href,
       workspaceFolders: [{ uri: pathToFileURL(this.ws.root).href, name: 'ws' }],
       capabilities: {
-        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, codeLens: { refreshSupport: true }, fileOperations: { willRename: true } },
+        workspace: {
+          configuration: true,
+          didChangeConfiguration: { dynamicRegistration: true },
+          codeLens: { refreshSupport: true },
+          fileOperations: { willRename: true },
+        },
         window: { workDoneProgress: true, showMessage: {} },
         textDocument: { publishDiagnostics: { versionSupport: true }, hover: { contentFormat: ['markdown'] } },
       },
@@ -175,7 +201,9 @@ export class LspClient {
     const uri = this.ws.uri(rel);
     this.versions.set(uri, 1);
     this.diagnostics.delete(uri);
-    void this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+    void this.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'python', version: 1, text },
+    });
   }
 
   /** Replaces the whole unsaved buffer. */
@@ -184,7 +212,10 @@ export class LspClient {
     const v = (this.versions.get(uri) ?? 1) + 1;
     this.versions.set(uri, v);
     this.diagnostics.delete(uri);
-    void this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text }] });
+    void this.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: v },
+      contentChanges: [{ text }],
+    });
   }
 
   /** An incremental edit: replaces `range` of the buffer with `text`, as an editor sends keystrokes. */
@@ -193,7 +224,10 @@ export class LspClient {
     const v = (this.versions.get(uri) ?? 1) + 1;
     this.versions.set(uri, v);
     this.diagnostics.delete(uri);
-    void this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ range, text }] });
+    void this.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: v },
+      contentChanges: [{ range, text }],
+    });
   }
 
   close(rel: string): void {
@@ -214,7 +248,10 @@ export class LspClient {
     for (;;) {
       const v = await ask();
       if (pred(v)) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last answer: ${JSON.stringify(v)?.slice(0, 500)}; server stderr: ${this.stderr.slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}; last answer: ${JSON.stringify(v)?.slice(0, 500)}; server stderr: ${this.stderr.slice(-3000)}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -222,10 +259,14 @@ export class LspClient {
   /** Waits until the diagnostics published for a file satisfy `pred` (for files re-published after another file changed). */
   diagsWhere(rel: string, what: string, pred: (d: Diag[]) => boolean, ms?: number): Promise<Diag[]> {
     const uri = this.ws.uri(rel);
-    return this.until(`diagnostics for ${rel}: ${what}`, () => {
-      const d = this.diagnostics.get(uri);
-      return d && pred(d) ? d : undefined;
-    }, ms);
+    return this.until(
+      `diagnostics for ${rel}: ${what}`,
+      () => {
+        const d = this.diagnostics.get(uri);
+        return d && pred(d) ? d : undefined;
+      },
+      ms,
+    );
   }
 
   request<T>(method: string, params: unknown): Promise<T> {
@@ -267,7 +308,12 @@ export class LspClient {
 }
 
 /** Starts a server over a fresh copy of a fixture workspace. */
-export async function startServer(fixture: string, settings: Record<string, unknown> | null = {}, transport: 'stdio' | 'ipc' = 'stdio', initializationOptions?: unknown): Promise<LspClient> {
+export async function startServer(
+  fixture: string,
+  settings: Record<string, unknown> | null = {},
+  transport: 'stdio' | 'ipc' = 'stdio',
+  initializationOptions?: unknown,
+): Promise<LspClient> {
   if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
   const c = new LspClient(copyFixture(fixture), settings, transport, initializationOptions);
   await c.start();

@@ -42,7 +42,10 @@ describe('navigation', () => {
   test('a Python file that is not a config gets no diagnostics and no answers', async () => {
     c.open(HELPER);
     // Ask something after opening, then check nothing was published for it.
-    const hover = await c.request('textDocument/hover', { textDocument: { uri: c.ws.uri(HELPER) }, position: { line: 1, character: 8 } });
+    const hover = await c.request('textDocument/hover', {
+      textDocument: { uri: c.ws.uri(HELPER) },
+      position: { line: 1, character: 8 },
+    });
     assert.equal(hover, null);
     // Publishing is batched: once S's diagnostics for a later edit arrive, any for the helper would have too.
     c.change(S, c.ws.text(S));
@@ -105,7 +108,10 @@ describe('navigation', () => {
   });
 
   test('references of a base key are the downstream configs that override it', async () => {
-    const refs = await c.request<Loc[]>('textDocument/references', { ...c.at(BASE, 0), context: { includeDeclaration: false } });
+    const refs = await c.request<Loc[]>('textDocument/references', {
+      ...c.at(BASE, 0),
+      context: { includeDeclaration: false },
+    });
     const files = refs.map((r) => r.uri.split('/').pop()).sort();
     assert.deepEqual(files, ['yolov8_m_syncbn_fast_8xb16-500e_coco.py', 'yolov8_s_syncbn_fast_8xb16-500e_coco.py']);
     const inM = refs.find((r) => r.uri === c.ws.uri(M))!;
@@ -113,10 +119,30 @@ describe('navigation', () => {
   });
 
   test('odd requests get empty answers, and the server keeps going', async () => {
-    assert.equal(await c.request('textDocument/hover', { textDocument: { uri: 'untitled:Untitled-1' }, position: { line: 0, character: 0 } }), null);
-    assert.equal(await c.request('textDocument/definition', { textDocument: { uri: c.ws.uri('configs/nope.py') }, position: { line: 0, character: 0 } }), null);
-    assert.equal(await c.request('textDocument/hover', { textDocument: { uri: c.ws.uri(S) }, position: { line: 9999, character: 9999 } }), null);
-    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>(MERGED_CONFIG_REQUEST, { uri: 'untitled:Untitled-1' });
+    assert.equal(
+      await c.request('textDocument/hover', {
+        textDocument: { uri: 'untitled:Untitled-1' },
+        position: { line: 0, character: 0 },
+      }),
+      null,
+    );
+    assert.equal(
+      await c.request('textDocument/definition', {
+        textDocument: { uri: c.ws.uri('configs/nope.py') },
+        position: { line: 0, character: 0 },
+      }),
+      null,
+    );
+    assert.equal(
+      await c.request('textDocument/hover', {
+        textDocument: { uri: c.ws.uri(S) },
+        position: { line: 9999, character: 9999 },
+      }),
+      null,
+    );
+    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>(MERGED_CONFIG_REQUEST, {
+      uri: 'untitled:Untitled-1',
+    });
     assert.equal(m.text, '');
     assert.match(m.diagnostics[0].message, /not a config/);
     const h = await c.request<Hover>('textDocument/hover', c.at(S, 1));
@@ -124,17 +150,32 @@ describe('navigation', () => {
   });
 
   test('document symbols are the top-level keys with their dict keys', async () => {
-    const syms = await c.request<{ name: string; children: { name: string }[] }[]>('textDocument/documentSymbol', { textDocument: { uri: c.ws.uri(S) } });
-    assert.deepEqual(syms.map((s) => s.name), ['optim_wrapper', 'model', 'scaled_lr', 'alias_lr', 'test_head']);
-    assert.deepEqual(syms[0].children.map((s) => s.name), ['optimizer']);
+    const syms = await c.request<{ name: string; children: { name: string }[] }[]>('textDocument/documentSymbol', {
+      textDocument: { uri: c.ws.uri(S) },
+    });
+    assert.deepEqual(
+      syms.map((s) => s.name),
+      ['optim_wrapper', 'model', 'scaled_lr', 'alias_lr', 'test_head'],
+    );
+    assert.deepEqual(
+      syms[0].children.map((s) => s.name),
+      ['optimizer'],
+    );
   });
 
   test('code lens counts overridden keys and inheriting configs', async () => {
-    const lenses = await c.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: c.ws.uri(S) } });
+    const lenses = await c.request<{ command: { title: string } }[]>('textDocument/codeLens', {
+      textDocument: { uri: c.ws.uri(S) },
+    });
     const titles = lenses.map((l) => l.command.title);
     assert.ok(titles.includes('overrides 1 key of yolov8_base.py, adds 4'), titles.join(' | '));
     assert.ok(titles.includes('inherited by 2 configs'), titles.join(' | '));
-    const baseLenses = await c.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: c.ws.uri(BASE) } });
-    assert.deepEqual(baseLenses.map((l) => l.command.title), ['inherited by 3 configs']);
+    const baseLenses = await c.request<{ command: { title: string } }[]>('textDocument/codeLens', {
+      textDocument: { uri: c.ws.uri(BASE) },
+    });
+    assert.deepEqual(
+      baseLenses.map((l) => l.command.title),
+      ['inherited by 3 configs'],
+    );
   });
 });

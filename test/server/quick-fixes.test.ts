@@ -21,20 +21,29 @@ interface Action {
   kind: string;
   edit: {
     changes?: Record<string, Edit[]>;
-    documentChanges?: ({ textDocument: { uri: string }; edits: Edit[] } | { kind: 'rename'; oldUri: string; newUri: string })[];
+    documentChanges?: (
+      { textDocument: { uri: string }; edits: Edit[] } | { kind: 'rename'; oldUri: string; newUri: string }
+    )[];
   };
 }
 
 function applyEdits(text: string, edits: Edit[]): string {
   const lines = text.split('\n');
   const off = (p: Pos) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  return [...edits].sort((a, b) => off(b.range.start) - off(a.range.start)).reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
+  return [...edits]
+    .sort((a, b) => off(b.range.start) - off(a.range.start))
+    .reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
 }
 
 describe('quick fixes', () => {
   let c: LspClient;
   let childDiags: Diag[];
-  const actionsFor = (rel: string, d: Diag) => c.request<Action[]>('textDocument/codeAction', { textDocument: { uri: c.ws.uri(rel) }, range: d.range, context: { diagnostics: [d] } });
+  const actionsFor = (rel: string, d: Diag) =>
+    c.request<Action[]>('textDocument/codeAction', {
+      textDocument: { uri: c.ws.uri(rel) },
+      range: d.range,
+      context: { diagnostics: [d] },
+    });
   before(async () => {
     c = await startServer('workspace-lint');
     c.open(CHILD);
@@ -61,7 +70,10 @@ describe('quick fixes', () => {
     assert.ok(d, JSON.stringify(childDiags));
     const [a] = await actionsFor(CHILD, d);
     const fixed = applyEdits(c.ws.text(CHILD), a.edit.changes![c.ws.uri(CHILD)]);
-    assert.match(fixed, /^model = dict\(bbox_head=dict\(head_module=dict\(num_classes=num_classes\)\), backbone=dict\(type='YOLOv5CSPDarknet'\)\)$/m);
+    assert.match(
+      fixed,
+      /^model = dict\(bbox_head=dict\(head_module=dict\(num_classes=num_classes\)\), backbone=dict\(type='YOLOv5CSPDarknet'\)\)$/m,
+    );
     assert.equal(fixed.match(/^model = /gm)!.length, 1);
     c.change(CHILD, fixed);
     const after = await c.diags(CHILD);
@@ -84,7 +96,10 @@ describe('quick fixes', () => {
     assert.deepEqual(rename, { kind: 'rename', oldUri: c.ws.uri(MISSPELT), newUri: c.ws.uri(FIXED) });
     const textEdit = changes.find((x): x is { textDocument: { uri: string }; edits: Edit[] } => 'textDocument' in x)!;
     assert.equal(textEdit.textDocument.uri, c.ws.uri(GRANDCHILD));
-    assert.equal(applyEdits(c.ws.text(GRANDCHILD), textEdit.edits).split('\n')[0], "_base_ = './yolov8_n_syncbn_fast_8xb16-500e_coco.py'");
+    assert.equal(
+      applyEdits(c.ws.text(GRANDCHILD), textEdit.edits).split('\n')[0],
+      "_base_ = './yolov8_n_syncbn_fast_8xb16-500e_coco.py'",
+    );
     // The text edits come before the rename, so they apply to the files as they are now.
     assert.ok(changes.indexOf(textEdit) < changes.indexOf(rename!));
   });
@@ -93,7 +108,15 @@ describe('quick fixes', () => {
     const none = await c.request<Action[]>('textDocument/codeAction', {
       textDocument: { uri: c.ws.uri(CHILD) },
       range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-      context: { diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: 'x', code: 'syntax-error' }] },
+      context: {
+        diagnostics: [
+          {
+            range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+            message: 'x',
+            code: 'syntax-error',
+          },
+        ],
+      },
     });
     assert.deepEqual(none, []);
   });

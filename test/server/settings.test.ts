@@ -29,7 +29,9 @@ describe('settings', () => {
 
   test('a file outside configs/ without _base_ is not a config, until a glob names it', async () => {
     c.open(EXPERIMENT);
-    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>(MERGED_CONFIG_REQUEST, { uri: c.ws.uri(EXPERIMENT) });
+    const m = await c.request<{ text: string; diagnostics: { message: string }[] }>(MERGED_CONFIG_REQUEST, {
+      uri: c.ws.uri(EXPERIMENT),
+    });
     assert.equal(m.text, '');
     assert.match(m.diagnostics[0].message, /not a config/);
     c.settings = { scopes: { mmdet: 'vendor/mmdet/configs' }, configGlobs: ['**/experiments/*.py'] };
@@ -50,7 +52,9 @@ describe('settings', () => {
 describe('transport', () => {
   test('the server also speaks LSP over node IPC, as the extension starts it, with settings in initializationOptions', async () => {
     // No workspace/configuration answers here: the scope comes from initializationOptions alone.
-    const c = await startServer('workspace-scopes', null, 'ipc', { settings: { scopes: { mmdet: 'vendor/mmdet/configs' } } });
+    const c = await startServer('workspace-scopes', null, 'ipc', {
+      settings: { scopes: { mmdet: 'vendor/mmdet/configs' } },
+    });
     try {
       c.open(CUSTOM);
       assert.deepEqual(await c.diags(CUSTOM), []);
@@ -66,10 +70,16 @@ describe('workspace trust', () => {
   test('in Restricted Mode (workspaceTrusted: false) hover and preview show ${NAME}, never the environment value', async () => {
     process.env.YOLOLAB_TEST_SECRET = 'hunter2';
     // The server inherits this process's environment, as it would the editor's.
-    const untrusted = await startServer('workspace-scopes', null, 'stdio', { settings: { configGlobs: ['**/experiments/*.py'] }, workspaceTrusted: false }).finally(() => delete process.env.YOLOLAB_TEST_SECRET);
+    const untrusted = await startServer('workspace-scopes', null, 'stdio', {
+      settings: { configGlobs: ['**/experiments/*.py'] },
+      workspaceTrusted: false,
+    }).finally(() => delete process.env.YOLOLAB_TEST_SECRET);
     try {
       untrusted.open(EXPERIMENT, "lr = 0.1\nsecret = '{{$YOLOLAB_TEST_SECRET:none}}'\n");
-      const h = await untrusted.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: untrusted.ws.uri(EXPERIMENT) }, position: { line: 1, character: 2 } });
+      const h = await untrusted.request<{ contents: { value: string } }>('textDocument/hover', {
+        textDocument: { uri: untrusted.ws.uri(EXPERIMENT) },
+        position: { line: 1, character: 2 },
+      });
       assert.match(h.contents.value, /'\$\{YOLOLAB_TEST_SECRET\}'/);
       assert.doesNotMatch(h.contents.value, /hunter2/);
       const m = await untrusted.request<{ text: string }>(MERGED_CONFIG_REQUEST, { uri: untrusted.ws.uri(EXPERIMENT) });

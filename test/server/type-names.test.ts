@@ -18,7 +18,8 @@ function registries(): Map<string, { where: string; kinds: TypeKind[] }> {
     const kinds: TypeKind[] = role === 'head' ? ['head', 'head_module'] : [role as TypeKind];
     for (const n of names) out.set(n, { where: `src/train/registry.ts knownTypes.${role}`, kinds });
   }
-  for (const n of KNOWN_TRANSFORMS) out.set(n, { where: 'src/data/pipeline.ts KNOWN_TRANSFORMS', kinds: ['transform'] });
+  for (const n of KNOWN_TRANSFORMS)
+    out.set(n, { where: 'src/data/pipeline.ts KNOWN_TRANSFORMS', kinds: ['transform'] });
   for (const n of KNOWN_DATASETS) out.set(n, { where: 'src/data/dataset.ts KNOWN_DATASETS', kinds: ['dataset'] });
   for (const n of KNOWN_METRICS) out.set(n, { where: 'src/metrics/index.ts KNOWN_METRICS', kinds: ['metric'] });
   return out;
@@ -28,7 +29,10 @@ test('every type the trainer, the data layer and the metrics build is in the tab
   for (const [name, { where, kinds }] of registries()) {
     const entry = TYPE_NAMES.find((t) => t.name === name);
     assert.ok(entry, `${name} (${where}) is missing from src/registry/type-names.ts`);
-    assert.ok(kinds.includes(entry.kind), `${name}: kind '${entry.kind}' in src/registry/type-names.ts, but ${where} (expected ${kinds.join(' or ')})`);
+    assert.ok(
+      kinds.includes(entry.kind),
+      `${name}: kind '${entry.kind}' in src/registry/type-names.ts, but ${where} (expected ${kinds.join(' or ')})`,
+    );
   }
 });
 

@@ -21,14 +21,24 @@ const ctx = (textWithCursor: string) => completionContext(textWithCursor.replace
 
 describe('completion context', () => {
   test('nested dict(...) calls give the key path', () => {
-    assert.deepEqual(ctx('optim_wrapper = dict(optimizer=dict(lr=0.1, mo|'), { kind: 'key', keyPath: ['optim_wrapper', 'optimizer'], prefix: 'mo', written: ['lr'] });
+    assert.deepEqual(ctx('optim_wrapper = dict(optimizer=dict(lr=0.1, mo|'), {
+      kind: 'key',
+      keyPath: ['optim_wrapper', 'optimizer'],
+      prefix: 'mo',
+      written: ['lr'],
+    });
   });
   test('closed dicts, strings with brackets and comments do not confuse it', () => {
     const t = "model = dict(\n    backbone=dict(type='A(', x=[1, 2]),  # dict(\n    neck=dict(\n        |";
     assert.deepEqual(ctx(t), { kind: 'key', keyPath: ['model', 'neck'], prefix: '', written: [] });
   });
   test('dict literals use quoted keys', () => {
-    assert.deepEqual(ctx("model = {'backbone': dict(|"), { kind: 'key', keyPath: ['model', 'backbone'], prefix: '', written: [] });
+    assert.deepEqual(ctx("model = {'backbone': dict(|"), {
+      kind: 'key',
+      keyPath: ['model', 'backbone'],
+      prefix: '',
+      written: [],
+    });
   });
   test('inside a list or after = there is no key to complete', () => {
     assert.deepEqual(ctx('pipeline = [dict(|'), { kind: 'none' });
@@ -36,7 +46,12 @@ describe('completion context', () => {
   });
   test('the top level completes names; type= completes types', () => {
     assert.deepEqual(ctx('x = 1\nmax_|'), { kind: 'key', keyPath: [], prefix: 'max_', written: ['x'] });
-    assert.deepEqual(ctx("model = dict(type='YOLO|"), { kind: 'type-value', prefix: 'YOLO', quote: "'", owners: ['model'] });
+    assert.deepEqual(ctx("model = dict(type='YOLO|"), {
+      kind: 'type-value',
+      prefix: 'YOLO',
+      quote: "'",
+      owners: ['model'],
+    });
   });
 });
 
@@ -67,7 +82,10 @@ describe('moves', () => {
     assert.equal(specFor('/w/c/b.py', '/w/c', 'old.py'), 'b.py');
     assert.equal(specFor('/w/b.py', '/w/c/d', '../../old.py'), '../../b.py');
     assert.equal(specFor('/w/c/b.py', '/w/x', '/w/old.py'), '/w/c/b.py');
-    assert.equal(specFor('/v/mmdet/configs/m/b.py', '/w', 'mmdet::m/a.py', '/v/mmdet/configs', 'mmdet'), 'mmdet::m/b.py');
+    assert.equal(
+      specFor('/v/mmdet/configs/m/b.py', '/w', 'mmdet::m/a.py', '/v/mmdet/configs', 'mmdet'),
+      'mmdet::m/b.py',
+    );
   });
 });
 
@@ -84,10 +102,19 @@ describe('workspace index', () => {
       const idx = new WorkspaceIndex(new ConfigMatcher([dir]));
       for (const f of ['a', 'b', 'c', 'd', 'tool']) idx.update(path.join(dir, `${f}.py`));
       assert.equal(idx.size, 4);
-      assert.deepEqual(idx.dependents(path.join(dir, 'a.py')).map((f) => path.basename(f)), ['b.py', 'c.py', 'd.py']);
+      assert.deepEqual(
+        idx.dependents(path.join(dir, 'a.py')).map((f) => path.basename(f)),
+        ['b.py', 'c.py', 'd.py'],
+      );
       idx.update(path.join(dir, 'c.py'), 'x = 1\n');
-      assert.deepEqual(idx.dependents(path.join(dir, 'c.py')).map((f) => path.basename(f)), ['a.py', 'b.py', 'd.py']);
-      assert.deepEqual(idx.dependents(path.join(dir, 'a.py')).map((f) => path.basename(f)), ['b.py', 'd.py']);
+      assert.deepEqual(
+        idx.dependents(path.join(dir, 'c.py')).map((f) => path.basename(f)),
+        ['a.py', 'b.py', 'd.py'],
+      );
+      assert.deepEqual(
+        idx.dependents(path.join(dir, 'a.py')).map((f) => path.basename(f)),
+        ['b.py', 'd.py'],
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -109,7 +136,8 @@ describe('values and fixes', () => {
   test('countOverrides counts replaced leaf keys (a _delete_ dict as one) and added keys', () => {
     const mk = (o: Record<string, unknown>): PyDict => {
       const d = new PyDict();
-      for (const [k, v] of Object.entries(o)) d.set(k, v && typeof v === 'object' ? mk(v as Record<string, unknown>) : (v as number));
+      for (const [k, v] of Object.entries(o))
+        d.set(k, v && typeof v === 'object' ? mk(v as Record<string, unknown>) : (v as number));
       return d;
     };
     const base = mk({ a: { b: 1, c: 2 }, d: 3, e: { f: 1 } });

@@ -72,8 +72,14 @@ test('a prior claimed by two gts goes to the gt it overlaps most of all, even on
 
 test('no ground truth: every anchor is negative with zero targets', () => {
   const a = assignTaskAligned(new Float32Array(8).fill(0.5), new Float32Array(16), priors, [], [], 2, iouCfg);
-  assert.equal(a.fg.reduce((s, v) => s + v, 0), 0);
-  assert.equal(a.scores.reduce((s, v) => s + v, 0), 0);
+  assert.equal(
+    a.fg.reduce((s, v) => s + v, 0),
+    0,
+  );
+  assert.equal(
+    a.scores.reduce((s, v) => s + v, 0),
+    0,
+  );
 });
 
 test('DFL targets: side distances in stride units split over the two nearest bins', async () => {
@@ -81,10 +87,16 @@ test('DFL targets: side distances in stride units split over the two nearest bin
   const R = 16;
   const out = { cls: tf.zeros([1, 4, 2]) as tf.Tensor3D, reg: tf.zeros([1, 4, 4, R]) as tf.Tensor4D };
   // gt [0,0,10,16] / stride 8 = [0,0,1.25,2]; anchor0 at (0.5,0.5): sides l,t,r,b = 0.5, 0.5, 0.75, 1.5.
-  const t = prepareTargets(out, priors, { boxes: [Float32Array.from([0, 0, 10, 16])], labels: [Int32Array.from([1])] }, iouCfg);
+  const t = prepareTargets(
+    out,
+    priors,
+    { boxes: [Float32Array.from([0, 0, 10, 16])], labels: [Int32Array.from([1])] },
+    iouCfg,
+  );
   const dfl = t.dfl.arraySync()[0][0];
   const expect = (side: number, bins: Record<number, number>) => {
-    for (let k = 0; k < R; k++) assert.ok(Math.abs(dfl[side][k] - (bins[k] ?? 0)) < 1e-6, `side ${side} bin ${k}: ${dfl[side][k]}`);
+    for (let k = 0; k < R; k++)
+      assert.ok(Math.abs(dfl[side][k] - (bins[k] ?? 0)) < 1e-6, `side ${side} bin ${k}: ${dfl[side][k]}`);
   };
   expect(0, { 0: 0.5, 1: 0.5 });
   expect(1, { 0: 0.5, 1: 0.5 });
@@ -102,7 +114,12 @@ test('a side beyond the last bin is clamped to reg_max - 1 - 0.01', async () => 
   const R = 4;
   const out = { cls: tf.zeros([1, 4, 1]) as tf.Tensor3D, reg: tf.zeros([1, 4, 4, R]) as tf.Tensor4D };
   // gt spans far to the right: r side = (100-4)/8 = 12 bins > 3.
-  const t = prepareTargets(out, priors, { boxes: [Float32Array.from([0, 0, 100, 8])], labels: [Int32Array.from([0])] }, iouCfg);
+  const t = prepareTargets(
+    out,
+    priors,
+    { boxes: [Float32Array.from([0, 0, 100, 8])], labels: [Int32Array.from([0])] },
+    iouCfg,
+  );
   const right = t.dfl.arraySync()[0][0][2];
   assert.ok(Math.abs(right[2] - 0.01) < 1e-6 && Math.abs(right[3] - 0.99) < 1e-6, JSON.stringify(right));
 });

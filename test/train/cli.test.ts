@@ -19,9 +19,18 @@ before(async () => {
 });
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 60000,
+  });
   // tfjs prints a banner about tfjs-node on import; everything else counts.
-  const err = r.stderr.split('\n').filter((l) => l.trim() && !/^=+$|^Hi, looks like you are running TensorFlow\.js|github\.com\/tensorflow\/tfjs-node for more/.test(l));
+  const err = r.stderr
+    .split('\n')
+    .filter(
+      (l) =>
+        l.trim() &&
+        !/^=+$|^Hi, looks like you are running TensorFlow\.js|github\.com\/tensorflow\/tfjs-node for more/.test(l),
+    );
   return { code: r.status, err, out: r.stdout };
 }
 
@@ -30,7 +39,12 @@ test('an unsupported type names itself, the file:line of the config and the know
   const r = cli('train', join(dir, 'bad_type.py'), '--work-dir', join(dir, 'wd1'), '--backend', 'wasm');
   assert.equal(r.code, 1);
   assert.equal(r.err.length, 1, r.err.join('\n'));
-  assert.match(r.err[0], new RegExp(`^${join(dir, 'bad_type.py').replace(/[.\\/]/g, '\\$&')}:\\d+:\\d+: error: model\\.neck\\.type: unsupported type 'FPN' \\(the built-in trainer knows: YOLOv8PAFPN, YOLOv5PAFPN\\)$`));
+  assert.match(
+    r.err[0],
+    new RegExp(
+      `^${join(dir, 'bad_type.py').replace(/[.\\/]/g, '\\$&')}:\\d+:\\d+: error: model\\.neck\\.type: unsupported type 'FPN' \\(the built-in trainer knows: YOLOv8PAFPN, YOLOv5PAFPN\\)$`,
+    ),
+  );
 });
 
 test('a missing config file and a syntax error are one-line errors', () => {
@@ -66,7 +80,11 @@ test('SIGINT finishes the step, writes a checkpoint and exits 0; --resume contin
   const { spawn } = await import('node:child_process');
   const { existsSync, readFileSync } = await import('node:fs');
   const wd = join(dir, 'wd-int');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', cfg, '--work-dir', wd, '--backend', 'wasm'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'train', cfg, '--work-dir', wd, '--backend', 'wasm'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let sent = false;
   child.stdout.on('data', (d) => {
@@ -88,7 +106,14 @@ test('SIGINT finishes the step, writes a checkpoint and exits 0; --resume contin
 
 test('out-of-memory errors get a hint about batch size and image scale', async () => {
   const { errorLine } = await import('../../src/cli/error-line');
-  assert.match(errorLine('train', new Error('Aborted(Cannot enlarge memory arrays)')), /^yololab train: error: out of memory .*lower train_dataloader\.batch_size or img_scale$/);
+  assert.match(
+    errorLine('train', new Error('Aborted(Cannot enlarge memory arrays)')),
+    /^yololab train: error: out of memory .*lower train_dataloader\.batch_size or img_scale$/,
+  );
+  assert.match(
+    errorLine('train', new Error('table index is out of bounds')),
+    /^yololab train: error: the wasm backend failed \(table index is out of bounds\), most often because its 4 GB heap is full: lower train_dataloader\.batch_size or img_scale$/,
+  );
   assert.equal(errorLine('train', Object.assign(new Error('bad'), { where: 'a.py:3:1' })), 'a.py:3:1: error: bad');
 });
 
@@ -110,7 +135,18 @@ tta_pipeline = [
   assert.equal(t.code, 0, t.err.join('\n'));
   const ckpt = readFileSync(join(wd, 'last_checkpoint'), 'utf8').trim();
   const show = join(dir, 'show');
-  const r = cli('test', cfgTta, ckpt, '--tta', '--show-dir', show, '--work-dir', join(dir, 'wd-tta-test'), '--backend', 'wasm');
+  const r = cli(
+    'test',
+    cfgTta,
+    ckpt,
+    '--tta',
+    '--show-dir',
+    show,
+    '--work-dir',
+    join(dir, 'wd-tta-test'),
+    '--backend',
+    'wasm',
+  );
   assert.equal(r.code, 0, r.err.join('\n'));
   assert.match(r.out, /TTA: 4 views per image/);
   assert.match(r.out, /Epoch\(test\) \[2\/2\] \(TTA\)  pascal_voc\/mAP: \d\.\d{4}/);

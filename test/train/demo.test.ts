@@ -15,13 +15,29 @@ test('yololab demo trains the demo config and says where the curves and checkpoi
   await makeDemoDataset(join(dir, 'data'), { train: 16, val: 8, seed: 4 });
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--data', join(dir, 'data'), '--work-dir', join(dir, 'wd'), '--max-iters', '3', '--backend', 'wasm'],
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'demo',
+      '--data',
+      join(dir, 'data'),
+      '--work-dir',
+      join(dir, 'wd'),
+      '--max-iters',
+      '3',
+      '--backend',
+      'wasm',
+    ],
     { encoding: 'utf8', timeout: 120000 },
   );
   assert.equal(r.status, 0, r.stderr);
   const curves = r.stdout.match(/curves \(MMEngine scalars\.json\): (\S+)/)?.[1];
   assert.ok(curves && existsSync(curves), r.stdout);
-  const lines = readFileSync(curves, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(curves, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.filter((l) => 'loss' in l).length >= 1, true);
   assert.match(r.stdout, /checkpoints: .*wd/);
   assert.ok(existsSync(join(dir, 'wd', 'last_checkpoint')));

@@ -22,7 +22,10 @@ before(async () => {
 });
 
 function scalars(runDir: string): any[] {
-  return readFileSync(join(runDir, 'vis_data', 'scalars.json'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(join(runDir, 'vis_data', 'scalars.json'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 test('tiny model trains: loss falls, scalars.json/log/checkpoints in MMEngine layout', async () => {
@@ -33,14 +36,37 @@ test('tiny model trains: loss falls, scalars.json/log/checkpoints in MMEngine la
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b) / xs.length;
   const first = mean(r.losses.slice(0, 8));
   const last = mean(r.losses.slice(-8));
-  assert.ok(last < 0.85 * first, `loss should fall: first ${first.toFixed(3)} last ${last.toFixed(3)} (${r.losses.map((l) => l.toFixed(1))})`);
+  assert.ok(
+    last < 0.85 * first,
+    `loss should fall: first ${first.toFixed(3)} last ${last.toFixed(3)} (${r.losses.map((l) => l.toFixed(1))})`,
+  );
   const lines = scalars(r.runDir);
   const trainLines = lines.filter((l) => 'loss' in l);
   assert.equal(trainLines.length, 32);
-  assert.deepEqual(Object.keys(trainLines[0]), ['lr', 'data_time', 'loss', 'loss_cls', 'loss_bbox', 'loss_dfl', 'time', 'epoch', 'iter', 'memory', 'grad_norm', 'step']);
-  assert.deepEqual(trainLines.map((l) => l.step), Array.from({ length: 32 }, (_, i) => i + 1));
+  assert.deepEqual(Object.keys(trainLines[0]), [
+    'lr',
+    'data_time',
+    'loss',
+    'loss_cls',
+    'loss_bbox',
+    'loss_dfl',
+    'time',
+    'epoch',
+    'iter',
+    'memory',
+    'grad_norm',
+    'step',
+  ]);
+  assert.deepEqual(
+    trainLines.map((l) => l.step),
+    Array.from({ length: 32 }, (_, i) => i + 1),
+  );
   const valLines = lines.filter((l) => 'pascal_voc/mAP' in l);
-  assert.deepEqual(valLines.map((l) => l.step), [4, 8], 'validation every val_interval epochs, step = epoch');
+  assert.deepEqual(
+    valLines.map((l) => l.step),
+    [4, 8],
+    'validation every val_interval epochs, step = epoch',
+  );
   assert.ok(valLines.every((l) => l['pascal_voc/mAP'] >= 0 && l['pascal_voc/mAP'] <= 1));
   const log = readdirSync(r.runDir).find((f) => f.endsWith('.log'))!;
   const text = readFileSync(join(r.runDir, log), 'utf8');
@@ -63,8 +89,13 @@ test('stop mid-epoch, resume: the curve continues and the final weights equal th
   assert.ok(a.lastCheckpoint?.endsWith('iter_6.pth'));
   const b = await train({ config: cfgFile, workDir: wd, echo: quiet, tty: false, backend: 'wasm', resume: true });
   assert.equal(b.losses.length, 26);
-  const steps = scalars(b.runDir).filter((l) => 'loss' in l).map((l) => l.step);
-  assert.deepEqual(steps, Array.from({ length: 26 }, (_, i) => i + 7));
+  const steps = scalars(b.runDir)
+    .filter((l) => 'loss' in l)
+    .map((l) => l.step);
+  assert.deepEqual(
+    steps,
+    Array.from({ length: 26 }, (_, i) => i + 7),
+  );
   const full = await checkpointTensors(join(dir, 'wd-full', 'epoch_8.pth'));
   const resumed = await checkpointTensors(join(wd, 'epoch_8.pth'));
   let differing = 0;

@@ -22,24 +22,36 @@ function store(): ParamStore {
   return s;
 }
 
-const close = (a: ArrayLike<number>, b: number[], tol = 1e-6) => b.forEach((v, i) => assert.ok(Math.abs(a[i] - v) < tol, `${Array.from(a)} vs ${b}`));
+const close = (a: ArrayLike<number>, b: number[], tol = 1e-6) =>
+  b.forEach((v, i) => assert.ok(Math.abs(a[i] - v) < tol, `${Array.from(a)} vs ${b}`));
 
 test('YOLOv5OptimizerConstructor: conv weights decay (scaled to the nominal batch 64), norm weights and biases do not', async () => {
   await tf.setBackend('cpu');
-  const opt = new Optimizer(store(), { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.9, weight_decay: 0.0005, batch_size_per_gpu: 16 }, constructor: 'YOLOv5OptimizerConstructor' });
-  assert.deepEqual(opt.groups.map((g) => [opt.groupIndex(g), g.params.map((p) => p.name), g.weightDecay]), [
-    [0, ['a.conv.weight'], 0.0005 * (16 * 4) / 64],
-    [1, ['a.bn.weight'], 0],
-    [2, ['a.bn.bias'], 0],
-  ]);
-  const big = new Optimizer(store(), { optimizer: { type: 'SGD', lr: 0.01, weight_decay: 0.0005, batch_size_per_gpu: 128 }, constructor: 'YOLOv5OptimizerConstructor' });
+  const opt = new Optimizer(store(), {
+    optimizer: { type: 'SGD', lr: 0.01, momentum: 0.9, weight_decay: 0.0005, batch_size_per_gpu: 16 },
+    constructor: 'YOLOv5OptimizerConstructor',
+  });
+  assert.deepEqual(
+    opt.groups.map((g) => [opt.groupIndex(g), g.params.map((p) => p.name), g.weightDecay]),
+    [
+      [0, ['a.conv.weight'], (0.0005 * (16 * 4)) / 64],
+      [1, ['a.bn.weight'], 0],
+      [2, ['a.bn.bias'], 0],
+    ],
+  );
+  const big = new Optimizer(store(), {
+    optimizer: { type: 'SGD', lr: 0.01, weight_decay: 0.0005, batch_size_per_gpu: 128 },
+    constructor: 'YOLOv5OptimizerConstructor',
+  });
   assert.ok(Math.abs(big.groups[0].weightDecay - 0.0005 * 2) < 1e-12, 'batch 128 doubles the decay');
 });
 
 test('SGD nesterov with weight decay: two steps by hand', async () => {
   await tf.setBackend('cpu');
   const s = store();
-  const opt = new Optimizer(s, { optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.01 } });
+  const opt = new Optimizer(s, {
+    optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.01 },
+  });
   const w = s.params.get('a.conv.weight')!.variable;
   const g = () => ({ 'a.conv.weight': tf.tensor4d([0.5, 0.5], [1, 1, 1, 2]) });
   // step 1: d = g + wd*w = [0.51, 0.48]; buf = d; step = d + 0.9*buf = 1.9*d; w -= 0.1*step
@@ -56,7 +68,9 @@ test('SGD nesterov with weight decay: two steps by hand', async () => {
 test('AdamW: decoupled decay and bias-corrected moments', async () => {
   await tf.setBackend('cpu');
   const s = store();
-  const opt = new Optimizer(s, { optimizer: { type: 'AdamW', lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.05 } });
+  const opt = new Optimizer(s, {
+    optimizer: { type: 'AdamW', lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.05 },
+  });
   const w = s.params.get('a.conv.weight')!.variable;
   opt.apply({ 'a.conv.weight': tf.tensor4d([0.5, -0.25], [1, 1, 1, 2]) });
   // t=1: mhat = g, vhat = g^2 -> step = sign(g) (up to eps); w = w*(1-lr*wd) - lr*sign(g)
@@ -65,14 +79,36 @@ test('AdamW: decoupled decay and bias-corrected moments', async () => {
 
 test('YOLOv5ParamSchedulerHook: warm-up interpolation, bias lr from warmup_bias_lr, per-epoch factor of the epoch just finished', async () => {
   await tf.setBackend('cpu');
-  const opt = new Optimizer(store(), { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937 }, constructor: 'YOLOv5OptimizerConstructor' });
-  const sched = new YOLOv5ParamScheduler({ scheduler_type: 'linear', lr_factor: 0.01, max_epochs: 10, warmup_epochs: 1, warmup_bias_lr: 0.1, warmup_momentum: 0.8, warmup_mim_iter: 10 }, opt.groups, 20, true);
+  const opt = new Optimizer(store(), {
+    optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937 },
+    constructor: 'YOLOv5OptimizerConstructor',
+  });
+  const sched = new YOLOv5ParamScheduler(
+    {
+      scheduler_type: 'linear',
+      lr_factor: 0.01,
+      max_epochs: 10,
+      warmup_epochs: 1,
+      warmup_bias_lr: 0.1,
+      warmup_momentum: 0.8,
+      warmup_mim_iter: 10,
+    },
+    opt.groups,
+    20,
+    true,
+  );
   // warm-up length = max(round(1 * 20), 10) = 20 iterations
   sched.beforeTrainIter(0, 0);
-  close(opt.groups.map((g) => g.lr), [0, 0, 0.1]);
+  close(
+    opt.groups.map((g) => g.lr),
+    [0, 0, 0.1],
+  );
   close([opt.groups[0].momentum], [0.8]);
   sched.beforeTrainIter(10, 0); // halfway; target lr = 0.01 * factor(0) = 0.01
-  close(opt.groups.map((g) => g.lr), [0.005, 0.005, 0.1 + (0.01 - 0.1) * 0.5]);
+  close(
+    opt.groups.map((g) => g.lr),
+    [0.005, 0.005, 0.1 + (0.01 - 0.1) * 0.5],
+  );
   close([opt.groups[0].momentum], [0.8 + (0.937 - 0.8) * 0.5]);
   sched.afterTrainEpoch(0); // still in the warm-up: after_train_epoch does nothing (yolov5_param_scheduler_hook.py L123)
   close([opt.groups[0].lr], [0.005]);
@@ -80,7 +116,10 @@ test('YOLOv5ParamSchedulerHook: warm-up interpolation, bias lr from warmup_bias_
   close([opt.groups[0].lr], [0.01 * 0.901]);
   sched.beforeTrainIter(21, 1); // past the warm-up: unchanged
   sched.afterTrainEpoch(1); // factor of runner.epoch = 1: (1 - 1/10) * (1 - 0.01) + 0.01
-  close(opt.groups.map((g) => g.lr), [0.01 * 0.901, 0.01 * 0.901, 0.01 * 0.901]);
+  close(
+    opt.groups.map((g) => g.lr),
+    [0.01 * 0.901, 0.01 * 0.901, 0.01 * 0.901],
+  );
   assert.throws(() => new YOLOv5ParamScheduler({ scheduler_type: 'step' }, opt.groups, 20, true), /scheduler_type/);
 });
 
@@ -102,7 +141,10 @@ test('ExpMomentumEMA: first update copies, then momentum (1-m)*exp(-(1+t)/gamma)
 test('checkpoints round-trip; the write goes through a temp file; damage is detected', () => {
   const dir = mkdtempSync(join(tmpdir(), 'yololab-ck-'));
   const f = join(dir, 'epoch_1.ckpt');
-  const tensors = new Map([['a', { shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) }], ['b', { shape: [1], data: Float32Array.from([-0.5]) }]]);
+  const tensors = new Map([
+    ['a', { shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) }],
+    ['b', { shape: [1], data: Float32Array.from([-0.5]) }],
+  ]);
   writeCheckpointAtomic(f, { meta: { epoch: 1 }, tensors });
   const back = readCheckpoint(f);
   assert.equal(back.meta.epoch, 1);

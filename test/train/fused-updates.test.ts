@@ -35,7 +35,11 @@ function makeStore(): ParamStore {
 function gradsFor(s: ParamStore, seed: number, big = 1): Record<string, tf.Tensor> {
   const rng = new Rng(seed);
   const out: Record<string, tf.Tensor> = {};
-  for (const p of s.trainable()) out[p.name] = tf.tensor(Float32Array.from({ length: p.variable.size }, () => rng.normal() * big), p.variable.shape);
+  for (const p of s.trainable())
+    out[p.name] = tf.tensor(
+      Float32Array.from({ length: p.variable.size }, () => rng.normal() * big),
+      p.variable.shape,
+    );
   return out;
 }
 
@@ -66,9 +70,22 @@ function run(wrapper: OptimWrapperCfg, steps: number): { values: Map<string, Buf
 }
 
 const setups: Array<[string, OptimWrapperCfg]> = [
-  ['SGD Nesterov, weight decay, YOLOv5 groups, clip_grad', { optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4, batch_size_per_gpu: 16 }, constructor: 'YOLOv5OptimizerConstructor', clip_grad: { max_norm: 10 } }],
-  ['SGD momentum, no Nesterov, weight decay on every parameter', { optimizer: { type: 'SGD', lr: 0.02, momentum: 0.9, weight_decay: 1e-3 } }],
-  ['SGD without momentum or weight decay, clip_grad', { optimizer: { type: 'SGD', lr: 0.05 }, clip_grad: { max_norm: 5 } }],
+  [
+    'SGD Nesterov, weight decay, YOLOv5 groups, clip_grad',
+    {
+      optimizer: { type: 'SGD', lr: 0.01, momentum: 0.937, nesterov: true, weight_decay: 5e-4, batch_size_per_gpu: 16 },
+      constructor: 'YOLOv5OptimizerConstructor',
+      clip_grad: { max_norm: 10 },
+    },
+  ],
+  [
+    'SGD momentum, no Nesterov, weight decay on every parameter',
+    { optimizer: { type: 'SGD', lr: 0.02, momentum: 0.9, weight_decay: 1e-3 } },
+  ],
+  [
+    'SGD without momentum or weight decay, clip_grad',
+    { optimizer: { type: 'SGD', lr: 0.05 }, clip_grad: { max_norm: 5 } },
+  ],
 ];
 
 for (const [name, wrapper] of setups) {
@@ -90,7 +107,7 @@ for (const [name, wrapper] of setups) {
   });
 }
 
-test('fused SGD leaves tensors that share a parameter\'s data alone (a clone, the EMA copy) and is the same on 1 and 3 threads', async () => {
+test("fused SGD leaves tensors that share a parameter's data alone (a clone, the EMA copy) and is the same on 1 and 3 threads", async () => {
   await tf.setBackend('wasm');
   const results: Buffer[][] = [];
   for (const threads of [1, 3]) {
@@ -101,7 +118,9 @@ test('fused SGD leaves tensors that share a parameter\'s data alone (a clone, th
     const before = bits(w);
     const clone = w.clone(); // shares w's data on wasm (tfjs-overrides.ts Identity)
     const ema = new ExpMomentumEMA(s.stateDict(), 0.0002, 2000);
-    const opt = new Optimizer(s, { optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.01 } });
+    const opt = new Optimizer(s, {
+      optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.01 },
+    });
     for (let i = 0; i < 3; i++) {
       const grads = gradsFor(s, 20 + i);
       opt.step(grads);
@@ -164,7 +183,9 @@ for (const updateBuffers of [true, false])
       assert.equal(startKernels(), null);
     }
     const got = emaRun(updateBuffers);
-    got.forEach((step, i) => step.forEach((b, k) => assert.ok(b.equals(ref[i][k]), `update ${i + 1}, tensor ${k} differs`)));
+    got.forEach((step, i) =>
+      step.forEach((b, k) => assert.ok(b.equals(ref[i][k]), `update ${i + 1}, tensor ${k} differs`)),
+    );
     // The first update copies the model exactly (BaseAveragedModel: steps == 0).
     const s = makeStore();
     const ema = new ExpMomentumEMA(s.stateDict(), 0.0001, 2000);

@@ -20,7 +20,10 @@ import { ParamStore } from '../../src/train/params';
 import { REFERENCE_DIR } from '../helpers/reference-tensors';
 
 const ROOT = join(__dirname, '..', '..');
-const reference = JSON.parse(readFileSync(join(REFERENCE_DIR, 'init_stats.json'), 'utf8')) as Record<string, { config: string; stats: Record<string, [number, number, number, number]> }>;
+const reference = JSON.parse(readFileSync(join(REFERENCE_DIR, 'init_stats.json'), 'utf8')) as Record<
+  string,
+  { config: string; stats: Record<string, [number, number, number, number]> }
+>;
 
 function stats(v: Float32Array): [number, number, number, number] {
   let s = 0;
@@ -49,7 +52,10 @@ for (const [name, ref] of Object.entries(reference)) {
         continue;
       }
       const [on, omean, ostd, omax] = stats(v.dataSync() as Float32Array);
-      const say = (what: string) => problems.push(`${key} (${n} values): ${what}; ours mean ${omean.toExponential(3)} std ${ostd.toExponential(3)} max ${omax.toExponential(3)}, MMYOLO mean ${mean.toExponential(3)} std ${std.toExponential(3)} max ${max.toExponential(3)}`);
+      const say = (what: string) =>
+        problems.push(
+          `${key} (${n} values): ${what}; ours mean ${omean.toExponential(3)} std ${ostd.toExponential(3)} max ${omax.toExponential(3)}, MMYOLO mean ${mean.toExponential(3)} std ${std.toExponential(3)} max ${max.toExponential(3)}`,
+        );
       if (on !== n) say('size differs');
       else if (n === 1) {
         // One random number each (a 1-channel conv's bias): both drawn, or both the same constant.
@@ -61,7 +67,8 @@ for (const [name, ref] of Object.entries(reference)) {
         // the largest magnitude tells a uniform (about 1.7 std) from a normal (3-4 std) distribution.
         const big = n >= 256;
         if (Math.abs(omean - mean) > 5 * (std / Math.sqrt(n)) + 1e-6) say('mean differs');
-        else if (n >= 32 ? Math.abs(ostd / std - 1) > (big ? 0.15 : 0.3) : ostd / std > 2.5 || std / ostd > 2.5) say('spread differs');
+        else if (n >= 32 ? Math.abs(ostd / std - 1) > (big ? 0.15 : 0.3) : ostd / std > 2.5 || std / ostd > 2.5)
+          say('spread differs');
         else if (big && Math.abs(omax / max - 1) > 0.35) say('largest magnitude differs (another distribution)');
       }
     }

@@ -10,9 +10,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/train/backend';
-import { concatChannels, conv2d, convAffine, convBatchNormTrain, markConstant, maxPoolSame, splitChannels, upsample2x, useStockOps } from '../../src/train/ops';
+import {
+  concatChannels,
+  conv2d,
+  convAffine,
+  convBatchNormTrain,
+  markConstant,
+  maxPoolSame,
+  splitChannels,
+  upsample2x,
+  useStockOps,
+} from '../../src/train/ops';
 import { importSharedMemory } from '../../src/train/kernels/shared-memory';
-import { kernelRuntime, startKernels, stopKernels, usesWinograd, useWinograd } from '../../src/train/kernels/tf-kernels';
+import {
+  kernelRuntime,
+  startKernels,
+  stopKernels,
+  usesWinograd,
+  useWinograd,
+} from '../../src/train/kernels/tf-kernels';
 import { Rng } from '../../src/data/rng';
 import { ParamStore } from '../../src/train/params';
 import { YOLODetector } from '../../src/train/model/detector';
@@ -74,7 +90,10 @@ test(`the committed yololab-kernels.wasm is what build.sh makes from kernels.c (
   try {
     const out = join(tmp, 'rebuilt.wasm');
     execFileSync('sh', [join(dir, 'build.sh'), out]);
-    assert.ok(readFileSync(out).equals(readFileSync(join(dir, 'yololab-kernels.wasm'))), 'src/train/kernels/yololab-kernels.wasm is stale: run src/train/kernels/build.sh and commit it');
+    assert.ok(
+      readFileSync(out).equals(readFileSync(join(dir, 'yololab-kernels.wasm'))),
+      'src/train/kernels/yololab-kernels.wasm is stale: run src/train/kernels/build.sh and commit it',
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -84,9 +103,12 @@ test('the kernel module imports one shared memory and has no memory, data or sta
   const bytes = readFileSync(join(dir, 'yololab-kernels.wasm'));
   const mod = new WebAssembly.Module(bytes);
   assert.deepEqual(WebAssembly.Module.imports(mod), [{ module: 'env', name: 'memory', kind: 'memory' }]);
-  assert.ok(WebAssembly.Module.exports(mod).some((e) => e.name === '__stack_pointer' && e.kind === 'global'), 'the stack pointer is exported (each thread gets its own stack)');
+  assert.ok(
+    WebAssembly.Module.exports(mod).some((e) => e.name === '__stack_pointer' && e.kind === 'global'),
+    'the stack pointer is exported (each thread gets its own stack)',
+  );
   const ids: number[] = [];
-  for (let p = 8; p < bytes.length; ) {
+  for (let p = 8; p < bytes.length;) {
     ids.push(bytes[p]);
     let size = 0;
     let shift = 0;
@@ -99,10 +121,24 @@ test('the kernel module imports one shared memory and has no memory, data or sta
     }
     p = q + size;
   }
-  for (const [id, what] of [[5, 'memory'], [8, 'start'], [11, 'data'], [12, 'data count']] as const) assert.ok(!ids.includes(id), `unexpected ${what} section`);
+  for (const [id, what] of [
+    [5, 'memory'],
+    [8, 'start'],
+    [11, 'data'],
+    [12, 'data count'],
+  ] as const)
+    assert.ok(!ids.includes(id), `unexpected ${what} section`);
   // The import is shared, with the 4 GiB maximum tfjs's memory gets.
-  assert.doesNotThrow(() => new WebAssembly.Instance(mod, { env: { memory: new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true }) } }));
-  assert.throws(() => new WebAssembly.Instance(mod, { env: { memory: new WebAssembly.Memory({ initial: 16, maximum: 65536 }) } }), /shared/);
+  assert.doesNotThrow(
+    () =>
+      new WebAssembly.Instance(mod, {
+        env: { memory: new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true }) },
+      }),
+  );
+  assert.throws(
+    () => new WebAssembly.Instance(mod, { env: { memory: new WebAssembly.Memory({ initial: 16, maximum: 65536 }) } }),
+    /shared/,
+  );
 });
 
 test('the bundled CLI (dist/cli.js) finds the module; YOLOLAB_KERNELS=0 turns the kernels off and says so', (t) => {
@@ -112,16 +148,26 @@ test('the bundled CLI (dist/cli.js) finds the module; YOLOLAB_KERNELS=0 turns th
     return;
   }
   assert.ok(existsSync(join(root, 'dist', 'yololab-kernels.wasm')), 'the build copies the module next to dist/cli.js');
-  const doctor = (env: Record<string, string>) => execFileSync(process.execPath, [join(root, 'bin', 'yololab.js'), 'doctor'], { encoding: 'utf8', env: { ...process.env, ...env } });
-  assert.match(doctor({ YOLOLAB_THREADS: '2' }), /wasm +loads: wasm \(tfjs-backend-wasm \+ YOLO Lab kernels, 2 threads\)/);
-  assert.match(doctor({ YOLOLAB_KERNELS: '0' }), /wasm +loads: wasm \(tfjs-backend-wasm, XNNPACK, single thread; YOLO Lab kernels off \(YOLOLAB_KERNELS=0\)\)/);
+  const doctor = (env: Record<string, string>) =>
+    execFileSync(process.execPath, [join(root, 'bin', 'yololab.js'), 'doctor'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+  assert.match(
+    doctor({ YOLOLAB_THREADS: '2' }),
+    /wasm +loads: wasm \(tfjs-backend-wasm \+ YOLO Lab kernels, 2 threads\)/,
+  );
+  assert.match(
+    doctor({ YOLOLAB_KERNELS: '0' }),
+    /wasm +loads: wasm \(tfjs-backend-wasm, XNNPACK, single thread; YOLO Lab kernels off \(YOLOLAB_KERNELS=0\)\)/,
+  );
 });
 
 test('importSharedMemory: a module that defines its memory imports it shared; others are left alone', () => {
   // (module (memory (export "memory") 1 2) (func (export "get") (result i32) i32.const 8 i32.load))
   const wasm = Uint8Array.from([
-    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 127, 3, 2, 1, 0, 5, 4, 1, 1, 1, 2, 7, 16, 2, 6, 109, 101, 109, 111, 114, 121, 2, 0, 3, 103, 101, 116, 0, 0, 10, 9, 1,
-    7, 0, 65, 8, 40, 2, 0, 11,
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 127, 3, 2, 1, 0, 5, 4, 1, 1, 1, 2, 7, 16, 2, 6, 109, 101, 109, 111,
+    114, 121, 2, 0, 3, 103, 101, 116, 0, 0, 10, 9, 1, 7, 0, 65, 8, 40, 2, 0, 11,
   ]);
   assert.ok(WebAssembly.validate(new Uint8Array(wasm)));
   const r = importSharedMemory(wasm)!;
@@ -171,7 +217,8 @@ test('conv2d (+ bias): values and gradients for x, w and bias match cpu stock au
           const x = tf.tensor4d(xs, [c.b, c.h, c.w, c.ci]);
           const w = tf.tensor4d(ws, [c.k, c.k, c.ci, c.co]);
           const bias = tf.tensor1d(bs);
-          const f = (a: tf.Tensor, k: tf.Tensor, bb?: tf.Tensor) => weighted(conv2d(a as tf.Tensor4D, k as tf.Tensor4D, c.s, c.p, bb as tf.Tensor1D | undefined));
+          const f = (a: tf.Tensor, k: tf.Tensor, bb?: tf.Tensor) =>
+            weighted(conv2d(a as tf.Tensor4D, k as tf.Tensor4D, c.s, c.p, bb as tf.Tensor1D | undefined));
           const grads = tf.grads(f)(withBias ? [x, w, bias] : [x, w]);
           return read([conv2d(x, w, c.s, c.p, withBias ? bias : undefined), ...grads]);
         }),
@@ -198,20 +245,44 @@ test('conv + training batch norm (+ SiLU): output, batch statistics and gradient
           const g = tf.tensor1d(gs);
           const b = tf.tensor1d(bs);
           const f = (a: tf.Tensor, k: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
-            const r = convBatchNormTrain(a as tf.Tensor4D, k as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D, c.s, c.p, 1e-3, act);
+            const r = convBatchNormTrain(
+              a as tf.Tensor4D,
+              k as tf.Tensor4D,
+              gg as tf.Tensor1D,
+              bb as tf.Tensor1D,
+              c.s,
+              c.p,
+              1e-3,
+              act,
+            );
             tf.dispose([r.mean!, r.variance!]);
             return weighted(r.y);
           };
           const grads = tf.grads(f)([x, w, g, b]);
           const r = convBatchNormTrain(x, w, g, b, c.s, c.p, 1e-3, act);
           // The running averages as a BN layer keeps them (momentum 0.03, unbiased variance).
-          const running = { mean: tf.tensor1d(rand(c.co, 21)), variance: tf.tensor1d(rand(c.co, 22).map((v) => 1 + v * v)), momentum: 0.03 };
+          const running = {
+            mean: tf.tensor1d(rand(c.co, 21)),
+            variance: tf.tensor1d(rand(c.co, 22).map((v) => 1 + v * v)),
+            momentum: 0.03,
+          };
           const u = convBatchNormTrain(x, w, g, b, c.s, c.p, 1e-3, act, running);
           return read([r.y, r.mean!, r.variance!, ...grads, u.y, u.runningMean!, u.runningVar!]);
         }),
       );
       const name = `${JSON.stringify(c)} act=${act}`;
-      ['y', 'mean', 'variance', 'dx', 'dw', 'dgamma', 'dbeta', 'y (with running)', 'running mean', 'running var'].forEach((what, i) => close(got[i], ref[i], 2e-5, `${name} ${what}`));
+      [
+        'y',
+        'mean',
+        'variance',
+        'dx',
+        'dw',
+        'dgamma',
+        'dbeta',
+        'y (with running)',
+        'running mean',
+        'running var',
+      ].forEach((what, i) => close(got[i], ref[i], 2e-5, `${name} ${what}`));
     }
   }
 });
@@ -220,7 +291,10 @@ test('Winograd F(2x2, 3x3) runs the 3x3 stride-1 convolutions with 32+ channels 
   const g3 = { kh: 3, kw: 3, stride: 1, pad: 1 };
   for (const pass of ['forward', 'inputGrad', 'filterGrad'] as const) {
     assert.ok(usesWinograd({ ...g3, ci: 34, co: 36 }, pass), pass);
-    assert.ok(!usesWinograd({ ...g3, stride: 2, ci: 64, co: 64 }, pass) && !usesWinograd({ ...g3, ci: 8, co: 64 }, pass), pass);
+    assert.ok(
+      !usesWinograd({ ...g3, stride: 2, ci: 64, co: 64 }, pass) && !usesWinograd({ ...g3, ci: 8, co: 64 }, pass),
+      pass,
+    );
     assert.equal(usesWinograd({ ...g3, ci: 16, co: 24 }, pass), pass === 'inputGrad', pass);
   }
   await tf.setBackend('wasm');
@@ -231,14 +305,20 @@ test('Winograd F(2x2, 3x3) runs the 3x3 stride-1 convolutions with 32+ channels 
     tf.tidy(() => {
       const x = tf.tensor4d(xs, [c.b, c.h, c.w, c.ci]);
       const w = tf.tensor4d(ws, [3, 3, c.ci, c.co]);
-      return read([conv2d(x, w, 1, 1), ...tf.grads((a: tf.Tensor, k: tf.Tensor) => weighted(conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 1, 1)))([x, w])]);
+      return read([
+        conv2d(x, w, 1, 1),
+        ...tf.grads((a: tf.Tensor, k: tf.Tensor) => weighted(conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 1, 1)))([x, w]),
+      ]);
     });
   const wino = run();
   useWinograd(false);
   try {
     const direct = run();
     ['y', 'dx', 'dw'].forEach((what, i) => close(wino[i], direct[i], 2e-6, `Winograd vs direct ${what}`));
-    assert.ok(wino[0].some((v, i) => v !== direct[0][i]), 'the two paths are different computations');
+    assert.ok(
+      wino[0].some((v, i) => v !== direct[0][i]),
+      'the two paths are different computations',
+    );
   } finally {
     useWinograd(true);
   }
@@ -249,17 +329,39 @@ test('whole YOLOv8-n (widen 0.25): loss gradients with Winograd equal those of t
   const model = {
     type: 'YOLODetector',
     backbone: { type: 'YOLOv8CSPDarknet', deepen_factor: 0.33, widen_factor: 0.25 },
-    neck: { type: 'YOLOv8PAFPN', deepen_factor: 0.33, widen_factor: 0.25, in_channels: [256, 512, 1024], out_channels: [256, 512, 1024], num_csp_blocks: 3 },
-    bbox_head: { type: 'YOLOv8Head', head_module: { type: 'YOLOv8HeadModule', num_classes: 3, in_channels: [256, 512, 1024], widen_factor: 0.25, reg_max: 16 } },
+    neck: {
+      type: 'YOLOv8PAFPN',
+      deepen_factor: 0.33,
+      widen_factor: 0.25,
+      in_channels: [256, 512, 1024],
+      out_channels: [256, 512, 1024],
+      num_csp_blocks: 3,
+    },
+    bbox_head: {
+      type: 'YOLOv8Head',
+      head_module: {
+        type: 'YOLOv8HeadModule',
+        num_classes: 3,
+        in_channels: [256, 512, 1024],
+        widen_factor: 0.25,
+        reg_max: 16,
+      },
+    },
   };
   const grads = () => {
     const store = new ParamStore(new Rng(0));
     const det = new YOLODetector(store, model);
     const r = new Rng(1);
     const imgs = new Float32Array(2 * 64 * 64 * 3).map(() => r.next() * 255);
-    const targets = { boxes: [Float32Array.from([4, 6, 40, 30]), Float32Array.from([10, 10, 60, 60])], labels: [Int32Array.from([0]), Int32Array.from([2])] };
+    const targets = {
+      boxes: [Float32Array.from([4, 6, 40, 30]), Float32Array.from([10, 10, 60, 60])],
+      labels: [Int32Array.from([0]), Int32Array.from([2])],
+    };
     const params = [...store.params.values()];
-    const { value, grads: g } = tf.variableGrads(() => det.loss(markConstant(det.preprocess(imgs, 2, 64, 64)), targets, { training: true, bnUpdates: [] }).loss, params.map((p) => p.variable));
+    const { value, grads: g } = tf.variableGrads(
+      () => det.loss(markConstant(det.preprocess(imgs, 2, 64, 64)), targets, { training: true, bnUpdates: [] }).loss,
+      params.map((p) => p.variable),
+    );
     const out = new Map(params.map((p) => [p.name, Float32Array.from(g[p.variable.name].dataSync() as Float32Array)]));
     const loss = value.dataSync()[0];
     tf.dispose([value, ...Object.values(g)]);
@@ -286,7 +388,19 @@ test('inference conv with batch norm folded into scale and shift (+ SiLU) matche
     const sh = rand(c.co, 11);
     for (const act of [true, false]) {
       const { ref, got } = await both(() =>
-        tf.tidy(() => read([convAffine(tf.tensor4d(xs, [c.b, c.h, c.w, c.ci]), tf.tensor4d(ws, [c.k, c.k, c.ci, c.co]), c.s, c.p, tf.tensor1d(sc), tf.tensor1d(sh), act)])),
+        tf.tidy(() =>
+          read([
+            convAffine(
+              tf.tensor4d(xs, [c.b, c.h, c.w, c.ci]),
+              tf.tensor4d(ws, [c.k, c.k, c.ci, c.co]),
+              c.s,
+              c.p,
+              tf.tensor1d(sc),
+              tf.tensor1d(sh),
+              act,
+            ),
+          ]),
+        ),
       );
       close(got[0], ref[0], 1e-5, `${JSON.stringify(c)} act=${act}`);
     }
@@ -302,8 +416,14 @@ test('concat, split (any axis, float32 and int32), zero-copy clone and 2x upsamp
     for (let axis = 0; axis < 4; axis++) {
       const other = shape.slice();
       other[axis] = 2;
-      const a = rand(shape.reduce((p, q) => p * q, 1), 12);
-      const b = rand(other.reduce((p, q) => p * q, 1), 13);
+      const a = rand(
+        shape.reduce((p, q) => p * q, 1),
+        12,
+      );
+      const b = rand(
+        other.reduce((p, q) => p * q, 1),
+        13,
+      );
       const { ref, got } = await both(() =>
         tf.tidy(() => {
           const ta = tf.tensor(a, shape);
@@ -326,7 +446,9 @@ test('concat, split (any axis, float32 and int32), zero-copy clone and 2x upsamp
     tf.tidy(() => {
       const x = tf.tensor4d(xs, [2, 3, 4, 6]);
       const [p, q] = splitChannels(x, [2, 4]);
-      const [gx] = tf.grads((a: tf.Tensor) => weighted(upsample2x(concatChannels(splitChannels(a as tf.Tensor4D, [4, 2]).reverse()))))([x]);
+      const [gx] = tf.grads((a: tf.Tensor) =>
+        weighted(upsample2x(concatChannels(splitChannels(a as tf.Tensor4D, [4, 2]).reverse()))),
+      )([x]);
       return read([p, q, upsample2x(x), gx]);
     }),
   );
@@ -335,7 +457,11 @@ test('concat, split (any axis, float32 and int32), zero-copy clone and 2x upsamp
 
 test("max-pool (SPPF): value and gradient match a loop that, as PyTorch, gives a window's gradient to its first maximum", async () => {
   await tf.setBackend('wasm');
-  for (const [b, h, w, c, k, ties] of [[2, 6, 5, 7, 5, false], [1, 10, 10, 8, 5, true], [2, 4, 7, 3, 3, true]] as const) {
+  for (const [b, h, w, c, k, ties] of [
+    [2, 6, 5, 7, 5, false],
+    [1, 10, 10, 8, 5, true],
+    [2, 4, 7, 3, 3, true],
+  ] as const) {
     const r = new Rng(17);
     // With ties: small integers, so windows often hold several equal maxima.
     const xs = Float32Array.from({ length: b * h * w * c }, () => (ties ? r.int(4) : r.normal()));
@@ -376,29 +502,61 @@ test("max-pool (SPPF): value and gradient match a loop that, as PyTorch, gives a
 
 test('large elementwise ops (threaded replacements) and their gradients match cpu, every broadcast tfjs allows', async () => {
   const cases: Array<[number[], number[]]> = [
-    [[8, 50, 41], [8, 50, 41]], // same shape
+    [
+      [8, 50, 41],
+      [8, 50, 41],
+    ], // same shape
     [[8, 50, 41], [41]], // trailing vector
-    [[8, 50, 40], [50, 40]],
+    [
+      [8, 50, 40],
+      [50, 40],
+    ],
     [[8, 50, 40], []], // scalar
     [[8, 40, 40, 3], [3]], // an image's channels: a period that is not a multiple of 4
     [[1, 64, 64, 3], [3]], // batch 1: leading 1s on both sides
-    [[8, 30, 5, 6], [5, 6]],
-    [[1, 50, 40], [8, 50, 40]], // the first operand repeats
-    [[8, 50, 4, 1], [8, 50, 4, 16]], // inner broadcast: tfjs's own kernel
-    [[6, 7], [6, 7]], // small: tfjs's own kernel
+    [
+      [8, 30, 5, 6],
+      [5, 6],
+    ],
+    [
+      [1, 50, 40],
+      [8, 50, 40],
+    ], // the first operand repeats
+    [
+      [8, 50, 4, 1],
+      [8, 50, 4, 16],
+    ], // inner broadcast: tfjs's own kernel
+    [
+      [6, 7],
+      [6, 7],
+    ], // small: tfjs's own kernel
   ];
   const binary = [tf.add, tf.sub, tf.mul, tf.div, tf.maximum, tf.minimum];
   const unary = [tf.exp, tf.sigmoid, tf.softplus];
   for (const [sa, sb] of cases) {
-    const av = rand(sa.reduce((p, q) => p * q, 1), 19, 3);
-    const bv = rand(sb.reduce((p, q) => p * q, 1), 20, 3).map((v) => (Math.abs(v) < 0.1 ? 0.5 : v)); // no division by ~0
+    const av = rand(
+      sa.reduce((p, q) => p * q, 1),
+      19,
+      3,
+    );
+    const bv = rand(
+      sb.reduce((p, q) => p * q, 1),
+      20,
+      3,
+    ).map((v) => (Math.abs(v) < 0.1 ? 0.5 : v)); // no division by ~0
     const { ref, got } = await both(() =>
       tf.tidy(() => {
         const a = tf.tensor(av, sa);
         const b = tf.tensor(bv, sb);
         const out: tf.Tensor[] = [];
         // (tfjs's maximum/minimum gradients do not reduce broadcast operands: same shapes only)
-        for (const f of binary) out.push(f(a, b), ...(f === tf.maximum || f === tf.minimum) && sa.join() !== sb.join() ? [] : tf.grads((p: tf.Tensor, q: tf.Tensor) => weighted(f(p, q)))([a, b]));
+        for (const f of binary)
+          out.push(
+            f(a, b),
+            ...((f === tf.maximum || f === tf.minimum) && sa.join() !== sb.join()
+              ? []
+              : tf.grads((p: tf.Tensor, q: tf.Tensor) => weighted(f(p, q)))([a, b])),
+          );
         for (const f of unary) out.push(f(tf.mul(a, 3)), ...tf.grads((p: tf.Tensor) => weighted(f(p)))([a]));
         return read(out);
       }),
@@ -406,7 +564,9 @@ test('large elementwise ops (threaded replacements) and their gradients match cp
     // The gradient of a broadcast operand sums out/in terms (tfjs's Sum on each backend, in
     // its own order): float32 rounding grows with the square root of that count.
     const full = Math.max(av.length, bv.length);
-    got.forEach((g, i) => close(g, ref[i], 1e-5 * Math.sqrt(full / g.length), `shapes ${JSON.stringify([sa, sb])} output ${i}`));
+    got.forEach((g, i) =>
+      close(g, ref[i], 1e-5 * Math.sqrt(full / g.length), `shapes ${JSON.stringify([sa, sb])} output ${i}`),
+    );
   }
 });
 
@@ -427,10 +587,28 @@ test('results are bit-identical with 1, 2 and 3 threads', async () => {
       const g = tf.ones([c.co]);
       const b = tf.zeros([c.co]);
       const f = (a: tf.Tensor, k: tf.Tensor, k2: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
-        const r = convBatchNormTrain(a as tf.Tensor4D, k as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D, c.s, c.p, 1e-3, true);
+        const r = convBatchNormTrain(
+          a as tf.Tensor4D,
+          k as tf.Tensor4D,
+          gg as tf.Tensor1D,
+          bb as tf.Tensor1D,
+          c.s,
+          c.p,
+          1e-3,
+          true,
+        );
         tf.dispose([r.mean, r.variance]);
         const y2 = conv2d(r.y, k2 as tf.Tensor4D, 1, 1);
-        return tf.add(weighted(y2), weighted(concatChannels([r.y, upsample2x(r.y.slice([0, 0, 0, 0], [c.b, 6, 5, c.co]))].map((t) => t.slice([0, 0, 0, 0], [c.b, 12, 10, c.co]) as tf.Tensor4D))));
+        return tf.add(
+          weighted(y2),
+          weighted(
+            concatChannels(
+              [r.y, upsample2x(r.y.slice([0, 0, 0, 0], [c.b, 6, 5, c.co]))].map(
+                (t) => t.slice([0, 0, 0, 0], [c.b, 12, 10, c.co]) as tf.Tensor4D,
+              ),
+            ),
+          ),
+        );
       };
       return read(tf.grads(f)([x, w, w2, g, b]));
     });
@@ -442,5 +620,7 @@ test('results are bit-identical with 1, 2 and 3 threads', async () => {
     results.push(run(), run());
   }
   for (let i = 1; i < results.length; i++)
-    results[i].forEach((g, k) => assert.ok(Buffer.from(g.buffer).equals(Buffer.from(results[0][k].buffer)), `gradient ${k} differs (run ${i})`));
+    results[i].forEach((g, k) =>
+      assert.ok(Buffer.from(g.buffer).equals(Buffer.from(results[0][k].buffer)), `gradient ${k} differs (run ${i})`),
+    );
 });

@@ -15,8 +15,16 @@ test('layout, scalars lines, and the log file', () => {
   log.scalars({ loss: 1.5, step: 1 });
   log.scalars({ 'pascal_voc/mAP': 0.5, step: 1 });
   assert.ok(existsSync(join(wd, '20260101_120000', '20260101_120000.log')));
-  const lines = readFileSync(join(wd, '20260101_120000', 'vis_data', 'scalars.json'), 'utf8').trim().split('\n');
-  assert.deepEqual(lines.map((l) => JSON.parse(l)), [{ loss: 1.5, step: 1 }, { 'pascal_voc/mAP': 0.5, step: 1 }]);
+  const lines = readFileSync(join(wd, '20260101_120000', 'vis_data', 'scalars.json'), 'utf8')
+    .trim()
+    .split('\n');
+  assert.deepEqual(
+    lines.map((l) => JSON.parse(l)),
+    [
+      { loss: 1.5, step: 1 },
+      { 'pascal_voc/mAP': 0.5, step: 1 },
+    ],
+  );
   assert.match(readFileSync(log.logFile, 'utf8'), / - yololab - INFO - backend: wasm\n$/);
   log.progress(1, 10, 3, 30, 2.5, 100);
   assert.equal(out.length, 1, 'no progress bar when not a terminal');

@@ -16,7 +16,8 @@ test('CIoU of box tensors equals the scalar reference', async () => {
   const b: number[] = [];
   for (let i = 0; i < n; i++) {
     const box = () => {
-      const x = r.uniform(0, 50), y = r.uniform(0, 50);
+      const x = r.uniform(0, 50),
+        y = r.uniform(0, 50);
       return [x, y, x + r.uniform(1, 40), y + r.uniform(1, 40)];
     };
     a.push(...box());

@@ -15,7 +15,9 @@ import { train } from '../../src/train/runner';
 
 const ROOT = join(__dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'yololab-lr-'));
-const reference = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'mmyolo-runs', 'demo_yolov8_lr.json'), 'utf8')) as { train: Array<{ epoch: number; iter: number; lr: number }> };
+const reference = JSON.parse(
+  readFileSync(join(ROOT, 'test', 'fixtures', 'mmyolo-runs', 'demo_yolov8_lr.json'), 'utf8'),
+) as { train: Array<{ epoch: number; iter: number; lr: number }> };
 
 before(async () => {
   // The demo's split sizes (240 train images) at a small image size; the pipeline resizes to 160.
@@ -56,5 +58,10 @@ test('the demo config logs the lr MMYOLO logs, at every iteration of the first 3
     want.map((l) => [l.epoch, l.iter]),
     'a line at the same (epoch, iteration) as MMYOLO',
   );
-  lines.forEach((l, i) => assert.ok(Math.abs(l.lr - want[i].lr) <= 1e-12 + 1e-9 * want[i].lr, `iteration ${want[i].iter}: lr ${l.lr}, MMYOLO ${want[i].lr}`));
+  lines.forEach((l, i) =>
+    assert.ok(
+      Math.abs(l.lr - want[i].lr) <= 1e-12 + 1e-9 * want[i].lr,
+      `iteration ${want[i].iter}: lr ${l.lr}, MMYOLO ${want[i].lr}`,
+    ),
+  );
 });

@@ -15,7 +15,14 @@ import type { YOLOv5HeadOutputs } from '../../src/train/model/yolov5-head';
 import { YOLOv5Head, YOLOv8Head } from '../../src/train/model/heads';
 import type { DetSample } from '../../src/data/types';
 import { ParamStore } from '../../src/train/params';
-import { REFERENCE_DIR, ReferenceCase, loadReferenceState, maxRelDiff, nchwToNhwc, readReference } from '../helpers/reference-tensors';
+import {
+  REFERENCE_DIR,
+  ReferenceCase,
+  loadReferenceState,
+  maxRelDiff,
+  nchwToNhwc,
+  readReference,
+} from '../helpers/reference-tensors';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -52,7 +59,8 @@ function flattenLevels(ref: ReferenceCase, name: string, k: number): Float32Arra
       const [, ch, H, W] = t.shape;
       for (let y = 0; y < H; y++)
         for (let x = 0; x < W; x++)
-          for (let a = 0; a < ch / k; a++) for (let j = 0; j < k; j++) out.push(t.data[((b * ch + a * k + j) * H + y) * W + x]);
+          for (let a = 0; a < ch / k; a++)
+            for (let j = 0; j < k; j++) out.push(t.data[((b * ch + a * k + j) * H + y) * W + x]);
     }
   return Float32Array.from(out);
 }
@@ -66,12 +74,23 @@ function lossesOf(det: YOLODetector, ref: ReferenceCase): Record<string, number>
 
 function assertClose(got: Record<string, number>, want: Record<string, number>, what: string): void {
   assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), `${what}: loss names`);
-  for (const k of Object.keys(want)) assert.ok(Math.abs(got[k] - want[k]) <= 1e-4 * Math.abs(want[k]), `${what}: ${k} = ${got[k]}, MMYOLO ${want[k]}`);
+  for (const k of Object.keys(want))
+    assert.ok(Math.abs(got[k] - want[k]) <= 1e-4 * Math.abs(want[k]), `${what}: ${k} = ${got[k]}, MMYOLO ${want[k]}`);
 }
 
 // MMYOLO's yolov5_s-v61_syncbn_fast_8xb16-300e_coco.py with the cfg-options the reference was made with.
-const yolov5Options = ['model.backbone.widen_factor=0.125', 'model.neck.widen_factor=0.125', 'model.bbox_head.head_module.widen_factor=0.125', 'model.bbox_head.head_module.num_classes=4', 'img_scale=[160,160]'];
-const yolov8Options = ['model.backbone.widen_factor=0.125', 'model.neck.widen_factor=0.125', 'model.bbox_head.head_module.widen_factor=0.125'];
+const yolov5Options = [
+  'model.backbone.widen_factor=0.125',
+  'model.neck.widen_factor=0.125',
+  'model.bbox_head.head_module.widen_factor=0.125',
+  'model.bbox_head.head_module.num_classes=4',
+  'img_scale=[160,160]',
+];
+const yolov8Options = [
+  'model.backbone.widen_factor=0.125',
+  'model.neck.widen_factor=0.125',
+  'model.bbox_head.head_module.widen_factor=0.125',
+];
 
 test('YOLOv5-s (w0.125, 4 classes): MMYOLO weights load by name, raw outputs and losses match MMYOLO to 1e-4', async () => {
   await tf.setBackend('cpu');
@@ -116,7 +135,9 @@ test("full-size YOLOv5-s and YOLOv8-n from configs/ have exactly MMYOLO's state_
   ];
   for (const [config, keys] of cases) {
     const det = build(config, []);
-    const ours = [...det.store.stateDict()].map(([n, v]) => `${n}\t${v.shape.length === 4 ? [v.shape[3], v.shape[2], v.shape[0], v.shape[1]] : v.shape}`);
+    const ours = [...det.store.stateDict()].map(
+      ([n, v]) => `${n}\t${v.shape.length === 4 ? [v.shape[3], v.shape[2], v.shape[0], v.shape[1]] : v.shape}`,
+    );
     const theirs = readFileSync(join(REFERENCE_DIR, keys), 'utf8')
       .trim()
       .split('\n')
@@ -139,20 +160,37 @@ function flattenRaw(levels: Array<{ shape: number[]; data: number[] }>, k: numbe
   for (let b = 0; b < batch; b++)
     for (const t of levels) {
       const [, ch, H, W] = t.shape;
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let a = 0; a < ch / k; a++) for (let j = 0; j < k; j++) out.push(t.data[((b * ch + a * k + j) * H + y) * W + x]);
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++)
+          for (let a = 0; a < ch / k; a++)
+            for (let j = 0; j < k; j++) out.push(t.data[((b * ch + a * k + j) * H + y) * W + x]);
     }
   return tf.tensor3d(out, [batch, out.length / batch / k, k]);
 }
 
 function samples(): DetSample[] {
-  return (predictRef.metas as Array<{ ori_shape: [number, number]; scale_factor: [number, number]; pad_param: [number, number, number, number] }>).map((m, i) => ({
+  return (
+    predictRef.metas as Array<{
+      ori_shape: [number, number];
+      scale_factor: [number, number];
+      pad_param: [number, number, number, number];
+    }>
+  ).map((m, i) => ({
     img: new Uint8Array(64 * 64 * 3),
     height: 64,
     width: 64,
     bboxes: new Float32Array(0),
     labels: new Int32Array(0),
     ignore: new Uint8Array(0),
-    meta: { file: `${i}.jpg`, imageId: String(i), oriHeight: m.ori_shape[0], oriWidth: m.ori_shape[1], scaleFactor: m.scale_factor, pad: m.pad_param, flip: false },
+    meta: {
+      file: `${i}.jpg`,
+      imageId: String(i),
+      oriHeight: m.ori_shape[0],
+      oriWidth: m.ori_shape[1],
+      scaleFactor: m.scale_factor,
+      pad: m.pad_param,
+      flip: false,
+    },
   }));
 }
 
@@ -161,14 +199,33 @@ for (const kind of ['yolov5', 'yolov8'] as const) {
     await tf.setBackend('cpu');
     const ref = predictRef[kind];
     const tc = predictRef.test_cfg;
-    const options = [...Object.entries(ref.cfg_options).map(([k, v]) => `${k}=${v}`), `model.test_cfg.score_thr=${tc.score_thr}`, `model.test_cfg.max_per_img=${tc.max_per_img}`, `model.test_cfg.nms.iou_threshold=${tc.nms.iou_threshold}`];
+    const options = [
+      ...Object.entries(ref.cfg_options).map(([k, v]) => `${k}=${v}`),
+      `model.test_cfg.score_thr=${tc.score_thr}`,
+      `model.test_cfg.max_per_img=${tc.max_per_img}`,
+      `model.test_cfg.nms.iou_threshold=${tc.nms.iou_threshold}`,
+    ];
     const det = build(ref.config, options);
     const p = (() => {
       if (det.head instanceof YOLOv5Head) {
         const obj = flattenRaw(ref.raw.objectnesses, 1);
-        return det.head.decode({ cls: flattenRaw(ref.raw.cls_scores, 4), box: flattenRaw(ref.raw.bbox_preds, 4), obj: obj.reshape([obj.shape[0], obj.shape[1]]) as tf.Tensor2D }, 64, 64, tc.score_thr);
+        return det.head.decode(
+          {
+            cls: flattenRaw(ref.raw.cls_scores, 4),
+            box: flattenRaw(ref.raw.bbox_preds, 4),
+            obj: obj.reshape([obj.shape[0], obj.shape[1]]) as tf.Tensor2D,
+          },
+          64,
+          64,
+          tc.score_thr,
+        );
       }
-      return (det.head as YOLOv8Head).decode(flattenRaw(ref.raw.cls_scores, 4), flattenRaw(ref.raw.bbox_preds, 4), 64, 64);
+      return (det.head as YOLOv8Head).decode(
+        flattenRaw(ref.raw.cls_scores, 4),
+        flattenRaw(ref.raw.bbox_preds, 4),
+        64,
+        64,
+      );
     })();
     samples().forEach((s, n) => {
       const got = det.postprocess(p.scores, p.boxes, n, p.count, s);

@@ -15,8 +15,24 @@ const W = 0.0625;
 const model = {
   type: 'YOLODetector',
   backbone: { type: 'YOLOv8CSPDarknet', deepen_factor: 0.33, widen_factor: W },
-  neck: { type: 'YOLOv8PAFPN', deepen_factor: 0.33, widen_factor: W, in_channels: [256, 512, 1024], out_channels: [256, 512, 1024], num_csp_blocks: 3 },
-  bbox_head: { type: 'YOLOv8Head', head_module: { type: 'YOLOv8HeadModule', num_classes: 3, in_channels: [256, 512, 1024], widen_factor: W, reg_max: 16 } },
+  neck: {
+    type: 'YOLOv8PAFPN',
+    deepen_factor: 0.33,
+    widen_factor: W,
+    in_channels: [256, 512, 1024],
+    out_channels: [256, 512, 1024],
+    num_csp_blocks: 3,
+  },
+  bbox_head: {
+    type: 'YOLOv8Head',
+    head_module: {
+      type: 'YOLOv8HeadModule',
+      num_classes: 3,
+      in_channels: [256, 512, 1024],
+      widen_factor: W,
+      reg_max: 16,
+    },
+  },
 };
 
 after(() => stopKernels());
@@ -34,11 +50,19 @@ async function lossGrads(backend: string, stock: boolean): Promise<Map<string, F
     const rng = new Rng(1);
     const [B, S] = [2, 64];
     const imgs = new Float32Array(B * S * S * 3).map(() => rng.next() * 255);
-    const targets = { boxes: [Float32Array.from([4, 6, 40, 30]), Float32Array.from([10, 10, 60, 60, 0, 30, 20, 62])], labels: [Int32Array.from([0]), Int32Array.from([2, 1])] };
+    const targets = {
+      boxes: [Float32Array.from([4, 6, 40, 30]), Float32Array.from([10, 10, 60, 60, 0, 30, 20, 62])],
+      labels: [Int32Array.from([0]), Int32Array.from([2, 1])],
+    };
     const params = [...store.params.values()];
-    const { value, grads } = tf.variableGrads(() => det.loss(markConstant(det.preprocess(imgs, B, S, S)), targets, { training: true, bnUpdates: [] }).loss, params.map((p) => p.variable));
+    const { value, grads } = tf.variableGrads(
+      () => det.loss(markConstant(det.preprocess(imgs, B, S, S)), targets, { training: true, bnUpdates: [] }).loss,
+      params.map((p) => p.variable),
+    );
     assert.ok(Number.isFinite(value.dataSync()[0]));
-    const out = new Map(params.map((p) => [p.name, Float32Array.from(grads[p.variable.name].dataSync() as Float32Array)]));
+    const out = new Map(
+      params.map((p) => [p.name, Float32Array.from(grads[p.variable.name].dataSync() as Float32Array)]),
+    );
     store.dispose();
     return out;
   } finally {

@@ -19,7 +19,11 @@ test('ledger: a read key is honoured, an unread one reported with its value; a d
   void m.a;
   void m.sub.c;
   void (m as Record<string, unknown>).absent; // reading an absent key (a default applies) counts too
-  assert.deepEqual(l.report(raw, ['model']), ["not applied: model.b='x'", 'not applied: model.sub.d=None', 'not applied: model.unused=dict(e=1, f=2)']);
+  assert.deepEqual(l.report(raw, ['model']), [
+    "not applied: model.b='x'",
+    'not applied: model.sub.d=None',
+    'not applied: model.unused=dict(e=1, f=2)',
+  ]);
 });
 
 test('ledger: spreads and Object.entries copy a dict and do not count as reading it', () => {
@@ -37,15 +41,21 @@ test('ledger: spreads and Object.entries copy a dict and do not count as reading
 });
 
 test('ledger: notApplied gives the reason; `type` alone is not a read; honour() marks a dict with no settings', () => {
-  const raw = { h: [{ type: 'IterTimerHook' }, { type: 'SomeHook', x: 1 }, { type: 'Found' }], loss: { type: 'IoULoss', iou_mode: 'wiou' } };
+  const raw = {
+    h: [{ type: 'IterTimerHook' }, { type: 'SomeHook', x: 1 }, { type: 'Found' }],
+    loss: { type: 'IoULoss', iou_mode: 'wiou' },
+  };
   const l = new KeyLedger();
   const h = l.wrap(raw.h, ['h']);
   h.forEach((x) => void x.type);
   honour(h[2]);
   const loss = l.wrap(raw.loss, ['loss']);
   notApplied(loss, 'iou_mode', 'CIoU is used');
-  assert.deepEqual(l.report(raw, ['h', 'loss']), ["not applied: h.1=dict(type='SomeHook', x=1)", "not applied: loss.iou_mode='wiou' (CIoU is used)"]);
-  assert.equal(pyLiteral([true, null, 1.5, 'a\'b']), "[True, None, 1.5, 'a\\'b']");
+  assert.deepEqual(l.report(raw, ['h', 'loss']), [
+    "not applied: h.1=dict(type='SomeHook', x=1)",
+    "not applied: loss.iou_mode='wiou' (CIoU is used)",
+  ]);
+  assert.equal(pyLiteral([true, null, 1.5, "a'b"]), "[True, None, 1.5, 'a\\'b']");
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'yololab-notapplied-'));
@@ -63,14 +73,30 @@ test('a training run names every key it does not honour once at the start, and n
     "default_hooks['sync'] = dict(type='SyncBuffersHook')",
     "train_dataloader['dataset']['pipeline'].insert(2, dict(type='mmdet.Albu', transforms=[dict(type='Blur', p=0.01)]))",
     "val_dataloader['dataset']['batch_shapes_cfg'] = dict(type='BatchShapePolicy', batch_size=8, img_size=96, size_divisor=32, extra_pad_ratio=0.5)",
-    'train_cfg = dict(type=\'EpochBasedTrainLoop\', max_epochs=max_epochs, val_interval=4, val_begin=1)',
+    "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=4, val_begin=1)",
   ].join('\n');
   const f = join(dir, 'cfg.py');
   writeFileSync(f, tinyConfig(join(dir, 'data'), extra));
-  const r = await train({ config: f, workDir: join(dir, 'wd'), echo: () => undefined, tty: false, backend: 'wasm', maxIters: 1 });
-  const log = readFileSync(join(r.runDir, readdirSync(r.runDir).find((x) => x.endsWith('.log'))!), 'utf8');
+  const r = await train({
+    config: f,
+    workDir: join(dir, 'wd'),
+    echo: () => undefined,
+    tty: false,
+    backend: 'wasm',
+    maxIters: 1,
+  });
+  const log = readFileSync(
+    join(
+      r.runDir,
+      readdirSync(r.runDir).find((x) => x.endsWith('.log'))!,
+    ),
+    'utf8',
+  );
   // The report's lines (the data module's own notes about Albu and batch_shapes_cfg are other lines).
-  const lines = log.split('\n').filter((l) => /not applied: [a-z_]+\.\S+=/.test(l)).map((l) => l.slice(l.indexOf('not applied:')));
+  const lines = log
+    .split('\n')
+    .filter((l) => /not applied: [a-z_]+\.\S+=/.test(l))
+    .map((l) => l.slice(l.indexOf('not applied:')));
   assert.deepEqual(lines, [
     "not applied: model.backbone.act_cfg.type='LeakyReLU' (SiLU is used)",
     'not applied: model.backbone.act_cfg.negative_slope=0.1',
@@ -86,19 +112,38 @@ test('a training run names every key it does not honour once at the start, and n
   assert.ok(log.indexOf('not applied:') < log.indexOf('Epoch(train)') || !log.includes('Epoch(train)'));
 });
 
-for (const config of ['configs/demo/yolov8_n-tiny_1xb8-10e_demo.py', 'configs/demo-yolov5/yolov5_n-tiny_1xb8-10e_demo.py']) {
+for (const config of [
+  'configs/demo/yolov8_n-tiny_1xb8-10e_demo.py',
+  'configs/demo-yolov5/yolov5_n-tiny_1xb8-10e_demo.py',
+]) {
   test(`${config}: the trainer honours every key of the demo config (the report is empty)`, async () => {
     const data = join(dir, 'data') + '/';
     const r = await train({
       config: join(__dirname, '..', '..', config),
       workDir: join(dir, `wd-${config.split('/')[1]}`),
-      cfgOptions: [`train_dataloader.dataset.data_root=${data}`, `val_dataloader.dataset.data_root=${data}`, 'train_dataloader.batch_size=4', 'model.backbone.widen_factor=0.0625', 'model.neck.widen_factor=0.0625', 'model.bbox_head.head_module.widen_factor=0.0625'],
+      cfgOptions: [
+        `train_dataloader.dataset.data_root=${data}`,
+        `val_dataloader.dataset.data_root=${data}`,
+        'train_dataloader.batch_size=4',
+        'model.backbone.widen_factor=0.0625',
+        'model.neck.widen_factor=0.0625',
+        'model.bbox_head.head_module.widen_factor=0.0625',
+      ],
       echo: () => undefined,
       tty: false,
       backend: 'wasm',
       maxIters: 1,
     });
-    const log = readFileSync(join(r.runDir, readdirSync(r.runDir).find((x) => x.endsWith('.log'))!), 'utf8');
-    assert.deepEqual(log.split('\n').filter((l) => l.includes('not applied')), []);
+    const log = readFileSync(
+      join(
+        r.runDir,
+        readdirSync(r.runDir).find((x) => x.endsWith('.log'))!,
+      ),
+      'utf8',
+    );
+    assert.deepEqual(
+      log.split('\n').filter((l) => l.includes('not applied')),
+      [],
+    );
   });
 }

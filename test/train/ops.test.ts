@@ -29,39 +29,44 @@ const convCases = [
 
 for (const backend of ['cpu', 'wasm']) {
   for (const variant of ['conv', 'matmul'] as const)
-  test(`conv2d custom gradients (${variant} kernel gradient) on ${backend} match cpu's stock conv gradients`, async () => {
-    useFilterGrad(variant);
-    for (const c of convCases) {
-      const xs = rand(c.b * c.h * c.w * c.ci, 1);
-      const ws = rand(c.k * c.k * c.ci * c.co, 2);
-      await tf.setBackend('cpu');
-      const ref = tf.tidy(() => {
-        const x = tf.tensor4d(xs, [c.b, c.h, c.w, c.ci]);
-        const w = tf.tensor4d(ws, [c.k, c.k, c.ci, c.co]);
-        const f = (a: tf.Tensor, b: tf.Tensor) => {
-          const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, [[0, 0], [c.p, c.p], [c.p, c.p], [0, 0]]);
-          return tf.sum(tf.mul(y, tf.sin(tf.range(0, y.size).reshape(y.shape))));
-        };
-        const [gx, gw] = tf.grads(f)([x, w]);
-        return [f(x, w).dataSync(), gx.dataSync(), gw.dataSync()];
-      });
-      await tf.setBackend(backend);
-      const got = tf.tidy(() => {
-        const x = tf.tensor4d(xs, [c.b, c.h, c.w, c.ci]);
-        const w = tf.tensor4d(ws, [c.k, c.k, c.ci, c.co]);
-        const f = (a: tf.Tensor, b: tf.Tensor) => {
-          const y = conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.p);
-          return tf.sum(tf.mul(y, tf.sin(tf.range(0, y.size).reshape(y.shape))));
-        };
-        const [gx, gw] = tf.grads(f)([x, w]);
-        return [f(x, w).dataSync(), gx.dataSync(), gw.dataSync()];
-      });
-      const name = JSON.stringify(c);
-      close(got[0], ref[0], 1e-4, `${name} value`);
-      close(got[1], ref[1], 1e-4, `${name} dx`);
-      close(got[2], ref[2], 1e-4, `${name} dw`);
-    }
-  });
+    test(`conv2d custom gradients (${variant} kernel gradient) on ${backend} match cpu's stock conv gradients`, async () => {
+      useFilterGrad(variant);
+      for (const c of convCases) {
+        const xs = rand(c.b * c.h * c.w * c.ci, 1);
+        const ws = rand(c.k * c.k * c.ci * c.co, 2);
+        await tf.setBackend('cpu');
+        const ref = tf.tidy(() => {
+          const x = tf.tensor4d(xs, [c.b, c.h, c.w, c.ci]);
+          const w = tf.tensor4d(ws, [c.k, c.k, c.ci, c.co]);
+          const f = (a: tf.Tensor, b: tf.Tensor) => {
+            const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, [
+              [0, 0],
+              [c.p, c.p],
+              [c.p, c.p],
+              [0, 0],
+            ]);
+            return tf.sum(tf.mul(y, tf.sin(tf.range(0, y.size).reshape(y.shape))));
+          };
+          const [gx, gw] = tf.grads(f)([x, w]);
+          return [f(x, w).dataSync(), gx.dataSync(), gw.dataSync()];
+        });
+        await tf.setBackend(backend);
+        const got = tf.tidy(() => {
+          const x = tf.tensor4d(xs, [c.b, c.h, c.w, c.ci]);
+          const w = tf.tensor4d(ws, [c.k, c.k, c.ci, c.co]);
+          const f = (a: tf.Tensor, b: tf.Tensor) => {
+            const y = conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.p);
+            return tf.sum(tf.mul(y, tf.sin(tf.range(0, y.size).reshape(y.shape))));
+          };
+          const [gx, gw] = tf.grads(f)([x, w]);
+          return [f(x, w).dataSync(), gx.dataSync(), gw.dataSync()];
+        });
+        const name = JSON.stringify(c);
+        close(got[0], ref[0], 1e-4, `${name} value`);
+        close(got[1], ref[1], 1e-4, `${name} dx`);
+        close(got[2], ref[2], 1e-4, `${name} dw`);
+      }
+    });
 
   test(`maxPoolSame(5) value and gradient on ${backend} match a reference loop`, async () => {
     await tf.setBackend(backend);

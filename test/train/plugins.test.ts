@@ -11,10 +11,20 @@ import { Rng } from '../../src/data/rng';
 
 const variants: Array<[string, (s: ParamStore) => { forward(x: tf.Tensor4D): tf.Tensor4D }]> = [
   ['ContextBlock att/add', (s) => new ContextBlock(s, 'p', 16, { ratio: 1 / 4 })],
-  ['ContextBlock avg/mul', (s) => new ContextBlock(s, 'p', 16, { ratio: 1 / 4, pooling_type: 'avg', fusion_types: ['channel_mul'] })],
-  ['ContextBlock att/add+mul', (s) => new ContextBlock(s, 'p', 16, { ratio: 1 / 4, fusion_types: ['channel_add', 'channel_mul'] })],
+  [
+    'ContextBlock avg/mul',
+    (s) => new ContextBlock(s, 'p', 16, { ratio: 1 / 4, pooling_type: 'avg', fusion_types: ['channel_mul'] }),
+  ],
+  [
+    'ContextBlock att/add+mul',
+    (s) => new ContextBlock(s, 'p', 16, { ratio: 1 / 4, fusion_types: ['channel_add', 'channel_mul'] }),
+  ],
   ...(['embedded_gaussian', 'dot_product', 'gaussian', 'concatenation'] as const).map(
-    (mode) => [`NonLocal2d ${mode}`, (s: ParamStore) => new NonLocal2d(s, 'p', 16, { mode, reduction: 2 })] as [string, (s: ParamStore) => { forward(x: tf.Tensor4D): tf.Tensor4D }],
+    (mode) =>
+      [`NonLocal2d ${mode}`, (s: ParamStore) => new NonLocal2d(s, 'p', 16, { mode, reduction: 2 })] as [
+        string,
+        (s: ParamStore) => { forward(x: tf.Tensor4D): tf.Tensor4D },
+      ],
   ),
   ['NonLocal2d sub_sample', (s) => new NonLocal2d(s, 'p', 16, { sub_sample: true })],
 ];
@@ -28,11 +38,19 @@ for (const [name, make] of variants) {
     const y = block.forward(x);
     assert.deepEqual(y.shape, x.shape);
     const [ya, xa] = [y.dataSync(), x.dataSync()];
-    assert.ok(xa.some((v, i) => Math.abs(ya[i] - v) > 1e-3), 'a fresh block changes its input');
+    assert.ok(
+      xa.some((v, i) => Math.abs(ya[i] - v) > 1e-3),
+      'a fresh block changes its input',
+    );
     const R = tf.randomNormal(x.shape, 0, 1, 'float32', 2);
     const params = [...store.params.values()];
-    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(block.forward(x), R)) as tf.Scalar, params.map((p) => p.variable));
-    const missed = params.filter((p) => !tf.any(tf.notEqual(grads[p.variable.name], 0)).dataSync()[0]).map((p) => p.name);
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(block.forward(x), R)) as tf.Scalar,
+      params.map((p) => p.variable),
+    );
+    const missed = params
+      .filter((p) => !tf.any(tf.notEqual(grads[p.variable.name], 0)).dataSync()[0])
+      .map((p) => p.name);
     assert.deepEqual(missed, [], 'every parameter gets a gradient at once');
   });
 }
@@ -45,7 +63,10 @@ test('NonLocal2d after one update is no longer an identity and gradients reach t
   const out = store.params.get('p.conv_out.conv.weight')!.variable;
   out.assign(tf.fill(out.shape, 0.1));
   const params = [...store.params.values()];
-  const { grads } = tf.variableGrads(() => tf.sum(tf.square(block.forward(x))) as tf.Scalar, params.map((p) => p.variable));
+  const { grads } = tf.variableGrads(
+    () => tf.sum(tf.square(block.forward(x))) as tf.Scalar,
+    params.map((p) => p.variable),
+  );
   for (const n of ['p.g.conv.weight', 'p.theta.conv.weight', 'p.phi.conv.weight'])
     assert.ok(tf.any(tf.notEqual(grads[store.params.get(n)!.variable.name], 0)).dataSync()[0], `${n} gets a gradient`);
 });
@@ -63,16 +84,35 @@ test('backbone plugins are appended after the stages marked True', () => {
   });
   const names = [...store.params.keys()];
   assert.ok(!names.some((n) => n.startsWith('backbone.stage1.2.')), 'no plugin after stage 1');
-  assert.ok(names.some((n) => n.startsWith('backbone.stage2.2.conv_mask')), 'ContextBlock after stage 2');
-  assert.ok(names.some((n) => n.startsWith('backbone.stage4.3.channel_add_conv')), 'ContextBlock after SPPF in stage 4');
-  assert.ok(names.some((n) => n.startsWith('backbone.stage4.4.theta')), 'NonLocal2d after it');
-  assert.throws(() => new CSPDarknet(new ParamStore(new Rng(0)), { type: 'YOLOv8CSPDarknet', plugins: [{ cfg: { type: 'DropBlock' } }] }), /unknown plugin type 'DropBlock' \(known: ContextBlock, NonLocal2d\)/);
+  assert.ok(
+    names.some((n) => n.startsWith('backbone.stage2.2.conv_mask')),
+    'ContextBlock after stage 2',
+  );
+  assert.ok(
+    names.some((n) => n.startsWith('backbone.stage4.3.channel_add_conv')),
+    'ContextBlock after SPPF in stage 4',
+  );
+  assert.ok(
+    names.some((n) => n.startsWith('backbone.stage4.4.theta')),
+    'NonLocal2d after it',
+  );
+  assert.throws(
+    () =>
+      new CSPDarknet(new ParamStore(new Rng(0)), {
+        type: 'YOLOv8CSPDarknet',
+        plugins: [{ cfg: { type: 'DropBlock' } }],
+      }),
+    /unknown plugin type 'DropBlock' \(known: ContextBlock, NonLocal2d\)/,
+  );
 });
 
 test('the configs in configs/plugins load and build models with their plugin', async () => {
   const { loadTrainConfig } = await import('../../src/train/config');
   const { YOLODetector } = await import('../../src/train/model/detector');
-  for (const [file, key] of [['configs/plugins/yolov8_n-tiny-gcb_1xb8-10e_demo.py', 'backbone.stage2.2.conv_mask.weight'], ['configs/plugins/yolov8_n-tiny-nonlocal_1xb8-10e_demo.py', 'backbone.stage4.3.theta.conv.weight']]) {
+  for (const [file, key] of [
+    ['configs/plugins/yolov8_n-tiny-gcb_1xb8-10e_demo.py', 'backbone.stage2.2.conv_mask.weight'],
+    ['configs/plugins/yolov8_n-tiny-nonlocal_1xb8-10e_demo.py', 'backbone.stage4.3.theta.conv.weight'],
+  ]) {
     const store = new ParamStore(new Rng(0));
     new YOLODetector(store, loadTrainConfig(file).cfg.model);
     assert.ok(store.params.has(key), `${file} builds ${key}`);

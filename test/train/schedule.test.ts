@@ -11,17 +11,38 @@ import { join } from 'node:path';
 import { ParamSchedulers } from '../../src/train/param-scheduler';
 import { YOLOv5ParamScheduler } from '../../src/train/schedule';
 import type { ParamSchedulerCfg, SchedulerHookCfg } from '../../src/train/config-types';
-import { ConfigError } from '../../src/data/errors';
+import { ConfigError } from '../../src/errors';
 
 const fixture = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'schedules', 'schedules.json'), 'utf8')) as {
-  param_scheduler: Array<{ name: string; param_scheduler: ParamSchedulerCfg[]; max_epochs: number; epoch_length: number; lr: number; lrs: number[][] }>;
-  yolov5_hook: Array<{ name: string; hook: SchedulerHookCfg; max_epochs: number; epoch_length: number; lr: number; momentum: number; lrs: number[][]; momentums: number[][] }>;
+  param_scheduler: Array<{
+    name: string;
+    param_scheduler: ParamSchedulerCfg[];
+    max_epochs: number;
+    epoch_length: number;
+    lr: number;
+    lrs: number[][];
+  }>;
+  yolov5_hook: Array<{
+    name: string;
+    hook: SchedulerHookCfg;
+    max_epochs: number;
+    epoch_length: number;
+    lr: number;
+    momentum: number;
+    lrs: number[][];
+    momentums: number[][];
+  }>;
 };
 
 function assertSeries(got: number[][], want: number[][], what: string): void {
   assert.equal(got.length, want.length, `${what}: iterations`);
   got.forEach((row, i) =>
-    row.forEach((v, g) => assert.ok(Math.abs(v - want[i][g]) <= 1e-12 + 1e-9 * Math.abs(want[i][g]), `${what}: iteration ${i}, group ${g}: ${v}, MMEngine ${want[i][g]}`)),
+    row.forEach((v, g) =>
+      assert.ok(
+        Math.abs(v - want[i][g]) <= 1e-12 + 1e-9 * Math.abs(want[i][g]),
+        `${what}: iteration ${i}, group ${g}: ${v}, MMEngine ${want[i][g]}`,
+      ),
+    ),
   );
 }
 
@@ -64,9 +85,27 @@ for (const c of fixture.yolov5_hook) {
 test('a scheduler type the trainer does not build is an error naming it and the ones it builds', () => {
   const groups = [{ lr: 0.01 }];
   assert.throws(
-    () => new ParamSchedulers([{ type: 'LinearLR', end: 3, by_epoch: false }, { type: 'CosineRestartLR', periods: [5] }], groups, { maxEpochs: 5, epochLength: 2 }),
-    (e: Error) => e instanceof ConfigError && /param_scheduler\.1: 'CosineRestartLR' is not built by the trainer \(it builds: LinearLR, .*OneCycleLR\)/.test(e.message),
+    () =>
+      new ParamSchedulers(
+        [
+          { type: 'LinearLR', end: 3, by_epoch: false },
+          { type: 'CosineRestartLR', periods: [5] },
+        ],
+        groups,
+        { maxEpochs: 5, epochLength: 2 },
+      ),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      /param_scheduler\.1: 'CosineRestartLR' is not built by the trainer \(it builds: LinearLR, .*OneCycleLR\)/.test(
+        e.message,
+      ),
   );
-  assert.throws(() => new ParamSchedulers({ type: 'MultiStepLR', milestones: 'x' }, groups, { maxEpochs: 5, epochLength: 2 }), /param_scheduler: milestones must be a list of numbers/);
-  assert.throws(() => new ParamSchedulers({ type: 'LinearLR', begin: 3, end: 3 }, groups, { maxEpochs: 5, epochLength: 2 }), /end should be larger than begin/);
+  assert.throws(
+    () => new ParamSchedulers({ type: 'MultiStepLR', milestones: 'x' }, groups, { maxEpochs: 5, epochLength: 2 }),
+    /param_scheduler: milestones must be a list of numbers/,
+  );
+  assert.throws(
+    () => new ParamSchedulers({ type: 'LinearLR', begin: 3, end: 3 }, groups, { maxEpochs: 5, epochLength: 2 }),
+    /end should be larger than begin/,
+  );
 });

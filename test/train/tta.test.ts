@@ -9,17 +9,57 @@ import { ParamStore } from '../../src/train/params';
 import { Rng } from '../../src/data/rng';
 import type { DetSample } from '../../src/data/types';
 
-const resize = (s: number) => ({ type: 'Compose', transforms: [{ type: 'YOLOv5KeepRatioResize', scale: [s, s] }, { type: 'LetterResize', scale: [s, s] }] });
+const resize = (s: number) => ({
+  type: 'Compose',
+  transforms: [
+    { type: 'YOLOv5KeepRatioResize', scale: [s, s] },
+    { type: 'LetterResize', scale: [s, s] },
+  ],
+});
 
 test('TestTimeAug expands into scale x flip linear pipelines', () => {
   const views = expandTtaPipeline([
     { type: 'LoadImageFromFile' },
-    { type: 'TestTimeAug', transforms: [[resize(640), resize(320), resize(960)], [{ type: 'mmdet.RandomFlip', prob: 1 }, { type: 'mmdet.RandomFlip', prob: 0 }], [{ type: 'mmdet.LoadAnnotations' }], [{ type: 'mmdet.PackDetInputs' }]] },
+    {
+      type: 'TestTimeAug',
+      transforms: [
+        [resize(640), resize(320), resize(960)],
+        [
+          { type: 'mmdet.RandomFlip', prob: 1 },
+          { type: 'mmdet.RandomFlip', prob: 0 },
+        ],
+        [{ type: 'mmdet.LoadAnnotations' }],
+        [{ type: 'mmdet.PackDetInputs' }],
+      ],
+    },
   ]);
   assert.equal(views.length, 6);
-  assert.deepEqual(views[0].map((t) => t.type), ['LoadImageFromFile', 'YOLOv5KeepRatioResize', 'LetterResize', 'mmdet.RandomFlip', 'mmdet.LoadAnnotations', 'mmdet.PackDetInputs']);
-  assert.deepEqual(views.map((v) => [(v[1].scale as number[])[0], v[3].prob]), [[640, 1], [640, 0], [320, 1], [320, 0], [960, 1], [960, 0]]);
-  assert.deepEqual(ttaCfgOf({ type: 'mmdet.DetTTAModel', tta_cfg: { nms: { type: 'nms', iou_threshold: 0.65 }, max_per_img: 300 } }), { iouThr: 0.65, maxPerImg: 300 });
+  assert.deepEqual(
+    views[0].map((t) => t.type),
+    [
+      'LoadImageFromFile',
+      'YOLOv5KeepRatioResize',
+      'LetterResize',
+      'mmdet.RandomFlip',
+      'mmdet.LoadAnnotations',
+      'mmdet.PackDetInputs',
+    ],
+  );
+  assert.deepEqual(
+    views.map((v) => [(v[1].scale as number[])[0], v[3].prob]),
+    [
+      [640, 1],
+      [640, 0],
+      [320, 1],
+      [320, 0],
+      [960, 1],
+      [960, 0],
+    ],
+  );
+  assert.deepEqual(
+    ttaCfgOf({ type: 'mmdet.DetTTAModel', tta_cfg: { nms: { type: 'nms', iou_threshold: 0.65 }, max_per_img: 300 } }),
+    { iouThr: 0.65, maxPerImg: 300 },
+  );
   assert.throws(() => ttaCfgOf({ type: 'SegTTAModel' }), /unsupported type 'SegTTAModel'/);
 });
 
@@ -27,8 +67,17 @@ function detector(): YOLODetector {
   const model = {
     type: 'YOLODetector',
     backbone: { type: 'YOLOv8CSPDarknet', deepen_factor: 0.33, widen_factor: 0.0625 },
-    neck: { type: 'YOLOv8PAFPN', deepen_factor: 0.33, widen_factor: 0.0625, in_channels: [256, 512, 1024], out_channels: [256, 512, 1024] },
-    bbox_head: { type: 'YOLOv8Head', head_module: { type: 'YOLOv8HeadModule', num_classes: 2, in_channels: [256, 512, 1024], widen_factor: 0.0625 } },
+    neck: {
+      type: 'YOLOv8PAFPN',
+      deepen_factor: 0.33,
+      widen_factor: 0.0625,
+      in_channels: [256, 512, 1024],
+      out_channels: [256, 512, 1024],
+    },
+    bbox_head: {
+      type: 'YOLOv8Head',
+      head_module: { type: 'YOLOv8HeadModule', num_classes: 2, in_channels: [256, 512, 1024], widen_factor: 0.0625 },
+    },
   };
   return new YOLODetector(new ParamStore(new Rng(0)), model);
 }
@@ -36,8 +85,21 @@ function detector(): YOLODetector {
 function sample(flip: boolean): DetSample {
   // Original 200x100 image letterboxed to 64x64: scale 0.32, 16 px padding top and bottom.
   return {
-    img: new Uint8Array(64 * 64 * 3), height: 64, width: 64, bboxes: new Float32Array(0), labels: new Int32Array(0), ignore: new Uint8Array(0),
-    meta: { file: 'x.jpg', imageId: 'x', oriHeight: 100, oriWidth: 200, scaleFactor: [0.32, 0.32], pad: [16, 16, 0, 0], flip },
+    img: new Uint8Array(64 * 64 * 3),
+    height: 64,
+    width: 64,
+    bboxes: new Float32Array(0),
+    labels: new Int32Array(0),
+    ignore: new Uint8Array(0),
+    meta: {
+      file: 'x.jpg',
+      imageId: 'x',
+      oriHeight: 100,
+      oriWidth: 200,
+      scaleFactor: [0.32, 0.32],
+      pad: [16, 16, 0, 0],
+      flip,
+    },
   };
 }
 
@@ -49,7 +111,10 @@ test('boxes of a flipped, letterboxed view map back exactly to the original imag
   const scores = new Float32Array(2).fill(0);
   scores[1] = 0.9;
   const plain = det.postprocess(scores, Float32Array.from(netBox), 0, 1, sample(false));
-  assert.deepEqual(Array.from(plain.bboxes), [8 / 0.32, (20 - 16) / 0.32, 24 / 0.32, (36 - 16) / 0.32].map(Math.fround));
+  assert.deepEqual(
+    Array.from(plain.bboxes),
+    [8 / 0.32, (20 - 16) / 0.32, 24 / 0.32, (36 - 16) / 0.32].map(Math.fround),
+  );
   // The same object seen in the flipped view sits at x' = 64 - x.
   const flipped = det.postprocess(scores, Float32Array.from([64 - 24, 20, 64 - 8, 36]), 0, 1, sample(true));
   assert.deepEqual(Array.from(flipped.bboxes), Array.from(plain.bboxes));
@@ -57,13 +122,21 @@ test('boxes of a flipped, letterboxed view map back exactly to the original imag
 });
 
 test('views are merged by class-aware NMS with max_per_img', () => {
-  const v = (boxes: number[], scores: number[], labels: number[]) => ({ imageId: 'a', bboxes: Float32Array.from(boxes), scores: Float32Array.from(scores), labels: Int32Array.from(labels) });
+  const v = (boxes: number[], scores: number[], labels: number[]) => ({
+    imageId: 'a',
+    bboxes: Float32Array.from(boxes),
+    scores: Float32Array.from(scores),
+    labels: Int32Array.from(labels),
+  });
   const merged = mergeViews(
     [v([0, 0, 10, 10, 50, 50, 60, 60], [0.9, 0.5], [0, 1]), v([1, 0, 10, 10, 0, 0, 10, 10], [0.8, 0.7], [0, 1])],
     { iouThr: 0.65, maxPerImg: 2 },
   );
   // [1,0,10,10] (IoU 0.9 with the 0.9 box, same class) is suppressed; the class-1 box at the same place is kept.
-  assert.deepEqual(Array.from(merged.scores).map((s) => +s.toFixed(2)), [0.9, 0.7]);
+  assert.deepEqual(
+    Array.from(merged.scores).map((s) => +s.toFixed(2)),
+    [0.9, 0.7],
+  );
   assert.deepEqual(Array.from(merged.labels), [0, 1]);
 });
 
@@ -91,6 +164,9 @@ test('boxes are clipped to the image after NMS, not before (predict_by_feat, yol
   s.meta = { ...s.meta, oriWidth: 200, oriHeight: 100, scaleFactor: [1, 1], pad: [0, 0, 0, 0] };
   const scores = Float32Array.from([0.9, 0, 0.8, 0]);
   const out = det.postprocess(scores, Float32Array.from([180, 0, 260, 50, 180, 0, 340, 50]), 0, 2, s);
-  assert.deepEqual(Array.from(out.scores).map((v) => +v.toFixed(2)), [0.9, 0.8]);
+  assert.deepEqual(
+    Array.from(out.scores).map((v) => +v.toFixed(2)),
+    [0.9, 0.8],
+  );
   assert.deepEqual(Array.from(out.bboxes), [180, 0, 200, 50, 180, 0, 200, 50]);
 });

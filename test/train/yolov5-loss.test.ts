@@ -10,7 +10,10 @@ import { bboxOverlaps } from '../../src/train/iou-loss';
 import { decodeYOLOv5Boxes, defaultYOLOv5Anchors, makeAnchorPriors } from '../../src/train/model/yolov5-head';
 import { Match, defaultYOLOv5Loss, matchYOLOv5, yolov5Loss } from '../../src/train/yolov5-loss';
 
-const one = (boxes: number[], labels: number[]) => ({ boxes: [Float32Array.from(boxes)], labels: [Int32Array.from(labels)] });
+const one = (boxes: number[], labels: number[]) => ({
+  boxes: [Float32Array.from(boxes)],
+  labels: [Int32Array.from(labels)],
+});
 
 test('anchors as YOLOAnchorGenerator: cells row by row, base anchors fastest, centres at stride/2', () => {
   const p = makeAnchorPriors(64, 96, [8, 16, 32], defaultYOLOv5Anchors);
@@ -42,9 +45,15 @@ test('matching: shape ratio below prior_match_thr, plus the left/up neighbours w
   const cells = m.map((x) => [Math.floor(x.prior / 3) % 8, Math.floor(x.prior / 3 / 8), x.prior % 3]);
   // Order: centre for anchors 0,1,2, then left for 0,1,2, then up for 0,1,2 (offset-major).
   assert.deepEqual(cells, [
-    [2, 2, 0], [2, 2, 1], [2, 2, 2],
-    [1, 2, 0], [1, 2, 1], [1, 2, 2],
-    [2, 1, 0], [2, 1, 1], [2, 1, 2],
+    [2, 2, 0],
+    [2, 2, 1],
+    [2, 2, 2],
+    [1, 2, 0],
+    [1, 2, 1],
+    [1, 2, 2],
+    [2, 1, 0],
+    [2, 1, 1],
+    [2, 1, 2],
   ]);
   assert.ok(m.every((x) => x.level === 0 && x.label === 3 && x.image === 0));
   // Targets relative to the claimed cell: (0.3, 0.2) in the centre cell, (1.3, 0.2) from the left one.
@@ -57,7 +66,13 @@ test('matching: shape ratio below prior_match_thr, plus the left/up neighbours w
 });
 
 /** The loss written the direct way, per level and per match with gathers (as MMYOLO does it). */
-function directLoss(box: tf.Tensor3D, obj: tf.Tensor2D, cls: tf.Tensor3D, matches: Match[], p: ReturnType<typeof makeAnchorPriors>) {
+function directLoss(
+  box: tf.Tensor3D,
+  obj: tf.Tensor2D,
+  cls: tf.Tensor3D,
+  matches: Match[],
+  p: ReturnType<typeof makeAnchorPriors>,
+) {
   const [B, A, C] = cls.shape;
   const cfg = defaultYOLOv5Loss;
   let lb = tf.scalar(0);
@@ -68,21 +83,43 @@ function directLoss(box: tf.Tensor3D, obj: tf.Tensor2D, cls: tf.Tensor3D, matche
     const ms = matches.filter((m) => m.level === i);
     const target = new Float32Array(B * A);
     if (ms.length) {
-      const idx = tf.tensor1d(ms.map((m) => m.image * A + m.prior), 'int32');
+      const idx = tf.tensor1d(
+        ms.map((m) => m.image * A + m.prior),
+        'int32',
+      );
       const s = tf.sigmoid(tf.gather(box.reshape([B * A, 4]), idx));
-      const anchors = tf.tensor2d(ms.flatMap((m) => [p.w[m.prior] / lv.stride, p.h[m.prior] / lv.stride]), [ms.length, 2]);
+      const anchors = tf.tensor2d(
+        ms.flatMap((m) => [p.w[m.prior] / lv.stride, p.h[m.prior] / lv.stride]),
+        [ms.length, 2],
+      );
       const [sxy, swh] = tf.split(s, 2, 1);
       const pred = tf.concat([tf.sub(tf.mul(sxy, 2), 0.5), tf.mul(tf.square(tf.mul(swh, 2)), anchors)], 1);
-      const iou = bboxOverlaps(pred, tf.tensor2d(ms.flatMap((m) => m.target), [ms.length, 4]), cfg.iou);
+      const iou = bboxOverlaps(
+        pred,
+        tf.tensor2d(
+          ms.flatMap((m) => m.target),
+          [ms.length, 4],
+        ),
+        cfg.iou,
+      );
       lb = tf.add(lb, tf.mul(tf.mean(tf.sub(1, iou)), cfg.bboxWeight));
       const v = iou.dataSync();
       ms.forEach((m, k) => (target[m.image * A + m.prior] = Math.max(v[k], 0)));
       const logits = tf.gather(cls.reshape([B * A, C]), idx);
-      const hot = tf.oneHot(tf.tensor1d(ms.map((m) => m.label), 'int32'), C);
+      const hot = tf.oneHot(
+        tf.tensor1d(
+          ms.map((m) => m.label),
+          'int32',
+        ),
+        C,
+      );
       lc = tf.add(lc, tf.mul(tf.mean(bceWithLogits(logits, hot)), cfg.clsWeight));
     }
     const sl = (t: tf.Tensor) => t.reshape([B, A]).slice([0, lv.start], [B, end - lv.start]);
-    lo = tf.add(lo, tf.mul(tf.mean(bceWithLogits(sl(obj), sl(tf.tensor2d(target, [B, A])))), cfg.objWeight * cfg.objLevelWeights[i]));
+    lo = tf.add(
+      lo,
+      tf.mul(tf.mean(bceWithLogits(sl(obj), sl(tf.tensor2d(target, [B, A])))), cfg.objWeight * cfg.objLevelWeights[i]),
+    );
   });
   return { loss_bbox: tf.mul(lb, B), loss_obj: tf.mul(lo, B), loss_cls: tf.mul(lc, B) };
 }
@@ -104,10 +141,16 @@ test('the dense loss equals the per-match loss with gathers, values and gradient
   const matches = matchYOLOv5(targets, p, 64, 64, defaultYOLOv5Loss);
   const seen = new Map<number, number>();
   for (const m of matches) seen.set(m.image * A + m.prior, (seen.get(m.image * A + m.prior) ?? 0) + 1);
-  assert.ok([...seen.values()].some((n) => n > 1), 'the case has a prior matched twice');
+  assert.ok(
+    [...seen.values()].some((n) => n > 1),
+    'the case has a prior matched twice',
+  );
   assert.ok(new Set(matches.map((m) => m.level)).size >= 2, 'matches on two levels');
   for (const term of ['loss_bbox', 'loss_obj', 'loss_cls'] as const) {
-    const dense = tf.variableGrads(() => yolov5Loss({ box, obj, cls }, p, matches, defaultYOLOv5Loss)[term], [box, obj, cls]);
+    const dense = tf.variableGrads(
+      () => yolov5Loss({ box, obj, cls }, p, matches, defaultYOLOv5Loss)[term],
+      [box, obj, cls],
+    );
     const direct = tf.variableGrads(() => directLoss(box, obj, cls, matches, p)[term] as tf.Scalar, [box, obj, cls]);
     const [a, b] = [dense.value.dataSync()[0], direct.value.dataSync()[0]];
     assert.ok(Math.abs(a - b) < 1e-5 * Math.abs(b) + 1e-7, `${term}: dense ${a} vs direct ${b}`);
@@ -125,8 +168,17 @@ test('the dense loss equals the per-match loss with gathers, values and gradient
 test('no ground truth: only the objectness loss (towards 0 everywhere), box and class losses 0', async () => {
   await tf.setBackend('cpu');
   const p = makeAnchorPriors(32, 32, [8, 16, 32], defaultYOLOv5Anchors);
-  const out = { box: tf.zeros([1, p.count, 4]) as tf.Tensor3D, obj: tf.zeros([1, p.count]) as tf.Tensor2D, cls: tf.zeros([1, p.count, 2]) as tf.Tensor3D };
-  const t = yolov5Loss(out, p, matchYOLOv5({ boxes: [new Float32Array(0)], labels: [new Int32Array(0)] }, p, 32, 32, defaultYOLOv5Loss), defaultYOLOv5Loss);
+  const out = {
+    box: tf.zeros([1, p.count, 4]) as tf.Tensor3D,
+    obj: tf.zeros([1, p.count]) as tf.Tensor2D,
+    cls: tf.zeros([1, p.count, 2]) as tf.Tensor3D,
+  };
+  const t = yolov5Loss(
+    out,
+    p,
+    matchYOLOv5({ boxes: [new Float32Array(0)], labels: [new Int32Array(0)] }, p, 32, 32, defaultYOLOv5Loss),
+    defaultYOLOv5Loss,
+  );
   assert.equal(t.loss_bbox.dataSync()[0], 0);
   assert.equal(t.loss_cls.dataSync()[0], 0);
   // BCE(0, 0) = ln 2 per prior, mean per level, weighted 4 + 1 + 0.4.

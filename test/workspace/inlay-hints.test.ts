@@ -15,7 +15,11 @@ const TREE = path.resolve(__dirname, '../fixtures/workspace-traps');
 const CONFIGS = path.join(TREE, 'configs');
 
 function pyFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.py')).map((f) => path.join(dir, f)).sort();
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.py'))
+    .map((f) => path.join(dir, f))
+    .sort();
 }
 
 describe('inlay hints', () => {
@@ -27,7 +31,9 @@ describe('inlay hints', () => {
       const lines = r.unit.text.split('\n');
       for (const h of valueHints(r)) {
         const before = lines[h.position.line].slice(Math.max(0, h.position.col - 24), h.position.col);
-        out.push(`${path.relative(CONFIGS, file)}:${h.position.line + 1}:${h.position.col + 1}: …${before} ⟨${h.label}⟩`);
+        out.push(
+          `${path.relative(CONFIGS, file)}:${h.position.line + 1}:${h.position.col + 1}: …${before} ⟨${h.label}⟩`,
+        );
       }
     }
     const expectedFile = path.join(TREE, 'expected-hints.txt');
@@ -41,7 +47,10 @@ describe('inlay hints', () => {
     const r = loadConfig(file, { loader: new ConfigLoader() });
     const line = r.unit.text.split('\n').findIndex((l) => l.includes('backbone=dict(deepen_factor=deepen_factor'));
     const h = valueHints(r).filter((x) => x.position.line === line);
-    assert.deepEqual(h.map((x) => x.label), ['0.67', '0.75']);
+    assert.deepEqual(
+      h.map((x) => x.label),
+      ['0.67', '0.75'],
+    );
     assert.equal(h[0].tooltip, 'deepen_factor = 0.67 (set in yolov8_m_syncbn_fast_8xb16-500e_coco.py:3)');
   });
 
@@ -60,22 +69,29 @@ describe('inlay hints', () => {
       'n = 1',
       'a = dict(x=n)',
       'n = 2', // n is bound twice: a.x is 1, the final n is 2
-      "_base_.train_cfg.max_epochs = 3",
+      '_base_.train_cfg.max_epochs = 3',
       'b = dict(y=_base_.train_cfg.max_epochs, z=_base_.train_cfg)', // a path the file writes into
       'c = [i * n for i in range(3)]', // comprehension variables
       'd = dict(m=_base_.model)', // a dict: too big
     ].join('\n');
     const r = loadWith(file, { [file]: text });
     assert.ok(r.ok);
-    assert.deepEqual(valueHints(r).map((h) => h.label), []);
+    assert.deepEqual(
+      valueHints(r).map((h) => h.label),
+      [],
+    );
   });
 
   test('a {{_base_.x}} template shows the base value at its end', () => {
     const file = path.join(CONFIGS, 'yolov8/yolov8_s_fast_1xb12-40e_cat.py');
-    const text = "_base_ = 'yolov8_s_syncbn_fast_8xb16-500e_coco.py'\ntrain_cfg = dict(max_epochs={{_base_.max_epochs}})\n";
+    const text =
+      "_base_ = 'yolov8_s_syncbn_fast_8xb16-500e_coco.py'\ntrain_cfg = dict(max_epochs={{_base_.max_epochs}})\n";
     const r = loadWith(file, { [file]: text });
     assert.ok(r.ok);
-    assert.deepEqual(valueHints(r).map((h) => [h.position, h.label]), [[{ line: 1, col: 49 }, '500']]);
+    assert.deepEqual(
+      valueHints(r).map((h) => [h.position, h.label]),
+      [[{ line: 1, col: 49 }, '500']],
+    );
   });
 
   test('labels: short values only', () => {

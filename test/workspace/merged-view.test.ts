@@ -24,10 +24,15 @@ const SRC = process.env.MMYOLO_SRC ?? '/tmp/src';
 const PYTHON = '/usr/bin/python3';
 
 function pyFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.py')).map((f) => path.join(dir, f)).sort();
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.py'))
+    .map((f) => path.join(dir, f))
+    .sort();
 }
 
-const load = (file: string, scopes: Record<string, string> = {}) => loadConfig(file, { loader: new ConfigLoader(), scopes });
+const load = (file: string, scopes: Record<string, string> = {}) =>
+  loadConfig(file, { loader: new ConfigLoader(), scopes });
 
 describe('the merged preview', () => {
   test('the focused part of every config of the fixture tree', () => {
@@ -49,17 +54,27 @@ describe('the merged preview', () => {
       for (const c of configChanges(r.unit)) {
         const key = showKeyPath(c.path);
         assert.equal(c.prov.file, file, `${key}: set in ${c.prov.file}`);
-        assert.ok(source[c.prov.range.start.line] !== undefined, `${key}: line ${c.prov.range.start.line + 1} of ${file}`);
+        assert.ok(
+          source[c.prov.range.start.line] !== undefined,
+          `${key}: line ${c.prov.range.start.line + 1} of ${file}`,
+        );
         if (!c.was) continue;
         // The base chain alone, without this file.
         const base = r.unit.baseUnits.find((b) => b.result?.has(c.path[0] as string))!;
         const alone = load(base.path);
         const expected = entryAt(alone.config!, c.path);
-        assert.ok(expected && pyEquals(expected.value, c.was.value), `${path.basename(file)}: ${key} was ${flatValue(c.was.value)}, the base alone has ${expected && flatValue(expected.value)}`);
+        assert.ok(
+          expected && pyEquals(expected.value, c.was.value),
+          `${path.basename(file)}: ${key} was ${flatValue(c.was.value)}, the base alone has ${expected && flatValue(expected.value)}`,
+        );
       }
       const v = mergedView(r);
       assert.equal(v.lines.length, v.text.split('\n').length - 1, `${file}: one place per line`);
-      for (const l of v.links) assert.equal(v.text.split('\n')[l.line].slice(l.start, l.end), `${path.basename(l.target.file)}:${l.target.line + 1}`);
+      for (const l of v.links)
+        assert.equal(
+          v.text.split('\n')[l.line].slice(l.start, l.end),
+          `${path.basename(l.target.file)}:${l.target.line + 1}`,
+        );
     }
   });
 
@@ -79,43 +94,82 @@ describe('the merged preview', () => {
       const full = prettyConfig(r.config!);
       const back = loadWith(file, { [file]: full.text });
       assert.ok(back.ok, `${file}: ${back.diagnostics.find((d) => d.severity === 'error')?.message}`);
-      for (const e of r.config!) assert.ok(pyEquals(back.config!.get(e.key)!, e.value), `${path.basename(file)}: ${String(e.key)} differs after a round trip`);
+      for (const e of r.config!)
+        assert.ok(
+          pyEquals(back.config!.get(e.key)!, e.value),
+          `${path.basename(file)}: ${String(e.key)} differs after a round trip`,
+        );
       const keys = back.config!.keys().map(String);
       assert.deepEqual(keys, [...keys].sort());
-      const long = full.text.split('\n').filter((l) => l.length > 79 && !/^\s*\w+=?\s*=?\s*'[^']*',?\)*$/.test(l) && !/^\s*\w+ = '[^']*'$/.test(l));
+      const long = full.text
+        .split('\n')
+        .filter((l) => l.length > 79 && !/^\s*\w+=?\s*=?\s*'[^']*',?\)*$/.test(l) && !/^\s*\w+ = '[^']*'$/.test(l));
       assert.deepEqual(long, [], `${path.basename(file)}: lines over 79 columns`);
     }
   });
 });
 
-function mmengineCompare(results: [string, LoadResult][]): { config: string; same?: boolean; order?: boolean; differ?: string[]; skipped?: string }[] {
+function mmengineCompare(
+  results: [string, LoadResult][],
+): { config: string; same?: boolean; order?: boolean; differ?: string[]; skipped?: string }[] {
   const input = JSON.stringify(results.map(([f, r]) => [f, prettyConfig(r.config!).text]));
-  const p = spawnSync(PYTHON, [path.resolve(__dirname, '../helpers/pretty_text_check.py')], { input, encoding: 'utf8', env: { ...process.env, MMYOLO_SRC: SRC }, maxBuffer: 64 << 20 });
+  const p = spawnSync(PYTHON, [path.resolve(__dirname, '../helpers/pretty_text_check.py')], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, MMYOLO_SRC: SRC },
+    maxBuffer: 64 << 20,
+  });
   assert.equal(p.status, 0, p.stderr);
-  return p.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  return p.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 const haveMMEngine = fs.existsSync(PYTHON) && fs.existsSync(path.join(SRC, 'mmengine/mmengine/config/config.py'));
 
-describe('the full text against MMEngine’s pretty_text', { skip: haveMMEngine ? false : `no MMEngine sources at ${SRC}/mmengine or no ${PYTHON} (set MMYOLO_SRC)` }, () => {
-  test('the fixture tree: same dict, same key order', () => {
-    const rows = mmengineCompare(pyFiles(CONFIGS).filter((f) => !f.includes('/misc/')).map((f) => [f, load(f)]));
-    for (const r of rows) {
-      assert.ok(!r.skipped, `${r.config}: ${r.skipped}`);
-      assert.ok(r.same && r.order, `${r.config}: differs from MMEngine's pretty_text in ${r.differ?.join(', ')}`);
-    }
-  });
+describe(
+  'the full text against MMEngine’s pretty_text',
+  { skip: haveMMEngine ? false : `no MMEngine sources at ${SRC}/mmengine or no ${PYTHON} (set MMYOLO_SRC)` },
+  () => {
+    test('the fixture tree: same dict, same key order', () => {
+      const rows = mmengineCompare(
+        pyFiles(CONFIGS)
+          .filter((f) => !f.includes('/misc/'))
+          .map((f) => [f, load(f)]),
+      );
+      for (const r of rows) {
+        assert.ok(!r.skipped, `${r.config}: ${r.skipped}`);
+        assert.ok(r.same && r.order, `${r.config}: differs from MMEngine's pretty_text in ${r.differ?.join(', ')}`);
+      }
+    });
 
-  test('MMYOLO’s own configs', { skip: fs.existsSync(path.join(SRC, 'mmyolo/configs')) ? false : 'no MMYOLO configs' }, () => {
-    const scopes = { mmdet: path.join(SRC, 'mmdetection/configs'), mmyolo: path.join(SRC, 'mmyolo/configs') };
-    const files = ['yolov8/yolov8_s_fast_1xb12-40e_cat.py', 'yolov5/yolov5_s-v61_syncbn_fast_8xb16-300e_coco.py', 'rtmdet/rtmdet_tiny_fast_1xb12-40e_cat.py', 'yolox/yolox_s_fast_8xb8-300e_coco.py', 'yolov6/yolov6_m_syncbn_fast_8xb32-300e_coco.py'];
-    const rows = mmengineCompare(files.map((f) => path.join(SRC, 'mmyolo/configs', f)).map((f) => [f, load(f, scopes)]));
-    let compared = 0;
-    for (const r of rows) {
-      if (r.skipped) continue;
-      compared++;
-      assert.ok(r.same && r.order, `${r.config}: differs from MMEngine's pretty_text in ${r.differ?.join(', ')}`);
-    }
-    assert.ok(compared >= 3, `only ${compared} MMYOLO configs could be compared: ${JSON.stringify(rows.filter((r) => r.skipped))}`);
-  });
-});
+    test(
+      'MMYOLO’s own configs',
+      { skip: fs.existsSync(path.join(SRC, 'mmyolo/configs')) ? false : 'no MMYOLO configs' },
+      () => {
+        const scopes = { mmdet: path.join(SRC, 'mmdetection/configs'), mmyolo: path.join(SRC, 'mmyolo/configs') };
+        const files = [
+          'yolov8/yolov8_s_fast_1xb12-40e_cat.py',
+          'yolov5/yolov5_s-v61_syncbn_fast_8xb16-300e_coco.py',
+          'rtmdet/rtmdet_tiny_fast_1xb12-40e_cat.py',
+          'yolox/yolox_s_fast_8xb8-300e_coco.py',
+          'yolov6/yolov6_m_syncbn_fast_8xb32-300e_coco.py',
+        ];
+        const rows = mmengineCompare(
+          files.map((f) => path.join(SRC, 'mmyolo/configs', f)).map((f) => [f, load(f, scopes)]),
+        );
+        let compared = 0;
+        for (const r of rows) {
+          if (r.skipped) continue;
+          compared++;
+          assert.ok(r.same && r.order, `${r.config}: differs from MMEngine's pretty_text in ${r.differ?.join(', ')}`);
+        }
+        assert.ok(
+          compared >= 3,
+          `only ${compared} MMYOLO configs could be compared: ${JSON.stringify(rows.filter((r) => r.skipped))}`,
+        );
+      },
+    );
+  },
+);

@@ -26,7 +26,10 @@ async function workspaceAt(root: string): Promise<ConfigWorkspace> {
 }
 
 function allEdits(ws: ConfigWorkspace, moves: FileMove[]): TextEdit[] {
-  return [...baseRenameEdits(ws.index, moves, () => undefined), ...documentRenameEdits(ws.roots, moves, () => undefined)];
+  return [
+    ...baseRenameEdits(ws.index, moves, () => undefined),
+    ...documentRenameEdits(ws.roots, moves, () => undefined),
+  ];
 }
 
 function show(root: string, edits: TextEdit[]): string[] {
@@ -66,7 +69,9 @@ async function broken(root: string): Promise<string[]> {
     for (const m of text.matchAll(/\]\(([^)\s]+)[^)]*\)|href="([^"]+)"|^\[[^\]]+\]:\s*(\S+)/gm)) {
       const raw = (m[1] ?? m[2] ?? m[3]).replace(/[#?].*$/, '');
       if (!raw || /^[a-z]+:/i.test(raw)) continue;
-      const target = raw.startsWith('/') ? path.join(repositoryRoot(md, [root]), raw) : path.resolve(path.dirname(md), raw);
+      const target = raw.startsWith('/')
+        ? path.join(repositoryRoot(md, [root]), raw)
+        : path.resolve(path.dirname(md), raw);
       if (!fs.existsSync(target)) out.push(`${path.relative(root, md)}: ${raw}`);
     }
   }
@@ -78,26 +83,40 @@ async function broken(root: string): Promise<string[]> {
   const ws = await workspaceAt(root);
   for (const f of ws.index.all()) {
     const r = ws.load(f.path);
-    if (!r.ok) out.push(`${path.relative(root, f.path)}: ${r.diagnostics.find((d) => d.severity === 'error')?.message}`);
+    if (!r.ok)
+      out.push(`${path.relative(root, f.path)}: ${r.diagnostics.find((d) => d.severity === 'error')?.message}`);
   }
   return out;
 }
 
-describe("renames in a checkout of the package", () => {
+describe('renames in a checkout of the package', () => {
   test('the checkout is its own mmyolo:: scope, without a setting; a setting wins', async () => {
     const w = copyFixture('workspace-checkout');
     try {
-      assert.deepEqual(detectOwnScopes([w.root]), [{ scope: 'mmyolo', configs: path.join(w.root, 'configs'), source: 'workspace' }]);
+      assert.deepEqual(detectOwnScopes([w.root]), [
+        { scope: 'mmyolo', configs: path.join(w.root, 'configs'), source: 'workspace' },
+      ]);
       // One level down too: a folder holding the checkout.
-      assert.deepEqual(detectOwnScopes([path.dirname(w.root)]).filter((s) => s.configs === path.join(w.root, 'configs')).map((s) => s.scope), ['mmyolo']);
+      assert.deepEqual(
+        detectOwnScopes([path.dirname(w.root)])
+          .filter((s) => s.configs === path.join(w.root, 'configs'))
+          .map((s) => s.scope),
+        ['mmyolo'],
+      );
       const ws = await workspaceAt(w.root);
       assert.equal(ws.scopes.mmyolo, w.file('configs'));
       const project = w.file('projects/misc/ionogram_detection/yolov7/yolov7_l_fast_1xb16-100e_ionogram.py');
       assert.ok(ws.load(project).ok, 'the project config loads through mmyolo::');
-      assert.deepEqual(ws.index.dependents(w.file('configs/yolov7/yolov7_l_syncbn_fast_8x16b-300e_coco.py')), [w.file('configs/yolov7/yolov7_tiny_syncbn_fast_8x16b-300e_coco.py'), project]);
+      assert.deepEqual(ws.index.dependents(w.file('configs/yolov7/yolov7_l_syncbn_fast_8x16b-300e_coco.py')), [
+        w.file('configs/yolov7/yolov7_tiny_syncbn_fast_8x16b-300e_coco.py'),
+        project,
+      ]);
       ws.configure({ scopes: { mmyolo: 'elsewhere/configs' } });
       assert.equal(ws.scopes.mmyolo, w.file('elsewhere/configs'));
-      assert.deepEqual(ws.scopeRoots.map((s) => [s.scope, s.source]), [['mmyolo', 'setting']]);
+      assert.deepEqual(
+        ws.scopeRoots.map((s) => [s.scope, s.source]),
+        [['mmyolo', 'setting']],
+      );
     } finally {
       fs.rmSync(w.root, { recursive: true, force: true });
     }
@@ -106,10 +125,23 @@ describe("renames in a checkout of the package", () => {
   const scenarios: { name: string; moves: (root: string) => FileMove[] }[] = [
     {
       name: 'rename a config (8x16b -> 8xb16)',
-      moves: (r) => [{ from: path.join(r, 'configs/yolov7/yolov7_l_syncbn_fast_8x16b-300e_coco.py'), to: path.join(r, 'configs/yolov7/yolov7_l_syncbn_fast_8xb16-300e_coco.py') }],
+      moves: (r) => [
+        {
+          from: path.join(r, 'configs/yolov7/yolov7_l_syncbn_fast_8x16b-300e_coco.py'),
+          to: path.join(r, 'configs/yolov7/yolov7_l_syncbn_fast_8xb16-300e_coco.py'),
+        },
+      ],
     },
-    { name: 'rename the folder', moves: (r) => [{ from: path.join(r, 'configs/yolov7'), to: path.join(r, 'configs/yolov7_v0') }] },
-    { name: 'move a README to another folder', moves: (r) => [{ from: path.join(r, 'projects/misc/ionogram_detection/README.md'), to: path.join(r, 'docs/en/ionogram.md') }] },
+    {
+      name: 'rename the folder',
+      moves: (r) => [{ from: path.join(r, 'configs/yolov7'), to: path.join(r, 'configs/yolov7_v0') }],
+    },
+    {
+      name: 'move a README to another folder',
+      moves: (r) => [
+        { from: path.join(r, 'projects/misc/ionogram_detection/README.md'), to: path.join(r, 'docs/en/ionogram.md') },
+      ],
+    },
   ];
 
   test('each move rewrites the references and leaves nothing broken', async () => {
@@ -140,8 +172,13 @@ describe("renames in a checkout of the package", () => {
       const readme = w.file('configs/yolov7/README.md');
       const unsaved = `# YOLOv7 (edited)\n\n[config](yolov7_l_syncbn_fast_8x16b-300e_coco.py)\n`;
       const moves = scenarios[0].moves(w.root);
-      const edits = documentRenameEdits([w.root], moves, (f) => (f === readme ? unsaved : undefined)).filter((e) => e.file === readme);
-      assert.deepEqual(edits.map((e) => [e.range.start.line, e.newText]), [[2, 'yolov7_l_syncbn_fast_8xb16-300e_coco.py']]);
+      const edits = documentRenameEdits([w.root], moves, (f) => (f === readme ? unsaved : undefined)).filter(
+        (e) => e.file === readme,
+      );
+      assert.deepEqual(
+        edits.map((e) => [e.range.start.line, e.newText]),
+        [[2, 'yolov7_l_syncbn_fast_8xb16-300e_coco.py']],
+      );
       void ws;
     } finally {
       fs.rmSync(w.root, { recursive: true, force: true });
@@ -151,22 +188,33 @@ describe("renames in a checkout of the package", () => {
 
 const MMYOLO = path.join(process.env.MMYOLO_SRC ?? '/tmp/src', 'mmyolo');
 
-describe("renames in MMYOLO's own checkout", { skip: fs.existsSync(path.join(MMYOLO, 'mmyolo/__init__.py')) ? false : `no MMYOLO checkout at ${MMYOLO} (set MMYOLO_SRC)` }, () => {
-  test('renaming yolov7_l_syncbn_fast_8x16b-300e_coco.py reaches the project config through mmyolo::, the metafile and the README', async () => {
-    const ws = new ConfigWorkspace([MMYOLO]);
-    ws.configure({ scopes: { mmdet: path.join(MMYOLO, '../mmdetection/configs') } });
-    await ws.scan();
-    const from = path.join(MMYOLO, 'configs/yolov7/yolov7_l_syncbn_fast_8x16b-300e_coco.py');
-    const edits = allEdits(ws, [{ from, to: from.replace('8x16b', '8xb16') }]);
-    const files = [...new Set(edits.map((e) => path.relative(MMYOLO, e.file)))].sort();
-    assert.deepEqual(files, [
-      'configs/yolov7/README.md',
-      'configs/yolov7/metafile.yml',
-      'configs/yolov7/yolov7_tiny_syncbn_fast_8x16b-300e_coco.py',
-      'configs/yolov7/yolov7_w-p6_syncbn_fast_8x16b-300e_coco.py',
-      'configs/yolov7/yolov7_x_syncbn_fast_8x16b-300e_coco.py',
-      'projects/misc/ionogram_detection/yolov7/yolov7_l_fast_1xb16-100e_ionogram.py',
-    ]);
-    assert.ok(edits.every((e) => e.newText.includes('yolov7_l_syncbn_fast_8xb16-300e_coco.py')), JSON.stringify(edits.map((e) => e.newText)));
-  });
-});
+describe(
+  "renames in MMYOLO's own checkout",
+  {
+    skip: fs.existsSync(path.join(MMYOLO, 'mmyolo/__init__.py'))
+      ? false
+      : `no MMYOLO checkout at ${MMYOLO} (set MMYOLO_SRC)`,
+  },
+  () => {
+    test('renaming yolov7_l_syncbn_fast_8x16b-300e_coco.py reaches the project config through mmyolo::, the metafile and the README', async () => {
+      const ws = new ConfigWorkspace([MMYOLO]);
+      ws.configure({ scopes: { mmdet: path.join(MMYOLO, '../mmdetection/configs') } });
+      await ws.scan();
+      const from = path.join(MMYOLO, 'configs/yolov7/yolov7_l_syncbn_fast_8x16b-300e_coco.py');
+      const edits = allEdits(ws, [{ from, to: from.replace('8x16b', '8xb16') }]);
+      const files = [...new Set(edits.map((e) => path.relative(MMYOLO, e.file)))].sort();
+      assert.deepEqual(files, [
+        'configs/yolov7/README.md',
+        'configs/yolov7/metafile.yml',
+        'configs/yolov7/yolov7_tiny_syncbn_fast_8x16b-300e_coco.py',
+        'configs/yolov7/yolov7_w-p6_syncbn_fast_8x16b-300e_coco.py',
+        'configs/yolov7/yolov7_x_syncbn_fast_8x16b-300e_coco.py',
+        'projects/misc/ionogram_detection/yolov7/yolov7_l_fast_1xb16-100e_ionogram.py',
+      ]);
+      assert.ok(
+        edits.every((e) => e.newText.includes('yolov7_l_syncbn_fast_8xb16-300e_coco.py')),
+        JSON.stringify(edits.map((e) => e.newText)),
+      );
+    });
+  },
+);

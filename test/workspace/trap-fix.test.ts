@@ -22,7 +22,8 @@ const MMYOLO = path.join(process.env.MMYOLO_SRC ?? '/tmp/src', 'mmyolo');
 const MMDET = path.join(process.env.MMYOLO_SRC ?? '/tmp/src', 'mmdetection');
 
 function pyFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && e.name.endsWith('.py'))
     .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
     .sort();
@@ -68,11 +69,21 @@ function checkTrap(file: string, name: string, scopes: Record<string, string>, l
   const result = propagationFix(unit, name, (text) => loadWith(file, { [file]: text }, scopes));
   assert.ok('fix' in result, `${label}: no fix for ${name}: ${'error' in result ? result.error : ''}`);
   const { fix } = result;
-  for (const s of stale.slice(0, 3)) assert.ok(fix.title.includes(showKeyPath(s.path)), `${label}: the title "${fix.title}" does not name ${showKeyPath(s.path)}`);
+  for (const s of stale.slice(0, 3))
+    assert.ok(
+      fix.title.includes(showKeyPath(s.path)),
+      `${label}: the title "${fix.title}" does not name ${showKeyPath(s.path)}`,
+    );
   const fixedText = applyEdits(unit.text, unit, fix.edits);
   const after = loadWith(file, { [file]: fixedText }, scopes);
-  assert.ok(after.ok, `${label} (${name}): the fixed config does not load: ${after.diagnostics.find((d) => d.severity === 'error')?.message}\n${fixedText}`);
-  assert.ok(!propagationTrap(after.unit).some((d) => (d.data as { name: string }).name === name), `${label}: the ${name} trap is still reported after the fix`);
+  assert.ok(
+    after.ok,
+    `${label} (${name}): the fixed config does not load: ${after.diagnostics.find((d) => d.severity === 'error')?.message}\n${fixedText}`,
+  );
+  assert.ok(
+    !propagationTrap(after.unit).some((d) => (d.data as { name: string }).name === name),
+    `${label}: the ${name} trap is still reported after the fix`,
+  );
   for (const s of stale) {
     const key = showKeyPath(s.path);
     const got = entryAt(after.config!, s.path);
@@ -80,7 +91,10 @@ function checkTrap(file: string, name: string, scopes: Record<string, string>, l
     assert.equal(got.prov?.file, file, `${label}: ${key} is not written by the config after the ${name} fix`);
     const expected = valueIfBaseHadChildValues(unit, s.prov.file, s.path, names, scopes);
     assert.ok(!expected.error, `${label}: ${expected.error}`);
-    assert.ok(pyEquals(got.value, expected.value!), `${label}: ${key} after the ${name} fix is ${repr(got.value)}, the base with the child's values computes ${repr(expected.value!)}`);
+    assert.ok(
+      pyEquals(got.value, expected.value!),
+      `${label}: ${key} after the ${name} fix is ${repr(got.value)}, the base with the child's values computes ${repr(expected.value!)}`,
+    );
   }
   const changed = changedKeys(before.config!, after.config!, [], new Set(stale.map((s) => JSON.stringify(s.path))));
   assert.deepEqual(changed, [], `${label}: the ${name} fix also changed other keys`);
@@ -127,7 +141,10 @@ describe('propagation-trap fix on the fixture tree', () => {
     const b = checkTrap(file, 'close_mosaic_epochs', {}, 'cat');
     const line = (t: string) => t.split('\n').find((l) => l.startsWith('train_cfg = '));
     assert.equal(line(a.fixedText), line(b.fixedText));
-    assert.equal(line(a.fixedText), 'train_cfg = dict(dynamic_intervals=[((max_epochs - close_mosaic_epochs), _base_.val_interval_stage2)], max_epochs=max_epochs, val_interval=10)');
+    assert.equal(
+      line(a.fixedText),
+      'train_cfg = dict(dynamic_intervals=[((max_epochs - close_mosaic_epochs), _base_.val_interval_stage2)], max_epochs=max_epochs, val_interval=10)',
+    );
   });
 
   test('a trap whose base expression cannot be written in the child gets no fix, and says why', () => {
@@ -147,28 +164,35 @@ describe('propagation-trap fix on the fixture tree', () => {
   });
 });
 
-describe('propagation-trap fix on MMYOLO’s configs', { skip: fs.existsSync(path.join(MMYOLO, 'configs')) ? false : `no MMYOLO checkout at ${MMYOLO} (set MMYOLO_SRC)` }, () => {
-  const scopes = { mmdet: path.join(MMDET, 'configs'), mmyolo: path.join(MMYOLO, 'configs') };
+describe(
+  'propagation-trap fix on MMYOLO’s configs',
+  { skip: fs.existsSync(path.join(MMYOLO, 'configs')) ? false : `no MMYOLO checkout at ${MMYOLO} (set MMYOLO_SRC)` },
+  () => {
+    const scopes = { mmdet: path.join(MMDET, 'configs'), mmyolo: path.join(MMYOLO, 'configs') };
 
-  test('the issue’s example: yolov8_s_fast_1xb12-40e_cat.py gets dynamic_intervals [(35, 1)]', () => {
-    const file = path.join(MMYOLO, 'configs/yolov8/yolov8_s_fast_1xb12-40e_cat.py');
-    for (const name of ['max_epochs', 'close_mosaic_epochs']) {
-      const c = checkTrap(file, name, scopes, 'yolov8_s_fast_1xb12-40e_cat.py');
-      const v = entryAt(loadWith(file, { [file]: c.fixedText }, scopes).config!, ['train_cfg', 'dynamic_intervals'])!.value;
-      assert.equal(repr(v), '[(35, 1)]');
-    }
-  });
-
-  test('every MMYOLO config with a trap gets a fix that is right', () => {
-    let traps = 0;
-    for (const file of [...pyFiles(path.join(MMYOLO, 'configs')), ...pyFiles(path.join(MMYOLO, 'projects'))]) {
-      const r = loadConfig(file, { loader: new ConfigLoader(), scopes });
-      if (!r.ok) continue;
-      for (const d of propagationTrap(r.unit)) {
-        checkTrap(file, (d.data as { name: string }).name, scopes, path.relative(MMYOLO, file));
-        traps++;
+    test('the issue’s example: yolov8_s_fast_1xb12-40e_cat.py gets dynamic_intervals [(35, 1)]', () => {
+      const file = path.join(MMYOLO, 'configs/yolov8/yolov8_s_fast_1xb12-40e_cat.py');
+      for (const name of ['max_epochs', 'close_mosaic_epochs']) {
+        const c = checkTrap(file, name, scopes, 'yolov8_s_fast_1xb12-40e_cat.py');
+        const v = entryAt(loadWith(file, { [file]: c.fixedText }, scopes).config!, [
+          'train_cfg',
+          'dynamic_intervals',
+        ])!.value;
+        assert.equal(repr(v), '[(35, 1)]');
       }
-    }
-    assert.ok(traps >= 15, `only ${traps} traps found in MMYOLO's configs`);
-  });
-});
+    });
+
+    test('every MMYOLO config with a trap gets a fix that is right', () => {
+      let traps = 0;
+      for (const file of [...pyFiles(path.join(MMYOLO, 'configs')), ...pyFiles(path.join(MMYOLO, 'projects'))]) {
+        const r = loadConfig(file, { loader: new ConfigLoader(), scopes });
+        if (!r.ok) continue;
+        for (const d of propagationTrap(r.unit)) {
+          checkTrap(file, (d.data as { name: string }).name, scopes, path.relative(MMYOLO, file));
+          traps++;
+        }
+      }
+      assert.ok(traps >= 15, `only ${traps} traps found in MMYOLO's configs`);
+    });
+  },
+);

@@ -22,7 +22,8 @@ export function randomAffine(cfg: any, bad: Bad): Transform {
     name: 'YOLOv5RandomAffine',
     apply(r, rng) {
       if (!r.img) throw new Error('YOLOv5RandomAffine needs LoadImageFromFile before it in the pipeline');
-      const outW = r.width + borderX * 2, outH = r.height + borderY * 2;
+      const outW = r.width + borderX * 2,
+        outH = r.height + borderY * 2;
       if (outW <= 0 || outH <= 0) throw new Error(`YOLOv5RandomAffine: border ${borderX},${borderY} leaves no image`);
       const rad = (rng.uniform(-maxRotate, maxRotate) * Math.PI) / 180;
       const s = rng.uniform(sLo, sHi);
@@ -42,20 +43,33 @@ export function randomAffine(cfg: any, bad: Bad): Transform {
       let warped: Float32Array = new Float32Array(n * 4);
       for (let i = 0; i < n; i++) {
         const [x1, y1, x2, y2] = orig.subarray(i * 4, i * 4 + 4);
-        let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-        for (const [x, y] of [[x1, y1], [x2, y1], [x1, y2], [x2, y2]]) {
+        let minX = Infinity,
+          minY = Infinity,
+          maxX = -Infinity,
+          maxY = -Infinity;
+        for (const [x, y] of [
+          [x1, y1],
+          [x2, y1],
+          [x1, y2],
+          [x2, y2],
+        ]) {
           const w = M[6] * x + M[7] * y + M[8];
-          const u = (M[0] * x + M[1] * y + M[2]) / w, v = (M[3] * x + M[4] * y + M[5]) / w;
-          minX = Math.min(minX, u); maxX = Math.max(maxX, u);
-          minY = Math.min(minY, v); maxY = Math.max(maxY, v);
+          const u = (M[0] * x + M[1] * y + M[2]) / w,
+            v = (M[3] * x + M[4] * y + M[5]) / w;
+          minX = Math.min(minX, u);
+          maxX = Math.max(maxX, u);
+          minY = Math.min(minY, v);
+          maxY = Math.max(maxY, v);
         }
         warped.set([minX, minY, maxX, maxY], i * 4);
       }
       if (clip) warped = clipBoxes(warped, outW, outH);
       r.bboxes = warped;
       selectInstances(r, (i) => {
-        const ow = (orig[i * 4 + 2] - orig[i * 4]) * s, oh = (orig[i * 4 + 3] - orig[i * 4 + 1]) * s;
-        const w = warped[i * 4 + 2] - warped[i * 4], h = warped[i * 4 + 3] - warped[i * 4 + 1];
+        const ow = (orig[i * 4 + 2] - orig[i * 4]) * s,
+          oh = (orig[i * 4 + 3] - orig[i * 4 + 1]) * s;
+        const w = warped[i * 4 + 2] - warped[i * 4],
+          h = warped[i * 4 + 3] - warped[i * 4 + 1];
         const aspect = Math.max(w / (h + 1e-16), h / (w + 1e-16));
         return w > minBoxSize && h > minBoxSize && (w * h) / (ow * oh + 1e-16) > minAreaRatio && aspect < maxAspect;
       });

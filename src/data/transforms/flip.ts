@@ -7,7 +7,8 @@ export function flipImage(img: Uint8Array, w: number, h: number): Uint8Array {
   for (let y = 0; y < h; y++) {
     const row = y * w * 3;
     for (let x = 0; x < w; x++) {
-      const s = row + x * 3, d = row + (w - 1 - x) * 3;
+      const s = row + x * 3,
+        d = row + (w - 1 - x) * 3;
       out[d] = img[s];
       out[d + 1] = img[s + 1];
       out[d + 2] = img[s + 2];
@@ -18,7 +19,8 @@ export function flipImage(img: Uint8Array, w: number, h: number): Uint8Array {
 
 export function randomFlip(cfg: any, bad: (msg: string) => never): Transform {
   const prob = cfg.prob ?? cfg.flip_ratio ?? 0.5;
-  if (typeof prob !== 'number' || prob < 0 || prob > 1) bad(`prob must be a number in [0, 1], got ${JSON.stringify(prob)}`);
+  if (typeof prob !== 'number' || prob < 0 || prob > 1)
+    bad(`prob must be a number in [0, 1], got ${JSON.stringify(prob)}`);
   const direction = cfg.direction ?? 'horizontal';
   if (direction !== 'horizontal') bad(`only direction='horizontal' is supported, got ${JSON.stringify(direction)}`);
   return {

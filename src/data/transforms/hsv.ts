@@ -10,8 +10,12 @@ export function hsvRandomAug(cfg: any, bad: (msg: string) => never): Transform {
     name: 'YOLOv5HSVRandomAug',
     apply(r, rng) {
       if (!r.img) return r;
-      const gh = rng.uniform(-1, 1) * dh + 1, gs = rng.uniform(-1, 1) * ds + 1, gv = rng.uniform(-1, 1) * dv + 1;
-      const lutH = new Uint8Array(256), lutS = new Uint8Array(256), lutV = new Uint8Array(256);
+      const gh = rng.uniform(-1, 1) * dh + 1,
+        gs = rng.uniform(-1, 1) * ds + 1,
+        gv = rng.uniform(-1, 1) * dv + 1;
+      const lutH = new Uint8Array(256),
+        lutS = new Uint8Array(256),
+        lutV = new Uint8Array(256);
       for (let i = 0; i < 256; i++) {
         lutH[i] = Math.floor((i * gh) % 180);
         lutS[i] = Math.min(255, Math.max(0, Math.floor(i * gs)));
@@ -19,8 +23,12 @@ export function hsvRandomAug(cfg: any, bad: (msg: string) => never): Transform {
       }
       const img = r.img;
       for (let p = 0; p < img.length; p += 3) {
-        const R = img[p], G = img[p + 1], B = img[p + 2];
-        const v = Math.max(R, G, B), mn = Math.min(R, G, B), d = v - mn;
+        const R = img[p],
+          G = img[p + 1],
+          B = img[p + 2];
+        const v = Math.max(R, G, B),
+          mn = Math.min(R, G, B),
+          d = v - mn;
         let h = 0;
         const s = v === 0 ? 0 : Math.round((d * 255) / v);
         if (d > 0) {
@@ -29,12 +37,16 @@ export function hsvRandomAug(cfg: any, bad: (msg: string) => never): Transform {
           h = Math.round(deg / 2) % 180;
         }
         // Back to RGB from the adjusted (h, s, v).
-        const H2 = lutH[h] * 2, S2 = lutS[s] / 255, V2 = lutV[v];
+        const H2 = lutH[h] * 2,
+          S2 = lutS[s] / 255,
+          V2 = lutV[v];
         const c = V2 * S2;
         const hp = H2 / 60;
         const x = c * (1 - Math.abs((hp % 2) - 1));
         const m = V2 - c;
-        let r1 = 0, g1 = 0, b1 = 0;
+        let r1 = 0,
+          g1 = 0,
+          b1 = 0;
         if (hp < 1) {
           r1 = c;
           g1 = x;

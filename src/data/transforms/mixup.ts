@@ -7,7 +7,8 @@ import { numberOpt, type Transform } from './results';
 /** Gamma(shape, 1) by Marsaglia and Tsang's method (shape < 1 via the boost u^(1/shape)). */
 function gamma(rng: Rng, shape: number): number {
   if (shape < 1) return gamma(rng, shape + 1) * Math.pow(1 - rng.next(), 1 / shape);
-  const d = shape - 1 / 3, c = 1 / Math.sqrt(9 * d);
+  const d = shape - 1 / 3,
+    c = 1 / Math.sqrt(9 * d);
   for (;;) {
     let x: number, v: number;
     do {
@@ -21,12 +22,14 @@ function gamma(rng: Rng, shape: number): number {
 }
 
 export function betaSample(rng: Rng, a: number, b: number): number {
-  const x = gamma(rng, a), y = gamma(rng, b);
+  const x = gamma(rng, a),
+    y = gamma(rng, b);
   return x / (x + y);
 }
 
 export function mixUp(cfg: any, bad: (msg: string) => never, preTransform: Transform[]): Transform {
-  const alpha = numberOpt(cfg, 'alpha', 32, bad), beta = numberOpt(cfg, 'beta', 32, bad);
+  const alpha = numberOpt(cfg, 'alpha', 32, bad),
+    beta = numberOpt(cfg, 'beta', 32, bad);
   const prob = numberOpt(cfg, 'prob', 1, bad);
   if (!(alpha > 0 && beta > 0)) bad('alpha and beta must be positive');
   return {
@@ -34,18 +37,23 @@ export function mixUp(cfg: any, bad: (msg: string) => never, preTransform: Trans
     async apply(r, rng, env) {
       if (rng.next() > prob || !r.img) return r;
       let other = null;
-      for (let tries = 0; tries < 15 && !other?.img; tries++) other = await env.loadRaw(rng.int(env.length), preTransform, rng);
+      for (let tries = 0; tries < 15 && !other?.img; tries++)
+        other = await env.loadRaw(rng.int(env.length), preTransform, rng);
       if (!other?.img) throw new Error('YOLOv5MixUp could not load a usable extra sample');
       if (other.width !== r.width || other.height !== r.height) {
-        throw new Error(`YOLOv5MixUp: the mixed-in sample is ${other.width}x${other.height}, this one ${r.width}x${r.height}; give pre_transform the same resizing steps`);
+        throw new Error(
+          `YOLOv5MixUp: the mixed-in sample is ${other.width}x${other.height}, this one ${r.width}x${r.height}; give pre_transform the same resizing steps`,
+        );
       }
       const ratio = betaSample(rng, alpha, beta);
-      const a = r.img, o = other.img;
+      const a = r.img,
+        o = other.img;
       const out = new Uint8Array(a.length);
       // uint8 cast of the blended float image truncates, as numpy's astype does.
       for (let i = 0; i < a.length; i++) out[i] = a[i] * ratio + o[i] * (1 - ratio);
       r.img = out;
-      const n = r.labels.length, m = other.labels.length;
+      const n = r.labels.length,
+        m = other.labels.length;
       const boxes = new Float32Array((n + m) * 4);
       boxes.set(r.bboxes);
       boxes.set(other.bboxes, n * 4);

@@ -24,14 +24,18 @@ export function mosaic(cfg: any, bad: Bad, preTransform: Transform[]): Transform
         if (other?.img) tiles.push(other);
       }
       if (tiles.length < 4) throw new Error('Mosaic could not load 3 usable extra samples');
-      const W = 2 * scaleW, H = 2 * scaleH;
+      const W = 2 * scaleW,
+        H = 2 * scaleH;
       const canvas = filledRgb(W, H, fill);
       const cx = Math.trunc(rng.uniform(cLo, cHi) * scaleW);
       const cy = Math.trunc(rng.uniform(cLo, cHi) * scaleH);
-      const boxes: Float32Array[] = [], labels: Int32Array[] = [], ignore: Uint8Array[] = [];
+      const boxes: Float32Array[] = [],
+        labels: Int32Array[] = [],
+        ignore: Uint8Array[] = [];
       tiles.forEach((t, k) => {
         const ratio = Math.min(scaleH / t.height, scaleW / t.width);
-        const w = Math.max(1, Math.trunc(t.width * ratio)), h = Math.max(1, Math.trunc(t.height * ratio));
+        const w = Math.max(1, Math.trunc(t.width * ratio)),
+          h = Math.max(1, Math.trunc(t.height * ratio));
         // mmcv.imresize's default interpolation, bilinear (mix_img_transforms.py:353-354).
         const img = resizeRgb(t.img!, t.width, t.height, w, h, 'bilinear');
         // Paste rectangle on the canvas and the matching crop of the tile.
@@ -68,7 +72,16 @@ export function mosaic(cfg: any, bad: Bad, preTransform: Transform[]): Transform
       if (clip) r.bboxes = clipBoxes(r.bboxes, W, H);
       // Boxes entirely in another tile's area (or off-canvas) keep no pixels: drop them.
       const b = r.bboxes;
-      selectInstances(r, (i) => b[i * 4 + 2] > b[i * 4] && b[i * 4 + 3] > b[i * 4 + 1] && b[i * 4] < W && b[i * 4 + 1] < H && b[i * 4 + 2] > 0 && b[i * 4 + 3] > 0);
+      selectInstances(
+        r,
+        (i) =>
+          b[i * 4 + 2] > b[i * 4] &&
+          b[i * 4 + 3] > b[i * 4 + 1] &&
+          b[i * 4] < W &&
+          b[i * 4 + 1] < H &&
+          b[i * 4 + 2] > 0 &&
+          b[i * 4 + 3] > 0,
+      );
       r.img = canvas;
       r.width = W;
       r.height = H;

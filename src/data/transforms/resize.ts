@@ -19,7 +19,8 @@ export function pyRound(x: number): number {
 
 /** mmcv's rescale ratio for a (w, h) scale: fit the long edge to max(scale), the short to min(scale). */
 function rescaleRatio(w: number, h: number, scale: [number, number]): number {
-  const longEdge = Math.max(...scale), shortEdge = Math.min(...scale);
+  const longEdge = Math.max(...scale),
+    shortEdge = Math.min(...scale);
   return Math.min(longEdge / Math.max(w, h), shortEdge / Math.min(w, h));
 }
 
@@ -30,15 +31,18 @@ const INTERPOLATIONS: CvInterpolation[] = ['nearest', 'bilinear', 'area'];
  * options of MMCV's Resize, which MMDetection's Resize and MMYOLO's LetterResize inherit.
  */
 function interpolationOpt(cfg: any, bad: Bad): CvInterpolation {
-  if (cfg.backend !== undefined && cfg.backend !== null && cfg.backend !== 'cv2') bad(`backend=${JSON.stringify(cfg.backend)} is not supported (the built-in pipeline resizes as cv2 does)`);
+  if (cfg.backend !== undefined && cfg.backend !== null && cfg.backend !== 'cv2')
+    bad(`backend=${JSON.stringify(cfg.backend)} is not supported (the built-in pipeline resizes as cv2 does)`);
   const v = cfg.interpolation ?? 'bilinear';
-  if (!INTERPOLATIONS.includes(v)) bad(`interpolation=${JSON.stringify(v)} is not supported (supported: ${INTERPOLATIONS.join(', ')})`);
+  if (!INTERPOLATIONS.includes(v))
+    bad(`interpolation=${JSON.stringify(v)} is not supported (supported: ${INTERPOLATIONS.join(', ')})`);
   return v;
 }
 
 function applyResize(r: Results, nw: number, nh: number, mode: CvInterpolation): void {
   const img = needImage(r, 'resize');
-  const sx = nw / r.width, sy = nh / r.height;
+  const sx = nw / r.width,
+    sy = nh / r.height;
   if (nw !== r.width || nh !== r.height) r.img = resizeRgb(img, r.width, r.height, nw, nh, mode);
   r.bboxes = affineBoxes(r.bboxes, sx, sy);
   r.width = nw;
@@ -57,7 +61,13 @@ export function keepRatioResize(cfg: any, bad: Bad): Transform {
     name: 'YOLOv5KeepRatioResize',
     apply(r) {
       const ratio = rescaleRatio(r.width, r.height, scale);
-      if (ratio !== 1) applyResize(r, Math.max(1, Math.trunc(r.width * ratio)), Math.max(1, Math.trunc(r.height * ratio)), ratio < 1 ? 'area' : 'bilinear');
+      if (ratio !== 1)
+        applyResize(
+          r,
+          Math.max(1, Math.trunc(r.width * ratio)),
+          Math.max(1, Math.trunc(r.height * ratio)),
+          ratio < 1 ? 'area' : 'bilinear',
+        );
       return r;
     },
   };
@@ -81,8 +91,10 @@ export function letterResize(cfg: any, bad: Bad): Transform {
     apply(r) {
       let ratio = Math.min(scaleH / r.height, scaleW / r.width);
       if (!allowScaleUp) ratio = Math.min(ratio, 1);
-      let nh = pyRound(r.height * ratio), nw = pyRound(r.width * ratio);
-      let padH = scaleH - nh, padW = scaleW - nw;
+      let nh = pyRound(r.height * ratio),
+        nw = pyRound(r.width * ratio);
+      let padH = scaleH - nh,
+        padW = scaleW - nw;
       if (useMiniPad) {
         padH %= 32;
         padW %= 32;
@@ -92,8 +104,10 @@ export function letterResize(cfg: any, bad: Bad): Transform {
         nw = scaleW;
       }
       if (nw !== r.width || nh !== r.height) applyResize(r, nw, nh, interpolation);
-      const top = Math.round(Math.floor(padH / 2) - 0.1), left = Math.round(Math.floor(padW / 2) - 0.1);
-      const bottom = padH - top, right = padW - left;
+      const top = Math.round(Math.floor(padH / 2) - 0.1),
+        left = Math.round(Math.floor(padW / 2) - 0.1);
+      const bottom = padH - top,
+        right = padW - left;
       if (top || bottom || left || right) {
         const p = padRgb(r.img!, r.width, r.height, top, bottom, left, right, fill);
         r.img = p.data;

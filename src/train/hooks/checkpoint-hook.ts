@@ -42,7 +42,10 @@ export class CheckpointHook implements Hook {
 
   beforeTrain(run: TrainRun): void {
     const removed = cleanStaleTemps(run.workDir);
-    if (removed.length) run.log.info(`removed ${removed.length} temporary file${removed.length > 1 ? 's' : ''} left by an interrupted checkpoint write: ${removed.join(', ')}`);
+    if (removed.length)
+      run.log.info(
+        `removed ${removed.length} temporary file${removed.length > 1 ? 's' : ''} left by an interrupted checkpoint write: ${removed.join(', ')}`,
+      );
   }
 
   afterTrainIter(run: TrainRun): void {
@@ -52,11 +55,18 @@ export class CheckpointHook implements Hook {
   /** BatchNorm num_batches_tracked continue from the loaded checkpoint's. */
   async afterLoadCheckpoint(run: TrainRun, ck: LoadedCheckpoint, resumed: boolean): Promise<void> {
     const counts = this.batchCounts(run);
-    for (const [name, src] of resumed ? ck.resumeModel : ck.inference) if (isBatchCount(name)) counts.base.set(name, (await src.read())[0] ?? 0);
+    for (const [name, src] of resumed ? ck.resumeModel : ck.inference)
+      if (isBatchCount(name)) counts.base.set(name, (await src.read())[0] ?? 0);
   }
 
   /** Writes model, optimizer and (through the EMA hook) EMA state; `last_checkpoint` points at epoch and iter files. */
-  save(run: TrainRun, file: string, epoch: number, iterInEpoch: number, opts: { optimizer?: boolean; last?: boolean } = {}): void {
+  save(
+    run: TrainRun,
+    file: string,
+    epoch: number,
+    iterInEpoch: number,
+    opts: { optimizer?: boolean; last?: boolean } = {},
+  ): void {
     const counts = this.batchCounts(run);
     const draft: SaveOptions = {
       store: run.store,
@@ -73,8 +83,18 @@ export class CheckpointHook implements Hook {
         classes: run.trainSet.classes,
         maxEpochs: run.maxEpochs,
         maxIters: run.maxEpochs * run.itersPerEpoch,
-        yololab: { iter_in_epoch: iterInEpoch, best_metric: run.bestMetric, backend: run.backend.name, config: resolve(run.loaded.file), optim_step: run.opt.state.step },
-        runtimeInfo: { last_ckpt: opts.last === false ? run.result.lastCheckpoint : file, best_score: Number.isFinite(run.bestMetric) ? run.bestMetric : undefined, best_ckpt: this.bestFile },
+        yololab: {
+          iter_in_epoch: iterInEpoch,
+          best_metric: run.bestMetric,
+          backend: run.backend.name,
+          config: resolve(run.loaded.file),
+          optim_step: run.opt.state.step,
+        },
+        runtimeInfo: {
+          last_ckpt: opts.last === false ? run.result.lastCheckpoint : file,
+          best_score: Number.isFinite(run.bestMetric) ? run.bestMetric : undefined,
+          best_ckpt: this.bestFile,
+        },
       },
     };
     run.hooks.callSync('beforeSaveCheckpoint', run, draft);
@@ -96,11 +116,15 @@ export class CheckpointHook implements Hook {
     if (this.saveBest && key in metrics && metrics[key] > run.bestMetric) {
       run.bestMetric = metrics[key];
       const file = join(run.workDir, `best_${key.replace(/\//g, '_')}_epoch_${run.epoch}.pth`);
-      for (const old of readdirSync(run.workDir)) if (old.startsWith('best_') && /\.(pth|ckpt)$/.test(old) && old !== basename(file)) unlinkSync(join(run.workDir, old));
+      for (const old of readdirSync(run.workDir))
+        if (old.startsWith('best_') && /\.(pth|ckpt)$/.test(old) && old !== basename(file))
+          unlinkSync(join(run.workDir, old));
       this.bestFile = file;
       this.save(run, file, run.epoch, 0, { optimizer: false, last: false });
       run.result.bestCheckpoint = file;
-      run.log.info(`The best checkpoint with ${run.bestMetric.toFixed(4)} ${key} at ${run.epoch} epoch is saved to ${basename(file)}.`);
+      run.log.info(
+        `The best checkpoint with ${run.bestMetric.toFixed(4)} ${key} at ${run.epoch} epoch is saved to ${basename(file)}.`,
+      );
     }
     if (this.pendingEpoch !== undefined) this.saveEpoch(run, this.pendingEpoch);
     this.pendingEpoch = undefined;
@@ -111,7 +135,9 @@ export class CheckpointHook implements Hook {
     if (!run.stopped || run.innerIter === 0 || run.innerIter >= run.itersPerEpoch) return;
     const file = join(run.workDir, `iter_${run.iter}.pth`);
     this.save(run, file, run.epoch, run.innerIter);
-    run.log.info(`${run.stopped === 'signal' ? 'interrupted' : 'stopped'} at epoch ${run.epoch + 1}, iteration ${run.iter}: checkpoint ${file}`);
+    run.log.info(
+      `${run.stopped === 'signal' ? 'interrupted' : 'stopped'} at epoch ${run.epoch + 1}, iteration ${run.iter}: checkpoint ${file}`,
+    );
     run.result.interrupted = run.stopped === 'signal';
   }
 

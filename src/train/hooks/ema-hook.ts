@@ -17,10 +17,18 @@ export class EMAHook implements Hook {
 
   constructor(cfg: EMAHookCfg, run: TrainRun) {
     this.priority = priorityOf(cfg, priorities.NORMAL);
-    if (baseType(cfg.ema_type ?? 'ExpMomentumEMA') !== 'ExpMomentumEMA') checkType({ type: cfg.ema_type }, ['custom_hooks', 'ema_type'], 'ExpMomentumEMA');
+    if (baseType(cfg.ema_type ?? 'ExpMomentumEMA') !== 'ExpMomentumEMA')
+      checkType({ type: cfg.ema_type }, ['custom_hooks', 'ema_type'], 'ExpMomentumEMA');
     // strict_load=True would make a checkpoint without EMA weights an error; ours keeps the model's copy.
-    if (cfg.strict_load === true) notApplied(cfg, 'strict_load', 'EMA weights missing from a checkpoint keep their values');
-    this.ema = new ExpMomentumEMA(run.store.stateDict(), cfg.momentum ?? 0.0002, cfg.gamma ?? 2000, cfg.update_buffers ?? false, new Set(run.store.buffers.keys()));
+    if (cfg.strict_load === true)
+      notApplied(cfg, 'strict_load', 'EMA weights missing from a checkpoint keep their values');
+    this.ema = new ExpMomentumEMA(
+      run.store.stateDict(),
+      cfg.momentum ?? 0.0002,
+      cfg.gamma ?? 2000,
+      cfg.update_buffers ?? false,
+      new Set(run.store.buffers.keys()),
+    );
   }
 
   afterTrainIter(_run: TrainRun, _batchIdx: number, _batch: unknown, outputs: StepResult): void {

@@ -27,7 +27,13 @@ export interface Hook {
   beforeTrain?(run: TrainRun): void | Promise<void>;
   beforeTrainEpoch?(run: TrainRun): void | Promise<void>;
   beforeTrainIter?(run: TrainRun, batchIdx: number, batch: DetSample[]): void;
-  afterTrainIter?(run: TrainRun, batchIdx: number, batch: DetSample[], outputs: StepResult, times: { time: number; dataTime: number }): void;
+  afterTrainIter?(
+    run: TrainRun,
+    batchIdx: number,
+    batch: DetSample[],
+    outputs: StepResult,
+    times: { time: number; dataTime: number },
+  ): void;
   afterTrainEpoch?(run: TrainRun): void | Promise<void>;
   beforeValEpoch?(run: TrainRun): void;
   afterValEpoch?(run: TrainRun, metrics: Record<string, number>): void | Promise<void>;
@@ -52,10 +58,16 @@ export function priorityOf(cfg: { priority?: unknown } | undefined, fallback: nu
 export class HookList {
   readonly hooks: Hook[];
   constructor(hooks: Hook[]) {
-    this.hooks = hooks.map((h, i) => ({ h, i })).sort((a, b) => a.h.priority - b.h.priority || a.i - b.i).map(({ h }) => h);
+    this.hooks = hooks
+      .map((h, i) => ({ h, i }))
+      .sort((a, b) => a.h.priority - b.h.priority || a.i - b.i)
+      .map(({ h }) => h);
   }
 
-  async call<K extends keyof Hook>(point: K, ...args: Parameters<NonNullable<Hook[K]> & ((...a: any[]) => any)>): Promise<void> {
+  async call<K extends keyof Hook>(
+    point: K,
+    ...args: Parameters<NonNullable<Hook[K]> & ((...a: any[]) => any)>
+  ): Promise<void> {
     for (const h of this.hooks) {
       const f = h[point] as ((...a: unknown[]) => unknown) | undefined;
       if (typeof f === 'function') await f.apply(h, args);
@@ -63,7 +75,10 @@ export class HookList {
   }
 
   /** The synchronous points (iteration and checkpoint hooks run inside the hot loop). */
-  callSync<K extends 'beforeTrainIter' | 'afterTrainIter' | 'beforeValEpoch' | 'beforeSaveCheckpoint'>(point: K, ...args: Parameters<NonNullable<Hook[K]>>): void {
+  callSync<K extends 'beforeTrainIter' | 'afterTrainIter' | 'beforeValEpoch' | 'beforeSaveCheckpoint'>(
+    point: K,
+    ...args: Parameters<NonNullable<Hook[K]>>
+  ): void {
     for (const h of this.hooks) {
       const f = h[point] as ((...a: unknown[]) => unknown) | undefined;
       if (typeof f === 'function') f.apply(h, args);

@@ -13,12 +13,15 @@ import { PipelineSwitchHook } from './pipeline-switch-hook';
 
 /** The hook configs in registration order: default_hooks (dict order), then custom_hooks. */
 export function hookConfigs(cfg: TrainConfig): HookCfg[] {
-  return [...Object.values(cfg.default_hooks ?? {}), ...(cfg.custom_hooks ?? [])].filter((h): h is HookCfg => !!h && typeof h === 'object');
+  return [...Object.values(cfg.default_hooks ?? {}), ...(cfg.custom_hooks ?? [])].filter(
+    (h): h is HookCfg => !!h && typeof h === 'object',
+  );
 }
 
 /** Where a hook config sits in the config: default_hooks.NAME or custom_hooks.I. */
 function hookPath(cfg: TrainConfig, h: HookCfg): (string | number)[] {
-  for (const [k, v] of Object.entries(cfg.default_hooks ?? {})) if (unwrap(v) === unwrap(h)) return ['default_hooks', k];
+  for (const [k, v] of Object.entries(cfg.default_hooks ?? {}))
+    if (unwrap(v) === unwrap(h)) return ['default_hooks', k];
   const i = (cfg.custom_hooks ?? []).findIndex((v) => unwrap(v) === unwrap(h));
   return ['custom_hooks', i];
 }
@@ -51,7 +54,8 @@ export function buildHooks(run: TrainRun): HookList {
   // MMEngine's Runner registers ParamSchedulerHook unless default_hooks sets it to None
   // (mmengine/runner/runner.py register_default_hooks); it steps a param_scheduler list.
   const dropped = run.cfg.default_hooks?.param_scheduler === null;
-  if (!dropped && !hooks.some((h) => h instanceof ParamSchedulerHook || h instanceof YOLOv5ParamSchedulerHook)) hooks.push(new ParamSchedulerHook({}, run));
+  if (!dropped && !hooks.some((h) => h instanceof ParamSchedulerHook || h instanceof YOLOv5ParamSchedulerHook))
+    hooks.push(new ParamSchedulerHook({}, run));
   // MMEngine's Runner always registers these two (mmengine/runner/runner.py register_default_hooks).
   if (!hooks.some((h) => h.name === 'CheckpointHook')) hooks.push(new CheckpointHook({ interval: 1 }));
   if (!hooks.some((h) => h.name === 'LoggerHook')) hooks.push(new LoggerHook({}, run.cfg.log_processor));

@@ -37,7 +37,13 @@ export class LoggerHook implements Hook {
     this.lr = run.opt.groups[0]?.lr ?? 0;
   }
 
-  afterTrainIter(run: TrainRun, batchIdx: number, _batch: unknown, out: StepResult, times: { time: number; dataTime: number }): void {
+  afterTrainIter(
+    run: TrainRun,
+    batchIdx: number,
+    _batch: unknown,
+    out: StepResult,
+    times: { time: number; dataTime: number },
+  ): void {
     this.history.push({ ...out, time: times.time, data_time: times.dataTime });
     if (this.history.length > this.windowSize) this.history.shift();
     if (out.skipped) this.skippedSinceLine = true;
@@ -47,23 +53,40 @@ export class LoggerHook implements Hook {
     const eta = ((Date.now() - run.startedAt) / 1000 / done) * Math.min(remaining, run.maxIters - run.iter - 1);
     run.log.progress(run.epoch + 1, run.maxEpochs, inner, run.itersPerEpoch, out.loss, eta);
     const endOfEpoch = inner === run.itersPerEpoch;
-    if (!(inner % this.interval === 0 || (endOfEpoch && (!this.ignoreLast || run.itersPerEpoch <= this.interval)))) return;
+    if (!(inner % this.interval === 0 || (endOfEpoch && (!this.ignoreLast || run.itersPerEpoch <= this.interval))))
+      return;
     this.writeTrainLine(run, inner, eta);
   }
 
   afterValEpoch(run: TrainRun, metrics: Record<string, number>): void {
     run.log.scalars({ ...metrics, step: run.epoch });
     const n = run.valSet?.length ?? 0;
-    run.log.info(`Epoch(val) [${run.epoch}][${n}/${n}]  ${Object.entries(metrics).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join('  ')}`);
+    run.log.info(
+      `Epoch(val) [${run.epoch}][${n}/${n}]  ${Object.entries(metrics)
+        .map(([k, v]) => `${k}: ${v.toFixed(4)}`)
+        .join('  ')}`,
+    );
   }
 
   private writeTrainLine(run: TrainRun, inner: number, eta: number): void {
-    const mean = (k: keyof IterRecord) => this.history.reduce((s, w) => s + ((w[k] as number) ?? 0), 0) / this.history.length;
+    const mean = (k: keyof IterRecord) =>
+      this.history.reduce((s, w) => s + ((w[k] as number) ?? 0), 0) / this.history.length;
     const names = run.det.head.lossNames;
-    const terms = Object.fromEntries(names.map((k) => [k, this.history.reduce((s, w) => s + (w.terms[k] ?? 0), 0) / this.history.length]));
+    const terms = Object.fromEntries(
+      names.map((k) => [k, this.history.reduce((s, w) => s + (w.terms[k] ?? 0), 0) / this.history.length]),
+    );
     const lr = this.lr;
     const mem = Math.round(process.memoryUsage().rss / 2 ** 20);
-    const line: Record<string, number> = { lr, data_time: mean('data_time'), loss: mean('loss'), ...terms, time: mean('time'), epoch: run.epoch + 1, iter: run.iter + 1, memory: mem };
+    const line: Record<string, number> = {
+      lr,
+      data_time: mean('data_time'),
+      loss: mean('loss'),
+      ...terms,
+      time: mean('time'),
+      epoch: run.epoch + 1,
+      iter: run.iter + 1,
+      memory: mem,
+    };
     if (run.opt.clipNorm !== undefined) line.grad_norm = mean('grad_norm');
     if (run.scaler) line.loss_scale = run.scaler.scale;
     line.step = run.iter + 1;
@@ -72,7 +95,9 @@ export class LoggerHook implements Hook {
     const its = run.itersPerEpoch;
     run.log.info(
       `Epoch(train) [${run.epoch + 1}][${String(inner).padStart(String(its).length)}/${its}]  lr: ${lr.toExponential(4)}  eta: ${formatEta(eta)}  time: ${f(line.time)}  data_time: ${f(line.data_time)}  memory: ${mem}  loss: ${f(line.loss)}${names.map((k) => `  ${k}: ${f(line[k])}`).join('')}` +
-        (run.scaler ? `  loss_scale: ${run.scaler.scale}${this.skippedSinceLine ? ' (steps skipped on inf/NaN)' : ''}` : ''),
+        (run.scaler
+          ? `  loss_scale: ${run.scaler.scale}${this.skippedSinceLine ? ' (steps skipped on inf/NaN)' : ''}`
+          : ''),
     );
     this.skippedSinceLine = false;
   }

@@ -32,7 +32,10 @@ type SchedulerState = Array<{ lastStep: number; globalStep: number }>;
 function buildParamSchedulers(run: TrainRun): ParamSchedulers | undefined {
   const cfg = run.cfg.param_scheduler;
   if (cfg === undefined || cfg === null) return undefined;
-  return new ParamSchedulers(cfg as ParamSchedulerCfg | ParamSchedulerCfg[], run.opt.groups, { maxEpochs: run.maxEpochs, epochLength: run.itersPerEpoch });
+  return new ParamSchedulers(cfg as ParamSchedulerCfg | ParamSchedulerCfg[], run.opt.groups, {
+    maxEpochs: run.maxEpochs,
+    epochLength: run.itersPerEpoch,
+  });
 }
 
 export class ParamSchedulerHook implements Hook {
@@ -102,7 +105,9 @@ export class YOLOv5ParamSchedulerHook implements Hook {
     const s = loadedSchedule(ck);
     // MMYOLO keeps no state for this hook: a resumed MMYOLO run sees the warm-up end again at
     // its first iteration past it; a checkpoint without ours is treated the same way.
-    this.scheduler.load((s?.yolov5 as { warmupEnd?: boolean } | undefined) ?? { warmupEnd: run.iter > this.scheduler.warmupIters });
+    this.scheduler.load(
+      (s?.yolov5 as { warmupEnd?: boolean } | undefined) ?? { warmupEnd: run.iter > this.scheduler.warmupIters },
+    );
     const p = s?.param_scheduler as SchedulerState | undefined;
     if (p) this.schedulers?.load(p);
     else this.schedulers?.fastForward(run.epoch, run.iter);

@@ -21,14 +21,21 @@ export class PipelineSwitchHook implements Hook {
     this.switchEpoch = (cfg.switch_epoch as number | undefined) ?? Infinity;
     this.pipeline = cfg.switch_pipeline;
     // Built once now, so a mistake in it is an error at the start and not at the switch epoch.
-    if (this.pipeline) buildPipeline(this.pipeline, { where: (p) => run.loaded.where([...path, 'switch_pipeline', ...p]), warn: () => undefined });
+    if (this.pipeline)
+      buildPipeline(this.pipeline, {
+        where: (p) => run.loaded.where([...path, 'switch_pipeline', ...p]),
+        warn: () => undefined,
+      });
   }
 
   async beforeTrainEpoch(run: TrainRun): Promise<void> {
     if (this.switched || !this.pipeline || run.epoch < this.switchEpoch) return;
     const old = run.trainSet;
     const tdl = run.cfg.train_dataloader!;
-    run.trainSet = datasetFromConfig({ ...unwrap(tdl.dataset), pipeline: unwrap(this.pipeline) }, { ...datasetCtx(run.loaded, ['train_dataloader', 'dataset']), onWarning: (m) => run.log.warn(m) });
+    run.trainSet = datasetFromConfig(
+      { ...unwrap(tdl.dataset), pipeline: unwrap(this.pipeline) },
+      { ...datasetCtx(run.loaded, ['train_dataloader', 'dataset']), onWarning: (m) => run.log.warn(m) },
+    );
     this.switched = true;
     // The old pipeline's loader workers would otherwise idle until the run ends.
     await closeLoaderWorkers(old);

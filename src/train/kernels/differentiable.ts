@@ -25,18 +25,35 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
       value: tf.engine().runKernel(K.conv, inputs as any, attrs) as tf.Tensor4D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sw] = saved as tf.Tensor4D[];
-        const dx = skipX ? tf.zeros([1]) : (tf.engine().runKernel(K.convInputGrad, { dy, w: sw }, { stride, pad, inShape: sx.shape }) as tf.Tensor);
-        const dw = tf.engine().runKernel(K.convFilterGrad, { x: sx, dy }, { stride, pad, kh: sw.shape[0], kw: sw.shape[1] }) as tf.Tensor;
+        const dx = skipX
+          ? tf.zeros([1])
+          : (tf.engine().runKernel(K.convInputGrad, { dy, w: sw }, { stride, pad, inShape: sx.shape }) as tf.Tensor);
+        const dw = tf
+          .engine()
+          .runKernel(K.convFilterGrad, { x: sx, dy }, { stride, pad, kh: sw.shape[0], kw: sw.shape[1] }) as tf.Tensor;
         return bi ? [dx, dw, tf.engine().runKernel(K.columnSums, { dy }, {}) as tf.Tensor] : [dx, dw];
       },
     };
   };
-  if (bias) return tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => run(xi, wi, bi, save)) as any)(x, w, bias) as tf.Tensor4D;
-  return tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => run(xi, wi, undefined, save)) as any)(x, w) as tf.Tensor4D;
+  if (bias)
+    return tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) =>
+      run(xi, wi, bi, save)) as any)(x, w, bias) as tf.Tensor4D;
+  return tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => run(xi, wi, undefined, save)) as any)(
+    x,
+    w,
+  ) as tf.Tensor4D;
 }
 
 /** Inference: act(conv(x, w) * scale + shift) in one pass (batch norm folded). No gradient. */
-export function convAffine(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number, scale: tf.Tensor1D, shift: tf.Tensor1D, act: boolean): tf.Tensor4D {
+export function convAffine(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  stride: number,
+  pad: number,
+  scale: tf.Tensor1D,
+  shift: tf.Tensor1D,
+  act: boolean,
+): tf.Tensor4D {
   return tf.engine().runKernel(K.conv, { x, w, scale, shift }, { stride, pad, act: act ? 1 : 0 }) as tf.Tensor4D;
 }
 
@@ -53,7 +70,15 @@ export interface RunningStats {
  * (kept; the caller disposes them). Gradients for x, w, gamma, beta.
  */
 export function convBatchNormTrain(
-  x: tf.Tensor4D, w: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, stride: number, pad: number, eps: number, act: boolean, running?: RunningStats,
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  stride: number,
+  pad: number,
+  eps: number,
+  act: boolean,
+  running?: RunningStats,
 ): { y: tf.Tensor4D; mean?: tf.Tensor1D; variance?: tf.Tensor1D; runningMean?: tf.Tensor1D; runningVar?: tf.Tensor1D } {
   const skipX = constants.has(x);
   let side: tf.Tensor[] = [];
@@ -76,9 +101,21 @@ export function convBatchNormTrain(
       gradFunc: (dout: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sw] = saved as tf.Tensor4D[];
         const [, , sg, sy, sst] = saved;
-        const [dyc, sums] = tf.engine().runKernel(K.bnGrad, { dout, y: sy, stats: sst, gamma: sg }, { act }) as tf.Tensor[];
-        const dx = skipX ? tf.zeros([1]) : (tf.engine().runKernel(K.convInputGrad, { dy: dyc, w: sw }, { stride, pad, inShape: sx.shape }) as tf.Tensor);
-        const dw = tf.engine().runKernel(K.convFilterGrad, { x: sx, dy: dyc }, { stride, pad, kh: sw.shape[0], kw: sw.shape[1] }) as tf.Tensor;
+        const [dyc, sums] = tf
+          .engine()
+          .runKernel(K.bnGrad, { dout, y: sy, stats: sst, gamma: sg }, { act }) as tf.Tensor[];
+        const dx = skipX
+          ? tf.zeros([1])
+          : (tf
+              .engine()
+              .runKernel(K.convInputGrad, { dy: dyc, w: sw }, { stride, pad, inShape: sx.shape }) as tf.Tensor);
+        const dw = tf
+          .engine()
+          .runKernel(
+            K.convFilterGrad,
+            { x: sx, dy: dyc },
+            { stride, pad, kh: sw.shape[0], kw: sw.shape[1] },
+          ) as tf.Tensor;
         const [dbeta, dgamma] = tf.unstack(sums);
         return [dx, dw, dgamma, dbeta];
       },
@@ -97,7 +134,12 @@ export function maxPoolSame(x: tf.Tensor4D, k: number): tf.Tensor4D {
   const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
     const [out, arg] = tf.engine().runKernel(K.maxPool, { x: xi }, { k }) as tf.Tensor[];
     save([arg]);
-    return { value: out, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.engine().runKernel(K.maxPoolGrad, { dy, arg: saved[0] }, { k }) as tf.Tensor] };
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.engine().runKernel(K.maxPoolGrad, { dy, arg: saved[0] }, { k }) as tf.Tensor,
+      ],
+    };
   }) as any);
   return f(x) as tf.Tensor4D;
 }

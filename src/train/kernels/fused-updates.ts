@@ -63,7 +63,11 @@ function elementTasks(sizes: number[]): number[] {
  * buf = first ? g : momentum * buf + g; step = nesterov ? g + momentum * buf : buf;
  * param -= lr * step.
  */
-export function fusedSgdStep(entries: SgdEntry[], groups: SgdCoefficients[], o: { first: boolean; nesterov: boolean; scale?: number }): void {
+export function fusedSgdStep(
+  entries: SgdEntry[],
+  groups: SgdCoefficients[],
+  o: { first: boolean; nesterov: boolean; scale?: number },
+): void {
   const r = kernelRuntime();
   if (!r) throw new Error('internal: fused SGD without the kernels');
   const backend = tf.backend() as unknown as RefCounted;
@@ -71,7 +75,8 @@ export function fusedSgdStep(entries: SgdEntry[], groups: SgdCoefficients[], o: 
   const rows: number[][] = [];
   entries.forEach((e) => {
     const n = sizeOf(e.param.shape);
-    if (sizeOf(e.grad.shape) !== n || sizeOf(e.buf.shape) !== n) throw new Error(`internal: fused SGD: shapes of ${e.param.name} differ`);
+    if (sizeOf(e.grad.shape) !== n || sizeOf(e.buf.shape) !== n)
+      throw new Error(`internal: fused SGD: shapes of ${e.param.name} differ`);
     const p = target(backend, e.param, commits);
     const b = target(backend, e.buf, commits);
     rows.push([p.from, p.to, ptr(backend, e.grad), b.from, b.to, e.group]);
@@ -90,7 +95,16 @@ export function fusedSgdStep(entries: SgdEntry[], groups: SgdCoefficients[], o: 
   groups.forEach((g, i) => f32.set([g.lr, g.momentum, g.weightDecay], groupsAt + 3 * i));
   const scaleAt = groupsAt + groups.length * 3;
   f32[scaleAt] = o.scale ?? 1;
-  r.setArgs([r.counter, ntasks, block, block + 4 * tensorsAt, block + 4 * groupsAt, o.first ? 1 : 0, o.nesterov ? 1 : 0, o.scale === undefined ? 0 : block + 4 * scaleAt]);
+  r.setArgs([
+    r.counter,
+    ntasks,
+    block,
+    block + 4 * tensorsAt,
+    block + 4 * groupsAt,
+    o.first ? 1 : 0,
+    o.nesterov ? 1 : 0,
+    o.scale === undefined ? 0 : block + 4 * scaleAt,
+  ]);
   try {
     r.run('sgd_step', ntasks);
   } finally {

@@ -44,7 +44,11 @@ export const SCRATCH_BYTES = 512 * 1024;
 
 /** Where the committed module is: next to the bundle (dist/) or in the source tree. */
 export function findKernelWasm(): string | null {
-  const candidates = [join(__dirname, WASM_FILE), join(__dirname, 'kernels', WASM_FILE), join(__dirname, '..', 'src', 'train', 'kernels', WASM_FILE)];
+  const candidates = [
+    join(__dirname, WASM_FILE),
+    join(__dirname, 'kernels', WASM_FILE),
+    join(__dirname, '..', 'src', 'train', 'kernels', WASM_FILE),
+  ];
   return candidates.find((p) => existsSync(p)) ?? null;
 }
 
@@ -115,7 +119,12 @@ export class KernelRuntime {
   /** Milliseconds per kernel name while profiling (bench/train.ts). */
   profile: Map<string, number> | null = null;
 
-  private constructor(readonly memory: WebAssembly.Memory, readonly heap: Heap, module: WebAssembly.Module, threads: number) {
+  private constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly heap: Heap,
+    module: WebAssembly.Module,
+    threads: number,
+  ) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.exports = instance.exports as Record<string, any>;
     const stacks = heap.malloc(STACK_BYTES * threads);
@@ -135,7 +144,15 @@ export class KernelRuntime {
     for (let tid = 1; tid < threads; tid++) {
       const w = new Worker(workerSource, {
         eval: true,
-        workerData: { module, memory, control: this.control, tid, stack: stacks + STACK_BYTES * (tid + 1), names: [...parallelKernels], spin },
+        workerData: {
+          module,
+          memory,
+          control: this.control,
+          tid,
+          stack: stacks + STACK_BYTES * (tid + 1),
+          names: [...parallelKernels],
+          spin,
+        },
       });
       w.unref(); // an idle pool never keeps the process alive
       this.workers.push(w);
@@ -201,7 +218,8 @@ export class KernelRuntime {
           break;
         }
       }
-      for (let spins = 0, done; (done = Atomics.load(ctl, DONE)) < joined; ) if (++spins > 2000) Atomics.wait(ctl, DONE, done, 1000);
+      for (let spins = 0, done; (done = Atomics.load(ctl, DONE)) < joined;)
+        if (++spins > 2000) Atomics.wait(ctl, DONE, done, 1000);
       if (failure) throw failure;
       if (ctl[ERROR]) throw new Error(`kernel ${kernel} failed in worker thread ${ctl[ERROR]}`);
     }

@@ -39,10 +39,14 @@ const name = (s: string) => [...leb(s.length), ...Buffer.from(s, 'latin1')];
  * memory keeps index 0 and its export. Returns null when the binary does not have exactly
  * one defined memory and no imported one (then it is not the module this is meant for).
  */
-export function importSharedMemory(binary: Uint8Array, maxPages = MAX_PAGES): { binary: Uint8Array; initialPages: number } | null {
-  if (binary.length < 8 || binary[0] !== 0 || binary[1] !== 0x61 || binary[2] !== 0x73 || binary[3] !== 0x6d) return null;
+export function importSharedMemory(
+  binary: Uint8Array,
+  maxPages = MAX_PAGES,
+): { binary: Uint8Array; initialPages: number } | null {
+  if (binary.length < 8 || binary[0] !== 0 || binary[1] !== 0x61 || binary[2] !== 0x73 || binary[3] !== 0x6d)
+    return null;
   const sections: Array<{ id: number; body: Uint8Array }> = [];
-  for (let p = 8; p < binary.length; ) {
+  for (let p = 8; p < binary.length;) {
     const id = binary[p];
     const [size, q] = readLeb(binary, p + 1);
     sections.push({ id, body: binary.subarray(q, q + size) });
@@ -84,13 +88,15 @@ function hasMemoryImport(body: Uint8Array): boolean {
     }
     const kind = body[p++];
     if (kind === 2) return true;
-    if (kind === 0) p = readLeb(body, p)[1]; // function: type index
+    if (kind === 0)
+      p = readLeb(body, p)[1]; // function: type index
     else if (kind === 1) {
       p++; // table: element type, then limits
       const flags = body[p++];
       p = readLeb(body, p)[1];
       if (flags & 1) p = readLeb(body, p)[1];
-    } else if (kind === 3) p += 2; // global: value type, mutability
+    } else if (kind === 3)
+      p += 2; // global: value type, mutability
     else return false;
   }
   return false;
@@ -106,33 +112,40 @@ let wrapped = false;
  */
 export function prepareSharedWasm(): boolean {
   if (wrapped) return true;
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- registers the backend only when it is chosen
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- registers the backend only when it is chosen
   require('@tensorflow/tfjs-backend-wasm');
   const engine = tf.engine() as unknown as { registry: Record<string, unknown> };
   if (engine.registry.wasm) return false;
   const factory = tf.findBackendFactory('wasm');
   if (!factory) return false;
   tf.removeBackend('wasm');
-  tf.registerBackend('wasm', async () => {
-    const original = WebAssembly.instantiate;
-    // tfjs's glue instantiates its module once, from the binary, while the factory runs.
-    (WebAssembly as { instantiate: unknown }).instantiate = function (source: unknown, imports?: WebAssembly.Imports) {
-      if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
-        const rewritten = importSharedMemory(source instanceof Uint8Array ? source : new Uint8Array(source));
-        if (rewritten && imports) {
-          shared = new WebAssembly.Memory({ initial: rewritten.initialPages, maximum: MAX_PAGES, shared: true });
-          (imports.env as Record<string, unknown>).memory = shared;
-          return original.call(WebAssembly, rewritten.binary, imports);
+  tf.registerBackend(
+    'wasm',
+    async () => {
+      const original = WebAssembly.instantiate;
+      // tfjs's glue instantiates its module once, from the binary, while the factory runs.
+      (WebAssembly as { instantiate: unknown }).instantiate = function (
+        source: unknown,
+        imports?: WebAssembly.Imports,
+      ) {
+        if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+          const rewritten = importSharedMemory(source instanceof Uint8Array ? source : new Uint8Array(source));
+          if (rewritten && imports) {
+            shared = new WebAssembly.Memory({ initial: rewritten.initialPages, maximum: MAX_PAGES, shared: true });
+            (imports.env as Record<string, unknown>).memory = shared;
+            return original.call(WebAssembly, rewritten.binary, imports);
+          }
         }
+        return (original as (...a: unknown[]) => unknown).apply(WebAssembly, [source, imports]);
+      };
+      try {
+        return await factory();
+      } finally {
+        (WebAssembly as { instantiate: unknown }).instantiate = original;
       }
-      return (original as (...a: unknown[]) => unknown).apply(WebAssembly, [source, imports]);
-    };
-    try {
-      return await factory();
-    } finally {
-      (WebAssembly as { instantiate: unknown }).instantiate = original;
-    }
-  }, 2);
+    },
+    2,
+  );
   wrapped = true;
   return true;
 }

@@ -44,7 +44,13 @@ function tryStart(threads?: number): string | null {
   if (!memory) return 'tfjs-backend-wasm was started before its memory could be made shared';
   const backend = tf.backend() as unknown as WasmBackend;
   try {
-    setActiveRuntime(KernelRuntime.start(memory, { malloc: (n) => backend.wasm._malloc(n), free: (p) => backend.wasm._free(p) }, threads));
+    setActiveRuntime(
+      KernelRuntime.start(
+        memory,
+        { malloc: (n) => backend.wasm._malloc(n), free: (p) => backend.wasm._free(p) },
+        threads,
+      ),
+    );
   } catch (e) {
     return (e as Error).message;
   }
@@ -117,9 +123,34 @@ interface ConvWords {
 function convArgs(r: KernelRuntime, g: Geometry, o: ConvWords): number {
   const zero = r.zeros(Math.max(g.ci, g.co) + NR);
   return r.setArgs([
-    r.counter, o.ntasks, o.chunk, o.x, o.wp, o.y, o.bias ?? 0, zero, r.scratch, SCRATCH_BYTES,
-    g.n, g.h, g.w, g.ci, g.ho, g.wo, g.co, g.kh, g.kw, g.stride, g.pad, g.pad,
-    o.stats ?? 0, o.epi ?? 0, o.scale ?? 0, o.shift ?? 0, o.dy ?? 0, o.partial ?? 0,
+    r.counter,
+    o.ntasks,
+    o.chunk,
+    o.x,
+    o.wp,
+    o.y,
+    o.bias ?? 0,
+    zero,
+    r.scratch,
+    SCRATCH_BYTES,
+    g.n,
+    g.h,
+    g.w,
+    g.ci,
+    g.ho,
+    g.wo,
+    g.co,
+    g.kh,
+    g.kw,
+    g.stride,
+    g.pad,
+    g.pad,
+    o.stats ?? 0,
+    o.epi ?? 0,
+    o.scale ?? 0,
+    o.shift ?? 0,
+    o.dy ?? 0,
+    o.partial ?? 0,
   ]);
 }
 
@@ -142,7 +173,10 @@ function packWeights(r: KernelRuntime, g: Geometry, w: number, transposed: boole
  * Measured (2 threads, YOLOv8-n's shapes): from 32 channels the forward is 1.2-1.8x faster,
  * the input gradient 1.4-2.3x, the filter gradient 1.1-1.6x; at 16 channels only the input
  * gradient gains (1.2-1.5x; the forward and filter gradient are even or slower). */
-export function usesWinograd(g: Pick<Geometry, 'kh' | 'kw' | 'stride' | 'pad' | 'ci' | 'co'>, pass: 'forward' | 'inputGrad' | 'filterGrad'): boolean {
+export function usesWinograd(
+  g: Pick<Geometry, 'kh' | 'kw' | 'stride' | 'pad' | 'ci' | 'co'>,
+  pass: 'forward' | 'inputGrad' | 'filterGrad',
+): boolean {
   const min = pass === 'inputGrad' ? 16 : 32;
   return winogradOn && g.kh === 3 && g.kw === 3 && g.stride === 1 && g.pad === 1 && g.ci >= min && g.co >= min;
 }
@@ -153,7 +187,19 @@ export function useWinograd(on: boolean): void {
 }
 
 /** Winograd forward (or, with flip, the input gradient's transposed convolution): y from x. */
-function winogradConv(r: KernelRuntime, x: number, w: number, y: number, n: number, h: number, wd: number, ci: number, co: number, flip: boolean, epi: { bias?: number; scale?: number; shift?: number; act?: boolean }): void {
+function winogradConv(
+  r: KernelRuntime,
+  x: number,
+  w: number,
+  y: number,
+  n: number,
+  h: number,
+  wd: number,
+  ci: number,
+  co: number,
+  flip: boolean,
+  epi: { bias?: number; scale?: number; shift?: number; act?: boolean },
+): void {
   const np = Math.ceil(co / NR);
   const up = r.heap.malloc(16 * np * ci * NR * 4);
   const cop = np * NR;
@@ -163,8 +209,25 @@ function winogradConv(r: KernelRuntime, x: number, w: number, y: number, n: numb
   const tiles = n * Math.ceil(h / 2) * Math.ceil(wd / 2);
   const ntasks = Math.ceil(tiles / tb);
   const words = (nt: number) => [
-    r.counter, nt, tb, x, up, y, epi.bias ?? 0, r.scratch, SCRATCH_BYTES, n, h, wd, ci, co,
-    epi.scale ? (epi.act ? 2 : 1) : 0, epi.scale ?? 0, epi.shift ?? 0, w, flip ? 1 : 0,
+    r.counter,
+    nt,
+    tb,
+    x,
+    up,
+    y,
+    epi.bias ?? 0,
+    r.scratch,
+    SCRATCH_BYTES,
+    n,
+    h,
+    wd,
+    ci,
+    co,
+    epi.scale ? (epi.act ? 2 : 1) : 0,
+    epi.scale ?? 0,
+    epi.shift ?? 0,
+    w,
+    flip ? 1 : 0,
   ];
   r.setArgs(words(np));
   r.run('winograd_weights', np);
@@ -188,7 +251,23 @@ function winogradFilterGrad(backend: WasmBackend, r: KernelRuntime, x: Info, dy:
   const partial = r.heap.malloc((nchunks * len + MR * cop + NR) * 4);
   const du = r.heap.malloc(len * 4);
   const dw = backend.makeOutput([3, 3, ci, co], 'float32');
-  const words = (nt: number, part: number) => [r.counter, nt, chunk, tb, ptr(backend, x), ptr(backend, dy), part, r.scratch, SCRATCH_BYTES, n, h, w, ci, co, ptr(backend, dw)];
+  const words = (nt: number, part: number) => [
+    r.counter,
+    nt,
+    chunk,
+    tb,
+    ptr(backend, x),
+    ptr(backend, dy),
+    part,
+    r.scratch,
+    SCRATCH_BYTES,
+    n,
+    h,
+    w,
+    ci,
+    co,
+    ptr(backend, dw),
+  ];
   r.setArgs(words(nchunks, partial));
   r.run('winograd_filter_grad', nchunks);
   reducePartials(r, partial, nchunks, len, du);
@@ -201,7 +280,15 @@ function winogradFilterGrad(backend: WasmBackend, r: KernelRuntime, x: Info, dy:
 
 /** y = conv(x, w) with an epilogue: + bias, or * scale + shift (+ SiLU). With stats, also
  * writes the per-task batch statistics partials. */
-function convForward(backend: WasmBackend, x: Info, w: Info, g: Geometry, y: Info, epi: { bias?: Info; scale?: Info; shift?: Info; act?: boolean }, statsPartial?: number): number {
+function convForward(
+  backend: WasmBackend,
+  x: Info,
+  w: Info,
+  g: Geometry,
+  y: Info,
+  epi: { bias?: Info; scale?: Info; shift?: Info; act?: boolean },
+  statsPartial?: number,
+): number {
   const r = rt();
   const rows = g.n * g.ho * g.wo;
   const chunk = gemmChunk(rows);
@@ -246,7 +333,6 @@ function reducePartials(r: KernelRuntime, partial: number, parts: number, len: n
   r.run('reduce_partials', ntasks);
 }
 
-
 // ---------------------------------------------------------------------------------------
 // Registered kernels.
 
@@ -269,8 +355,15 @@ export const kernelNames: string[] = Object.values(K);
 
 type KernelArgs = { inputs: Record<string, Info>; backend: unknown; attrs: Record<string, any> };
 
-function reg(kernelName: string, fn: (backend: WasmBackend, inputs: Record<string, Info>, attrs: Record<string, any>) => Info | Info[]): void {
-  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: ((a: KernelArgs) => fn(a.backend as WasmBackend, a.inputs, a.attrs)) as unknown as tf.KernelFunc });
+function reg(
+  kernelName: string,
+  fn: (backend: WasmBackend, inputs: Record<string, Info>, attrs: Record<string, any>) => Info | Info[],
+): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ((a: KernelArgs) => fn(a.backend as WasmBackend, a.inputs, a.attrs)) as unknown as tf.KernelFunc,
+  });
 }
 
 let registered = false;
@@ -301,9 +394,21 @@ function registerAll(): void {
     const stats = backend.makeOutput([5, g.co], 'float32');
     const running = runMean ? [backend.makeOutput([g.co], 'float32'), backend.makeOutput([g.co], 'float32')] : [];
     r.exports.bn_finalize(
-      partial, ntasks, chunk, rows, g.co, ptr(backend, gamma), ptr(backend, beta), eps, ptr(backend, stats),
-      runMean ? ptr(backend, runMean) : 0, runVar ? ptr(backend, runVar) : 0, momentum ?? 0, varFactor ?? 0,
-      running.length ? ptr(backend, running[0]) : 0, running.length ? ptr(backend, running[1]) : 0,
+      partial,
+      ntasks,
+      chunk,
+      rows,
+      g.co,
+      ptr(backend, gamma),
+      ptr(backend, beta),
+      eps,
+      ptr(backend, stats),
+      runMean ? ptr(backend, runMean) : 0,
+      runVar ? ptr(backend, runVar) : 0,
+      momentum ?? 0,
+      varFactor ?? 0,
+      running.length ? ptr(backend, running[0]) : 0,
+      running.length ? ptr(backend, running[1]) : 0,
     );
     r.heap.free(partial);
     return [y, stats, ...running];
@@ -316,7 +421,21 @@ function registerAll(): void {
     const out = backend.makeOutput(y.shape, 'float32');
     const chunk = rowChunk(rows, co);
     const ntasks = Math.ceil(rows / chunk);
-    r.setArgs([r.counter, ntasks, chunk, rows, co, act ? 1 : 0, ptr(backend, y), ptr(backend, out), ptr(backend, stats), 0, 0, 0, 0]);
+    r.setArgs([
+      r.counter,
+      ntasks,
+      chunk,
+      rows,
+      co,
+      act ? 1 : 0,
+      ptr(backend, y),
+      ptr(backend, out),
+      ptr(backend, stats),
+      0,
+      0,
+      0,
+      0,
+    ]);
     r.run('bn_apply', ntasks);
     return out;
   });
@@ -333,7 +452,21 @@ function registerAll(): void {
     const chunk = Math.max(1, Math.ceil(2048 / co));
     const ntasks = Math.ceil(rows / chunk);
     const partial = r.heap.malloc(ntasks * 2 * co * 4);
-    const words = [r.counter, ntasks, chunk, rows, co, act ? 1 : 0, ptr(backend, y), ptr(backend, dy), ptr(backend, stats), ptr(backend, dout), partial, ptr(backend, gamma), ptr(backend, sums)];
+    const words = [
+      r.counter,
+      ntasks,
+      chunk,
+      rows,
+      co,
+      act ? 1 : 0,
+      ptr(backend, y),
+      ptr(backend, dy),
+      ptr(backend, stats),
+      ptr(backend, dout),
+      partial,
+      ptr(backend, gamma),
+      ptr(backend, sums),
+    ];
     r.setArgs(words);
     r.run('bn_backward_sums', ntasks);
     r.exports.bn_sums_finalize(partial, ntasks, co, ptr(backend, sums));
@@ -416,17 +549,19 @@ function registerAll(): void {
 
   overrideTfjsKernels();
 
-  const upsample = (grad: boolean) => (backend: WasmBackend, { x }: Record<string, Info>) => {
-    const r = rt();
-    const [n, hh, ww, c] = x.shape;
-    const [h, w] = grad ? [hh / 2, ww / 2] : [hh, ww];
-    const out = backend.makeOutput(grad ? [n, h, w, c] : [n, h * 2, w * 2, c], 'float32');
-    const chunk = rowChunk(n * h, 4 * w * c);
-    const ntasks = Math.ceil((n * h) / chunk);
-    r.setArgs([r.counter, ntasks, chunk, n, h, w, c, ptr(backend, x), ptr(backend, out)]);
-    r.run(grad ? 'upsample2x_grad' : 'upsample2x', ntasks);
-    return out;
-  };
+  const upsample =
+    (grad: boolean) =>
+    (backend: WasmBackend, { x }: Record<string, Info>) => {
+      const r = rt();
+      const [n, hh, ww, c] = x.shape;
+      const [h, w] = grad ? [hh / 2, ww / 2] : [hh, ww];
+      const out = backend.makeOutput(grad ? [n, h, w, c] : [n, h * 2, w * 2, c], 'float32');
+      const chunk = rowChunk(n * h, 4 * w * c);
+      const ntasks = Math.ceil((n * h) / chunk);
+      r.setArgs([r.counter, ntasks, chunk, n, h, w, c, ptr(backend, x), ptr(backend, out)]);
+      r.run(grad ? 'upsample2x_grad' : 'upsample2x', ntasks);
+      return out;
+    };
   reg(K.upsample, upsample(false));
 
   // [max-pooled x, window offset of each maximum (int32)]
@@ -453,6 +588,10 @@ function registerAll(): void {
   });
   reg(K.upsampleGrad, upsample(true));
 
-  tf.registerGradient({ kernelName: K.upsample, gradFunc: ((dy: tf.Tensor) => ({ x: () => tf.engine().runKernel(K.upsampleGrad, { x: dy }, {}) as tf.Tensor })) as unknown as tf.GradFunc });
+  tf.registerGradient({
+    kernelName: K.upsample,
+    gradFunc: ((dy: tf.Tensor) => ({
+      x: () => tf.engine().runKernel(K.upsampleGrad, { x: dy }, {}) as tf.Tensor,
+    })) as unknown as tf.GradFunc,
+  });
 }
-

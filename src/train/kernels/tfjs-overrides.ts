@@ -40,10 +40,19 @@ function overrideDataMovement(): void {
   tf.registerKernel({
     kernelName: 'Concat',
     backendName: 'wasm',
-    kernelFunc: ((args: { inputs: Info[] | Record<string, Info>; backend: WasmBackend; attrs: { axis: number | number[] } }) => {
+    kernelFunc: ((args: {
+      inputs: Info[] | Record<string, Info>;
+      backend: WasmBackend;
+      attrs: { axis: number | number[] };
+    }) => {
       const all = Object.values(args.inputs) as Info[];
       const xs = all.filter((t) => sizeOf(t.shape) > 0);
-      if (!activeRuntime() || xs.length < 2 || xs.some((t) => t.dtype !== 'float32' && t.dtype !== 'int32') || new Set(xs.map((t) => t.dtype)).size > 1)
+      if (
+        !activeRuntime() ||
+        xs.length < 2 ||
+        xs.some((t) => t.dtype !== 'float32' && t.dtype !== 'int32') ||
+        new Set(xs.map((t) => t.dtype)).size > 1
+      )
         return stockConcat.kernelFunc(args as any);
       const rank = xs[0].shape.length;
       const axisRaw = Array.isArray(args.attrs.axis) ? args.attrs.axis[0] : args.attrs.axis;
@@ -59,7 +68,15 @@ function overrideDataMovement(): void {
         width,
         xs.map((t) => {
           const c = sizeOf(t.shape.slice(axis));
-          const spec = { src: ptr(args.backend, t), dst: ptr(args.backend, out), srcStride: c, srcOff: 0, dstStride: width, dstOff: off, width: c };
+          const spec = {
+            src: ptr(args.backend, t),
+            dst: ptr(args.backend, out),
+            srcStride: c,
+            srcOff: 0,
+            dstStride: width,
+            dstOff: off,
+            width: c,
+          };
           off += c;
           return spec;
         }),
@@ -70,9 +87,14 @@ function overrideDataMovement(): void {
   tf.registerKernel({
     kernelName: 'SplitV',
     backendName: 'wasm',
-    kernelFunc: ((args: { inputs: { x: Info }; backend: WasmBackend; attrs: { numOrSizeSplits: number | number[]; axis: number | number[] } }) => {
+    kernelFunc: ((args: {
+      inputs: { x: Info };
+      backend: WasmBackend;
+      attrs: { numOrSizeSplits: number | number[]; axis: number | number[] };
+    }) => {
       const { x } = args.inputs;
-      if (!activeRuntime() || (x.dtype !== 'float32' && x.dtype !== 'int32') || sizeOf(x.shape) === 0) return stockSplit.kernelFunc(args as any);
+      if (!activeRuntime() || (x.dtype !== 'float32' && x.dtype !== 'int32') || sizeOf(x.shape) === 0)
+        return stockSplit.kernelFunc(args as any);
       const rank = x.shape.length;
       const axisRaw = Array.isArray(args.attrs.axis) ? args.attrs.axis[0] : args.attrs.axis;
       const axis = axisRaw < 0 ? axisRaw + rank : axisRaw;
@@ -95,7 +117,15 @@ function overrideDataMovement(): void {
         width,
         outs.map((o, i) => {
           const c = sizes[i] * inner;
-          const spec = { src: ptr(args.backend, x), dst: ptr(args.backend, o), srcStride: width, srcOff: off, dstStride: c, dstOff: 0, width: c };
+          const spec = {
+            src: ptr(args.backend, x),
+            dst: ptr(args.backend, o),
+            srcStride: width,
+            srcOff: off,
+            dstStride: c,
+            dstOff: 0,
+            width: c,
+          };
           off += c;
           return spec;
         }),
@@ -106,7 +136,17 @@ function overrideDataMovement(): void {
 }
 
 /** Elementwise ops the kernel computes (kernels.c OP_*), by tfjs kernel name. */
-const elementwiseOps: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, Exp: 6, Sigmoid: 7, Softplus: 8 };
+const elementwiseOps: Record<string, number> = {
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  Maximum: 4,
+  Minimum: 5,
+  Exp: 6,
+  Sigmoid: 7,
+  Softplus: 8,
+};
 /** Below this many elements tfjs's own kernel is faster than waking the threads. */
 const ELEMENTWISE_MIN = 16384;
 
@@ -160,7 +200,18 @@ function overrideElementwise(): void {
         });
         const chunk = 16384; // a multiple of 4: each task starts on a vector of both operands
         const ntasks = Math.ceil(n / chunk);
-        r.setArgs([r.counter, ntasks, chunk, n, op, ptrs[0], ptrs[1] ?? 0, ptr(args.backend, out), periods[0], periods[1] ?? n]);
+        r.setArgs([
+          r.counter,
+          ntasks,
+          chunk,
+          n,
+          op,
+          ptrs[0],
+          ptrs[1] ?? 0,
+          ptr(args.backend, out),
+          periods[0],
+          periods[1] ?? n,
+        ]);
         r.run('elementwise', ntasks);
         for (const t of temps) r.heap.free(t);
         return out;
@@ -169,7 +220,19 @@ function overrideElementwise(): void {
   }
 }
 
-function copyChannels(rows: number, width: number, specs: Array<{ src: number; dst: number; srcStride: number; srcOff: number; dstStride: number; dstOff: number; width: number }>): void {
+function copyChannels(
+  rows: number,
+  width: number,
+  specs: Array<{
+    src: number;
+    dst: number;
+    srcStride: number;
+    srcOff: number;
+    dstStride: number;
+    dstOff: number;
+    width: number;
+  }>,
+): void {
   const r = rt();
   const table = r.heap.malloc(specs.length * 7 * 4);
   const words = new Int32Array(r.memory.buffer, table, specs.length * 7);
@@ -180,4 +243,3 @@ function copyChannels(rows: number, width: number, specs: Array<{ src: number; d
   r.run('copy_channels', ntasks);
   r.heap.free(table);
 }
-

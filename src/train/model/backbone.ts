@@ -4,7 +4,16 @@ import * as tf from '@tensorflow/tfjs';
 import { ForwardCtx, ParamStore } from '../params';
 import type { BackboneCfg } from '../config-types';
 import { notApplied } from '../not-applied';
-import { ConvModule, CSPLayer, CSPLayerWithTwoConv, Module, NormCfg, SPPFBottleneck, makeDivisible, makeRound } from './layers';
+import {
+  ConvModule,
+  CSPLayer,
+  CSPLayerWithTwoConv,
+  Module,
+  NormCfg,
+  SPPFBottleneck,
+  makeDivisible,
+  makeRound,
+} from './layers';
 import { checkAct, normOf } from './norm-act';
 import { buildPlugin } from './plugins';
 
@@ -25,8 +34,18 @@ export class CSPDarknet {
     if ((cfg.input_channels ?? 3) !== 3) notApplied(cfg, 'input_channels', 'images have 3 channels');
     const last = cfg.last_stage_out_channels ?? 1024;
     const arch: Array<[number, number, number, boolean, boolean]> = v8
-      ? [[64, 128, 3, true, false], [128, 256, 6, true, false], [256, 512, 6, true, false], [512, last, 3, true, true]]
-      : [[64, 128, 3, true, false], [128, 256, 6, true, false], [256, 512, 9, true, false], [512, 1024, 3, true, true]];
+      ? [
+          [64, 128, 3, true, false],
+          [128, 256, 6, true, false],
+          [256, 512, 6, true, false],
+          [512, last, 3, true, true],
+        ]
+      : [
+          [64, 128, 3, true, false],
+          [128, 256, 6, true, false],
+          [256, 512, 9, true, false],
+          [512, 1024, 3, true, true],
+        ];
     this.outIndices = cfg.out_indices ?? [2, 3, 4];
     const stemCh = makeDivisible(arch[0][0], widen);
     const stem = v8
@@ -40,11 +59,16 @@ export class CSPDarknet {
       const nb = makeRound(n, deepen);
       const name = `${prefix}.stage${i + 1}`;
       const mods: Module[] = [new ConvModule(store, `${name}.0`, ci, co, 3, 2, 1, norm)];
-      mods.push(v8 ? new CSPLayerWithTwoConv(store, `${name}.1`, co, co, nb, identity, norm) : new CSPLayer(store, `${name}.1`, co, co, nb, identity, norm));
+      mods.push(
+        v8
+          ? new CSPLayerWithTwoConv(store, `${name}.1`, co, co, nb, identity, norm)
+          : new CSPLayer(store, `${name}.1`, co, co, nb, identity, norm),
+      );
       if (spp) mods.push(new SPPFBottleneck(store, `${name}.2`, co, co, 5, norm));
       for (const p of cfg.plugins ?? []) {
         const stages = p.stages ?? arch.map(() => true);
-        if (stages.length !== arch.length) throw new Error(`plugins: 'stages' has ${stages.length} entries, the backbone has ${arch.length} stages`);
+        if (stages.length !== arch.length)
+          throw new Error(`plugins: 'stages' has ${stages.length} entries, the backbone has ${arch.length} stages`);
         if (stages[i]) mods.push(buildPlugin(store, `${name}.${mods.length}`, co, p.cfg));
       }
       this.layers.push({ name, modules: mods });

@@ -30,7 +30,10 @@ export class YOLODetector {
   private mean: number[];
   private std: number[];
 
-  constructor(readonly store: ParamStore, model: ModelCfg) {
+  constructor(
+    readonly store: ParamStore,
+    model: ModelCfg,
+  ) {
     checkType(model, ['model'], 'YOLODetector');
     const dp = model.data_preprocessor ?? { type: 'YOLOv5DetDataPreprocessor', mean: [0, 0, 0], std: [255, 255, 255] };
     checkType(dp, ['model', 'data_preprocessor'], 'YOLOv5DetDataPreprocessor', 'DetDataPreprocessor');
@@ -95,7 +98,12 @@ export class YOLODetector {
     const { images, h, w } = YOLODetector.collate(samples);
     let p!: ReturnType<DetectionHead['predict']>;
     tf.tidy(() => {
-      p = this.head.predict(this.features(this.preprocess(images, samples.length, h, w), { training: false, bnUpdates: [] }), h, w, this.testCfg.score_thr);
+      p = this.head.predict(
+        this.features(this.preprocess(images, samples.length, h, w), { training: false, bnUpdates: [] }),
+        h,
+        w,
+        this.testCfg.score_thr,
+      );
     });
     return samples.map((s, n) => this.postprocess(p.scores, p.boxes, n, p.count, s));
   }

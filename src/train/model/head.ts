@@ -36,13 +36,21 @@ export class YOLOv8HeadModule {
       const cls0 = new ConvModule(store, `${prefix}.cls_preds.${i}.0`, inC[i], clsOut, 3, 1, 1, norm);
       const cls1 = new ConvModule(store, `${prefix}.cls_preds.${i}.1`, clsOut, clsOut, 3, 1, 1, norm);
       // Prior: about 5 objects per 640x640 image spread over the level's cells.
-      const cls2 = new Conv2d(store, `${prefix}.cls_preds.${i}.2`, clsOut, this.numClasses, 1, Math.log(5 / this.numClasses / (640 / s) ** 2));
+      const cls2 = new Conv2d(
+        store,
+        `${prefix}.cls_preds.${i}.2`,
+        clsOut,
+        this.numClasses,
+        1,
+        Math.log(5 / this.numClasses / (640 / s) ** 2),
+      );
       const reg0 = new ConvModule(store, `${prefix}.reg_preds.${i}.0`, inC[i], regOut, 3, 1, 1, norm);
       const reg1 = new ConvModule(store, `${prefix}.reg_preds.${i}.1`, regOut, regOut, 3, 1, 1, norm);
       const reg2 = new Conv2d(store, `${prefix}.reg_preds.${i}.2`, regOut, 4 * this.regMax, 1, 1.0);
       // The head's ConvModules keep MMCV's Kaiming init: YOLOv8HeadModule.init_weights only sets
       // the prediction biases (yolov8_head.py L76-84) and, unlike the backbone and neck, resets no conv.
-      for (const m of ['cls_preds', 'reg_preds']) for (const j of [0, 1]) store.kaimingNormalFanOut(`${prefix}.${m}.${i}.${j}.conv.weight`);
+      for (const m of ['cls_preds', 'reg_preds'])
+        for (const j of [0, 1]) store.kaimingNormalFanOut(`${prefix}.${m}.${i}.${j}.conv.weight`);
       this.branches.push({ cls: [cls0, cls1, cls2], reg: [reg0, reg1, reg2] });
     });
   }

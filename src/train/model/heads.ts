@@ -9,10 +9,17 @@ import { BOX_FORMATS, BoxFormat, IOU_MODES, IoULossCfg, IoUMode } from '../iou-l
 import { honour, notApplied } from '../not-applied';
 import { ForwardCtx, ParamStore } from '../params';
 import { checkType, where } from '../registry';
-import { ConfigError } from '../../data/errors';
+import { ConfigError } from '../../errors';
 import { defaultYOLOv5Loss, matchYOLOv5, YOLOv5LossCfg, yolov5Loss } from '../yolov5-loss';
 import { HeadOutputs, Priors, YOLOv8HeadModule, decodeBoxes, distToSides, makePriors } from './head';
-import { AnchorPriors, YOLOv5HeadModule, YOLOv5HeadOutputs, decodeYOLOv5Boxes, defaultYOLOv5Anchors, makeAnchorPriors } from './yolov5-head';
+import {
+  AnchorPriors,
+  YOLOv5HeadModule,
+  YOLOv5HeadOutputs,
+  decodeYOLOv5Boxes,
+  defaultYOLOv5Anchors,
+  makeAnchorPriors,
+} from './yolov5-head';
 
 export interface HeadLoss {
   loss: tf.Scalar;
@@ -56,8 +63,16 @@ function expect<K extends keyof LossCfg>(cfg: LossCfg | undefined, key: K, want:
 function iouCfgOf(cfg: LossCfg | undefined, name: string, d: IoULossCfg): IoULossCfg {
   const mode = (cfg?.iou_mode ?? d.mode) as IoUMode;
   const format = (cfg?.bbox_format ?? d.format) as BoxFormat;
-  if (!IOU_MODES.includes(mode)) throw new ConfigError(`model.bbox_head.${name}.iou_mode: '${mode}' is not one of ${IOU_MODES.join(', ')} (MMYOLO's IoULoss)`, where(path(name, 'iou_mode')));
-  if (!BOX_FORMATS.includes(format)) throw new ConfigError(`model.bbox_head.${name}.bbox_format: '${format}' is not one of ${BOX_FORMATS.join(', ')}`, where(path(name, 'bbox_format')));
+  if (!IOU_MODES.includes(mode))
+    throw new ConfigError(
+      `model.bbox_head.${name}.iou_mode: '${mode}' is not one of ${IOU_MODES.join(', ')} (MMYOLO's IoULoss)`,
+      where(path(name, 'iou_mode')),
+    );
+  if (!BOX_FORMATS.includes(format))
+    throw new ConfigError(
+      `model.bbox_head.${name}.bbox_format: '${format}' is not one of ${BOX_FORMATS.join(', ')}`,
+      where(path(name, 'bbox_format')),
+    );
   return { mode, format, eps: cfg?.eps ?? d.eps };
 }
 
@@ -85,14 +100,16 @@ export class YOLOv8Head implements DetectionHead {
     if (pg) {
       checkType(pg, path('prior_generator'), 'MlvlPointGenerator');
       if ((pg.offset ?? 0.5) !== 0.5) notApplied(pg, 'offset', 'priors sit at cell centres (offset 0.5)');
-      if (!sameList(pg.strides, this.strides)) notApplied(pg, 'strides', `the head's featmap_strides ${JSON.stringify(this.strides)} are used`);
+      if (!sameList(pg.strides, this.strides))
+        notApplied(pg, 'strides', `the head's featmap_strides ${JSON.stringify(this.strides)} are used`);
     }
     if (cfg.bbox_coder) {
       checkType(cfg.bbox_coder, path('bbox_coder'), 'DistancePointBBoxCoder');
       honour(cfg.bbox_coder);
     }
     if (assigner) checkType(assigner, ['model', 'train_cfg', 'assigner'], 'BatchTaskAlignedAssigner');
-    if (assigner?.num_classes !== undefined && assigner.num_classes !== this.numClasses) notApplied(assigner, 'num_classes', `the head's num_classes ${this.numClasses} is used`);
+    if (assigner?.num_classes !== undefined && assigner.num_classes !== this.numClasses)
+      notApplied(assigner, 'num_classes', `the head's num_classes ${this.numClasses} is used`);
     this.assigner = {
       topk: assigner?.topk ?? defaultAssigner.topk,
       alpha: assigner?.alpha ?? defaultAssigner.alpha,
@@ -129,7 +146,11 @@ export class YOLOv8Head implements DetectionHead {
     const priors = this.priors(inputH, inputW);
     const t = prepareTargets(out, priors, targets, this.assigner);
     const terms = detectionLoss(out, priors, t, this.weights, this.iou);
-    return { loss: terms.loss, terms: { loss_cls: terms.loss_cls, loss_bbox: terms.loss_bbox, loss_dfl: terms.loss_dfl }, numPos: t.numPos };
+    return {
+      loss: terms.loss,
+      terms: { loss_cls: terms.loss_cls, loss_bbox: terms.loss_bbox, loss_dfl: terms.loss_dfl },
+      numPos: t.numPos,
+    };
   }
 
   predict(feats: tf.Tensor4D[], inputH: number, inputW: number): HeadPrediction {
@@ -169,11 +190,17 @@ export class YOLOv5Head implements DetectionHead {
     const pg = cfg.prior_generator;
     if (pg) checkType(pg, path('prior_generator'), 'YOLOAnchorGenerator');
     // Copied to plain numbers now: the anchors are used at the first loss, after the report.
-    this.anchors = (pg?.base_sizes ?? defaultYOLOv5Anchors).map((level) => level.map(([w, h]) => [w, h] as [number, number]));
+    this.anchors = (pg?.base_sizes ?? defaultYOLOv5Anchors).map((level) =>
+      level.map(([w, h]) => [w, h] as [number, number]),
+    );
     const L = this.strides.length;
     if (this.anchors.length !== L || this.anchors.some((l) => l.length !== this.module.numBasePriors))
-      throw new ConfigError(`model.bbox_head.prior_generator.base_sizes: expected ${L} levels of ${this.module.numBasePriors} (w, h) anchors (num_base_priors), got ${JSON.stringify(this.anchors)}`, where(path('prior_generator', 'base_sizes')));
-    if (pg && !sameList(pg.strides, this.strides)) notApplied(pg, 'strides', `the head's featmap_strides ${JSON.stringify(this.strides)} are used`);
+      throw new ConfigError(
+        `model.bbox_head.prior_generator.base_sizes: expected ${L} levels of ${this.module.numBasePriors} (w, h) anchors (num_base_priors), got ${JSON.stringify(this.anchors)}`,
+        where(path('prior_generator', 'base_sizes')),
+      );
+    if (pg && !sameList(pg.strides, this.strides))
+      notApplied(pg, 'strides', `the head's featmap_strides ${JSON.stringify(this.strides)} are used`);
     if (cfg.bbox_coder) {
       checkType(cfg.bbox_coder, path('bbox_coder'), 'YOLOv5BBoxCoder');
       honour(cfg.bbox_coder);
@@ -181,11 +208,21 @@ export class YOLOv5Head implements DetectionHead {
     const d = defaultYOLOv5Loss;
     expect(cfg.loss_cls, 'use_sigmoid', true, 'sigmoid BCE is used');
     expect(cfg.loss_obj, 'use_sigmoid', true, 'sigmoid BCE is used');
-    for (const k of ['loss_cls', 'loss_obj', 'loss_bbox'] as const) expect(cfg[k], 'reduction', 'mean', "'mean' is used");
+    for (const k of ['loss_cls', 'loss_obj', 'loss_bbox'] as const)
+      expect(cfg[k], 'reduction', 'mean', "'mean' is used");
     expect(cfg.loss_bbox, 'return_iou', true, 'YOLOv5Head needs the IoU for the objectness target');
     const objLevelWeights = cfg.obj_level_weights ?? d.objLevelWeights;
-    if (objLevelWeights.length !== L) throw new ConfigError(`model.bbox_head.obj_level_weights has ${objLevelWeights.length} entries for ${L} levels`, where(path('obj_level_weights')));
-    if ((cfg.ignore_iof_thr ?? -1) !== -1) notApplied(cfg, 'ignore_iof_thr', 'ignored boxes are dropped from the targets; the ignore-region loss is not built');
+    if (objLevelWeights.length !== L)
+      throw new ConfigError(
+        `model.bbox_head.obj_level_weights has ${objLevelWeights.length} entries for ${L} levels`,
+        where(path('obj_level_weights')),
+      );
+    if ((cfg.ignore_iof_thr ?? -1) !== -1)
+      notApplied(
+        cfg,
+        'ignore_iof_thr',
+        'ignored boxes are dropped from the targets; the ignore-region loss is not built',
+      );
     this.lossCfg = {
       clsWeight: lossWeight(cfg.loss_cls, 'loss_cls', ['CrossEntropyLoss'], d.clsWeight),
       bboxWeight: lossWeight(cfg.loss_bbox, 'loss_bbox', ['IoULoss'], d.bboxWeight),
@@ -212,7 +249,11 @@ export class YOLOv5Head implements DetectionHead {
     const out = this.module.forward(feats, ctx);
     const priors = this.priors(inputH, inputW);
     const t = yolov5Loss(out, priors, matchYOLOv5(targets, priors, inputH, inputW, this.lossCfg), this.lossCfg);
-    return { loss: t.loss, terms: { loss_cls: t.loss_cls, loss_obj: t.loss_obj, loss_bbox: t.loss_bbox }, numPos: t.numPos };
+    return {
+      loss: t.loss,
+      terms: { loss_cls: t.loss_cls, loss_obj: t.loss_obj, loss_bbox: t.loss_bbox },
+      numPos: t.numPos,
+    };
   }
 
   /** YOLOv5Head.predict_by_feat (yolov5_head.py L300-440): scores are class x objectness, and a
@@ -228,7 +269,9 @@ export class YOLOv5Head implements DetectionHead {
   /** Raw outputs -> final scores and pixel boxes (YOLOv5BBoxCoder.decode on the anchors). */
   decode(out: YOLOv5HeadOutputs, inputH: number, inputW: number, scoreThr: number): HeadPrediction {
     const priors = this.priors(inputH, inputW);
-    const [cls, obj, boxes] = readAndDispose(tf.tidy(() => [tf.sigmoid(out.cls), tf.sigmoid(out.obj), decodeYOLOv5Boxes(out.box, priors)]));
+    const [cls, obj, boxes] = readAndDispose(
+      tf.tidy(() => [tf.sigmoid(out.cls), tf.sigmoid(out.obj), decodeYOLOv5Boxes(out.box, priors)]),
+    );
     const C = this.numClasses;
     for (let i = 0; i < obj.length; i++) {
       const keep = !(scoreThr > 0) || obj[i] > scoreThr;

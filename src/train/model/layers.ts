@@ -1,7 +1,18 @@
 // MMCV/MMYOLO building blocks: ConvModule (conv + BN + SiLU), DarknetBottleneck,
 // CSPLayerWithTwoConv (YOLOv8 C2f), CSPLayer (YOLOv5 C3), SPPFBottleneck.
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTrain, concatChannels, conv2d, convAffine, convBatchNormTrain, isStockOps, kernelsActive, maxPoolSame, silu, splitChannels } from '../ops';
+import {
+  batchNormTrain,
+  concatChannels,
+  conv2d,
+  convAffine,
+  convBatchNormTrain,
+  isStockOps,
+  kernelsActive,
+  maxPoolSame,
+  silu,
+  splitChannels,
+} from '../ops';
 import { ForwardCtx, ParamStore } from '../params';
 import type { RunningStats } from '../kernels/differentiable';
 import { pyRound } from '../py-math';
@@ -31,7 +42,12 @@ export class BatchNorm implements Module {
   private beta: tf.Variable;
   private mean: tf.Variable;
   private variance: tf.Variable;
-  constructor(private store: ParamStore, readonly name: string, channels: number, readonly cfg: NormCfg) {
+  constructor(
+    private store: ParamStore,
+    readonly name: string,
+    channels: number,
+    readonly cfg: NormCfg,
+  ) {
     this.gamma = store.norm(`${name}.weight`, channels, 1);
     this.beta = store.norm(`${name}.bias`, channels, 0, 'bias');
     this.mean = store.buffer(`${name}.running_mean`, channels, 0);
@@ -61,7 +77,13 @@ export class BatchNorm implements Module {
       const y = tf.add(tf.mul(tf.sub(x, this.mean), scale), this.beta) as tf.Tensor4D;
       return act ? (silu(y) as tf.Tensor4D) : y;
     }
-    const { y, mean, variance } = batchNormTrain(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, this.cfg.eps, act);
+    const { y, mean, variance } = batchNormTrain(
+      x,
+      this.gamma as tf.Tensor1D,
+      this.beta as tf.Tensor1D,
+      this.cfg.eps,
+      act,
+    );
     this.recordBatchStats(mean, variance, x.size / x.shape[3], ctx);
     return y;
   }
@@ -90,7 +112,17 @@ export class ConvModule implements Module {
   private weight: tf.Variable;
   private bn: BatchNorm;
   private pad: number;
-  constructor(store: ParamStore, name: string, ci: number, co: number, k: number, private stride = 1, pad?: number, norm = defaultNorm, private act = true) {
+  constructor(
+    store: ParamStore,
+    name: string,
+    ci: number,
+    co: number,
+    k: number,
+    private stride = 1,
+    pad?: number,
+    norm = defaultNorm,
+    private act = true,
+  ) {
     this.pad = pad ?? Math.floor(k / 2);
     this.weight = store.convWeight(`${name}.conv.weight`, k, ci, co);
     this.bn = new BatchNorm(store, `${name}.bn`, co, norm);
@@ -100,7 +132,17 @@ export class ConvModule implements Module {
     if (this.bn.usesBatchStats(ctx)) {
       // conv + BN + SiLU as one differentiable op (one kernel chain on the wasm kernels),
       // which also updates the running averages.
-      const r = convBatchNormTrain(x, w, this.bn.weight, this.bn.bias, this.stride, this.pad, this.bn.cfg.eps, this.act, this.bn.running());
+      const r = convBatchNormTrain(
+        x,
+        w,
+        this.bn.weight,
+        this.bn.bias,
+        this.stride,
+        this.pad,
+        this.bn.cfg.eps,
+        this.act,
+        this.bn.running(),
+      );
       this.bn.queueRunning(r.runningMean!, r.runningVar!, ctx);
       return r.y;
     }
@@ -132,7 +174,16 @@ export class DarknetBottleneck implements Module {
   private conv1: ConvModule;
   private conv2: ConvModule;
   private identity: boolean;
-  constructor(store: ParamStore, name: string, ci: number, co: number, expansion: number, k1: number, addIdentity: boolean, norm: NormCfg) {
+  constructor(
+    store: ParamStore,
+    name: string,
+    ci: number,
+    co: number,
+    expansion: number,
+    k1: number,
+    addIdentity: boolean,
+    norm: NormCfg,
+  ) {
     const hidden = Math.trunc(co * expansion);
     this.conv1 = new ConvModule(store, `${name}.conv1`, ci, hidden, k1, 1, undefined, norm);
     this.conv2 = new ConvModule(store, `${name}.conv2`, hidden, co, 3, 1, undefined, norm);
@@ -150,11 +201,22 @@ export class CSPLayerWithTwoConv implements Module {
   private main: ConvModule;
   private final: ConvModule;
   private blocks: DarknetBottleneck[] = [];
-  constructor(store: ParamStore, name: string, ci: number, co: number, numBlocks: number, addIdentity: boolean, norm: NormCfg) {
+  constructor(
+    store: ParamStore,
+    name: string,
+    ci: number,
+    co: number,
+    numBlocks: number,
+    addIdentity: boolean,
+    norm: NormCfg,
+  ) {
     this.mid = Math.trunc(co * 0.5);
     this.main = new ConvModule(store, `${name}.main_conv`, ci, 2 * this.mid, 1, 1, 0, norm);
     this.final = new ConvModule(store, `${name}.final_conv`, (2 + numBlocks) * this.mid, co, 1, 1, 0, norm);
-    for (let i = 0; i < numBlocks; i++) this.blocks.push(new DarknetBottleneck(store, `${name}.blocks.${i}`, this.mid, this.mid, 1, 3, addIdentity, norm));
+    for (let i = 0; i < numBlocks; i++)
+      this.blocks.push(
+        new DarknetBottleneck(store, `${name}.blocks.${i}`, this.mid, this.mid, 1, 3, addIdentity, norm),
+      );
   }
   forward(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D {
     const main = this.main.forward(x, ctx);
@@ -170,13 +232,22 @@ export class CSPLayer implements Module {
   private short: ConvModule;
   private final: ConvModule;
   private blocks: DarknetBottleneck[] = [];
-  constructor(store: ParamStore, name: string, ci: number, co: number, numBlocks: number, addIdentity: boolean, norm: NormCfg) {
+  constructor(
+    store: ParamStore,
+    name: string,
+    ci: number,
+    co: number,
+    numBlocks: number,
+    addIdentity: boolean,
+    norm: NormCfg,
+  ) {
     const mid = Math.trunc(co * 0.5);
     this.main = new ConvModule(store, `${name}.main_conv`, ci, mid, 1, 1, 0, norm);
     this.short = new ConvModule(store, `${name}.short_conv`, ci, mid, 1, 1, 0, norm);
     this.final = new ConvModule(store, `${name}.final_conv`, 2 * mid, co, 1, 1, 0, norm);
     // mmdet's CSPLayer blocks: DarknetBottleneck(mid, mid, expansion=1.0, 1x1 then 3x3).
-    for (let i = 0; i < numBlocks; i++) this.blocks.push(new DarknetBottleneck(store, `${name}.blocks.${i}`, mid, mid, 1, 1, addIdentity, norm));
+    for (let i = 0; i < numBlocks; i++)
+      this.blocks.push(new DarknetBottleneck(store, `${name}.blocks.${i}`, mid, mid, 1, 1, addIdentity, norm));
   }
   forward(x: tf.Tensor4D, ctx: ForwardCtx): tf.Tensor4D {
     let main = this.main.forward(x, ctx);
@@ -188,7 +259,14 @@ export class CSPLayer implements Module {
 export class SPPFBottleneck implements Module {
   private conv1: ConvModule;
   private conv2: ConvModule;
-  constructor(store: ParamStore, name: string, ci: number, co: number, private kernel: number, norm: NormCfg) {
+  constructor(
+    store: ParamStore,
+    name: string,
+    ci: number,
+    co: number,
+    private kernel: number,
+    norm: NormCfg,
+  ) {
     const mid = Math.trunc(ci * 0.5);
     this.conv1 = new ConvModule(store, `${name}.conv1`, ci, mid, 1, 1, 0, norm);
     this.conv2 = new ConvModule(store, `${name}.conv2`, mid * 4, co, 1, 1, 0, norm);

@@ -29,20 +29,47 @@ export class PAFPN {
     if (v8) {
       this.reduce = inC.map(() => null);
       for (let idx = L - 1; idx > 0; idx--)
-        this.topDown.push(new CSPLayerWithTwoConv(store, `${prefix}.top_down_layers.${L - 1 - idx}`, md(inC[idx - 1] + inC[idx]), md(outC[idx - 1]), nb, false, norm));
+        this.topDown.push(
+          new CSPLayerWithTwoConv(
+            store,
+            `${prefix}.top_down_layers.${L - 1 - idx}`,
+            md(inC[idx - 1] + inC[idx]),
+            md(outC[idx - 1]),
+            nb,
+            false,
+            norm,
+          ),
+        );
       for (let idx = 0; idx < L - 1; idx++) {
-        this.down.push(new ConvModule(store, `${prefix}.downsample_layers.${idx}`, md(outC[idx]), md(outC[idx]), 3, 2, 1, norm));
-        this.bottomUp.push(new CSPLayerWithTwoConv(store, `${prefix}.bottom_up_layers.${idx}`, md(outC[idx] + outC[idx + 1]), md(outC[idx + 1]), nb, false, norm));
+        this.down.push(
+          new ConvModule(store, `${prefix}.downsample_layers.${idx}`, md(outC[idx]), md(outC[idx]), 3, 2, 1, norm),
+        );
+        this.bottomUp.push(
+          new CSPLayerWithTwoConv(
+            store,
+            `${prefix}.bottom_up_layers.${idx}`,
+            md(outC[idx] + outC[idx + 1]),
+            md(outC[idx + 1]),
+            nb,
+            false,
+            norm,
+          ),
+        );
       }
       this.outChannels = outC.map(md);
     } else {
       // YOLOv5PAFPN: the top level is reduced by a 1x1 conv, top-down layers end in a 1x1 conv
       // that feeds the next reduce step.
       for (let idx = 0; idx < L; idx++)
-        this.reduce.push(idx === L - 1 ? new ConvModule(store, `${prefix}.reduce_layers.${idx}`, md(inC[idx]), md(inC[idx - 1]), 1, 1, 0, norm) : null);
+        this.reduce.push(
+          idx === L - 1
+            ? new ConvModule(store, `${prefix}.reduce_layers.${idx}`, md(inC[idx]), md(inC[idx - 1]), 1, 1, 0, norm)
+            : null,
+        );
       for (let idx = L - 1; idx > 0; idx--) {
         const name = `${prefix}.top_down_layers.${L - 1 - idx}`;
-        if (idx === 1) this.topDown.push(new CSPLayer(store, name, md(inC[idx - 1] * 2), md(inC[idx - 1]), nb, false, norm));
+        if (idx === 1)
+          this.topDown.push(new CSPLayer(store, name, md(inC[idx - 1] * 2), md(inC[idx - 1]), nb, false, norm));
         else {
           const csp = new CSPLayer(store, `${name}.0`, md(inC[idx - 1] * 2), md(inC[idx - 1]), nb, false, norm);
           const conv = new ConvModule(store, `${name}.1`, md(inC[idx - 1]), md(inC[idx - 2]), 1, 1, 0, norm);
@@ -50,8 +77,12 @@ export class PAFPN {
         }
       }
       for (let idx = 0; idx < L - 1; idx++) {
-        this.down.push(new ConvModule(store, `${prefix}.downsample_layers.${idx}`, md(inC[idx]), md(inC[idx]), 3, 2, 1, norm));
-        this.bottomUp.push(new CSPLayer(store, `${prefix}.bottom_up_layers.${idx}`, md(inC[idx] * 2), md(inC[idx + 1]), nb, false, norm));
+        this.down.push(
+          new ConvModule(store, `${prefix}.downsample_layers.${idx}`, md(inC[idx]), md(inC[idx]), 3, 2, 1, norm),
+        );
+        this.bottomUp.push(
+          new CSPLayer(store, `${prefix}.bottom_up_layers.${idx}`, md(inC[idx] * 2), md(inC[idx + 1]), nb, false, norm),
+        );
       }
       this.outChannels = outC.map(md);
     }

@@ -18,14 +18,26 @@ export class ContextBlock implements Module {
   private mask?: { w: tf.Variable; b: tf.Variable };
   private add?: tf.Variable[];
   private mul?: tf.Variable[];
-  constructor(store: ParamStore, name: string, channels: number, cfg: { ratio?: number; pooling_type?: string; fusion_types?: string[] }) {
+  constructor(
+    store: ParamStore,
+    name: string,
+    channels: number,
+    cfg: { ratio?: number; pooling_type?: string; fusion_types?: string[] },
+  ) {
     const planes = Math.trunc(channels * (cfg.ratio ?? 1 / 16)) || 1;
     const pooling = cfg.pooling_type ?? 'att';
-    if (pooling !== 'att' && pooling !== 'avg') throw new Error(`ContextBlock: pooling_type must be 'att' or 'avg', got '${pooling}'`);
+    if (pooling !== 'att' && pooling !== 'avg')
+      throw new Error(`ContextBlock: pooling_type must be 'att' or 'avg', got '${pooling}'`);
     const fusions = cfg.fusion_types ?? ['channel_add'];
     if (!fusions.length || fusions.some((f) => f !== 'channel_add' && f !== 'channel_mul'))
-      throw new Error(`ContextBlock: fusion_types must be a non-empty list of 'channel_add'/'channel_mul', got ${JSON.stringify(fusions)}`);
-    if (pooling === 'att') this.mask = { w: store.convWeight(`${name}.conv_mask.weight`, 1, channels, 1), b: store.bias(`${name}.conv_mask.bias`, 1, channels) };
+      throw new Error(
+        `ContextBlock: fusion_types must be a non-empty list of 'channel_add'/'channel_mul', got ${JSON.stringify(fusions)}`,
+      );
+    if (pooling === 'att')
+      this.mask = {
+        w: store.convWeight(`${name}.conv_mask.weight`, 1, channels, 1),
+        b: store.bias(`${name}.conv_mask.bias`, 1, channels),
+      };
     const branch = (key: string) => [
       store.convWeight(`${name}.${key}.0.weight`, 1, channels, planes),
       store.bias(`${name}.${key}.0.bias`, planes, channels),
@@ -75,11 +87,17 @@ export class NonLocal2d implements Module {
   private useScale: boolean;
   private subSample: boolean;
   private p: Record<string, tf.Variable> = {};
-  constructor(store: ParamStore, name: string, channels: number, cfg: { reduction?: number; use_scale?: boolean; mode?: string; sub_sample?: boolean }) {
+  constructor(
+    store: ParamStore,
+    name: string,
+    channels: number,
+    cfg: { reduction?: number; use_scale?: boolean; mode?: string; sub_sample?: boolean },
+  ) {
     this.inter = Math.max(Math.trunc(channels / (cfg.reduction ?? 2)), 1);
     this.mode = cfg.mode ?? 'embedded_gaussian';
     const modes = ['gaussian', 'embedded_gaussian', 'dot_product', 'concatenation'];
-    if (!modes.includes(this.mode)) throw new Error(`NonLocal2d: mode must be one of ${modes.join(', ')}, got '${this.mode}'`);
+    if (!modes.includes(this.mode))
+      throw new Error(`NonLocal2d: mode must be one of ${modes.join(', ')}, got '${this.mode}'`);
     this.useScale = cfg.use_scale ?? true;
     this.subSample = cfg.sub_sample ?? false;
     const conv = (n: string, ci: number, co: number) => {
@@ -91,7 +109,8 @@ export class NonLocal2d implements Module {
       conv('theta', channels, this.inter);
       conv('phi', channels, this.inter);
     }
-    if (this.mode === 'concatenation') this.p['concat.w'] = store.convWeight(`${name}.concat_project.conv.weight`, 1, this.inter * 2, 1);
+    if (this.mode === 'concatenation')
+      this.p['concat.w'] = store.convWeight(`${name}.concat_project.conv.weight`, 1, this.inter * 2, 1);
     this.p['out.w'] = store.convWeight(`${name}.conv_out.conv.weight`, 1, this.inter, channels);
     this.p['out.b'] = store.bias(`${name}.conv_out.conv.bias`, channels, this.inter);
   }

@@ -17,9 +17,21 @@ export interface YOLOv5HeadModuleCfg {
 
 /** mmyolo's default anchors (yolov5_head.py YOLOv5Head.__init__ prior_generator), pixels (w, h). */
 export const defaultYOLOv5Anchors: Array<Array<[number, number]>> = [
-  [[10, 13], [16, 30], [33, 23]],
-  [[30, 61], [62, 45], [59, 119]],
-  [[116, 90], [156, 198], [373, 326]],
+  [
+    [10, 13],
+    [16, 30],
+    [33, 23],
+  ],
+  [
+    [30, 61],
+    [62, 45],
+    [59, 119],
+  ],
+  [
+    [116, 90],
+    [156, 198],
+    [373, 326],
+  ],
 ];
 
 export interface YOLOv5HeadOutputs {
@@ -51,7 +63,8 @@ export class YOLOv5HeadModule {
       const bias = Float32Array.from(conv.bias.dataSync());
       for (let a = 0; a < this.numBasePriors; a++) {
         bias[a * this.numAttrib + 4] += Math.log(8 / (640 / s) ** 2);
-        for (let c = 0; c < this.numClasses; c++) bias[a * this.numAttrib + 5 + c] += Math.log(0.6 / (this.numClasses - 0.999999));
+        for (let c = 0; c < this.numClasses; c++)
+          bias[a * this.numAttrib + 5 + c] += Math.log(0.6 / (this.numClasses - 0.999999));
       }
       conv.bias.assign(tf.tensor1d(bias));
       this.convs.push(conv);
@@ -83,7 +96,12 @@ export interface AnchorPriors {
 
 /** mmdet YOLOAnchorGenerator.grid_priors: per level, cells row by row, base anchors fastest;
  * the centre of cell (x, y) is (x * stride + stride / 2, y * stride + stride / 2). */
-export function makeAnchorPriors(h: number, w: number, strides: number[], baseSizes: Array<Array<[number, number]>>): AnchorPriors {
+export function makeAnchorPriors(
+  h: number,
+  w: number,
+  strides: number[],
+  baseSizes: Array<Array<[number, number]>>,
+): AnchorPriors {
   const levels: AnchorPriors['levels'] = [];
   let count = 0;
   strides.forEach((s, i) => {
@@ -92,7 +110,15 @@ export function makeAnchorPriors(h: number, w: number, strides: number[], baseSi
     levels.push({ start: count, h: fh, w: fw, stride: s, baseSizes: baseSizes[i] });
     count += fh * fw * baseSizes[i].length;
   });
-  const p: AnchorPriors = { count, cx: new Float32Array(count), cy: new Float32Array(count), w: new Float32Array(count), h: new Float32Array(count), stride: new Float32Array(count), levels };
+  const p: AnchorPriors = {
+    count,
+    cx: new Float32Array(count),
+    cy: new Float32Array(count),
+    w: new Float32Array(count),
+    h: new Float32Array(count),
+    stride: new Float32Array(count),
+    levels,
+  };
   for (const lv of levels) {
     const na = lv.baseSizes.length;
     for (let y = 0; y < lv.h; y++)

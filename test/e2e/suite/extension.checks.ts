@@ -27,10 +27,17 @@ export const untrustedChecks: Check[] = [
     'restricted mode: hover still shows merged values',
     async () => {
       const doc = await vscode.workspace.openTextDocument(child());
-      const line = doc.getText().split('\n').findIndex((l) => l.includes('backbone'));
+      const line = doc
+        .getText()
+        .split('\n')
+        .findIndex((l) => l.includes('backbone'));
       const pos = new vscode.Position(line, doc.lineAt(line).text.indexOf('backbone') + 2);
       await poll('a hover with deepen_factor=0.33', async () => {
-        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+          'vscode.executeHoverProvider',
+          doc.uri,
+          pos,
+        );
         return hovers.some((h) => h.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('0.33')));
       });
     },
@@ -55,7 +62,9 @@ export const checks: Check[] = [
       await vscode.window.showTextDocument(doc);
       await extensionApi();
       const all = await vscode.commands.getCommands(true);
-      const ours = ['startTraining', 'stopTraining', 'showMergedConfig', 'showMetrics', 'openRun', 'restartServer'].map((c) => `yololab.${c}`);
+      const ours = ['startTraining', 'stopTraining', 'showMergedConfig', 'showMetrics', 'openRun', 'restartServer'].map(
+        (c) => `yololab.${c}`,
+      );
       for (const c of ours) assert.ok(all.includes(c), `command ${c}`);
       return doc.languageId;
     },
@@ -64,10 +73,17 @@ export const checks: Check[] = [
     'hover on a key shows the merged value with what the base contributes',
     async () => {
       const doc = await vscode.workspace.openTextDocument(child());
-      const line = doc.getText().split('\n').findIndex((l) => l.includes('backbone'));
+      const line = doc
+        .getText()
+        .split('\n')
+        .findIndex((l) => l.includes('backbone'));
       const pos = new vscode.Position(line, doc.lineAt(line).text.indexOf('backbone') + 2);
       const text = await poll('a hover with deepen_factor=0.33', async () => {
-        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+          'vscode.executeHoverProvider',
+          doc.uri,
+          pos,
+        );
         const t = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
         return t.includes('0.33') ? t : '';
       });
@@ -78,7 +94,9 @@ export const checks: Check[] = [
     'the merged preview is a read-only document whose lines lead to the files that set them',
     async () => {
       await vscode.commands.executeCommand('yololab.showMergedConfig', child());
-      const doc = await poll('the merged preview', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'yololab-merged'));
+      const doc = await poll('the merged preview', () =>
+        vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'yololab-merged'),
+      );
       assert.match(doc.getText(), /deepen_factor=0\.33/);
       assert.match(doc.getText(), /widen_factor=0\.5/);
       // Shown as links: only the file:line of the values the child replaced (they are in the base).
@@ -89,9 +107,16 @@ export const checks: Check[] = [
       const targets = new Set(links.map((l) => path.basename(l.target!.path)));
       assert.deepEqual([...targets], ['tiny_base.py']);
       // Every line leads to where it was set: the child's own change to the child.
-      const line = doc.getText().split('\n').findIndex((l) => l.startsWith('model.backbone.widen_factor = 0.5'));
+      const line = doc
+        .getText()
+        .split('\n')
+        .findIndex((l) => l.startsWith('model.backbone.widen_factor = 0.5'));
       assert.ok(line > 0, doc.getText().slice(0, 300));
-      const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', doc.uri, new vscode.Position(line, 2));
+      const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
+        'vscode.executeDefinitionProvider',
+        doc.uri,
+        new vscode.Position(line, 2),
+      );
       const to = defs.map((d) => path.basename(('targetUri' in d ? d.targetUri : d.uri).path));
       assert.deepEqual(to, ['tiny_child.py']);
       return `${doc.lineCount} lines, ${links.length} links to ${[...targets].join(', ')}; line ${line + 1} leads to ${to.join(', ')}`;
@@ -102,16 +127,27 @@ export const checks: Check[] = [
     async () => {
       // The server is a child of this extension host, started from dist/server.js over IPC
       const pids = () =>
-        execFileSync('pgrep', ['-P', String(process.pid), '-f', 'dist/server.js'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+        execFileSync('pgrep', ['-P', String(process.pid), '-f', 'dist/server.js'], { encoding: 'utf8' })
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map(Number);
       const [before] = pids();
       assert.ok(before, 'a server process is running');
       process.kill(before, 'SIGKILL');
       const after = await poll('a new server process', () => pids().find((p) => p !== before), 30000);
       const doc = await vscode.workspace.openTextDocument(child());
-      const line = doc.getText().split('\n').findIndex((l) => l.includes('backbone'));
+      const line = doc
+        .getText()
+        .split('\n')
+        .findIndex((l) => l.includes('backbone'));
       const pos = new vscode.Position(line, doc.lineAt(line).text.indexOf('backbone') + 2);
       await poll('a hover from the restarted server', async () => {
-        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+          'vscode.executeHoverProvider',
+          doc.uri,
+          pos,
+        );
         return hovers.some((h) => h.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('0.33')));
       });
       return `server pid ${before} killed, ${after} answers`;

@@ -11,7 +11,9 @@ export type Check = [string, () => Promise<string | void>];
 export async function poll<T>(what: string, fn: () => Promise<T> | T, ms = 30000): Promise<NonNullable<T>> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
+    const v = await Promise.resolve()
+      .then(fn)
+      .catch(() => undefined);
     if (v) return v as NonNullable<T>;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));

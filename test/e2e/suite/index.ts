@@ -11,7 +11,7 @@ const areas: { checks: Check[]; untrustedChecks?: Check[] }[] = [core, training]
 
 export async function run(): Promise<void> {
   const untrusted = process.env.YOLOLAB_E2E_UNTRUSTED === '1';
-  const checks = areas.flatMap((a) => (untrusted ? a.untrustedChecks ?? [] : a.checks));
+  const checks = areas.flatMap((a) => (untrusted ? (a.untrustedChecks ?? []) : a.checks));
   let failed = 0;
   for (const [name, fn] of checks) {
     const t = Date.now();

@@ -28,7 +28,9 @@ async function hubRunsUnder(dir: string): Promise<string[]> {
 async function recordsUnder(dir: string) {
   const { hub } = await extensionApi();
   const real = fs.realpathSync(dir);
-  return hub.replay().flatMap((m) => (m.type === 'records' && (m.id.includes(dir) || m.id.includes(real)) ? m.records : []));
+  return hub
+    .replay()
+    .flatMap((m) => (m.type === 'records' && (m.id.includes(dir) || m.id.includes(real)) ? m.records : []));
 }
 
 async function withSettings<T>(values: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
@@ -38,7 +40,8 @@ async function withSettings<T>(values: Record<string, unknown>, fn: () => Promis
   try {
     return await fn();
   } finally {
-    for (const [k, v] of Object.entries(before)) await vscode.workspace.getConfiguration('yololab').update(k, v, vscode.ConfigurationTarget.Workspace);
+    for (const [k, v] of Object.entries(before))
+      await vscode.workspace.getConfiguration('yololab').update(k, v, vscode.ConfigurationTarget.Workspace);
   }
 }
 
@@ -51,23 +54,39 @@ export const checks: Check[] = [
       const { training } = await extensionApi();
       const workDir = (builtinWorkDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-exthost-')));
       const config = vscode.Uri.joinPath(ws(), 'configs/e2e/train_tiny.py');
-      const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', config, { prompt: false, workDir, seed: 1 });
+      const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', config, {
+        prompt: false,
+        workDir,
+        seed: 1,
+      });
       assert.ok(run, 'the command returns the run');
-      const n = await poll('2 loss records', async () => {
-        const recs = await recordsUnder(workDir);
-        return recs.filter((r) => 'loss' in r).length >= 2 ? recs.length : 0;
-      }, 180000);
+      const n = await poll(
+        '2 loss records',
+        async () => {
+          const recs = await recordsUnder(workDir);
+          return recs.filter((r) => 'loss' in r).length >= 2 ? recs.length : 0;
+        },
+        180000,
+      );
       await vscode.commands.executeCommand('yololab.stopTraining', run.id);
       await poll('the run to exit', () => !run.running, 60000);
       assert.equal(run.exitCode, 0);
       assert.deepEqual(run.outcome, { kind: 'stopped', killed: false });
       assert.match(training.statusBarText, /train_tiny: stopped/);
       const out = training.outputOf(run.id).join('\n');
-      assert.match(out, /\[yololab\] sending SIGINT: the built-in trainer finishes its step, saves a checkpoint and exits/);
+      assert.match(
+        out,
+        /\[yololab\] sending SIGINT: the built-in trainer finishes its step, saves a checkpoint and exits/,
+      );
       assert.match(out, /\[yololab\] training stopped by the user/);
       const saved = /\[yololab\] last checkpoint on disk: (\S+) \(saved .* by this run\)/.exec(out);
       assert.ok(saved && fs.existsSync(saved[1]), `the checkpoint is named and exists:\n${out.slice(-1500)}`);
-      assert.match(out, new RegExp(`\\[yololab\\] resume with: .*yololab\\.js train .*train_tiny\\.py .*--resume ${saved[1].replace(/[.\\/]/g, '\\$&')}`));
+      assert.match(
+        out,
+        new RegExp(
+          `\\[yololab\\] resume with: .*yololab\\.js train .*train_tiny\\.py .*--resume ${saved[1].replace(/[.\\/]/g, '\\$&')}`,
+        ),
+      );
       return `${n} records before stop; ${path.basename(saved[1])}; status bar: ${training.statusBarText}`;
     },
   ],
@@ -104,9 +123,18 @@ export const checks: Check[] = [
       fs.copyFileSync(path.join(root, 'configs/standin_fast.py'), config.fsPath);
       const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-exthost-mmyolo-'));
       return withSettings({ runner: 'mmyolo', python, 'mmyolo.root': root }, async () => {
-        const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', config, { prompt: false, workDir });
+        const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', config, {
+          prompt: false,
+          workDir,
+        });
         assert.ok(run, 'the command returns the run');
-        await poll('two epochs with a checkpoint and a validation', async () => fs.existsSync(path.join(workDir, 'epoch_2.pth')) && (await recordsUnder(workDir)).some((r) => 'pascal_voc/mAP' in r), 60000);
+        await poll(
+          'two epochs with a checkpoint and a validation',
+          async () =>
+            fs.existsSync(path.join(workDir, 'epoch_2.pth')) &&
+            (await recordsUnder(workDir)).some((r) => 'pascal_voc/mAP' in r),
+          60000,
+        );
         await vscode.commands.executeCommand('yololab.stopTraining', run.id);
         await poll('the run to exit', () => !run.running, 30000);
         assert.equal(run.exitSignal, 'SIGINT', 'Python re-raised SIGINT');
@@ -114,18 +142,34 @@ export const checks: Check[] = [
         assert.match(training.statusBarText, /standin_fast: stopped/);
         assert.doesNotMatch(training.statusBarText, /failed/);
         const [id] = await hubRunsUnder(workDir);
-        assert.ok(hub.replay().some((m) => m.type === 'runEnded' && m.id === id && m.outcome === 'stopped'), 'the metrics view says stopped');
+        assert.ok(
+          hub.replay().some((m) => m.type === 'runEnded' && m.id === id && m.outcome === 'stopped'),
+          'the metrics view says stopped',
+        );
         const out = training.outputOf(run.id);
         const text = out.join('\n');
         assert.ok(!text.includes('\x1b'), 'no ANSI escape reached the output channel');
         assert.match(text, / - mmengine - INFO - Epoch\(train\)  \[1\]\[1\/4\]/);
-        assert.match(text, /\[yololab\] sending SIGINT: MMEngine has no handler for it, so tools\/train\.py stops at once with a KeyboardInterrupt and saves nothing/);
+        assert.match(
+          text,
+          /\[yololab\] sending SIGINT: MMEngine has no handler for it, so tools\/train\.py stops at once with a KeyboardInterrupt and saves nothing/,
+        );
         assert.doesNotMatch(text, /saves a checkpoint/);
         assert.match(text, /KeyboardInterrupt/);
         assert.match(text, /\[yololab\] training stopped by the user \(the process ended by SIGINT\)/);
         const last = fs.readFileSync(path.join(workDir, 'last_checkpoint'), 'utf8').trim();
-        assert.ok(out.some((l) => l.startsWith(`[yololab] last checkpoint on disk: ${last} (saved `)), `names ${last}:\n${out.slice(-8).join('\n')}`);
-        assert.ok(out.some((l) => l === `[yololab] resume with: ${python} tools/train.py ${config.fsPath} --work-dir ${workDir} --resume ${last}`), out.slice(-3).join('\n'));
+        assert.ok(
+          out.some((l) => l.startsWith(`[yololab] last checkpoint on disk: ${last} (saved `)),
+          `names ${last}:\n${out.slice(-8).join('\n')}`,
+        );
+        assert.ok(
+          out.some(
+            (l) =>
+              l ===
+              `[yololab] resume with: ${python} tools/train.py ${config.fsPath} --work-dir ${workDir} --resume ${last}`,
+          ),
+          out.slice(-3).join('\n'),
+        );
         return `${path.basename(last)}; status bar: ${training.statusBarText}`;
       });
     },
@@ -136,21 +180,35 @@ export const checks: Check[] = [
       const { training } = await extensionApi();
       const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-exthost-backend-'));
       const config = vscode.Uri.joinPath(ws(), 'configs/e2e/train_tiny.py');
-      const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', config, { prompt: false, workDir, backend: 'tensorflow' });
+      const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', config, {
+        prompt: false,
+        workDir,
+        backend: 'tensorflow',
+      });
       assert.ok(run, 'the command returns the run');
       await poll('the run to end', () => !run.running, 120000);
       if (run.outcome?.kind === 'stopped' || run.exitCode === 0) return 'skipped: @tensorflow/tfjs-node loads here';
       assert.equal(run.outcome?.kind, 'failed');
-      const out = await poll('the doctor report', () => {
-        const o = training.outputOf(run.id);
-        return o.includes('[yololab] yololab doctor says:') ? o : undefined;
-      }, 60000);
-      assert.match(out.join('\n'), /\[yololab\] you asked for the 'tensorflow' backend and this run cannot use it: backend 'tensorflow' is not usable: /);
+      const out = await poll(
+        'the doctor report',
+        () => {
+          const o = training.outputOf(run.id);
+          return o.includes('[yololab] yololab doctor says:') ? o : undefined;
+        },
+        60000,
+      );
+      assert.match(
+        out.join('\n'),
+        /\[yololab\] you asked for the 'tensorflow' backend and this run cannot use it: backend 'tensorflow' is not usable: /,
+      );
       const from = out.indexOf('[yololab] yololab doctor says:') + 1;
       let to = from;
       while (to < out.length && out[to].startsWith('    ')) to++;
       const report = out.slice(from, to).map((l) => l.slice(4));
-      assert.ok(report.some((l) => l.trim()), `the report is not empty:\n${out.slice(from - 1).join('\n')}`);
+      assert.ok(
+        report.some((l) => l.trim()),
+        `the report is not empty:\n${out.slice(from - 1).join('\n')}`,
+      );
       return `${report.length} lines: ${report.slice(0, 3).join(' | ')}`;
     },
   ],
@@ -160,7 +218,10 @@ export const checks: Check[] = [
       const broken = vscode.Uri.joinPath(ws(), 'configs/e2e/broken_missing_base.py');
       fs.writeFileSync(broken.fsPath, "_base_ = '../nowhere/missing.py'\n");
       const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-broken-'));
-      const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', broken, { prompt: false, workDir });
+      const run = await vscode.commands.executeCommand<TrainingRun>('yololab.startTraining', broken, {
+        prompt: false,
+        workDir,
+      });
       await poll('the failed run to exit', () => !run.running, 60000);
       assert.equal(run.exitCode, 1);
       assert.deepEqual(run.outcome, { kind: 'failed', code: 1, signal: null });
@@ -169,7 +230,10 @@ export const checks: Check[] = [
       // a file where the work dir should be: refused with a message, no exception out of the command
       const file = path.join(workDir, 'not-a-dir');
       fs.writeFileSync(file, '');
-      const none = await vscode.commands.executeCommand('yololab.startTraining', broken, { prompt: false, workDir: path.join(file, 'sub') });
+      const none = await vscode.commands.executeCommand('yololab.startTraining', broken, {
+        prompt: false,
+        workDir: path.join(file, 'sub'),
+      });
       assert.equal(none, undefined);
       return `exit ${run.exitCode}: ${why}`;
     },

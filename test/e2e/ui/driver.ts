@@ -19,7 +19,10 @@ export async function poll<T>(what: string, fn: () => Promise<T>, ms = 30000, ev
   for (;;) {
     last = await fn().catch(() => undefined);
     if (last) return last as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}${last !== undefined ? ` (last: ${JSON.stringify(last)})` : ''}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out after ${ms / 1000}s waiting for ${what}${last !== undefined ? ` (last: ${JSON.stringify(last)})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, every));
   }
 }
@@ -28,10 +31,21 @@ export async function poll<T>(what: string, fn: () => Promise<T>, ms = 30000, ev
 // may close again on blur: put the focus in the first editor first, and retry the whole gesture.
 export async function focusWorkbench(page: Page): Promise<void> {
   await page.keyboard.press('Escape');
-  await page.locator('.editor-group-container').first().locator('.view-lines').first().click({ position: { x: 5, y: 5 }, timeout: 5000 }).catch(() => undefined);
+  await page
+    .locator('.editor-group-container')
+    .first()
+    .locator('.view-lines')
+    .first()
+    .click({ position: { x: 5, y: 5 }, timeout: 5000 })
+    .catch(() => undefined);
 }
 
-export async function withQuickInput(page: Page, open: () => Promise<void>, text: string, pick: string | RegExp): Promise<void> {
+export async function withQuickInput(
+  page: Page,
+  open: () => Promise<void>,
+  text: string,
+  pick: string | RegExp,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await focusWorkbench(page);
@@ -58,7 +72,11 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 }
 
 export async function hoverText(page: Page, word: RegExp, want: (t: string) => boolean): Promise<string> {
-  const target = page.locator('.editor-instance.active .view-line span, .editor-group-container.active .view-line span', { hasText: word }).first();
+  const target = page
+    .locator('.editor-instance.active .view-line span, .editor-group-container.active .view-line span', {
+      hasText: word,
+    })
+    .first();
   return poll(
     `a hover matching on ${word}`,
     async () => {
@@ -74,7 +92,12 @@ export async function hoverText(page: Page, word: RegExp, want: (t: string) => b
 
 // The text of the editor group whose active tab matches
 export async function editorText(page: Page, activeTab: string): Promise<string> {
-  const t = (await page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: activeTab }) }).locator('.view-lines').allInnerTexts()).join('\n');
+  const t = (
+    await page
+      .locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: activeTab }) })
+      .locator('.view-lines')
+      .allInnerTexts()
+  ).join('\n');
   return t.replace(/\u00a0/g, ' ');
 }
 

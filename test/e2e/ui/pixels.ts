@@ -44,7 +44,8 @@ export interface Box {
 export function countColor(img: Image, color: Rgb, box: Box, tolerance = 24): number {
   let n = 0;
   for (let y = Math.max(0, box.y0); y < Math.min(img.height, box.y1); y++) {
-    for (let x = Math.max(0, box.x0); x < Math.min(img.width, box.x1); x++) if (dist(img.at(x, y), color) <= tolerance) n++;
+    for (let x = Math.max(0, box.x0); x < Math.min(img.width, box.x1); x++)
+      if (dist(img.at(x, y), color) <= tolerance) n++;
   }
   return n;
 }
@@ -56,12 +57,14 @@ export function verticalLines(img: Image, box: Box, background: Rgb, fraction = 
   for (let x = Math.max(0, box.x0); x < Math.min(img.width, box.x1); x++) {
     let n = 0;
     let total = 0;
-    for (let y = Math.max(0, box.y0); y < Math.min(img.height, box.y1); y++, total++) if (dist(img.at(x, y), background) > 30) n++;
+    for (let y = Math.max(0, box.y0); y < Math.min(img.height, box.y1); y++, total++)
+      if (dist(img.at(x, y), background) > 30) n++;
     if (total && n / total >= fraction) cols.push(x);
   }
   const lines: number[] = [];
-  for (const x of cols) if (!lines.length || x - lines[lines.length - 1] > 2) lines.push(x);
-  else lines[lines.length - 1] = x;
+  for (const x of cols)
+    if (!lines.length || x - lines[lines.length - 1] > 2) lines.push(x);
+    else lines[lines.length - 1] = x;
   return lines;
 }
 
