@@ -55,6 +55,7 @@ const NO_EFFECT_KEYS: Record<string, string> = {
 export class KeyLedger {
   private read = new Set<string>();
   private used = new Set<string>(); // dicts marked as taken into account as a whole
+  private warned = new Set<string>(); // settings another part has already warned about, where they are
   private notes = new Map<string, string>();
 
   /** A recording view of `value` (a dict or list of dicts) found at `path` in the config. */
@@ -98,6 +99,10 @@ export class KeyLedger {
     this.used.add(key(path));
   }
 
+  markWarned(path: Path): void {
+    this.warned.add(key(path));
+  }
+
   note(path: Path, reason: string): void {
     this.notes.set(key(path), reason);
   }
@@ -109,6 +114,7 @@ export class KeyLedger {
     const readUnder = (p: string) => under(this.read, p) || under(this.notes.keys(), p) || this.used.has(p);
     const visit = (v: unknown, path: Path, top: boolean) => {
       const p = key(path);
+      if (this.warned.has(p)) return;
       const note = this.notes.get(p);
       if (note !== undefined) {
         lines.push(`not applied: ${p}=${pyLiteral(v)} (${note})`);
@@ -173,6 +179,13 @@ export function notApplied(section: object | undefined, k: string | number, reas
 export function honour(section: object | undefined): void {
   const e = section && LEDGER.get(section);
   if (e) e.ledger.markUsed(e.path);
+}
+
+/** A setting (with everything inside it) that another part has already warned about with its
+ * location, such as the data layer's batch_shapes_cfg and mmdet.Albu: not reported again. */
+export function alreadyWarned(section: object | undefined): void {
+  const e = section && LEDGER.get(section);
+  if (e) e.ledger.markWarned(e.path);
 }
 
 /** Python-looking text of a config value, for the report. */

@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { buildDataset, type DatasetContext, type DetDataset } from '../data/dataset';
 import { Rng } from '../data/rng';
 import type { ModelCfg, TrainConfig } from './config-types';
-import { unwrapDeep } from './not-applied';
+import { alreadyWarned, unwrapDeep } from './not-applied';
 import { BackendChoice, selectBackend } from './backend';
 import { loadTrainConfig, LoadedConfig } from './config';
 import { RunLog } from './logging';
@@ -73,5 +73,18 @@ export function buildModel(
 export function datasetFromConfig(cfg: unknown, ctx: DatasetContext): DetDataset {
   const ds = buildDataset(cfg, ctx);
   if (ds.spec) ds.spec = { ...ds.spec, cfg: unwrapDeep(ds.spec.cfg) };
+  honourDataWarnings(cfg);
   return ds;
+}
+
+/** Settings the data layer has already warned about, with their location (batch_shapes_cfg,
+ * mmdet.Albu): the not-applied report does not repeat them. */
+function honourDataWarnings(cfg: unknown): void {
+  if (!cfg || typeof cfg !== 'object') return;
+  const c = cfg as { batch_shapes_cfg?: object; pipeline?: unknown; dataset?: unknown };
+  if (c.batch_shapes_cfg && typeof c.batch_shapes_cfg === 'object') alreadyWarned(c.batch_shapes_cfg);
+  if (Array.isArray(c.pipeline))
+    for (const t of c.pipeline)
+      if (t && typeof t === 'object' && /(^|\.)Albu$/.test(String((t as { type?: unknown }).type))) alreadyWarned(t);
+  honourDataWarnings(c.dataset);
 }
