@@ -6,6 +6,7 @@ import type { Arg, CompFor, DictItem, Expr, FPart, ImportName, Module, Param, St
 import type { Span } from './source';
 import { decodeEscapes, splitStringToken } from './string-literal';
 import { MAX_ISSUES, Tokenizer, tokenize, type SyntaxIssue, type Token } from './tokenizer';
+import { PYTHON_KEYWORDS } from './python-keywords';
 
 export interface ParseResult {
   module: Module;
@@ -17,44 +18,6 @@ class ParseError extends Error {
     super(issue.message);
   }
 }
-
-const KEYWORDS = new Set([
-  'False',
-  'None',
-  'True',
-  'and',
-  'as',
-  'assert',
-  'async',
-  'await',
-  'break',
-  'class',
-  'continue',
-  'def',
-  'del',
-  'elif',
-  'else',
-  'except',
-  'finally',
-  'for',
-  'from',
-  'global',
-  'if',
-  'import',
-  'in',
-  'is',
-  'lambda',
-  'nonlocal',
-  'not',
-  'or',
-  'pass',
-  'raise',
-  'return',
-  'try',
-  'while',
-  'with',
-  'yield',
-]);
 
 /** Binary operators from `|` (loosest) to `*` (tightest), as Python's grammar orders them. */
 const BINARY_PRECEDENCE = new Map<string, number>([
@@ -409,7 +372,7 @@ class Parser {
         continue;
       }
       const t = this.tok;
-      if (t.kind !== 'NAME' || KEYWORDS.has(t.text)) this.fail('invalid syntax');
+      if (t.kind !== 'NAME' || PYTHON_KEYWORDS.has(t.text)) this.fail('invalid syntax');
       this.next();
       if (close === ')' && this.isOp(':')) {
         this.next();
@@ -511,7 +474,7 @@ class Parser {
   private checkTarget(e: Expr, single = false): void {
     switch (e.kind) {
       case 'Name':
-        if (KEYWORDS.has(e.id)) break;
+        if (PYTHON_KEYWORDS.has(e.id)) break;
         return;
       case 'Attribute':
       case 'Subscript':
@@ -652,7 +615,11 @@ class Parser {
       (t.kind === 'NUMBER' ||
         t.kind === 'STRING' ||
         (t.kind === 'NAME' &&
-          (t.normalized || !KEYWORDS.has(t.text) || t.text === 'True' || t.text === 'False' || t.text === 'None'))) &&
+          (t.normalized ||
+            !PYTHON_KEYWORDS.has(t.text) ||
+            t.text === 'True' ||
+            t.text === 'False' ||
+            t.text === 'None'))) &&
       this.endsExpression(this.peek())
     ) {
       return this.atom();
@@ -888,7 +855,7 @@ class Parser {
         if (star === '**') sawKeyword = sawDoubleStar = true;
         args.push({ span: { start: t.start, end: this.prevEnd() }, value, star });
       } else if (t.kind === 'NAME' && this.isOp('=', this.peek())) {
-        if (KEYWORDS.has(t.text)) this.fail('expression cannot contain assignment, perhaps you meant "=="?');
+        if (PYTHON_KEYWORDS.has(t.text)) this.fail('expression cannot contain assignment, perhaps you meant "=="?');
         this.next();
         this.next();
         const value = this.expression();
@@ -961,7 +928,7 @@ class Parser {
           if (t.text === 'True') return { kind: 'Const', span, value: true };
           if (t.text === 'False') return { kind: 'Const', span, value: false };
           if (t.text === 'None') return { kind: 'Const', span, value: null };
-          if (KEYWORDS.has(t.text)) this.fail('invalid syntax', t);
+          if (PYTHON_KEYWORDS.has(t.text)) this.fail('invalid syntax', t);
         }
         return { kind: 'Name', span, id: t.text };
       }

@@ -5,44 +5,7 @@
 
 import type { Provenance } from './provenance';
 import { PyBytes, PyDict, PyList, PyObject, PySet, PyTuple, type PyValue, floatRepr, repr, strRepr } from './values';
-
-const KEYWORDS = new Set([
-  'False',
-  'None',
-  'True',
-  'and',
-  'as',
-  'assert',
-  'async',
-  'await',
-  'break',
-  'class',
-  'continue',
-  'def',
-  'del',
-  'elif',
-  'else',
-  'except',
-  'finally',
-  'for',
-  'from',
-  'global',
-  'if',
-  'import',
-  'in',
-  'is',
-  'lambda',
-  'nonlocal',
-  'not',
-  'or',
-  'pass',
-  'raise',
-  'return',
-  'try',
-  'while',
-  'with',
-  'yield',
-]);
+import { PYTHON_KEYWORDS } from './python-keywords';
 
 export interface PythonText {
   text: string;
@@ -53,7 +16,7 @@ export interface PythonText {
 }
 
 function isIdentifier(k: PyValue): k is string {
-  return typeof k === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !KEYWORDS.has(k);
+  return typeof k === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !PYTHON_KEYWORDS.has(k);
 }
 
 function scalar(v: PyValue): string | undefined {

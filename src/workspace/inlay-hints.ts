@@ -10,6 +10,7 @@ import { entryAt, type LoadResult, type PyValue } from '../config/index';
 import type { ConfigWorkspace } from './config-workspace';
 import type { Position, Range, Span } from '../config/source';
 import { PyBytes, PyList, PyTuple, repr } from '../config/values';
+import { subExpressions } from '../config/sub-expressions';
 
 export interface ValueHint {
   /** Just after the name or `_base_.x` (0-based). */
@@ -47,44 +48,6 @@ function targetNames(t: Expr, into: Set<string>): void {
   if (t.kind === 'Name') into.add(t.id);
   else if (t.kind === 'Tuple' || t.kind === 'List') t.elts.forEach((x) => targetNames(x, into));
   else if (t.kind === 'Starred') targetNames(t.value, into);
-}
-
-function subExprs(e: Expr): (Expr | undefined)[] {
-  switch (e.kind) {
-    case 'FStr':
-      return e.parts.map((p) => p.expr);
-    case 'JoinedStr':
-      return e.parts;
-    case 'List':
-    case 'Tuple':
-    case 'Set':
-      return e.elts;
-    case 'Dict':
-      return e.items.flatMap((it) => ('unpack' in it ? [it.unpack] : [it.key, it.value]));
-    case 'Starred':
-      return [e.value];
-    case 'Subscript':
-      return [e.value, e.index];
-    case 'Slice':
-      return [e.lower, e.upper, e.step];
-    // The function itself (`dict`, `len`) is not a value worth a hint.
-    case 'Call':
-      return e.args.map((a) => a.value);
-    case 'BinOp':
-      return [e.left, e.right];
-    case 'UnaryOp':
-      return [e.operand];
-    case 'BoolOp':
-      return e.values;
-    case 'Compare':
-      return [e.left, ...e.comparators];
-    case 'IfExp':
-      return [e.test, e.body, e.orelse];
-    case 'Attribute':
-      return [e.value];
-    default:
-      return [];
-  }
 }
 
 export function valueHints(result: LoadResult, range?: Range): ValueHint[] {
@@ -167,7 +130,8 @@ export function valueHints(result: LoadResult, range?: Range): ValueHint[] {
     if (e.kind === 'Lambda') return visit(e.body, new Set([...local, ...e.params.map((p) => p.name)]));
     // Comprehension variables change per item: only the first iterable (read once, outside) gets hints.
     if (e.kind === 'Comp') return visit(e.generators[0]?.iter, local);
-    for (const x of subExprs(e)) visit(x, local);
+    // The function itself (`dict`, `len`) is not a value worth a hint.
+    for (const x of e.kind === 'Call' ? e.args.map((a) => a.value) : subExpressions(e)) visit(x, local);
   };
 
   const walk = (body: Stmt[]) => {

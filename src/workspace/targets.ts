@@ -7,6 +7,7 @@ import type { Expr, Stmt } from '../config/ast';
 import type { FileUnit } from '../config/loader';
 import type { Position, Range, Span } from '../config/source';
 import type { BaseSpec } from './base-refs';
+import { subExpressions } from '../config/sub-expressions';
 
 export type KeyPath = (string | number)[];
 
@@ -110,7 +111,7 @@ export function targetAt(unit: FileUnit, pos: Position, fallbackBases: BaseSpec[
         return undefined;
       }
       default:
-        return first(children(e), (x) => inExpr(x, undefined));
+        return first(subExpressions(e), (x) => inExpr(x, undefined));
     }
   };
 
@@ -180,38 +181,4 @@ function first<T, R>(xs: T[], f: (x: T) => R | undefined): R | undefined {
     if (r) return r;
   }
   return undefined;
-}
-
-/** Sub-expressions of the kinds `targetAt` does not handle itself. */
-function children(e: Expr): Expr[] {
-  switch (e.kind) {
-    case 'FStr':
-      return e.parts.flatMap((p) => (p.expr ? [p.expr] : []));
-    case 'JoinedStr':
-      return e.parts;
-    case 'Set':
-      return e.elts;
-    case 'Starred':
-      return [e.value];
-    case 'Subscript':
-      return [e.value, e.index];
-    case 'Slice':
-      return [e.lower, e.upper, e.step].filter((x): x is Expr => !!x);
-    case 'BinOp':
-      return [e.left, e.right];
-    case 'UnaryOp':
-      return [e.operand];
-    case 'BoolOp':
-      return e.values;
-    case 'Compare':
-      return [e.left, ...e.comparators];
-    case 'IfExp':
-      return [e.test, e.body, e.orelse];
-    case 'Lambda':
-      return [e.body];
-    case 'Comp':
-      return [e.elt, ...(e.value ? [e.value] : []), ...e.generators.flatMap((g) => [g.iter, ...g.ifs])];
-    default:
-      return [];
-  }
 }

@@ -16,6 +16,7 @@ import type { Provenance } from '../config/provenance';
 import { PyDict, PyList, PyTuple, pyEquals, repr, type PyValue } from '../config/values';
 import { staleKeysOf } from '../lint/inheritance';
 import type { FixEdit } from './quick-fixes';
+import { subExpressions } from '../config/sub-expressions';
 
 type KeyPath = (string | number)[];
 type DictExpr = Extract<Expr, { kind: 'Call' } | { kind: 'Dict' }>;
@@ -206,7 +207,7 @@ function rewriteExpression(
         return visit(e.value, inner);
       }
       default:
-        subExprs(e).forEach((x) => visit(x, local));
+        subExpressions(e).forEach((x) => visit(x, local));
     }
   };
   visit(stmt.value, new Set());
@@ -214,43 +215,6 @@ function rewriteExpression(
   let out = src;
   for (const r of replace.sort((a, b) => b.start - a.start)) out = out.slice(0, r.start) + r.text + out.slice(r.end);
   return { text: out.slice(1, -2), needs, imports: importsNeeded };
-}
-
-function subExprs(e: Expr): (Expr | undefined)[] {
-  switch (e.kind) {
-    case 'FStr':
-      return e.parts.flatMap(function parts(p): Expr[] {
-        return [...(p.expr ? [p.expr] : []), ...(p.spec ?? []).flatMap(parts)];
-      });
-    case 'JoinedStr':
-      return e.parts;
-    case 'List':
-    case 'Tuple':
-    case 'Set':
-      return e.elts;
-    case 'Dict':
-      return e.items.flatMap((it) => ('unpack' in it ? [it.unpack] : [it.key, it.value]));
-    case 'Starred':
-      return [e.value];
-    case 'Subscript':
-      return [e.value, e.index];
-    case 'Slice':
-      return [e.lower, e.upper, e.step];
-    case 'Call':
-      return [e.func, ...e.args.map((a) => a.value)];
-    case 'BinOp':
-      return [e.left, e.right];
-    case 'UnaryOp':
-      return [e.operand];
-    case 'BoolOp':
-      return e.values;
-    case 'Compare':
-      return [e.left, ...e.comparators];
-    case 'IfExp':
-      return [e.test, e.body, e.orelse];
-    default:
-      return [];
-  }
 }
 
 function targetNames(t: Expr): string[] {
