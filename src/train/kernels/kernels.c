@@ -1088,33 +1088,49 @@ typedef struct {
 
 // U[xi][c][o] = (G g G^T)[xi] for the 3x3 kernel g of input channel c, output channel o,
 // packed as [xi][panel][c][8]. With flip, g[ky][kx] = w[2-ky][2-kx][o][c]. Tasks: panels.
+// A panel's 8 output channels are computed as two vectors (lane by lane the same
+// operations as one channel at a time).
 EXPORT(winograd_weights) void winograd_weights(const wino_args *a, int tid) {
   (void)tid;
   int ci = a->ci, co = a->co, np = (co + NR - 1) / NR;
   // source layout [3][3][ci0][co0]: ci0 = flip ? co : ci
   int sci = a->flip ? co : ci, sco = a->flip ? ci : co;
+  const v4 half = splat(0.5f);
   for (int p; (p = next_task(a->counter)) < np;) {
-    for (int c = 0; c < ci; c++)
-      for (int j = 0; j < NR; j++) {
-        int o = p * NR + j;
-        float g[3][3], t[4][3], u[4][4];
-        for (int ky = 0; ky < 3; ky++)
-          for (int kx = 0; kx < 3; kx++)
-            g[ky][kx] = o >= co ? 0.0f : a->flip ? a->wsrc[(((2 - ky) * 3 + (2 - kx)) * sci + o) * sco + c] : a->wsrc[((ky * 3 + kx) * sci + c) * sco + o];
+    int n0 = p * NR, nr = imin(NR, co - n0);
+    for (int c = 0; c < ci; c++) {
+      v4 g[3][3][2], t[4][3][2];
+      for (int ky = 0; ky < 3; ky++)
+        for (int kx = 0; kx < 3; kx++) {
+          if (!a->flip && nr == NR) {
+            const float *src = a->wsrc + ((ky * 3 + kx) * sci + c) * (long)sco + n0;
+            g[ky][kx][0] = ld(src), g[ky][kx][1] = ld(src + 4);
+            continue;
+          }
+          float tmp[NR];
+          for (int j = 0; j < NR; j++) {
+            int o = n0 + j;
+            tmp[j] = o >= co ? 0.0f : a->flip ? a->wsrc[(((2 - ky) * 3 + (2 - kx)) * sci + o) * (long)sco + c] : a->wsrc[((ky * 3 + kx) * sci + c) * (long)sco + o];
+          }
+          g[ky][kx][0] = ld(tmp), g[ky][kx][1] = ld(tmp + 4);
+        }
+      for (int h = 0; h < 2; h++) {
         for (int k = 0; k < 3; k++) { // t = G g
-          t[0][k] = g[0][k];
-          t[1][k] = 0.5f * (g[0][k] + g[1][k] + g[2][k]);
-          t[2][k] = 0.5f * (g[0][k] - g[1][k] + g[2][k]);
-          t[3][k] = g[2][k];
+          t[0][k][h] = g[0][k][h];
+          t[1][k][h] = vmul(half, vadd(vadd(g[0][k][h], g[1][k][h]), g[2][k][h]));
+          t[2][k][h] = vmul(half, vadd(vsub(g[0][k][h], g[1][k][h]), g[2][k][h]));
+          t[3][k][h] = g[2][k][h];
         }
         for (int i = 0; i < 4; i++) { // u = t G^T
-          u[i][0] = t[i][0];
-          u[i][1] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
-          u[i][2] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
-          u[i][3] = t[i][2];
+          v4 u[4];
+          u[0] = t[i][0][h];
+          u[1] = vmul(half, vadd(vadd(t[i][0][h], t[i][1][h]), t[i][2][h]));
+          u[2] = vmul(half, vadd(vsub(t[i][0][h], t[i][1][h]), t[i][2][h]));
+          u[3] = t[i][2][h];
+          for (int j = 0; j < 4; j++) st((float *)a->up + (((long)(i * 4 + j) * np + p) * ci + c) * NR + h * 4, u[j]);
         }
-        for (int xi = 0; xi < 16; xi++) ((float *)a->up)[(((long)xi * np + p) * ci + c) * NR + j] = u[xi / 4][xi % 4];
       }
+    }
   }
 }
 

@@ -203,10 +203,14 @@ function winogradConv(
   const np = Math.ceil(co / NR);
   const up = r.heap.malloc(16 * np * ci * NR * 4);
   const cop = np * NR;
-  // Tiles per task: V and M of a task fit the thread's scratch.
-  const tb = Math.max(MR, Math.min(64, Math.floor(SCRATCH_BYTES / (64 * (ci + cop)) / MR) * MR));
-  checkScratch(64 * tb * (ci + cop), 'conv3x3_winograd');
+  // Tiles per task: V and M of a task fit the thread's scratch. Few tiles (batch 1 at 20x20:
+  // 100) are split into at least 8 tasks of equal size, else one short last task leaves a
+  // thread idle. Every tile is computed alike whatever the split, so results do not change.
+  const tbMax = Math.max(MR, Math.min(64, Math.floor(SCRATCH_BYTES / (64 * (ci + cop)) / MR) * MR));
   const tiles = n * Math.ceil(h / 2) * Math.ceil(wd / 2);
+  const parts = Math.max(Math.ceil(tiles / tbMax), Math.min(8, Math.ceil(tiles / MR)));
+  const tb = Math.min(tbMax, Math.ceil(tiles / parts / MR) * MR);
+  checkScratch(64 * tb * (ci + cop), 'conv3x3_winograd');
   const ntasks = Math.ceil(tiles / tb);
   const words = (nt: number) => [
     r.counter,
