@@ -525,7 +525,15 @@ test('large elementwise ops (threaded replacements) and their gradients match cp
     [
       [8, 50, 4, 1],
       [8, 50, 4, 16],
-    ], // inner broadcast: tfjs's own kernel
+    ], // inner broadcast (the box head's softmax gradient): one value per vector
+    [
+      [8, 50, 4, 16],
+      [8, 50, 1, 1],
+    ], // the second operand expanded over two dimensions
+    [
+      [8, 100, 4, 1],
+      [8, 100, 4, 6],
+    ], // inner broadcast by a count that is not a multiple of 4: tfjs's own kernel
     [
       [6, 7],
       [6, 7],

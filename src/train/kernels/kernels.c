@@ -977,6 +977,8 @@ typedef struct {
   const float *b;   // 6 (binary ops)
   float *out;       // 7
   int na, nb;       // 8, 9 period of a and b (n when full-size)
+  int ea, eb;       // 10, 11 > 1: each element of a (b) repeats ea (eb) times in a row, a
+                    // multiple of 4 (a [..., 1] operand against [..., 16]); the other is full-size
 } elementwise_args;
 
 // log(1 + u) for u in [0, 1]: 2 atanh(u / (2 + u)), t <= 1/3, odd series to t^13.
@@ -1011,12 +1013,21 @@ INLINE v4 apply_op(int op, v4 x, v4 y, const exp_consts *k) {
 }
 
 // One task's elements [i0, i1) for a fixed op (always inlined, so each op gets its own
-// loops): operands are full-size (period n), repeating (period a multiple of 4) or scalar.
+// loops): operands are full-size (period n), repeating (period a multiple of 4), scalar or
+// expanded along the last dimensions.
 INLINE void elementwise_range(const int op, const elementwise_args *a, int i0, int i1, const exp_consts *k) {
   const int na = a->na, nb = a->nb, n = a->n;
   const float *pa = a->a, *pb = a->b;
   float *out = a->out;
   int i = i0;
+  if (a->ea > 1 || a->eb > 1) { // expanded operands: one value for a whole vector
+    const int ea = a->ea, eb = a->eb;
+    for (; i + 4 <= i1; i += 4) {
+      v4 x = ea > 1 ? ldsplat(pa + i / ea) : ld(pa + i), y = eb > 1 ? ldsplat(pb + i / eb) : ld(pb + i);
+      st(out + i, apply_op(op, x, y, k));
+    }
+    return;
+  }
   if ((na == n || na == 1 || na % 4 == 0) && (!pb || nb == n || nb == 1 || nb % 4 == 0)) {
     const v4 sa = splat(pa[0]), sb = pb ? splat(pb[0]) : sa;
     if (na == n && (!pb || nb == n)) { // the common case: no broadcast

@@ -160,6 +160,16 @@ function periodOf(shape: number[], out: number[]): number {
   return sizeOf(out.slice(i));
 }
 
+/** How many times in a row each element of an operand repeats when it broadcasts to `out`
+ * along its last dimensions only (shape [..., 1] against [..., 16]: 16), else 0. */
+function expansionOf(shape: number[], out: number[]): number {
+  if (shape.length !== out.length) return 0;
+  let j = shape.length;
+  while (j > 0 && shape[j - 1] === 1) j--;
+  for (let i = 0; i < j; i++) if (shape[i] !== out[i]) return 0;
+  return sizeOf(out.slice(j));
+}
+
 /**
  * tfjs-backend-wasm's elementwise kernels run on one thread (and exp, softplus without
  * SIMD); for large float32 tensors whose operands repeat along leading dimensions, the
@@ -180,6 +190,16 @@ function overrideElementwise(): void {
         const outShape = x ? x.shape : tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
         const n = sizeOf(outShape);
         const periods = operands.map((t) => periodOf(t.shape, outShape));
+        // A [..., 1] operand against a full-size one [..., 4k] (the box head's softmax
+        // gradient): each of its values fills whole vectors.
+        const expansions = operands.map((t, i) => (periods[i] === 0 ? expansionOf(t.shape, outShape) : 1));
+        if (
+          operands.length === 2 &&
+          expansions.some((e) => e > 1) &&
+          expansions.every((e, i) => (e > 1 && e % 4 === 0) || periods[i] === n)
+        )
+          periods.forEach((_, i) => (periods[i] = n));
+        else expansions.fill(1);
         if (n < ELEMENTWISE_MIN || periods.some((p) => p === 0)) return stock.kernelFunc(args as any);
         const r = rt();
         const out = args.backend.makeOutput(outShape, 'float32');
@@ -211,6 +231,8 @@ function overrideElementwise(): void {
           ptr(args.backend, out),
           periods[0],
           periods[1] ?? n,
+          expansions[0],
+          expansions[1] ?? 1,
         ]);
         r.run('elementwise', ntasks);
         for (const t of temps) r.heap.free(t);
