@@ -578,6 +578,40 @@ test('large elementwise ops (threaded replacements) and their gradients match cp
   }
 });
 
+test("Sum's gradient (the expanding kernel for trailing axes, tfjs's otherwise) equals cpu's bit for bit", async () => {
+  // [shape, axis, keepDims]: trailing axes run on the kernel; a leading axis, an odd count
+  // and a small tensor keep tfjs's gradient.
+  const cases: Array<[number[], number | number[], boolean]> = [
+    [[8, 50, 4, 16], -1, false],
+    [[8, 50, 4, 16], [2, 3], false],
+    [[8, 50, 4, 16], 3, true],
+    [[8, 50, 4, 16], 1, false],
+    [[8, 100, 4, 6], 3, false],
+    [[4, 16], 1, false],
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    const xv = rand(
+      shape.reduce((p, q) => p * q, 1),
+      21,
+    );
+    // Weights made in JavaScript (not by each backend's sin): dy is the same on both sides.
+    const { ref, got } = await both(() =>
+      tf.tidy(() => {
+        const f = (x: tf.Tensor) => {
+          const y = tf.sum(x, axis, keepDims);
+          const w = Float32Array.from({ length: y.size }, (_, k) => Math.sin(k));
+          return tf.sum(tf.mul(y, tf.tensor(w, y.shape)));
+        };
+        return read(tf.grads(f)([tf.tensor(xv, shape)]));
+      }),
+    );
+    // dy * 1 on both sides: the same values exactly.
+    got.forEach((g, i) =>
+      close(g, ref[i], 0, `shape ${JSON.stringify(shape)} axis ${JSON.stringify(axis)} output ${i}`),
+    );
+  }
+});
+
 test('results are bit-identical with 1, 2 and 3 threads', async () => {
   await tf.setBackend('wasm');
   // A strided conv (direct kernels), then a 3x3 stride-1 one with 40 channels (Winograd in

@@ -979,6 +979,7 @@ typedef struct {
   int na, nb;       // 8, 9 period of a and b (n when full-size)
   int ea, eb;       // 10, 11 > 1: each element of a (b) repeats ea (eb) times in a row, a
                     // multiple of 4 (a [..., 1] operand against [..., 16]); the other is full-size
+                    // or (b) a scalar
 } elementwise_args;
 
 // log(1 + u) for u in [0, 1]: 2 atanh(u / (2 + u)), t <= 1/3, odd series to t^13.
@@ -1023,7 +1024,7 @@ INLINE void elementwise_range(const int op, const elementwise_args *a, int i0, i
   if (a->ea > 1 || a->eb > 1) { // expanded operands: one value for a whole vector
     const int ea = a->ea, eb = a->eb;
     for (; i + 4 <= i1; i += 4) {
-      v4 x = ea > 1 ? ldsplat(pa + i / ea) : ld(pa + i), y = eb > 1 ? ldsplat(pb + i / eb) : ld(pb + i);
+      v4 x = ea > 1 ? ldsplat(pa + i / ea) : ld(pa + i), y = eb > 1 ? ldsplat(pb + i / eb) : nb == 1 ? ldsplat(pb) : ld(pb + i);
       st(out + i, apply_op(op, x, y, k));
     }
     return;

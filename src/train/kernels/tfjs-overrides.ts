@@ -1,7 +1,7 @@
 // Replacements for some of tfjs-backend-wasm's own kernels while YOLO Lab's kernels run:
 // Identity without a copy, Concat and SplitV by the threaded copy kernel, and the large
 // elementwise ops by the threaded SIMD kernel. Each falls back to tfjs's kernel for what it
-// does not cover; gradients stay tfjs's.
+// does not cover; gradients stay tfjs's, but for Sum's (same values, no JavaScript fill).
 import * as tf from '@tensorflow/tfjs';
 import { activeRuntime, Info, ptr, rowChunk, rt, sizeOf, WasmBackend } from './active';
 
@@ -9,6 +9,7 @@ import { activeRuntime, Info, ptr, rowChunk, rt, sizeOf, WasmBackend } from './a
 export function overrideTfjsKernels(): void {
   overrideDataMovement();
   overrideElementwise();
+  overrideSumGradient();
 }
 
 /**
@@ -240,6 +241,81 @@ function overrideElementwise(): void {
       }) as unknown as tf.KernelFunc,
     });
   }
+}
+
+const EXPAND = 'YoloExpandTrailing';
+const one = new WeakMap<object, number>();
+
+/**
+ * tfjs's Sum gradient fills a tensor of ones of x's size in JavaScript, copies it into the
+ * wasm memory and multiplies the reshaped dy by it (10-15 ms a 640x640x2 step, for the box
+ * head's sums over 2x8400x4x16). Where the summed axes are the last ones and the kernels
+ * run, the elementwise kernel writes dy * 1 straight from dy (the same values); anything
+ * else (and every other backend) keeps tfjs's gradient.
+ */
+function overrideSumGradient(): void {
+  tf.registerKernel({
+    kernelName: EXPAND,
+    backendName: 'wasm',
+    kernelFunc: ((args: { inputs: { x: Info }; backend: WasmBackend; attrs: { shape: number[] } }) => {
+      const r = rt();
+      const { x } = args.inputs;
+      const shape = args.attrs.shape;
+      const n = sizeOf(shape);
+      const e = n / sizeOf(x.shape);
+      let p = one.get(r);
+      if (!p) {
+        p = r.heap.malloc(16);
+        new Float32Array(r.memory.buffer, p, 4).fill(1);
+        one.set(r, p);
+      }
+      const out = args.backend.makeOutput(shape, 'float32');
+      const chunk = 16384;
+      const ntasks = Math.ceil(n / chunk);
+      r.setArgs([
+        r.counter,
+        ntasks,
+        chunk,
+        n,
+        elementwiseOps.Multiply,
+        ptr(args.backend, x),
+        p,
+        ptr(args.backend, out),
+        n,
+        1,
+        e,
+        0,
+      ]);
+      r.run('elementwise', ntasks);
+      return out;
+    }) as unknown as tf.KernelFunc,
+  });
+  const stock = tf.getGradient('Sum')!;
+  tf.registerGradient({
+    kernelName: 'Sum',
+    inputsToSave: stock.inputsToSave,
+    gradFunc: ((dy: tf.Tensor, saved: tf.Tensor[], attrs: { axis: number | number[] }) => {
+      const [x] = saved;
+      const rank = x.shape.length;
+      const axes = tf.util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
+      const trailing = axes.length > 0 && axes.every((a, i) => a === rank - axes.length + i);
+      const e = trailing ? sizeOf(x.shape.slice(rank - axes.length)) : 0;
+      if (
+        !activeRuntime() ||
+        tf.getBackend() !== 'wasm' ||
+        x.dtype !== 'float32' ||
+        dy.dtype !== 'float32' ||
+        e < 4 ||
+        e % 4 !== 0 ||
+        x.size < ELEMENTWISE_MIN
+      )
+        return stock.gradFunc(dy, saved, attrs as any);
+      const expanded = x.shape.map((d, i) => (i < rank - axes.length ? d : 1));
+      return {
+        x: () => tf.engine().runKernel(EXPAND, { x: tf.reshape(dy, expanded) }, { shape: x.shape }) as tf.Tensor,
+      };
+    }) as unknown as tf.GradFunc,
+  });
 }
 
 function copyChannels(
