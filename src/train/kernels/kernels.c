@@ -1146,6 +1146,49 @@ EXPORT(winograd_weights) void winograd_weights(const wino_args *a, int tid) {
   }
 }
 
+// The Winograd input transform of one 4x4 tile (top-left pixel y0, x0; outside the image is 0)
+// for channels c..c+3 (fewer at the tail): plane k = 4i + j of V (planes `plane` floats apart)
+// gets (B^T d B)[i][j]. The forward pass and the filter gradient share it, so both see the
+// same bits.
+INLINE void winograd_input_tile(const float *x, int n, int h, int w, int ci, int y0, int x0, int c, float *V, long plane) {
+  int lanes = imin(4, ci - c);
+  v4 d[4][4];
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 4; j++) {
+      int yy = y0 + i, xx = x0 + j;
+      if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
+        d[i][j] = splat(0);
+        continue;
+      }
+      const float *src = x + (((long)n * h + yy) * w + xx) * ci + c;
+      if (lanes == 4) d[i][j] = ld(src);
+      else {
+        float tmp[4] = {0, 0, 0, 0};
+        for (int l = 0; l < lanes; l++) tmp[l] = src[l];
+        d[i][j] = ld(tmp);
+      }
+    }
+  v4 tt[4][4];
+  for (int j = 0; j < 4; j++) { // B^T d
+    tt[0][j] = vsub(d[0][j], d[2][j]);
+    tt[1][j] = vadd(d[1][j], d[2][j]);
+    tt[2][j] = vsub(d[2][j], d[1][j]);
+    tt[3][j] = vsub(d[1][j], d[3][j]);
+  }
+  for (int i = 0; i < 4; i++) { // (B^T d) B
+    v4 vs[4] = {vsub(tt[i][0], tt[i][2]), vadd(tt[i][1], tt[i][2]), vsub(tt[i][2], tt[i][1]), vsub(tt[i][1], tt[i][3])};
+    for (int xj = 0; xj < 4; xj++) {
+      float *base = V + (long)(i * 4 + xj) * plane + c;
+      if (lanes == 4) st(base, vs[xj]);
+      else {
+        float tmp[4];
+        st(tmp, vs[xj]);
+        for (int l = 0; l < lanes; l++) base[l] = tmp[l];
+      }
+    }
+  }
+}
+
 // One tile-block: input transform, 16 GEMMs, output transform (+ epilogue).
 EXPORT(conv3x3_winograd) void conv3x3_winograd(const wino_args *a, int tid) {
   const exp_consts k = exp_consts_make();
@@ -1160,49 +1203,7 @@ EXPORT(conv3x3_winograd) void conv3x3_winograd(const wino_args *a, int tid) {
     for (int r = 0; r < nt; r++) {
       int t = t0 + r, tx = t % tw, q = t / tw, ty = q % th, n = q / th;
       int y0 = 2 * ty - 1, x0 = 2 * tx - 1;
-      for (int c = 0; c < ci; c += 4) {
-        int lanes = imin(4, ci - c);
-        v4 d[4][4];
-        for (int i = 0; i < 4; i++)
-          for (int j = 0; j < 4; j++) {
-            int yy = y0 + i, xx = x0 + j;
-            if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
-              d[i][j] = splat(0);
-              continue;
-            }
-            const float *src = a->x + (((long)n * h + yy) * w + xx) * ci + c;
-            if (lanes == 4) d[i][j] = ld(src);
-            else {
-              float tmp[4] = {0, 0, 0, 0};
-              for (int l = 0; l < lanes; l++) tmp[l] = src[l];
-              d[i][j] = ld(tmp);
-            }
-          }
-        v4 tt[4][4];
-        for (int j = 0; j < 4; j++) { // B^T d
-          tt[0][j] = vsub(d[0][j], d[2][j]);
-          tt[1][j] = vadd(d[1][j], d[2][j]);
-          tt[2][j] = vsub(d[2][j], d[1][j]);
-          tt[3][j] = vsub(d[1][j], d[3][j]);
-        }
-        for (int i = 0; i < 4; i++) { // (B^T d) B
-          v4 v0 = vsub(tt[i][0], tt[i][2]), v1 = vadd(tt[i][1], tt[i][2]), v2 = vsub(tt[i][2], tt[i][1]), v3 = vsub(tt[i][1], tt[i][3]);
-          float *base = V + ((long)(i * 4) * tb + r) * ci + c;
-          if (lanes == 4) {
-            st(base, v0);
-            st(base + (long)tb * ci, v1);
-            st(base + 2L * tb * ci, v2);
-            st(base + 3L * tb * ci, v3);
-          } else {
-            float tmp[4];
-            v4 vs[4] = {v0, v1, v2, v3};
-            for (int xj = 0; xj < 4; xj++) {
-              st(tmp, vs[xj]);
-              for (int l = 0; l < lanes; l++) base[(long)xj * tb * ci + l] = tmp[l];
-            }
-          }
-        }
-      }
+      for (int c = 0; c < ci; c += 4) winograd_input_tile(a->x, n, h, w, ci, y0, x0, c, V + (long)r * ci, (long)tb * ci);
     }
     // 16 GEMMs: M[xi][r][:] = V[xi][r][:] . U[xi]
     const float *bt[1];
@@ -1312,44 +1313,8 @@ EXPORT(winograd_filter_grad) void winograd_filter_grad(const wino_grad_args *a, 
       for (int r = 0; r < nt; r++) {
         int t = b0 + r, tx = t % tw, q = t / tw, ty = q % th, n = q / th;
         int y0 = 2 * ty - 1, x0 = 2 * tx - 1;
-        for (int c = 0; c < ci; c += 4) { // V = B^T d B
-          int lanes = imin(4, ci - c);
-          v4 d[4][4];
-          for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++) {
-              int yy = y0 + i, xx = x0 + j;
-              if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
-                d[i][j] = splat(0);
-                continue;
-              }
-              const float *src = a->x + (((long)n * h + yy) * w + xx) * ci + c;
-              if (lanes == 4) d[i][j] = ld(src);
-              else {
-                float tmp[4] = {0, 0, 0, 0};
-                for (int l = 0; l < lanes; l++) tmp[l] = src[l];
-                d[i][j] = ld(tmp);
-              }
-            }
-          v4 tt[4][4];
-          for (int j = 0; j < 4; j++) {
-            tt[0][j] = vsub(d[0][j], d[2][j]);
-            tt[1][j] = vadd(d[1][j], d[2][j]);
-            tt[2][j] = vsub(d[2][j], d[1][j]);
-            tt[3][j] = vsub(d[1][j], d[3][j]);
-          }
-          for (int i = 0; i < 4; i++) {
-            v4 vs[4] = {vsub(tt[i][0], tt[i][2]), vadd(tt[i][1], tt[i][2]), vsub(tt[i][2], tt[i][1]), vsub(tt[i][1], tt[i][3])};
-            for (int xj = 0; xj < 4; xj++) {
-              float *base = V + ((long)(i * 4 + xj) * tb + r) * ci + c;
-              if (lanes == 4) st(base, vs[xj]);
-              else {
-                float tmp[4];
-                st(tmp, vs[xj]);
-                for (int l = 0; l < lanes; l++) base[l] = tmp[l];
-              }
-            }
-          }
-        }
+        for (int c = 0; c < ci; c += 4) // V = B^T d B
+          winograd_input_tile(a->x, n, h, w, ci, y0, x0, c, V + (long)r * ci, (long)tb * ci);
         for (int c = 0; c < cop; c += 4) { // Z = A dY A^T, zero past co
           v4 g[2][2];
           for (int i = 0; i < 2; i++)
