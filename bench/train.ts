@@ -42,7 +42,7 @@ const INFER_CASES = [
 const DEMO_CONFIG = join(root, 'configs', 'demo', 'yolov8_n-tiny_1xb8-10e_demo.py');
 const DEMO_ITERS = 40; // four logging windows of 10; the first (warm-up) is not counted
 
-function yolov8n(): ModelCfg {
+export function yolov8n(): ModelCfg {
   const w = 0.25;
   const d = 0.33;
   return {
@@ -70,7 +70,7 @@ function yolov8n(): ModelCfg {
 }
 
 /** Random images with three boxes each (as train_reference.py's data). */
-function samples(n: number, size: number, rng: Rng): DetSample[] {
+export function samples(n: number, size: number, rng: Rng): DetSample[] {
   return Array.from({ length: n }, (_, i) => {
     const img = new Float32Array(size * size * 3);
     for (let k = 0; k < img.length; k++) img[k] = rng.int(256);

@@ -26,7 +26,7 @@ import {
   kernelRuntime,
   startKernels,
   stopKernels,
-  usesWinograd,
+  winogradTile,
   useWinograd,
 } from '../../src/train/kernels/tf-kernels';
 import { Rng } from '../../src/data/rng';
@@ -287,17 +287,20 @@ test('conv + training batch norm (+ SiLU): output, batch statistics and gradient
   }
 });
 
-test('Winograd F(2x2, 3x3) runs the 3x3 stride-1 convolutions with 32+ channels (input gradient 16+) and agrees with the direct kernel', async () => {
-  const g3 = { kh: 3, kw: 3, stride: 1, pad: 1 };
+test('Winograd F(4x4, 3x3) and F(2x2, 3x3) run the 3x3 stride-1 convolutions with 32+ channels (input gradient 16+) and agree with the direct kernel', async () => {
+  const g3 = { kh: 3, kw: 3, stride: 1, pad: 1, h: 40, w: 40 };
   for (const pass of ['forward', 'inputGrad', 'filterGrad'] as const) {
-    assert.ok(usesWinograd({ ...g3, ci: 34, co: 36 }, pass), pass);
-    assert.ok(
-      !usesWinograd({ ...g3, stride: 2, ci: 64, co: 64 }, pass) && !usesWinograd({ ...g3, ci: 8, co: 64 }, pass),
-      pass,
-    );
-    assert.equal(usesWinograd({ ...g3, ci: 16, co: 24 }, pass), pass === 'inputGrad', pass);
+    assert.equal(winogradTile({ ...g3, ci: 34, co: 36 }, pass), 4, pass);
+    assert.equal(winogradTile({ ...g3, stride: 2, ci: 64, co: 64 }, pass), 0, pass);
+    assert.equal(winogradTile({ ...g3, ci: 8, co: 64 }, pass), 0, pass);
+    assert.equal(winogradTile({ ...g3, ci: 16, co: 24 }, pass), pass === 'inputGrad' ? 4 : 0, pass);
+    // Small images: F(4x4)'s tiles overhang (10x10: 9 tiles of 16 pixels), F(2x2) is kept.
+    assert.equal(winogradTile({ ...g3, ci: 64, co: 64, h: 10, w: 10 }, pass), 2, pass);
+    assert.equal(winogradTile({ ...g3, ci: 64, co: 64, h: 5, w: 5 }, pass), 2, pass);
+    assert.equal(winogradTile({ ...g3, ci: 64, co: 64, h: 13, w: 10 }, pass), 4, pass);
   }
   await tf.setBackend('wasm');
+  // Sizes that leave partial tiles for both tile sizes (13 = 3*4+1, 10 = 2*4+2).
   const c = { b: 3, h: 13, w: 10, ci: 33, co: 36 };
   const xs = rand(c.b * c.h * c.w * c.ci, 23);
   const ws = rand(9 * c.ci * c.co, 24, 0.2);
@@ -310,17 +313,26 @@ test('Winograd F(2x2, 3x3) runs the 3x3 stride-1 convolutions with 32+ channels 
         ...tf.grads((a: tf.Tensor, k: tf.Tensor) => weighted(conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 1, 1)))([x, w]),
       ]);
     });
-  const wino = run();
-  useWinograd(false);
   try {
+    useWinograd('f4');
+    const f4 = run();
+    useWinograd('f2');
+    const f2 = run();
+    useWinograd('off');
     const direct = run();
-    ['y', 'dx', 'dw'].forEach((what, i) => close(wino[i], direct[i], 2e-6, `Winograd vs direct ${what}`));
-    assert.ok(
-      wino[0].some((v, i) => v !== direct[0][i]),
-      'the two paths are different computations',
-    );
+    // F(4x4)'s transforms multiply by up to 5 and 1/24 in float32: errors ~10x F(2x2)'s.
+    ['y', 'dx', 'dw'].forEach((what, i) => close(f2[i], direct[i], 2e-6, `F(2x2) vs direct ${what}`));
+    ['y', 'dx', 'dw'].forEach((what, i) => close(f4[i], direct[i], 2e-5, `F(4x4) vs direct ${what}`));
+    for (const [name, got] of [
+      ['F(2x2)', f2],
+      ['F(4x4)', f4],
+    ] as const)
+      assert.ok(
+        got[0].some((v, i) => v !== direct[0][i]),
+        `${name} and the direct kernel are different computations`,
+      );
   } finally {
-    useWinograd(true);
+    useWinograd('f4');
   }
 });
 
@@ -369,12 +381,12 @@ test('whole YOLOv8-n (widen 0.25): loss gradients with Winograd equal those of t
     return { loss, out };
   };
   const wino = grads();
-  useWinograd(false);
+  useWinograd('off');
   let direct;
   try {
     direct = grads();
   } finally {
-    useWinograd(true);
+    useWinograd('f4');
   }
   assert.ok(Math.abs(wino.loss - direct.loss) < 1e-5 * Math.abs(direct.loss), `loss ${wino.loss} vs ${direct.loss}`);
   for (const [name, d] of direct.out) close(wino.out.get(name)!, d, 1e-4, `gradient of ${name}`);

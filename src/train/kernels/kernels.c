@@ -1073,12 +1073,16 @@ EXPORT(elementwise) void elementwise(const elementwise_args *a, int tid) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 3x3 stride-1 convolution by Winograd's F(2x2, 3x3): each 2x2 output tile costs 16
-// products per channel pair instead of 36. Inputs d (4x4 patches) become V = B^T d B,
-// weights g become U = G g G^T (done once per call, packed per transform position xi), the
-// 16 positions are 16 GEMMs M = V U over the channels, and the outputs are Y = A^T M A.
-// A task is a block of tiles whose V and M stay in the thread's scratch. Used for the
-// forward convolution and, with the kernel flipped and transposed, the input gradient.
+// 3x3 stride-1 convolution by Winograd's F(m x m, 3x3), m = 2 or 4: an m x m output tile
+// costs (m+2)^2 products per channel pair instead of 9 m^2 (F(2x2): 16 for 36, F(4x4): 36
+// for 144). Inputs d ((m+2)^2 patches) become V = B^T d B, weights g become U = G g G^T
+// (done once per call, packed per transform position xi), the (m+2)^2 positions are as
+// many GEMMs M = V U over the channels, and the outputs are Y = A^T M A. A task is a block
+// of tiles whose V and M stay in the thread's scratch. Used for the forward convolution
+// and, with the kernel flipped and transposed, the input gradient. F(4x4)'s matrices are
+// Lavin & Gray's (interpolation points 0, +-1, +-2, infinity): fewer products and less
+// memory traffic per output, at the price of larger transforms and rounding errors about
+// ten times F(2x2)'s (still ~1e-6 relative in float32).
 
 typedef struct {
   int32_t *counter;   // 0
@@ -1096,10 +1100,77 @@ typedef struct {
   const float *shift; // 16
   const float *wsrc;  // 17 weights HWIO [3][3][ci0][co0] (winograd_weights)
   int flip;           // 18 winograd_weights: the input gradient's kernel (rot180, ci/co swapped)
+  int m;              // 19 output tile: 2 (F(2x2, 3x3)) or 4 (F(4x4, 3x3))
 } wino_args;
 
+// Multipliers of F(4x4)'s transforms, kept in registers (see exp_consts).
+typedef struct {
+  v4 two, four, five, eight;
+} wino4_consts;
+
+INLINE wino4_consts wino4_consts_make(void) {
+  wino4_consts k;
+  k.two = opaque(splat(2.0f));
+  k.four = opaque(splat(4.0f));
+  k.five = opaque(splat(5.0f));
+  k.eight = opaque(splat(8.0f));
+  return k;
+}
+
+// F(4x4)'s B^T on six values (a column, then a row, of a 6x6 patch).
+INLINE void wino4_bt(v4 d0, v4 d1, v4 d2, v4 d3, v4 d4, v4 d5, v4 *r, const wino4_consts *k) {
+  v4 t1 = vsub(d4, vmul(k->four, d2)), t2 = vsub(d3, vmul(k->four, d1));
+  v4 t3 = vsub(d4, d2), t4 = vmul(k->two, vsub(d3, d1));
+  r[0] = vadd(vsub(vmul(k->four, d0), vmul(k->five, d2)), d4);
+  r[1] = vadd(t1, t2);
+  r[2] = vsub(t1, t2);
+  r[3] = vadd(t3, t4);
+  r[4] = vsub(t3, t4);
+  r[5] = vadd(vsub(vmul(k->four, d1), vmul(k->five, d3)), d5);
+}
+
+// F(4x4)'s A^T on six values: four outputs.
+INLINE void wino4_at(v4 m0, v4 m1, v4 m2, v4 m3, v4 m4, v4 m5, v4 *o, const wino4_consts *k) {
+  v4 a = vadd(m1, m2), b = vsub(m1, m2), c = vadd(m3, m4), e = vsub(m3, m4);
+  o[0] = vadd(vadd(m0, a), c);
+  o[1] = vadd(b, vmul(k->two, e));
+  o[2] = vadd(a, vmul(k->four, c));
+  o[3] = vadd(vadd(b, vmul(k->eight, e)), m5);
+}
+
+// F(4x4)'s A on four values (the filter gradient's output-gradient tile): six.
+INLINE void wino4_a(v4 g0, v4 g1, v4 g2, v4 g3, v4 *z, const wino4_consts *k) {
+  v4 a = vadd(g0, g2), b = vadd(g1, g3);
+  v4 c = vadd(g0, vmul(k->four, g2)), e = vadd(vmul(k->two, g1), vmul(k->eight, g3));
+  z[0] = g0;
+  z[1] = vadd(a, b);
+  z[2] = vsub(a, b);
+  z[3] = vadd(c, e);
+  z[4] = vsub(c, e);
+  z[5] = g3;
+}
+
+// F(4x4)'s G on three values (a column, then a row, of a 3x3 kernel): six.
+INLINE void wino4_g(v4 g0, v4 g1, v4 g2, v4 *t) {
+  v4 s = vadd(g0, g2), q = vadd(vmul(splat(1.0f / 24), g0), vmul(splat(1.0f / 6), g2)), h = vmul(splat(1.0f / 12), g1);
+  t[0] = vmul(splat(0.25f), g0);
+  t[1] = vmul(splat(-1.0f / 6), vadd(s, g1));
+  t[2] = vmul(splat(-1.0f / 6), vsub(s, g1));
+  t[3] = vadd(q, h);
+  t[4] = vsub(q, h);
+  t[5] = g2;
+}
+
+// F(4x4)'s G^T on six values: three (the filter gradient's dW = G^T dU G).
+INLINE void wino4_gt(const v4 *u, v4 *w) {
+  v4 s = vadd(u[1], u[2]), d = vsub(u[1], u[2]), p = vadd(u[3], u[4]), q = vsub(u[3], u[4]);
+  w[0] = vadd(vsub(vmul(splat(0.25f), u[0]), vmul(splat(1.0f / 6), s)), vmul(splat(1.0f / 24), p));
+  w[1] = vsub(vmul(splat(1.0f / 12), q), vmul(splat(1.0f / 6), d));
+  w[2] = vadd(vmul(splat(1.0f / 6), vsub(p, s)), u[5]);
+}
+
 // U[xi][c][o] = (G g G^T)[xi] for the 3x3 kernel g of input channel c, output channel o,
-// packed as [xi][panel][c][8]. With flip, g[ky][kx] = w[2-ky][2-kx][o][c]. Tasks: panels.
+// packed as [xi][panel][c][8] (xi < (m+2)^2). With flip, g[ky][kx] = w[2-ky][2-kx][o][c]. Tasks: panels.
 // A panel's 8 output channels are computed as two vectors (lane by lane the same
 // operations as one channel at a time).
 EXPORT(winograd_weights) void winograd_weights(const wino_args *a, int tid) {
@@ -1126,6 +1197,22 @@ EXPORT(winograd_weights) void winograd_weights(const wino_args *a, int tid) {
           }
           g[ky][kx][0] = ld(tmp), g[ky][kx][1] = ld(tmp + 4);
         }
+      if (a->m == 4) {
+        for (int h = 0; h < 2; h++) {
+          v4 t4[6][3];
+          for (int k = 0; k < 3; k++) { // t = G g
+            v4 col[6];
+            wino4_g(g[0][k][h], g[1][k][h], g[2][k][h], col);
+            for (int i = 0; i < 6; i++) t4[i][k] = col[i];
+          }
+          for (int i = 0; i < 6; i++) { // u = t G^T
+            v4 u[6];
+            wino4_g(t4[i][0], t4[i][1], t4[i][2], u);
+            for (int j = 0; j < 6; j++) st((float *)a->up + (((long)(i * 6 + j) * np + p) * ci + c) * NR + h * 4, u[j]);
+          }
+        }
+        continue;
+      }
       for (int h = 0; h < 2; h++) {
         for (int k = 0; k < 3; k++) { // t = G g
           t[0][k][h] = g[0][k][h];
@@ -1146,28 +1233,51 @@ EXPORT(winograd_weights) void winograd_weights(const wino_args *a, int tid) {
   }
 }
 
-// The Winograd input transform of one 4x4 tile (top-left pixel y0, x0; outside the image is 0)
-// for channels c..c+3 (fewer at the tail): plane k = 4i + j of V (planes `plane` floats apart)
-// gets (B^T d B)[i][j]. The forward pass and the filter gradient share it, so both see the
-// same bits.
-INLINE void winograd_input_tile(const float *x, int n, int h, int w, int ci, int y0, int x0, int c, float *V, long plane) {
-  int lanes = imin(4, ci - c);
-  v4 d[4][4];
-  for (int i = 0; i < 4; i++)
-    for (int j = 0; j < 4; j++) {
+// Channels c..c+3 of one pixel (fewer at the tail, zero-filled).
+INLINE v4 load_lanes(const float *src, int lanes) {
+  if (lanes == 4) return ld(src);
+  float tmp[4] = {0, 0, 0, 0};
+  for (int l = 0; l < lanes; l++) tmp[l] = src[l];
+  return ld(tmp);
+}
+
+// Stores channels c..c+3 (fewer at the tail).
+INLINE void store_lanes(float *dst, v4 v, int lanes) {
+  if (lanes == 4) {
+    st(dst, v);
+    return;
+  }
+  float tmp[4];
+  st(tmp, v);
+  for (int l = 0; l < lanes; l++) dst[l] = tmp[l];
+}
+
+// The Winograd input transform of one (m+2)x(m+2) tile (top-left pixel y0, x0; outside the
+// image is 0) for channels c..c+3 (fewer at the tail): plane k = (m+2)i + j of V (planes
+// `plane` floats apart) gets (B^T d B)[i][j]. The forward pass and the filter gradient
+// share it, so both see the same bits.
+INLINE void winograd_input_tile(const float *x, int n, int h, int w, int ci, int y0, int x0, int c, float *V, long plane, int m, const wino4_consts *k) {
+  int lanes = imin(4, ci - c), al = m + 2;
+  v4 d[6][6];
+  for (int i = 0; i < al; i++)
+    for (int j = 0; j < al; j++) {
       int yy = y0 + i, xx = x0 + j;
-      if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
-        d[i][j] = splat(0);
-        continue;
-      }
-      const float *src = x + (((long)n * h + yy) * w + xx) * ci + c;
-      if (lanes == 4) d[i][j] = ld(src);
-      else {
-        float tmp[4] = {0, 0, 0, 0};
-        for (int l = 0; l < lanes; l++) tmp[l] = src[l];
-        d[i][j] = ld(tmp);
-      }
+      d[i][j] = yy < 0 || yy >= h || xx < 0 || xx >= w ? splat(0) : load_lanes(x + (((long)n * h + yy) * w + xx) * ci + c, lanes);
     }
+  if (m == 4) {
+    v4 tt[6][6];
+    for (int j = 0; j < 6; j++) { // B^T d
+      v4 r[6];
+      wino4_bt(d[0][j], d[1][j], d[2][j], d[3][j], d[4][j], d[5][j], r, k);
+      for (int i = 0; i < 6; i++) tt[i][j] = r[i];
+    }
+    for (int i = 0; i < 6; i++) { // (B^T d) B
+      v4 vs[6];
+      wino4_bt(tt[i][0], tt[i][1], tt[i][2], tt[i][3], tt[i][4], tt[i][5], vs, k);
+      for (int xj = 0; xj < 6; xj++) store_lanes(V + (long)(i * 6 + xj) * plane + c, vs[xj], lanes);
+    }
+    return;
+  }
   v4 tt[4][4];
   for (int j = 0; j < 4; j++) { // B^T d
     tt[0][j] = vsub(d[0][j], d[2][j]);
@@ -1177,80 +1287,88 @@ INLINE void winograd_input_tile(const float *x, int n, int h, int w, int ci, int
   }
   for (int i = 0; i < 4; i++) { // (B^T d) B
     v4 vs[4] = {vsub(tt[i][0], tt[i][2]), vadd(tt[i][1], tt[i][2]), vsub(tt[i][2], tt[i][1]), vsub(tt[i][1], tt[i][3])};
-    for (int xj = 0; xj < 4; xj++) {
-      float *base = V + (long)(i * 4 + xj) * plane + c;
-      if (lanes == 4) st(base, vs[xj]);
-      else {
-        float tmp[4];
-        st(tmp, vs[xj]);
-        for (int l = 0; l < lanes; l++) base[l] = tmp[l];
+    for (int xj = 0; xj < 4; xj++) store_lanes(V + (long)(i * 4 + xj) * plane + c, vs[xj], lanes);
+  }
+}
+
+// The npos GEMMs of a block of nt tiles: M[xi][r][:] = V[xi][r][:] . U[xi].
+INLINE void winograd_gemms(const float *V, const float *up, float *M, int npos, int tb, int nt, int ci, int np, int cop) {
+  const float *bt[1];
+  for (int xi = 0; xi < npos; xi++) {
+    const float *vx = V + (long)xi * tb * ci;
+    for (int p = 0; p < np; p++) {
+      bt[0] = up + ((long)xi * np + p) * ci * NR;
+      for (int r0 = 0; r0 < nt; r0 += MR) {
+        int mr = imin(MR, nt - r0);
+        const float *rowp[MR];
+        const float *const *rows[MR];
+        for (int i = 0; i < MR; i++) {
+          rowp[i] = vx + (long)(r0 + imin(i, mr - 1)) * ci;
+          rows[i] = &rowp[i];
+        }
+        tile o;
+        igemm_tile(&o, 1, ci, rows, bt);
+        for (int i = 0; i < mr; i++) {
+          float *dst = M + ((long)xi * tb + r0 + i) * cop + p * NR;
+          st(dst, o.c[i][0]);
+          st(dst + 4, o.c[i][1]);
+        }
       }
     }
   }
 }
 
-// One tile-block: input transform, 16 GEMMs, output transform (+ epilogue).
+// One tile-block: input transform, (m+2)^2 GEMMs, output transform (+ epilogue).
 EXPORT(conv3x3_winograd) void conv3x3_winograd(const wino_args *a, int tid) {
   const exp_consts k = exp_consts_make();
-  int h = a->h, w = a->w, ci = a->ci, co = a->co, tb = a->tb;
-  int th = (h + 1) / 2, tw = (w + 1) / 2, T = a->n * th * tw;
-  int np = (co + NR - 1) / NR, cop = np * NR; // M rows padded to whole panels
-  float *V = (float *)(a->scratch + (long)tid * a->scratch_bytes); // [16][tb][ci]
-  float *M = V + 16 * tb * ci;                                      // [16][tb][cop]
+  const wino4_consts k4 = wino4_consts_make();
+  int h = a->h, w = a->w, ci = a->ci, co = a->co, tb = a->tb, m = a->m, al = m + 2, npos = al * al;
+  int th = (h + m - 1) / m, tw = (w + m - 1) / m, T = a->n * th * tw;
+  int np = (co + NR - 1) / NR, cop = np * NR;                      // M rows padded to whole panels
+  float *V = (float *)(a->scratch + (long)tid * a->scratch_bytes); // [npos][tb][ci]
+  float *M = V + npos * tb * ci;                                    // [npos][tb][cop]
   for (int task; (task = next_task(a->counter)) < a->ntasks;) {
     int t0 = task * tb, nt = imin(tb, T - t0);
     // Input transform, 4 channels at a time (the tail zero-padded on the fly).
     for (int r = 0; r < nt; r++) {
       int t = t0 + r, tx = t % tw, q = t / tw, ty = q % th, n = q / th;
-      int y0 = 2 * ty - 1, x0 = 2 * tx - 1;
-      for (int c = 0; c < ci; c += 4) winograd_input_tile(a->x, n, h, w, ci, y0, x0, c, V + (long)r * ci, (long)tb * ci);
+      int y0 = m * ty - 1, x0 = m * tx - 1;
+      for (int c = 0; c < ci; c += 4) winograd_input_tile(a->x, n, h, w, ci, y0, x0, c, V + (long)r * ci, (long)tb * ci, m, &k4);
     }
-    // 16 GEMMs: M[xi][r][:] = V[xi][r][:] . U[xi]
-    const float *bt[1];
-    for (int xi = 0; xi < 16; xi++) {
-      const float *vx = V + (long)xi * tb * ci;
-      for (int p = 0; p < np; p++) {
-        bt[0] = a->up + ((long)xi * np + p) * ci * NR;
-        for (int r0 = 0; r0 < nt; r0 += MR) {
-          int mr = imin(MR, nt - r0);
-          const float *rowp[MR];
-          const float *const *rows[MR];
-          for (int i = 0; i < MR; i++) {
-            rowp[i] = vx + (long)(r0 + imin(i, mr - 1)) * ci;
-            rows[i] = &rowp[i];
-          }
-          tile o;
-          igemm_tile(&o, 1, ci, rows, bt);
-          for (int i = 0; i < mr; i++) {
-            float *dst = M + ((long)xi * tb + r0 + i) * cop + p * NR;
-            st(dst, o.c[i][0]);
-            st(dst + 4, o.c[i][1]);
-          }
-        }
-      }
-    }
+    winograd_gemms(V, a->up, M, npos, tb, nt, ci, np, cop);
     // Output transform Y = A^T M A with the epilogue, 8 output channels (two vectors) at a time.
     for (int r = 0; r < nt; r++) {
       int t = t0 + r, tx = t % tw, q = t / tw, ty = q % th, n = q / th;
       for (int p = 0; p < np; p++) {
         int n0 = p * NR, nr = imin(NR, co - n0);
         panel_epi e = make_epi(a->epi, a->bias, a->scale, a->shift, n0, nr);
-        v4 out[2][2][2]; // [half][i][j]
+        v4 out[2][4][4]; // [half][i][j]
         for (int half = 0; half < 2; half++) {
           const float *mp = M + (long)r * cop + n0 + half * 4;
-          v4 m[16];
-          for (int xi = 0; xi < 16; xi++) m[xi] = ld(mp + (long)xi * tb * cop);
+          v4 mm[36];
+          for (int xi = 0; xi < npos; xi++) mm[xi] = ld(mp + (long)xi * tb * cop);
+          if (m == 4) {
+            v4 s[4][6];
+            for (int j = 0; j < 6; j++) { // A^T m: columns
+              v4 o4[4];
+              wino4_at(mm[j], mm[6 + j], mm[12 + j], mm[18 + j], mm[24 + j], mm[30 + j], o4, &k4);
+              for (int i = 0; i < 4; i++) s[i][j] = o4[i];
+            }
+            for (int i = 0; i < 4; i++) // (A^T m) A: rows
+              wino4_at(s[i][0], s[i][1], s[i][2], s[i][3], s[i][4], s[i][5], out[half][i], &k4);
+            continue;
+          }
           for (int i = 0; i < 2; i++) {
             v4 s0, s1, s2, s3; // row i of A^T m
-            if (i == 0) s0 = vadd(vadd(m[0], m[4]), m[8]), s1 = vadd(vadd(m[1], m[5]), m[9]), s2 = vadd(vadd(m[2], m[6]), m[10]), s3 = vadd(vadd(m[3], m[7]), m[11]);
-            else s0 = vsub(vsub(m[4], m[8]), m[12]), s1 = vsub(vsub(m[5], m[9]), m[13]), s2 = vsub(vsub(m[6], m[10]), m[14]), s3 = vsub(vsub(m[7], m[11]), m[15]);
+            if (i == 0) s0 = vadd(vadd(mm[0], mm[4]), mm[8]), s1 = vadd(vadd(mm[1], mm[5]), mm[9]), s2 = vadd(vadd(mm[2], mm[6]), mm[10]), s3 = vadd(vadd(mm[3], mm[7]), mm[11]);
+            else s0 = vsub(vsub(mm[4], mm[8]), mm[12]), s1 = vsub(vsub(mm[5], mm[9]), mm[13]), s2 = vsub(vsub(mm[6], mm[10]), mm[14]), s3 = vsub(vsub(mm[7], mm[11]), mm[15]);
             out[half][i][0] = vadd(vadd(s0, s1), s2);
             out[half][i][1] = vsub(vsub(s1, s2), s3);
           }
         }
-        for (int i = 0; i < 2; i++)
-          for (int j = 0; j < 2; j++) {
-            int yy = 2 * ty + i, xx = 2 * tx + j;
+        for (int i = 0; i < m; i++)
+          for (int j = 0; j < m; j++) {
+            int yy = m * ty + i, xx = m * tx + j;
             if (yy >= h || xx >= w) continue;
             epilogue_row(a->epi, &e, &k, a->y + (((long)n * h + yy) * w + xx) * co + n0, out[0][i][j], out[1][i][j], nr);
           }
@@ -1282,7 +1400,7 @@ EXPORT(conv_stats) void conv_stats(const stats_args *a, int tid) {
 
 // Winograd filter gradient for the same convolutions: dU[xi][c][o] = sum over the tiles of
 // V[xi][tile][c] * Z[xi][tile][o], with V = B^T d B (input patches, as the forward) and
-// Z = A dY A^T (the 2x2 output-gradient tiles); then dW = G^T dU G (winograd_filter_out).
+// Z = A dY A^T (the m x m output-gradient tiles); then dW = G^T dU G (winograd_filter_out).
 // Tasks: chunks of tiles, each summing into its own partial dU (tiles in order); blocks of
 // tb tiles are transformed into the thread's scratch.
 typedef struct {
@@ -1292,61 +1410,72 @@ typedef struct {
   int tb;             // 3 tiles per block (a multiple of MR)
   const float *x;     // 4 forward input [n][h][w][ci]
   const float *dy;    // 5 output gradient [n][h][w][co]
-  float *partial;     // 6 [task][16][ci][cop]; winograd_filter_out: the summed dU [16][ci][cop]
+  float *partial;     // 6 [task][npos][ci][cop]; winograd_filter_out: the summed dU [npos][ci][cop]
   char *scratch;      // 7
   int scratch_bytes;  // 8
   int n, h, w, ci, co; // 9..13
   float *dw;          // 14 winograd_filter_out: HWIO [3][3][ci][co]
+  int m;              // 15 output tile: 2 or 4
 } wino_grad_args;
 
+// Z = A dY A^T of one tile's output gradient (pixels from y0, x0; past the image or past
+// co is 0), channels c..c+3: plane k of Z (planes `plane` floats apart) gets Z[k].
+INLINE void winograd_grad_tile(const float *dy, int n, int h, int w, int co, int y0, int x0, int c, float *Z, long plane, int m, const wino4_consts *k) {
+  v4 g[4][4];
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < m; j++) {
+      int yy = y0 + i, xx = x0 + j;
+      g[i][j] = yy >= h || xx >= w || c >= co ? splat(0) : load_lanes(dy + (((long)n * h + yy) * w + xx) * co + c, imin(4, co - c));
+    }
+  if (m == 4) {
+    v4 z[6][4];
+    for (int j = 0; j < 4; j++) { // A dY: columns
+      v4 col[6];
+      wino4_a(g[0][j], g[1][j], g[2][j], g[3][j], col, k);
+      for (int i = 0; i < 6; i++) z[i][j] = col[i];
+    }
+    for (int i = 0; i < 6; i++) { // (A dY) A^T: rows
+      v4 zs[6];
+      wino4_a(z[i][0], z[i][1], z[i][2], z[i][3], zs, k);
+      for (int xj = 0; xj < 6; xj++) st(Z + (long)(i * 6 + xj) * plane + c, zs[xj]);
+    }
+    return;
+  }
+  v4 z[4][2]; // A dY: rows
+  for (int j = 0; j < 2; j++) {
+    z[0][j] = g[0][j];
+    z[1][j] = vadd(g[0][j], g[1][j]);
+    z[2][j] = vsub(g[0][j], g[1][j]);
+    z[3][j] = wasm_f32x4_neg(g[1][j]);
+  }
+  for (int i = 0; i < 4; i++) { // (A dY) A^T: columns
+    v4 zs[4] = {z[i][0], vadd(z[i][0], z[i][1]), vsub(z[i][0], z[i][1]), wasm_f32x4_neg(z[i][1])};
+    for (int xj = 0; xj < 4; xj++) st(Z + (long)(i * 4 + xj) * plane + c, zs[xj]);
+  }
+}
+
 EXPORT(winograd_filter_grad) void winograd_filter_grad(const wino_grad_args *a, int tid) {
-  int h = a->h, w = a->w, ci = a->ci, co = a->co, tb = a->tb;
-  int th = (h + 1) / 2, tw = (w + 1) / 2, T = a->n * th * tw;
+  const wino4_consts k4 = wino4_consts_make();
+  int h = a->h, w = a->w, ci = a->ci, co = a->co, tb = a->tb, m = a->m, npos = (m + 2) * (m + 2);
+  int th = (h + m - 1) / m, tw = (w + m - 1) / m, T = a->n * th * tw;
   int np = (co + NR - 1) / NR, cop = np * NR;
-  float *V = (float *)(a->scratch + (long)tid * a->scratch_bytes); // [16][tb][ci]
-  float *Z = V + 16 * tb * ci;                                      // [16][tb][cop]
+  float *V = (float *)(a->scratch + (long)tid * a->scratch_bytes); // [npos][tb][ci]
+  float *Z = V + npos * tb * ci;                                    // [npos][tb][cop]
   for (int task; (task = next_task(a->counter)) < a->ntasks;) {
     int c0 = task * a->chunk, c1 = imin(T, c0 + a->chunk);
-    float *dst = a->partial + (long)task * 16 * ci * cop;
+    float *dst = a->partial + (long)task * npos * ci * cop;
     for (int b0 = c0; b0 < c1; b0 += tb) {
       int nt = imin(tb, c1 - b0), first = b0 == c0;
       for (int r = 0; r < nt; r++) {
         int t = b0 + r, tx = t % tw, q = t / tw, ty = q % th, n = q / th;
-        int y0 = 2 * ty - 1, x0 = 2 * tx - 1;
+        int y0 = m * ty - 1, x0 = m * tx - 1;
         for (int c = 0; c < ci; c += 4) // V = B^T d B
-          winograd_input_tile(a->x, n, h, w, ci, y0, x0, c, V + (long)r * ci, (long)tb * ci);
-        for (int c = 0; c < cop; c += 4) { // Z = A dY A^T, zero past co
-          v4 g[2][2];
-          for (int i = 0; i < 2; i++)
-            for (int j = 0; j < 2; j++) {
-              int yy = 2 * ty + i, xx = 2 * tx + j;
-              if (yy >= h || xx >= w || c >= co) {
-                g[i][j] = splat(0);
-                continue;
-              }
-              const float *src = a->dy + (((long)n * h + yy) * w + xx) * co + c;
-              if (c + 4 <= co) g[i][j] = ld(src);
-              else {
-                float tmp[4] = {0, 0, 0, 0};
-                for (int l = 0; l < co - c; l++) tmp[l] = src[l];
-                g[i][j] = ld(tmp);
-              }
-            }
-          v4 z[4][2]; // A dY: rows
-          for (int j = 0; j < 2; j++) {
-            z[0][j] = g[0][j];
-            z[1][j] = vadd(g[0][j], g[1][j]);
-            z[2][j] = vsub(g[0][j], g[1][j]);
-            z[3][j] = wasm_f32x4_neg(g[1][j]);
-          }
-          for (int i = 0; i < 4; i++) { // (A dY) A^T: columns
-            v4 zs[4] = {z[i][0], vadd(z[i][0], z[i][1]), vsub(z[i][0], z[i][1]), wasm_f32x4_neg(z[i][1])};
-            for (int xj = 0; xj < 4; xj++) st(Z + ((long)(i * 4 + xj) * tb + r) * cop + c, zs[xj]);
-          }
-        }
+          winograd_input_tile(a->x, n, h, w, ci, y0, x0, c, V + (long)r * ci, (long)tb * ci, m, &k4);
+        for (int c = 0; c < cop; c += 4) // Z = A dY A^T, zero past co
+          winograd_grad_tile(a->dy, n, h, w, co, m * ty, m * tx, c, Z + (long)r * cop, (long)tb * cop, m, &k4);
       }
       // dU[xi][k0..k0+4][panel] += sum over the block's tiles of V[xi][r][k] * Z[xi][r][panel]
-      for (int xi = 0; xi < 16; xi++) {
+      for (int xi = 0; xi < npos; xi++) {
         const float *vx = V + (long)xi * tb * ci, *zx = Z + (long)xi * tb * cop;
         for (int p = 0; p < np; p++) {
           for (int k0 = 0; k0 < ci; k0 += MR) {
@@ -1386,11 +1515,28 @@ EXPORT(winograd_filter_grad) void winograd_filter_grad(const wino_grad_args *a, 
 // dW[ky][kx][c][o] = (G^T dU[.][c][o] G)[ky][kx] from the summed dU. Tasks: input channels.
 EXPORT(winograd_filter_out) void winograd_filter_out(const wino_grad_args *a, int tid) {
   (void)tid;
-  int ci = a->ci, co = a->co, cop = (co + NR - 1) / NR * NR;
+  int ci = a->ci, co = a->co, cop = (co + NR - 1) / NR * NR, m = a->m, al = m + 2;
   for (int c; (c = next_task(a->counter)) < ci;) {
+    if (m == 4) { // four output channels at a time (dU's rows are padded to cop)
+      for (int o = 0; o < co; o += 4) {
+        v4 u[6][6], t[3][6];
+        for (int xi = 0; xi < 36; xi++) u[xi / 6][xi % 6] = ld(a->partial + ((long)xi * ci + c) * cop + o);
+        for (int j = 0; j < 6; j++) { // G^T u: columns
+          v4 col[6] = {u[0][j], u[1][j], u[2][j], u[3][j], u[4][j], u[5][j]}, r[3];
+          wino4_gt(col, r);
+          for (int i = 0; i < 3; i++) t[i][j] = r[i];
+        }
+        for (int i = 0; i < 3; i++) { // (G^T u) G: rows
+          v4 r[3];
+          wino4_gt(t[i], r);
+          for (int j = 0; j < 3; j++) store_lanes(a->dw + ((long)(i * 3 + j) * ci + c) * co + o, r[j], imin(4, co - o));
+        }
+      }
+      continue;
+    }
     for (int o = 0; o < co; o++) {
       float u[4][4], t[3][4];
-      for (int xi = 0; xi < 16; xi++) u[xi / 4][xi % 4] = a->partial[((long)xi * ci + c) * cop + o];
+      for (int xi = 0; xi < al * al; xi++) u[xi / al][xi % al] = a->partial[((long)xi * ci + c) * cop + o];
       for (int j = 0; j < 4; j++) { // G^T u: rows
         t[0][j] = u[0][j] + 0.5f * (u[1][j] + u[2][j]);
         t[1][j] = 0.5f * (u[1][j] - u[2][j]);

@@ -168,22 +168,34 @@ function packWeights(r: KernelRuntime, g: Geometry, w: number, transposed: boole
   return packed;
 }
 
-/** Whether a convolution's pass runs as Winograd F(2x2, 3x3) (kernels.c): 3x3, stride 1,
- * padding 1, and enough channels that its 2.25x fewer products outweigh the transforms.
- * Measured (2 threads, YOLOv8-n's shapes): from 32 channels the forward is 1.2-1.8x faster,
- * the input gradient 1.4-2.3x, the filter gradient 1.1-1.6x; at 16 channels only the input
- * gradient gains (1.2-1.5x; the forward and filter gradient are even or slower). */
-export function usesWinograd(
-  g: Pick<Geometry, 'kh' | 'kw' | 'stride' | 'pad' | 'ci' | 'co'>,
+/** Which Winograd F(m x m, 3x3) a convolution's pass runs as (kernels.c), m = 2 or 4, or 0
+ * for the direct kernel: 3x3, stride 1, padding 1, and enough channels that the fewer
+ * products outweigh the transforms. Measured for F(2x2) (2 threads, YOLOv8-n's shapes):
+ * from 32 channels the forward is 1.2-1.8x faster than direct, the input gradient 1.4-2.3x,
+ * the filter gradient 1.1-1.6x; at 16 channels only the input gradient gains (1.2-1.5x).
+ * F(4x4) makes 36 products per 4x4 tile where F(2x2) makes 64, but its tiles overhang small
+ * images (5x5 pixels: 8x8 computed) and its transforms cost more: it is used where its
+ * products, overhang counted, are at most 0.8x F(2x2)'s (from about 12x12 pixels). Measured
+ * (forward plus both gradients, YOLOv8-n's layers at 160-640 pixels): F(4x4) 1.3-1.8x faster
+ * than F(2x2) from 20x20 up; at 10x10 even (64-80 channels faster, 128+ slower), at 5x5
+ * 1.1-1.2x slower. */
+export function winogradTile(
+  g: Pick<Geometry, 'kh' | 'kw' | 'stride' | 'pad' | 'ci' | 'co' | 'h' | 'w'>,
   pass: 'forward' | 'inputGrad' | 'filterGrad',
-): boolean {
+): 0 | 2 | 4 {
   const min = pass === 'inputGrad' ? 16 : 32;
-  return winogradOn && g.kh === 3 && g.kw === 3 && g.stride === 1 && g.pad === 1 && g.ci >= min && g.co >= min;
+  if (winogradMode === 'off' || g.kh !== 3 || g.kw !== 3 || g.stride !== 1 || g.pad !== 1) return 0;
+  if (g.ci < min || g.co < min) return 0;
+  if (winogradMode === 'f2') return 2;
+  const products = (m: number) => (m + 2) ** 2 * Math.ceil(g.h / m) * Math.ceil(g.w / m);
+  return products(4) <= 0.8 * products(2) ? 4 : 2;
 }
-let winogradOn = true;
-/** Tests: the direct convolution for every shape. */
-export function useWinograd(on: boolean): void {
-  winogradOn = on;
+export type WinogradMode = 'f4' | 'f2' | 'off';
+let winogradMode: WinogradMode = 'f4';
+/** Tests and measurements: F(2x2) for every Winograd layer ('f2'), the direct convolution for
+ * every shape ('off'), or the choice above ('f4'). */
+export function useWinograd(mode: WinogradMode): void {
+  winogradMode = mode;
 }
 
 /** Winograd forward (or, with flip, the input gradient's transposed convolution): y from x. */
@@ -198,19 +210,21 @@ function winogradConv(
   ci: number,
   co: number,
   flip: boolean,
+  m: 2 | 4,
   epi: { bias?: number; scale?: number; shift?: number; act?: boolean },
 ): void {
   const np = Math.ceil(co / NR);
-  const up = r.heap.malloc(16 * np * ci * NR * 4);
+  const npos = (m + 2) ** 2;
+  const up = r.heap.malloc(npos * np * ci * NR * 4);
   const cop = np * NR;
   // Tiles per task: V and M of a task fit the thread's scratch. Few tiles (batch 1 at 20x20:
   // 100) are split into at least 8 tasks of equal size, else one short last task leaves a
   // thread idle. Every tile is computed alike whatever the split, so results do not change.
-  const tbMax = Math.max(MR, Math.min(64, Math.floor(SCRATCH_BYTES / (64 * (ci + cop)) / MR) * MR));
-  const tiles = n * Math.ceil(h / 2) * Math.ceil(wd / 2);
+  const tbMax = Math.max(MR, Math.min(64, Math.floor(SCRATCH_BYTES / (4 * npos * (ci + cop)) / MR) * MR));
+  const tiles = n * Math.ceil(h / m) * Math.ceil(wd / m);
   const parts = Math.max(Math.ceil(tiles / tbMax), Math.min(8, Math.ceil(tiles / MR)));
   const tb = Math.min(tbMax, Math.ceil(tiles / parts / MR) * MR);
-  checkScratch(64 * tb * (ci + cop), 'conv3x3_winograd');
+  checkScratch(4 * npos * tb * (ci + cop), 'conv3x3_winograd');
   const ntasks = Math.ceil(tiles / tb);
   const words = (nt: number) => [
     r.counter,
@@ -232,6 +246,7 @@ function winogradConv(
     epi.shift ?? 0,
     w,
     flip ? 1 : 0,
+    m,
   ];
   r.setArgs(words(np));
   r.run('winograd_weights', np);
@@ -242,15 +257,16 @@ function winogradConv(
 
 /** Winograd's filter gradient: per-chunk sums of V x Z over the tiles, added in chunk
  * order, then dW = G^T dU G. */
-function winogradFilterGrad(backend: WasmBackend, r: KernelRuntime, x: Info, dy: Info, g: Geometry): Info {
+function winogradFilterGrad(backend: WasmBackend, r: KernelRuntime, x: Info, dy: Info, g: Geometry, m: 2 | 4): Info {
   const { n, h, w, ci, co } = g;
   const cop = Math.ceil(co / NR) * NR;
-  const tb = Math.max(MR, Math.min(64, Math.floor(SCRATCH_BYTES / (64 * (ci + cop)) / MR) * MR));
-  checkScratch(64 * tb * (ci + cop), 'winograd_filter_grad');
-  const tiles = n * Math.ceil(h / 2) * Math.ceil(w / 2);
+  const npos = (m + 2) ** 2;
+  const tb = Math.max(MR, Math.min(64, Math.floor(SCRATCH_BYTES / (4 * npos * (ci + cop)) / MR) * MR));
+  checkScratch(4 * npos * tb * (ci + cop), 'winograd_filter_grad');
+  const tiles = n * Math.ceil(h / m) * Math.ceil(w / m);
   const nchunks = Math.max(1, Math.min(16, Math.floor(tiles / tb)));
   const chunk = Math.ceil(tiles / nchunks);
-  const len = 16 * ci * cop;
+  const len = npos * ci * cop;
   // Slack: a tile reloads whole vectors past its last row.
   const partial = r.heap.malloc((nchunks * len + MR * cop + NR) * 4);
   const du = r.heap.malloc(len * 4);
@@ -271,6 +287,7 @@ function winogradFilterGrad(backend: WasmBackend, r: KernelRuntime, x: Info, dy:
     ci,
     co,
     ptr(backend, dw),
+    m,
   ];
   r.setArgs(words(nchunks, partial));
   r.run('winograd_filter_grad', nchunks);
@@ -297,8 +314,9 @@ function convForward(
   const rows = g.n * g.ho * g.wo;
   const chunk = gemmChunk(rows);
   const ntasks = Math.ceil(rows / chunk);
-  if (usesWinograd(g, 'forward')) {
-    winogradConv(r, ptr(backend, x), ptr(backend, w), ptr(backend, y), g.n, g.h, g.w, g.ci, g.co, false, {
+  const wm = winogradTile(g, 'forward');
+  if (wm) {
+    winogradConv(r, ptr(backend, x), ptr(backend, w), ptr(backend, y), g.n, g.h, g.w, g.ci, g.co, false, wm, {
       bias: epi.bias ? ptr(backend, epi.bias) : 0,
       scale: epi.scale ? ptr(backend, epi.scale) : 0,
       shift: epi.shift ? ptr(backend, epi.shift) : 0,
@@ -484,9 +502,10 @@ function registerAll(): void {
     const r = rt();
     const g = geometry(inShape, w.shape, stride, pad);
     const dx = backend.makeOutput(inShape, 'float32');
-    if (usesWinograd(g, 'inputGrad')) {
+    const wm = winogradTile(g, 'inputGrad');
+    if (wm) {
       // 3x3, stride 1, padding 1: dx is dy convolved with the kernel flipped, ci and co swapped.
-      winogradConv(r, ptr(backend, dy), ptr(backend, w), ptr(backend, dx), g.n, g.h, g.w, g.co, g.ci, true, {});
+      winogradConv(r, ptr(backend, dy), ptr(backend, w), ptr(backend, dx), g.n, g.h, g.w, g.co, g.ci, true, wm, {});
       return dx;
     }
     const taps = g.kh * g.kw;
@@ -517,7 +536,8 @@ function registerAll(): void {
     const ci = x.shape[3];
     const co = dy.shape[3];
     const g = geometry(x.shape, [kh, kw, ci, co], stride, pad);
-    if (usesWinograd(g, 'filterGrad')) return winogradFilterGrad(backend, r, x, dy, g);
+    const wm = winogradTile(g, 'filterGrad');
+    if (wm) return winogradFilterGrad(backend, r, x, dy, g, wm);
     const rows = g.n * g.ho * g.wo;
     const taps = kh * kw;
     // Tasks: row chunks x taps (one "tap" of patches when packed), at least 16 tasks where
