@@ -1,5 +1,5 @@
-// The lossless JSON encoding of a merged config (the one shared/config-cases
-// uses): floats always carry '.', 'e' or 'E'; tuples, sets, bytes, non-string
+// The lossless JSON encoding of a merged config (the one the golden cases in
+// test/fixtures/config-cases use): floats always carry '.', 'e' or 'E'; tuples, sets, bytes, non-string
 // keys and non-finite floats are tagged objects. `toPlain` is the lossy view
 // the trainer wants: plain objects, arrays and numbers.
 

@@ -1,5 +1,5 @@
 // Inheritance mistakes MMEngine accepts silently, read from provenance:
-// the propagation trap (§2.5), a `type` changed without `_delete_` (stale base
+// the propagation trap (docs/config-semantics.md §5), a `type` changed without `_delete_` (stale base
 // keys ride along), `_delete_` that deletes nothing, and chains deeper than 3.
 
 import * as path from 'node:path';

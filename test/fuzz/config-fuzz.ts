@@ -9,7 +9,7 @@
 //   a worker thread) agree on the result and errors;
 // - a config that loads prints as Python that loads back to the same values.
 //
-// `runFuzz` is called by test/config/fuzz.test.ts (a few hundred cases, in a child process
+// `runFuzz` is called by test/config/fuzz.test.ts (120 cases, in a child process
 // with a timeout, so a hang fails the test) and by `npm run fuzz` (scripts/fuzz.mjs: longer,
 // a fresh seed each run, the failing case kept on disk to reproduce it). FUZZ_SLOW=MS prints
 // the text of every case slower than MS milliseconds to stderr.
