@@ -10,13 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../../src/checkpoint/errors';
-import { cleanStaleTemps, openCheckpoint, savePthCheckpoint, writeCheckpointAtomic } from '../../src/train/checkpoint';
+import { cleanStaleTemps, openCheckpoint, savePthCheckpoint } from '../../src/train/checkpoint';
 import { loadTrainConfig } from '../../src/train/config';
 import { buildModel } from '../../src/train/prepare';
 import { Optimizer } from '../../src/train/optim';
 import { loadForInference, loadPretrained, restoreTraining } from '../../src/train/state';
 import { tempPathFor } from '../../src/checkpoint/torch-write';
 import { tinyConfig } from '../train/fixtures/tiny-config';
+import { writeOldCkpt } from '../helpers/old-ckpt';
 
 const FIX = 'test/fixtures/checkpoints';
 const MMYOLO_TRAIN = `${FIX}/mmyolo_demo_w0625_train_epoch_1.pth`;
@@ -122,7 +123,7 @@ test('old .ckpt checkpoints keep loading', async () => {
       ]),
     );
     const f = join(dir, 'epoch_2.ckpt');
-    writeCheckpointAtomic(f, { meta: { epoch: 2, iter: 8 }, tensors });
+    writeOldCkpt(f, { meta: { epoch: 2, iter: 8 }, tensors });
     const ck = await openCheckpoint(f);
     const b = tinyModel(dir).store;
     await loadForInference(ck, b);
