@@ -82,6 +82,11 @@ export const KNOWN_DATASETS = [
   'dota',
   'demo',
 ];
+/** A dataset part YOLO Lab knows: a known name, alone or with a variant after '-' as OpenMMLab
+ * names them (MMDetection's coco-panoptic, lvis-v1, dota-ms, voc0712-cocofmt). */
+function isKnownDataset(part: string): boolean {
+  return KNOWN_DATASETS.includes(part) || KNOWN_DATASETS.includes(part.split('-')[0]);
+}
 const SIZES = ['n', 's', 'm', 'l', 'x', 'tiny', 't', 'nano', 'p5', 'p6'];
 const NORMS = ['bn', 'syncbn', 'gn'];
 
@@ -243,7 +248,7 @@ export function parseFilename(fileName: string): { parts: FilenameParts; issues:
         parts.spans.testData = span(after[1]);
       }
       for (const t of after.slice(0, 2)) {
-        if (!KNOWN_DATASETS.includes(t.text)) {
+        if (!isKnownDataset(t.text)) {
           issues.push({
             rule: 'filename-unknown-token',
             severity: 'information',

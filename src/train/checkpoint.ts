@@ -1,18 +1,8 @@
-// Checkpoints: PyTorch .pth files in MMEngine's layout (written by default, readable by
-// MMYOLO's tools and torch.load) and the older YOLO Lab .ckpt files (still read; the
-// synchronous writer stays for the code that has not moved yet). Both are read behind one
+// Checkpoints: PyTorch .pth files in MMEngine's layout (the only format written, readable by
+// MMYOLO's tools and torch.load) and the older YOLO Lab .ckpt files, which earlier versions
+// wrote and which are still read so old runs load and resume. Both are read behind one
 // interface, LoadedCheckpoint, whose tensors are read on demand.
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../checkpoint/errors';
@@ -27,8 +17,10 @@ import type { Optimizer } from './optim';
 import type { ParamStore } from './params';
 import { TensorSource, torchParamGroups, WeightMap } from './state';
 
-// ---------------------------------------------------------------- the old .ckpt format
+// ---------------------------------------------------------------- the old .ckpt format (read only)
 
+// 'YOLOLAB-CKPT-1\n', a little-endian u32 header length, a JSON header {meta, tensors: [{name,
+// shape, offset, length}]}, then the tensors as raw float32 (offsets in bytes from the data start).
 const MAGIC = 'YOLOLAB-CKPT-1\n';
 
 export interface TensorBlob {
@@ -39,41 +31,6 @@ export interface TensorBlob {
 export interface Checkpoint {
   meta: Record<string, any>;
   tensors: Map<string, TensorBlob>; // state_dict, 'ema.' and 'optim.' prefixed entries
-}
-
-/** The .ckpt writer (JSON header + raw float32), kept for callers not yet on .pth. */
-export function writeCheckpointAtomic(file: string, ck: Checkpoint): void {
-  const table: Array<{ name: string; shape: number[]; offset: number; length: number }> = [];
-  let offset = 0;
-  for (const [name, t] of ck.tensors) {
-    table.push({ name, shape: t.shape, offset, length: t.data.length });
-    offset += t.data.length * 4;
-  }
-  const header = Buffer.from(JSON.stringify({ meta: ck.meta, tensors: table }), 'utf8');
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(header.length);
-  const tmp = `${file}.tmp-${process.pid}`;
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'w');
-    writeSync(fd, Buffer.from(MAGIC, 'utf8'));
-    writeSync(fd, len);
-    writeSync(fd, header);
-    for (const t of ck.tensors.values())
-      writeSync(fd, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    if (existsSync(tmp)) unlinkSync(tmp);
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(
-      file,
-      `cannot write checkpoint (${code === 'ENOSPC' ? 'ENOSPC: no space left on device' : (code ?? (e as Error).message)}); the previous file, if any, is unchanged`,
-    );
-  }
 }
 
 export function readCheckpoint(file: string): Checkpoint {

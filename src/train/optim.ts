@@ -54,7 +54,8 @@ export class Optimizer {
     this.betas = opt.betas ?? [0.9, 0.999];
     this.eps = opt.eps ?? 1e-8;
     const momentum = this.type === 'SGD' ? (opt.momentum ?? 0) : this.betas[0];
-    let wd = opt.weight_decay ?? (this.type === 'AdamW' ? 0.01 : 0);
+    // torch.optim's own default weight_decay (SGD 0, AdamW 0.01): what a group that names none gets.
+    const optimizerDefaultWd = this.type === 'AdamW' ? 0.01 : 0;
     // `constructor` is a config key here; an absent one reads as the inherited Object function.
     const ctorKey: unknown = wrapper.constructor;
     const ctorType =
@@ -67,8 +68,11 @@ export class Optimizer {
           )
         : 'DefaultOptimWrapperConstructor';
     const yolo = ctorType === 'YOLOv5OptimizerConstructor';
+    // YOLOv5OptimizerConstructor pops weight_decay (default 0) for the conv-weight group only; the
+    // norm and bias groups name none, so they get the optimizer's default (AdamW: 0.01) (L84, L112-121).
+    let wd = opt.weight_decay ?? (yolo ? 0 : optimizerDefaultWd);
     // YOLOv5OptimizerConstructor reads only base_total_batch_size from paramwise_cfg (and asserts
-    // it is there when paramwise_cfg is given); custom_keys are never read (yolov5_optim_constructor.py L86-94).
+    // it is there when paramwise_cfg is given); custom_keys are never read (yolov5_optim_constructor.py L66-78).
     const paramwise = wrapper.paramwise_cfg;
     let custom: Record<string, { lr_mult?: number; decay_mult?: number }> = {};
     if (yolo) {
@@ -78,8 +82,10 @@ export class Optimizer {
           where(['optim_wrapper', 'paramwise_cfg']),
         );
       const base = paramwise?.base_total_batch_size ?? 64;
-      // Weight decay is scaled only when the optimizer names its batch size (L103-113): no
-      // scaling below the base total batch size, linear above it. One process: world size 1.
+      // Weight decay is scaled only when the optimizer names its batch size (L86-98), by
+      // total * accumulate / base with accumulate = max(round(base / total), 1): 1 where the batch
+      // divides the base, linear above it, and whatever Python's rounding gives in between (24 of
+      // 64: 1.125; 32 of 80: round(2.5) = 2, so 0.8). One process: world size 1.
       if (opt.batch_size_per_gpu !== undefined) {
         const total = opt.batch_size_per_gpu;
         const accumulate = Math.max(pyRound(base / total), 1);
@@ -105,7 +111,7 @@ export class Optimizer {
         continue; // lr_mult=0: never updated, counted as frozen
       }
       const gi = kinds ? kinds.indexOf(p.kind) : 0;
-      const decay = (yolo ? (gi === 0 ? wd : 0) : wd) * (m.decay_mult ?? 1);
+      const decay = (yolo ? (gi === 0 ? wd : optimizerDefaultWd) : wd) * (m.decay_mult ?? 1);
       const key = `${gi}/${lrMult}/${decay}`;
       let g = byKey.get(key);
       if (!g) {

@@ -1,7 +1,8 @@
 // Whole checkpoint files: a training checkpoint the real MMEngine wrote (HistoryBuffer objects,
 // numpy scalars and arrays in message_hub) gives its weights and optimizer state; the old
-// torch.save format and the old .ckpt files still load; truncated, bit-flipped and foreign
-// files are one error line naming the file; a full disk leaves the previous file untouched.
+// torch.save format, bfloat16 storages and the old .ckpt files still load; truncated,
+// bit-flipped and foreign files are one error line naming the file; a full disk leaves the
+// previous file untouched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
@@ -9,13 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../../src/checkpoint/errors';
-import { cleanStaleTemps, openCheckpoint, savePthCheckpoint, writeCheckpointAtomic } from '../../src/train/checkpoint';
+import { cleanStaleTemps, openCheckpoint, savePthCheckpoint } from '../../src/train/checkpoint';
 import { loadTrainConfig } from '../../src/train/config';
 import { buildModel } from '../../src/train/prepare';
 import { Optimizer } from '../../src/train/optim';
 import { loadForInference, loadPretrained, restoreTraining } from '../../src/train/state';
 import { tempPathFor } from '../../src/checkpoint/torch-write';
 import { tinyConfig } from '../train/fixtures/tiny-config';
+import { writeOldCkpt } from '../helpers/old-ckpt';
 
 const FIX = 'test/fixtures/checkpoints';
 const MMYOLO_TRAIN = `${FIX}/mmyolo_demo_w0625_train_epoch_1.pth`;
@@ -86,6 +88,29 @@ test('the legacy torch.save format (before PyTorch 1.6) is read, float16 include
   await ck.close();
 });
 
+test('bfloat16 tensors (BFloat16Storage) read as the float32 torch converts them to, a strided view included', async () => {
+  // bfloat16.pth (make_fixtures.sh): each bfloat16 tensor beside torch's .float() of it; signed
+  // zero, a subnormal, the infinities, NaN and the largest finite values must come out bit for bit.
+  const ck = await openCheckpoint(`${FIX}/bfloat16.pth`);
+  try {
+    for (const name of ['bf', 'view']) {
+      const bf = ck.inference.get(name)!;
+      const f32 = ck.inference.get(`${name}_as_float32`)!;
+      assert.deepEqual(bf.shape, f32.shape, name);
+      const [got, want] = [await bf.read(), await f32.read()];
+      assert.ok(
+        Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(
+          Buffer.from(want.buffer, want.byteOffset, want.byteLength),
+        ),
+        `${name}: ${Array.from(got)} vs torch's ${Array.from(want)}`,
+      );
+    }
+    assert.deepEqual(ck.inference.get('view')!.shape, [5, 2]);
+  } finally {
+    await ck.close();
+  }
+});
+
 test('old .ckpt checkpoints keep loading', async () => {
   await tf.setBackend('cpu');
   const dir = mkdtempSync(join(tmpdir(), 'ck-'));
@@ -98,7 +123,7 @@ test('old .ckpt checkpoints keep loading', async () => {
       ]),
     );
     const f = join(dir, 'epoch_2.ckpt');
-    writeCheckpointAtomic(f, { meta: { epoch: 2, iter: 8 }, tensors });
+    writeOldCkpt(f, { meta: { epoch: 2, iter: 8 }, tensors });
     const ck = await openCheckpoint(f);
     const b = tinyModel(dir).store;
     await loadForInference(ck, b);

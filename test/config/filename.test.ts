@@ -42,3 +42,21 @@ test('a user dataset is information, not an error; a wrong separator is a warnin
   assert.equal(sep.issues[0].rule, 'filename-separator');
   assert.equal(sep.issues[0].fix, 'yolov8_s_fast_8xb16-100e_coco.py');
 });
+
+test('a known dataset with a variant after - (voc0712-cocofmt, crowdhuman-mot20train, demo-2cls) is known; an unknown one stays information', () => {
+  for (const name of ['faster-rcnn_r50_fpn_1x_voc0712-cocofmt.py', 'yolov8_n-tiny_1xb8-10e_demo-2cls.py'])
+    assert.deepEqual(parseFilename(name).issues, [], name);
+  assert.equal(parseFilename('yolov8_n-tiny_1xb8-10e_demo-2cls.py').parts.trainData, 'demo-2cls');
+  // MMDetection's tracking detector: trained on crowdhuman-mot20train (known), tested on test-mot20test (not).
+  const mot = parseFilename('yolox_x_8xb4-80e_crowdhuman-mot20train_test-mot20test.py');
+  assert.deepEqual(
+    mot.issues.map((i) => [i.rule, i.severity, i.message]),
+    [
+      [
+        'filename-unknown-token',
+        'information',
+        "'test-mot20test' is not a dataset name YOLO Lab knows (fine for your own data)",
+      ],
+    ],
+  );
+});

@@ -1,9 +1,9 @@
 // Engine pieces on hand-computed cases: SGD (nesterov, weight decay) and AdamW updates,
 // YOLOv5OptimizerConstructor's groups, YOLOv5ParamSchedulerHook's warm-up and decay,
-// ExpMomentumEMA, and the atomic checkpoint file.
+// ExpMomentumEMA, and the old .ckpt reader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -11,8 +11,9 @@ import { ParamStore } from '../../src/train/params';
 import { Optimizer } from '../../src/train/optim';
 import { YOLOv5ParamScheduler } from '../../src/train/schedule';
 import { ExpMomentumEMA } from '../../src/train/ema';
-import { readCheckpoint, writeCheckpointAtomic } from '../../src/train/checkpoint';
+import { readCheckpoint } from '../../src/train/checkpoint';
 import { Rng } from '../../src/data/rng';
+import { writeOldCkpt } from '../helpers/old-ckpt';
 
 function store(): ParamStore {
   const s = new ParamStore(new Rng(0));
@@ -44,6 +45,70 @@ test('YOLOv5OptimizerConstructor: conv weights decay (scaled to the nominal batc
     constructor: 'YOLOv5OptimizerConstructor',
   });
   assert.ok(Math.abs(big.groups[0].weightDecay - 0.0005 * 2) < 1e-12, 'batch 128 doubles the decay');
+});
+
+test('YOLOv5OptimizerConstructor: paramwise_cfg.base_total_batch_size sets the nominal batch the decay is scaled to', async () => {
+  await tf.setBackend('cpu');
+  // MMYOLO (yolov5_optim_constructor.py L84-98): accumulate = max(round(base / batch), 1) with
+  // Python's round (halves to even), weight_decay *= batch * accumulate / base. The expected
+  // numbers are what the real constructor gives for these settings.
+  const cases: Array<[base: number, batch: number | undefined, decay: number, why: string]> = [
+    [16, 4, 0.0005, '16 = 4 x 4: no scaling'],
+    [80, 32, (0.0005 * (32 * 2)) / 80, 'round(2.5) is 2 in Python (Math.round gives 3)'],
+    [64, 24, (0.0005 * (24 * 3)) / 64, 'round(2.67) = 3: scaled up although 24 < 64'],
+    [48, 32, (0.0005 * (32 * 2)) / 48, 'round(1.5) = 2'],
+    [32, 128, (0.0005 * 128) / 32, 'round(0.25) = 0, so accumulate 1: linear above the base'],
+    [32, undefined, 0.0005, 'no batch_size_per_gpu: never scaled'],
+  ];
+  for (const [base, batch, decay, why] of cases) {
+    const opt = new Optimizer(store(), {
+      optimizer: {
+        type: 'SGD',
+        lr: 0.01,
+        weight_decay: 0.0005,
+        ...(batch === undefined ? {} : { batch_size_per_gpu: batch }),
+      },
+      constructor: 'YOLOv5OptimizerConstructor',
+      paramwise_cfg: { base_total_batch_size: base },
+    });
+    const got = opt.groups.map((g) => g.weightDecay);
+    const label = `base_total_batch_size=${base}, batch_size_per_gpu=${batch} (${why}): ${got}`;
+    assert.ok(Math.abs(got[0] - decay) < 1e-15, label);
+    assert.deepEqual(got.slice(1), [0, 0], label);
+  }
+  assert.throws(
+    () =>
+      new Optimizer(store(), {
+        optimizer: { type: 'SGD', lr: 0.01, weight_decay: 0.0005, batch_size_per_gpu: 16 },
+        constructor: 'YOLOv5OptimizerConstructor',
+        paramwise_cfg: { custom_keys: {} },
+      }),
+    /optim_wrapper\.paramwise_cfg: YOLOv5OptimizerConstructor needs base_total_batch_size/,
+  );
+});
+
+test("YOLOv5OptimizerConstructor with AdamW: the norm and bias groups get AdamW's own weight_decay 0.01, an unset one is 0 for conv weights", async () => {
+  await tf.setBackend('cpu');
+  // The constructor pops weight_decay (default 0) for group 0 only; groups 1 and 2 name none, so
+  // torch.optim.AdamW gives them its default 0.01 (the real constructor: [0, 0.01, 0.01] and
+  // [0.05, 0.01, 0.01]). SGD's default is 0, as the test above shows.
+  const decays = (weight_decay?: number) =>
+    new Optimizer(store(), {
+      optimizer: {
+        type: 'AdamW',
+        lr: 0.001,
+        batch_size_per_gpu: 64,
+        ...(weight_decay === undefined ? {} : { weight_decay }),
+      },
+      constructor: 'YOLOv5OptimizerConstructor',
+    }).groups.map((g) => g.weightDecay);
+  assert.deepEqual(decays(), [0, 0.01, 0.01], 'AdamW without weight_decay');
+  assert.deepEqual(decays(0.05), [0.05, 0.01, 0.01], 'AdamW with weight_decay=0.05');
+  // Without the YOLOv5 constructor every parameter gets the optimizer's weight_decay (default 0.01).
+  assert.deepEqual(
+    new Optimizer(store(), { optimizer: { type: 'AdamW', lr: 0.001 } }).groups.map((g) => g.weightDecay),
+    [0.01],
+  );
 });
 
 test('SGD nesterov with weight decay: two steps by hand', async () => {
@@ -138,27 +203,24 @@ test('ExpMomentumEMA: first update copies, then momentum (1-m)*exp(-(1+t)/gamma)
   close(v.dataSync(), [10 + 10 * m], 1e-4);
 });
 
-test('checkpoints round-trip; the write goes through a temp file; damage is detected', () => {
+test('old .ckpt files read back; truncated, foreign and missing ones are an error naming the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'yololab-ck-'));
   const f = join(dir, 'epoch_1.ckpt');
   const tensors = new Map([
     ['a', { shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) }],
     ['b', { shape: [1], data: Float32Array.from([-0.5]) }],
   ]);
-  writeCheckpointAtomic(f, { meta: { epoch: 1 }, tensors });
+  writeOldCkpt(f, { meta: { epoch: 1 }, tensors });
   const back = readCheckpoint(f);
   assert.equal(back.meta.epoch, 1);
   assert.deepEqual(Array.from(back.tensors.get('a')!.data), [1, 2, 3, 4]);
   assert.deepEqual(back.tensors.get('a')!.shape, [2, 2]);
-  assert.deepEqual(readdirSync(dir), ['epoch_1.ckpt'], 'no temp file left behind');
-  // A second write replaces the file whole; the old one is intact until the rename.
-  writeCheckpointAtomic(f, { meta: { epoch: 2 }, tensors });
-  assert.equal(readCheckpoint(f).meta.epoch, 2);
+  assert.deepEqual(Array.from(back.tensors.get('b')!.data), [-0.5]);
   const bytes = readFileSync(f);
   writeFileSync(join(dir, 'cut.ckpt'), bytes.subarray(0, bytes.length - 3));
-  assert.throws(() => readCheckpoint(join(dir, 'cut.ckpt')), /cut\.ckpt: checkpoint is truncated/);
+  assert.throws(() => readCheckpoint(join(dir, 'cut.ckpt')), /cut\.ckpt: checkpoint is truncated \(tensor b\)/);
   writeFileSync(join(dir, 'junk.ckpt'), 'hello');
   assert.throws(() => readCheckpoint(join(dir, 'junk.ckpt')), /junk\.ckpt: not a YOLO Lab checkpoint/);
   assert.throws(() => readCheckpoint(join(dir, 'missing.ckpt')), /missing\.ckpt: cannot read checkpoint \(ENOENT\)/);
-  assert.ok(!existsSync(join(dir, 'missing.ckpt')));
+  rmSync(dir, { recursive: true, force: true });
 });
