@@ -16,6 +16,12 @@ export function formatEta(seconds: number): string {
   return `${h}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** One line of the .log file, as MMEngine's logger writes it: `2026/12/03 14:00:00 - yololab - LEVEL - msg`. */
+function logLine(level: 'INFO' | 'WARNING', msg: string, d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} - yololab - ${level} - ${msg}`;
+}
+
 export class RunLog {
   readonly runDir: string;
   readonly logFile: string;
@@ -38,9 +44,7 @@ export class RunLog {
   }
 
   info(msg: string): void {
-    const d = new Date();
-    const p = (n: number) => String(n).padStart(2, '0');
-    const line = `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} - yololab - INFO - ${msg}`;
+    const line = logLine('INFO', msg);
     appendFileSync(this.logFile, line + '\n');
     if (this.barShown) this.echo('\r\x1b[K');
     this.barShown = false;
@@ -48,7 +52,7 @@ export class RunLog {
   }
 
   warn(msg: string): void {
-    appendFileSync(this.logFile, `WARNING - ${msg}\n`);
+    appendFileSync(this.logFile, logLine('WARNING', msg) + '\n');
     if (this.barShown) this.echo('\r\x1b[K');
     this.barShown = false;
     // Data-layer warnings come located ("FILE: warning: …"); others get the prefix.

@@ -26,8 +26,15 @@ test('layout, scalars lines, and the log file', () => {
     ],
   );
   assert.match(readFileSync(log.logFile, 'utf8'), / - yololab - INFO - backend: wasm\n$/);
+  // Warnings in the .log file have the same layout as MMEngine's (time, logger, level).
+  log.warn('data: 2 samples skipped');
+  assert.match(
+    readFileSync(log.logFile, 'utf8'),
+    /\n\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d - yololab - WARNING - data: 2 samples skipped\n$/,
+  );
+  assert.equal(out.at(-1), 'warning: data: 2 samples skipped\n', 'the terminal gets the short form');
   log.progress(1, 10, 3, 30, 2.5, 100);
-  assert.equal(out.length, 1, 'no progress bar when not a terminal');
+  assert.equal(out.length, 2, 'no progress bar when not a terminal');
 });
 
 test('on a terminal: a carriage-return progress bar, cleared before the next log line', () => {
