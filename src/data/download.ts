@@ -140,7 +140,8 @@ export async function downloadFile(
       res = await request(current, have ? { Range: `bytes=${have}-` } : {}, opts.timeoutMs ?? 60000);
     } catch (e) {
       throw new DataError(
-        `${current}: error: download failed (${e instanceof Error ? e.message : String(e)}); run again to resume`,
+        `${current}: error: download failed (${e instanceof Error ? e.message : String(e)})` +
+          (have ? `; run again to resume (${have} bytes kept in ${part})` : ''),
         dest,
       );
     }

@@ -206,3 +206,26 @@ test('downloadDataset fetches, verifies and unpacks each archive, and a rerun sk
     await cleanup();
   }
 });
+
+test('a server that cannot be reached is an error that offers a resume only when bytes were kept', async () => {
+  const { dir, cleanup } = await tempDir();
+  // A port that was just free: nothing listens there.
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const url = `http://127.0.0.1:${port}/a.tar`;
+  try {
+    await assert.rejects(downloadFile(url, join(dir, 'a.tar'), {}), (e: Error) => {
+      assert.match(e.message, /^http:\/\/127\.0\.0\.1:\d+\/a\.tar: error: download failed \(.*ECONNREFUSED.*\)$/);
+      return true;
+    });
+    await writeFile(join(dir, 'b.tar.part'), Buffer.alloc(1000));
+    await assert.rejects(
+      downloadFile(url, join(dir, 'b.tar'), {}),
+      /; run again to resume \(1000 bytes kept in .*b\.tar\.part\)$/,
+    );
+  } finally {
+    await cleanup();
+  }
+});
