@@ -103,7 +103,8 @@ export function lintNameAgainstContent(
     const t = entryAt(config, ['train_dataloader', 'dataset', 'type'])?.value;
     const dsType = typeof t === 'string' ? t : undefined;
     const all = [dsType, ...types].filter((t): t is string => !!t && /Dataset$/.test(t));
-    const want = data === 'coco' ? /coco/i : /voc/i;
+    // MMDetection's `voc0712-cocofmt`: VOC images with COCO-format annotations, read by a COCO dataset.
+    const want = data === 'coco' || /-coco/.test(data) ? /coco/i : /voc/i;
     if (all.length && !all.some((t) => want.test(t)))
       warn(
         'filename-dataset-mismatch',
