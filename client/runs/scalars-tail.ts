@@ -4,6 +4,7 @@
 // opened without blocking (a FIFO would wait for a writer) and read in bounded pieces (a huge or sparse
 // file must not take the extension host's memory).
 import * as fs from 'node:fs';
+import { openRegularFile, OpenedFile } from './regular-file';
 
 export type ScalarRecord = Record<string, number>;
 
@@ -45,9 +46,9 @@ export class ScalarsTail {
   read(): TailRead {
     const out: TailRead = { records: [], reset: false, problems: [] };
     this.behind = false;
-    let fd: number;
+    let opened: OpenedFile | undefined;
     try {
-      fd = fs.openSync(this.file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+      opened = openRegularFile(this.file);
     } catch (e: any) {
       if (e?.code === 'ENOENT') {
         this.reportedNotRegular = false;
@@ -57,15 +58,15 @@ export class ScalarsTail {
       out.problems.push(`${this.file}: cannot read: ${e?.message ?? e}`);
       return out;
     }
+    if (!opened) {
+      // A FIFO, a device or a folder (or a link to one): nothing a trainer writes
+      if (this.ino !== undefined || this.offset > 0 || this.pending.length) this.restart(out);
+      if (!this.reportedNotRegular) out.problems.push(`${this.file}: not a regular file`);
+      this.reportedNotRegular = true;
+      return out;
+    }
+    const { fd, stat: st } = opened;
     try {
-      const st = fs.fstatSync(fd);
-      if (!st.isFile()) {
-        // A FIFO, a device or a folder (or a link to one): nothing a trainer writes
-        if (this.ino !== undefined || this.offset > 0 || this.pending.length) this.restart(out);
-        if (!this.reportedNotRegular) out.problems.push(`${this.file}: not a regular file`);
-        this.reportedNotRegular = true;
-        return out;
-      }
       this.reportedNotRegular = false;
       if ((this.ino !== undefined && st.ino !== this.ino) || st.size < this.offset) this.restart(out);
       this.ino = st.ino;
