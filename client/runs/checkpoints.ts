@@ -1,7 +1,7 @@
 // The checkpoint a stopped or failed run leaves behind, found the way the trainers find it on
 // --resume: WORK_DIR/last_checkpoint names it (MMEngine's CheckpointHook and the built-in trainer
 // both write that file, with an absolute path), else the newest checkpoint file in the work dir
-// (MMEngine's `.pth`, the built-in trainer's `.ckpt` and, later, `.pth`).
+// (`.pth`, which MMEngine and the built-in trainer write; `.ckpt`, which older built-in trainers wrote).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readSmallRegularFile } from './regular-file';
