@@ -340,7 +340,8 @@ export class TrainingManager implements vscode.Disposable {
   }
 
   // The extension host is exiting without deactivate() (a server shutdown, a crash): there is no time
-  // left to wait, but a synchronous Ctrl-C still lets each trainer save a checkpoint and exit.
+  // left to wait, but a synchronous Ctrl-C still lets the built-in trainer save a checkpoint and exit
+  // (MMEngine's tools/train.py stops at once either way).
   interruptAllNow(): void {
     for (const r of this.activeRuns) r.interruptNow();
   }

@@ -16,6 +16,14 @@ export interface SourceLink {
   character: number;
 }
 
+/** A span of the merged text shown as a link to `target`; 0-based line and columns of `text`. */
+export interface PreviewLink {
+  line: number;
+  start: number;
+  end: number;
+  target: SourceLink;
+}
+
 export interface MergedConfigResult {
   /**
    * Python text: first what the config sets or changes (`key = new  # was old (file:line)`,
@@ -24,9 +32,9 @@ export interface MergedConfigResult {
   text: string;
   /** For each line of `text`, where "go to source" leads: the line that set its key (null: nowhere). */
   lines: (SourceLink | null)[];
-  /** The spans shown as links (the `file:line` of old values); 0-based line and columns of `text`. */
-  links?: { line: number; start: number; end: number; target: SourceLink }[];
-  /** How many lines at the top are the focused part. */
+  /** The spans shown as links (the `file:line` of old values). Absent from older servers' replies. */
+  links?: PreviewLink[];
+  /** How many lines at the top are the focused part. Absent from older servers' replies. */
   focusLines?: number;
   /** Errors and warnings of the load, and a note when the text shown is the last version that loaded. */
   diagnostics: (SourceLink & { message: string })[];

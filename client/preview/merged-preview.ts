@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServerConnection } from '../language-client';
-import { linkTargetUri, MergedConfigResult, previewLinks, validateMergedResult } from './merged-links';
+import type { MergedConfigResult } from '../../protocol/index';
+import { linkTargetUri, previewLinks, validateMergedResult } from './merged-links';
 
 export const MERGED_SCHEME = 'yololab-merged';
 

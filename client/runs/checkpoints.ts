@@ -4,6 +4,7 @@
 // (`.pth`, which MMEngine and the built-in trainer write, or the `.ckpt` of older YOLO Lab runs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readSmallRegularFile } from './regular-file';
 
 export interface CheckpointOnDisk {
   file: string; // absolute
@@ -12,18 +13,21 @@ export interface CheckpointOnDisk {
 }
 
 const CHECKPOINT_FILE = /\.(pth|ckpt)$/;
+// last_checkpoint holds one path; anything bigger is not one
+const MAX_POINTER_BYTES = 64 * 1024;
 
 export function lastCheckpointOnDisk(workDir: string): CheckpointOnDisk | undefined {
   const pointer = path.join(workDir, 'last_checkpoint');
   try {
-    const named = fs.readFileSync(pointer, 'utf8').trim();
+    // Never a blocking read: the work dir is the user's, and a FIFO there would hang the extension host
+    const named = readSmallRegularFile(pointer, MAX_POINTER_BYTES)?.trim();
     if (named) {
       const file = path.resolve(workDir, named);
       const st = fs.statSync(file);
       if (st.isFile()) return { file, mtimeMs: st.mtimeMs, via: 'last_checkpoint' };
     }
   } catch {
-    // no pointer, or it names a file that is gone: look at the files themselves
+    // no usable pointer (missing, not a regular file, too big), or it names a file that is gone: look at the files themselves
   }
   let newest: CheckpointOnDisk | undefined;
   let names: string[];

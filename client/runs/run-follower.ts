@@ -61,6 +61,8 @@ export class RunFollower {
     if (this.run && this.tail) {
       const read = this.tail.read();
       if (read.records.length || read.reset || read.problems.length) this.listener(this.run, read);
+      // A file bigger than one read: the rest soon, in turns with the editor, not in one long block
+      if (!this.tail.caughtUp) this.schedule();
     }
     this.updateWatches();
   }

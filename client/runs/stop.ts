@@ -1,5 +1,7 @@
-// Stops a training process the way a user at a terminal would: Ctrl-C first (the trainers finish the
-// step and write a checkpoint), and only after a grace period a hard kill. Signals go to the whole
+// Stops a training process the way a user at a terminal would: Ctrl-C first, and only after a grace
+// period a hard kill. What Ctrl-C saves is the trainer's business: the built-in trainer finishes its
+// step and writes a checkpoint; MMEngine's tools/train.py has no handler and stops at once, saving
+// nothing (each runner's stopNotice in command-line.ts tells the user which). Signals go to the whole
 // process group, so torchrun's workers and srun's tasks get them too.
 
 export type StopStyle = 'interrupt' | 'slurm';

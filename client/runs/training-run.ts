@@ -140,16 +140,15 @@ export class TrainingRun {
   }
 
   private onData(stream: 'stdout' | 'stderr', chunk: string): void {
+    const text = this.partial[stream] + chunk;
+    const cut = text.lastIndexOf('\n');
+    // The unfinished line is kept as it came, escapes and all: an escape cut between chunks (ESC[4 | m)
+    // is only whole, and so only strippable, once the next chunk arrives
+    this.partial[stream] = text.slice(cut + 1);
+    if (cut === -1) return;
     // MMEngine's logger colours its level names (ESC[4mESC[37mINFO ESC[0m): an output channel shows
     // those escapes as boxes, and they would split the words the progress parser looks for
-    const text = stripVTControlCharacters(this.partial[stream] + chunk); // an escape cut between chunks is whole again here
-    const cut = text.lastIndexOf('\n');
-    if (cut === -1) {
-      this.partial[stream] = text;
-      return;
-    }
-    this.partial[stream] = text.slice(cut + 1);
-    const complete = text.slice(0, cut + 1);
+    const complete = stripVTControlCharacters(text.slice(0, cut + 1));
     this.events.output(complete);
     this.remember(complete);
     let p = this.progress;
@@ -163,9 +162,10 @@ export class TrainingRun {
   private finish(code: number | null, signal: NodeJS.Signals | null, resolve: () => void): void {
     if (this.exitCode !== undefined) return;
     for (const stream of ['stdout', 'stderr'] as const) {
-      if (this.partial[stream]) {
-        this.events.output(this.partial[stream] + '\n');
-        this.remember(this.partial[stream]);
+      const last = stripVTControlCharacters(this.partial[stream]);
+      if (last) {
+        this.events.output(last + '\n');
+        this.remember(last);
       }
       this.partial[stream] = '';
     }

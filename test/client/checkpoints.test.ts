@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkpointReport, lastCheckpointOnDisk } from '../../client/runs/checkpoints';
+import { evaluateInChild } from '../helpers/evaluate-in-child';
+import { hasMkfifo, makeFifo } from '../helpers/fifo';
 
 function workDir(files: Record<string, number>): string {
   const wd = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-ckpt-'));
@@ -60,4 +62,26 @@ test('the report says whether this run saved it, and how to resume; or that ther
   assert.deepEqual(checkpointReport(empty, started, resume), [
     `no checkpoint on disk in ${empty}: a new run starts from scratch`,
   ]);
+});
+
+test(
+  'a FIFO named last_checkpoint is not waited on: the newest checkpoint file is the answer',
+  { skip: !hasMkfifo && 'mkfifo is not available' },
+  () => {
+    const wd = workDir({ 'epoch_1.pth': 50, 'epoch_2.pth': 10 });
+    makeFifo(path.join(wd, 'last_checkpoint'));
+    const module = path.resolve(__dirname, '../../client/runs/checkpoints.ts');
+    // In a child process with a timeout: a blocking read here would hang the test runner itself
+    const found = evaluateInChild(`require(${JSON.stringify(module)}).lastCheckpointOnDisk(${JSON.stringify(wd)})`) as {
+      file: string;
+      via: string;
+    };
+    assert.deepEqual([found.file, found.via], [path.join(wd, 'epoch_2.pth'), 'newest file']);
+  },
+);
+
+test('a last_checkpoint too big to be a path is not read; the newest checkpoint file is the answer', () => {
+  const wd = workDir({ 'epoch_1.pth': 50, 'epoch_2.pth': 10 });
+  fs.writeFileSync(path.join(wd, 'last_checkpoint'), path.join(wd, 'epoch_1.pth') + ' '.repeat(100 * 1024));
+  assert.equal(lastCheckpointOnDisk(wd)?.via, 'newest file');
 });

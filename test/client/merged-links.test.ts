@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { linkTargetUri, previewLinks, validateMergedResult } from '../../client/preview/merged-links';
+import type { MergedConfigResult } from '../../protocol/index';
 
 test('links are the spans the server chose; every line keeps its source', () => {
   const base = { uri: 'file:///ws/configs/base.py', line: 11, character: 0 };
@@ -38,6 +39,11 @@ test('a reply from an older server (no links, no focus) still shows, with no lin
   assert.ok(typeof r !== 'string');
   assert.deepEqual(previewLinks(r), []);
   assert.equal(r.focusLines, 0);
+});
+
+test('the protocol reply type as an older server sends it (no links, no focus) has no links', () => {
+  const reply: MergedConfigResult = { text: 'x = 1\n', lines: [null], diagnostics: [] };
+  assert.deepEqual(previewLinks(reply), []);
 });
 
 test('malformed replies are messages', () => {

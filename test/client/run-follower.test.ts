@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunFollower } from '../../client/runs/run-follower';
 import { runAt, RunLocation, timestampOf } from '../../client/runs/run-dirs';
-import { TailRead } from '../../client/runs/scalars-tail';
+import { DEFAULT_TAIL_LIMITS, TailRead } from '../../client/runs/scalars-tail';
 
 // Polls a condition (watch events are asynchronous); fails with the given message after a bound.
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -91,6 +91,31 @@ test('the safety re-check picks up writes that no watch event reported', async (
     fs.mkdirSync(path.dirname(run.scalarsFile), { recursive: true });
     fs.writeFileSync(run.scalarsFile, '{"loss": 1, "iter": 1, "step": 1}\n');
     await until(() => total === 1, 'record seen by the safety check');
+  } finally {
+    f.dispose();
+  }
+});
+
+test('a file bigger than one read is read to its end without waiting for another write', async () => {
+  const wd = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-big-'));
+  const run = runAt(wd, '20240101_000000');
+  fs.mkdirSync(path.dirname(run.scalarsFile), { recursive: true });
+  // ~20 MiB of ~1 KiB lines: more than the reader takes per call (DEFAULT_TAIL_LIMITS.maxReadBytes)
+  const note = 'x'.repeat(1000);
+  const lines = 20 * 1024;
+  fs.writeFileSync(
+    run.scalarsFile,
+    Array.from({ length: lines }, (_, i) => `{"loss": 1, "step": ${i + 1}, "note": "${note}"}\n`).join(''),
+  );
+  assert.ok(fs.statSync(run.scalarsFile).size > DEFAULT_TAIL_LIMITS.maxReadBytes);
+  let total = 0;
+  const f = new RunFollower({ kind: 'fixed', run }, (_r, read) => (total += read.records.length), {
+    debounceMs: 30,
+    safetyMs: 0, // no periodic re-check, and nothing writes: only the follower itself can come back for the rest
+  });
+  f.start();
+  try {
+    await until(() => total === lines, `all ${lines} records`);
   } finally {
     f.dispose();
   }

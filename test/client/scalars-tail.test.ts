@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseScalarLine, readScalarsFile, ScalarsTail } from '../../client/runs/scalars-tail';
+import { evaluateInChild } from '../helpers/evaluate-in-child';
+import { hasMkfifo, makeFifo } from '../helpers/fifo';
 
 function tmpFile(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-tail-')), 'scalars.json');
@@ -108,4 +110,97 @@ test('the MMYOLO fixture (real format: yolov5 losses, coco metrics) parses witho
   assert.deepEqual(r.problems, []);
   assert.equal(r.records.length, 82);
   assert.ok(r.records.some((x) => 'coco/bbox_mAP' in x && x.step === 20));
+});
+
+const tailModule = path.resolve(__dirname, '../../client/runs/scalars-tail.ts');
+
+test(
+  'a FIFO named scalars.json is reported once and never waited on (a blocking open would hang the editor)',
+  { skip: !hasMkfifo && 'mkfifo is not available' },
+  () => {
+    const fifo = makeFifo(tmpFile());
+    // In a child process with a timeout: a blocking open here would hang the test runner itself
+    const reads = evaluateInChild(
+      `(() => { const t = new (require(${JSON.stringify(tailModule)}).ScalarsTail)(${JSON.stringify(fifo)}); return [t.read(), t.read()]; })()`,
+    );
+    assert.deepEqual(reads, [
+      { records: [], reset: false, problems: [`${fifo}: not a regular file`] },
+      { records: [], reset: false, problems: [] },
+    ]);
+  },
+);
+
+test('a regular file replaced by a FIFO drops its records', { skip: !hasMkfifo && 'mkfifo is not available' }, () => {
+  const f = tmpFile();
+  fs.writeFileSync(f, '{"loss": 5, "step": 1}\n');
+  const file = JSON.stringify(f);
+  const read = evaluateInChild(`(() => {
+      const t = new (require(${JSON.stringify(tailModule)}).ScalarsTail)(${file});
+      t.read();
+      require('node:fs').unlinkSync(${file});
+      require('node:child_process').execFileSync('mkfifo', [${file}]);
+      return t.read();
+    })()`);
+  assert.deepEqual(read, { records: [], reset: true, problems: [`${f}: not a regular file`] });
+});
+
+test('a folder or a device named scalars.json is a problem line, not an exception', () => {
+  const dir = tmpFile();
+  fs.mkdirSync(dir);
+  assert.deepEqual(new ScalarsTail(dir).read().problems, [`${dir}: not a regular file`]);
+  if (fs.existsSync('/dev/zero')) {
+    const link = tmpFile();
+    fs.symlinkSync('/dev/zero', link);
+    assert.deepEqual(new ScalarsTail(link).read().problems, [`${link}: not a regular file`]);
+  }
+});
+
+test('a big file arrives in bounded reads, the rest on the next calls, every line once', () => {
+  const f = tmpFile();
+  const lines = Array.from({ length: 10 }, (_, i) => `{"loss": ${i}, "step": ${i}}\n`);
+  fs.writeFileSync(f, lines.join(''));
+  const t = new ScalarsTail(f, { maxReadBytes: 50, maxLineBytes: 1000 });
+  const first = t.read();
+  assert.deepEqual(
+    first.records.map((r) => r.step),
+    [0, 1], // two whole lines in the first 50 bytes
+  );
+  assert.equal(t.caughtUp, false);
+  const steps = first.records.map((r) => r.step);
+  for (let reads = 1; !t.caughtUp && reads < 100; reads++) steps.push(...t.read().records.map((r) => r.step));
+  assert.deepEqual(
+    steps,
+    lines.map((_, i) => i),
+  );
+  assert.deepEqual(
+    readScalarsFile(f, { maxReadBytes: 50, maxLineBytes: 1000 }).records.map((r) => r.step),
+    steps,
+  );
+});
+
+test('a line longer than the limit is reported and skipped, never held; the lines after it still count', () => {
+  const f = tmpFile();
+  fs.writeFileSync(f, `{"loss": 1, "step": 1}\n{"note": "${'x'.repeat(300)}"}\n{"loss": 0.5, "step": 3}\n`);
+  const r = readScalarsFile(f, { maxReadBytes: 64, maxLineBytes: 100 });
+  assert.deepEqual(
+    r.records.map((x) => x.step),
+    [1, 3],
+  );
+  assert.deepEqual(r.problems, [`${f}:2: line longer than 100 bytes, skipped`]);
+});
+
+test('a huge sparse file costs one bounded read per call, not its size in memory', () => {
+  const f = tmpFile();
+  fs.writeFileSync(f, '');
+  fs.truncateSync(f, 8 * 1024 ** 3); // 8 GiB of holes: more than one Buffer can hold
+  try {
+    const t = new ScalarsTail(f);
+    const r = t.read();
+    assert.deepEqual(r.records, []);
+    assert.deepEqual(r.problems, [`${f}:1: line longer than 1048576 bytes, skipped`]);
+    assert.equal(t.caughtUp, false);
+    assert.deepEqual(t.read().problems, []); // still the same line: said once
+  } finally {
+    fs.rmSync(f); // no 8 GiB file (even a sparse one) left in the temp folder
+  }
 });

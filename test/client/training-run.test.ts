@@ -138,3 +138,32 @@ test('a failed run names the line that says why it failed', async () => {
   assert.equal(run.exitCode, 1);
   assert.equal(run.failureLine(), 'cfg.py:3:7: error: no such base');
 });
+
+test('a colour escape cut between two output chunks leaves no trace in the log, and progress still parses', async () => {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-run-'));
+  // MMEngine's coloured level name, split inside its first escape (ESC[4 | m), the halves 300 ms apart
+  const line =
+    '01/15 09:30:12 - mmengine - \x1b[4m\x1b[37mINFO\x1b[0m - Epoch(train) [1][10/50]  eta: 0:01:00  loss: 1.2345';
+  const cut = line.indexOf('\x1b[4') + 3;
+  const script = `process.stdout.write(${JSON.stringify(line.slice(0, cut))}); setTimeout(() => process.stdout.write(${JSON.stringify(line.slice(cut) + '\n')}), 300)`;
+  let log = '';
+  const run = new TrainingRun(
+    'coloured',
+    {
+      command: process.execPath,
+      args: ['-e', script],
+      cwd: workDir,
+      stopStyle: 'interrupt',
+      stopNotice: 'sending SIGINT',
+    },
+    workDir,
+    { output: (t) => (log += t), progress: () => {}, records: () => {}, exit: () => {} },
+    { followSafetyMs: 0 },
+  );
+  await run.whenExited();
+  assert.equal(
+    log.split('\n').find((l) => l.startsWith('01/15')),
+    '01/15 09:30:12 - mmengine - INFO - Epoch(train) [1][10/50]  eta: 0:01:00  loss: 1.2345',
+  );
+  assert.deepEqual(run.progress, { epoch: 1, iter: 10, itersPerEpoch: 50, eta: '0:01:00', loss: 1.2345 });
+});
