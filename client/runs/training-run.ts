@@ -13,6 +13,8 @@ import { signalGroup, stopProcess, StopOutcome } from './stop';
 import { TailRead } from './scalars-tail';
 import { RunOutcome, runOutcome } from './outcome';
 
+/** Characters of output kept while waiting for the end of a line. */
+const MAX_UNFINISHED_LINE = 64 * 1024;
 export interface TrainingRunEvents {
   output(text: string): void; // log text, newline-terminated lines
   progress(p: Progress): void;
@@ -145,7 +147,13 @@ export class TrainingRun {
     // The unfinished line is kept as it came, escapes and all: an escape cut between chunks (ESC[4 | m)
     // is only whole, and so only strippable, once the next chunk arrives
     this.partial[stream] = text.slice(cut + 1);
-    if (cut === -1) return;
+    if (cut === -1) {
+      // A process that never ends a line (a '\r'-only progress bar) would grow the kept text
+      // without end: past MAX_UNFINISHED_LINE it is shown as a line of its own.
+      if (text.length <= MAX_UNFINISHED_LINE) return;
+      this.partial[stream] = '';
+      return this.onData(stream, text + '\n');
+    }
     // MMEngine's logger colours its level names (ESC[4mESC[37mINFO ESC[0m): an output channel shows
     // those escapes as boxes, and they would split the words the progress parser looks for
     const complete = stripVTControlCharacters(text.slice(0, cut + 1));

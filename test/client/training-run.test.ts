@@ -167,3 +167,24 @@ test('a colour escape cut between two output chunks leaves no trace in the log, 
   );
   assert.deepEqual(run.progress, { epoch: 1, iter: 10, itersPerEpoch: 50, eta: '0:01:00', loss: 1.2345 });
 });
+
+test('output that never ends a line (a \\r-only progress bar) is shown once it passes 64 KiB, not kept forever', async () => {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yololab-cr-'));
+  // 3,000 '\r'-updates of a bar (about 150 KB, no '\n') at once, then 2 s before exiting.
+  const script =
+    "let s = ''; for (let i = 0; i < 3000; i++) s += '\\r[' + '#'.repeat(i % 40) + '] ' + i; " +
+    'process.stdout.write(s); setTimeout(() => {}, 2000)';
+  let log = '';
+  const run = new TrainingRun(
+    'carriage-returns',
+    { command: process.execPath, args: ['-e', script], cwd: workDir, stopStyle: 'interrupt', stopNotice: 'SIGINT' },
+    workDir,
+    { output: (t) => (log += t), progress: () => {}, records: () => {}, exit: () => {} },
+    { followSafetyMs: 0 },
+  );
+  await new Promise((r) => setTimeout(r, 1200));
+  const whileRunning = log.length;
+  await run.whenExited();
+  assert.ok(whileRunning > 64 * 1024, `shown while running: ${whileRunning} characters`);
+  assert.ok(log.includes('] 2999'), 'the rest is shown when the run ends');
+});
