@@ -2,7 +2,8 @@
 // MMEngine's metric keys ('pascal_voc/mAP', 'coco/bbox_mAP', ...).
 import { ConfigError } from '../errors';
 import type { Detections, GroundTruth } from '../data/types';
-import { VocEvaluator, type VocEvalMode } from './voc';
+import { VocEvaluator, type VocEvalMode, type VocResult } from './voc';
+import { vocSummary } from './map-summary';
 import { resolve } from 'node:path';
 import { DataError } from '../data/errors';
 import { CocoEvaluator, DEFAULT_IOU_THRS } from './coco';
@@ -14,6 +15,8 @@ export { CocoEvaluator } from './coco';
 export interface Evaluator {
   process(gt: GroundTruth, det: Detections): void;
   compute(): Record<string, number>;
+  /** What MMDetection logs beside the metrics of the last compute() (VOCMetric's per-class tables). */
+  summary?(): string[];
 }
 
 export const KNOWN_METRICS = ['VOCMetric', 'CocoMetric'];
@@ -46,6 +49,7 @@ export function buildEvaluator(
     return {
       process: (gt, det) => parts.forEach((p) => p.process(gt, det)),
       compute: () => Object.assign({}, ...parts.map((p) => p.compute())),
+      summary: () => parts.flatMap((p) => p.summary?.() ?? []),
     };
   }
   if (!cfg || typeof cfg.type !== 'string')
@@ -63,10 +67,13 @@ export function buildEvaluator(
     if (cfg.scale_ranges) bad('scale_ranges is not supported');
     const thrs = numberList(cfg.iou_thrs, [0.5], bad);
     const ev = new VocEvaluator(classes.length, thrs, mode);
+    let last: VocResult | undefined;
     return {
       process: (gt, det) => ev.process(gt, det),
+      summary: () => (last ? vocSummary(last, classes) : []),
       compute: () => {
         const r = ev.compute();
+        last = r;
         const out: Record<string, number> = { 'pascal_voc/mAP': r.mAP };
         for (const p of r.perIoU)
           out[`pascal_voc/AP${String(Math.trunc(p.iouThr * 100)).padStart(2, '0')}`] = round3(p.mAP);

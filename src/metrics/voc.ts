@@ -45,6 +45,7 @@ interface ClassStats {
   tp: number[]; // 1/0 per detection; ignored detections are not recorded
   fp: number[];
   numGts: number;
+  numDets: number; // every detection of the class, ignored ones included (MMDetection's num_dets)
 }
 
 export interface VocResult {
@@ -80,6 +81,7 @@ export class VocEvaluator {
     const dIdx: number[] = [];
     for (let i = 0; i < det.labels.length; i++) if (det.labels[i] === cls) dIdx.push(i);
     stats.numGts += gtIdx.filter((j) => !gt.ignore[j]).length;
+    stats.numDets += dIdx.length;
     // Highest score first; equal scores keep their order (a stable sort).
     dIdx.sort((a, b) => det.scores[b] - det.scores[a]);
     const covered = new Uint8Array(gtIdx.length);
@@ -113,7 +115,7 @@ export class VocEvaluator {
     for (const thr of this.iouThrs) {
       const perClass: VocResult['perIoU'][number]['perClass'] = [];
       for (let c = 0; c < this.numClasses; c++) {
-        const stats: ClassStats = { scores: [], tp: [], fp: [], numGts: 0 };
+        const stats: ClassStats = { scores: [], tp: [], fp: [], numGts: 0, numDets: 0 };
         for (const { gt, det } of this.images) this.matchImage(gt, det, c, thr, stats);
         const order = stats.scores.map((_, i) => i).sort((a, b) => stats.scores[b] - stats.scores[a] || a - b);
         const recalls: number[] = [],
@@ -130,7 +132,7 @@ export class VocEvaluator {
         perClass.push({
           ap: averagePrecision(recalls, precisions, this.mode),
           numGts: stats.numGts,
-          numDets: order.length,
+          numDets: stats.numDets,
           recall: recalls.length ? recalls[recalls.length - 1] : 0,
         });
       }

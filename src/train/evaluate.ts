@@ -6,7 +6,8 @@ import type { DetSample } from '../data/types';
 import { buildEvaluator } from '../metrics';
 import type { YOLODetector } from './model/detector';
 
-/** `workers`: loader worker threads that decode ahead of the model (as in training). */
+/** `workers`: loader worker threads that decode ahead of the model (as in training); `log` gets
+ * what the metric logs beside its numbers (VOCMetric's per-class table), as MMDetection's does. */
 export async function evaluate(
   det: YOLODetector,
   dataset: DetDataset,
@@ -14,6 +15,7 @@ export async function evaluate(
   batchSize: number,
   predict?: (batch: DetSample[]) => ReturnType<YOLODetector['predict']>,
   workers = 0,
+  log?: (message: string) => void,
 ): Promise<Record<string, number>> {
   const evaluator = buildEvaluator(evaluatorCfg, dataset.classes);
   const index = new Map<string, number>();
@@ -22,5 +24,7 @@ export async function evaluate(
     const dets = (predict ?? ((b) => det.predict(b)))(batch);
     batch.forEach((s, k) => evaluator.process(dataset.groundTruth(index.get(s.meta.imageId)!), dets[k]));
   }
-  return evaluator.compute();
+  const metrics = evaluator.compute();
+  if (log) for (const m of evaluator.summary?.() ?? []) log(m);
+  return metrics;
 }

@@ -97,6 +97,7 @@ export async function runValidation(run: TrainRun): Promise<Record<string, numbe
     run.valBatchSize,
     undefined,
     Math.max(0, workers),
+    (m) => run.log.info(m),
   );
   run.result.metrics = metrics;
   await run.hooks.call('afterValEpoch', run, metrics);

@@ -69,7 +69,7 @@ export async function runTest(
   // With --tta the plain evaluation runs too, so the gain (or loss) of TTA is shown beside it.
   let withoutTta: Record<string, number> | undefined;
   if (!opts.tta) {
-    metrics = await evaluate(det, dataset, evaluatorCfg, bs, keepAll);
+    metrics = await evaluate(det, dataset, evaluatorCfg, bs, keepAll, 0, (m) => log.info(m));
   } else {
     if (!cfg.tta_model || !cfg.tta_pipeline)
       throw new Error(
@@ -98,6 +98,7 @@ export async function runTest(
       evaluator.process(gt, merged);
     }
     metrics = evaluator.compute();
+    for (const m of evaluator.summary?.() ?? []) log.info(m);
   }
   const plainScalars = Object.fromEntries(Object.entries(withoutTta ?? {}).map(([k, v]) => [`no_tta/${k}`, v]));
   log.scalars({ ...metrics, ...plainScalars, step: ck.meta.epoch ?? 0 });

@@ -40,6 +40,10 @@ test('yololab test evaluates a checkpoint MMYOLO wrote while training (the same 
   assert.equal(r.code, 0, r.err.join('\n'));
   assert.match(r.out, /checkpoint: .*mmyolo_demo_w0625_train_epoch_1\.pth \(PyTorch, epoch 1, EMA weights\)/);
   assert.match(r.out, /Epoch\(test\) \[4\/4\]  pascal_voc\/mAP: \d\.\d{4}/);
+  // VOCMetric's per-class table, as MMDetection logs it, before the metrics line.
+  assert.match(r.out, /INFO - \n-{15}iou_thr: 0\.5-{15}\n/);
+  assert.match(r.out, /\n\| class +\| gts \| dets \| recall \| ap +\|\n/);
+  assert.match(r.out, /\n\| mAP +\| +\| +\| +\| \d\.\d{3} \|\n/);
 });
 
 test('a damaged or foreign .pth is one error line naming the file', () => {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { averagePrecision, VocEvaluator } from '../../src/metrics/voc';
 import { buildEvaluator } from '../../src/metrics/index';
+import { vocSummary } from '../../src/metrics/map-summary';
 import type { Detections, GroundTruth } from '../../src/data/types';
 
 const close = (a: number, b: number, tol = 1e-6, what = '') =>
@@ -85,7 +86,7 @@ test('VOC AP by hand: difficult matches are neither TP nor FP, duplicates are FP
   const area = run('area');
   close(area.perIoU[0].perClass[0].ap, 5 / 6, 1e-9, 'area AP');
   assert.equal(area.perIoU[0].perClass[0].numGts, 2);
-  assert.equal(area.perIoU[0].perClass[0].numDets, 4);
+  assert.equal(area.perIoU[0].perClass[0].numDets, 5, "MMDetection's num_dets counts the one on the difficult box");
   assert.equal(area.perIoU[0].perClass[1].numGts, 0);
   close(area.mAP, 5 / 12, 1e-9, 'area mAP');
   const pts = run('11points');
@@ -150,4 +151,35 @@ test('unknown evaluator and bad options are config errors', () => {
     /eval_mode must be '11points' or 'area'/,
   );
   assert.throws(() => buildEvaluator({ type: 'CocoMetric', metric: ['bbox', 'segm'] }, ['a']), /only metric='bbox'/);
+});
+
+// The expected table is what MMDetection 3.3's eval_map(..., dataset=['circle', 'sq', 'tri'], eval_mode='area',
+// use_legacy_coordinate=True) logged for this data, run through run-mmyolo's shim.
+test("VOCMetric's per-class table, as MMDetection logs it (print_map_summary's AsciiTable)", () => {
+  const [thr, table] = vocSummary(run('area'), ['circle', 'sq', 'tri']);
+  assert.equal(thr, '\n---------------iou_thr: 0.5---------------');
+  assert.equal(
+    table,
+    [
+      '',
+      '+--------+-----+------+--------+-------+',
+      '| class  | gts | dets | recall | ap    |',
+      '+--------+-----+------+--------+-------+',
+      '| circle | 2   | 5    | 1.000  | 0.833 |',
+      '| sq     | 0   | 1    | 0.000  | 0.000 |',
+      '| tri    | 1   | 0    | 0.000  | 0.000 |',
+      '+--------+-----+------+--------+-------+',
+      '| mAP    |     |      |        | 0.417 |',
+      '+--------+-----+------+--------+-------+',
+    ].join('\n'),
+  );
+  // The evaluator built from a config gives the same lines after compute(), one table per threshold.
+  const ev = buildEvaluator({ type: 'VOCMetric', eval_mode: 'area', iou_thrs: [0.5, 0.75] }, ['circle', 'sq', 'tri']);
+  assert.deepEqual(ev.summary?.(), [], 'nothing before compute()');
+  for (const d of data) ev.process(d.gt, d.det);
+  ev.compute();
+  const lines = ev.summary?.() ?? [];
+  assert.equal(lines.length, 4);
+  assert.equal(lines[1], table);
+  assert.equal(lines[2], '\n---------------iou_thr: 0.75---------------');
 });
