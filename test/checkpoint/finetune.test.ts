@@ -6,7 +6,7 @@
 // fine-tuning beats the same budget from scratch.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
@@ -20,6 +20,7 @@ import { buildModel, datasetCtx } from '../../src/train/prepare';
 import { loadForInference } from '../../src/train/state';
 import { checkpointTensors } from '../helpers/checkpoint-tensors';
 import { tinyConfig } from '../train/fixtures/tiny-config';
+import { runLogText } from '../helpers/cli-output';
 
 const dir = mkdtempSync(join(tmpdir(), 'yololab-ft-'));
 const quiet = () => {};
@@ -105,13 +106,7 @@ test('fine-tune from a 2-class checkpoint with frozen_stages=4: backbone bit-ide
     'the neck trains',
   );
 
-  const log = readFileSync(
-    join(
-      ft.runDir,
-      readdirSync(ft.runDir).find((f) => f.endsWith('.log'))!,
-    ),
-    'utf8',
-  );
+  const log = runLogText(ft.runDir);
   assert.match(log, /load_from .*tiny_2cls_source\.pth: loaded 291 of 297 tensors/);
   assert.match(
     log,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
 import { tinyConfig } from '../train/fixtures/tiny-config';
+import { stderrLines } from '../helpers/cli-output';
 
 const dir = mkdtempSync(join(tmpdir(), 'yololab-test-cmd-'));
 const MMYOLO_TRAIN = 'test/fixtures/checkpoints/mmyolo_demo_w0625_train_epoch_1.pth';
@@ -25,13 +26,7 @@ function cli(...args: string[]) {
     encoding: 'utf8',
     timeout: 120000,
   });
-  const err = r.stderr
-    .split('\n')
-    .filter(
-      (l) =>
-        l.trim() &&
-        !/^=+$|^Hi, looks like you are running TensorFlow\.js|github\.com\/tensorflow\/tfjs-node for more/.test(l),
-    );
+  const err = stderrLines(r.stderr);
   return { code: r.status, err, out: r.stdout };
 }
 

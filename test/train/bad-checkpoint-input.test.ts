@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { zipSync } from 'fflate';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
 import { tinyConfig } from './fixtures/tiny-config';
+import { stderrLines } from '../helpers/cli-output';
 
 const BIN = resolve(__dirname, '../../bin/yololab.js');
 const dir = mkdtempSync(join(tmpdir(), 'yololab-badck-'));
@@ -28,13 +29,7 @@ function cli(...args: string[]) {
     env: { ...process.env, TORCH_HOME: cache, YOLOLAB_DEBUG: '' },
   });
   // tfjs prints a banner about tfjs-node on import; everything else counts.
-  const err = r.stderr
-    .split('\n')
-    .filter(
-      (l) =>
-        l.trim() &&
-        !/^=+$|^Hi, looks like you are running TensorFlow\.js|github\.com\/tensorflow\/tfjs-node for more/.test(l),
-    );
+  const err = stderrLines(r.stderr);
   return { code: r.status, err, out: r.stdout };
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
 import { tinyConfig } from './fixtures/tiny-config';
+import { stderrLines } from '../helpers/cli-output';
 
 const dir = mkdtempSync(join(tmpdir(), 'yololab-cli-'));
 let cfg = '';
@@ -24,13 +25,7 @@ function cli(...args: string[]) {
     timeout: 60000,
   });
   // tfjs prints a banner about tfjs-node on import; everything else counts.
-  const err = r.stderr
-    .split('\n')
-    .filter(
-      (l) =>
-        l.trim() &&
-        !/^=+$|^Hi, looks like you are running TensorFlow\.js|github\.com\/tensorflow\/tfjs-node for more/.test(l),
-    );
+  const err = stderrLines(r.stderr);
   return { code: r.status, err, out: r.stdout };
 }
 

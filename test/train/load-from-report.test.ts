@@ -6,7 +6,7 @@
 // num_batches_tracked), not from the loader.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +17,7 @@ import { loadTrainConfig } from '../../src/train/config';
 import { buildModel } from '../../src/train/prepare';
 import { train } from '../../src/train/runner';
 import { tinyConfig } from './fixtures/tiny-config';
+import { runLogText } from '../helpers/cli-output';
 
 const dir = mkdtempSync(join(tmpdir(), 'yololab-lf-report-'));
 const data = join(dir, 'data');
@@ -84,13 +85,7 @@ async function loadLines(cfgFile: string, workDir: string): Promise<string[]> {
     backend: 'wasm',
     maxIters: 1,
   });
-  const log = readFileSync(
-    join(
-      r.runDir,
-      readdirSync(r.runDir).find((f) => f.endsWith('.log'))!,
-    ),
-    'utf8',
-  );
+  const log = runLogText(r.runDir);
   return log
     .split('\n')
     .filter((l) => /(^| - )(INFO|WARNING) - load_from/.test(l))

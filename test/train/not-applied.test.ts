@@ -4,13 +4,14 @@
 // the start, with its value, and nothing the trainer does honour is.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
 import { KeyLedger, honour, notApplied, pyLiteral, unwrap, unwrapDeep } from '../../src/train/not-applied';
 import { train } from '../../src/train/runner';
 import { tinyConfig } from './fixtures/tiny-config';
+import { runLogText } from '../helpers/cli-output';
 
 test('ledger: a read key is honoured, an unread one reported with its value; a dict never read is one line', () => {
   const raw = { model: { a: 1, b: 'x', sub: { c: [1, 2], d: null }, unused: { e: 1, f: 2 } } };
@@ -85,13 +86,7 @@ test('a training run names every key it does not honour once at the start, and n
     backend: 'wasm',
     maxIters: 1,
   });
-  const log = readFileSync(
-    join(
-      r.runDir,
-      readdirSync(r.runDir).find((x) => x.endsWith('.log'))!,
-    ),
-    'utf8',
-  );
+  const log = runLogText(r.runDir);
   // The report's lines. Albu and batch_shapes_cfg are not among them: the data layer warns about
   // them with their location, once each, and the report does not repeat them.
   const lines = log
@@ -145,13 +140,7 @@ for (const config of [
       backend: 'wasm',
       maxIters: 1,
     });
-    const log = readFileSync(
-      join(
-        r.runDir,
-        readdirSync(r.runDir).find((x) => x.endsWith('.log'))!,
-      ),
-      'utf8',
-    );
+    const log = runLogText(r.runDir);
     assert.deepEqual(
       log.split('\n').filter((l) => l.includes('not applied')),
       [],

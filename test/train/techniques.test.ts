@@ -2,7 +2,7 @@
 // (frozen_stages, norm_eval, freeze_all, lr_mult=0), AMP dynamic loss scaling.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -13,6 +13,7 @@ import { checkpointTensors } from '../helpers/checkpoint-tensors';
 import { loadTrainConfig } from '../../src/train/config';
 import { selectBackend } from '../../src/train/backend';
 import { tinyConfig } from './fixtures/tiny-config';
+import { runLogText } from '../helpers/cli-output';
 
 const dir = mkdtempSync(join(tmpdir(), 'yololab-tech-'));
 const quiet = () => undefined;
@@ -34,16 +35,6 @@ function scalars(runDir: string): any[] {
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
-}
-
-function logText(runDir: string): string {
-  return readFileSync(
-    join(
-      runDir,
-      readdirSync(runDir).find((f) => f.endsWith('.log'))!,
-    ),
-    'utf8',
-  );
 }
 
 /** Initial weights of a config for a seed (the same init the trainer builds). */
@@ -76,7 +67,7 @@ test('seed: same seed => identical losses and weights; another seed differs; the
   for (const [name, t] of ka.tensors)
     assert.ok(same(t.data, kb.tensors.get(name)!.data), `${name} differs between identical seeds`);
   assert.ok([...ka.tensors].some(([name, t]) => !same(t.data, kc.tensors.get(name)!.data)));
-  assert.match(logText(a.runDir), /seed: 11/);
+  assert.match(runLogText(a.runDir), /seed: 11/);
   // Without any seed one is drawn and logged.
   const d = await train({
     config: config('randomness = dict()'),
@@ -86,7 +77,7 @@ test('seed: same seed => identical losses and weights; another seed differs; the
     backend: 'wasm',
     maxIters: 1,
   });
-  assert.match(logText(d.runDir), /seed: \d+ \(drawn at random/);
+  assert.match(runLogText(d.runDir), /seed: \d+ \(drawn at random/);
 });
 
 test('freezing: frozen_stages, norm_eval, freeze_all and lr_mult=0 keep those tensors bit-identical', async () => {
@@ -124,8 +115,8 @@ test('freezing: frozen_stages, norm_eval, freeze_all and lr_mult=0 keep those te
   assert.ok(changed('backbone.stage2.0.bn.weight'));
   assert.ok(changed('neck.top_down_layers.0.main_conv.conv.weight'));
   assert.ok(changed('neck.top_down_layers.0.main_conv.bn.running_mean'), 'neck BN statistics still update');
-  assert.match(logText(r.runDir), /parameters: (\d+) total, (\d+) trainable, (\d+) frozen/);
-  const [, total, trainable, frozenCount] = logText(r.runDir)
+  assert.match(runLogText(r.runDir), /parameters: (\d+) total, (\d+) trainable, (\d+) frozen/);
+  const [, total, trainable, frozenCount] = runLogText(r.runDir)
     .match(/parameters: (\d+) total, (\d+) trainable, (\d+) frozen/)!
     .map(Number);
   assert.equal(total, trainable + frozenCount);
@@ -179,7 +170,7 @@ test('AMP: an overflowing loss scale skips steps and halves, then grows back; we
   assert.ok(grew, `after clean steps the scale grows again: ${scales.map((s) => s.toExponential(1))}`);
   const ck = await checkpointTensors(r.lastCheckpoint!);
   for (const [name, t] of ck.tensors) assert.ok(t.data.every(Number.isFinite), `${name} has inf/NaN`);
-  assert.match(logText(r.runDir), /AMP: loss scaling on \(dynamic, initial scale .*\), compute in float32 on wasm/);
+  assert.match(runLogText(r.runDir), /AMP: loss scaling on \(dynamic, initial scale .*\), compute in float32 on wasm/);
   const init = await initialWeights(cfg, 1);
   assert.ok(
     !same(ck.tensors.get('backbone.stem.conv.weight')!.data, init.get('backbone.stem.conv.weight')!),
@@ -216,7 +207,7 @@ test('PipelineSwitchHook swaps the training pipeline at switch_epoch', async () 
     backend: 'wasm',
     maxIters: 4,
   });
-  assert.match(logText(r.runDir), /PipelineSwitchHook: switched the training pipeline at epoch 2/);
+  assert.match(runLogText(r.runDir), /PipelineSwitchHook: switched the training pipeline at epoch 2/);
 });
 
 test('load_from: matching tensors load, a head with another num_classes is skipped with a warning listing the keys', async () => {
@@ -254,7 +245,7 @@ test('load_from: matching tensors load, a head with another num_classes is skipp
     backend: 'wasm',
     maxIters: 1,
   });
-  const log = logText(r.runDir);
+  const log = runLogText(r.runDir);
   const loaded = log.match(/load_from .*: loaded (\d+) of (\d+) tensors/);
   assert.ok(loaded, log);
   assert.equal(Number(loaded[2]) - Number(loaded[1]), 6, 'all but cls_preds.{0,1,2}.2.{weight,bias}');
