@@ -120,9 +120,16 @@ export class WorkerPool {
       );
     } else {
       if (msg.skipped !== undefined) this.events.skipped(p.index, msg.skipped);
+      else WorkerPool.decoded++;
       p.resolve(msg.sample ?? null);
     }
   }
+
+  /** Samples that worker threads of this process decoded so far (the run log reports them). */
+  static get samplesDecoded(): number {
+    return WorkerPool.decoded;
+  }
+  private static decoded = 0;
 
   load(index: number, seed: number, epoch: number): Promise<DetSample | null> {
     if (this.failed) return Promise.reject(this.failed);

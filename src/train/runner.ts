@@ -2,6 +2,7 @@
 // loads weights, and runs the loop (loop.ts) until max_epochs, --max-iters or the caller's
 // AbortSignal. The run writes MMEngine's layout under its work dir.
 import { availableParallelism } from 'node:os';
+import { WorkerPool } from '../data/worker-pool';
 import { closeLoaderWorkers } from '../data/loader';
 import { describeImageDecoder } from '../data/image-decoder';
 import { lossScalerFrom } from './amp';
@@ -171,6 +172,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       `${run.signal.reason === 'SIGINT' ? 'SIGINT' : 'stop requested'}: finishing this step, then writing a checkpoint${run.signal.reason === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}`,
     );
   run.signal.addEventListener('abort', onAbort, { once: true });
+  const decodedBefore = WorkerPool.samplesDecoded;
   try {
     await runTrainLoop(run);
   } finally {
@@ -178,6 +180,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     await closeLoaderWorkers(run.trainSet);
     if (run.valSet) await closeLoaderWorkers(run.valSet);
   }
+  // Said from what the workers did, not what was asked: a package without the worker script loads
+  // on the main thread (and warns), and this line then says 0.
+  if (loaderWorkers)
+    log.info(`data: ${WorkerPool.samplesDecoded - decodedBefore} samples decoded in loader worker threads`);
   log.info(
     `done: ${run.iter - run.startIter} iterations in ${((Date.now() - run.startedAt) / 1000).toFixed(1)} s; curves: ${log.scalarsFile}; checkpoints: ${workDir}`,
   );

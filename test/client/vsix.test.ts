@@ -125,6 +125,8 @@ test(
     assert.match(log, /backend: wasm \(tfjs-backend-wasm \+ YOLO Lab kernels, \d+ threads?\)/);
     assert.match(log, /data: .*\b1 loader worker thread\b/);
     assert.doesNotMatch(log, /no loader worker script/, 'the data worker of the .vsix was not found');
+    // ...and the worker thread really decoded the batch (its samples are counted as they come back)
+    assert.match(log, /data: [1-9]\d* samples decoded in loader worker threads/);
     assert.match(log, /done: 1 iterations/);
     assert.ok(
       !log.includes(repo),
