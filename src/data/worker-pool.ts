@@ -79,7 +79,14 @@ export class WorkerPool {
       });
       this.workers.push({ w, pending: 0 });
     }
+    WorkerPool.open.add(this);
   }
+
+  /** Pools not closed yet, in this process (a run closes every pool it opened). */
+  static get openPools(): number {
+    return WorkerPool.open.size;
+  }
+  private static open = new Set<WorkerPool>();
 
   /** A pool, or null when workers cannot be used here (no worker script found). */
   static create(init: WorkerInit, n: number, events: PoolEvents): WorkerPool | null {
@@ -159,5 +166,6 @@ export class WorkerPool {
       clearInterval(keepAlive);
     }
     this.workers = [];
+    WorkerPool.open.delete(this);
   }
 }

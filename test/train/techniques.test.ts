@@ -14,6 +14,8 @@ import { loadTrainConfig } from '../../src/train/config';
 import { selectBackend } from '../../src/train/backend';
 import { tinyConfig } from './fixtures/tiny-config';
 import { runLogText } from '../helpers/cli-output';
+import { WorkerPool } from '../../src/data/worker-pool';
+import { availableParallelism } from 'node:os';
 
 const dir = mkdtempSync(join(tmpdir(), 'yololab-tech-'));
 const quiet = () => undefined;
@@ -194,10 +196,14 @@ test('--amp rewrites the optimizer wrapper as MMYOLO does', async () => {
   void tf;
 });
 
-test('PipelineSwitchHook swaps the training pipeline at switch_epoch', async () => {
+test("PipelineSwitchHook swaps the training pipeline at switch_epoch, and closes the old pipeline's loader workers", async () => {
+  // With a loader worker thread, so that the old dataset has a pool to close (the trainer leaves one
+  // core for the model: on a 1-core machine there are no workers and nothing to close).
   const cfg = config(
-    "custom_hooks = custom_hooks + [dict(type='mmdet.PipelineSwitchHook', switch_epoch=1, switch_pipeline=test_pipeline)]\n",
+    "custom_hooks = custom_hooks + [dict(type='mmdet.PipelineSwitchHook', switch_epoch=1, switch_pipeline=test_pipeline)]\n" +
+      "train_dataloader['num_workers'] = 1\n",
   );
+  const openBefore = WorkerPool.openPools;
   const r = await train({
     config: cfg,
     workDir: join(dir, 'switch'),
@@ -208,6 +214,11 @@ test('PipelineSwitchHook swaps the training pipeline at switch_epoch', async () 
     maxIters: 4,
   });
   assert.match(runLogText(r.runDir), /PipelineSwitchHook: switched the training pipeline at epoch 2/);
+  if (availableParallelism() > 1) {
+    assert.match(runLogText(r.runDir), /data: [1-9]\d* samples decoded in loader worker threads/);
+    // The run closes the pools of the datasets it ends with; the first pipeline's is the hook's to close.
+    assert.equal(WorkerPool.openPools, openBefore, 'a loader pool is left open after the run');
+  }
 });
 
 test('load_from: matching tensors load, a head with another num_classes is skipped with a warning listing the keys', async () => {
