@@ -6,7 +6,7 @@ import { VocEvaluator, type VocEvalMode, type VocResult } from './voc';
 import { vocSummary } from './map-summary';
 import { resolve } from 'node:path';
 import { DataError } from '../data/errors';
-import { CocoEvaluator, DEFAULT_IOU_THRS } from './coco';
+import { CocoEvaluator, DEFAULT_IOU_THRS, type CocoResult } from './coco';
 import { readCocoGroundTruth } from './coco-ground-truth';
 
 export { VocEvaluator, averagePrecision } from './voc';
@@ -99,7 +99,16 @@ export function buildEvaluator(
         ? readCocoGroundTruth(resolve(cfg.ann_file), classes)
         : undefined;
     const seen = new Set<string>();
+    let last: CocoResult | undefined;
     return {
+      // CocoMetric's log lines around pycocotools' own printout (which is not reproduced).
+      summary: () =>
+        last
+          ? [
+              'Evaluating bbox...',
+              `bbox_mAP_copypaste: ${[last.mAP, last.mAP50, last.mAP75, last.mAPs, last.mAPm, last.mAPl].map((x) => x.toFixed(3)).join(' ')}`,
+            ]
+          : [],
       process: (gt, det) => {
         if (!fileGt)
           return ev.process({ imageId: gt.imageId, bboxes: gt.bboxes, labels: gt.labels, ignore: gt.ignore }, det);
@@ -125,6 +134,7 @@ export function buildEvaluator(
           });
         }
         const r = ev.compute();
+        last = r;
         return {
           'coco/bbox_mAP': round3(r.mAP),
           'coco/bbox_mAP_50': round3(r.mAP50),

@@ -146,6 +146,8 @@ test('buildEvaluator(CocoMetric) reports MMDetection keys rounded to 3 decimals'
     'coco/bbox_mAP_m': 0.5,
     'coco/bbox_mAP_l': 0.9,
   });
+  // What CocoMetric logs beside them (coco_metric.py L432, L591-593).
+  assert.deepEqual(ev.summary?.(), ['Evaluating bbox...', 'bbox_mAP_copypaste: 0.500 0.752 0.500 0.100 0.500 0.900']);
 });
 
 test('no ground truth at all gives -1 like pycocotools, and maxDets limits detections per image', () => {
