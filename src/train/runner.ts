@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '../data/worker-pool';
 import { closeLoaderWorkers } from '../data/loader';
+import { buildEvaluator } from '../metrics';
 import { describeImageDecoder } from '../data/image-decoder';
 import { lossScalerFrom } from './amp';
 import { HookList } from './hooks/hook';
@@ -45,6 +46,7 @@ export const REPORTED_SECTIONS = [
   'custom_hooks',
   'train_dataloader',
   'val_dataloader',
+  'val_evaluator',
 ];
 
 /** Collate functions that batch as ours does (images stacked, boxes with their image index). */
@@ -163,6 +165,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   run.hooks = buildHooks(run);
   validationDue(run, 0); // reads (and so checks) train_cfg's validation settings now
+  // Built once now so that a bad evaluator is an error before the first epoch, not after it, and
+  // so that the report below knows which of its keys are read (each validation builds its own).
+  if (valSet && cfg.val_evaluator)
+    buildEvaluator(cfg.val_evaluator, valSet.classes, (p) => loaded.where(['val_evaluator', ...p]));
   await loadOrResume(run, opts.resume ?? undefined);
   // Everything that reads the config has been built: report what it did not read, once.
   for (const line of ledger.report(raw, REPORTED_SECTIONS)) log.warn(line);

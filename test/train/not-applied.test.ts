@@ -75,6 +75,7 @@ test('a training run names every key it does not honour once at the start, and n
     "train_dataloader['dataset']['pipeline'].insert(2, dict(type='mmdet.Albu', transforms=[dict(type='Blur', p=0.01)]))",
     "val_dataloader['dataset']['batch_shapes_cfg'] = dict(type='BatchShapePolicy', batch_size=8, img_size=96, size_divisor=32, extra_pad_ratio=0.5)",
     "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=4, val_begin=1)",
+    "val_evaluator['classwise'] = True",
   ].join('\n');
   const f = join(dir, 'cfg.py');
   writeFileSync(f, tinyConfig(join(dir, 'data'), extra));
@@ -101,6 +102,7 @@ test('a training run names every key it does not honour once at the start, and n
     'not applied: optim_wrapper.accumulative_counts=4',
     "not applied: default_hooks.checkpoint.out_dir='s3://bucket'",
     "not applied: default_hooks.sync=dict(type='SyncBuffersHook')",
+    'not applied: val_evaluator.classwise=True',
   ]);
   const once = (re: RegExp) => log.split('\n').filter((l) => re.test(l)).length;
   assert.equal(
@@ -116,6 +118,26 @@ test('a training run names every key it does not honour once at the start, and n
   assert.equal(once(/Albu|batch_shapes_cfg/), 2, 'nothing else names them');
   // Said once, before the first iteration's line.
   assert.ok(log.indexOf('not applied:') < log.indexOf('Epoch(train)') || !log.includes('Epoch(train)'));
+});
+
+test('a val_evaluator the trainer cannot build is an error at the start, naming where it is set', async () => {
+  const f = join(dir, 'bad-eval.py');
+  writeFileSync(f, tinyConfig(join(dir, 'data'), "val_evaluator = dict(type='mmdet.VOCMetric', eval_mode='12points')"));
+  await assert.rejects(
+    train({
+      config: f,
+      workDir: join(dir, 'wd-bad-eval'),
+      echo: () => undefined,
+      tty: false,
+      backend: 'wasm',
+      maxIters: 1,
+    }),
+    (e: Error & { where?: string }) => {
+      assert.match(e.message, /eval_mode must be '11points' or 'area', got "12points"/);
+      assert.match(e.where ?? '', /bad-eval\.py:\d+:\d+/);
+      return true;
+    },
+  );
 });
 
 for (const config of [
