@@ -3,8 +3,9 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+const p = (n: number) => String(n).padStart(2, '0');
+
 export function timestamp(d = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
@@ -13,12 +14,11 @@ export function formatEta(seconds: number): string {
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  return `${h}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  return `${h}:${p(m)}:${p(s % 60)}`;
 }
 
 /** One line of the .log file, as MMEngine's logger writes it: `2026/12/03 14:00:00 - yololab - LEVEL - msg`. */
 function logLine(level: 'INFO' | 'WARNING', msg: string, d = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} - yololab - ${level} - ${msg}`;
 }
 

@@ -4,25 +4,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
 import { runTest } from '../../src/train/test-run';
+import { MMYOLO_SHIM, MMYOLO_SRC, TORCH_PYTHON, realMmyoloMissing } from '../helpers/real-mmyolo';
 
-const SRC = process.env.MMYOLO_SRC ?? '/tmp/src';
-const PY = '/usr/bin/python3';
+const SRC = MMYOLO_SRC;
+const PY = TORCH_PYTHON;
 const TOOL = join(SRC, 'mmyolo/tools/test.py');
-const ready =
-  existsSync(TOOL) &&
-  existsSync(PY) &&
-  spawnSync(PY, ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0;
+const missing = realMmyoloMissing();
 const CONFIG = 'configs/finetune/yolov8_n-tiny_1xb8-10e_demo-2cls.py';
 const CKPT = 'test/fixtures/checkpoints/tiny_2cls_source.pth';
 
 test(
   "MMYOLO's tools/test.py loads a YOLO Lab .pth without missing or unexpected keys and scores it as yololab test does",
-  { skip: ready ? false : `needs the real MMYOLO under ${SRC} and ${PY} with torch` },
+  { skip: missing },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmyolo-tools-'));
     try {
@@ -46,16 +44,7 @@ test(
       });
       const r = spawnSync(
         PY,
-        [
-          resolve('test/helpers/mmyolo_env.py'),
-          TOOL,
-          resolve(CONFIG),
-          resolve(CKPT),
-          '--work-dir',
-          join(dir, 'mm'),
-          '--cfg-options',
-          ...opts,
-        ],
+        [MMYOLO_SHIM, TOOL, resolve(CONFIG), resolve(CKPT), '--work-dir', join(dir, 'mm'), '--cfg-options', ...opts],
         { encoding: 'utf8', timeout: 300000 },
       );
       const log = r.stdout + r.stderr;

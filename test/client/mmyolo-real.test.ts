@@ -5,7 +5,7 @@
 // with a message when either is missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,20 +15,10 @@ import { checkpointReport } from '../../client/runs/checkpoints';
 import { outcomeLogLine } from '../../client/runs/outcome';
 import type { ScalarRecord } from '../../client/runs/scalars-tail';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
+import { MMYOLO_SHIM, MMYOLO_SRC, TORCH_PYTHON, realMmyoloMissing } from '../helpers/real-mmyolo';
 
 const repo = path.resolve(__dirname, '../..');
-const src = process.env.MMYOLO_SRC ?? '/tmp/src';
-const shim = path.join(repo, 'test/helpers/mmyolo_env.py');
-const torchPython = '/usr/bin/python3';
-
-function whyNot(): string | false {
-  if (!fs.existsSync(path.join(src, 'mmyolo/tools/train.py')))
-    return `no MMYOLO checkout at ${src}/mmyolo (set MMYOLO_SRC to the folder holding mmyolo, mmdetection, mmengine, mmcv)`;
-  if (spawnSync(torchPython, ['-c', 'import torch, torchvision']).status !== 0)
-    return `${torchPython} cannot import torch and torchvision`;
-  return false;
-}
-const skip = whyNot();
+const skip = realMmyoloMissing();
 
 test(
   'the real MMYOLO: curves arrive, Stop ends the whole process group as "stopped", and the checkpoint it left is named',
@@ -38,7 +28,7 @@ test(
     await makeDemoDataset(path.join(dir, 'data'), { train: 16, val: 4, size: 96, seed: 3 });
     // The extension runs `PYTHON tools/train.py ...`; here PYTHON is the shim that makes MMYOLO importable
     const python = path.join(dir, 'python');
-    fs.writeFileSync(python, `#!/bin/sh\nexec ${torchPython} ${shim} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(python, `#!/bin/sh\nexec ${TORCH_PYTHON} ${MMYOLO_SHIM} "$@"\n`, { mode: 0o755 });
     // The demo config as MMYOLO needs it (yolov5_collate), 2 iterations per epoch, a checkpoint and
     // validation every epoch, the log every iteration
     const config = path.join(dir, 'demo_mmyolo.py');
@@ -59,7 +49,7 @@ default_hooks = dict(logger=dict(type='LoggerHook', interval=1), checkpoint=dict
     const runner = {
       kind: 'mmyolo' as const,
       python,
-      root: path.join(src, 'mmyolo'),
+      root: path.join(MMYOLO_SRC, 'mmyolo'),
       gpus: 1,
       launcher: 'none' as const,
     };

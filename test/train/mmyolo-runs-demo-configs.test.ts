@@ -10,20 +10,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeDemoDataset } from '../../src/data/demo-dataset';
+import { MMYOLO_SHIM, MMYOLO_SRC, TORCH_PYTHON, realMmyoloMissing } from '../helpers/real-mmyolo';
 
 const repo = path.resolve(__dirname, '../..');
-const src = process.env.MMYOLO_SRC ?? '/tmp/src';
-const shim = path.join(repo, 'test/helpers/mmyolo_env.py');
-const torchPython = '/usr/bin/python3';
-
-function whyNot(): string | false {
-  if (!fs.existsSync(path.join(src, 'mmyolo/tools/train.py')))
-    return `no MMYOLO checkout at ${src}/mmyolo (set MMYOLO_SRC to the folder holding mmyolo, mmdetection, mmengine, mmcv)`;
-  if (spawnSync(torchPython, ['-c', 'import torch, torchvision']).status !== 0)
-    return `${torchPython} cannot import torch and torchvision`;
-  return false;
-}
-const skip = whyNot();
+const skip = realMmyoloMissing();
 
 for (const config of [
   'configs/demo/yolov8_n-tiny_1xb8-10e_demo.py',
@@ -34,10 +24,10 @@ for (const config of [
     try {
       await makeDemoDataset(path.join(dir, 'data', 'demo'), { train: 16, val: 4, size: 96, seed: 5 });
       const r = spawnSync(
-        torchPython,
+        TORCH_PYTHON,
         [
-          shim,
-          path.join(src, 'mmyolo/tools/train.py'),
+          MMYOLO_SHIM,
+          path.join(MMYOLO_SRC, 'mmyolo/tools/train.py'),
           path.join(repo, config),
           '--work-dir',
           path.join(dir, 'work'),
@@ -47,7 +37,7 @@ for (const config of [
         {
           cwd: dir,
           encoding: 'utf8',
-          env: { ...process.env, MMYOLO_SRC: src, OMP_NUM_THREADS: '2' },
+          env: { ...process.env, MMYOLO_SRC, OMP_NUM_THREADS: '2' },
           timeout: 540_000,
         },
       );

@@ -198,6 +198,12 @@ export function useWinograd(mode: WinogradMode): void {
   winogradMode = mode;
 }
 
+/** Tiles per block of a Winograd kernel (a multiple of MR, at most 64): the block's transformed
+ * inputs and products, npos x tiles x (ci + cop) floats, fit a thread's scratch. */
+function winogradBlockTiles(npos: number, ci: number, cop: number): number {
+  return Math.max(MR, Math.min(64, Math.floor(SCRATCH_BYTES / (4 * npos * (ci + cop)) / MR) * MR));
+}
+
 /** Winograd forward (or, with flip, the input gradient's transposed convolution): y from x. */
 function winogradConv(
   r: KernelRuntime,
@@ -220,7 +226,7 @@ function winogradConv(
   // Tiles per task: V and M of a task fit the thread's scratch. Few tiles (batch 1 at 20x20:
   // 100) are split into at least 8 tasks of equal size, else one short last task leaves a
   // thread idle. Every tile is computed alike whatever the split, so results do not change.
-  const tbMax = Math.max(MR, Math.min(64, Math.floor(SCRATCH_BYTES / (4 * npos * (ci + cop)) / MR) * MR));
+  const tbMax = winogradBlockTiles(npos, ci, cop);
   const tiles = n * Math.ceil(h / m) * Math.ceil(wd / m);
   const parts = Math.max(Math.ceil(tiles / tbMax), Math.min(8, Math.ceil(tiles / MR)));
   const tb = Math.min(tbMax, Math.ceil(tiles / parts / MR) * MR);
@@ -261,7 +267,7 @@ function winogradFilterGrad(backend: WasmBackend, r: KernelRuntime, x: Info, dy:
   const { n, h, w, ci, co } = g;
   const cop = Math.ceil(co / NR) * NR;
   const npos = (m + 2) ** 2;
-  const tb = Math.max(MR, Math.min(64, Math.floor(SCRATCH_BYTES / (4 * npos * (ci + cop)) / MR) * MR));
+  const tb = winogradBlockTiles(npos, ci, cop);
   checkScratch(4 * npos * tb * (ci + cop), 'winograd_filter_grad');
   const tiles = n * Math.ceil(h / m) * Math.ceil(w / m);
   const nchunks = Math.max(1, Math.min(16, Math.floor(tiles / tb)));
